@@ -1,0 +1,37 @@
+//! The JSON format of an org's secret.
+
+use serde::Deserialize;
+
+use crate::HookAuth;
+
+/// One org's secret, as stored in Secrets Manager:
+///
+/// ```json
+/// { "hook": { "header": "Authorization", "current": "…", "previous": "…" } }
+/// ```
+///
+/// Sections this version does not know are ignored, so a newer secret still loads.
+#[derive(Debug, Clone, Default, Deserialize)]
+pub struct OrgSecret {
+    /// The event hook's auth header. Absent: the org takes no deliveries.
+    #[serde(default)]
+    pub hook: Option<HookAuth>,
+}
+
+impl OrgSecret {
+    /// Parses a secret string. The error names the position only, never the content.
+    pub fn from_json(text: &str) -> Result<Self, String> {
+        let secret: OrgSecret = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "not a valid org secret ({:?} error at line {} column {})",
+                e.classify(),
+                e.line(),
+                e.column()
+            )
+        })?;
+        if let Some(hook) = &secret.hook {
+            hook.validate()?;
+        }
+        Ok(secret)
+    }
+}
