@@ -1,1 +1,23 @@
-//! (in progress)
+//! The two endpoints Okta calls, independent of how HTTP reaches them.
+//!
+//! - [`VerifyHandler`]: the one-time `GET` verification challenge.
+//! - [`IngestHandler`]: every delivery `POST`; authenticates, validates the envelope and
+//!   puts each event on the FIFO events queue.
+//!
+//! Both take a [`HookRequest`] and give a [`HookResponse`]. The Lambda functions adapt
+//! API Gateway requests to these, and `okta-hooks dev` adapts a local HTTP server to the
+//! very same handlers.
+
+mod auth;
+mod config;
+mod error;
+mod ingest;
+mod request;
+mod verify;
+
+pub use auth::Authenticator;
+pub use config::{ConfigError, IngestConfig, ReceiverConfig};
+pub use error::HookError;
+pub use ingest::IngestHandler;
+pub use request::{HookRequest, HookResponse};
+pub use verify::VerifyHandler;

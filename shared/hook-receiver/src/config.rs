@@ -1,0 +1,202 @@
+//! Configuration from environment variables, validated once at cold start.
+
+use std::time::Duration;
+
+use org_secrets::OrgName;
+
+/// A variable is set to something unusable. The message names the variable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration variable {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+/// What both hook functions need.
+#[derive(Debug, Clone)]
+pub struct ReceiverConfig {
+    /// `OKTA_HOOKS_DEFAULT_ORG`: the org of `/hooks/okta` without an `{org}` (default `default`).
+    pub default_org: OrgName,
+    /// `OKTA_HOOKS_SECRET_PREFIX`: an org's secret id is this prefix + org (default `okta-hooks/`).
+    pub secret_prefix: String,
+    /// `OKTA_HOOKS_MAX_BODY_BYTES`: larger deliveries get `413` (default 5 MiB, at most 10 MiB).
+    pub max_body_bytes: usize,
+    /// `OKTA_HOOKS_SECRET_TTL_SECS`: how long a secret is cached (default 300).
+    pub secret_ttl: Duration,
+    /// `OKTA_HOOKS_SECRET_REFRESH_MIN_SECS`: after a failed authentication the secret is
+    /// re-read, at most this often per org (default 10).
+    pub secret_refresh_min_age: Duration,
+}
+
+/// What `hook-ingest` needs besides the common settings.
+#[derive(Debug, Clone)]
+pub struct IngestConfig {
+    pub receiver: ReceiverConfig,
+    /// `OKTA_HOOKS_EVENTS_QUEUE_URL`: the FIFO events queue (required, ends in `.fifo`).
+    pub events_queue_url: String,
+}
+
+impl Default for ReceiverConfig {
+    fn default() -> Self {
+        ReceiverConfig {
+            default_org: OrgName::parse("default").unwrap_or_else(|_| unreachable!()),
+            secret_prefix: "okta-hooks/".to_owned(),
+            max_body_bytes: 5 * 1024 * 1024,
+            secret_ttl: Duration::from_secs(300),
+            secret_refresh_min_age: Duration::from_secs(10),
+        }
+    }
+}
+
+impl ReceiverConfig {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Reads variables through `lookup`, so tests need not touch the process environment.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let defaults = ReceiverConfig::default();
+        let default_org = match lookup("OKTA_HOOKS_DEFAULT_ORG") {
+            None => defaults.default_org,
+            Some(value) => OrgName::parse(&value).map_err(|e| ConfigError {
+                var: "OKTA_HOOKS_DEFAULT_ORG",
+                reason: e.to_string(),
+            })?,
+        };
+        let secret_prefix = lookup("OKTA_HOOKS_SECRET_PREFIX").unwrap_or(defaults.secret_prefix);
+        let max_body_bytes = number(&lookup, "OKTA_HOOKS_MAX_BODY_BYTES", 1..=10 * 1024 * 1024)?
+            .unwrap_or(defaults.max_body_bytes as u64) as usize;
+        let secret_ttl =
+            seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?.unwrap_or(defaults.secret_ttl);
+        let secret_refresh_min_age = seconds(&lookup, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS")?
+            .unwrap_or(defaults.secret_refresh_min_age);
+        Ok(ReceiverConfig {
+            default_org,
+            secret_prefix,
+            max_body_bytes,
+            secret_ttl,
+            secret_refresh_min_age,
+        })
+    }
+
+    /// The org a request is for: its path parameter, else the default org.
+    pub fn org_of(&self, path_org: Option<&str>) -> Result<OrgName, crate::HookError> {
+        match path_org {
+            None | Some("") => Ok(self.default_org.clone()),
+            Some(name) => OrgName::parse(name).map_err(|_| crate::HookError::InvalidOrg),
+        }
+    }
+}
+
+impl IngestConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        const VAR: &str = "OKTA_HOOKS_EVENTS_QUEUE_URL";
+        let url = lookup(VAR).ok_or_else(|| ConfigError {
+            var: VAR,
+            reason: "is required (the URL of the FIFO events queue)".to_owned(),
+        })?;
+        if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with(".fifo") {
+            return Err(ConfigError {
+                var: VAR,
+                reason: "must be the http(s) URL of a FIFO queue (ending in .fifo)".to_owned(),
+            });
+        }
+        Ok(IngestConfig {
+            receiver: ReceiverConfig::from_lookup(lookup)?,
+            events_queue_url: url,
+        })
+    }
+}
+
+fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Option<u64>, ConfigError> {
+    let Some(text) = lookup(var) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
+        _ => Err(ConfigError {
+            var,
+            reason: format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+fn seconds(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<Duration>, ConfigError> {
+    Ok(number(lookup, var, 0..=86_400)?.map(Duration::from_secs))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    fn lookup(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<String> {
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        move |name| map.get(name).cloned()
+    }
+
+    #[test]
+    fn defaults_apply_when_nothing_is_set() {
+        let config = ReceiverConfig::from_lookup(lookup(&[])).unwrap();
+        assert_eq!(config.default_org.as_str(), "default");
+        assert_eq!(config.max_body_bytes, 5 * 1024 * 1024);
+        assert_eq!(config.secret_ttl, Duration::from_secs(300));
+    }
+
+    #[test]
+    fn errors_name_the_variable() {
+        let err = ReceiverConfig::from_lookup(lookup(&[("OKTA_HOOKS_MAX_BODY_BYTES", "lots")]))
+            .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_MAX_BODY_BYTES");
+        assert!(err.to_string().contains("OKTA_HOOKS_MAX_BODY_BYTES"));
+        let err =
+            ReceiverConfig::from_lookup(lookup(&[("OKTA_HOOKS_DEFAULT_ORG", "a/b")])).unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_DEFAULT_ORG");
+    }
+
+    #[test]
+    fn ingest_requires_a_fifo_queue_url() {
+        let err = IngestConfig::from_lookup(lookup(&[])).unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_EVENTS_QUEUE_URL");
+        let err = IngestConfig::from_lookup(lookup(&[(
+            "OKTA_HOOKS_EVENTS_QUEUE_URL",
+            "https://sqs.eu-west-1.amazonaws.com/1/events",
+        )]))
+        .unwrap_err();
+        assert!(err.reason.contains(".fifo"));
+        let ok = IngestConfig::from_lookup(lookup(&[(
+            "OKTA_HOOKS_EVENTS_QUEUE_URL",
+            "https://sqs.eu-west-1.amazonaws.com/1/events.fifo",
+        )]))
+        .unwrap();
+        assert!(ok.events_queue_url.ends_with(".fifo"));
+    }
+
+    #[test]
+    fn org_comes_from_the_path_or_the_default() {
+        let config = ReceiverConfig::default();
+        assert_eq!(config.org_of(None).unwrap().as_str(), "default");
+        assert_eq!(config.org_of(Some("acme")).unwrap().as_str(), "acme");
+        assert!(config.org_of(Some("../etc")).is_err());
+    }
+}

@@ -1,0 +1,472 @@
+//! Every status code of both endpoints, on real Okta payloads, with in-process fakes.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, MemoryQueue, QueueError, RetryPolicy};
+use hook_receiver::{
+    Authenticator, HookRequest, HookResponse, IngestHandler, ReceiverConfig, VerifyHandler,
+};
+use http::Method;
+use okta_events::QueuedEvent;
+use org_secrets::{HookAuth, OrgSecret, SecretCache, StaticSecrets};
+use serde_json::Value;
+
+const SECRET: &str = "Basic b2t0YTpzM2NyM3QtdmFsdWU=";
+
+fn secrets() -> StaticSecrets {
+    StaticSecrets::new()
+        .with(
+            "default",
+            OrgSecret {
+                hook: Some(HookAuth::new("Authorization", SECRET, None)),
+            },
+        )
+        .with(
+            "acme",
+            OrgSecret {
+                hook: Some(HookAuth::new("X-Acme-Hook", "acme-value", Some("acme-old"))),
+            },
+        )
+        .with("nohook", OrgSecret { hook: None })
+}
+
+fn auth(secrets: StaticSecrets) -> Authenticator<StaticSecrets> {
+    Authenticator::new(SecretCache::new(
+        secrets,
+        Duration::from_secs(300),
+        Duration::ZERO,
+    ))
+}
+
+fn config() -> ReceiverConfig {
+    ReceiverConfig {
+        max_body_bytes: 64 * 1024,
+        ..ReceiverConfig::default()
+    }
+}
+
+fn ingest<Q: FifoQueue>(queue: Q) -> IngestHandler<Q, StaticSecrets> {
+    IngestHandler::new(config(), auth(secrets()), queue).with_retry(RetryPolicy {
+        attempts: 2,
+        first_backoff: Duration::from_millis(1),
+    })
+}
+
+fn delivery_text() -> String {
+    okta_fixtures::read_event("event-hook-delivery.user.session.start.json")
+}
+
+fn post(org: Option<&str>, body: &str) -> HookRequest {
+    HookRequest::new(Method::POST, org)
+        .header("Authorization", SECRET)
+        .header("Content-Type", "application/json")
+        .body(body.to_owned())
+}
+
+fn body(response: &HookResponse) -> Value {
+    serde_json::from_str(&response.body).expect("responses are JSON")
+}
+
+fn assert_error(response: &HookResponse, status: u16, code: &str) {
+    assert_eq!(response.status, status, "{}", response.body);
+    let body = body(response);
+    assert_eq!(body["code"], code);
+    assert!(body["error"].as_str().is_some_and(|e| !e.is_empty()));
+    assert!(!response.body.contains(SECRET) && !response.body.contains("acme-value"));
+}
+
+/// A delivery of `n` events built from every real event file, each with a distinct uuid.
+fn delivery_of(n: usize) -> String {
+    let events: Vec<Value> = okta_fixtures::log_event_files()
+        .iter()
+        .map(|p| serde_json::from_str(&okta_fixtures::read(p)).unwrap())
+        .collect();
+    let batch: Vec<Value> = (0..n)
+        .map(|i| {
+            let mut e = events[i % events.len()].clone();
+            e["uuid"] = Value::from(format!("uuid-{i:03}"));
+            e
+        })
+        .collect();
+    serde_json::json!({"eventType": "com.okta.event_hook", "eventId": "delivery-1",
+        "data": {"events": batch}})
+    .to_string()
+}
+
+#[tokio::test]
+async fn a_real_delivery_is_accepted_and_enqueued_as_sent() {
+    let queue = Arc::new(MemoryQueue::new());
+    let response = ingest(queue.clone())
+        .handle(&post(None, &delivery_text()))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    assert_eq!(body(&response)["accepted"], 1);
+
+    let stored = queue.messages();
+    assert_eq!(stored.len(), 1);
+    let message = &stored[0].message;
+    assert_eq!(message.dedup_id, "f1d0b993-cc19-11ed-a688-db22c99ef6c4");
+    assert_eq!(
+        message.group_id, "00uz9fj5aT69fHVro1d6",
+        "no User target: the actor"
+    );
+    let queued: QueuedEvent<Value> = serde_json::from_str(&message.body).unwrap();
+    assert_eq!(queued.org, "default");
+    assert_eq!(queued.source, "hook");
+    assert_eq!(
+        queued.delivery_id.as_deref(),
+        Some("85b60edb-4263-4e13-993b-818e26201052")
+    );
+    let original: Value = serde_json::from_str(&delivery_text()).unwrap();
+    assert_eq!(queued.event, original["data"]["events"][0]);
+}
+
+#[tokio::test]
+async fn every_event_of_a_batch_is_enqueued_with_its_subject_as_group() {
+    let queue = Arc::new(MemoryQueue::new());
+    let text = delivery_of(37);
+    let response = ingest(queue.clone())
+        .handle(&post(Some("default"), &text))
+        .await;
+    assert_eq!(response.status, 200, "{}", response.body);
+    let stored = queue.messages();
+    assert_eq!(stored.len(), 37);
+    let sent: Value = serde_json::from_str(&text).unwrap();
+    for (i, stored) in stored.iter().enumerate() {
+        let event = &sent["data"]["events"][i];
+        let model: okta_events::LogEvent = serde_json::from_value(event.clone()).unwrap();
+        assert_eq!(stored.message.dedup_id, format!("uuid-{i:03}"));
+        assert_eq!(Some(stored.message.group_id.as_str()), model.subject_id());
+    }
+}
+
+#[tokio::test]
+async fn the_same_delivery_twice_enqueues_each_event_once() {
+    let queue = Arc::new(MemoryQueue::new());
+    let handler = ingest(queue.clone());
+    let text = delivery_of(12);
+    for _ in 0..2 {
+        assert_eq!(handler.handle(&post(None, &text)).await.status, 200);
+    }
+    assert_eq!(queue.len(), 12);
+}
+
+#[tokio::test]
+async fn org_in_the_path_selects_that_orgs_secret_and_header() {
+    let queue = Arc::new(MemoryQueue::new());
+    let handler = ingest(queue.clone());
+    let request = |value: &str| {
+        HookRequest::new(Method::POST, Some("acme"))
+            .header("x-acme-hook", value)
+            .header("content-type", "application/json")
+            .body(delivery_text())
+    };
+    assert_eq!(handler.handle(&request("acme-value")).await.status, 200);
+    assert_eq!(
+        handler.handle(&request("acme-old")).await.status,
+        200,
+        "previous value"
+    );
+    assert_error(&handler.handle(&request(SECRET)).await, 401, "unauthorized");
+    // The default org's header and value do not open the acme org.
+    assert_error(
+        &handler.handle(&post(Some("acme"), &delivery_text())).await,
+        401,
+        "unauthorized",
+    );
+}
+
+#[tokio::test]
+async fn wrong_missing_or_unknown_org_auth_is_401_without_detail() {
+    let handler = ingest(MemoryQueue::new());
+    let wrong = HookRequest::new(Method::POST, None)
+        .header("authorization", "Basic d3Jvbmc=")
+        .header("content-type", "application/json")
+        .body(delivery_text());
+    let response = handler.handle(&wrong).await;
+    assert_error(&response, 401, "unauthorized");
+    assert!(
+        !response.body.contains("d3Jvbmc"),
+        "never echoes the header"
+    );
+    let missing = HookRequest::new(Method::POST, None)
+        .header("content-type", "application/json")
+        .body(delivery_text());
+    assert_error(&handler.handle(&missing).await, 401, "unauthorized");
+    assert_error(
+        &handler.handle(&post(Some("ghost"), &delivery_text())).await,
+        401,
+        "unauthorized",
+    );
+    assert_error(
+        &handler
+            .handle(&post(Some("nohook"), &delivery_text()))
+            .await,
+        401,
+        "unauthorized",
+    );
+}
+
+#[tokio::test]
+async fn malformed_json_and_invalid_envelopes_are_400() {
+    let handler = ingest(MemoryQueue::new());
+    let text = delivery_text();
+    assert_error(
+        &handler.handle(&post(None, &text[..text.len() / 2])).await,
+        400,
+        "malformed_json",
+    );
+    assert_error(
+        &handler.handle(&post(None, "")).await,
+        400,
+        "malformed_json",
+    );
+    for bad in [
+        r#"{"eventType":"com.okta.event_hook","eventId":"d"}"#,
+        r#"{"eventType":"something.else","eventId":"d","data":{"events":[]}}"#,
+        r#"{"eventType":"com.okta.event_hook","eventId":"","data":{"events":[]}}"#,
+        r#"{"eventType":"com.okta.event_hook","eventId":"d","data":{"events":[{"eventType":"x"}]}}"#,
+        r#"{"eventType":"com.okta.event_hook","eventId":"d","data":{"events":[{"uuid":"u"}]}}"#,
+        r#"{"eventType":"com.okta.event_hook","eventId":"d","data":{"events":[42]}}"#,
+        r#"{"eventType":"com.okta.event_hook","eventId":"d","data":{"events":[{"uuid":"a b","eventType":"x"}]}}"#,
+        r#"[1,2,3]"#,
+    ] {
+        assert_error(
+            &handler.handle(&post(None, bad)).await,
+            400,
+            "invalid_envelope",
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_event_rejects_the_whole_delivery_and_enqueues_nothing() {
+    let queue = Arc::new(MemoryQueue::new());
+    let mut delivery: Value = serde_json::from_str(&delivery_of(5)).unwrap();
+    delivery["data"]["events"][4]["uuid"] = Value::Null;
+    let response = ingest(queue.clone())
+        .handle(&post(None, &delivery.to_string()))
+        .await;
+    assert_error(&response, 400, "invalid_envelope");
+    assert!(response.body.contains("data.events[4]"));
+    assert!(queue.is_empty());
+}
+
+#[tokio::test]
+async fn an_empty_batch_is_accepted() {
+    let body = r#"{"eventType":"com.okta.event_hook","eventId":"d","data":{"events":[]}}"#;
+    let response = ingest(MemoryQueue::new()).handle(&post(None, body)).await;
+    assert_eq!(response.status, 200);
+    assert_eq!(self::body(&response)["accepted"], 0);
+}
+
+#[tokio::test]
+async fn body_over_the_limit_is_413() {
+    let big = format!("{{\"pad\":\"{}\"}}", "x".repeat(64 * 1024));
+    assert_error(
+        &ingest(MemoryQueue::new()).handle(&post(None, &big)).await,
+        413,
+        "payload_too_large",
+    );
+}
+
+#[tokio::test]
+async fn an_event_too_large_for_the_queue_is_413() {
+    let handler = IngestHandler::new(
+        ReceiverConfig::default(),
+        auth(secrets()),
+        MemoryQueue::new(),
+    );
+    let event = serde_json::json!({"uuid": "u-big", "eventType": "x", "displayMessage": "y".repeat(300 * 1024)});
+    let body = serde_json::json!({"eventType": "com.okta.event_hook", "eventId": "d",
+        "data": {"events": [event]}})
+    .to_string();
+    assert_error(
+        &handler.handle(&post(None, &body)).await,
+        413,
+        "event_too_large",
+    );
+}
+
+#[tokio::test]
+async fn non_json_media_type_is_415() {
+    let handler = ingest(MemoryQueue::new());
+    for content_type in [
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        None,
+    ] {
+        let mut request = HookRequest::new(Method::POST, None)
+            .header("authorization", SECRET)
+            .body(delivery_text());
+        if let Some(ct) = content_type {
+            request = request.header("content-type", ct);
+        }
+        assert_error(
+            &handler.handle(&request).await,
+            415,
+            "unsupported_media_type",
+        );
+    }
+}
+
+#[tokio::test]
+async fn other_methods_are_405() {
+    let handler = ingest(MemoryQueue::new());
+    for method in [Method::GET, Method::PUT, Method::DELETE, Method::PATCH] {
+        let mut request = post(None, &delivery_text());
+        request.method = method;
+        assert_error(&handler.handle(&request).await, 405, "method_not_allowed");
+    }
+}
+
+#[tokio::test]
+async fn an_invalid_org_in_the_path_is_400() {
+    let response = ingest(MemoryQueue::new())
+        .handle(&post(Some("a.b"), &delivery_text()))
+        .await;
+    assert_error(&response, 400, "invalid_org");
+}
+
+/// A queue that is down, or refuses one entry every time.
+struct BrokenQueue {
+    refuse_only: Option<&'static str>,
+}
+
+impl FifoQueue for BrokenQueue {
+    async fn send_batch(&self, batch: &[FifoMessage]) -> Result<Vec<FailedEntry>, QueueError> {
+        match self.refuse_only {
+            None => Err(QueueError("connection refused".into())),
+            Some(id) => Ok(batch
+                .iter()
+                .filter(|m| m.entry_id == id)
+                .map(|m| FailedEntry {
+                    entry_id: m.entry_id.clone(),
+                    code: "InternalError".into(),
+                    sender_fault: false,
+                })
+                .collect()),
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_queue_is_503() {
+    let response = ingest(BrokenQueue { refuse_only: None })
+        .handle(&post(None, &delivery_of(3)))
+        .await;
+    assert_error(&response, 503, "queue_unavailable");
+}
+
+#[tokio::test]
+async fn one_event_left_off_the_queue_is_503() {
+    let response = ingest(BrokenQueue {
+        refuse_only: Some("e7"),
+    })
+    .handle(&post(None, &delivery_of(20)))
+    .await;
+    assert_error(&response, 503, "queue_unavailable");
+}
+
+fn verifier(secrets: StaticSecrets) -> VerifyHandler<StaticSecrets> {
+    VerifyHandler::new(config(), auth(secrets))
+}
+
+fn challenge(org: Option<&str>, header: &str, value: &str) -> HookRequest {
+    HookRequest::new(Method::GET, org)
+        .header(header, value)
+        .header("authorization", SECRET)
+}
+
+#[tokio::test]
+async fn verification_echoes_the_challenge_whatever_the_header_case() {
+    let handler = verifier(secrets());
+    for name in [
+        "X-Okta-Verification-Challenge",
+        "x-okta-verification-challenge",
+        "X-OKTA-VERIFICATION-CHALLENGE",
+    ] {
+        let response = handler
+            .handle(&challenge(None, name, "m3-CHALLENGE_value"))
+            .await;
+        assert_eq!(response.status, 200, "{}", response.body);
+        assert_eq!(
+            body(&response),
+            serde_json::json!({"verification": "m3-CHALLENGE_value"})
+        );
+    }
+}
+
+#[tokio::test]
+async fn verification_without_a_challenge_is_400() {
+    let handler = verifier(secrets());
+    assert_error(
+        &handler
+            .handle(&HookRequest::new(Method::GET, None).header("authorization", SECRET))
+            .await,
+        400,
+        "missing_challenge",
+    );
+    assert_error(
+        &handler
+            .handle(&challenge(None, "x-okta-verification-challenge", ""))
+            .await,
+        400,
+        "missing_challenge",
+    );
+}
+
+#[tokio::test]
+async fn verification_checks_the_auth_header_when_configured() {
+    let handler = verifier(secrets());
+    let wrong = HookRequest::new(Method::GET, None)
+        .header("x-okta-verification-challenge", "abc")
+        .header("authorization", "nope");
+    assert_error(&handler.handle(&wrong).await, 401, "unauthorized");
+    // An org whose secret has no hook auth answers the challenge without a header.
+    let open = HookRequest::new(Method::GET, Some("nohook"))
+        .header("x-okta-verification-challenge", "abc");
+    assert_eq!(handler.handle(&open).await.status, 200);
+}
+
+#[tokio::test]
+async fn verification_refuses_other_methods() {
+    let mut request = challenge(None, "x-okta-verification-challenge", "abc");
+    request.method = Method::POST;
+    assert_error(
+        &verifier(secrets()).handle(&request).await,
+        405,
+        "method_not_allowed",
+    );
+}
+
+#[tokio::test]
+async fn a_rotated_secret_is_picked_up_without_restart() {
+    let store = secrets();
+    let handler = IngestHandler::new(config(), auth(store.clone()), MemoryQueue::new());
+    assert_eq!(
+        handler.handle(&post(None, &delivery_text())).await.status,
+        200
+    );
+    store.set(
+        "default",
+        OrgSecret {
+            hook: Some(HookAuth::new("Authorization", "rotated", Some(SECRET))),
+        },
+    );
+    let rotated = HookRequest::new(Method::POST, None)
+        .header("authorization", "rotated")
+        .header("content-type", "application/json")
+        .body(delivery_text());
+    assert_eq!(
+        handler.handle(&rotated).await.status,
+        200,
+        "re-read after a failed check"
+    );
+    assert_eq!(
+        handler.handle(&post(None, &delivery_text())).await.status,
+        200,
+        "previous still accepted"
+    );
+}
