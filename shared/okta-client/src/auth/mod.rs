@@ -1,0 +1,135 @@
+//! Authentication: which headers a request carries, and what to do when Okta rejects
+//! them.
+//!
+//! - [`ssws`]: a static API token.
+//! - [`oauth`]: a client-credentials token minted with a signed assertion, cached.
+//! - [`dpop`]: proofs of possession layered on an OAuth token.
+
+pub(crate) mod dpop;
+pub(crate) mod oauth;
+pub(crate) mod ssws;
+
+use std::sync::Mutex as StdMutex;
+
+use http::HeaderValue;
+use reqwest::Url;
+use secrecy::SecretString;
+
+use crate::config::{AuthConfig, OktaConfig};
+use crate::error::{OktaError, Result};
+use oauth::{OAuth, sensitive};
+
+/// The headers that authenticate one request attempt.
+pub(crate) struct Credentials {
+    pub authorization: HeaderValue,
+    pub dpop_proof: Option<HeaderValue>,
+    /// Which OAuth token was used (0 for an API token), to invalidate just that one.
+    pub generation: u64,
+}
+
+/// Chosen once from the configuration.
+#[derive(Debug)]
+pub(crate) enum Authenticator {
+    ApiToken(SecretString),
+    OAuth {
+        oauth: Box<OAuth>,
+        /// The resource server's last `DPoP-Nonce` (distinct from the token endpoint's).
+        resource_nonce: StdMutex<Option<String>>,
+    },
+}
+
+impl Authenticator {
+    pub(crate) fn new(config: &OktaConfig) -> Result<Self> {
+        Ok(match &config.auth {
+            AuthConfig::ApiToken(token) => {
+                ssws::authorization(token)?;
+                Authenticator::ApiToken(token.clone())
+            }
+            AuthConfig::OAuth(o) => Authenticator::OAuth {
+                oauth: Box::new(OAuth::new(o, &config.org_url, config.token_refresh_margin)?),
+                resource_nonce: StdMutex::new(None),
+            },
+        })
+    }
+
+    /// True when a 401 may be cured by minting a new token.
+    pub(crate) fn can_remint(&self) -> bool {
+        matches!(self, Authenticator::OAuth { .. })
+    }
+
+    /// True when requests carry DPoP proofs.
+    pub(crate) fn uses_dpop(&self) -> bool {
+        matches!(self, Authenticator::OAuth { oauth, .. } if oauth.dpop.is_some())
+    }
+
+    /// Headers for one attempt of `method url`; may mint a token.
+    pub(crate) async fn credentials(
+        &self,
+        http: &reqwest::Client,
+        method: &str,
+        url: &Url,
+    ) -> Result<Credentials> {
+        match self {
+            Authenticator::ApiToken(token) => Ok(Credentials {
+                authorization: ssws::authorization(token)?,
+                dpop_proof: None,
+                generation: 0,
+            }),
+            Authenticator::OAuth {
+                oauth,
+                resource_nonce,
+            } => {
+                let token = oauth.token(http).await?;
+                let (scheme, dpop_proof) = match (&oauth.dpop, token.dpop_bound) {
+                    (Some(key), true) => {
+                        let nonce = resource_nonce
+                            .lock()
+                            .unwrap_or_else(|p| p.into_inner())
+                            .clone();
+                        let proof =
+                            key.proof(method, url, Some(&token.secret), nonce.as_deref())?;
+                        ("DPoP", Some(sensitive(&proof)?))
+                    }
+                    _ => ("Bearer", None),
+                };
+                let authorization = sensitive(&format!(
+                    "{scheme} {}",
+                    secrecy::ExposeSecret::expose_secret(&token.secret)
+                ))?;
+                Ok(Credentials {
+                    authorization,
+                    dpop_proof,
+                    generation: token.generation,
+                })
+            }
+        }
+    }
+
+    /// Okta said the token is invalid: drop it so the next attempt mints another.
+    pub(crate) async fn invalidate(&self, generation: u64) {
+        if let Authenticator::OAuth { oauth, .. } = self {
+            oauth.invalidate(generation).await;
+        }
+    }
+
+    /// Caches a resource server `DPoP-Nonce`.
+    pub(crate) fn set_resource_nonce(&self, nonce: &str) {
+        if let Authenticator::OAuth { resource_nonce, .. } = self {
+            *resource_nonce.lock().unwrap_or_else(|p| p.into_inner()) = Some(nonce.to_owned());
+        }
+    }
+}
+
+/// A transport error as an [`OktaError`], without the URL (which may hold a login).
+pub(crate) fn transport_error(request: &str, error: reqwest::Error) -> OktaError {
+    if error.is_timeout() {
+        OktaError::Timeout {
+            request: request.to_owned(),
+        }
+    } else {
+        OktaError::Connection {
+            request: request.to_owned(),
+            message: error.without_url().to_string(),
+        }
+    }
+}

@@ -1,0 +1,288 @@
+//! OAuth 2.0 client credentials with `private_key_jwt`, for Okta-scoped access tokens.
+//!
+//! Okta service apps authenticate only with a signed client assertion; tokens last one
+//! hour and come with no refresh token, so the token is cached and re-minted a margin
+//! before it expires, and once more when Okta rejects it as invalid (key rotation,
+//! revoked grant). Minting is single-flight: concurrent callers wait on one request.
+
+use std::sync::Mutex as StdMutex;
+use std::time::{Duration, Instant};
+
+use http::{HeaderValue, StatusCode};
+use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use reqwest::Url;
+use secrecy::{ExposeSecret, SecretString};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Mutex;
+
+use super::dpop::{DpopKey, now_epoch};
+use crate::config::{KeyAlgorithm, OAuthConfig};
+use crate::error::{OktaError, Result, TokenError};
+use crate::rate_limit::RateLimit;
+
+/// Lifetime of a client assertion: well under Okta's 1 h maximum, long enough for skew.
+const ASSERTION_LIFETIME_SECS: u64 = 300;
+const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
+
+/// Claims of the client assertion, exactly as Okta requires.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct AssertionClaims {
+    pub aud: String,
+    pub iss: String,
+    pub sub: String,
+    pub iat: u64,
+    pub exp: u64,
+    pub jti: String,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: SecretString,
+    #[serde(default)]
+    token_type: String,
+    #[serde(default)]
+    expires_in: Option<u64>,
+}
+
+#[derive(Deserialize, Default)]
+struct OAuthErrorBody {
+    error: Option<String>,
+    error_description: Option<String>,
+}
+
+/// A minted access token.
+#[derive(Clone)]
+pub(crate) struct AccessToken {
+    pub secret: SecretString,
+    /// `DPoP` when Okta bound the token to our key, else `Bearer`.
+    pub dpop_bound: bool,
+    pub expires_at: Instant,
+    /// Bumped on every mint, so that a 401 invalidates only the token that failed.
+    pub generation: u64,
+}
+
+/// The OAuth side of the authenticator.
+pub(crate) struct OAuth {
+    client_id: String,
+    token_url: Url,
+    scope: String,
+    key: EncodingKey,
+    algorithm: Algorithm,
+    key_id: Option<String>,
+    pub(crate) dpop: Option<DpopKey>,
+    margin: Duration,
+    cache: Mutex<Option<AccessToken>>,
+    generation: StdMutex<u64>,
+    /// The authorization server's last `DPoP-Nonce`.
+    token_nonce: StdMutex<Option<String>>,
+}
+
+impl std::fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OAuth")
+            .field("client_id", &self.client_id)
+            .field("token_url", &self.token_url.as_str())
+            .field("scope", &self.scope)
+            .field("algorithm", &self.algorithm)
+            .field("key_id", &self.key_id)
+            .field("dpop", &self.dpop.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl OAuth {
+    pub(crate) fn new(config: &OAuthConfig, org_url: &Url, margin: Duration) -> Result<Self> {
+        let pem = config.private_key_pem.expose_secret().as_bytes();
+        let (key, algorithm) = match config.algorithm {
+            KeyAlgorithm::Rs256 => (EncodingKey::from_rsa_pem(pem), Algorithm::RS256),
+            KeyAlgorithm::Es256 => (EncodingKey::from_ec_pem(pem), Algorithm::ES256),
+        };
+        // The parser's error text does not quote the key; keep only its kind anyway.
+        let key = key.map_err(|e| {
+            OktaError::Config(format!(
+                "the {algorithm:?} private key PEM is not usable ({:?})",
+                e.kind()
+            ))
+        })?;
+        if config.client_id.trim().is_empty() {
+            return Err(OktaError::Config("OAuth client id is empty".into()));
+        }
+        if config.scopes.is_empty() {
+            return Err(OktaError::Config("OAuth needs at least one scope".into()));
+        }
+        let token_url = org_url
+            .join("/oauth2/v1/token")
+            .map_err(|e| OktaError::Config(format!("token URL: {e}")))?;
+        let dpop = if config.dpop {
+            Some(DpopKey::generate()?)
+        } else {
+            None
+        };
+        Ok(OAuth {
+            client_id: config.client_id.trim().to_owned(),
+            token_url,
+            scope: config.scopes.join(" "),
+            key,
+            algorithm,
+            key_id: config.key_id.clone(),
+            dpop,
+            margin,
+            cache: Mutex::new(None),
+            generation: StdMutex::new(0),
+            token_nonce: StdMutex::new(None),
+        })
+    }
+
+    /// A signed client assertion with a unique `jti` (Okta rejects a reused one).
+    pub(crate) fn client_assertion(&self) -> Result<SecretString> {
+        let now = now_epoch();
+        let claims = AssertionClaims {
+            aud: self.token_url.to_string(),
+            iss: self.client_id.clone(),
+            sub: self.client_id.clone(),
+            iat: now,
+            exp: now + ASSERTION_LIFETIME_SECS,
+            jti: uuid::Uuid::new_v4().to_string(),
+        };
+        let mut header = Header::new(self.algorithm);
+        header.kid = self.key_id.clone();
+        jsonwebtoken::encode(&header, &claims, &self.key)
+            .map(SecretString::from)
+            .map_err(|e| OktaError::Signing(format!("client assertion: {:?}", e.kind())))
+    }
+
+    /// The cached token, or a freshly minted one when none is cached or it is within the
+    /// refresh margin of its expiry.
+    pub(crate) async fn token(&self, http: &reqwest::Client) -> Result<AccessToken> {
+        let mut cache = self.cache.lock().await;
+        if let Some(token) = cache.as_ref()
+            && token.expires_at > Instant::now() + self.margin
+        {
+            return Ok(token.clone());
+        }
+        let token = self.mint(http).await?;
+        *cache = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets the token of `generation` after Okta rejected it; a newer one is kept.
+    pub(crate) async fn invalidate(&self, generation: u64) {
+        let mut cache = self.cache.lock().await;
+        if cache.as_ref().is_some_and(|t| t.generation == generation) {
+            *cache = None;
+        }
+    }
+
+    async fn mint(&self, http: &reqwest::Client) -> Result<AccessToken> {
+        // One answer to a `use_dpop_nonce` challenge, no more: a second challenge means
+        // the server does not accept our nonce, and looping would not help.
+        let mut nonce_retry_left = self.dpop.is_some();
+        loop {
+            let assertion = self.client_assertion()?;
+            let form = [
+                ("grant_type", "client_credentials"),
+                ("scope", self.scope.as_str()),
+                ("client_assertion_type", CLIENT_ASSERTION_TYPE),
+                ("client_assertion", assertion.expose_secret()),
+            ];
+            let mut request = http
+                .post(self.token_url.clone())
+                .header(http::header::ACCEPT, "application/json")
+                .form(&form);
+            if let Some(dpop) = &self.dpop {
+                let nonce = self.cached_token_nonce();
+                let proof = dpop.proof("POST", &self.token_url, None, nonce.as_deref())?;
+                request = request.header("DPoP", sensitive(&proof)?);
+            }
+            let started = Instant::now();
+            let response = request
+                .send()
+                .await
+                .map_err(|e| super::transport_error("POST /oauth2/v1/token", e))?;
+            let status = response.status();
+            let headers = response.headers().clone();
+            let new_nonce = headers
+                .get("dpop-nonce")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            if let Some(n) = &new_nonce {
+                self.set_token_nonce(n.clone());
+            }
+            let body = response
+                .bytes()
+                .await
+                .map_err(|e| super::transport_error("POST /oauth2/v1/token", e))?;
+            let request_id = headers
+                .get("x-okta-request-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned);
+            if status.is_success() {
+                let parsed: TokenResponse =
+                    serde_json::from_slice(&body).map_err(|e| OktaError::Decode {
+                        request: "POST /oauth2/v1/token".into(),
+                        message: e.to_string(),
+                    })?;
+                let dpop_bound = parsed.token_type.eq_ignore_ascii_case("DPoP");
+                if self.dpop.is_some() && !dpop_bound {
+                    tracing::warn!(token_type = %parsed.token_type, "asked for a DPoP-bound token, got another type");
+                }
+                let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
+                let generation = {
+                    let mut g = self.generation.lock().unwrap_or_else(|p| p.into_inner());
+                    *g += 1;
+                    *g
+                };
+                tracing::debug!(
+                    client_id = %self.client_id,
+                    token_type = %parsed.token_type,
+                    expires_in_s = lifetime.as_secs(),
+                    generation,
+                    okta_request_id = request_id.as_deref().unwrap_or(""),
+                    "minted an Okta access token"
+                );
+                return Ok(AccessToken {
+                    secret: parsed.access_token,
+                    dpop_bound,
+                    expires_at: started + lifetime,
+                    generation,
+                });
+            }
+            let err: OAuthErrorBody = serde_json::from_slice(&body).unwrap_or_default();
+            if status == StatusCode::BAD_REQUEST
+                && err.error.as_deref() == Some("use_dpop_nonce")
+                && new_nonce.is_some()
+                && nonce_retry_left
+            {
+                nonce_retry_left = false;
+                tracing::debug!("token endpoint asked for a DPoP nonce; retrying once with it");
+                continue;
+            }
+            return Err(OktaError::Token(Box::new(TokenError {
+                status: status.as_u16(),
+                error: err.error,
+                error_description: err.error_description,
+                request_id,
+                rate_limit: RateLimit::from_headers(&headers),
+            })));
+        }
+    }
+
+    fn cached_token_nonce(&self) -> Option<String> {
+        self.token_nonce
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    fn set_token_nonce(&self, nonce: String) {
+        *self.token_nonce.lock().unwrap_or_else(|p| p.into_inner()) = Some(nonce);
+    }
+}
+
+/// A header value that `http` treats as sensitive.
+pub(crate) fn sensitive(text: &str) -> Result<HeaderValue> {
+    let mut v = HeaderValue::from_str(text)
+        .map_err(|_| OktaError::Signing("credential is not a valid header value".into()))?;
+    v.set_sensitive(true);
+    Ok(v)
+}

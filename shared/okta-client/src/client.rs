@@ -1,0 +1,464 @@
+//! The client: one `reqwest::Client` (building a TLS client reads the whole trust
+//! store, so build it once per process), the authenticator, a bound on requests in
+//! flight, and the request loop that turns Okta's answers into values or typed errors.
+
+use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
+use http::{Method, StatusCode};
+use reqwest::Url;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use tokio::sync::Semaphore;
+
+use crate::auth::{Authenticator, transport_error};
+use crate::config::{OktaConfig, RetryPolicy};
+use crate::error::{ApiError, ErrorBody, OktaError, Result};
+use crate::rate_limit::RateLimit;
+use crate::request::{describe, url_for};
+
+/// `X-Okta-Request-Id`: Okta's id of one request, also in the System Log.
+pub const REQUEST_ID_HEADER: &str = "x-okta-request-id";
+/// Sent on a retry: the `X-Okta-Request-Id` of the first attempt.
+pub const RETRY_FOR_HEADER: &str = "x-okta-retry-for";
+/// Sent on a retry: which retry this is, from 1.
+pub const RETRY_COUNT_HEADER: &str = "x-okta-retry-count";
+
+/// The `User-Agent` of every request.
+pub const USER_AGENT_PREFIX: &str = concat!("okta-hooks/", env!("CARGO_PKG_VERSION"));
+
+/// What every response says besides its body.
+#[derive(Debug, Clone)]
+pub struct ResponseMeta {
+    /// HTTP status.
+    pub status: u16,
+    /// `X-Okta-Request-Id`.
+    pub request_id: Option<String>,
+    /// The rate-limit headers.
+    pub rate_limit: RateLimit,
+    /// All response headers, for anything not parsed here (`Location`, `Link`, …).
+    pub headers: HeaderMap,
+}
+
+/// A successful answer: the parsed body and the response's metadata.
+#[derive(Debug, Clone)]
+pub struct Reply<T> {
+    /// The parsed body.
+    pub value: T,
+    /// Status, request id, rate limits, headers.
+    pub meta: ResponseMeta,
+}
+
+impl<T> Reply<T> {
+    /// The body, dropping the metadata.
+    pub fn into_inner(self) -> T {
+        self.value
+    }
+}
+
+/// A raw answer, for [`OktaClient::raw`] and internal use.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    /// Metadata.
+    pub meta: ResponseMeta,
+    /// The body as received.
+    pub body: Bytes,
+}
+
+/// A request, kept whole so that it can be sent again on a retry.
+#[derive(Debug, Clone)]
+pub(crate) struct Call {
+    pub method: Method,
+    pub url: Url,
+    /// A JSON body; `None` sends `Content-Length: 0` on POST/PUT.
+    pub body: Option<Bytes>,
+    pub headers: HeaderMap,
+}
+
+impl Call {
+    pub(crate) fn new(method: Method, url: Url) -> Self {
+        Call {
+            method,
+            url,
+            body: None,
+            headers: HeaderMap::new(),
+        }
+    }
+
+    pub(crate) fn json<B: Serialize + ?Sized>(mut self, body: &B) -> Result<Self> {
+        let bytes = serde_json::to_vec(body)
+            .map_err(|e| OktaError::InvalidRequest(format!("request body: {e}")))?;
+        self.body = Some(Bytes::from(bytes));
+        Ok(self)
+    }
+}
+
+/// An Okta Management API client. Cheap to clone; clones share the token cache, the
+/// DPoP key and nonces, and the in-flight bound.
+#[derive(Clone)]
+pub struct OktaClient {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    org_url: Url,
+    auth: Authenticator,
+    in_flight: Semaphore,
+    retry: RetryPolicy,
+    last_rate_limit: StdMutex<RateLimit>,
+}
+
+impl std::fmt::Debug for OktaClient {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OktaClient")
+            .field("org_url", &self.inner.org_url.as_str())
+            .field("auth", &self.inner.auth)
+            .field("retry", &self.inner.retry)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What one attempt produced.
+enum Attempt {
+    Done(RawResponse),
+    Failed(OktaError, Option<RawResponse>),
+}
+
+impl OktaClient {
+    /// Builds the client. Parses the key and generates the DPoP key now, so a bad
+    /// configuration fails at cold start; makes no network call.
+    pub fn new(config: OktaConfig) -> Result<Self> {
+        install_jwt_crypto_provider();
+        let auth = Authenticator::new(&config)?;
+        let user_agent = match &config.user_agent_suffix {
+            Some(s) if !s.trim().is_empty() => format!("{USER_AGENT_PREFIX} {}", s.trim()),
+            _ => USER_AGENT_PREFIX.to_owned(),
+        };
+        let http = reqwest::Client::builder()
+            .user_agent(user_agent)
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            // Never follow a redirect: it could carry the credential to another host.
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| OktaError::Config(format!("HTTP client: {e}")))?;
+        Ok(OktaClient {
+            inner: Arc::new(Inner {
+                http,
+                org_url: config.org_url,
+                auth,
+                in_flight: Semaphore::new(config.max_in_flight.max(1)),
+                retry: config.retry,
+                last_rate_limit: StdMutex::new(RateLimit::default()),
+            }),
+        })
+    }
+
+    /// The org this client talks to.
+    pub fn org_url(&self) -> &Url {
+        &self.inner.org_url
+    }
+
+    /// The rate-limit state of the most recent response that carried rate-limit
+    /// headers, across all tasks. Use it to slow down before Okta answers 429.
+    pub fn last_rate_limit(&self) -> RateLimit {
+        *self
+            .inner
+            .last_rate_limit
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// `org_url` + encoded segments.
+    pub(crate) fn url(&self, segments: &[&str]) -> Result<Url> {
+        url_for(&self.inner.org_url, segments)
+    }
+
+    /// Refuses a URL that would send our credential to another origin (a `next` link
+    /// or a raw request given a full URL).
+    pub(crate) fn check_origin(&self, url: &Url) -> Result<()> {
+        if url.origin() == self.inner.org_url.origin() {
+            Ok(())
+        } else {
+            Err(OktaError::InvalidRequest(format!(
+                "refusing to send credentials to {}; the org is {}",
+                url.origin().ascii_serialization(),
+                self.inner.org_url.origin().ascii_serialization()
+            )))
+        }
+    }
+
+    /// Sends and parses a JSON body.
+    pub(crate) async fn call_json<T: DeserializeOwned>(&self, call: Call) -> Result<Reply<T>> {
+        let what = describe(&call.method, &call.url);
+        let raw = self.execute(call).await?;
+        let value = parse_body(&what, &raw.body)?;
+        Ok(Reply {
+            value,
+            meta: raw.meta,
+        })
+    }
+
+    /// Sends, ignoring the body (`204 No Content` answers).
+    pub(crate) async fn call_empty(&self, call: Call) -> Result<Reply<()>> {
+        let raw = self.execute(call).await?;
+        Ok(Reply {
+            value: (),
+            meta: raw.meta,
+        })
+    }
+
+    /// The request loop: authenticate, send, and handle the answers that have a
+    /// prescribed reaction — a `401` re-mints the OAuth token once, a DPoP nonce
+    /// challenge is answered once, and the optional waiting policy retries the rest.
+    pub(crate) async fn execute(&self, call: Call) -> Result<RawResponse> {
+        self.check_origin(&call.url)?;
+        let mut retries: u32 = 0;
+        let mut first_request_id: Option<String> = None;
+        let mut reminted = false;
+        let mut nonce_answered = false;
+        loop {
+            let mut headers = call.headers.clone();
+            if retries > 0 {
+                if let Some(id) = first_request_id
+                    .as_deref()
+                    .and_then(|i| HeaderValue::from_str(i).ok())
+                {
+                    headers.insert(RETRY_FOR_HEADER, id);
+                }
+                headers.insert(RETRY_COUNT_HEADER, HeaderValue::from(retries));
+            }
+            let (outcome, generation) = self.attempt(&call, headers).await;
+            let (error, raw) = match outcome {
+                Attempt::Done(raw) => return Ok(raw),
+                Attempt::Failed(error, raw) => (error, raw),
+            };
+            if let Some(raw) = &raw {
+                if first_request_id.is_none() {
+                    first_request_id = raw.meta.request_id.clone();
+                }
+                let status = raw.meta.status;
+                if self.inner.auth.uses_dpop()
+                    && !nonce_answered
+                    && (status == 400 || status == 401)
+                    && let Some(nonce) = dpop_nonce_challenge(&raw.meta.headers)
+                {
+                    nonce_answered = true;
+                    self.inner.auth.set_resource_nonce(&nonce);
+                    tracing::debug!(
+                        request = %describe(&call.method, &call.url),
+                        "resource server asked for a DPoP nonce; retrying once with it"
+                    );
+                    continue;
+                }
+                if status == 401 && self.inner.auth.can_remint() && !reminted {
+                    reminted = true;
+                    self.inner.auth.invalidate(generation).await;
+                    tracing::info!(
+                        request = %describe(&call.method, &call.url),
+                        okta_request_id = raw.meta.request_id.as_deref().unwrap_or(""),
+                        "Okta rejected the access token; minting a new one and retrying once"
+                    );
+                    continue;
+                }
+            }
+            match self.retry_delay(&error, &call.method, retries) {
+                Some(delay) => {
+                    retries += 1;
+                    tracing::info!(
+                        request = %describe(&call.method, &call.url),
+                        error = %error,
+                        delay_ms = delay.as_millis() as u64,
+                        retry = retries,
+                        "waiting before retrying an Okta request"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                None => return Err(error),
+            }
+        }
+    }
+
+    /// One attempt, holding an in-flight permit while it runs. Returns the token
+    /// generation used, so a 401 invalidates exactly that token.
+    async fn attempt(&self, call: &Call, extra: HeaderMap) -> (Attempt, u64) {
+        let what = describe(&call.method, &call.url);
+        let _permit = match self.inner.in_flight.acquire().await {
+            Ok(p) => p,
+            Err(_) => {
+                return (
+                    Attempt::Failed(OktaError::Config("client is closed".into()), None),
+                    0,
+                );
+            }
+        };
+        let creds = match self
+            .inner
+            .auth
+            .credentials(&self.inner.http, call.method.as_str(), &call.url)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => return (Attempt::Failed(e, None), 0),
+        };
+        let mut request = self
+            .inner
+            .http
+            .request(call.method.clone(), call.url.clone())
+            .header(ACCEPT, "application/json")
+            .header(http::header::AUTHORIZATION, creds.authorization);
+        if let Some(proof) = creds.dpop_proof {
+            request = request.header("DPoP", proof);
+        }
+        request = match &call.body {
+            Some(body) => request
+                .header(CONTENT_TYPE, "application/json")
+                .body(body.clone()),
+            None if call.method == Method::POST || call.method == Method::PUT => {
+                // Okta answers 411 to a body-less POST/PUT without Content-Length.
+                request.header(CONTENT_LENGTH, "0").body(Bytes::new())
+            }
+            None => request,
+        };
+        request = request.headers(extra);
+        let response = match request.send().await {
+            Ok(r) => r,
+            Err(e) => {
+                return (
+                    Attempt::Failed(transport_error(&what, e), None),
+                    creds.generation,
+                );
+            }
+        };
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = match response.bytes().await {
+            Ok(b) => b,
+            Err(e) => {
+                return (
+                    Attempt::Failed(transport_error(&what, e), None),
+                    creds.generation,
+                );
+            }
+        };
+        let meta = ResponseMeta {
+            status: status.as_u16(),
+            request_id: headers
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            rate_limit: RateLimit::from_headers(&headers),
+            headers,
+        };
+        if meta.rate_limit.is_known() {
+            *self
+                .inner
+                .last_rate_limit
+                .lock()
+                .unwrap_or_else(|p| p.into_inner()) = meta.rate_limit;
+        }
+        tracing::debug!(
+            request = %what,
+            status = meta.status,
+            okta_request_id = meta.request_id.as_deref().unwrap_or(""),
+            rate_limit_remaining = meta.rate_limit.remaining,
+            rate_limit_limit = meta.rate_limit.limit,
+            "Okta answered"
+        );
+        let raw = RawResponse { meta, body };
+        if status.is_success() {
+            (Attempt::Done(raw), creds.generation)
+        } else {
+            let error = api_error(&what, status, &raw);
+            (Attempt::Failed(error, Some(raw)), creds.generation)
+        }
+    }
+
+    fn retry_delay(
+        &self,
+        error: &OktaError,
+        method: &Method,
+        retries_done: u32,
+    ) -> Option<Duration> {
+        let RetryPolicy::Wait {
+            max_retries,
+            max_wait,
+            base_delay,
+            retry_non_idempotent,
+        } = self.inner.retry
+        else {
+            return None;
+        };
+        if retries_done >= max_retries {
+            return None;
+        }
+        let backoff = base_delay.saturating_mul(2u32.saturating_pow(retries_done));
+        match error.class() {
+            crate::ErrorClass::Throttled { retry_after } => {
+                let wait = retry_after.unwrap_or(backoff);
+                (wait <= max_wait).then_some(wait)
+            }
+            crate::ErrorClass::Retryable => {
+                let idempotent = !matches!(*method, Method::POST | Method::PATCH);
+                (idempotent || retry_non_idempotent).then_some(backoff.min(max_wait))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `use_dpop_nonce` in `WWW-Authenticate` (or body) plus a `DPoP-Nonce` header.
+fn dpop_nonce_challenge(headers: &HeaderMap) -> Option<String> {
+    let asks = headers
+        .get_all(http::header::WWW_AUTHENTICATE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.contains("use_dpop_nonce"));
+    if !asks {
+        return None;
+    }
+    headers
+        .get("dpop-nonce")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+fn api_error(what: &str, status: StatusCode, raw: &RawResponse) -> OktaError {
+    let body: ErrorBody = serde_json::from_slice(&raw.body).unwrap_or_default();
+    OktaError::Api(Box::new(ApiError {
+        status: status.as_u16(),
+        error_code: body.error_code,
+        error_summary: body.error_summary,
+        error_link: body.error_link,
+        error_id: body.error_id,
+        error_causes: body.error_causes,
+        request_id: raw.meta.request_id.clone(),
+        rate_limit: raw.meta.rate_limit,
+        www_authenticate: raw
+            .meta
+            .headers
+            .get(http::header::WWW_AUTHENTICATE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        request: what.to_owned(),
+    }))
+}
+
+pub(crate) fn parse_body<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {
+    serde_json::from_slice(body).map_err(|e| OktaError::Decode {
+        request: what.to_owned(),
+        message: e.to_string(),
+    })
+}
+
+/// jsonwebtoken picks its crypto backend from crate features and panics when a build
+/// enables both backends (feature unification across a workspace can do that). Name
+/// ours explicitly; a provider installed earlier by the process wins.
+fn install_jwt_crypto_provider() {
+    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
+        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
+    );
+}

@@ -1,0 +1,40 @@
+//! Okta Management API client for okta-hooks.
+//!
+//! There is no official Okta SDK for Rust; this crate is small and says plainly what
+//! Okta said:
+//!
+//! - **Auth**: an `SSWS` API token, or OAuth 2.0 client credentials with a
+//!   `private_key_jwt` assertion (RS256/ES256), optionally DPoP-bound (RFC 9449). Tokens
+//!   are cached and re-minted before expiry and once after a `401`.
+//! - **Rate limits**: every response's `X-Rate-Limit-*` headers are parsed; a `429`
+//!   becomes [`ErrorClass::Throttled`] with a retry-after computed from Okta's clock.
+//!   Waiting is opt-in ([`RetryPolicy::Wait`]); executors in Lambda decide themselves.
+//! - **Pagination**: `Link: rel="next"` followed verbatim, as pages or items; System
+//!   Log polling exposes the `next` link to store.
+//! - **Errors**: [`OktaError`] with Okta's error body, request id and an
+//!   [`ErrorClass`].
+//! - **Secrets** live in [`secrecy::SecretString`] and sensitive header values; none
+//!   reaches `Debug`, `Display`, an error or a log line.
+
+mod auth;
+mod client;
+mod config;
+pub mod endpoints;
+mod error;
+pub mod models;
+mod pagination;
+mod rate_limit;
+mod request;
+
+pub use client::{
+    OktaClient, REQUEST_ID_HEADER, RETRY_COUNT_HEADER, RETRY_FOR_HEADER, RawResponse, Reply,
+    ResponseMeta, USER_AGENT_PREFIX,
+};
+pub use config::{AuthConfig, KeyAlgorithm, OAuthConfig, OktaConfig, RetryPolicy};
+pub use error::{
+    ApiError, E_ALREADY_ACTIVE, E_INVALID_TOKEN, E_NOT_ALLOWED_IN_CURRENT_STATUS, E_RATE_LIMIT,
+    ErrorCause, ErrorClass, OktaError, Result, TokenError,
+};
+pub use pagination::{LogCursor, LogPoll, Page, Paged};
+pub use rate_limit::RateLimit;
+pub use secrecy::{ExposeSecret, SecretString};
