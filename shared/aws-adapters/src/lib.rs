@@ -1,1 +1,19 @@
-//! (in progress)
+//! AWS adapters for the domain's ports. Nothing else in the workspace imports the SDK.
+//!
+//! - [`SqsFifoQueue`]: [`fifo_queue::FifoQueue`] over `SendMessageBatch`.
+//! - [`SecretsManagerSource`]: [`org_secrets::SecretSource`] over `GetSecretValue`.
+//!
+//! Endpoints follow the SDK's standard settings, so `AWS_ENDPOINT_URL` points every client
+//! at a local emulator (tests use `moto_server`).
+
+mod secrets_manager;
+mod sqs;
+
+pub use secrets_manager::SecretsManagerSource;
+pub use sqs::SqsFifoQueue;
+
+/// Loads the shared AWS configuration (region, credentials, endpoint) from the
+/// environment. No network call happens here: credentials are resolved on first use.
+pub async fn load_config() -> aws_config::SdkConfig {
+    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+}

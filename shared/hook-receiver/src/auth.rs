@@ -5,7 +5,7 @@ use std::sync::Arc;
 use http::HeaderMap;
 use org_secrets::{OrgName, OrgSecret, SecretCache, SecretError, SecretSource};
 
-use crate::HookError;
+use crate::{HookError, ReceiverConfig};
 
 /// Checks the configured auth header of each request against the org's secret.
 pub struct Authenticator<S> {
@@ -24,6 +24,15 @@ pub(crate) enum Requirement {
 impl<S: SecretSource> Authenticator<S> {
     pub fn new(secrets: SecretCache<S>) -> Self {
         Authenticator { secrets }
+    }
+
+    /// An authenticator caching `source` as the configuration says.
+    pub fn for_config(source: S, config: &ReceiverConfig) -> Self {
+        Self::new(SecretCache::new(
+            source,
+            config.secret_ttl,
+            config.secret_refresh_min_age,
+        ))
     }
 
     /// Accepts the request, or says why not. On a mismatch the secret is re-read once, so

@@ -1,0 +1,60 @@
+//! Org secrets in AWS Secrets Manager: one JSON secret per org, named `<prefix><org>`.
+
+use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use org_secrets::{OrgName, OrgSecret, SecretError, SecretSource};
+
+#[derive(Debug, Clone)]
+pub struct SecretsManagerSource {
+    client: aws_sdk_secretsmanager::Client,
+    prefix: String,
+}
+
+impl SecretsManagerSource {
+    pub fn new(client: aws_sdk_secretsmanager::Client, prefix: impl Into<String>) -> Self {
+        SecretsManagerSource {
+            client,
+            prefix: prefix.into(),
+        }
+    }
+
+    /// A Secrets Manager client built from the shared AWS configuration.
+    pub fn from_config(config: &aws_config::SdkConfig, prefix: impl Into<String>) -> Self {
+        Self::new(aws_sdk_secretsmanager::Client::new(config), prefix)
+    }
+
+    /// The secret id of an org: `okta-hooks/acme` for org `acme` with the default prefix.
+    pub fn secret_id(&self, org: &OrgName) -> String {
+        format!("{}{}", self.prefix, org)
+    }
+}
+
+impl SecretSource for SecretsManagerSource {
+    async fn fetch(&self, org: &OrgName) -> Result<OrgSecret, SecretError> {
+        let output = self
+            .client
+            .get_secret_value()
+            .secret_id(self.secret_id(org))
+            .send()
+            .await
+            .map_err(|e| {
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_resource_not_found_exception())
+                {
+                    SecretError::NotFound { org: org.to_string() }
+                } else {
+                    SecretError::Unavailable {
+                        org: org.to_string(),
+                        reason: DisplayErrorContext(&e).to_string(),
+                    }
+                }
+            })?;
+        let text = output.secret_string().ok_or_else(|| SecretError::Malformed {
+            org: org.to_string(),
+            reason: "the secret has no string value".to_owned(),
+        })?;
+        OrgSecret::from_json(text).map_err(|reason| SecretError::Malformed {
+            org: org.to_string(),
+            reason,
+        })
+    }
+}
