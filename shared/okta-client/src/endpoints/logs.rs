@@ -60,7 +60,12 @@ impl OktaClient {
                 "a System Log polling query has no `until` and ascending order".into(),
             ));
         }
-        let url = with_query(self.url(&["api", "v1", "logs"])?, query)?;
+        // Ascending is Okta's default, but polling depends on it: say so on the wire.
+        let query = LogQuery {
+            sort_order: Some(LogSortOrder::Ascending),
+            ..query.clone()
+        };
+        let url = with_query(self.url(&["api", "v1", "logs"])?, &query)?;
         Ok(LogCursor::Start(url))
     }
 }
