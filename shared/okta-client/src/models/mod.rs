@@ -2,7 +2,9 @@
 //!
 //! Okta adds properties without notice and omits null ones, so every field is optional,
 //! enumerations (status, type) stay strings, profiles are open maps, and every object
-//! keeps its unknown fields in `extra`: reading and writing back loses nothing.
+//! keeps its unknown fields in `extra`: reading and writing back loses nothing (a named
+//! field sent as `null` reads as `None` and is written back absent, which Okta treats
+//! alike).
 //! System Log events come from the `okta-events` crate ([`LogEvent`]).
 
 /// Declares an open Okta object: camelCase, all fields optional, unknown fields kept.
