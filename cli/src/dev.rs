@@ -1,0 +1,207 @@
+//! `okta-hooks dev`: the hook endpoints on 127.0.0.1 with an embedded queue.
+//!
+//! Routes match API Gateway's: `GET` goes to the verification handler, everything else to
+//! the ingest handler, on `/hooks/okta` (the default org) and `/hooks/okta/{org}`.
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, Request, Response, StatusCode, header::CONTENT_TYPE};
+use axum::routing::any;
+use fifo_queue::{MemoryQueue, StoredMessage};
+use hook_receiver::{
+    Authenticator, HookError, HookRequest, HookResponse, IngestHandler, ReceiverConfig,
+    VerifyHandler,
+};
+use http::Method;
+use org_secrets::{HookAuth, OrgName, OrgSecret, SecretError, SecretSource};
+use serde_json::Value;
+
+/// Default port of the local runner.
+pub const DEFAULT_PORT: u16 = 8787;
+
+#[derive(clap::Args)]
+pub struct DevArgs {
+    /// Port on 127.0.0.1 (0 picks a free one).
+    #[arg(long, env = "OKTA_HOOKS_DEV_PORT", default_value_t = DEFAULT_PORT)]
+    port: u16,
+    /// The hook's auth header value. Generated and printed when not given.
+    #[arg(long, env = "OKTA_HOOKS_DEV_SECRET")]
+    secret: Option<String>,
+    /// The auth header's name.
+    #[arg(long, default_value = "Authorization")]
+    header: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DevError {
+    #[error("cannot listen on 127.0.0.1:{port}: {source} (choose another with --port)")]
+    Bind { port: u16, source: std::io::Error },
+    #[error("the local server stopped: {0}")]
+    Serve(std::io::Error),
+    #[error("--header {0:?} is not a valid HTTP header name")]
+    Header(String),
+    #[error(transparent)]
+    Config(#[from] hook_receiver::ConfigError),
+}
+
+/// Every org gets the one local secret: any `/hooks/okta/{org}` works locally.
+struct LocalSecret(OrgSecret);
+
+impl SecretSource for LocalSecret {
+    async fn fetch(&self, _org: &OrgName) -> Result<OrgSecret, SecretError> {
+        Ok(self.0.clone())
+    }
+}
+
+struct Endpoints {
+    verify: VerifyHandler<LocalSecret>,
+    ingest: IngestHandler<Arc<MemoryQueue>, LocalSecret>,
+    max_body_bytes: usize,
+}
+
+pub async fn run(args: DevArgs) -> Result<(), DevError> {
+    init_logging();
+    if http::HeaderName::try_from(args.header.as_str()).is_err() {
+        return Err(DevError::Header(args.header));
+    }
+    let secret = args
+        .secret
+        .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4().simple()));
+    let hook = OrgSecret {
+        hook: Some(HookAuth::new(&args.header, &secret, None)),
+    };
+    let config = ReceiverConfig::from_env()?;
+    let queue = Arc::new(MemoryQueue::with_observer(print_accepted));
+    let endpoints = Arc::new(Endpoints {
+        verify: VerifyHandler::new(
+            config.clone(),
+            Authenticator::for_config(LocalSecret(hook.clone()), &config),
+        ),
+        ingest: IngestHandler::new(
+            config.clone(),
+            Authenticator::for_config(LocalSecret(hook), &config),
+            queue,
+        ),
+        max_body_bytes: config.max_body_bytes,
+    });
+    let app = Router::new()
+        .route("/hooks/okta", any(default_org))
+        .route("/hooks/okta/{org}", any(named_org))
+        .with_state(endpoints);
+
+    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| DevError::Bind {
+            port: args.port,
+            source,
+        })?;
+    let local = listener.local_addr().map_err(DevError::Serve)?;
+    print_banner(local, &args.header, &secret);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .map_err(DevError::Serve)
+}
+
+async fn default_org(
+    State(endpoints): State<Arc<Endpoints>>,
+    request: Request<Body>,
+) -> Response<Body> {
+    serve(&endpoints, None, request).await
+}
+
+async fn named_org(
+    State(endpoints): State<Arc<Endpoints>>,
+    Path(org): Path<String>,
+    request: Request<Body>,
+) -> Response<Body> {
+    serve(&endpoints, Some(org), request).await
+}
+
+async fn serve(
+    endpoints: &Endpoints,
+    org: Option<String>,
+    request: Request<Body>,
+) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    // Read one byte past the limit so the handler still answers an oversized body (413).
+    let body = match axum::body::to_bytes(body, endpoints.max_body_bytes + 1).await {
+        Ok(bytes) => bytes,
+        Err(_) => {
+            return to_response(
+                HookError::PayloadTooLarge {
+                    size: endpoints.max_body_bytes + 1,
+                    limit: endpoints.max_body_bytes,
+                }
+                .into(),
+            );
+        }
+    };
+    let request = HookRequest {
+        method: parts.method,
+        headers: parts.headers,
+        org,
+        body,
+    };
+    let response = if request.method == Method::GET {
+        endpoints.verify.handle(&request).await
+    } else {
+        endpoints.ingest.handle(&request).await
+    };
+    if response.status != StatusCode::OK {
+        println!(
+            "refused   {} {} -> {}",
+            request.method,
+            response.status.as_u16(),
+            response.body
+        );
+    }
+    to_response(response)
+}
+
+fn to_response(response: HookResponse) -> Response<Body> {
+    let mut out = Response::new(Body::from(response.body));
+    *out.status_mut() = response.status;
+    out.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out
+}
+
+/// One line per event put on the embedded queue: type, uuid, subject (the FIFO group).
+fn print_accepted(stored: &StoredMessage) {
+    let body: Value = serde_json::from_str(&stored.message.body).unwrap_or_default();
+    let event_type = body["event"]["eventType"].as_str().unwrap_or("?");
+    let org = body["org"].as_str().unwrap_or("?");
+    println!(
+        "accepted  {event_type}  uuid={}  subject={}  org={org}",
+        stored.message.dedup_id, stored.message.group_id
+    );
+}
+
+fn print_banner(addr: SocketAddr, header: &str, secret: &str) {
+    let url = format!("http://{addr}/hooks/okta");
+    println!("okta-hooks dev: listening on http://{addr} (embedded queue, no AWS, no Okta)");
+    println!("  hook URL      {url}   (or {url}/<org>)");
+    println!("  auth header   {header}: {secret}");
+    println!("  try           okta-hooks send --verify --url {url} --secret {secret}");
+    println!(
+        "                okta-hooks send ../shared/okta/events/user.lifecycle.suspend.json --url {url} --secret {secret}"
+    );
+}
+
+fn init_logging() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
+        )
+        .with_target(false)
+        .try_init();
+}

@@ -1,0 +1,115 @@
+//! AWS SDK clients pointed at a local emulator, and the set-up the tests need.
+
+use aws_sdk_secretsmanager::config::{Credentials, Region};
+
+/// SDK configuration and clients for an emulator endpoint.
+pub struct Aws {
+    pub config: aws_config::SdkConfig,
+    pub sqs: aws_sdk_sqs::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+}
+
+/// The environment a function binary needs to reach the emulator.
+pub fn function_env(endpoint: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("AWS_ENDPOINT_URL", endpoint.to_owned()),
+        ("AWS_REGION", "us-east-1".to_owned()),
+        ("AWS_ACCESS_KEY_ID", "testing".to_owned()),
+        ("AWS_SECRET_ACCESS_KEY", "testing".to_owned()),
+    ]
+}
+
+impl Aws {
+    pub async fn new(endpoint: &str) -> Self {
+        let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .endpoint_url(endpoint)
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))
+            .load()
+            .await;
+        Aws {
+            sqs: aws_sdk_sqs::Client::new(&config),
+            secrets: aws_sdk_secretsmanager::Client::new(&config),
+            config,
+        }
+    }
+
+    /// Creates a FIFO queue (explicit dedup ids, as ingest sends) and returns its URL.
+    pub async fn fifo_queue(&self, name: &str) -> String {
+        use aws_sdk_sqs::types::QueueAttributeName;
+        self.sqs
+            .create_queue()
+            .queue_name(name)
+            .attributes(QueueAttributeName::FifoQueue, "true")
+            .attributes(QueueAttributeName::ContentBasedDeduplication, "false")
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url()
+            .expect("queue url")
+            .to_owned()
+    }
+
+    /// Creates or replaces the secret `name` (as the current version).
+    pub async fn put_secret(&self, name: &str, value: &serde_json::Value) {
+        let created = self
+            .secrets
+            .create_secret()
+            .name(name)
+            .secret_string(value.to_string())
+            .send()
+            .await;
+        if created.is_err() {
+            self.secrets
+                .put_secret_value()
+                .secret_id(name)
+                .secret_string(value.to_string())
+                .version_stages("AWSCURRENT")
+                .send()
+                .await
+                .expect("put secret value");
+        }
+    }
+
+    /// Receives and deletes every message of a FIFO queue: (group id, dedup id, body).
+    pub async fn drain(&self, url: &str) -> Vec<(String, String, String)> {
+        use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
+        let mut out = Vec::new();
+        let mut empty_rounds = 0;
+        while empty_rounds < 2 {
+            let received = self
+                .sqs
+                .receive_message()
+                .queue_url(url)
+                .max_number_of_messages(10)
+                .message_system_attribute_names(Attr::All)
+                .visibility_timeout(30)
+                .send()
+                .await
+                .expect("receive");
+            let messages = received.messages();
+            if messages.is_empty() {
+                empty_rounds += 1;
+                continue;
+            }
+            empty_rounds = 0;
+            for m in messages {
+                let attrs = m.attributes();
+                let get = |a: Attr| attrs.and_then(|x| x.get(&a)).cloned().unwrap_or_default();
+                out.push((
+                    get(Attr::MessageGroupId),
+                    get(Attr::MessageDeduplicationId),
+                    m.body().unwrap_or_default().to_owned(),
+                ));
+                self.sqs
+                    .delete_message()
+                    .queue_url(url)
+                    .receipt_handle(m.receipt_handle().unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+        }
+        out
+    }
+}
