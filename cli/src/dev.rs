@@ -187,13 +187,27 @@ fn print_accepted(stored: &StoredMessage) {
 
 fn print_banner(addr: SocketAddr, header: &str, secret: &str) {
     let url = format!("http://{addr}/hooks/okta");
+    let me = this_binary();
     println!("okta-hooks dev: listening on http://{addr} (embedded queue, no AWS, no Okta)");
     println!("  hook URL      {url}   (or {url}/<org>)");
     println!("  auth header   {header}: {secret}");
-    println!("  try           okta-hooks send --verify --url {url} --secret {secret}");
+    println!("  try           {me} send --verify --url {url} --secret {secret}");
     println!(
-        "                okta-hooks send ../shared/okta/events/user.lifecycle.suspend.json --url {url} --secret {secret}"
+        "                {me} send events/okta-delivery.user.session.start.json --url {url} --secret {secret}"
     );
+}
+
+/// How to call this binary from the current directory, for copy-paste.
+fn this_binary() -> String {
+    let exe = std::env::current_exe().ok();
+    let cwd = std::env::current_dir().ok();
+    match (exe, cwd) {
+        (Some(exe), Some(cwd)) => match exe.strip_prefix(&cwd) {
+            Ok(relative) => relative.display().to_string(),
+            Err(_) => "okta-hooks".to_owned(),
+        },
+        _ => "okta-hooks".to_owned(),
+    }
 }
 
 fn init_logging() {

@@ -1,0 +1,56 @@
+# okta-hooks: every step a newcomer or CI runs.  `make run` and `make test` need nothing
+# but Rust and Python 3; the tools they use are installed into .venv on first use.
+
+SHELL       := bash
+VENV        ?= .venv
+PYTHON      ?= python3
+CARGO       ?= cargo
+FUNCTIONS   := hook-ingest hook-verify
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: run test test-unit test-integ lint bench build venv clean
+
+## run: the local runner: hook endpoints on 127.0.0.1:8787, embedded queue, no AWS, no Okta
+run:
+	$(CARGO) run --quiet -p okta-hooks -- dev
+
+## test: unit tests, integration tests (moto_server, cargo-lambda), all of them
+test: venv
+	$(CARGO) build --workspace --bins
+	$(CARGO) test --workspace
+
+## test-unit: tests that need no local servers
+test-unit:
+	$(CARGO) test --workspace --exclude integration-tests
+
+## test-integ: moto_server and cargo-lambda integration tests
+test-integ: venv
+	$(CARGO) build --workspace --bins
+	$(CARGO) test -p integration-tests
+
+## lint: formatting and clippy, warnings are errors
+lint:
+	$(CARGO) fmt --all -- --check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+
+## bench: criterion benchmark of the ingest handler (1, 10, 100 events) and binary sizes
+bench: venv
+	$(CARGO) bench -p hook-receiver --bench ingest
+	bash scripts/bench-binaries.sh $(FUNCTIONS)
+
+## build: release Lambda binaries for arm64 (target/lambda/<function>/bootstrap)
+build: venv
+	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
+
+## venv: the Python tools of requirements-dev.txt, in .venv
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+clean:
+	$(CARGO) clean
+	rm -rf $(VENV)

@@ -1,0 +1,175 @@
+//! `okta-hooks dev` and `okta-hooks send`, as a newcomer runs them.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use integration_tests::{Guarded, free_port, wait_for_port, workspace_binary};
+
+struct DevServer {
+    url: String,
+    lines: mpsc::Receiver<String>,
+    _child: Guarded,
+}
+
+impl DevServer {
+    fn start(secret: &str) -> Self {
+        let port = free_port();
+        let mut child = Command::new(workspace_binary("okta-hooks"))
+            .args(["dev", "--port", &port.to_string(), "--secret", secret])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("okta-hooks dev starts");
+        let stdout = child.stdout.take().expect("stdout");
+        let (tx, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                let _ = tx.send(line);
+            }
+        });
+        wait_for_port(port, Duration::from_secs(30), &mut child);
+        DevServer {
+            url: format!("http://127.0.0.1:{port}/hooks/okta"),
+            lines,
+            _child: Guarded(child),
+        }
+    }
+
+    /// The next line starting with `prefix`, skipping others.
+    fn next_line(&self, prefix: &str) -> String {
+        loop {
+            let line = self
+                .lines
+                .recv_timeout(Duration::from_secs(10))
+                .expect("a line from okta-hooks dev");
+            if line.starts_with(prefix) {
+                return line;
+            }
+        }
+    }
+}
+
+fn send(args: &[&str]) -> (bool, String) {
+    let output = Command::new(workspace_binary("okta-hooks"))
+        .arg("send")
+        .args(args)
+        .output()
+        .expect("send runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+fn reference_event(name: &str) -> String {
+    okta_fixtures::reference_dir()
+        .join("events")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+#[test]
+fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
+    let dev = DevServer::start("local-secret");
+    assert!(
+        dev.next_line("okta-hooks dev: listening on")
+            .contains("127.0.0.1")
+    );
+
+    let (ok, out) = send(&["--verify", "--url", &dev.url, "--secret", "local-secret"]);
+    assert!(ok, "{out}");
+    assert!(out.starts_with("verified:"), "{out}");
+
+    let suspend = reference_event("user.lifecycle.suspend.json");
+    let (ok, out) = send(&[&suspend, "--url", &dev.url, "--secret", "local-secret"]);
+    assert!(ok, "{out}");
+    assert!(out.contains(r#"200 {"accepted":1}"#), "{out}");
+    let accepted = dev.next_line("accepted");
+    assert!(accepted.contains("user.lifecycle.suspend"), "{accepted}");
+    assert!(
+        accepted.contains("uuid=9de5069c-5afe-602b-2ea0-a04b66beb2c0"),
+        "{accepted}"
+    );
+    assert!(accepted.contains("subject=12345"), "{accepted}");
+
+    let (ok, out) = send(&[&suspend, "--url", &dev.url, "--secret", "wrong"]);
+    assert!(!ok);
+    assert!(out.contains("401"), "{out}");
+    assert!(dev.next_line("refused").contains("401"));
+
+    let truncated =
+        std::env::temp_dir().join(format!("okta-hooks-truncated-{}.json", std::process::id()));
+    let text = std::fs::read_to_string(&suspend).unwrap();
+    std::fs::write(
+        &truncated,
+        format!(
+            r#"{{"eventType":"com.okta.event_hook","eventId":"d","data":{{"events":[{}"#,
+            &text[..text.len() / 2]
+        ),
+    )
+    .unwrap();
+    let (ok, out) = send(&[
+        truncated.to_str().unwrap(),
+        "--url",
+        &dev.url,
+        "--secret",
+        "local-secret",
+    ]);
+    let _ = std::fs::remove_file(&truncated);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("not JSON"),
+        "send refuses a file that is not JSON: {out}"
+    );
+
+    // A delivery for a named org, after the refusals: still served.
+    let delivery = reference_event("event-hook-delivery.user.session.start.json");
+    let (ok, out) = send(&[
+        &delivery,
+        "--url",
+        &format!("{}/acme", dev.url),
+        "--secret",
+        "local-secret",
+    ]);
+    assert!(ok, "{out}");
+    assert!(dev.next_line("accepted").contains("org=acme"));
+}
+
+#[test]
+fn dev_answers_truncated_json_with_400() {
+    let dev = DevServer::start("s");
+    let port = dev
+        .url
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body = r#"{"eventType":"com.okta.event_hook","eventId":"d","data":{"events":[{"uuid":"#;
+    let request = format!(
+        "POST /hooks/okta HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: s\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    let response = raw_http(&port, &request);
+    assert!(response.starts_with("HTTP/1.1 400"), "{response}");
+    assert!(
+        response.contains(r#""code":"malformed_json""#),
+        "{response}"
+    );
+    let (ok, out) = send(&["--verify", "--url", &dev.url, "--secret", "s"]);
+    assert!(ok, "still serving: {out}");
+}
+
+fn raw_http(port: &str, request: &str) -> String {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).unwrap();
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    response
+}
