@@ -23,5 +23,7 @@ async fn main() -> Result<(), Error> {
 }
 
 async fn handle(handler: &Handler, request: Request) -> Result<Response<Body>, Error> {
-    Ok(lambda_response(handler.handle(&hook_request(request)).await))
+    Ok(lambda_response(
+        handler.handle(&hook_request(request)).await,
+    ))
 }
