@@ -150,7 +150,7 @@ impl OktaClient {
                 http,
                 org_url: config.org_url,
                 auth,
-                in_flight: Semaphore::new(config.max_in_flight.max(1)),
+                in_flight: Semaphore::new(config.max_in_flight.clamp(1, Semaphore::MAX_PERMITS)),
                 retry: config.retry,
                 last_rate_limit: StdMutex::new(RateLimit::default()),
             }),
