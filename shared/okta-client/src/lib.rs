@@ -16,6 +16,8 @@
 //! - **Secrets** live in [`secrecy::SecretString`] and sensitive header values; none
 //!   reaches `Debug`, `Display`, an error or a log line.
 
+#![warn(missing_docs)]
+
 mod auth;
 mod client;
 mod config;

@@ -59,7 +59,7 @@ impl Authenticator {
 
     /// True when requests carry DPoP proofs.
     pub(crate) fn uses_dpop(&self) -> bool {
-        matches!(self, Authenticator::OAuth { oauth, .. } if oauth.dpop.is_some())
+        matches!(self, Authenticator::OAuth { oauth, .. } if oauth.uses_dpop())
     }
 
     /// Headers for one attempt of `method url`; may mint a token.
@@ -80,8 +80,8 @@ impl Authenticator {
                 resource_nonce,
             } => {
                 let token = oauth.token(http).await?;
-                let (scheme, dpop_proof) = match (&oauth.dpop, token.dpop_bound) {
-                    (Some(key), true) => {
+                let (scheme, dpop_proof) = match &token.dpop_key {
+                    Some(key) => {
                         let nonce = resource_nonce
                             .lock()
                             .unwrap_or_else(|p| p.into_inner())
@@ -90,7 +90,7 @@ impl Authenticator {
                             key.proof(method, url, Some(&token.secret), nonce.as_deref())?;
                         ("DPoP", Some(sensitive(&proof)?))
                     }
-                    _ => ("Bearer", None),
+                    None => ("Bearer", None),
                 };
                 let authorization = sensitive(&format!(
                     "{scheme} {}",

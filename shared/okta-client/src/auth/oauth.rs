@@ -5,7 +5,7 @@
 //! before it expires, and once more when Okta rejects it as invalid (key rotation,
 //! revoked grant). Minting is single-flight: concurrent callers wait on one request.
 
-use std::sync::Mutex as StdMutex;
+use std::sync::{Arc, Mutex as StdMutex};
 use std::time::{Duration, Instant};
 
 use http::{HeaderValue, StatusCode};
@@ -20,6 +20,9 @@ use crate::config::{KeyAlgorithm, OAuthConfig};
 use crate::error::{OktaError, Result, TokenError};
 use crate::rate_limit::RateLimit;
 
+/// How long one DPoP key is used before a new one is generated (Okta's own SDKs rotate
+/// daily). A token stays bound to the key it was minted with.
+const DPOP_KEY_LIFETIME: Duration = Duration::from_secs(24 * 3600);
 /// Lifetime of a client assertion: well under Okta's 1 h maximum, long enough for skew.
 const ASSERTION_LIFETIME_SECS: u64 = 300;
 const CLIENT_ASSERTION_TYPE: &str = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer";
@@ -54,8 +57,9 @@ struct OAuthErrorBody {
 #[derive(Clone)]
 pub(crate) struct AccessToken {
     pub secret: SecretString,
-    /// `DPoP` when Okta bound the token to our key, else `Bearer`.
-    pub dpop_bound: bool,
+    /// The key Okta bound the token to (`cnf.jkt`), when it did; proofs for requests
+    /// with this token must be signed by this very key, even after a rotation.
+    pub dpop_key: Option<Arc<DpopKey>>,
     pub expires_at: Instant,
     /// Bumped on every mint, so that a 401 invalidates only the token that failed.
     pub generation: u64,
@@ -69,7 +73,9 @@ pub(crate) struct OAuth {
     key: EncodingKey,
     algorithm: Algorithm,
     key_id: Option<String>,
-    pub(crate) dpop: Option<DpopKey>,
+    /// The current DPoP key and when it was generated; `None` without DPoP.
+    dpop: Option<StdMutex<(Arc<DpopKey>, Instant)>>,
+    dpop_key_lifetime: Duration,
     margin: Duration,
     cache: Mutex<Option<AccessToken>>,
     generation: StdMutex<u64>,
@@ -114,7 +120,10 @@ impl OAuth {
             .join("/oauth2/v1/token")
             .map_err(|e| OktaError::Config(format!("token URL: {e}")))?;
         let dpop = if config.dpop {
-            Some(DpopKey::generate()?)
+            Some(StdMutex::new((
+                Arc::new(DpopKey::generate()?),
+                Instant::now(),
+            )))
         } else {
             None
         };
@@ -126,6 +135,7 @@ impl OAuth {
             algorithm,
             key_id: config.key_id.clone(),
             dpop,
+            dpop_key_lifetime: DPOP_KEY_LIFETIME,
             margin,
             cache: Mutex::new(None),
             generation: StdMutex::new(0),
@@ -173,10 +183,30 @@ impl OAuth {
         }
     }
 
+    /// True when tokens are requested DPoP-bound.
+    pub(crate) fn uses_dpop(&self) -> bool {
+        self.dpop.is_some()
+    }
+
+    /// The DPoP key for a new token, generating a fresh one once the current one is
+    /// older than its lifetime. Tokens minted earlier keep their own key.
+    fn current_dpop_key(&self) -> Result<Option<Arc<DpopKey>>> {
+        let Some(slot) = &self.dpop else {
+            return Ok(None);
+        };
+        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        if slot.1.elapsed() >= self.dpop_key_lifetime {
+            *slot = (Arc::new(DpopKey::generate()?), Instant::now());
+            tracing::debug!("rotated the DPoP key");
+        }
+        Ok(Some(slot.0.clone()))
+    }
+
     async fn mint(&self, http: &reqwest::Client) -> Result<AccessToken> {
+        let dpop_key = self.current_dpop_key()?;
         // One answer to a `use_dpop_nonce` challenge, no more: a second challenge means
         // the server does not accept our nonce, and looping would not help.
-        let mut nonce_retry_left = self.dpop.is_some();
+        let mut nonce_retry_left = dpop_key.is_some();
         loop {
             let assertion = self.client_assertion()?;
             let form = [
@@ -189,7 +219,7 @@ impl OAuth {
                 .post(self.token_url.clone())
                 .header(http::header::ACCEPT, "application/json")
                 .form(&form);
-            if let Some(dpop) = &self.dpop {
+            if let Some(dpop) = &dpop_key {
                 let nonce = self.cached_token_nonce();
                 let proof = dpop.proof("POST", &self.token_url, None, nonce.as_deref())?;
                 request = request.header("DPoP", sensitive(&proof)?);
@@ -223,7 +253,7 @@ impl OAuth {
                         message: e.to_string(),
                     })?;
                 let dpop_bound = parsed.token_type.eq_ignore_ascii_case("DPoP");
-                if self.dpop.is_some() && !dpop_bound {
+                if dpop_key.is_some() && !dpop_bound {
                     tracing::warn!(token_type = %parsed.token_type, "asked for a DPoP-bound token, got another type");
                 }
                 let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
@@ -242,7 +272,7 @@ impl OAuth {
                 );
                 return Ok(AccessToken {
                     secret: parsed.access_token,
-                    dpop_bound,
+                    dpop_key: if dpop_bound { dpop_key } else { None },
                     expires_at: started + lifetime,
                     generation,
                 });
@@ -285,4 +315,61 @@ pub(crate) fn sensitive(text: &str) -> Result<HeaderValue> {
         .map_err(|_| OktaError::Signing("credential is not a valid header value".into()))?;
     v.set_sensitive(true);
     Ok(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::{KeyAlgorithm, OAuthConfig};
+
+    const EC_PEM: &str = include_str!("../../tests/fixtures/test-ec-private.pem");
+
+    fn config(algorithm: KeyAlgorithm, dpop: bool) -> OAuthConfig {
+        OAuthConfig {
+            client_id: "0oa1".into(),
+            private_key_pem: SecretString::from(EC_PEM),
+            algorithm,
+            key_id: None,
+            scopes: vec!["okta.users.read".into()],
+            dpop,
+        }
+    }
+
+    fn org() -> Url {
+        Url::parse("https://ex.okta.com").unwrap()
+    }
+
+    #[test]
+    fn dpop_key_is_kept_until_its_lifetime_then_rotated() {
+        let mut o = OAuth::new(&config(KeyAlgorithm::Es256, true), &org(), Duration::ZERO).unwrap();
+        let a = o.current_dpop_key().unwrap().unwrap();
+        let b = o.current_dpop_key().unwrap().unwrap();
+        assert!(Arc::ptr_eq(&a, &b), "same key within its lifetime");
+        o.dpop_key_lifetime = Duration::ZERO;
+        let c = o.current_dpop_key().unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&a, &c), "a new key after its lifetime");
+        let plain =
+            OAuth::new(&config(KeyAlgorithm::Es256, false), &org(), Duration::ZERO).unwrap();
+        assert!(plain.current_dpop_key().unwrap().is_none());
+    }
+
+    #[test]
+    fn assertion_claims_follow_okta_rules() {
+        let o = OAuth::new(&config(KeyAlgorithm::Es256, false), &org(), Duration::ZERO).unwrap();
+        let jwt = o.client_assertion().unwrap();
+        let claims: AssertionClaims = jsonwebtoken::dangerous::insecure_decode(jwt.expose_secret())
+            .unwrap()
+            .claims;
+        assert_eq!(claims.aud, "https://ex.okta.com/oauth2/v1/token");
+        assert_eq!(claims.iss, "0oa1");
+        assert_eq!(claims.sub, "0oa1");
+        assert!(claims.exp > claims.iat && claims.exp - claims.iat <= 3600);
+    }
+
+    #[test]
+    fn a_key_of_the_wrong_kind_is_a_config_error() {
+        let err =
+            OAuth::new(&config(KeyAlgorithm::Rs256, false), &org(), Duration::ZERO).unwrap_err();
+        assert!(matches!(err, OktaError::Config(_)), "{err:?}");
+    }
 }

@@ -15,6 +15,7 @@ macro_rules! okta_object {
         #[serde(rename_all = "camelCase")]
         pub struct $name {
             $(
+                #[doc = concat!("`", stringify!($field), "`; `None` when Okta omitted it or sent null.")]
                 $(#[$fmeta])*
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
