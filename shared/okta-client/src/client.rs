@@ -14,7 +14,7 @@ use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use crate::auth::{Authenticator, transport_error};
-use crate::config::{OktaConfig, RetryPolicy};
+use crate::config::{AuthConfig, OktaConfig, RetryPolicy};
 use crate::error::{ApiError, ErrorBody, OktaError, Result};
 use crate::rate_limit::RateLimit;
 use crate::request::{describe, url_for};
@@ -106,8 +106,10 @@ struct Inner {
     http: reqwest::Client,
     org_url: Url,
     auth: Authenticator,
-    in_flight: Semaphore,
+    /// Shared with clients made by [`OktaClient::with_auth`]: the bound is per org.
+    in_flight: Arc<Semaphore>,
     retry: RetryPolicy,
+    token_refresh_margin: Duration,
     last_rate_limit: StdMutex<RateLimit>,
 }
 
@@ -150,9 +152,31 @@ impl OktaClient {
                 http,
                 org_url: config.org_url,
                 auth,
-                in_flight: Semaphore::new(config.max_in_flight.clamp(1, Semaphore::MAX_PERMITS)),
+                in_flight: Arc::new(Semaphore::new(
+                    config.max_in_flight.clamp(1, Semaphore::MAX_PERMITS),
+                )),
                 retry: config.retry,
+                token_refresh_margin: config.token_refresh_margin,
                 last_rate_limit: StdMutex::new(RateLimit::default()),
+            }),
+        })
+    }
+
+    /// A client for the same org with another credential — after a secret rotation,
+    /// when Okta answered 401 to the old one. It reuses the HTTP client (no new TLS
+    /// set-up) and shares the in-flight bound; token cache and DPoP state start fresh.
+    pub fn with_auth(&self, auth: AuthConfig) -> Result<Self> {
+        let mut config = OktaConfig::new(self.inner.org_url.as_str(), auth)?;
+        config.token_refresh_margin = self.inner.token_refresh_margin;
+        Ok(OktaClient {
+            inner: Arc::new(Inner {
+                http: self.inner.http.clone(),
+                org_url: self.inner.org_url.clone(),
+                auth: Authenticator::new(&config)?,
+                in_flight: self.inner.in_flight.clone(),
+                retry: self.inner.retry,
+                token_refresh_margin: self.inner.token_refresh_margin,
+                last_rate_limit: StdMutex::new(self.last_rate_limit()),
             }),
         })
     }

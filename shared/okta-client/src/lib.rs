@@ -15,6 +15,39 @@
 //!   [`ErrorClass`].
 //! - **Secrets** live in [`secrecy::SecretString`] and sensitive header values; none
 //!   reaches `Debug`, `Display`, an error or a log line.
+//!
+//! ```no_run
+//! use okta_client::endpoints::users::ListUsersQuery;
+//! use okta_client::{AuthConfig, ErrorClass, OktaClient, OktaConfig, SecretString};
+//! use futures_util::TryStreamExt;
+//!
+//! # async fn run() -> okta_client::Result<()> {
+//! let auth = AuthConfig::ApiToken(SecretString::from("00abc…"));
+//! let client = OktaClient::new(OktaConfig::new("https://example.okta.com", auth)?)?;
+//!
+//! // One call: the value and what Okta said about it.
+//! let user = client.get_user("jane.doe@example.com").await?;
+//! println!("{:?} (request {:?}, {:?} left)", user.value.status, user.meta.request_id,
+//!          user.meta.rate_limit.remaining);
+//!
+//! // A list, followed through its `next` links.
+//! let query = ListUsersQuery { search: Some("status eq \"SUSPENDED\"".into()), ..Default::default() };
+//! let mut users = Box::pin(client.list_users(&query)?.items());
+//! while let Some(user) = users.try_next().await? {
+//!     println!("{:?}", user.login());
+//! }
+//!
+//! // An action: the executor decides what an error means.
+//! if let Err(e) = client.suspend_user("jane.doe@example.com").await {
+//!     match e.class() {
+//!         ErrorClass::AlreadyInState => {}                       // done already
+//!         ErrorClass::Throttled { retry_after } => { let _ = retry_after; } // requeue later
+//!         ErrorClass::Retryable | ErrorClass::Permanent => return Err(e),
+//!     }
+//! }
+//! # Ok(())
+//! # }
+//! ```
 
 #![warn(missing_docs)]
 

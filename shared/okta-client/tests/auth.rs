@@ -368,3 +368,36 @@ async fn resource_server_nonce_challenge_is_answered_once() {
         "challenge + retry, then the cached nonce works first time"
     );
 }
+
+#[tokio::test]
+async fn with_auth_switches_the_credential_after_a_rotation() {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1"))
+        .and(header("authorization", "SSWS rotated-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("user")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1"))
+        .and(header(
+            "authorization",
+            format!("SSWS {API_TOKEN}").as_str(),
+        ))
+        .respond_with(
+            ResponseTemplate::new(401).set_body_json(serde_json::json!({"errorCode": "E0000011"})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    let old = ssws_client(&server.uri());
+    let err = old.get_user("00u1").await.unwrap_err();
+    assert_eq!(err.status(), Some(401));
+    let new = old
+        .with_auth(okta_client::AuthConfig::ApiToken(
+            okta_client::SecretString::from("rotated-token"),
+        ))
+        .unwrap();
+    new.get_user("00u1").await.unwrap();
+}
