@@ -377,6 +377,12 @@ impl OktaClient {
             rate_limit: RateLimit::from_headers(&headers),
             headers,
         };
+        // A server may hand out a fresh DPoP nonce on any answer (RFC 9449 §8.2).
+        if self.inner.auth.uses_dpop()
+            && let Some(nonce) = meta.headers.get("dpop-nonce").and_then(|v| v.to_str().ok())
+        {
+            self.inner.auth.set_resource_nonce(nonce);
+        }
         if meta.rate_limit.is_known() {
             *self
                 .inner

@@ -401,3 +401,30 @@ async fn with_auth_switches_the_credential_after_a_rotation() {
         .unwrap();
     new.get_user("00u1").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_nonce_handed_out_on_success_is_used_next_time() {
+    let server = MockServer::start().await;
+    mount_token(&server, TokenEndpoint::new(EC_PUBLIC, Algorithm::ES256)).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("dpop-nonce", "fresh-nonce")
+                .set_body_json(fixture("user")),
+        )
+        .mount(&server)
+        .await;
+    let client = OktaClient::new(oauth_config(&server.uri(), KeyAlgorithm::Es256, true)).unwrap();
+    client.get_user("00u1").await.unwrap();
+    client.get_user("00u1").await.unwrap();
+    let reqs = server.received_requests().await.unwrap();
+    let nonces: Vec<Option<String>> = api_requests(&reqs)
+        .iter()
+        .map(|r| {
+            let (_, c) = decode_unverified(r.headers.get("dpop").unwrap().to_str().unwrap());
+            c.get("nonce").and_then(Value::as_str).map(str::to_owned)
+        })
+        .collect();
+    assert_eq!(nonces, vec![None, Some("fresh-nonce".to_owned())]);
+}
