@@ -367,6 +367,26 @@ mod tests {
     }
 
     #[test]
+    fn rsa_keys_in_pkcs1_and_pkcs8_sign_verifiable_assertions() {
+        let public = jsonwebtoken::DecodingKey::from_rsa_pem(include_bytes!(
+            "../../tests/fixtures/test-rsa-public.pem"
+        ))
+        .unwrap();
+        for pem in [
+            include_str!("../../tests/fixtures/test-rsa-private.pem"),
+            include_str!("../../tests/fixtures/test-rsa-private-pkcs1.pem"),
+        ] {
+            let mut c = config(KeyAlgorithm::Rs256, false);
+            c.private_key_pem = SecretString::from(pem);
+            let o = OAuth::new(&c, &org(), Duration::ZERO).unwrap();
+            let jwt = o.client_assertion().unwrap();
+            let mut v = jsonwebtoken::Validation::new(Algorithm::RS256);
+            v.set_audience(&["https://ex.okta.com/oauth2/v1/token"]);
+            jsonwebtoken::decode::<AssertionClaims>(jwt.expose_secret(), &public, &v).unwrap();
+        }
+    }
+
+    #[test]
     fn a_key_of_the_wrong_kind_is_a_config_error() {
         let err =
             OAuth::new(&config(KeyAlgorithm::Rs256, false), &org(), Duration::ZERO).unwrap_err();
