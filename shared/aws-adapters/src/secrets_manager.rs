@@ -40,7 +40,9 @@ impl SecretSource for SecretsManagerSource {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_resource_not_found_exception())
                 {
-                    SecretError::NotFound { org: org.to_string() }
+                    SecretError::NotFound {
+                        org: org.to_string(),
+                    }
                 } else {
                     SecretError::Unavailable {
                         org: org.to_string(),
@@ -48,10 +50,12 @@ impl SecretSource for SecretsManagerSource {
                     }
                 }
             })?;
-        let text = output.secret_string().ok_or_else(|| SecretError::Malformed {
-            org: org.to_string(),
-            reason: "the secret has no string value".to_owned(),
-        })?;
+        let text = output
+            .secret_string()
+            .ok_or_else(|| SecretError::Malformed {
+                org: org.to_string(),
+                reason: "the secret has no string value".to_owned(),
+            })?;
         OrgSecret::from_json(text).map_err(|reason| SecretError::Malformed {
             org: org.to_string(),
             reason,
