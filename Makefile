@@ -8,16 +8,21 @@ CARGO       ?= cargo
 FUNCTIONS   := hook-ingest hook-verify
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test test-unit test-integ lint bench build venv clean
+.PHONY: run test test-unit test-integ spec-check lint bench build venv clean
 
 ## run: the local runner: hook endpoints on 127.0.0.1:8787, embedded queue, no AWS, no Okta
 run:
 	$(CARGO) run --quiet -p okta-hooks -- dev
 
-## test: unit tests, integration tests (moto_server, cargo-lambda), all of them
+## test: unit tests, integration tests (moto_server, cargo-lambda), the OpenAPI spec check
 test: venv
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
+	$(MAKE) spec-check
+
+## spec-check: every Okta client request validated by Prism against Okta's OpenAPI spec
+spec-check:
+	bash shared/okta-client/spec-check/run.sh
 
 ## test-unit: tests that need no local servers
 test-unit:

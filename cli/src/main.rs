@@ -2,8 +2,10 @@
 //!
 //! - `okta-hooks dev`: the event hook endpoints on 127.0.0.1, with an embedded queue.
 //! - `okta-hooks send`: posts a delivery (or the verification challenge) as Okta does.
+//! - `okta-hooks okta get-user`: proves an Okta credential against a real org.
 
 mod dev;
+mod okta;
 mod send;
 
 use std::process::ExitCode;
@@ -27,6 +29,9 @@ enum Command {
     Dev(dev::DevArgs),
     /// Send an event hook delivery, or the verification challenge, to a hook URL.
     Send(send::SendArgs),
+    /// Call a real Okta org (credentials from OKTA_* environment variables).
+    #[command(subcommand)]
+    Okta(okta::OktaCommand),
 }
 
 #[tokio::main]
@@ -35,6 +40,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Dev(args) => dev::run(args).await.map_err(|e| e.to_string()),
         Command::Send(args) => send::run(args).await.map_err(|e| e.to_string()),
+        Command::Okta(command) => okta::run(command).await.map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -12,6 +12,16 @@ use serde_json::Value;
 
 struct DiscardQueue;
 
+/// Answers every batch after a fixed round trip, like a real queue endpoint would.
+struct SlowQueue(Duration);
+
+impl FifoQueue for SlowQueue {
+    async fn send_batch(&self, _batch: &[FifoMessage]) -> Result<Vec<FailedEntry>, QueueError> {
+        tokio::time::sleep(self.0).await;
+        Ok(Vec::new())
+    }
+}
+
 impl FifoQueue for DiscardQueue {
     async fn send_batch(&self, _batch: &[FifoMessage]) -> Result<Vec<FailedEntry>, QueueError> {
         Ok(Vec::new())
@@ -40,10 +50,7 @@ fn delivery(n: usize) -> String {
     .to_string()
 }
 
-fn ingest(c: &mut Criterion) {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .build()
-        .unwrap();
+fn handler<Q: FifoQueue>(queue: Q) -> IngestHandler<Q, StaticSecrets> {
     let secrets = StaticSecrets::new().with(
         "default",
         OrgSecret {
@@ -51,23 +58,46 @@ fn ingest(c: &mut Criterion) {
         },
     );
     let cache = SecretCache::new(secrets, Duration::from_secs(3600), Duration::from_secs(10));
-    let handler = IngestHandler::new(
-        ReceiverConfig::default(),
-        Authenticator::new(cache),
-        DiscardQueue,
-    );
+    IngestHandler::new(ReceiverConfig::default(), Authenticator::new(cache), queue)
+}
+
+fn request(n: usize) -> HookRequest {
+    HookRequest::new(Method::POST, None)
+        .header("authorization", "bench-secret")
+        .header("content-type", "application/json")
+        .body(delivery(n))
+}
+
+/// Wall time of a 100-event delivery when each queue call takes 20 ms: the ten batches go
+/// out concurrently, so this should be one round trip plus the CPU time of `ingest`.
+fn ingest_wall(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_time()
+        .build()
+        .unwrap();
+    let handler = handler(SlowQueue(Duration::from_millis(20)));
+    let request = request(100);
+    let mut group = c.benchmark_group("ingest_wall_20ms_queue");
+    group.sample_size(20);
+    group.bench_function("events/100", |b| {
+        b.to_async(&runtime).iter(|| handler.handle(&request));
+    });
+    group.finish();
+}
+
+fn ingest(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .unwrap();
+    let handler = handler(DiscardQueue);
 
     let mut group = c.benchmark_group("ingest");
     for n in [1usize, 10, 100] {
-        let body = delivery(n);
-        let request = HookRequest::new(Method::POST, None)
-            .header("authorization", "bench-secret")
-            .header("content-type", "application/json")
-            .body(body.clone());
+        let request = request(n);
         // Sanity: the benchmark measures the success path.
         let response = runtime.block_on(handler.handle(&request));
         assert_eq!(response.status, 200, "{}", response.body);
-        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.throughput(Throughput::Bytes(request.body.len() as u64));
         group.bench_with_input(BenchmarkId::new("events", n), &request, |b, request| {
             b.to_async(&runtime).iter(|| handler.handle(request));
         });
@@ -75,5 +105,5 @@ fn ingest(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, ingest);
+criterion_group!(benches, ingest, ingest_wall);
 criterion_main!(benches);

@@ -8,13 +8,13 @@
 # header naming the request); the example also sends two deliberately wrong requests
 # and fails unless both are refused.
 #
-# Env: OKTA_SPEC (spec path), PRISM_DIR (install dir), PRISM_PORT (default: a free port),
+# Env: OKTA_REFERENCE_DIR (the Okta reference data, default ../shared/okta), OKTA_SPEC (spec path), PRISM_DIR (install dir), PRISM_PORT (default: a free port),
 #      CARGO_TARGET_DIR (as usual).
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../../.." && pwd)"
-spec="${OKTA_SPEC:-$root/../shared/okta/management-openapi.prism.json}"
+spec="${OKTA_SPEC:-${OKTA_REFERENCE_DIR:-$root/../shared/okta}/management-openapi.prism.json}"
 prism_dir="${PRISM_DIR:-$root/target/okta-client-prism}"
 [ -f "$spec" ] || { echo "spec not found: $spec (set OKTA_SPEC)" >&2; exit 2; }
 
