@@ -43,6 +43,8 @@ pub enum SendError {
         path: PathBuf,
         source: serde_json::Error,
     },
+    #[error("give a FILE to send, or --verify")]
+    NothingToSend,
     #[error("{0} holds neither a delivery, a System Log event nor an array of events")]
     NotAnEvent(PathBuf),
     #[error("request to {url} failed: {source}")]
@@ -66,7 +68,7 @@ pub async fn run(args: SendArgs) -> Result<(), SendError> {
         return verify(&client, &args).await;
     }
     let Some(path) = &args.file else {
-        return Err(SendError::NotAnEvent(PathBuf::new()));
+        return Err(SendError::NothingToSend);
     };
     let delivery = delivery_from_file(path)?;
     let count = delivery["data"]["events"].as_array().map_or(0, Vec::len);

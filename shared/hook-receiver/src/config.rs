@@ -39,7 +39,7 @@ pub struct IngestConfig {
 impl Default for ReceiverConfig {
     fn default() -> Self {
         ReceiverConfig {
-            default_org: OrgName::parse("default").unwrap_or_else(|_| unreachable!()),
+            default_org: OrgName::default_org(),
             secret_prefix: "okta-hooks/".to_owned(),
             max_body_bytes: 5 * 1024 * 1024,
             secret_ttl: Duration::from_secs(300),

@@ -40,3 +40,66 @@ pub fn lambda_response(response: HookResponse) -> Response<Body> {
         .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use lambda_http::http::Method;
+    use lambda_http::request::from_str;
+
+    use super::*;
+
+    fn event(name: &str) -> Request {
+        let path = format!("{}/../../events/{name}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).expect("events/ file");
+        from_str(&text).expect("an API Gateway event")
+    }
+
+    #[test]
+    fn http_api_v2_delivery_keeps_org_headers_and_body() {
+        let request = hook_request(event("apigw-v2-delivery.json"));
+        assert_eq!(request.method, Method::POST);
+        assert_eq!(request.org.as_deref(), Some("default"));
+        assert_eq!(
+            request.headers["Authorization"],
+            "okta-hooks-example-secret"
+        );
+        let body: serde_json::Value = serde_json::from_slice(&request.body).unwrap();
+        assert_eq!(body["data"]["events"].as_array().map(Vec::len), Some(3));
+    }
+
+    #[test]
+    fn rest_api_v1_delivery_reads_the_same() {
+        let v1 = hook_request(event("apigw-v1-delivery.json"));
+        let v2 = hook_request(event("apigw-v2-delivery.json"));
+        assert_eq!(v1.method, Method::POST);
+        assert_eq!(v1.org, v2.org);
+        assert_eq!(v1.body, v2.body);
+        assert_eq!(v1.headers["authorization"], v2.headers["authorization"]);
+    }
+
+    #[test]
+    fn verification_get_carries_the_challenge() {
+        let request = hook_request(event("apigw-v2-verify.json"));
+        assert_eq!(request.method, Method::GET);
+        assert!(request.body.is_empty());
+        assert!(
+            request
+                .headers
+                .contains_key("X-Okta-Verification-Challenge")
+        );
+    }
+
+    #[test]
+    fn responses_are_json_with_the_handlers_status() {
+        let response = lambda_response(HookResponse {
+            status: lambda_http::http::StatusCode::SERVICE_UNAVAILABLE,
+            body: r#"{"code":"queue_unavailable"}"#.to_owned(),
+        });
+        assert_eq!(response.status(), 503);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/json");
+        assert_eq!(
+            response.body(),
+            &Body::Text(r#"{"code":"queue_unavailable"}"#.into())
+        );
+    }
+}

@@ -26,6 +26,11 @@ impl OrgName {
         }
     }
 
+    /// `default`: the org of `/hooks/okta` when no other default is configured.
+    pub fn default_org() -> Self {
+        OrgName("default".to_owned())
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
