@@ -42,24 +42,6 @@ fn post(secret: &str, body: &str) -> HookRequest {
         .body(body.to_owned())
 }
 
-/// 100 real events (cycling through the reference files), each with its own uuid.
-fn delivery_of(n: usize) -> (String, Vec<Value>) {
-    let files = okta_fixtures::log_event_files();
-    let events: Vec<Value> = (0..n)
-        .map(|i| {
-            let mut event: Value =
-                serde_json::from_str(&okta_fixtures::read(&files[i % files.len()])).unwrap();
-            event["uuid"] = Value::from(format!("{i:08}-cc19-11ed-a688-db22c99ef6c4"));
-            event
-        })
-        .collect();
-    let body = json!({"eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
-        "cloudEventsVersion": "0.1", "eventId": "85b60edb-4263-4e13-993b-818e26201052",
-        "eventTime": "2026-11-22T10:00:00.000Z", "contentType": "application/json",
-        "data": {"events": events}});
-    (body.to_string(), events)
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_100_event_delivery_posted_twice_leaves_exactly_100_messages() {
     let moto = MotoServer::start();
@@ -69,7 +51,7 @@ async fn a_100_event_delivery_posted_twice_leaves_exactly_100_messages() {
         .await;
     let handler = handler(&aws, &url, Duration::from_secs(300));
 
-    let (body, events) = delivery_of(100);
+    let (body, events) = okta_fixtures::delivery_of(100);
     for attempt in 0..2 {
         let response = handler.handle(&post("s3cr3t", &body)).await;
         assert_eq!(response.status, 200, "attempt {attempt}: {}", response.body);
@@ -126,7 +108,9 @@ async fn an_unreachable_queue_answers_503() {
         queue,
     );
 
-    let response = handler.handle(&post("s3cr3t", &delivery_of(3).0)).await;
+    let response = handler
+        .handle(&post("s3cr3t", &okta_fixtures::delivery_of(3).0))
+        .await;
     assert_eq!(response.status, 503, "{}", response.body);
     assert!(response.body.contains("queue_unavailable"));
 }
@@ -139,7 +123,7 @@ async fn a_missing_queue_answers_503_and_a_later_retry_succeeds() {
         .await;
     let url = format!("{}/123456789012/late.fifo", moto.endpoint());
     let handler = handler(&aws, &url, Duration::from_secs(300));
-    let (body, _) = delivery_of(5);
+    let (body, _) = okta_fixtures::delivery_of(5);
     assert_eq!(handler.handle(&post("s3cr3t", &body)).await.status, 503);
     let created = aws.fifo_queue("late.fifo").await;
     assert!(created.ends_with("/late.fifo"));
@@ -160,7 +144,7 @@ async fn a_rotated_secret_accepts_the_previous_value_until_it_is_dropped() {
         .await;
     let ttl = Duration::from_millis(500);
     let handler = handler(&aws, &url, ttl);
-    let body = delivery_of(1).0;
+    let body = okta_fixtures::delivery_of(1).0;
     let status = |secret: &'static str| {
         let request = post(secret, &body);
         let handler = &handler;
@@ -206,7 +190,7 @@ async fn an_org_in_the_path_uses_its_own_secret() {
     )
     .await;
     let handler = handler(&aws, &url, Duration::from_secs(300));
-    let body = delivery_of(2).0;
+    let body = okta_fixtures::delivery_of(2).0;
     let request = HookRequest::new(Method::POST, Some("acme"))
         .header("x-acme-hook", "acme-value")
         .header("content-type", "application/json")

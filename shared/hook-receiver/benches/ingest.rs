@@ -8,7 +8,6 @@ use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, QueueError};
 use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig};
 use http::Method;
 use org_secrets::{HookAuth, OrgSecret, SecretCache, StaticSecrets};
-use serde_json::Value;
 
 struct DiscardQueue;
 
@@ -28,28 +27,6 @@ impl FifoQueue for DiscardQueue {
     }
 }
 
-/// A delivery of `n` real events (cycling through the reference files), each with its own uuid.
-fn delivery(n: usize) -> String {
-    let events: Vec<Value> = okta_fixtures::log_event_files()
-        .iter()
-        .map(|p| serde_json::from_str(&okta_fixtures::read(p)).unwrap())
-        .collect();
-    let batch: Vec<Value> = (0..n)
-        .map(|i| {
-            let mut event = events[i % events.len()].clone();
-            event["uuid"] = Value::from(format!("bench-{i:04}-11ed-a688-db22c99ef6c4"));
-            event
-        })
-        .collect();
-    serde_json::json!({
-        "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
-        "cloudEventsVersion": "0.1", "eventId": "bench-delivery",
-        "eventTime": "2026-11-22T00:00:00.000Z", "contentType": "application/json",
-        "data": { "events": batch }
-    })
-    .to_string()
-}
-
 fn handler<Q: FifoQueue>(queue: Q) -> IngestHandler<Q, StaticSecrets> {
     let secrets = StaticSecrets::new().with(
         "default",
@@ -65,7 +42,7 @@ fn request(n: usize) -> HookRequest {
     HookRequest::new(Method::POST, None)
         .header("authorization", "bench-secret")
         .header("content-type", "application/json")
-        .body(delivery(n))
+        .body(okta_fixtures::delivery_of(n).0)
 }
 
 /// Wall time of a 100-event delivery when each queue call takes 20 ms: the ten batches go

@@ -76,24 +76,6 @@ fn assert_error(response: &HookResponse, status: u16, code: &str) {
     assert!(!response.body.contains(SECRET) && !response.body.contains("acme-value"));
 }
 
-/// A delivery of `n` events built from every real event file, each with a distinct uuid.
-fn delivery_of(n: usize) -> String {
-    let events: Vec<Value> = okta_fixtures::log_event_files()
-        .iter()
-        .map(|p| serde_json::from_str(&okta_fixtures::read(p)).unwrap())
-        .collect();
-    let batch: Vec<Value> = (0..n)
-        .map(|i| {
-            let mut e = events[i % events.len()].clone();
-            e["uuid"] = Value::from(format!("uuid-{i:03}"));
-            e
-        })
-        .collect();
-    serde_json::json!({"eventType": "com.okta.event_hook", "eventId": "delivery-1",
-        "data": {"events": batch}})
-    .to_string()
-}
-
 #[tokio::test]
 async fn a_real_delivery_is_accepted_and_enqueued_as_sent() {
     let queue = Arc::new(MemoryQueue::new());
@@ -125,7 +107,7 @@ async fn a_real_delivery_is_accepted_and_enqueued_as_sent() {
 #[tokio::test]
 async fn every_event_of_a_batch_is_enqueued_with_its_subject_as_group() {
     let queue = Arc::new(MemoryQueue::new());
-    let text = delivery_of(37);
+    let text = okta_fixtures::delivery_of(37).0;
     let response = ingest(queue.clone())
         .handle(&post(Some("default"), &text))
         .await;
@@ -136,7 +118,10 @@ async fn every_event_of_a_batch_is_enqueued_with_its_subject_as_group() {
     for (i, stored) in stored.iter().enumerate() {
         let event = &sent["data"]["events"][i];
         let model: okta_events::LogEvent = serde_json::from_value(event.clone()).unwrap();
-        assert_eq!(stored.message.dedup_id, format!("uuid-{i:03}"));
+        assert_eq!(
+            stored.message.dedup_id,
+            format!("{i:08}-cc19-11ed-a688-db22c99ef6c4")
+        );
         assert_eq!(Some(stored.message.group_id.as_str()), model.subject_id());
     }
 }
@@ -145,7 +130,7 @@ async fn every_event_of_a_batch_is_enqueued_with_its_subject_as_group() {
 async fn the_same_delivery_twice_enqueues_each_event_once() {
     let queue = Arc::new(MemoryQueue::new());
     let handler = ingest(queue.clone());
-    let text = delivery_of(12);
+    let text = okta_fixtures::delivery_of(12).0;
     for _ in 0..2 {
         assert_eq!(handler.handle(&post(None, &text)).await.status, 200);
     }
@@ -243,7 +228,7 @@ async fn malformed_json_and_invalid_envelopes_are_400() {
 #[tokio::test]
 async fn an_invalid_event_rejects_the_whole_delivery_and_enqueues_nothing() {
     let queue = Arc::new(MemoryQueue::new());
-    let mut delivery: Value = serde_json::from_str(&delivery_of(5)).unwrap();
+    let mut delivery: Value = serde_json::from_str(&okta_fixtures::delivery_of(5).0).unwrap();
     delivery["data"]["events"][4]["uuid"] = Value::Null;
     let response = ingest(queue.clone())
         .handle(&post(None, &delivery.to_string()))
@@ -354,7 +339,7 @@ impl FifoQueue for BrokenQueue {
 #[tokio::test]
 async fn an_unreachable_queue_is_503() {
     let response = ingest(BrokenQueue { refuse_only: None })
-        .handle(&post(None, &delivery_of(3)))
+        .handle(&post(None, &okta_fixtures::delivery_of(3).0))
         .await;
     assert_error(&response, 503, "queue_unavailable");
 }
@@ -364,7 +349,7 @@ async fn one_event_left_off_the_queue_is_503() {
     let response = ingest(BrokenQueue {
         refuse_only: Some("e7"),
     })
-    .handle(&post(None, &delivery_of(20)))
+    .handle(&post(None, &okta_fixtures::delivery_of(20).0))
     .await;
     assert_error(&response, 503, "queue_unavailable");
 }

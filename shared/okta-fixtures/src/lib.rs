@@ -71,3 +71,31 @@ fn file_name(path: &Path) -> &str {
         .and_then(|n| n.to_str())
         .unwrap_or_default()
 }
+
+/// A delivery of `n` real events, cycling through every single-event file, each given
+/// its own uuid (`{i:08}-cc19-11ed-a688-db22c99ef6c4`) so none is a duplicate of another.
+/// Returns the delivery body and its events.
+pub fn delivery_of(n: usize) -> (String, Vec<serde_json::Value>) {
+    let files = log_event_files();
+    let originals: Vec<serde_json::Value> = files
+        .iter()
+        .map(|p| {
+            serde_json::from_str(&read(p))
+                .unwrap_or_else(|e| panic!("{} is not JSON: {e}", p.display()))
+        })
+        .collect();
+    let events: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            let mut event = originals[i % originals.len()].clone();
+            event["uuid"] = serde_json::Value::from(format!("{i:08}-cc19-11ed-a688-db22c99ef6c4"));
+            event
+        })
+        .collect();
+    let body = serde_json::json!({
+        "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
+        "cloudEventsVersion": "0.1", "eventId": "85b60edb-4263-4e13-993b-818e26201052",
+        "eventTime": "2026-11-22T10:00:00.000Z", "contentType": "application/json",
+        "data": { "events": events }
+    });
+    (body.to_string(), events)
+}
