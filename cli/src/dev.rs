@@ -73,6 +73,7 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4().simple()));
     let hook = OrgSecret {
         hook: Some(HookAuth::new(&args.header, &secret, None)),
+        ..Default::default()
     };
     let config = ReceiverConfig::from_env()?;
     let queue = Arc::new(MemoryQueue::with_observer(print_accepted));

@@ -32,6 +32,7 @@ fn handler<Q: FifoQueue>(queue: Q) -> IngestHandler<Q, StaticSecrets> {
         "default",
         OrgSecret {
             hook: Some(HookAuth::new("Authorization", "bench-secret", None)),
+            ..Default::default()
         },
     );
     let cache = SecretCache::new(secrets, Duration::from_secs(3600), Duration::from_secs(10));

@@ -20,15 +20,23 @@ fn secrets() -> StaticSecrets {
             "default",
             OrgSecret {
                 hook: Some(HookAuth::new("Authorization", SECRET, None)),
+                ..Default::default()
             },
         )
         .with(
             "acme",
             OrgSecret {
                 hook: Some(HookAuth::new("X-Acme-Hook", "acme-value", Some("acme-old"))),
+                ..Default::default()
             },
         )
-        .with("nohook", OrgSecret { hook: None })
+        .with(
+            "nohook",
+            OrgSecret {
+                hook: None,
+                ..Default::default()
+            },
+        )
 }
 
 fn auth(secrets: StaticSecrets) -> Authenticator<StaticSecrets> {
@@ -438,6 +446,7 @@ async fn a_rotated_secret_is_picked_up_without_restart() {
         "default",
         OrgSecret {
             hook: Some(HookAuth::new("Authorization", "rotated", Some(SECRET))),
+            ..Default::default()
         },
     );
     let rotated = HookRequest::new(Method::POST, None)

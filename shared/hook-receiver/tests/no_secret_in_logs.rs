@@ -56,6 +56,7 @@ fn auth() -> Authenticator<Flaky> {
         "default",
         OrgSecret {
             hook: Some(HookAuth::new("Authorization", CURRENT, Some(PREVIOUS))),
+            ..Default::default()
         },
     );
     Authenticator::new(SecretCache::new(

@@ -104,6 +104,7 @@ mod tests {
     fn secret(value: &str) -> OrgSecret {
         OrgSecret {
             hook: Some(HookAuth::new("Authorization", value, None)),
+            ..Default::default()
         }
     }
 

@@ -9,10 +9,12 @@ mod cache;
 mod hook_auth;
 mod model;
 mod org;
+mod signing;
 mod source;
 
 pub use cache::SecretCache;
 pub use hook_auth::HookAuth;
 pub use model::OrgSecret;
 pub use org::{OrgName, OrgNameError};
+pub use signing::{MIN_SIGNING_KEY_LEN, SigningKeys};
 pub use source::{SecretError, SecretSource, StaticSecrets};

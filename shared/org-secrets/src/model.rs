@@ -2,12 +2,15 @@
 
 use serde::Deserialize;
 
-use crate::HookAuth;
+use crate::{HookAuth, SigningKeys};
 
 /// One org's secret, as stored in Secrets Manager:
 ///
 /// ```json
-/// { "hook": { "header": "Authorization", "current": "…", "previous": "…" } }
+/// {
+///   "hook": { "header": "Authorization", "current": "…", "previous": "…" },
+///   "signing": { "active": "k1", "keys": { "k1": "<at least 32 random bytes>" } }
+/// }
 /// ```
 ///
 /// Sections this version does not know are ignored, so a newer secret still loads.
@@ -16,6 +19,9 @@ pub struct OrgSecret {
     /// The event hook's auth header. Absent: the org takes no deliveries.
     #[serde(default)]
     pub hook: Option<HookAuth>,
+    /// Envelope signing keys, held by the router and the executors only.
+    #[serde(default)]
+    pub signing: Option<SigningKeys>,
 }
 
 impl OrgSecret {
@@ -31,6 +37,9 @@ impl OrgSecret {
         })?;
         if let Some(hook) = &secret.hook {
             hook.validate()?;
+        }
+        if let Some(signing) = &secret.signing {
+            signing.validate()?;
         }
         Ok(secret)
     }

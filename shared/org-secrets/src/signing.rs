@@ -1,0 +1,54 @@
+//! The keys that sign action envelopes between the router and the executors.
+
+use std::collections::BTreeMap;
+
+use secrecy::{ExposeSecret, SecretString};
+use serde::Deserialize;
+
+/// Shortest key accepted: 32 bytes, as many as HMAC-SHA256's output.
+pub const MIN_SIGNING_KEY_LEN: usize = 32;
+
+/// `{"active": "k2", "keys": {"k1": "…", "k2": "…"}}`: new envelopes are signed with
+/// `active`; any key listed still verifies, so a rotation adds a key, makes it active,
+/// and drops the old one once the queues have drained.
+#[derive(Debug, Clone, Deserialize)]
+pub struct SigningKeys {
+    pub active: String,
+    pub keys: BTreeMap<String, SecretString>,
+}
+
+impl SigningKeys {
+    pub fn new(active: &str, keys: &[(&str, &str)]) -> Self {
+        SigningKeys {
+            active: active.to_owned(),
+            keys: keys
+                .iter()
+                .map(|(kid, key)| (kid.to_string(), SecretString::from(*key)))
+                .collect(),
+        }
+    }
+
+    pub fn active_key(&self) -> Option<&SecretString> {
+        self.keys.get(&self.active)
+    }
+
+    pub fn key(&self, kid: &str) -> Option<&SecretString> {
+        self.keys.get(kid)
+    }
+
+    pub(crate) fn validate(&self) -> Result<(), String> {
+        if self.active_key().is_none() {
+            return Err("signing.active names a key that signing.keys does not hold".to_owned());
+        }
+        match self
+            .keys
+            .iter()
+            .find(|(_, key)| key.expose_secret().len() < MIN_SIGNING_KEY_LEN)
+        {
+            Some((kid, _)) => Err(format!(
+                "signing key {kid:?} is shorter than {MIN_SIGNING_KEY_LEN} bytes"
+            )),
+            None => Ok(()),
+        }
+    }
+}
