@@ -2,6 +2,8 @@
 
 mod http_adapter;
 mod logging;
+mod sqs_batch;
 
 pub use http_adapter::{hook_request, lambda_response};
 pub use logging::init_json_logging;
+pub use sqs_batch::{FIFO_GROUP_ATTRIBUTE, process_fifo_batch};

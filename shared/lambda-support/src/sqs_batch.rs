@@ -1,0 +1,162 @@
+//! One helper for every SQS-triggered function: per-message handlers, partial failures,
+//! and FIFO order.
+//!
+//! Lambda hands a FIFO batch in queue order. Groups are independent, so they run
+//! concurrently; within a group messages run one after another, and once one fails the
+//! rest of that group is reported failed without running, so that the retry sees them in
+//! the same order. A message without a group (a standard queue) is its own group.
+
+use std::fmt::Display;
+use std::future::Future;
+
+use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
+use futures_util::future::join_all;
+use tracing::Instrument;
+
+/// The message attribute that names a FIFO message's group.
+pub const FIFO_GROUP_ATTRIBUTE: &str = "MessageGroupId";
+
+/// Runs `handler` on every message; returns the failures for `ReportBatchItemFailures`.
+pub async fn process_fifo_batch<F, Fut, E>(event: SqsEvent, handler: F) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
+    let groups = join_all(
+        group_in_order(event.records)
+            .into_iter()
+            .map(|group| run_group(group, &handler)),
+    )
+    .await;
+    let mut response = SqsBatchResponse::default();
+    response.batch_item_failures = groups
+        .into_iter()
+        .flatten()
+        .map(|id| {
+            let mut failure = BatchItemFailure::default();
+            failure.item_identifier = id;
+            failure
+        })
+        .collect();
+    response
+}
+
+/// Splits a batch into its groups, each in queue order, groups in order of first message.
+fn group_in_order(records: Vec<SqsMessage>) -> Vec<Vec<SqsMessage>> {
+    let mut groups: Vec<(Option<String>, Vec<SqsMessage>)> = Vec::new();
+    for message in records {
+        let group = message.attributes.get(FIFO_GROUP_ATTRIBUTE).cloned();
+        match groups
+            .iter_mut()
+            .find(|(g, _)| group.is_some() && *g == group)
+        {
+            Some((_, messages)) => messages.push(message),
+            None => groups.push((group, vec![message])),
+        }
+    }
+    groups.into_iter().map(|(_, messages)| messages).collect()
+}
+
+/// Runs one group in order; returns the ids of the messages to report failed.
+async fn run_group<F, Fut, E>(group: Vec<SqsMessage>, handler: &F) -> Vec<String>
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
+    let mut failed = Vec::new();
+    for message in group {
+        let id = message.message_id.clone().unwrap_or_default();
+        if !failed.is_empty() {
+            tracing::warn!(message_id = %id, "not run: an earlier message of its group failed");
+            failed.push(id);
+            continue;
+        }
+        let span = tracing::info_span!("sqs_message", message_id = %id);
+        if let Err(error) = handler(message).instrument(span).await {
+            tracing::warn!(message_id = %id, error = %error, "message failed; it will be retried");
+            failed.push(id);
+        }
+    }
+    failed
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+
+    fn message(id: &str, group: Option<&str>) -> SqsMessage {
+        let mut message = SqsMessage::default();
+        message.message_id = Some(id.to_owned());
+        message.body = Some(id.to_owned());
+        if let Some(group) = group {
+            message
+                .attributes
+                .insert(FIFO_GROUP_ATTRIBUTE.to_owned(), group.to_owned());
+        }
+        message
+    }
+
+    fn batch(messages: Vec<SqsMessage>) -> SqsEvent {
+        let mut event = SqsEvent::default();
+        event.records = messages;
+        event
+    }
+
+    fn failures(response: &SqsBatchResponse) -> Vec<&str> {
+        response
+            .batch_item_failures
+            .iter()
+            .map(|f| f.item_identifier.as_str())
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_failure_fails_the_rest_of_its_group_only() {
+        let ran = Mutex::new(Vec::new());
+        let event = batch(vec![
+            message("a1", Some("A")),
+            message("b1", Some("B")),
+            message("a2", Some("A")),
+            message("b2", Some("B")),
+            message("a3", Some("A")),
+        ]);
+        let response = process_fifo_batch(event, |m| {
+            let id = m.body.unwrap_or_default();
+            ran.lock().unwrap().push(id.clone());
+            async move { if id == "a2" { Err("boom") } else { Ok(()) } }
+        })
+        .await;
+        assert_eq!(failures(&response), vec!["a2", "a3"]);
+        let ran = ran.into_inner().unwrap();
+        assert!(
+            !ran.contains(&"a3".to_string()),
+            "a3 must not run after a2 failed"
+        );
+        assert!(ran.contains(&"b2".to_string()));
+    }
+
+    #[tokio::test]
+    async fn messages_without_a_group_fail_alone() {
+        let event = batch(vec![message("x", None), message("y", None)]);
+        let response = process_fifo_batch(event, |m| async move {
+            if m.body.as_deref() == Some("x") {
+                Err("boom")
+            } else {
+                Ok(())
+            }
+        })
+        .await;
+        assert_eq!(failures(&response), vec!["x"]);
+    }
+
+    #[tokio::test]
+    async fn a_clean_batch_reports_nothing() {
+        let event = batch(vec![message("a", Some("A")), message("b", Some("A"))]);
+        let response = process_fifo_batch(event, |_| async { Ok::<(), String>(()) }).await;
+        assert!(response.batch_item_failures.is_empty());
+    }
+}
