@@ -1,0 +1,43 @@
+//! Why a set of parameters does not fit an action.
+
+use crate::ParamType;
+
+/// A parameter problem; each names the parameter so a rule author can find it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ParamError {
+    /// A required parameter is absent.
+    #[error("missing parameter `{param}` ({ty}) of {action}")]
+    Missing {
+        action: &'static str,
+        param: &'static str,
+        ty: ParamType,
+    },
+    /// A parameter the action does not take.
+    #[error("unknown parameter `{param}` of {action} (it takes: {known})")]
+    Unknown {
+        action: &'static str,
+        param: String,
+        known: String,
+    },
+    /// A value of the wrong JSON type.
+    #[error("parameter `{param}` of {action} must be {expected}, got {got}")]
+    WrongType {
+        action: &'static str,
+        param: &'static str,
+        expected: ParamType,
+        got: &'static str,
+    },
+}
+
+/// A JSON value's kind, for messages.
+pub fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "bool",
+        serde_json::Value::Number(n) if n.is_f64() => "number with a fraction",
+        serde_json::Value::Number(_) => "integer",
+        serde_json::Value::String(_) => "string",
+        serde_json::Value::Array(_) => "list",
+        serde_json::Value::Object(_) => "object",
+    }
+}

@@ -1,0 +1,65 @@
+//! Action families: each has its own executor Lambda, queue and DLQ, so a throttled or
+//! failing family never blocks the others.
+
+use serde::{Deserialize, Serialize};
+
+/// The executor family an action belongs to. [`Family::as_str`] names its queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Family {
+    /// User lookups, create/update/replace and lifecycle (activate … delete).
+    Users,
+    /// Passwords and MFA factors.
+    Credentials,
+    /// Sessions and OAuth tokens.
+    Sessions,
+    /// Groups and memberships.
+    Groups,
+    /// Applications and assignments.
+    Apps,
+    /// Admin role assignments.
+    Roles,
+    /// Event hooks, policies, realms, user types, System Log, raw requests.
+    Admin,
+    /// Messages to people (webhooks), no Okta call.
+    Notify,
+}
+
+impl Family {
+    /// Every family, in a stable order (queues are created from this list).
+    pub const ALL: [Family; 8] = [
+        Family::Users,
+        Family::Credentials,
+        Family::Sessions,
+        Family::Groups,
+        Family::Apps,
+        Family::Roles,
+        Family::Admin,
+        Family::Notify,
+    ];
+
+    /// The lower-case name used in queue and function names (`users`, `notify`, …).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Family::Users => "users",
+            Family::Credentials => "credentials",
+            Family::Sessions => "sessions",
+            Family::Groups => "groups",
+            Family::Apps => "apps",
+            Family::Roles => "roles",
+            Family::Admin => "admin",
+            Family::Notify => "notify",
+        }
+    }
+
+    /// The family named `name` (the inverse of [`Family::as_str`]).
+    pub fn from_name(name: &str) -> Option<Family> {
+        Family::ALL.into_iter().find(|f| f.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Family {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,108 @@
+//! Parameter descriptions and the checks of a value against them.
+
+use serde_json::Value;
+
+/// The JSON type a parameter takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamType {
+    /// A JSON string.
+    String,
+    /// `true` or `false`.
+    Bool,
+    /// A whole number.
+    Integer,
+    /// A list of strings (group ids, event types, …).
+    StringList,
+    /// A JSON object (a profile, credentials, a query).
+    Object,
+    /// Anything JSON (a message body, a raw request body).
+    Any,
+}
+
+impl ParamType {
+    /// Whether `value` has this type.
+    pub fn accepts(self, value: &Value) -> bool {
+        match self {
+            ParamType::String => value.is_string(),
+            ParamType::Bool => value.is_boolean(),
+            ParamType::Integer => value.is_i64() || value.is_u64(),
+            ParamType::StringList => value
+                .as_array()
+                .is_some_and(|items| items.iter().all(Value::is_string)),
+            ParamType::Object => value.is_object(),
+            ParamType::Any => true,
+        }
+    }
+
+    /// The name used in messages and in `okta-hooks actions show`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ParamType::String => "string",
+            ParamType::Bool => "bool",
+            ParamType::Integer => "integer",
+            ParamType::StringList => "list of strings",
+            ParamType::Object => "object",
+            ParamType::Any => "any",
+        }
+    }
+}
+
+impl std::fmt::Display for ParamType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a parameter's value refers to. The router reads the users and groups a step
+/// touches from these roles, to refuse plans that touch protected ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamRole {
+    /// Plain data.
+    None,
+    /// A user id or login (a list of them for a [`ParamType::StringList`]).
+    UserRef,
+    /// A group id (a list of them for a [`ParamType::StringList`]).
+    GroupRef,
+    /// An application id.
+    AppRef,
+}
+
+/// One parameter of an action.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParamSpec {
+    /// The key a rule step uses (`user`, `oauth_tokens`, …).
+    pub name: &'static str,
+    /// Its JSON type.
+    pub ty: ParamType,
+    /// Whether a step must give it.
+    pub required: bool,
+    /// What it refers to.
+    pub role: ParamRole,
+}
+
+impl ParamSpec {
+    /// A required parameter of plain data.
+    pub const fn required(name: &'static str, ty: ParamType) -> Self {
+        ParamSpec {
+            name,
+            ty,
+            required: true,
+            role: ParamRole::None,
+        }
+    }
+
+    /// An optional parameter of plain data.
+    pub const fn optional(name: &'static str, ty: ParamType) -> Self {
+        ParamSpec {
+            name,
+            ty,
+            required: false,
+            role: ParamRole::None,
+        }
+    }
+
+    /// The same parameter with a role.
+    pub const fn role(self, role: ParamRole) -> Self {
+        ParamSpec { role, ..self }
+    }
+}

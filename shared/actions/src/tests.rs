@@ -1,0 +1,195 @@
+use std::collections::BTreeSet;
+
+use serde_json::json;
+
+use super::*;
+
+/// Issue 5's list, by the names this catalog gives them.
+const REQUIRED: &[&str] = &[
+    "user.get",
+    "user.find",
+    "user.search",
+    "user.create",
+    "user.update",
+    "user.replace",
+    "user.activate",
+    "user.reactivate",
+    "user.deactivate",
+    "user.suspend",
+    "user.unsuspend",
+    "user.unlock",
+    "user.delete",
+    "user.password.reset",
+    "user.password.expire",
+    "user.password.expire_with_temp",
+    "user.password.set",
+    "user.password.change",
+    "user.factors.list",
+    "user.factors.enroll_google",
+    "user.factors.enroll_email",
+    "user.factors.unenroll",
+    "user.factors.reset",
+    "user.sessions.clear",
+    "session.get",
+    "session.revoke",
+    "group.get",
+    "group.search",
+    "group.create",
+    "group.update",
+    "group.delete",
+    "group.add_user",
+    "group.remove_user",
+    "group.list_members",
+    "user.groups.list",
+    "app.list",
+    "app.get",
+    "app.assign_user",
+    "app.unassign_user",
+    "app.get_assignment",
+    "app.update_assignment",
+    "app.list_users",
+    "user.apps.list",
+    "user.roles.list",
+    "user.roles.assign",
+    "user.roles.unassign",
+    "event_hook.list",
+    "event_hook.create",
+    "event_hook.get",
+    "event_hook.activate",
+    "event_hook.deactivate",
+    "event_hook.verify",
+    "event_hook.delete",
+    "event_hook.delete_by_url",
+    "policy.list",
+    "realm.list",
+    "user_type.list",
+    "log.query",
+    "okta.request",
+    "notify.webhook",
+];
+
+#[test]
+fn every_action_of_issue_5_is_in_the_catalog_and_nothing_else() {
+    let names: BTreeSet<&str> = catalog().iter().map(|a| a.name).collect();
+    assert_eq!(names.len(), catalog().len(), "duplicate action names");
+    let wanted: BTreeSet<&str> = REQUIRED.iter().copied().collect();
+    assert_eq!(names, wanted);
+}
+
+#[test]
+fn names_are_dotted_and_params_unique() {
+    for a in catalog() {
+        assert!(a.name.contains('.'), "{}", a.name);
+        assert!(
+            a.name
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c == '.' || c == '_'),
+            "{}",
+            a.name
+        );
+        let params: BTreeSet<&str> = a.params.iter().map(|p| p.name).collect();
+        assert_eq!(params.len(), a.params.len(), "{}", a.name);
+        assert!(!(a.destructive && a.read_only), "{}", a.name);
+        assert!(!a.summary.is_empty() && !a.scope.is_empty(), "{}", a.name);
+    }
+}
+
+#[test]
+fn families_group_actions() {
+    assert_eq!(find("user.suspend").map(|a| a.family), Some(Family::Users));
+    assert_eq!(
+        find("user.sessions.clear").map(|a| a.family),
+        Some(Family::Sessions)
+    );
+    assert_eq!(
+        find("user.factors.reset").map(|a| a.family),
+        Some(Family::Credentials)
+    );
+    assert_eq!(
+        find("group.add_user").map(|a| a.family),
+        Some(Family::Groups)
+    );
+    assert_eq!(
+        find("notify.webhook").map(|a| a.family),
+        Some(Family::Notify)
+    );
+    assert_eq!(find("okta.request").map(|a| a.family), Some(Family::Admin));
+    for family in Family::ALL {
+        assert_eq!(Family::from_name(family.as_str()), Some(family));
+        assert!(
+            catalog().iter().any(|a| a.family == family),
+            "{family} is empty"
+        );
+    }
+    assert_eq!(find("user.nope"), None);
+}
+
+#[test]
+fn user_and_group_params_carry_their_roles() {
+    let add = find("group.add_user").unwrap();
+    assert_eq!(add.param("user").unwrap().role, ParamRole::UserRef);
+    assert_eq!(add.param("group").unwrap().role, ParamRole::GroupRef);
+    let create = find("user.create").unwrap();
+    assert_eq!(create.param("group_ids").unwrap().role, ParamRole::GroupRef);
+    // every action on one user names it `user`, with the UserRef role
+    for a in catalog() {
+        if let Some(p) = a.param("user") {
+            assert_eq!(p.role, ParamRole::UserRef, "{}", a.name);
+        }
+    }
+}
+
+#[test]
+fn validation_names_the_parameter() {
+    let clear = find("user.sessions.clear").unwrap();
+    let ok = json!({"user": "00u1", "oauth_tokens": true});
+    assert_eq!(clear.validate(ok.as_object().unwrap()), Ok(()));
+
+    let missing = json!({"oauth_tokens": true});
+    let err = clear.validate(missing.as_object().unwrap()).unwrap_err();
+    assert!(
+        matches!(err, ParamError::Missing { param: "user", .. }),
+        "{err}"
+    );
+
+    let wrong = json!({"user": "00u1", "oauth_tokens": "yes"});
+    let err = clear.validate(wrong.as_object().unwrap()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "parameter `oauth_tokens` of user.sessions.clear must be bool, got string"
+    );
+
+    let unknown = json!({"user": "00u1", "tokens": true});
+    let err = clear.validate(unknown.as_object().unwrap()).unwrap_err();
+    assert!(
+        err.to_string().contains("unknown parameter `tokens`"),
+        "{err}"
+    );
+
+    assert_eq!(
+        validate_params("user.nope", &Map::new()),
+        Err(ValidateError::UnknownAction("user.nope".into()))
+    );
+}
+
+#[test]
+fn types_accept_only_their_json() {
+    assert!(ParamType::Integer.accepts(&json!(3)));
+    assert!(!ParamType::Integer.accepts(&json!(3.5)));
+    assert!(ParamType::StringList.accepts(&json!(["a", "b"])));
+    assert!(!ParamType::StringList.accepts(&json!(["a", 1])));
+    assert!(ParamType::Object.accepts(&json!({})));
+    assert!(!ParamType::Object.accepts(&json!([])));
+    assert!(ParamType::Any.accepts(&json!(null)));
+    assert!(!ParamType::String.accepts(&json!(null)));
+}
+
+#[test]
+fn notify_and_raw_take_what_the_brief_says() {
+    let notify = find("notify.webhook").unwrap();
+    assert!(notify.param("url_secret").unwrap().required);
+    assert_eq!(notify.param("body").unwrap().ty, ParamType::Any);
+    let raw = find("okta.request").unwrap();
+    assert_eq!(raw.param_names(), "method, path, query, body");
+    assert!(raw.destructive);
+}
