@@ -7,6 +7,7 @@ pub struct Aws {
     pub config: aws_config::SdkConfig,
     pub sqs: aws_sdk_sqs::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    pub dynamodb: aws_sdk_dynamodb::Client,
 }
 
 /// The environment a function binary needs to reach the emulator.
@@ -30,6 +31,7 @@ impl Aws {
         Aws {
             sqs: aws_sdk_sqs::Client::new(&config),
             secrets: aws_sdk_secretsmanager::Client::new(&config),
+            dynamodb: aws_sdk_dynamodb::Client::new(&config),
             config,
         }
     }
@@ -48,6 +50,34 @@ impl Aws {
             .queue_url()
             .expect("queue url")
             .to_owned()
+    }
+
+    /// Creates a table keyed by the string `pk`, as the router's stores expect.
+    pub async fn table(&self, name: &str) {
+        use aws_sdk_dynamodb::types::{
+            AttributeDefinition, BillingMode, KeySchemaElement, KeyType, ScalarAttributeType,
+        };
+        self.dynamodb
+            .create_table()
+            .table_name(name)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(
+                AttributeDefinition::builder()
+                    .attribute_name("pk")
+                    .attribute_type(ScalarAttributeType::S)
+                    .build()
+                    .expect("attribute definition"),
+            )
+            .key_schema(
+                KeySchemaElement::builder()
+                    .attribute_name("pk")
+                    .key_type(KeyType::Hash)
+                    .build()
+                    .expect("key schema"),
+            )
+            .send()
+            .await
+            .expect("create table");
     }
 
     /// Creates or replaces the secret `name` (as the current version).

@@ -2,13 +2,16 @@
 //!
 //! - [`SqsFifoQueue`]: [`fifo_queue::FifoQueue`] over `SendMessageBatch`.
 //! - [`SecretsManagerSource`]: [`org_secrets::SecretSource`] over `GetSecretValue`.
+//! - [`DynamoLedger`], [`DynamoCounter`]: the router's stores, over DynamoDB.
 //!
 //! Endpoints follow the SDK's standard settings, so `AWS_ENDPOINT_URL` points every client
 //! at a local emulator (tests use `moto_server`).
 
+mod dynamodb;
 mod secrets_manager;
 mod sqs;
 
+pub use dynamodb::{DynamoCounter, DynamoLedger};
 pub use secrets_manager::SecretsManagerSource;
 pub use sqs::SqsFifoQueue;
 

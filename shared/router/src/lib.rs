@@ -1,0 +1,12 @@
+//! The event router's domain: from one queued Okta event to the first step of each
+//! matching rule's plan, signed, on its family's queue.
+//!
+//! Ports: [`EventLedger`] (which events are done: DynamoDB), [`ActionCounter`] (the
+//! per-rule hourly cap on destructive actions: DynamoDB), the family queues
+//! ([`fifo_queue::FifoQueue`]), the org secrets (signing keys) and a [`Directory`] for
+//! enrichment (Okta). Memory adapters for tests and the local runner live in [`memory`].
+
+pub mod memory;
+mod ports;
+
+pub use ports::{ActionCounter, Directory, EventLedger, StoreError};

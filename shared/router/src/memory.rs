@@ -1,0 +1,108 @@
+//! In-memory adapters: the local runner's stores, and tests' fakes.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::{ActionCounter, Directory, EventLedger, StoreError};
+
+fn poisoned(store: &'static str) -> StoreError {
+    StoreError {
+        store,
+        reason: "lock poisoned".into(),
+    }
+}
+
+/// Routed events, for the process lifetime (no expiry needed locally).
+#[derive(Default)]
+pub struct MemoryLedger {
+    done: Mutex<HashSet<String>>,
+}
+
+impl EventLedger for MemoryLedger {
+    async fn is_done(&self, event_uuid: &str) -> Result<bool, StoreError> {
+        let done = self.done.lock().map_err(|_| poisoned("ledger"))?;
+        Ok(done.contains(event_uuid))
+    }
+
+    async fn mark_done(&self, event_uuid: &str, _ttl: Duration) -> Result<bool, StoreError> {
+        let mut done = self.done.lock().map_err(|_| poisoned("ledger"))?;
+        Ok(done.insert(event_uuid.to_owned()))
+    }
+}
+
+/// Hourly counters per rule.
+#[derive(Default)]
+pub struct MemoryCounter {
+    counts: Mutex<HashMap<(String, u64), u32>>,
+}
+
+impl ActionCounter for MemoryCounter {
+    async fn try_take(
+        &self,
+        rule_id: &str,
+        hour: u64,
+        n: u32,
+        cap: u32,
+    ) -> Result<bool, StoreError> {
+        let mut counts = self.counts.lock().map_err(|_| poisoned("counter"))?;
+        let count = counts.entry((rule_id.to_owned(), hour)).or_insert(0);
+        if count.saturating_add(n) > cap {
+            return Ok(false);
+        }
+        *count += n;
+        Ok(true)
+    }
+}
+
+/// Users known in advance, by id.
+#[derive(Default)]
+pub struct StaticDirectory {
+    pub users: HashMap<String, Value>,
+}
+
+impl Directory for StaticDirectory {
+    async fn user(
+        &self,
+        _org: &str,
+        user_id: &str,
+        with_groups: bool,
+    ) -> Result<Value, StoreError> {
+        let mut user = self.users.get(user_id).cloned().ok_or_else(|| StoreError {
+            store: "directory",
+            reason: format!("no user {user_id}"),
+        })?;
+        if !with_groups && let Some(map) = user.as_object_mut() {
+            map.remove("groups");
+        }
+        Ok(user)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn ledger_marks_once() {
+        let ledger = MemoryLedger::default();
+        assert!(!ledger.is_done("u").await.unwrap());
+        assert!(ledger.mark_done("u", Duration::from_secs(1)).await.unwrap());
+        assert!(!ledger.mark_done("u", Duration::from_secs(1)).await.unwrap());
+        assert!(ledger.is_done("u").await.unwrap());
+    }
+
+    #[tokio::test]
+    async fn counter_refuses_past_the_cap_and_takes_nothing_then() {
+        let counter = MemoryCounter::default();
+        assert!(counter.try_take("r", 1, 2, 3).await.unwrap());
+        assert!(!counter.try_take("r", 1, 2, 3).await.unwrap());
+        assert!(counter.try_take("r", 1, 1, 3).await.unwrap());
+        assert!(
+            counter.try_take("r", 2, 3, 3).await.unwrap(),
+            "a new hour, a new budget"
+        );
+    }
+}

@@ -1,0 +1,53 @@
+//! The router's ports.
+
+use std::future::Future;
+use std::time::Duration;
+
+/// A store could not be reached or refused the call: the event is retried.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{store}: {reason}")]
+pub struct StoreError {
+    pub store: &'static str,
+    pub reason: String,
+}
+
+/// Which events have been routed, so that hook retries, the poller and replays do not
+/// produce a plan twice. Entries expire after `ttl` (far longer than any redelivery).
+///
+/// Marking happens after the envelopes are sent: a crash in between makes the retry send
+/// the same envelopes again, with the same deterministic ids, which the FIFO queue and the
+/// executors' idempotency records absorb. Nothing is lost and nothing runs twice.
+pub trait EventLedger: Send + Sync {
+    fn is_done(&self, event_uuid: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
+    /// Conditional put: `Ok(false)` when another run marked it first.
+    fn mark_done(
+        &self,
+        event_uuid: &str,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Counts destructive actions per rule and hour, against the rule's cap.
+pub trait ActionCounter: Send + Sync {
+    /// Takes `n` from the rule's budget for `hour` (hours since the epoch); `Ok(false)` when
+    /// that would pass `cap`, and then nothing is taken.
+    fn try_take(
+        &self,
+        rule_id: &str,
+        hour: u64,
+        n: u32,
+        cap: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// Looks up the subject user for rules that ask for enrichment.
+pub trait Directory: Send + Sync {
+    /// The user's current `{id, status, profile, groups: [{id, name}]}` as JSON; `groups`
+    /// only when asked, to spend one Okta call less.
+    fn user(
+        &self,
+        org: &str,
+        user_id: &str,
+        with_groups: bool,
+    ) -> impl Future<Output = Result<serde_json::Value, StoreError>> + Send;
+}
