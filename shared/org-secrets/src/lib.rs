@@ -8,6 +8,7 @@
 mod cache;
 mod hook_auth;
 mod model;
+mod okta;
 mod org;
 mod signing;
 mod source;
@@ -15,6 +16,7 @@ mod source;
 pub use cache::SecretCache;
 pub use hook_auth::HookAuth;
 pub use model::OrgSecret;
+pub use okta::OktaCredential;
 pub use org::{OrgName, OrgNameError};
 pub use signing::{MIN_SIGNING_KEY_LEN, SigningKeys};
 pub use source::{SecretError, SecretSource, StaticSecrets};

@@ -2,14 +2,15 @@
 
 use serde::Deserialize;
 
-use crate::{HookAuth, SigningKeys};
+use crate::{HookAuth, OktaCredential, SigningKeys};
 
 /// One org's secret, as stored in Secrets Manager:
 ///
 /// ```json
 /// {
 ///   "hook": { "header": "Authorization", "current": "…", "previous": "…" },
-///   "signing": { "active": "k1", "keys": { "k1": "<at least 32 random bytes>" } }
+///   "signing": { "active": "k1", "keys": { "k1": "<at least 32 random bytes>" } },
+///   "okta": { "org_url": "https://acme.okta.com", "api_token": "…" }
 /// }
 /// ```
 ///
@@ -22,6 +23,9 @@ pub struct OrgSecret {
     /// Envelope signing keys, held by the router and the executors only.
     #[serde(default)]
     pub signing: Option<SigningKeys>,
+    /// The Okta credential of the router (enrichment) and the executors.
+    #[serde(default)]
+    pub okta: Option<OktaCredential>,
 }
 
 impl OrgSecret {
@@ -40,6 +44,9 @@ impl OrgSecret {
         }
         if let Some(signing) = &secret.signing {
             signing.validate()?;
+        }
+        if let Some(okta) = &secret.okta {
+            okta.validate()?;
         }
         Ok(secret)
     }

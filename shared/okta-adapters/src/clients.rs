@@ -1,0 +1,86 @@
+//! One Okta client per org, built from the `okta` section of the org's secret.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use okta_client::{AuthConfig, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig};
+use org_secrets::{OktaCredential, OrgName, SecretCache, SecretError, SecretSource};
+use tokio::sync::Mutex;
+
+#[derive(Debug, thiserror::Error)]
+pub enum OktaClientError {
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    #[error("the secret of org {0} has no okta credential")]
+    NoCredential(String),
+    #[error("the okta credential of org {org} is unusable: {reason}")]
+    Invalid { org: String, reason: String },
+}
+
+/// Builds the client configuration a credential describes.
+pub fn okta_config(credential: &OktaCredential, agent: &str) -> Result<OktaConfig, String> {
+    let auth = match (
+        &credential.api_token,
+        &credential.client_id,
+        &credential.private_key,
+    ) {
+        (Some(token), _, _) => AuthConfig::ApiToken(token.clone()),
+        (None, Some(client_id), Some(key)) => AuthConfig::OAuth(OAuthConfig {
+            client_id: client_id.clone(),
+            private_key_pem: key.clone(),
+            algorithm: match credential.key_alg.as_deref().unwrap_or("RS256") {
+                "RS256" => KeyAlgorithm::Rs256,
+                "ES256" => KeyAlgorithm::Es256,
+                other => return Err(format!("key_alg must be RS256 or ES256, not {other}")),
+            },
+            key_id: credential.key_id.clone(),
+            scopes: credential.scopes.clone(),
+            dpop: credential.dpop,
+        }),
+        _ => return Err("give api_token, or client_id and private_key".to_owned()),
+    };
+    let mut config = OktaConfig::new(&credential.org_url, auth).map_err(|e| e.to_string())?;
+    config.user_agent_suffix = Some(agent.to_owned());
+    Ok(config)
+}
+
+/// Clients by org, built on first use and kept for the life of the process (one TLS
+/// client each, token cache included).
+pub struct OktaClients<S> {
+    secrets: Arc<SecretCache<S>>,
+    agent: String,
+    clients: Mutex<HashMap<OrgName, OktaClient>>,
+}
+
+impl<S: SecretSource> OktaClients<S> {
+    /// `agent` names the function in the `User-Agent`.
+    pub fn new(secrets: Arc<SecretCache<S>>, agent: &str) -> Self {
+        OktaClients {
+            secrets,
+            agent: agent.to_owned(),
+            clients: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub async fn client(&self, org: &OrgName) -> Result<OktaClient, OktaClientError> {
+        if let Some(client) = self.clients.lock().await.get(org) {
+            return Ok(client.clone());
+        }
+        let secret = self.secrets.get(org).await?;
+        let credential = secret
+            .okta
+            .as_ref()
+            .ok_or_else(|| OktaClientError::NoCredential(org.to_string()))?;
+        let invalid = |reason: String| OktaClientError::Invalid {
+            org: org.to_string(),
+            reason,
+        };
+        let client = OktaClient::new(okta_config(credential, &self.agent).map_err(invalid)?)
+            .map_err(|e| invalid(e.to_string()))?;
+        self.clients
+            .lock()
+            .await
+            .insert(org.clone(), client.clone());
+        Ok(client)
+    }
+}
