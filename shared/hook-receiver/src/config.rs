@@ -2,15 +2,9 @@
 
 use std::time::Duration;
 
+pub use env_config::ConfigError;
+use env_config::{fifo_queue_url, number, seconds};
 use org_secrets::OrgName;
-
-/// A variable is set to something unusable. The message names the variable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("configuration variable {var}: {reason}")]
-pub struct ConfigError {
-    pub var: &'static str,
-    pub reason: String,
-}
 
 /// What both hook functions need.
 #[derive(Debug, Clone)]
@@ -51,7 +45,7 @@ impl Default for ReceiverConfig {
 impl ReceiverConfig {
     /// Reads the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(env_config::process_env)
     }
 
     /// Reads variables through `lookup`, so tests need not touch the process environment.
@@ -91,54 +85,16 @@ impl ReceiverConfig {
 
 impl IngestConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
-        Self::from_lookup(|name| std::env::var(name).ok())
+        Self::from_lookup(env_config::process_env)
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        const VAR: &str = "OKTA_HOOKS_EVENTS_QUEUE_URL";
-        let url = lookup(VAR).ok_or_else(|| ConfigError {
-            var: VAR,
-            reason: "is required (the URL of the FIFO events queue)".to_owned(),
-        })?;
-        if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with(".fifo") {
-            return Err(ConfigError {
-                var: VAR,
-                reason: "must be the http(s) URL of a FIFO queue (ending in .fifo)".to_owned(),
-            });
-        }
+        let url = fifo_queue_url(&lookup, "OKTA_HOOKS_EVENTS_QUEUE_URL")?;
         Ok(IngestConfig {
             receiver: ReceiverConfig::from_lookup(lookup)?,
             events_queue_url: url,
         })
     }
-}
-
-fn number(
-    lookup: &impl Fn(&str) -> Option<String>,
-    var: &'static str,
-    range: std::ops::RangeInclusive<u64>,
-) -> Result<Option<u64>, ConfigError> {
-    let Some(text) = lookup(var) else {
-        return Ok(None);
-    };
-    match text.trim().parse::<u64>() {
-        Ok(n) if range.contains(&n) => Ok(Some(n)),
-        _ => Err(ConfigError {
-            var,
-            reason: format!(
-                "must be a whole number from {} to {}",
-                range.start(),
-                range.end()
-            ),
-        }),
-    }
-}
-
-fn seconds(
-    lookup: &impl Fn(&str) -> Option<String>,
-    var: &'static str,
-) -> Result<Option<Duration>, ConfigError> {
-    Ok(number(lookup, var, 0..=86_400)?.map(Duration::from_secs))
 }
 
 #[cfg(test)]

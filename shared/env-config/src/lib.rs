@@ -1,0 +1,111 @@
+//! Function configuration comes from environment variables set by the SAM template and is
+//! checked once, at cold start. Every reader takes a `lookup` function so tests need not
+//! touch the process environment, and every error names the variable.
+
+use std::ops::RangeInclusive;
+use std::time::Duration;
+
+/// A variable is missing or set to something unusable.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("configuration variable {var}: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub reason: String,
+}
+
+/// The process environment as a lookup.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// A variable that must be set; `what` says what it is for.
+pub fn required(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    what: &str,
+) -> Result<String, ConfigError> {
+    lookup(var).ok_or_else(|| ConfigError {
+        var,
+        reason: format!("is required ({what})"),
+    })
+}
+
+/// A whole number within `range`, or `None` when unset.
+pub fn number(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    range: RangeInclusive<u64>,
+) -> Result<Option<u64>, ConfigError> {
+    let Some(text) = lookup(var) else {
+        return Ok(None);
+    };
+    match text.trim().parse::<u64>() {
+        Ok(n) if range.contains(&n) => Ok(Some(n)),
+        _ => Err(ConfigError {
+            var,
+            reason: format!(
+                "must be a whole number from {} to {}",
+                range.start(),
+                range.end()
+            ),
+        }),
+    }
+}
+
+/// A number of seconds up to a day, or `None` when unset.
+pub fn seconds(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<Option<Duration>, ConfigError> {
+    Ok(number(lookup, var, 0..=86_400)?.map(Duration::from_secs))
+}
+
+/// The required URL of an SQS FIFO queue.
+pub fn fifo_queue_url(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+) -> Result<String, ConfigError> {
+    let url = required(lookup, var, "the URL of a FIFO queue")?;
+    if !(url.starts_with("https://") || url.starts_with("http://")) || !url.ends_with(".fifo") {
+        return Err(ConfigError {
+            var,
+            reason: "must be the http(s) URL of a FIFO queue (ending in .fifo)".to_owned(),
+        });
+    }
+    Ok(url)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            pairs
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| v.to_string())
+        }
+    }
+
+    #[test]
+    fn numbers_are_checked_against_their_range() {
+        assert_eq!(number(&env(&[("N", "5")]), "N", 1..=10), Ok(Some(5)));
+        assert_eq!(number(&env(&[]), "N", 1..=10), Ok(None));
+        let err = number(&env(&[("N", "50")]), "N", 1..=10).unwrap_err();
+        assert_eq!(err.var, "N");
+        assert!(err.to_string().contains("from 1 to 10"));
+    }
+
+    #[test]
+    fn fifo_urls_must_be_fifo() {
+        assert!(fifo_queue_url(&env(&[("Q", "https://sqs/1/q.fifo")]), "Q").is_ok());
+        assert!(fifo_queue_url(&env(&[("Q", "https://sqs/1/q")]), "Q").is_err());
+        assert!(
+            fifo_queue_url(&env(&[]), "Q")
+                .unwrap_err()
+                .reason
+                .contains("required")
+        );
+    }
+}
