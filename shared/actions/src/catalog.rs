@@ -173,10 +173,10 @@ pub(crate) static CATALOG: &[ActionSpec] = actions![
          opt("sort_order", Str), opt("expand", Str), LIMIT], ITEMS,
         "Search groups (search, filter or q)";
     "group.create", Groups, W, "okta.groups.manage",
-        [req("name", Str), opt("description", Str), opt("profile", Object)], GROUP_OUT,
+        [req("group_name", Str), opt("description", Str), opt("profile", Object)], GROUP_OUT,
         "Create an Okta group";
     "group.update", Groups, W, "okta.groups.manage",
-        [GROUP, req("name", Str), opt("description", Str), opt("profile", Object)], GROUP_OUT,
+        [GROUP, req("group_name", Str), opt("description", Str), opt("profile", Object)], GROUP_OUT,
         "Replace a group's profile";
     "group.delete", Groups, D, "okta.groups.manage", [GROUP], NONE, "Delete a group";
     "group.add_user", Groups, W, "okta.groups.manage", [GROUP, USER], NONE,
@@ -221,7 +221,7 @@ pub(crate) static CATALOG: &[ActionSpec] = actions![
     // ---- admin: event hooks, policies, realms, user types, System Log, raw
     "event_hook.list", Admin, R, "okta.eventHooks.read", [], ITEMS, "List event hooks";
     "event_hook.create", Admin, W, "okta.eventHooks.manage",
-        [req("name", Str), req("url", Str), req("events", StringList),
+        [req("hook_name", Str), req("url", Str), req("events", StringList),
          opt("auth_header", Str), opt("auth_value_secret", Str), opt("headers", Object)],
         HOOK_OUT,
         "Create an event hook (the auth header value is read from the org's secret)";

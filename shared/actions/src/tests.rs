@@ -193,3 +193,13 @@ fn notify_and_raw_take_what_the_brief_says() {
     assert_eq!(raw.param_names(), "method, path, query, body");
     assert!(raw.destructive);
 }
+
+#[test]
+fn no_parameter_shadows_a_step_key() {
+    // `action`, `name` and `for_each` are keys of a rule step itself.
+    for a in catalog() {
+        for key in ["action", "name", "for_each"] {
+            assert!(a.param(key).is_none(), "{} has a parameter `{key}`", a.name);
+        }
+    }
+}

@@ -1,1 +1,268 @@
-//! placeholder
+//! Rules: from an Okta System Log event to the plans of the rules it matches.
+//!
+//! Pure logic, no AWS and no Okta calls: the router loads a [`RuleSet`] at cold start,
+//! asks it what enrichment an event needs, fetches that, and evaluates; `okta-hooks
+//! rules check` and `rules test` use the same code.
+//!
+//! # Rule files
+//!
+//! YAML files in a directory (`*.yaml`, `*.yml`), each with `rules:` and/or `protected:`:
+//!
+//! ```yaml
+//! rules:
+//!   - id: lock-down-on-suspicious-activity
+//!     description: The user reported activity they did not do.
+//!     on: [user.account.report_suspicious_activity_by_enduser]
+//!     if: outcome.result == "SUCCESS"          # CEL, optional
+//!     org: prod                                # optional: only this org (or a list)
+//!     enrich: [user, groups]                   # optional: fetch the subject first
+//!     dry_run: false                           # optional: log the plan, act not
+//!     max_destructive_per_hour: 20             # optional cap, enforced by the router
+//!     do:
+//!       - action: user.suspend
+//!         name: suspended                      # optional: later steps read steps.suspended
+//!         user: ${ target("User").id }         # one ${…}: keeps the value's type
+//!       - action: notify.webhook
+//!         url_secret: slack_webhook
+//!         body: { text: "Suspended ${ target('User').alternateId }" }
+//!     on_failure:
+//!       - action: notify.webhook
+//!         url_secret: slack_webhook
+//!         body: { text: "Lock-down failed: ${ failure.error }" }
+//! protected:
+//!   users: [admin@example.com, 00u1break_glass]
+//!   groups: [Okta Administrators]
+//! ```
+//!
+//! CEL variables: `event` (the event JSON), `org`, `actor`, `outcome`, `debugData`
+//! (`event.debugContext.debugData`, `{}` when absent), `user` (the enriched subject
+//! `{id, status, profile, groups: [{id, name, type}]}`, or null; needs `enrich`),
+//! `item` (in a step with `for_each: <list expression>`, which repeats the step per
+//! item), `steps` (outputs of earlier named steps, rendered at execution) and
+//! `failure` (in `on_failure` steps, at execution). Functions: `target("User")` (the
+//! first target of that type, or null) and `targets("UserGroup")` (a list), plus CEL's
+//! standard library and its strings extension.
+
+mod cel_json;
+mod diagnostic;
+mod eval;
+pub mod event_types;
+mod expr;
+mod load;
+mod model;
+mod plan;
+mod protect;
+mod template;
+mod text;
+mod yaml;
+
+use std::collections::{BTreeSet, HashMap};
+use std::path::Path;
+
+use serde_json::Value;
+
+pub use diagnostic::{Diagnostic, Severity};
+pub use eval::{EvalError, EvalInput, RenderError, SubjectGroup, SubjectUser, render_deferred};
+pub use expr::VARIABLES;
+pub use model::Enrichment;
+pub use plan::{Deferred, DeferredPart, DeferredTemplate, Plan, Step, Touched};
+pub use protect::Protection;
+
+use eval::Scope;
+use model::Rule;
+
+/// A checked set of rules, ready to evaluate events. Cheap to share across threads.
+#[derive(Debug, Clone, Default)]
+pub struct RuleSet {
+    rules: Vec<Rule>,
+    by_type: HashMap<String, Vec<usize>>,
+    protection: Protection,
+    warnings: Vec<Diagnostic>,
+}
+
+impl RuleSet {
+    /// Loads every `*.yaml`/`*.yml` file of `dir` (sorted by name, not recursive).
+    /// Fails with every diagnostic (errors and warnings) if any is an error.
+    pub fn load_dir(dir: &Path) -> Result<RuleSet, Vec<Diagnostic>> {
+        let sources = read_dir(dir)?;
+        RuleSet::from_sources(&sources)
+    }
+
+    /// Every diagnostic of the files of `dir`, errors and warnings, for `rules check`.
+    pub fn check_dir(dir: &Path) -> Vec<Diagnostic> {
+        match read_dir(dir) {
+            Ok(sources) => RuleSet::check_sources(&sources),
+            Err(diags) => diags,
+        }
+    }
+
+    /// Every diagnostic of `(file name, text)` pairs.
+    pub fn check_sources<N: AsRef<str>, T: AsRef<str>>(sources: &[(N, T)]) -> Vec<Diagnostic> {
+        let owned = own(sources);
+        let mut list = load::load(&owned).diags.list;
+        sort(&mut list);
+        list
+    }
+
+    /// A rule set from `(file name, text)` pairs (tests, `rules test`, embedded rules).
+    pub fn from_sources<N: AsRef<str>, T: AsRef<str>>(
+        sources: &[(N, T)],
+    ) -> Result<RuleSet, Vec<Diagnostic>> {
+        let owned = own(sources);
+        let loaded = load::load(&owned);
+        let mut diags = loaded.diags.list;
+        sort(&mut diags);
+        if diags.iter().any(Diagnostic::is_error) {
+            return Err(diags);
+        }
+        let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, rule) in loaded.rules.iter().enumerate() {
+            for t in &rule.on {
+                let list = by_type.entry(t.clone()).or_default();
+                if !list.contains(&i) {
+                    list.push(i);
+                }
+            }
+        }
+        Ok(RuleSet {
+            rules: loaded.rules,
+            by_type,
+            protection: loaded.protection,
+            warnings: diags,
+        })
+    }
+
+    /// Warnings found while loading (e.g. event types hooks cannot deliver).
+    pub fn warnings(&self) -> &[Diagnostic] {
+        &self.warnings
+    }
+
+    /// How many rules there are.
+    pub fn len(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Whether there are no rules.
+    pub fn is_empty(&self) -> bool {
+        self.rules.is_empty()
+    }
+
+    /// Rule ids, in file order.
+    pub fn rule_ids(&self) -> impl Iterator<Item = &str> {
+        self.rules.iter().map(|r| r.id.as_str())
+    }
+
+    /// Every event type some rule handles (the poller's filter, the hook's subscription).
+    pub fn event_types(&self) -> BTreeSet<String> {
+        self.by_type.keys().cloned().collect()
+    }
+
+    /// The protected users and groups.
+    pub fn protection(&self) -> &Protection {
+        &self.protection
+    }
+
+    /// What the rules that handle this event's type in `org` want fetched about its
+    /// subject before evaluation. Nothing for an event no rule handles.
+    pub fn enrichment(&self, org: &str, event: &Value) -> Enrichment {
+        self.candidates(org, event)
+            .fold(Enrichment::default(), |acc, r| acc.union(r.enrich))
+    }
+
+    /// The plans of every rule that matches, in rule order. Fails on the first rule that
+    /// cannot be evaluated; [`RuleSet::evaluate_each`] keeps going instead.
+    pub fn evaluate(&self, input: &EvalInput<'_>) -> Result<Vec<Plan>, EvalError> {
+        self.evaluate_each(input)?.into_iter().collect()
+    }
+
+    /// One result per rule whose type, org and condition match (rules whose condition is
+    /// false are left out), so one broken rule does not hide the others' plans.
+    /// Fails only when the input is not an event.
+    pub fn evaluate_each(
+        &self,
+        input: &EvalInput<'_>,
+    ) -> Result<Vec<Result<Plan, EvalError>>, EvalError> {
+        if !input.event.is_object() {
+            return Err(EvalError::NotAnEvent("not a JSON object"));
+        }
+        if input
+            .event
+            .get("eventType")
+            .and_then(Value::as_str)
+            .is_none()
+        {
+            return Err(EvalError::NotAnEvent("no eventType"));
+        }
+        let mut candidates = self.candidates(input.org, input.event).peekable();
+        if candidates.peek().is_none() {
+            return Ok(Vec::new());
+        }
+        let scope = Scope::new(input);
+        let mut out = Vec::new();
+        for rule in candidates {
+            match eval::condition_holds(rule, &scope) {
+                Ok(true) => out.push(eval::plan(rule, &scope)),
+                Ok(false) => {}
+                Err(e) => out.push(Err(e)),
+            }
+        }
+        Ok(out)
+    }
+
+    fn candidates<'a>(
+        &'a self,
+        org: &'a str,
+        event: &Value,
+    ) -> impl Iterator<Item = &'a Rule> + 'a {
+        let event_type = event
+            .get("eventType")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        self.by_type
+            .get(event_type)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+            .iter()
+            .map(|&i| &self.rules[i])
+            .filter(move |r| r.applies_to_org(org))
+    }
+}
+
+fn own<N: AsRef<str>, T: AsRef<str>>(sources: &[(N, T)]) -> Vec<(String, String)> {
+    sources
+        .iter()
+        .map(|(n, t)| (n.as_ref().to_owned(), t.as_ref().to_owned()))
+        .collect()
+}
+
+fn sort(diags: &mut [Diagnostic]) {
+    diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+}
+
+/// The rule files of `dir`, or a diagnostic naming the directory or file that failed.
+fn read_dir(dir: &Path) -> Result<Vec<(String, String)>, Vec<Diagnostic>> {
+    let io_error = |path: &Path, e: std::io::Error| {
+        vec![Diagnostic {
+            file: path.display().to_string(),
+            line: 0,
+            column: 0,
+            severity: Severity::Error,
+            message: format!("cannot read: {e}"),
+        }]
+    };
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| io_error(dir, e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| p.is_file() && p.extension().is_some_and(|x| x == "yaml" || x == "yml"))
+        .collect();
+    paths.sort();
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        let text = std::fs::read_to_string(&path).map_err(|e| io_error(&path, e))?;
+        sources.push((path.display().to_string(), text));
+    }
+    Ok(sources)
+}
+
+#[cfg(test)]
+mod tests;

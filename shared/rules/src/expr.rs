@@ -1,0 +1,232 @@
+//! CEL expressions: one environment for every rule, compiled once at load, and the
+//! static checks that make `rules check` catch mistakes before an event does.
+
+use std::collections::BTreeSet;
+use std::sync::{Arc, OnceLock};
+
+use cel::common::ast::{EntryExpr, Expr as Ast, IdedExpr};
+use cel::{Env, Program};
+
+/// The variables a condition or template may use (see the crate docs for what each holds).
+pub const VARIABLES: &[&str] = &[
+    "event",
+    "org",
+    "actor",
+    "outcome",
+    "debugData",
+    "user",
+    "steps",
+    "item",
+];
+
+/// The shared environment: CEL's standard library and its `strings` extension
+/// (`lowerAscii`, `split`, `replace`, …). Our own functions, `target` and `targets`,
+/// are added to each evaluation's context because they read the event.
+pub(crate) fn env() -> &'static Arc<Env> {
+    static ENV: OnceLock<Arc<Env>> = OnceLock::new();
+    ENV.get_or_init(|| {
+        let mut env = Env::stdlib();
+        // Adding a built-in extension to a fresh stdlib cannot conflict; if a future cel
+        // version made it fail we would still have the standard library.
+        let _ = env.add_extension(cel::extensions::strings);
+        Arc::new(env)
+    })
+}
+
+/// A compiled expression with what it refers to.
+#[derive(Debug, Clone)]
+pub struct Expr {
+    source: Arc<str>,
+    program: Arc<Program>,
+    refs: Arc<Refs>,
+}
+
+/// Free variables of an expression, and the `steps.<name>` it reads.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct Refs {
+    pub variables: BTreeSet<String>,
+    pub steps: BTreeSet<String>,
+    /// `steps.<name>.<field>` pairs, to check fields against the action's outputs.
+    pub step_fields: BTreeSet<(String, String)>,
+    /// `steps` used other than as `steps.<name>` (e.g. `steps["a"]`), which cannot be checked.
+    pub opaque_steps: bool,
+}
+
+/// A CEL syntax error, with its 1-based line and column inside the expression.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("CEL {line}:{column}: {message}")]
+pub struct CompileError {
+    pub line: usize,
+    pub column: usize,
+    pub message: String,
+}
+
+impl Expr {
+    /// Compiles `source` (without the `${ }`).
+    pub fn compile(source: &str) -> Result<Expr, CompileError> {
+        let program = env().compile(source).map_err(|errors| {
+            let first = errors.errors.first();
+            CompileError {
+                line: first.map_or(1, |e| e.pos.0.max(1) as usize),
+                column: first.map_or(1, |e| e.pos.1.max(1) as usize),
+                message: first.map_or_else(|| errors.to_string(), |e| e.msg.clone()),
+            }
+        })?;
+        let mut refs = Refs::default();
+        walk(program.expression(), &mut Vec::new(), &mut refs);
+        Ok(Expr {
+            source: source.into(),
+            program: Arc::new(program),
+            refs: Arc::new(refs),
+        })
+    }
+
+    /// The expression as written.
+    pub fn source(&self) -> &str {
+        &self.source
+    }
+
+    pub(crate) fn program(&self) -> &Program {
+        &self.program
+    }
+
+    pub(crate) fn refs(&self) -> &Refs {
+        &self.refs
+    }
+
+    /// Whether it reads an earlier step's outputs (and so can only run at execution).
+    pub fn uses_steps(&self) -> bool {
+        self.refs.variables.contains("steps")
+    }
+}
+
+/// Collects free identifiers (not bound by a comprehension) and `steps.<name>` selections.
+fn walk(e: &IdedExpr, bound: &mut Vec<String>, refs: &mut Refs) {
+    match &e.expr {
+        Ast::Ident(name) => {
+            if !bound.iter().any(|b| b == name) {
+                refs.variables.insert(name.clone());
+                if name == "steps" {
+                    refs.opaque_steps = true;
+                }
+            }
+        }
+        Ast::Select(sel) => {
+            if let Ast::Select(inner) = &sel.operand.expr
+                && let Ast::Ident(name) = &inner.operand.expr
+                && name == "steps"
+                && !bound.iter().any(|b| b == "steps")
+            {
+                refs.step_fields
+                    .insert((inner.field.clone(), sel.field.clone()));
+            }
+            if let Ast::Ident(name) = &sel.operand.expr
+                && name == "steps"
+                && !bound.iter().any(|b| b == "steps")
+            {
+                refs.variables.insert("steps".into());
+                refs.steps.insert(sel.field.clone());
+            } else {
+                walk(&sel.operand, bound, refs);
+            }
+        }
+        Ast::Call(call) => {
+            if let Some(target) = &call.target {
+                walk(target, bound, refs);
+            }
+            for arg in &call.args {
+                walk(arg, bound, refs);
+            }
+        }
+        Ast::Comprehension(c) => {
+            walk(&c.iter_range, bound, refs);
+            walk(&c.accu_init, bound, refs);
+            let depth = bound.len();
+            bound.push(c.iter_var.clone());
+            if let Some(v2) = &c.iter_var2 {
+                bound.push(v2.clone());
+            }
+            bound.push(c.accu_var.clone());
+            walk(&c.loop_cond, bound, refs);
+            walk(&c.loop_step, bound, refs);
+            walk(&c.result, bound, refs);
+            bound.truncate(depth);
+        }
+        Ast::List(list) => list.elements.iter().for_each(|x| walk(x, bound, refs)),
+        Ast::Map(map) => {
+            for entry in &map.entries {
+                match &entry.expr {
+                    EntryExpr::MapEntry(m) => {
+                        walk(&m.key, bound, refs);
+                        walk(&m.value, bound, refs);
+                    }
+                    EntryExpr::StructField(f) => walk(&f.value, bound, refs),
+                }
+            }
+        }
+        Ast::Struct(s) => {
+            for entry in &s.entries {
+                if let EntryExpr::StructField(f) = &entry.expr {
+                    walk(&f.value, bound, refs);
+                }
+            }
+        }
+        Ast::Literal(_) | Ast::Unspecified => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vars(src: &str) -> Vec<String> {
+        Expr::compile(src)
+            .unwrap()
+            .refs()
+            .variables
+            .iter()
+            .cloned()
+            .collect()
+    }
+
+    #[test]
+    fn free_variables_skip_comprehension_bindings() {
+        assert_eq!(
+            vars("targets('User').exists(t, t.id == actor.id)"),
+            ["actor"]
+        );
+        assert_eq!(
+            vars("event.outcome.result == 'SUCCESS' && org == 'a'"),
+            ["event", "org"]
+        );
+        assert_eq!(vars("[1, 2].map(x, x + 1)"), Vec::<String>::new());
+    }
+
+    #[test]
+    fn steps_references_are_named() {
+        let e = Expr::compile("steps.group.id + '-' + steps.user.profile.login").unwrap();
+        assert!(e.uses_steps());
+        let steps: Vec<&str> = e.refs().steps.iter().map(String::as_str).collect();
+        assert_eq!(steps, ["group", "user"]);
+        let fields: Vec<(&str, &str)> = e
+            .refs()
+            .step_fields
+            .iter()
+            .map(|(a, b)| (a.as_str(), b.as_str()))
+            .collect();
+        assert_eq!(fields, [("group", "id"), ("user", "profile")]);
+        assert!(!e.refs().opaque_steps);
+        assert!(
+            Expr::compile("steps['group'].id")
+                .unwrap()
+                .refs()
+                .opaque_steps
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_a_column() {
+        let err = Expr::compile("event.outcome ==").unwrap_err();
+        assert_eq!((err.line, err.column), (1, 17), "{err}");
+    }
+}

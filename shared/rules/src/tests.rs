@@ -1,0 +1,684 @@
+//! Unit tests of loading, checking and evaluating, on Okta's real events.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Value, json};
+
+use super::*;
+
+fn examples_dir() -> PathBuf {
+    okta_fixtures::workspace_root().join("rules")
+}
+
+fn event(name: &str) -> Value {
+    serde_json::from_str(&okta_fixtures::read_event(name)).unwrap()
+}
+
+fn rules(yaml: &str) -> RuleSet {
+    RuleSet::from_sources(&[("t.yaml", yaml)]).unwrap_or_else(|d| panic!("{d:#?}"))
+}
+
+fn errors(yaml: &str) -> Vec<String> {
+    RuleSet::check_sources(&[("t.yaml", yaml)])
+        .iter()
+        .filter(|d| d.is_error())
+        .map(ToString::to_string)
+        .collect()
+}
+
+fn eval(set: &RuleSet, event: &Value, subject: Option<&SubjectUser>) -> Vec<Plan> {
+    set.evaluate(&EvalInput {
+        org: "prod",
+        event,
+        subject,
+    })
+    .unwrap()
+}
+
+fn body_text(step: &Step) -> &str {
+    step.params["body"]["text"].as_str().unwrap()
+}
+
+// ---------- the example rules on real events
+
+fn examples() -> RuleSet {
+    RuleSet::load_dir(&examples_dir()).unwrap_or_else(|d| panic!("{d:#?}"))
+}
+
+#[test]
+fn example_rules_load_and_check_clean() {
+    let set = examples();
+    assert_eq!(set.len(), 6);
+    let diags = RuleSet::check_dir(&examples_dir());
+    assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+    assert!(
+        set.protection()
+            .users()
+            .contains(&"breakglass.admin@example.com".to_owned())
+    );
+    assert!(set.event_types().contains("user.lifecycle.deactivate"));
+}
+
+#[test]
+fn suspicious_activity_suspends_clears_sessions_and_notifies() {
+    let e = event("user.account.report_suspicious_activity_by_enduser.json");
+    let plans = eval(&examples(), &e, None);
+    assert_eq!(plans.len(), 1);
+    let plan = &plans[0];
+    assert_eq!(plan.rule_id, "lock-down-on-suspicious-activity");
+    let actions: Vec<&str> = plan.steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        ["user.suspend", "user.sessions.clear", "notify.webhook"]
+    );
+    assert_eq!(plan.steps[0].params["user"], "01234");
+    assert_eq!(plan.steps[0].family, actions::Family::Users);
+    assert!(plan.steps[0].destructive);
+    assert_eq!(plan.steps[1].params["oauth_tokens"], true);
+    assert_eq!(plan.steps[1].family, actions::Family::Sessions);
+    let text = body_text(&plan.steps[2]);
+    assert!(
+        text.starts_with("Suspended homer.simpson@duff.com"),
+        "{text}"
+    );
+    assert!(
+        text.contains("9.8.7.6 (Springfield, United States)"),
+        "{text}"
+    );
+    assert_eq!(plan.max_destructive_per_hour, Some(20));
+    assert_eq!(plan.destructive_steps(), 2);
+    // on_failure: rendered now except the failure, which the executor fills in
+    let failure = &plan.on_failure[0];
+    assert_eq!(failure.deferred.len(), 1);
+    assert_eq!(failure.deferred[0].pointer, "/body/text");
+    let rendered = failure
+        .render_deferred(
+            &BTreeMap::new(),
+            Some(&json!({"action": "user.sessions.clear", "error": "E0000007"})),
+        )
+        .unwrap();
+    assert_eq!(
+        rendered["body"]["text"],
+        "Lock-down of homer.simpson@duff.com failed at user.sessions.clear: E0000007"
+    );
+    assert_eq!(plan.touched().users, ["01234"]);
+}
+
+#[test]
+fn deactivated_user_loses_sessions_and_okta_groups() {
+    let e = event("user.lifecycle.deactivate.json");
+    let set = examples();
+    assert_eq!(
+        set.enrichment("prod", &e),
+        Enrichment {
+            user: false,
+            groups: true
+        }
+    );
+    let subject = SubjectUser {
+        id: "00u3m90rxKjGQ0G6L1d6".into(),
+        groups: vec![
+            SubjectGroup {
+                id: "00geveryone".into(),
+                name: "Everyone".into(),
+                kind: Some("BUILT_IN".into()),
+            },
+            SubjectGroup {
+                id: "00gsales".into(),
+                name: "Sales".into(),
+                kind: Some("OKTA_GROUP".into()),
+            },
+            SubjectGroup {
+                id: "00gvpn".into(),
+                name: "VPN".into(),
+                kind: Some("OKTA_GROUP".into()),
+            },
+        ],
+        ..SubjectUser::default()
+    };
+    let plans = eval(&set, &e, Some(&subject));
+    assert_eq!(plans.len(), 1);
+    let steps = &plans[0].steps;
+    let actions: Vec<&str> = steps.iter().map(|s| s.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "user.sessions.clear",
+            "group.remove_user",
+            "group.remove_user"
+        ]
+    );
+    assert_eq!(steps[1].params["group"], "00gsales");
+    assert_eq!(steps[2].params["group"], "00gvpn");
+    assert_eq!(steps[2].params["user"], "00u3m90rxKjGQ0G6L1d6");
+    assert_eq!(plans[0].touched().groups, ["00gsales", "00gvpn"]);
+    // the enrichment's names make protection by group name work on ids
+    assert_eq!(set.protection().refuses(&plans[0]), None);
+    let admin_subject = SubjectUser {
+        groups: vec![SubjectGroup {
+            id: "00gadm".into(),
+            name: "Okta Administrators".into(),
+            kind: Some("OKTA_GROUP".into()),
+        }],
+        ..subject
+    };
+    let plans = eval(&set, &e, Some(&admin_subject));
+    let reason = set.protection().refuses(&plans[0]).unwrap();
+    assert!(
+        reason.contains("protected group `Okta Administrators`"),
+        "{reason}"
+    );
+}
+
+/// `user.lifecycle.create` has no licence-clean real sample: this event is built from
+/// the catalog's shape (a `User` target; the profile comes from the enrichment).
+fn created_user_event() -> Value {
+    json!({
+        "uuid": "5c8a3f1e-0000-11ee-a688-db22c99ef6c4",
+        "published": "2026-11-22T10:00:00.000Z",
+        "eventType": "user.lifecycle.create",
+        "version": "0",
+        "severity": "INFO",
+        "displayMessage": "Create Okta user",
+        "actor": {"id": "00uadmin", "type": "User", "alternateId": "admin@example.com", "displayName": "Admin"},
+        "outcome": {"result": "SUCCESS"},
+        "target": [{"id": "00unew", "type": "User", "alternateId": "new.hire@example.com", "displayName": "New Hire"}],
+        "debugContext": {"debugData": {"requestUri": "/api/v1/users"}}
+    })
+}
+
+#[test]
+fn new_user_joins_the_group_of_their_department() {
+    let set = examples();
+    let e = created_user_event();
+    assert!(set.enrichment("prod", &e).user);
+    let mut subject = SubjectUser {
+        id: "00unew".into(),
+        status: Some("STAGED".into()),
+        ..SubjectUser::default()
+    };
+    subject
+        .profile
+        .insert("login".into(), json!("new.hire@example.com"));
+    subject
+        .profile
+        .insert("department".into(), json!("Engineering"));
+    let plans = eval(&set, &e, Some(&subject));
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].steps[0].action, "group.add_user");
+    assert_eq!(plans[0].steps[0].params["group"], "00geng00000000000x7");
+    assert_eq!(plans[0].steps[0].params["user"], "00unew");
+
+    subject
+        .profile
+        .insert("department".into(), json!("Finance"));
+    assert!(eval(&set, &e, Some(&subject)).is_empty());
+    subject.profile.remove("department");
+    assert!(eval(&set, &e, Some(&subject)).is_empty());
+    // enrichment failed or absent: the condition guards `user != null`
+    assert!(eval(&set, &e, None).is_empty());
+}
+
+#[test]
+fn admin_privilege_lock_and_mfa_events_notify() {
+    let set = examples();
+    let grant = eval(&set, &event("user.account.privilege.grant.json"), None);
+    assert_eq!(grant.len(), 1);
+    assert_eq!(
+        body_text(&grant[0].steps[0]),
+        "jack@acme.io granted admin privileges (Organization administrator, Application \
+         administrator (all)) to alice@acme.io."
+    );
+
+    let lock = eval(&set, &event("user.account.lock.json"), None);
+    assert_eq!(lock.len(), 1);
+    assert_eq!(
+        body_text(&lock[0].steps[0]),
+        "homer.simpson@duff.com was locked out after repeated failed sign-ins "
+    );
+
+    let mfa = eval(&set, &event("user.mfa.factor.suspend.json"), None);
+    assert_eq!(mfa.len(), 1);
+    assert_eq!(
+        body_text(&mfa[0].steps[0]),
+        "MFA change (user.mfa.factor.suspend) for peter.griffin@company.com by \
+         homer.simpson@duff.com: User suspended SIGNED_NONCE factor"
+    );
+}
+
+#[test]
+fn events_no_rule_handles_give_no_plan() {
+    let set = examples();
+    for name in [
+        "user.session.start.json",
+        "system.api_token.revoke.json",
+        "group.user_membership.remove.json",
+    ] {
+        assert!(eval(&set, &event(name), None).is_empty(), "{name}");
+        assert_eq!(set.enrichment("prod", &event(name)), Enrichment::default());
+    }
+}
+
+// ---------- conditions and templates on every real event
+
+#[test]
+fn conditions_and_templates_on_every_real_event() {
+    let files = okta_fixtures::log_event_files();
+    assert!(files.len() >= 10);
+    for path in files {
+        let e: Value = serde_json::from_str(&okta_fixtures::read(&path)).unwrap();
+        let event_type = e["eventType"].as_str().unwrap();
+        assert!(
+            event_types::lookup(event_type).is_some(),
+            "{event_type} not in the catalog"
+        );
+        let yaml = format!(
+            r#"
+rules:
+  - id: every
+    on: [{event_type}]
+    if: event.eventType == "{event_type}" && size(targets("User")) == {n_users} && org == "prod"
+    do:
+      - action: notify.webhook
+        url_secret: s
+        body:
+          type: ${{ event.eventType }}
+          uuid: ${{ event.uuid }}
+          actor: '${{ has(actor.id) ? actor.id : "none" }}'
+          result: ${{ outcome.?result.orValue("none") }}
+          user: '${{ target("User") == null ? "none" : target("User").id }}'
+          users: ${{ targets("User").map(t, t.id) }}
+          debug_keys: ${{ size(debugData) }}
+          line: "${{ event.eventType }} by ${{ actor.?alternateId.orValue('?') }}"
+"#,
+            n_users = e["target"]
+                .as_array()
+                .map_or(0, |t| t.iter().filter(|t| t["type"] == "User").count()),
+        );
+        let set = rules(&yaml);
+        let plans = eval(&set, &e, None);
+        assert_eq!(plans.len(), 1, "{}", path.display());
+        let body = &plans[0].steps[0].params["body"];
+        let users: Vec<&Value> = e["target"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|t| t["type"] == "User")
+            .map(|t| &t["id"])
+            .collect();
+        let name = path.display();
+        assert_eq!(body["type"], e["eventType"], "{name}");
+        assert_eq!(body["uuid"], e["uuid"], "{name}");
+        assert_eq!(
+            body["actor"],
+            e["actor"].get("id").cloned().unwrap_or(json!("none")),
+            "{name}"
+        );
+        assert_eq!(
+            body["result"],
+            e["outcome"].get("result").cloned().unwrap_or(json!("none")),
+            "{name}"
+        );
+        assert_eq!(
+            body["user"],
+            users.first().map_or(json!("none"), |u| (*u).clone()),
+            "{name}"
+        );
+        assert_eq!(body["users"], json!(users), "{name}");
+        let debug = e
+            .pointer("/debugContext/debugData")
+            .and_then(Value::as_object)
+            .map_or(0, |m| m.len());
+        assert_eq!(body["debug_keys"], json!(debug), "{name}");
+        let by = e["actor"]
+            .get("alternateId")
+            .and_then(Value::as_str)
+            .unwrap_or("?");
+        assert_eq!(body["line"], format!("{event_type} by {by}"), "{name}");
+        // and a condition that is false gives no plan
+        let other = yaml.replace("&& org == \"prod\"", "&& org == \"staging\"");
+        assert!(eval(&rules(&other), &e, None).is_empty(), "{name}");
+    }
+}
+
+// ---------- validation, with places
+
+#[test]
+fn every_kind_of_mistake_is_an_error_with_its_place() {
+    let yaml = r#"rules:
+  - id: a
+    on: [user.lifecycle.deactivat]
+    colour: red
+    if: event.outcome ==
+    do:
+      - action: user.suspnd
+        user: x
+      - action: user.sessions.clear
+        oauth_tokens: "yes"
+      - action: group.add_user
+        group: ${ steps.later.id }
+        user: ${ user.id }
+        extra: 1
+      - action: group.create
+        name: later
+        group_name: x
+  - id: a
+    on: [user.lifecycle.create]
+    do:
+      - action: notify.webhook
+        url_secret: s
+        body: ${ steps.x.id + event.uuid }
+"#;
+    let errs = errors(yaml);
+    let expect = [
+        "t.yaml:3:10: error: unknown event type `user.lifecycle.deactivat` (did you mean `user.lifecycle.deactivate`?)",
+        "t.yaml:4:5: error: unknown key `colour` in a rule",
+        "t.yaml:5:9: error: in `event.outcome ==`: CEL 1:17:",
+        "t.yaml:7:17: error: unknown action `user.suspnd` (did you mean `user.suspend`?)",
+        "t.yaml:9:9: error: missing parameter `user` (string) of user.sessions.clear",
+        "t.yaml:10:23: error: parameter `oauth_tokens` of user.sessions.clear must be bool, got string",
+        "t.yaml:12:16: error: in `steps.later.id`: `steps.later` is not a named step before this one",
+        "t.yaml:13:15: error: in `user.id`: `user` needs `enrich: [user]`",
+        "t.yaml:14:9: error: unknown parameter `extra` of group.add_user",
+        "t.yaml:18:5: error: duplicate rule id `a` (first at t.yaml:2:5)",
+        "t.yaml:23:15: error: in `steps.x.id + event.uuid`: an expression that reads `steps` or `failure` runs at execution",
+    ];
+    for want in expect {
+        assert!(
+            errs.iter().any(|e| e.starts_with(want)),
+            "missing {want:?} in {errs:#?}"
+        );
+    }
+}
+
+#[test]
+fn yaml_syntax_errors_and_wrong_shapes_have_places() {
+    let errs = errors("rules:\n  - id: a\n    on: [x\n");
+    assert!(errs[0].starts_with("t.yaml:"), "{errs:?}");
+    assert!(errs[0].contains("YAML syntax"), "{errs:?}");
+    let errs = errors("rules: {id: a}\n");
+    assert_eq!(
+        errs,
+        ["t.yaml:1:8: error: `rules` must be a list, not a mapping"]
+    );
+    let errs = errors("rule: []\n");
+    assert!(
+        errs[0].starts_with(
+            "t.yaml:1:1: error: unknown key `rule` in a rule file (did you mean `rules`?)"
+        ),
+        "{errs:?}"
+    );
+    let errs = errors("rules:\n  - id: a\n    on: [user.lifecycle.create]\n    do: []\n");
+    assert_eq!(errs, ["t.yaml:4:9: error: `do` has no steps"]);
+}
+
+#[test]
+fn step_outputs_and_on_failure_references_are_checked() {
+    let base = |tail: &str| {
+        format!(
+            "rules:\n  - id: a\n    on: [user.lifecycle.create]\n    do:\n      - action: group.create\n        name: team\n        group_name: T\n      - action: group.add_user\n        group: ${{ steps.team.{tail} }}\n        user: u\n    on_failure:\n      - action: notify.webhook\n        url_secret: s\n        body: ${{ steps.team.id }}\n"
+        )
+    };
+    let errs = errors(&base("idd"));
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("group.create has no output `idd` (it gives: id, created")),
+        "{errs:#?}"
+    );
+    assert!(errs.iter().any(|e| e.starts_with("t.yaml:14:15: error: in `steps.team.id`: `on_failure` steps cannot use `steps.team` of `do`")), "{errs:#?}");
+    let errs = errors(
+        "rules:\n  - id: a\n    on: [user.lifecycle.create]\n    if: steps.x.id == 1\n    do:\n      - action: user.get\n        user: ${ item }\n",
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("can only be used in step parameters")),
+        "{errs:#?}"
+    );
+    assert!(
+        errs.iter()
+            .any(|e| e.contains("`item` exists only in a step with `for_each`")),
+        "{errs:#?}"
+    );
+}
+
+#[test]
+fn hook_ineligible_types_are_warnings_not_errors() {
+    let yaml = "rules:\n  - id: a\n    on: [security.threat.detected]\n    do:\n      - action: notify.webhook\n        url_secret: s\n        body: hi\n";
+    let set = rules(yaml);
+    assert_eq!(set.warnings().len(), 1);
+    assert_eq!(
+        set.warnings()[0].to_string(),
+        "t.yaml:3:10: warning: event type `security.threat.detected` is not event-hook eligible: only the System Log poller will deliver it"
+    );
+}
+
+#[test]
+fn load_dir_fails_with_the_file_and_line() {
+    let dir = std::env::temp_dir().join(format!("rules-test-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("good.yaml"), "protected:\n  users: [a@b.c]\n").unwrap();
+    std::fs::write(
+        dir.join("bad.yml"),
+        "rules:\n  - id: x\n    on: [user.account.lock]\n    do:\n      - action: nope\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("notes.txt"), "not a rule file").unwrap();
+    let diags = RuleSet::load_dir(&dir).unwrap_err();
+    let bad = dir.join("bad.yml");
+    assert_eq!(diags.len(), 1, "{diags:#?}");
+    assert!(diags[0].to_string().starts_with(&format!(
+        "{}:5:17: error: unknown action `nope`",
+        bad.display()
+    )));
+    std::fs::remove_file(&bad).unwrap();
+    let set = RuleSet::load_dir(&dir).unwrap();
+    assert!(set.is_empty());
+    assert_eq!(set.protection().users(), ["a@b.c"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(
+        RuleSet::check_dir(Path::new("/nonexistent/rules"))[0].line,
+        0
+    );
+}
+
+// ---------- evaluation details
+
+#[test]
+fn whole_templates_keep_their_type_and_optional_nulls_are_dropped() {
+    let set = rules(
+        "rules:\n  - id: a\n    on: [user.account.lock]\n    do:\n      - action: user.sessions.clear\n        user: ${ actor.id }\n        oauth_tokens: ${ outcome.result == 'FAILURE' }\n        forget_devices: ${ null }\n",
+    );
+    let plans = eval(&set, &event("user.account.lock.json"), None);
+    let params = &plans[0].steps[0].params;
+    assert_eq!(params["oauth_tokens"], json!(true));
+    assert!(!params.contains_key("forget_devices"));
+}
+
+#[test]
+fn runtime_errors_name_the_rule_and_keep_other_rules() {
+    let set = rules(
+        "rules:\n  - id: broken\n    on: [user.account.lock]\n    do:\n      - action: user.suspend\n        user: ${ target('User').id }\n  - id: fine\n    on: [user.account.lock]\n    do:\n      - action: user.suspend\n        user: ${ actor.id }\n  - id: wrong-type\n    on: [user.account.lock]\n    do:\n      - action: user.suspend\n        user: ${ 42 }\n",
+    );
+    let e = event("user.account.lock.json");
+    let input = EvalInput {
+        org: "prod",
+        event: &e,
+        subject: None,
+    };
+    let err = set.evaluate(&input).unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("rule broken, step do[1] (user.suspend): `target('User').id`"),
+        "{err}"
+    );
+    assert!(err.to_string().contains("a value was null"), "{err}");
+    let each = set.evaluate_each(&input).unwrap();
+    assert_eq!(each.len(), 3);
+    assert_eq!(
+        each[1].as_ref().unwrap().steps[0].params["user"],
+        "00abc123"
+    );
+    let wrong = each[2].as_ref().unwrap_err().to_string();
+    assert_eq!(
+        wrong,
+        "rule wrong-type, step do[1]: parameter `user` of user.suspend must be string, got integer"
+    );
+    assert!(matches!(
+        set.evaluate(&EvalInput {
+            org: "prod",
+            event: &json!({}),
+            subject: None
+        }),
+        Err(EvalError::NotAnEvent(_))
+    ));
+}
+
+#[test]
+fn conditions_must_be_bool_and_orgs_scope_rules() {
+    let set = rules(
+        "rules:\n  - id: a\n    on: [user.account.lock]\n    org: [staging]\n    if: outcome.reason\n    do:\n      - action: user.unlock\n        user: ${ actor.id }\n",
+    );
+    let e = event("user.account.lock.json");
+    assert!(eval(&set, &e, None).is_empty(), "prod is out of scope");
+    let err = set
+        .evaluate(&EvalInput {
+            org: "staging",
+            event: &e,
+            subject: None,
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("gave string, not a bool"), "{err}");
+}
+
+#[test]
+fn step_outputs_are_rendered_at_execution_only() {
+    let set = rules(
+        r#"rules:
+  - id: team
+    on: [user.account.privilege.grant]
+    do:
+      - action: group.create
+        name: team
+        group_name: "Admins of ${ target('User').alternateId }"
+      - action: group.add_user
+        group: ${ steps.team.id }
+        user: ${ target("User").id }
+      - action: notify.webhook
+        url_secret: s
+        body: { text: "${ target('User').alternateId } joined ${ steps.team.profile.name } (${ steps.team.id })" }
+"#,
+    );
+    let plans = eval(&set, &event("user.account.privilege.grant.json"), None);
+    let steps = &plans[0].steps;
+    assert_eq!(steps[0].params["group_name"], "Admins of alice@acme.io");
+    assert_eq!(steps[1].params["group"], Value::Null);
+    assert_eq!(
+        steps[1].deferred,
+        [Deferred {
+            pointer: "/group".into(),
+            template: DeferredTemplate::Expr("steps.team.id".into())
+        }]
+    );
+    let outputs = BTreeMap::from([(
+        "team".to_owned(),
+        json!({"id": "00gnew", "profile": {"name": "Admins"}}),
+    )]);
+    let add = render_deferred(&steps[1], &outputs).unwrap();
+    assert_eq!(add["group"], "00gnew");
+    assert_eq!(add["user"], "00u6eup97mAJZWYmP357");
+    let note = render_deferred(&steps[2], &outputs).unwrap();
+    assert_eq!(note["body"]["text"], "alice@acme.io joined Admins (00gnew)");
+    // event text is never evaluated later: it was rendered into plain text parts
+    assert!(
+        matches!(&steps[2].deferred[0].template, DeferredTemplate::Parts(p) if p[0] == DeferredPart::Text("alice@acme.io".into()))
+    );
+    // a missing output is an execution error, and so is a wrongly typed one
+    assert!(render_deferred(&steps[1], &BTreeMap::new()).is_err());
+    let bad = BTreeMap::from([("team".to_owned(), json!({"id": 7}))]);
+    assert!(matches!(
+        render_deferred(&steps[1], &bad),
+        Err(RenderError::Param(_))
+    ));
+}
+
+#[test]
+fn plans_travel_as_json() {
+    let plans = eval(
+        &examples(),
+        &event("user.account.report_suspicious_activity_by_enduser.json"),
+        None,
+    );
+    let text = serde_json::to_string(&plans[0]).unwrap();
+    let back: Plan = serde_json::from_str(&text).unwrap();
+    assert_eq!(back, plans[0]);
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["steps"][1]["family"], "sessions");
+}
+
+#[test]
+fn protection_matches_ids_logins_and_names() {
+    let set = rules(
+        "protected:\n  users: [Homer.Simpson@duff.com]\n  groups: [00gadmins]\nrules:\n  - id: a\n    on: [user.account.report_suspicious_activity_by_enduser]\n    do:\n      - action: user.suspend\n        user: ${ target('User').id }\n  - id: b\n    on: [user.account.report_suspicious_activity_by_enduser]\n    do:\n      - action: group.add_user\n        group: 00gadmins\n        user: someone\n  - id: c\n    on: [user.account.report_suspicious_activity_by_enduser]\n    do:\n      - action: user.get\n        user: ${ target('User').id }\n",
+    );
+    let plans = eval(
+        &set,
+        &event("user.account.report_suspicious_activity_by_enduser.json"),
+        None,
+    );
+    let p = set.protection();
+    // the step says 01234; the event says that is homer.simpson@duff.com
+    assert_eq!(
+        p.refuses(&plans[0]).unwrap(),
+        "rule a: user.suspend would touch protected user `Homer.Simpson@duff.com` (01234)"
+    );
+    assert!(
+        p.refuses(&plans[1])
+            .unwrap()
+            .contains("protected group `00gadmins`")
+    );
+    assert_eq!(
+        p.refuses(&plans[2]),
+        None,
+        "reading a protected user is allowed"
+    );
+}
+
+#[test]
+fn the_embedded_catalog_matches_okta_reference_catalog() {
+    let path = okta_fixtures::reference_dir().join("event-types-catalog.json");
+    let reference: Value = serde_json::from_str(&okta_fixtures::read(&path)).unwrap();
+    let mut expected: Vec<(String, bool)> = reference["versions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|v| v["eventTypes"].as_array().unwrap())
+        .map(|t| {
+            let tags = t["tags"].as_array().unwrap();
+            (
+                t["id"].as_str().unwrap().to_owned(),
+                tags.iter().any(|x| x == "event-hook-eligible"),
+            )
+        })
+        .collect();
+    expected.sort();
+    let embedded: Vec<(String, bool)> = event_types::all()
+        .iter()
+        .map(|t| (t.id.clone(), t.hook_eligible))
+        .collect();
+    assert_eq!(embedded.len(), 1274);
+    assert_eq!(embedded, expected, "run scripts/derive-event-types.py");
+    assert_eq!(event_types::source().repository, "okta/okta-developer-docs");
+    assert_eq!(
+        event_types::source().release,
+        reference["release"].as_str().unwrap()
+    );
+    assert_eq!(event_types::lookup("user.lifecycle.create"), Some(true));
+    assert_eq!(event_types::lookup("security.threat.detected"), Some(false));
+}
+
+#[test]
+fn a_rule_set_is_shared_across_threads() {
+    fn send_sync<T: Send + Sync>() {}
+    send_sync::<RuleSet>();
+}
