@@ -41,8 +41,11 @@ pub struct SubjectUser {
     pub groups: Vec<SubjectGroup>,
 }
 
-/// A group of the subject user.
+/// A group of the subject user. Reads both this flat shape and Okta's group object
+/// (`{id, type, profile: {name}}`), so an answer of `GET /api/v1/users/{id}/groups`
+/// deserialises as is.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "RawGroup")]
 pub struct SubjectGroup {
     /// Okta group id.
     pub id: String,
@@ -51,6 +54,38 @@ pub struct SubjectGroup {
     /// `OKTA_GROUP`, `APP_GROUP` or `BUILT_IN`.
     #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
     pub kind: Option<String>,
+}
+
+/// Either spelling of a group's name.
+#[derive(Deserialize)]
+struct RawGroup {
+    #[serde(default)]
+    id: String,
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    profile: Option<RawGroupProfile>,
+    #[serde(rename = "type", default)]
+    kind: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct RawGroupProfile {
+    #[serde(default)]
+    name: Option<String>,
+}
+
+impl From<RawGroup> for SubjectGroup {
+    fn from(raw: RawGroup) -> Self {
+        SubjectGroup {
+            id: raw.id,
+            name: raw
+                .name
+                .or_else(|| raw.profile.and_then(|p| p.name))
+                .unwrap_or_default(),
+            kind: raw.kind,
+        }
+    }
 }
 
 /// Why a rule could not be evaluated on an event. Deterministic: retrying the same
@@ -83,6 +118,18 @@ pub enum EvalError {
         step: String,
         error: ParamError,
     },
+}
+
+impl EvalError {
+    /// The rule concerned, if the error is about one rule.
+    pub fn rule(&self) -> Option<&str> {
+        match self {
+            EvalError::NotAnEvent(_) => None,
+            EvalError::Condition { rule, .. }
+            | EvalError::Template { rule, .. }
+            | EvalError::Param { rule, .. } => Some(rule),
+        }
+    }
 }
 
 /// Why [`Step::render_deferred`] failed at execution.

@@ -51,7 +51,9 @@ fn example_rules_load_and_check_clean() {
     let set = examples();
     assert_eq!(set.len(), 6);
     let diags = RuleSet::check_dir(&examples_dir());
-    assert!(diags.iter().all(|d| !d.is_error()), "{diags:#?}");
+    // every type the examples use is hook-eligible: no warning either
+    assert!(diags.is_empty(), "{diags:#?}");
+    assert!(set.warnings().is_empty());
     assert!(
         set.protection()
             .users()
@@ -681,4 +683,28 @@ fn the_embedded_catalog_matches_okta_reference_catalog() {
 fn a_rule_set_is_shared_across_threads() {
     fn send_sync<T: Send + Sync>() {}
     send_sync::<RuleSet>();
+}
+
+#[test]
+fn subject_users_read_okta_answers() {
+    let user: SubjectUser = serde_json::from_value(json!({
+        "id": "00u1", "status": "ACTIVE", "created": "2026-01-01T00:00:00.000Z",
+        "profile": {"login": "a@b.c", "department": "Sales"},
+        "groups": [
+            {"id": "00g1", "type": "OKTA_GROUP", "profile": {"name": "Sales", "description": null}},
+            {"id": "00g2", "name": "Flat"}
+        ]
+    }))
+    .unwrap();
+    assert_eq!(user.groups[0].name, "Sales");
+    assert_eq!(user.groups[0].kind.as_deref(), Some("OKTA_GROUP"));
+    assert_eq!(user.groups[1].name, "Flat");
+    assert_eq!(user.profile["department"], "Sales");
+    let e = EvalError::Condition {
+        rule: "r".into(),
+        expr: "x".into(),
+        message: "m".into(),
+    };
+    assert_eq!(e.rule(), Some("r"));
+    assert_eq!(EvalError::NotAnEvent("no eventType").rule(), None);
 }
