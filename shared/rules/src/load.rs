@@ -53,6 +53,7 @@ pub(crate) fn load(sources: &[(String, String)]) -> Loaded {
         };
         let mut cx = Cx {
             file,
+            text,
             diags: &mut diags,
             ids: &mut ids,
         };
@@ -119,6 +120,8 @@ enum Place {
 
 struct Cx<'a> {
     file: &'a str,
+    /// The file's text, to place errors on the `${` of the expression they concern.
+    text: &'a str,
     diags: &'a mut Diagnostics,
     /// Every rule id with its file and place, including rules that have errors.
     ids: &'a mut Vec<(String, String, Pos)>,
@@ -651,13 +654,17 @@ impl Cx<'_> {
             Kind::Str(s) => match Template::parse(s) {
                 Ok(Template::Text(t)) => TValue::Lit(Value::String(t)),
                 Ok(t) => {
-                    for expr in t.exprs() {
-                        self.check_vars(node.pos, expr, place, enrich, Some(names));
+                    for (n, expr) in t.exprs().enumerate() {
+                        let pos = self.template_pos(node.pos, n);
+                        self.check_vars(pos, expr, place, enrich, Some(names));
                     }
                     TValue::Str(t)
                 }
                 Err(e) => {
-                    self.error(node.pos, e.message);
+                    let chars: Vec<char> = s.chars().collect();
+                    let n = count_opens(&chars[..e.offset.min(chars.len())]);
+                    let pos = self.template_pos(node.pos, n);
+                    self.error(pos, e.message);
                     return None;
                 }
             },
@@ -680,6 +687,45 @@ impl Cx<'_> {
             _ => TValue::Lit(node.to_json()),
         };
         Some(value)
+    }
+
+    /// Where the `n`-th `${` of the string that starts at `start` is written. Falls back to
+    /// the string's own position when the file does not show it (e.g. YAML escapes).
+    fn template_pos(&self, start: Pos, n: usize) -> Pos {
+        let mut line_start = 0;
+        let mut lines = self.text.split_inclusive('\n');
+        for _ in 1..start.line {
+            line_start += lines.next().map_or(0, str::len);
+        }
+        let Some(line) = lines.next() else {
+            return start;
+        };
+        let from = line_start
+            + line
+                .chars()
+                .take(start.column.saturating_sub(1))
+                .map(char::len_utf8)
+                .sum::<usize>();
+        let rest: Vec<char> = self.text[from..].chars().collect();
+        let mut seen = 0;
+        let mut pos = start;
+        for (i, c) in rest.iter().enumerate() {
+            if is_open(&rest, i) {
+                if seen == n {
+                    return pos;
+                }
+                seen += 1;
+            }
+            if *c == '\n' {
+                pos = Pos {
+                    line: pos.line + 1,
+                    column: 1,
+                };
+            } else {
+                pos.column += 1;
+            }
+        }
+        start
     }
 
     /// Literal values are checked against the catalog now; templated ones at rendering.
@@ -765,4 +811,14 @@ fn simplify_map(entries: Vec<(String, TValue)>) -> TValue {
     } else {
         TValue::Map(entries)
     }
+}
+
+/// Whether `chars[i..]` starts a `${` that is not the escape `$${`.
+fn is_open(chars: &[char], i: usize) -> bool {
+    chars[i] == '$' && chars.get(i + 1) == Some(&'{') && (i == 0 || chars[i - 1] != '$')
+}
+
+/// How many `${` (not `$${`) `chars` holds.
+fn count_opens(chars: &[char]) -> usize {
+    (0..chars.len()).filter(|&i| is_open(chars, i)).count()
 }

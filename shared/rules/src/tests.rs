@@ -708,3 +708,74 @@ fn subject_users_read_okta_answers() {
     assert_eq!(e.rule(), Some("r"));
     assert_eq!(EvalError::NotAnEvent("no eventType").rule(), None);
 }
+
+#[test]
+fn cel_maps_and_lists_become_json() {
+    let set = rules(
+        "rules:\n  - id: a\n    on: [user.account.lock]\n    do:\n      - action: user.update\n        user: ${ actor.id }\n        profile: '${ {\"title\": \"Locked\", \"n\": 2, \"tags\": [\"a\", true]} }'\n",
+    );
+    let plans = eval(&set, &event("user.account.lock.json"), None);
+    assert_eq!(
+        plans[0].steps[0].params["profile"],
+        json!({"title": "Locked", "n": 2, "tags": ["a", true]})
+    );
+}
+
+#[test]
+fn enrichment_follows_type_and_org() {
+    let set = rules(
+        "rules:\n  - id: a\n    on: [user.account.lock]\n    org: [staging]\n    enrich: [user]\n    do:\n      - action: user.unlock\n        user: ${ user.id }\n  - id: b\n    on: [user.account.lock]\n    enrich: [groups]\n    do:\n      - action: user.unlock\n        user: ${ actor.id }\n",
+    );
+    let e = event("user.account.lock.json");
+    assert_eq!(
+        set.enrichment("prod", &e),
+        Enrichment {
+            user: false,
+            groups: true
+        }
+    );
+    assert_eq!(
+        set.enrichment("staging", &e),
+        Enrichment {
+            user: true,
+            groups: true
+        }
+    );
+    assert_eq!(
+        set.enrichment("staging", &json!({"eventType": "user.session.start"})),
+        Enrichment::default()
+    );
+}
+
+#[test]
+fn template_errors_point_at_their_dollar_brace() {
+    let yaml = r#"rules:
+  - id: a
+    on: [user.account.lock]
+    do:
+      - action: notify.webhook
+        url_secret: s
+        body:
+          text: "cost $${x}, ${ actor.id } and ${ bogus.id }"
+          more: >-
+            first line ${ actor.id }
+            then ${ steps.nope.id }
+          bad: "x ${ actor. }"
+"#;
+    let errs = errors(yaml);
+    assert_eq!(errs.len(), 3, "{errs:#?}");
+    assert!(
+        errs[0].starts_with("t.yaml:8:48: error: in `bogus.id`: unknown variable `bogus`"),
+        "{errs:#?}"
+    );
+    assert!(
+        errs[1].starts_with(
+            "t.yaml:11:18: error: in `steps.nope.id`: `steps.nope` is not a named step"
+        ),
+        "{errs:#?}"
+    );
+    assert!(
+        errs[2].starts_with("t.yaml:12:19: error: in `${ actor. }`"),
+        "{errs:#?}"
+    );
+}
