@@ -31,24 +31,47 @@ async fn the_counter_holds_the_hourly_cap() {
     aws.table("counters").await;
     let counter = DynamoCounter::from_config(&aws.config, "counters");
 
-    assert!(counter.try_take("lock-down", 100, 2, 3).await.unwrap());
     assert!(
-        !counter.try_take("lock-down", 100, 2, 3).await.unwrap(),
+        counter
+            .try_take("lock-down", 100, "e1", 2, 3)
+            .await
+            .unwrap()
+    );
+    let again = counter
+        .try_take("lock-down", 100, "e1", 2, 3)
+        .await
+        .unwrap();
+    assert!(again, "a retry of e1 is allowed and not counted twice");
+    assert!(
+        !counter
+            .try_take("lock-down", 100, "e2", 2, 3)
+            .await
+            .unwrap(),
         "2 + 2 > 3"
     );
-    assert!(counter.try_take("lock-down", 100, 1, 3).await.unwrap());
     assert!(
-        !counter.try_take("lock-down", 100, 1, 3).await.unwrap(),
+        counter
+            .try_take("lock-down", 100, "e3", 1, 3)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !counter
+            .try_take("lock-down", 100, "e4", 1, 3)
+            .await
+            .unwrap(),
         "the cap is reached"
     );
-    assert!(
-        counter.try_take("lock-down", 101, 3, 3).await.unwrap(),
-        "the next hour starts afresh"
-    );
-    assert!(
-        counter.try_take("other-rule", 100, 3, 3).await.unwrap(),
-        "rules count apart"
-    );
+    let next_hour = counter
+        .try_take("lock-down", 101, "e4", 3, 3)
+        .await
+        .unwrap();
+    assert!(next_hour, "the next hour starts afresh");
+    let other = counter
+        .try_take("other-rule", 100, "e4", 3, 3)
+        .await
+        .unwrap();
+    assert!(other, "rules count apart");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

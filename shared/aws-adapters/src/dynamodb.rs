@@ -103,21 +103,27 @@ impl ActionCounter for DynamoCounter {
         &self,
         rule_id: &str,
         hour: u64,
+        event_uuid: &str,
         n: u32,
         cap: u32,
     ) -> Result<bool, StoreError> {
         if n > cap {
             return Ok(false);
         }
+        let key = AttributeValue::S(format!("count#{rule_id}#{hour}"));
         let result = self
             .client
             .update_item()
             .table_name(&self.table)
-            .key("pk", AttributeValue::S(format!("count#{rule_id}#{hour}")))
-            .update_expression("ADD n :n SET expires_at = :expires")
-            .condition_expression("attribute_not_exists(n) OR n <= :limit")
+            .key("pk", key.clone())
+            .update_expression("ADD n :n, events :event SET expires_at = :expires")
+            .condition_expression(
+                "(attribute_not_exists(n) OR n <= :limit) AND NOT contains(events, :uuid)",
+            )
             .expression_attribute_values(":n", AttributeValue::N(n.to_string()))
             .expression_attribute_values(":limit", AttributeValue::N((cap - n).to_string()))
+            .expression_attribute_values(":event", AttributeValue::Ss(vec![event_uuid.to_owned()]))
+            .expression_attribute_values(":uuid", AttributeValue::S(event_uuid.to_owned()))
             .expression_attribute_values(
                 ":expires",
                 AttributeValue::N(((hour + 2) * 3600).to_string()),
@@ -130,9 +136,33 @@ impl ActionCounter for DynamoCounter {
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
             {
-                Ok(false)
+                self.already_counted(key, event_uuid).await
             }
             Err(e) => Err(store_error("counter", e)),
         }
+    }
+}
+
+impl DynamoCounter {
+    /// After a refused take: was it refused because this event had already taken?
+    async fn already_counted(
+        &self,
+        key: AttributeValue,
+        event_uuid: &str,
+    ) -> Result<bool, StoreError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", key)
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("counter", e))?;
+        Ok(item
+            .item()
+            .and_then(|i| i.get("events"))
+            .and_then(|v| v.as_ss().ok())
+            .is_some_and(|events| events.iter().any(|e| e == event_uuid)))
     }
 }

@@ -6,7 +6,11 @@
 //! ([`fifo_queue::FifoQueue`]), the org secrets (signing keys) and a [`Directory`] for
 //! enrichment (Okta). Memory adapters for tests and the local runner live in [`memory`].
 
+mod error;
 pub mod memory;
 mod ports;
+mod route;
 
+pub use error::RouteError;
 pub use ports::{ActionCounter, Directory, EventLedger, StoreError};
+pub use route::{Decision, PlanOutcome, Routed, Router};

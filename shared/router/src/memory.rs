@@ -33,10 +33,13 @@ impl EventLedger for MemoryLedger {
     }
 }
 
-/// Hourly counters per rule.
+/// (rule id, hour) → (actions taken, events that took them).
+type Counts = HashMap<(String, u64), (u32, HashSet<String>)>;
+
+/// Hourly counters per rule, with the events that took from each.
 #[derive(Default)]
 pub struct MemoryCounter {
-    counts: Mutex<HashMap<(String, u64), u32>>,
+    counts: Mutex<Counts>,
 }
 
 impl ActionCounter for MemoryCounter {
@@ -44,15 +47,20 @@ impl ActionCounter for MemoryCounter {
         &self,
         rule_id: &str,
         hour: u64,
+        event_uuid: &str,
         n: u32,
         cap: u32,
     ) -> Result<bool, StoreError> {
         let mut counts = self.counts.lock().map_err(|_| poisoned("counter"))?;
-        let count = counts.entry((rule_id.to_owned(), hour)).or_insert(0);
+        let (count, events) = counts.entry((rule_id.to_owned(), hour)).or_default();
+        if events.contains(event_uuid) {
+            return Ok(true);
+        }
         if count.saturating_add(n) > cap {
             return Ok(false);
         }
         *count += n;
+        events.insert(event_uuid.to_owned());
         Ok(true)
     }
 }
@@ -97,11 +105,15 @@ mod tests {
     #[tokio::test]
     async fn counter_refuses_past_the_cap_and_takes_nothing_then() {
         let counter = MemoryCounter::default();
-        assert!(counter.try_take("r", 1, 2, 3).await.unwrap());
-        assert!(!counter.try_take("r", 1, 2, 3).await.unwrap());
-        assert!(counter.try_take("r", 1, 1, 3).await.unwrap());
+        assert!(counter.try_take("r", 1, "e1", 2, 3).await.unwrap());
         assert!(
-            counter.try_take("r", 2, 3, 3).await.unwrap(),
+            counter.try_take("r", 1, "e1", 2, 3).await.unwrap(),
+            "a retry takes nothing more"
+        );
+        assert!(!counter.try_take("r", 1, "e2", 2, 3).await.unwrap());
+        assert!(counter.try_take("r", 1, "e3", 1, 3).await.unwrap());
+        assert!(
+            counter.try_take("r", 2, "e4", 3, 3).await.unwrap(),
             "a new hour, a new budget"
         );
     }

@@ -29,12 +29,16 @@ pub trait EventLedger: Send + Sync {
 
 /// Counts destructive actions per rule and hour, against the rule's cap.
 pub trait ActionCounter: Send + Sync {
-    /// Takes `n` from the rule's budget for `hour` (hours since the epoch); `Ok(false)` when
-    /// that would pass `cap`, and then nothing is taken.
+    /// Takes `n` from the rule's budget for `hour` (hours since the epoch) on behalf of
+    /// `event_uuid`; `Ok(false)` when that would pass `cap`, and then nothing is taken.
+    ///
+    /// Idempotent per event: a retried event that already took its share gets `Ok(true)`
+    /// again without taking more, so a failure after the take cannot cost it its plan.
     fn try_take(
         &self,
         rule_id: &str,
         hour: u64,
+        event_uuid: &str,
         n: u32,
         cap: u32,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;

@@ -1,0 +1,257 @@
+//! Routing one queued event.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actions::Family;
+use envelope::{Cursor, Envelope, EventRef, Phase, envelope_id, seal};
+use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
+use okta_events::{EventKey, QueuedEvent};
+use org_secrets::{OrgName, SecretCache, SecretSource};
+use rules::{EvalInput, Plan, RuleSet, SubjectUser};
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use crate::{ActionCounter, Directory, EventLedger, RouteError};
+
+/// The FIFO group of an event without a subject.
+const NO_SUBJECT_GROUP: &str = "no-subject";
+
+/// What became of one event.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Routed {
+    /// Already routed (a hook retry, the poller, a replay): nothing sent.
+    Duplicate,
+    /// Routed: one outcome per matching rule.
+    Done(Vec<PlanOutcome>),
+}
+
+/// What became of one matching rule's plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanOutcome {
+    pub rule_id: String,
+    pub decision: Decision,
+    pub plan: Option<Plan>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Decision {
+    /// The first step's envelope is on its family's queue.
+    Sent {
+        envelope_id: String,
+        family: Family,
+        action: String,
+    },
+    /// `dry_run`: logged, not sent.
+    DryRun,
+    /// It would touch a protected user or group.
+    Protected(String),
+    /// The rule's hourly cap on destructive actions is spent.
+    CapReached { cap: u32 },
+    /// The rule could not be evaluated on this event (deterministic: not retried).
+    Failed(String),
+}
+
+/// The router and its dependencies, built once per cold start.
+pub struct Router<L, C, D, Q, S> {
+    pub rules: RuleSet,
+    pub ledger: L,
+    pub counter: C,
+    pub directory: D,
+    pub queues: HashMap<Family, Q>,
+    pub secrets: Arc<SecretCache<S>>,
+    /// How long a routed event is remembered (longer than any replay window you use).
+    pub ledger_ttl: Duration,
+}
+
+impl<L, C, D, Q, S> Router<L, C, D, Q, S>
+where
+    L: EventLedger,
+    C: ActionCounter,
+    D: Directory,
+    Q: FifoQueue,
+    S: SecretSource,
+{
+    /// Routes one events-queue message body. An error leaves the message on the queue.
+    pub async fn route(&self, body: &str) -> Result<Routed, RouteError> {
+        let queued: QueuedEvent<Box<RawValue>> =
+            serde_json::from_str(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
+        let key =
+            EventKey::parse(&queued.event).map_err(|e| RouteError::Malformed(e.to_string()))?;
+        let uuid = key
+            .uuid
+            .as_deref()
+            .ok_or(RouteError::Malformed("event without uuid".into()))?;
+        if self.ledger.is_done(uuid).await? {
+            tracing::info!(event = uuid, "duplicate event: already routed");
+            return Ok(Routed::Duplicate);
+        }
+        let org = OrgName::parse(&queued.org).map_err(|e| RouteError::Malformed(e.to_string()))?;
+        let event: Value = serde_json::from_str(queued.event.get())
+            .map_err(|e| RouteError::Malformed(e.to_string()))?;
+        let group = key.subject_id().unwrap_or(NO_SUBJECT_GROUP).to_owned();
+        let subject = self.enrich(&org, &event, key.subject_id()).await?;
+        let plans = self.rules.evaluate_each(&EvalInput {
+            org: org.as_str(),
+            event: &event,
+            subject: subject.as_ref(),
+        });
+        let plans = plans.map_err(|e| RouteError::Malformed(e.to_string()))?;
+
+        let source = EventRef {
+            uuid: uuid.to_owned(),
+            event_type: key.event_type.as_deref().unwrap_or_default().to_owned(),
+            published: event
+                .get("published")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            delivery_id: queued.delivery_id.clone(),
+        };
+        let mut outcomes = Vec::new();
+        let mut outgoing: HashMap<Family, Vec<FifoMessage>> = HashMap::new();
+        for plan in plans {
+            let outcome = match plan {
+                Ok(plan) => {
+                    self.decide(&org, &source, &group, plan, &mut outgoing)
+                        .await?
+                }
+                Err(error) => {
+                    tracing::error!(event = uuid, error = %error, "rule cannot be evaluated on this event");
+                    PlanOutcome {
+                        rule_id: error.rule().unwrap_or("?").to_owned(),
+                        decision: Decision::Failed(error.to_string()),
+                        plan: None,
+                    }
+                }
+            };
+            outcomes.push(outcome);
+        }
+        self.send(outgoing).await?;
+        self.ledger.mark_done(uuid, self.ledger_ttl).await?;
+        Ok(Routed::Done(outcomes))
+    }
+
+    /// Fetches the subject user when a matching rule asks for it.
+    async fn enrich(
+        &self,
+        org: &OrgName,
+        event: &Value,
+        subject_id: Option<&str>,
+    ) -> Result<Option<SubjectUser>, RouteError> {
+        let needs = self.rules.enrichment(org.as_str(), event);
+        let (true, Some(user_id)) = (needs.any(), subject_id) else {
+            return Ok(None);
+        };
+        let user = self
+            .directory
+            .user(org.as_str(), user_id, needs.groups)
+            .await?;
+        serde_json::from_value(user)
+            .map(Some)
+            .map_err(|e| RouteError::Malformed(format!("directory answer: {e}")))
+    }
+
+    /// Applies the safety rails to one plan and queues its first step.
+    async fn decide(
+        &self,
+        org: &OrgName,
+        source: &EventRef,
+        group: &str,
+        plan: Plan,
+        outgoing: &mut HashMap<Family, Vec<FifoMessage>>,
+    ) -> Result<PlanOutcome, RouteError> {
+        let rule_id = plan.rule_id.clone();
+        let outcome = |decision, plan| PlanOutcome {
+            rule_id: rule_id.clone(),
+            decision,
+            plan,
+        };
+        if let Some(reason) = self.rules.protection().refuses(&plan) {
+            tracing::warn!(event = %source.uuid, rule = %rule_id, reason = %reason, "plan refused: it touches a protected user or group");
+            return Ok(outcome(Decision::Protected(reason), Some(plan)));
+        }
+        if plan.dry_run {
+            tracing::info!(event = %source.uuid, rule = %rule_id, plan = %serde_json::to_string(&plan).unwrap_or_default(), "dry run: plan not sent");
+            return Ok(outcome(Decision::DryRun, Some(plan)));
+        }
+        let destructive = plan.steps.iter().filter(|s| s.destructive).count() as u32;
+        if let (Some(cap), true) = (plan.max_destructive_per_hour, destructive > 0)
+            && !self
+                .counter
+                .try_take(&rule_id, current_hour(), &source.uuid, destructive, cap)
+                .await?
+        {
+            tracing::warn!(event = %source.uuid, rule = %rule_id, cap, "plan refused: the rule's hourly cap on destructive actions is spent");
+            return Ok(outcome(Decision::CapReached { cap }, Some(plan)));
+        }
+        let Some(first) = plan.steps.first() else {
+            return Ok(outcome(
+                Decision::Failed("the plan has no steps".into()),
+                Some(plan),
+            ));
+        };
+        let envelope = Envelope {
+            id: envelope_id(&source.uuid, &rule_id, Phase::Steps, 0),
+            org: org.to_string(),
+            rule_id: rule_id.clone(),
+            family: first.family.as_str().to_owned(),
+            action: first.action.clone(),
+            params: first.params.clone(),
+            cursor: Cursor {
+                phase: Phase::Steps,
+                index: 0,
+            },
+            group: group.to_owned(),
+            dry_run: false,
+            event: source.clone(),
+            plan: plan.clone(),
+            outputs: Default::default(),
+        };
+        let secret = self.secrets.get(org).await?;
+        let keys = secret
+            .signing
+            .as_ref()
+            .ok_or_else(|| RouteError::NoSigningKey(org.to_string()))?;
+        let body = seal(&envelope, keys)?;
+        let family = first.family;
+        let batch = outgoing.entry(family).or_default();
+        batch.push(FifoMessage {
+            entry_id: format!("p{}", batch.len()),
+            body,
+            group_id: group.to_owned(),
+            dedup_id: envelope.id.clone(),
+        });
+        tracing::info!(event = %source.uuid, delivery = ?source.delivery_id, rule = %rule_id,
+            envelope = %envelope.id, action = %first.action, family = family.as_str(), "plan routed");
+        let decision = Decision::Sent {
+            envelope_id: envelope.id,
+            family,
+            action: first.action.clone(),
+        };
+        Ok(outcome(decision, Some(plan)))
+    }
+
+    /// Sends every first step, per family queue.
+    async fn send(&self, outgoing: HashMap<Family, Vec<FifoMessage>>) -> Result<(), RouteError> {
+        for (family, messages) in outgoing {
+            let queue = self
+                .queues
+                .get(&family)
+                .ok_or(RouteError::NoQueue(family))?;
+            send_all(queue, &messages, &RetryPolicy::default())
+                .await
+                .map_err(|e| RouteError::Queue {
+                    family,
+                    reason: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+}
+
+fn current_hour() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() / 3600)
+}
