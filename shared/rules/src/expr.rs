@@ -15,9 +15,13 @@ pub const VARIABLES: &[&str] = &[
     "outcome",
     "debugData",
     "user",
-    "steps",
     "item",
+    "steps",
+    "failure",
 ];
+
+/// Our own functions, added to every evaluation's context.
+pub const FUNCTIONS: &[&str] = &["target", "targets"];
 
 /// The shared environment: CEL's standard library and its `strings` extension
 /// (`lowerAscii`, `split`, `replace`, …). Our own functions, `target` and `targets`,
@@ -48,6 +52,8 @@ pub(crate) struct Refs {
     pub steps: BTreeSet<String>,
     /// `steps.<name>.<field>` pairs, to check fields against the action's outputs.
     pub step_fields: BTreeSet<(String, String)>,
+    /// Functions called without a target (`target("User")`, `size(x)`).
+    pub global_calls: BTreeSet<String>,
     /// `steps` used other than as `steps.<name>` (e.g. `steps["a"]`), which cannot be checked.
     pub opaque_steps: bool,
 }
@@ -94,10 +100,39 @@ impl Expr {
         &self.refs
     }
 
+    /// Global functions it calls that neither CEL's library nor ours defines. CEL only
+    /// finds out when it runs; a probe call (no arguments) tells an unknown name
+    /// (undeclared) from a known one (wrong arguments) at load.
+    pub fn unknown_functions(&self) -> Vec<&str> {
+        self.refs
+            .global_calls
+            .iter()
+            .map(String::as_str)
+            .filter(|name| {
+                let plain = name
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.')
+                    && name.starts_with(|c: char| c.is_ascii_alphabetic());
+                plain && !FUNCTIONS.contains(name) && !is_declared(name)
+            })
+            .collect()
+    }
+
     /// Whether it reads an earlier step's outputs (and so can only run at execution).
     pub fn uses_steps(&self) -> bool {
         self.refs.variables.contains("steps")
     }
+}
+
+fn is_declared(name: &str) -> bool {
+    let Ok(probe) = env().compile(&format!("{name}()")) else {
+        return true; // not callable as written: leave it to the real expression
+    };
+    let ctx = cel::Context::with_env(Arc::clone(env()));
+    !matches!(
+        probe.execute(&ctx),
+        Err(cel::ExecutionError::UndeclaredReference(_))
+    )
 }
 
 /// Collects free identifiers (not bound by a comprehension) and `steps.<name>` selections.
@@ -131,8 +166,11 @@ fn walk(e: &IdedExpr, bound: &mut Vec<String>, refs: &mut Refs) {
             }
         }
         Ast::Call(call) => {
-            if let Some(target) = &call.target {
-                walk(target, bound, refs);
+            match &call.target {
+                Some(target) => walk(target, bound, refs),
+                None => {
+                    refs.global_calls.insert(call.func_name.clone());
+                }
             }
             for arg in &call.args {
                 walk(arg, bound, refs);
@@ -222,6 +260,19 @@ mod tests {
                 .refs()
                 .opaque_steps
         );
+    }
+
+    #[test]
+    fn unknown_functions_are_found_at_load() {
+        let e = Expr::compile(
+            "tagret('User') != null && size(targets('User')) > 0 && int('1') == 1 && nope.f(1)",
+        )
+        .unwrap();
+        assert_eq!(e.unknown_functions(), ["tagret"]);
+        let fine = Expr::compile(
+            "'a'.startsWith('b') || 'x'.matches('y') || targets('User').exists(t, has(t.id))",
+        );
+        assert_eq!(fine.unwrap().unknown_functions(), Vec::<&str>::new());
     }
 
     #[test]

@@ -409,8 +409,13 @@ impl Cx<'_> {
     ) {
         let refs = expr.refs();
         let src = expr.source();
+        for name in expr.unknown_functions() {
+            let known = crate::expr::FUNCTIONS.iter().copied();
+            let hint = did_you_mean(closest(name, known));
+            self.error(pos, format!("in `{src}`: unknown function `{name}`{hint}"));
+        }
         for var in &refs.variables {
-            if !VARIABLES.contains(&var.as_str()) && var != "failure" {
+            if !VARIABLES.contains(&var.as_str()) {
                 let hint = did_you_mean(closest(var, VARIABLES.iter().copied()));
                 self.error(
                     pos,

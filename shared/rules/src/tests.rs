@@ -779,3 +779,16 @@ fn template_errors_point_at_their_dollar_brace() {
         "{errs:#?}"
     );
 }
+
+#[test]
+fn unknown_functions_are_errors_at_load() {
+    let errs = errors(
+        "rules:\n  - id: a\n    on: [user.account.lock]\n    if: tagret('User') != null\n    do:\n      - action: user.unlock\n        user: ${ actor.id }\n",
+    );
+    assert_eq!(
+        errs,
+        [
+            "t.yaml:4:9: error: in `tagret('User') != null`: unknown function `tagret` (did you mean `target`?)"
+        ]
+    );
+}
