@@ -97,6 +97,27 @@ impl ActionSpec {
             .try_for_each(|(name, value)| self.check_param(name, value))
     }
 
+    /// A rule step using this action with its required parameters, as YAML (for
+    /// `okta-hooks actions show`). Users come from the event's first `User` target.
+    pub fn example_step(&self) -> String {
+        let mut out = format!("- action: {}\n", self.name);
+        for p in self.params.iter().filter(|p| p.required) {
+            let value = match (p.role, p.ty) {
+                (ParamRole::UserRef, _) => "${ target(\"User\").id }",
+                (ParamRole::GroupRef, _) => "00g1example0000000x7",
+                (ParamRole::AppRef, _) => "0oa1example0000000x7",
+                (_, ParamType::String) => "example",
+                (_, ParamType::Bool) => "true",
+                (_, ParamType::Integer) => "10",
+                (_, ParamType::StringList) => "[user.lifecycle.create]",
+                (_, ParamType::Object) => "{ example: value }",
+                (_, ParamType::Any) => "{ text: \"${ event.displayMessage }\" }",
+            };
+            out.push_str(&format!("  {}: {value}\n", p.name));
+        }
+        out
+    }
+
     /// `user, oauth_tokens, forget_devices` — for messages.
     pub fn param_names(&self) -> String {
         let names: Vec<&str> = self.params.iter().map(|p| p.name).collect();

@@ -203,3 +203,14 @@ fn no_parameter_shadows_a_step_key() {
         }
     }
 }
+
+#[test]
+fn example_steps_name_the_action_and_its_required_parameters() {
+    let clear = find("user.sessions.clear").unwrap();
+    assert_eq!(
+        clear.example_step(),
+        "- action: user.sessions.clear\n  user: ${ target(\"User\").id }\n"
+    );
+    let add = find("group.add_user").unwrap().example_step();
+    assert!(add.contains("  group: 00g1example0000000x7\n"), "{add}");
+}

@@ -65,7 +65,7 @@ pub use diagnostic::{Diagnostic, Severity};
 pub use eval::{EvalError, EvalInput, RenderError, SubjectGroup, SubjectUser, render_deferred};
 pub use expr::VARIABLES;
 pub use model::Enrichment;
-pub use plan::{Deferred, DeferredPart, DeferredTemplate, Plan, Step, Touched};
+pub use plan::{Deferred, DeferredPart, DeferredTemplate, Plan, Step, Touched, touched_by};
 pub use protect::Protection;
 
 use eval::Scope;

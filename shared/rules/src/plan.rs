@@ -117,31 +117,39 @@ impl Plan {
 
 impl Step {
     /// The users and groups this step changes (nothing for a read-only action).
+    /// Deferred parameters are still `null` here: see [`touched_by`].
     pub fn touched(&self) -> Touched {
-        let mut t = Touched::default();
-        let Some(spec) = actions::find(&self.action) else {
-            return t;
-        };
-        if spec.read_only {
-            return t;
-        }
-        for param in spec.params {
-            let Some(value) = self.params.get(param.name) else {
-                continue;
-            };
-            let list = match param.role {
-                ParamRole::UserRef => &mut t.users,
-                ParamRole::GroupRef => &mut t.groups,
-                _ => continue,
-            };
-            match (param.ty, value) {
-                (ParamType::StringList, Value::Array(items)) => {
-                    list.extend(items.iter().filter_map(Value::as_str).map(str::to_owned));
-                }
-                (_, Value::String(s)) => list.push(s.clone()),
-                _ => {}
-            }
-        }
-        t
+        touched_by(&self.action, &self.params)
     }
+}
+
+/// The users and groups `action` with these parameters changes, from the parameters
+/// whose catalog role is a user or a group (nothing for a read-only action). Executors
+/// use it on the parameters [`Step::render_deferred`] returned.
+pub fn touched_by(action: &str, params: &Map<String, Value>) -> Touched {
+    let mut t = Touched::default();
+    let Some(spec) = actions::find(action) else {
+        return t;
+    };
+    if spec.read_only {
+        return t;
+    }
+    for param in spec.params {
+        let Some(value) = params.get(param.name) else {
+            continue;
+        };
+        let list = match param.role {
+            ParamRole::UserRef => &mut t.users,
+            ParamRole::GroupRef => &mut t.groups,
+            _ => continue,
+        };
+        match (param.ty, value) {
+            (ParamType::StringList, Value::Array(items)) => {
+                list.extend(items.iter().filter_map(Value::as_str).map(str::to_owned));
+            }
+            (_, Value::String(s)) => list.push(s.clone()),
+            _ => {}
+        }
+    }
+    t
 }

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::{Plan, Step};
+use crate::plan::{Plan, Step, touched_by};
 
 /// The `protected:` lists of a rule set (from any file; they add up).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,22 +55,32 @@ impl Protection {
             .map(|reason| format!("rule {}: {reason}", plan.rule_id))
     }
 
-    /// Why one step must not run (for the executors' re-check on rendered parameters).
+    /// Why one step, as planned, must not run.
     pub fn refuses_step(&self, step: &Step, aliases: &BTreeMap<String, String>) -> Option<String> {
-        let touched = step.touched();
+        self.refuses_action(&step.action, &step.params, aliases)
+    }
+
+    /// Why `action` with these (rendered) parameters must not run: the executors'
+    /// re-check, on the parameters [`Step::render_deferred`] returned and with the
+    /// aliases of the plan plus whatever they learnt (e.g. the login of a fetched user).
+    pub fn refuses_action(
+        &self,
+        action: &str,
+        params: &serde_json::Map<String, serde_json::Value>,
+        aliases: &BTreeMap<String, String>,
+    ) -> Option<String> {
+        let touched = touched_by(action, params);
         for user in &touched.users {
             if let Some(hit) = matches(&self.users, user, aliases) {
                 return Some(format!(
-                    "{} would touch protected user `{hit}` ({user})",
-                    step.action
+                    "{action} would touch protected user `{hit}` ({user})"
                 ));
             }
         }
         for group in &touched.groups {
             if let Some(hit) = matches(&self.groups, group, aliases) {
                 return Some(format!(
-                    "{} would touch protected group `{hit}` ({group})",
-                    step.action
+                    "{action} would touch protected group `{hit}` ({group})"
                 ));
             }
         }

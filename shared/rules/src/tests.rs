@@ -792,3 +792,53 @@ fn unknown_functions_are_errors_at_load() {
         ]
     );
 }
+
+#[test]
+fn every_catalog_example_step_passes_the_checker() {
+    for spec in actions::catalog() {
+        let step: String = spec
+            .example_step()
+            .lines()
+            .map(|l| format!("      {l}\n"))
+            .collect();
+        let yaml = format!("rules:\n  - id: a\n    on: [user.account.lock]\n    do:\n{step}");
+        let errs = errors(&yaml);
+        assert!(errs.is_empty(), "{}: {errs:#?}\n{yaml}", spec.name);
+    }
+}
+
+#[test]
+fn executors_recheck_rendered_parameters() {
+    let p = rules("protected:\n  users: [ceo@example.com]\n")
+        .protection()
+        .clone();
+    let params = json!({"group": "00g1", "user": "00uceo"});
+    let params = params.as_object().unwrap();
+    assert_eq!(
+        p.refuses_action("group.add_user", params, &BTreeMap::new()),
+        None
+    );
+    let known = BTreeMap::from([("00uceo".to_owned(), "CEO@example.com".to_owned())]);
+    assert_eq!(
+        p.refuses_action("group.add_user", params, &known).unwrap(),
+        "group.add_user would touch protected user `ceo@example.com` (00uceo)"
+    );
+    assert_eq!(
+        p.refuses_action(
+            "user.get",
+            &json!({"user": "00uceo"}).as_object().unwrap().clone(),
+            &known
+        ),
+        None
+    );
+    assert_eq!(
+        touched_by(
+            "user.create",
+            json!({"profile": {}, "group_ids": ["00g1", "00g2"]})
+                .as_object()
+                .unwrap()
+        )
+        .groups,
+        ["00g1", "00g2"]
+    );
+}
