@@ -85,12 +85,17 @@ impl RuleSet {
     /// Fails with every diagnostic (errors and warnings) if any is an error.
     pub fn load_dir(dir: &Path) -> Result<RuleSet, Vec<Diagnostic>> {
         let sources = read_dir(dir)?;
-        RuleSet::from_sources(&sources)
+        let mut set = RuleSet::from_sources(&sources)?;
+        if sources.is_empty() {
+            set.warnings.push(no_rule_files(dir));
+        }
+        Ok(set)
     }
 
     /// Every diagnostic of the files of `dir`, errors and warnings, for `rules check`.
     pub fn check_dir(dir: &Path) -> Vec<Diagnostic> {
         match read_dir(dir) {
+            Ok(sources) if sources.is_empty() => vec![no_rule_files(dir)],
             Ok(sources) => RuleSet::check_sources(&sources),
             Err(diags) => diags,
         }
@@ -237,6 +242,17 @@ fn own<N: AsRef<str>, T: AsRef<str>>(sources: &[(N, T)]) -> Vec<(String, String)
 
 fn sort(diags: &mut [Diagnostic]) {
     diags.sort_by(|a, b| (&a.file, a.line, a.column).cmp(&(&b.file, b.line, b.column)));
+}
+
+/// A directory with no rule file is legal (nothing to do) but most likely a wrong path.
+fn no_rule_files(dir: &Path) -> Diagnostic {
+    Diagnostic {
+        file: dir.display().to_string(),
+        line: 0,
+        column: 0,
+        severity: Severity::Warning,
+        message: "no rule files (*.yaml, *.yml) here".into(),
+    }
 }
 
 /// The rule files of `dir`, or a diagnostic naming the directory or file that failed.

@@ -476,7 +476,15 @@ fn load_dir_fails_with_the_file_and_line() {
     std::fs::remove_file(&bad).unwrap();
     let set = RuleSet::load_dir(&dir).unwrap();
     assert!(set.is_empty());
+    assert!(set.warnings().is_empty());
     assert_eq!(set.protection().users(), ["a@b.c"]);
+    std::fs::remove_file(dir.join("good.yaml")).unwrap();
+    let empty = RuleSet::load_dir(&dir).unwrap();
+    assert_eq!(
+        empty.warnings()[0].message,
+        "no rule files (*.yaml, *.yml) here"
+    );
+    assert_eq!(RuleSet::check_dir(&dir), empty.warnings());
     std::fs::remove_dir_all(&dir).unwrap();
     assert_eq!(
         RuleSet::check_dir(Path::new("/nonexistent/rules"))[0].line,
@@ -841,4 +849,25 @@ fn executors_recheck_rendered_parameters() {
         .groups,
         ["00g1", "00g2"]
     );
+}
+
+/// The YAML shown in the docs (rules/README.md, the crate docs) is checked like a rule file.
+#[test]
+fn documented_examples_pass_the_checker() {
+    let readme = okta_fixtures::read(&examples_dir().join("README.md"));
+    let lib = include_str!("lib.rs")
+        .lines()
+        .filter_map(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for (name, text) in [("README.md", readme), ("lib.rs", lib)] {
+        let block = text
+            .split("```yaml\n")
+            .nth(1)
+            .and_then(|rest| rest.split("```").next())
+            .unwrap_or_else(|| panic!("no yaml block in {name}"));
+        let diags = RuleSet::check_sources(&[(name, block)]);
+        assert!(diags.is_empty(), "{name}: {diags:#?}");
+    }
 }
