@@ -5,7 +5,7 @@ SHELL       := bash
 VENV        ?= .venv
 PYTHON      ?= python3
 CARGO       ?= cargo
-FUNCTIONS   := hook-ingest hook-verify
+FUNCTIONS   := hook-ingest hook-verify event-router
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test test-unit test-integ spec-check lint bench build venv clean
@@ -38,9 +38,10 @@ lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## bench: criterion benchmark of the ingest handler (1, 10, 100 events) and binary sizes
+## bench: criterion benchmarks (ingest 1/10/100 events, rule evaluation 10/100 rules) and binaries
 bench: venv
 	$(CARGO) bench -p hook-receiver --bench ingest
+	$(CARGO) bench -p rules --bench evaluate
 	bash scripts/bench-binaries.sh $(FUNCTIONS)
 
 ## build: release Lambda binaries for arm64 (target/lambda/<function>/bootstrap)

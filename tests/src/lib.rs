@@ -147,6 +147,15 @@ impl LambdaEmulator {
 
     /// Runs a built function binary against this emulator with `env` added.
     pub fn attach(&mut self, binary: &Path, env: &[(&str, String)]) {
+        self.attach_with_log(binary, env, None);
+    }
+
+    /// The same, writing the function's log lines (JSON, on stdout) to `log` when given.
+    pub fn attach_with_log(&mut self, binary: &Path, env: &[(&str, String)], log: Option<&Path>) {
+        let stdout = match log.map(std::fs::File::create) {
+            Some(Ok(file)) => Stdio::from(file),
+            _ => Stdio::null(),
+        };
         let child = Command::new(binary)
             .env(
                 "AWS_LAMBDA_RUNTIME_API",
@@ -156,7 +165,7 @@ impl LambdaEmulator {
             .env("AWS_LAMBDA_FUNCTION_VERSION", "1")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "128")
             .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-            .stdout(Stdio::null())
+            .stdout(stdout)
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the function binary starts");

@@ -6,11 +6,15 @@
 //! ([`fifo_queue::FifoQueue`]), the org secrets (signing keys) and a [`Directory`] for
 //! enrichment (Okta). Memory adapters for tests and the local runner live in [`memory`].
 
+mod config;
 mod error;
+mod load;
 pub mod memory;
 mod ports;
 mod route;
 
+pub use config::{RouterConfig, queue_url_var};
 pub use error::RouteError;
+pub use load::{RulesError, load_rules};
 pub use ports::{ActionCounter, Directory, EventLedger, StoreError};
 pub use route::{Decision, PlanOutcome, Routed, Router};

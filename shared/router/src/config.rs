@@ -1,0 +1,118 @@
+//! The event router's configuration, from environment variables.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actions::Family;
+use env_config::{ConfigError, fifo_queue_url, number, required, seconds};
+
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    /// `OKTA_HOOKS_LEDGER_TABLE`: the DynamoDB table of routed events.
+    pub ledger_table: String,
+    /// `OKTA_HOOKS_COUNTER_TABLE`: the DynamoDB table of hourly action counters.
+    pub counter_table: String,
+    /// `OKTA_HOOKS_QUEUE_URL_<FAMILY>` (e.g. `OKTA_HOOKS_QUEUE_URL_USERS`): one FIFO queue per
+    /// action family, all required.
+    pub queue_urls: HashMap<Family, String>,
+    /// `OKTA_HOOKS_SECRET_PREFIX` (default `okta-hooks/`).
+    pub secret_prefix: String,
+    /// `OKTA_HOOKS_SECRET_TTL_SECS` (default 300).
+    pub secret_ttl: Duration,
+    /// `OKTA_HOOKS_LEDGER_TTL_DAYS`: how long a routed event is remembered (default 14,
+    /// 1 to 365); replays older than this run their rules again.
+    pub ledger_ttl: Duration,
+    /// `OKTA_HOOKS_RULES_DIR`: rules read from this directory instead of those built in.
+    pub rules_dir: Option<PathBuf>,
+}
+
+/// The variable naming a family's queue URL.
+pub fn queue_url_var(family: Family) -> &'static str {
+    match family {
+        Family::Users => "OKTA_HOOKS_QUEUE_URL_USERS",
+        Family::Credentials => "OKTA_HOOKS_QUEUE_URL_CREDENTIALS",
+        Family::Sessions => "OKTA_HOOKS_QUEUE_URL_SESSIONS",
+        Family::Groups => "OKTA_HOOKS_QUEUE_URL_GROUPS",
+        Family::Apps => "OKTA_HOOKS_QUEUE_URL_APPS",
+        Family::Roles => "OKTA_HOOKS_QUEUE_URL_ROLES",
+        Family::Admin => "OKTA_HOOKS_QUEUE_URL_ADMIN",
+        Family::Notify => "OKTA_HOOKS_QUEUE_URL_NOTIFY",
+    }
+}
+
+impl RouterConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(env_config::process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let queue_urls = Family::ALL
+            .into_iter()
+            .map(|family| Ok((family, fifo_queue_url(&lookup, queue_url_var(family))?)))
+            .collect::<Result<_, ConfigError>>()?;
+        let days = number(&lookup, "OKTA_HOOKS_LEDGER_TTL_DAYS", 1..=365)?.unwrap_or(14);
+        Ok(RouterConfig {
+            ledger_table: required(
+                &lookup,
+                "OKTA_HOOKS_LEDGER_TABLE",
+                "the routed-events table",
+            )?,
+            counter_table: required(
+                &lookup,
+                "OKTA_HOOKS_COUNTER_TABLE",
+                "the action-counter table",
+            )?,
+            queue_urls,
+            secret_prefix: lookup("OKTA_HOOKS_SECRET_PREFIX")
+                .unwrap_or_else(|| "okta-hooks/".to_owned()),
+            secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
+                .unwrap_or(Duration::from_secs(300)),
+            ledger_ttl: Duration::from_secs(days * 86_400),
+            rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(name: &str) -> Option<String> {
+        match name {
+            "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+            "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
+            n if n.starts_with("OKTA_HOOKS_QUEUE_URL_") => Some(format!("https://sqs/1/{n}.fifo")),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn every_family_needs_its_queue() {
+        let config = RouterConfig::from_lookup(full).unwrap();
+        assert_eq!(config.queue_urls.len(), Family::ALL.len());
+        assert_eq!(config.ledger_ttl, Duration::from_secs(14 * 86_400));
+        let err = RouterConfig::from_lookup(|n| {
+            if n == "OKTA_HOOKS_QUEUE_URL_GROUPS" {
+                None
+            } else {
+                full(n)
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_QUEUE_URL_GROUPS");
+    }
+
+    #[test]
+    fn tables_are_required() {
+        let err = RouterConfig::from_lookup(|n| {
+            if n == "OKTA_HOOKS_LEDGER_TABLE" {
+                None
+            } else {
+                full(n)
+            }
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_LEDGER_TABLE");
+    }
+}
