@@ -17,7 +17,7 @@ use hook_receiver::{
     VerifyHandler,
 };
 use http::Method;
-use org_secrets::{HookAuth, OrgName, OrgSecret, SecretError, SecretSource};
+use org_secrets::{HookAuth, OrgName, OrgSecret, SecretError, SecretSource, SigningKeys};
 use serde_json::Value;
 
 /// Default port of the local runner.
@@ -34,6 +34,10 @@ pub struct DevArgs {
     /// The auth header's name.
     #[arg(long, default_value = "Authorization")]
     header: String,
+    /// The rules each accepted event is routed through (printed, not executed); default
+    /// `rules/` when there is one here.
+    #[arg(long)]
+    rules: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -46,10 +50,12 @@ pub enum DevError {
     Header(String),
     #[error(transparent)]
     Config(#[from] hook_receiver::ConfigError),
+    #[error(transparent)]
+    Rules(#[from] crate::rules_cmd::RulesCliError),
 }
 
 /// Every org gets the one local secret: any `/hooks/okta/{org}` works locally.
-struct LocalSecret(OrgSecret);
+pub struct LocalSecret(pub OrgSecret);
 
 impl SecretSource for LocalSecret {
     async fn fetch(&self, _org: &OrgName) -> Result<OrgSecret, SecretError> {
@@ -71,12 +77,30 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     let secret = args
         .secret
         .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4().simple()));
+    let signing_key = format!(
+        "{}{}",
+        uuid::Uuid::new_v4().simple(),
+        uuid::Uuid::new_v4().simple()
+    );
     let hook = OrgSecret {
         hook: Some(HookAuth::new(&args.header, &secret, None)),
+        signing: Some(SigningKeys::new("local", &[("local", &signing_key)])),
         ..Default::default()
     };
     let config = ReceiverConfig::from_env()?;
-    let queue = Arc::new(MemoryQueue::with_observer(print_accepted));
+    let rules_dir = args
+        .rules
+        .or_else(|| Some(std::path::PathBuf::from("rules")).filter(|d| d.is_dir()));
+    let rules = match &rules_dir {
+        Some(dir) => crate::rules_cmd::load(dir)?,
+        None => crate::rules_cmd::no_rules(),
+    };
+    let rule_count = rules.len();
+    let router = crate::dev_router::spawn(rules, hook.clone());
+    let queue = Arc::new(MemoryQueue::with_observer(move |stored| {
+        print_accepted(stored);
+        let _ = router.send(stored.message.body.clone());
+    }));
     let endpoints = Arc::new(Endpoints {
         verify: VerifyHandler::new(
             config.clone(),
@@ -103,6 +127,13 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         })?;
     let local = listener.local_addr().map_err(DevError::Serve)?;
     print_banner(local, &args.header, &secret);
+    match &rules_dir {
+        Some(dir) => println!(
+            "  rules         {rule_count} from {} (plans printed, not executed)",
+            dir.display()
+        ),
+        None => println!("  rules         none (no rules/ here; give --rules DIR)"),
+    }
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

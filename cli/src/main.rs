@@ -3,9 +3,13 @@
 //! - `okta-hooks dev`: the event hook endpoints on 127.0.0.1, with an embedded queue.
 //! - `okta-hooks send`: posts a delivery (or the verification challenge) as Okta does.
 //! - `okta-hooks okta get-user`: proves an Okta credential against a real org.
+//! - `okta-hooks rules check|test`, `okta-hooks actions list|show`: rules, offline.
 
+mod actions_cmd;
 mod dev;
+mod dev_router;
 mod okta;
+mod rules_cmd;
 mod send;
 
 use std::process::ExitCode;
@@ -29,6 +33,12 @@ enum Command {
     Dev(dev::DevArgs),
     /// Send an event hook delivery, or the verification challenge, to a hook URL.
     Send(send::SendArgs),
+    /// Check the rules, or try them on an event (no AWS, no Okta).
+    #[command(subcommand)]
+    Rules(rules_cmd::RulesCommand),
+    /// The actions rules can use.
+    #[command(subcommand)]
+    Actions(actions_cmd::ActionsCommand),
     /// Call a real Okta org (credentials from OKTA_* environment variables).
     #[command(subcommand)]
     Okta(okta::OktaCommand),
@@ -41,6 +51,8 @@ async fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args).await.map_err(|e| e.to_string()),
         Command::Send(args) => send::run(args).await.map_err(|e| e.to_string()),
         Command::Okta(command) => okta::run(command).await.map_err(|e| e.to_string()),
+        Command::Rules(command) => rules_cmd::run(command).map_err(|e| e.to_string()),
+        Command::Actions(command) => actions_cmd::run(command).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

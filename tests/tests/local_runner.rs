@@ -18,6 +18,7 @@ impl DevServer {
         let port = free_port();
         let mut child = Command::new(workspace_binary("okta-hooks"))
             .args(["dev", "--port", &port.to_string(), "--secret", secret])
+            .current_dir(integration_tests::workspace_root())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -126,6 +127,14 @@ fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
         out.contains("not JSON"),
         "send refuses a file that is not JSON: {out}"
     );
+
+    // The router runs in process: a reported suspicious activity prints its plan.
+    let report = reference_event("user.account.report_suspicious_activity_by_enduser.json");
+    let (ok, out) = send(&[&report, "--url", &dev.url, "--secret", "local-secret"]);
+    assert!(ok, "{out}");
+    let plan = dev.next_line("  plan ");
+    assert!(plan.contains("lock-down-on-suspicious-activity"), "{plan}");
+    assert!(plan.contains("user.suspend → users queue"), "{plan}");
 
     // A delivery for a named org, after the refusals: still served.
     let delivery = reference_event("event-hook-delivery.user.session.start.json");
