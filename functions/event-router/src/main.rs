@@ -12,7 +12,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use lambda_runtime::{Error, LambdaEvent, run, service_fn};
 use okta_adapters::{OktaClients, OktaDirectory};
 use org_secrets::SecretCache;
-use router::{RouteError, Router, RouterConfig, load_rules};
+use router::{CachingDirectory, RouteError, Router, RouterConfig, load_rules};
 
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
@@ -21,7 +21,7 @@ mod embedded {
 type AppRouter = Router<
     DynamoLedger,
     DynamoCounter,
-    OktaDirectory<SecretsManagerSource>,
+    CachingDirectory<OktaDirectory<SecretsManagerSource>>,
     SqsFifoQueue,
     SecretsManagerSource,
 >;
@@ -42,7 +42,10 @@ async fn main() -> Result<(), Error> {
         rules,
         ledger: DynamoLedger::from_config(&aws, &config.ledger_table),
         counter: DynamoCounter::from_config(&aws, &config.counter_table),
-        directory: OktaDirectory::new(OktaClients::new(secrets.clone(), "event-router")),
+        directory: CachingDirectory::new(OktaDirectory::new(OktaClients::new(
+            secrets.clone(),
+            "event-router",
+        ))),
         queues: config
             .queue_urls
             .iter()
@@ -58,6 +61,8 @@ async fn handle(
     router: &AppRouter,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
+    // Enrichment answers serve one invocation only: a user's groups may change.
+    router.directory.clear();
     Ok(lambda_support::process_fifo_batch(event.payload, |message| route(router, message)).await)
 }
 

@@ -6,6 +6,7 @@
 //! ([`fifo_queue::FifoQueue`]), the org secrets (signing keys) and a [`Directory`] for
 //! enrichment (Okta). Memory adapters for tests and the local runner live in [`memory`].
 
+mod cached;
 mod config;
 mod error;
 mod load;
@@ -13,6 +14,7 @@ pub mod memory;
 mod ports;
 mod route;
 
+pub use cached::CachingDirectory;
 pub use config::{RouterConfig, queue_url_var};
 pub use error::RouteError;
 pub use load::{RulesError, load_rules};

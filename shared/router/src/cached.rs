@@ -1,0 +1,86 @@
+//! Enrichment lookups cached for one invocation: a batch with several events about the
+//! same user asks Okta once.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use crate::{Directory, StoreError};
+
+type Key = (String, String, bool);
+
+/// A [`Directory`] that remembers answers until [`CachingDirectory::clear`], which the
+/// function calls at the start of every invocation so no answer outlives its batch.
+pub struct CachingDirectory<D> {
+    inner: D,
+    answers: Mutex<HashMap<Key, Value>>,
+}
+
+impl<D: Directory> CachingDirectory<D> {
+    pub fn new(inner: D) -> Self {
+        CachingDirectory {
+            inner,
+            answers: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Forgets every answer.
+    pub fn clear(&self) {
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.clear();
+        }
+    }
+
+    fn cached(&self, key: &Key) -> Option<Value> {
+        self.answers.lock().ok()?.get(key).cloned()
+    }
+}
+
+impl<D: Directory> Directory for CachingDirectory<D> {
+    async fn user(&self, org: &str, user_id: &str, with_groups: bool) -> Result<Value, StoreError> {
+        let key = (org.to_owned(), user_id.to_owned(), with_groups);
+        if let Some(answer) = self.cached(&key) {
+            return Ok(answer);
+        }
+        let answer = self.inner.user(org, user_id, with_groups).await?;
+        if let Ok(mut answers) = self.answers.lock() {
+            answers.insert(key, answer.clone());
+        }
+        Ok(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use serde_json::json;
+
+    use super::*;
+
+    struct Counting(AtomicUsize);
+
+    impl Directory for Counting {
+        async fn user(&self, _: &str, user_id: &str, _: bool) -> Result<Value, StoreError> {
+            self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(json!({"id": user_id}))
+        }
+    }
+
+    #[tokio::test]
+    async fn asks_once_per_user_until_cleared() {
+        let directory = CachingDirectory::new(Counting(AtomicUsize::new(0)));
+        directory.user("o", "u1", false).await.unwrap();
+        directory.user("o", "u1", false).await.unwrap();
+        directory.user("o", "u1", true).await.unwrap();
+        assert_eq!(
+            directory.inner.0.load(Ordering::SeqCst),
+            2,
+            "with groups is another question"
+        );
+        directory.clear();
+        directory.user("o", "u1", false).await.unwrap();
+        assert_eq!(directory.inner.0.load(Ordering::SeqCst), 3);
+    }
+}
