@@ -174,8 +174,10 @@ def main():
         proc = subprocess.Popen([str(lambda_dir / "hook-ingest" / "bootstrap")], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         walls = []
         for i in range(6):
-            # moto_server slows down as a queue grows: start each delivery on an empty one.
-            sqs.purge_queue(QueueUrl=queue_url)
+            # moto_server slows down as a queue grows: start each delivery on an empty one
+            # (a new queue of the same name: moto allows one purge a minute).
+            sqs.delete_queue(QueueUrl=queue_url)
+            sqs.create_queue(QueueName="bench.fifo", Attributes={"FifoQueue": "true"})
             with runtime.cv:
                 runtime.invocations.append(delivery_event(100))
                 runtime.cv.notify_all()
