@@ -81,7 +81,7 @@ async fn hook_create(ctx: &Ctx<'_>) -> Result<Outcome, ExecError> {
         name: Some(p.id("hook_name")?.to_owned()),
         events: Some(json!({
             "type": "EVENT_TYPE",
-            "items": p.opt_strings("events")?.unwrap_or_default(),
+            "items": p.strings("events")?,
         })),
         channel: Some(json!({ "type": "HTTP", "version": "1.0.0", "config": config })),
         ..Default::default()

@@ -20,6 +20,7 @@ use crate::secrets::NamedSecrets;
 
 /// Everything one action run may use.
 pub(crate) struct Ctx<'a> {
+    pub spec: &'static actions::ActionSpec,
     pub p: Params<'a>,
     pub okta: Option<&'a OktaClient>,
     pub org: &'a str,
@@ -43,7 +44,7 @@ impl<'a> Ctx<'a> {
 
     /// The catalog's output fields of this action.
     pub fn outputs(&self) -> &'static [&'static str] {
-        actions::find(self.p.action).map_or(&[], |s| s.outputs)
+        self.spec.outputs
     }
 
     /// An outcome whose output is the catalog's fields of `value`.

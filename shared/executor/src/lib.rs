@@ -132,6 +132,7 @@ impl<'a> Executor<'a> {
         let handler = dispatch::handler(spec.name)
             .ok_or_else(|| ExecError::UnknownAction(action.to_owned()))?;
         let ctx = Ctx {
+            spec,
             p: Params::new(spec.name, params),
             okta: self.okta,
             org: self.org,

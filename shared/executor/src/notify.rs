@@ -220,7 +220,8 @@ async fn webhook(ctx: &Ctx<'_>) -> Result<Outcome, ExecError> {
     let body = ctx
         .p
         .value("body")
-        .ok_or_else(|| ctx.p.bad("parameter `body` is required"))?;
+        .filter(|b| !b.is_null())
+        .ok_or_else(|| ctx.p.bad("parameter `body` is required and not null"))?;
     let sender = ctx.webhook.ok_or(ExecError::NotConfigured {
         action: ctx.action(),
         what: "a webhook sender",

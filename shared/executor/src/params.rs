@@ -125,6 +125,12 @@ impl<'a> Params<'a> {
         }
     }
 
+    /// A required list of strings.
+    pub fn strings(&self, name: &str) -> Result<Vec<String>, ExecError> {
+        self.opt_strings(name)?
+            .ok_or_else(|| self.bad(format!("parameter `{name}` is required")))
+    }
+
     /// `sort_order` of users and groups: `asc` or `desc`.
     pub fn sort_order(&self) -> Result<Option<okta_client::endpoints::SortOrder>, ExecError> {
         use okta_client::endpoints::SortOrder;

@@ -43,6 +43,19 @@ async fn find(ctx: &Ctx<'_>) -> Result<Outcome, ExecError> {
                 return Err(ctx.p.bad("parameter `login` is empty"));
             }
             let r = ctx.okta()?.get_user(login).await?;
+            // Okta also resolves ids and short names here; a find by login must not
+            // hand a later step some other user.
+            if !r
+                .value
+                .login()
+                .is_some_and(|l| l.eq_ignore_ascii_case(login))
+            {
+                return Err(ExecError::NotFound {
+                    action: ctx.action(),
+                    message: "no user has that login (it names another user by id or short name)"
+                        .into(),
+                });
+            }
             ctx.fields(done(&r.meta), &r.value)
         }
         (None, Some(email)) => {
@@ -217,20 +230,21 @@ async fn delete(ctx: &Ctx<'_>) -> Result<Outcome, ExecError> {
     // parameter was a login.
     let id = got.value.id.as_deref().unwrap_or(user);
     let deprovisioned = got.value.status.as_deref() == Some("DEPROVISIONED");
-    if !deprovisioned {
-        let first = okta.delete_user(id, options).await?;
-        out.saw(&first.meta);
-    }
-    match okta.delete_user(id, options).await {
-        Ok(second) => out.saw(&second.meta),
-        // Okta may still be deprovisioning after the first call: not "done", try again.
-        Err(e) if !deprovisioned && e.class() == ErrorClass::AlreadyInState => {
-            return Err(ExecError::InProgress {
-                action: ctx.action(),
-                message: format!("deactivated; the deletion must be retried ({e})"),
-            });
+    let calls = if deprovisioned { 1 } else { 2 };
+    for _ in 0..calls {
+        match okta.delete_user(id, options).await {
+            Ok(r) => out.saw(&r.meta),
+            // "Not allowed in the current status" here does not mean "already deleted"
+            // (the user exists: we just read it); Okta may still be deprovisioning.
+            // Not done: try again.
+            Err(e) if e.class() == ErrorClass::AlreadyInState => {
+                return Err(ExecError::InProgress {
+                    action: ctx.action(),
+                    message: format!("the deletion must be retried ({e})"),
+                });
+            }
+            Err(e) => return Err(e.into()),
         }
-        Err(e) => return Err(e.into()),
     }
     Ok(out)
 }

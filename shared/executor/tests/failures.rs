@@ -583,3 +583,37 @@ async fn user_find_by_email_refuses_to_guess() {
         assert!(e.to_string().contains(says), "{e}");
     }
 }
+
+#[tokio::test]
+async fn user_find_by_login_refuses_a_short_name_or_id_match() {
+    let server = MockServer::start().await;
+    // Okta resolves `isaac` as a short name of isaac.brock@example.com.
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/isaac"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("user")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/Isaac.Brock%40example.com"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("user")))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let okta = client(&server);
+    let e = execute(&okta, "user.find", &params(json!({"login": "isaac"})))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, ExecError::NotFound { .. }), "{e:?}");
+    assert_eq!(e.class(), FailureClass::Permanent);
+    // Logins compare without case, as Okta's do.
+    let out = execute(
+        &okta,
+        "user.find",
+        &params(json!({"login": "Isaac.Brock@example.com"})),
+    )
+    .await
+    .unwrap();
+    assert_eq!(out.output["id"], "00ub0oNGTSWTBKOLGLNR");
+    server.verify().await;
+}
