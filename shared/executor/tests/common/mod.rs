@@ -3,6 +3,8 @@
 //! request exactly (whole query, empty body).
 #![allow(dead_code)]
 
+pub mod cases;
+
 use std::collections::BTreeMap;
 
 use executor::{StaticNamedSecrets, WebhookSender};
