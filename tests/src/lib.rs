@@ -50,6 +50,30 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     path
 }
 
+/// Runs `okta-hooks ARGS` from the workspace root: (success, stdout + stderr).
+pub fn okta_hooks(args: &[&str]) -> (bool, String) {
+    let output = Command::new(workspace_binary("okta-hooks"))
+        .args(args)
+        .current_dir(workspace_root())
+        .output()
+        .expect("okta-hooks runs");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), text)
+}
+
+/// The path of a real event of the Okta reference data, as an argument.
+pub fn reference_event(name: &str) -> String {
+    okta_fixtures::reference_dir()
+        .join("events")
+        .join(name)
+        .display()
+        .to_string()
+}
+
 /// A port nobody listens on right now.
 pub fn free_port() -> u16 {
     TcpListener::bind((Ipv4Addr::LOCALHOST, 0))

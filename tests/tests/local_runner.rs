@@ -5,7 +5,13 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use integration_tests::{Guarded, free_port, wait_for_port, workspace_binary};
+use integration_tests::{
+    Guarded, free_port, okta_hooks, reference_event, wait_for_port, workspace_binary,
+};
+
+fn send(args: &[&str]) -> (bool, String) {
+    okta_hooks(&[&["send"], args].concat())
+}
 
 struct DevServer {
     url: String,
@@ -50,28 +56,6 @@ impl DevServer {
             }
         }
     }
-}
-
-fn send(args: &[&str]) -> (bool, String) {
-    let output = Command::new(workspace_binary("okta-hooks"))
-        .arg("send")
-        .args(args)
-        .output()
-        .expect("send runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
-fn reference_event(name: &str) -> String {
-    okta_fixtures::reference_dir()
-        .join("events")
-        .join(name)
-        .display()
-        .to_string()
 }
 
 #[test]

@@ -1,30 +1,6 @@
 //! `okta-hooks rules check|test` and `actions`, and the plans `okta-hooks dev` prints.
 
-use std::process::Command;
-
-use integration_tests::{workspace_binary, workspace_root};
-
-fn okta_hooks(args: &[&str]) -> (bool, String) {
-    let output = Command::new(workspace_binary("okta-hooks"))
-        .args(args)
-        .current_dir(workspace_root())
-        .output()
-        .expect("runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
-
-fn reference_event(name: &str) -> String {
-    okta_fixtures::reference_dir()
-        .join("events")
-        .join(name)
-        .display()
-        .to_string()
-}
+use integration_tests::{okta_hooks, reference_event};
 
 #[test]
 fn the_shipped_rules_check_clean() {
