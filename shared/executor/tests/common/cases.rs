@@ -740,12 +740,12 @@ pub fn cases() -> Vec<Case> {
         ),
         case(
             "okta.request",
-            json!({"method": "post", "path": "/api/v1/users/00u1/lifecycle/expire_password",
-                   "query": {"sendEmail": false}, "body": {"note": "raw"}}),
+            json!({"method": "post", "path": "/api/v1/users",
+                   "query": {"activate": false}, "body": {"profile": profile}}),
             vec![
-                call("POST", &lc("expire_password"))
-                    .q(&[("sendEmail", "false")])
-                    .body(json!({"note": "raw"}))
+                call("POST", "/api/v1/users")
+                    .q(&[("activate", "false")])
+                    .body(json!({"profile": profile}))
                     .answer(200, user.clone()),
             ],
             json!({"status": 200, "body": {"id": USER_ID}}),
