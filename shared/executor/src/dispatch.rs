@@ -105,8 +105,9 @@ pub fn implemented_actions() -> impl Iterator<Item = &'static str> {
 }
 
 /// How many items a list action returns when the rule gives no `limit`. The output
-/// travels to later steps inside an SQS message (256 KiB at most), so lists are bounded.
-pub const DEFAULT_LIST_LIMIT: i32 = 200;
+/// travels to later steps inside an SQS message (256 KiB at most), so lists are bounded
+/// (and their items lose their HAL `_links`).
+pub const DEFAULT_LIST_LIMIT: i32 = 100;
 /// Pages read at most by one list action: a System Log query without `until` never
 /// runs out of `next` links.
 pub const MAX_LIST_PAGES: usize = 10;
@@ -139,7 +140,7 @@ where
             if items.len() == max {
                 break;
             }
-            items.push(to_json(ctx.action(), item)?);
+            items.push(list_item(ctx, item)?);
         }
     }
     Ok(out.output_items(items))
@@ -153,10 +154,20 @@ pub(crate) fn items<T: Serialize>(
 ) -> Result<Outcome, ExecError> {
     let items = list
         .iter()
-        .map(|i| to_json(ctx.action(), i))
+        .map(|i| list_item(ctx, i))
         .collect::<Result<Vec<_>, _>>()?;
     out = out.output_items(items);
     Ok(out)
+}
+
+/// A list item as output: the object as Okta sent it, without its HAL `_links` (URLs
+/// of related operations: no use to a later step, and the bulk of a small object).
+fn list_item<T: Serialize>(ctx: &Ctx<'_>, item: &T) -> Result<Value, ExecError> {
+    let mut value = to_json(ctx.action(), item)?;
+    if let Value::Object(map) = &mut value {
+        map.remove("_links");
+    }
+    Ok(value)
 }
 
 /// An outcome that only records the response (actions without outputs).

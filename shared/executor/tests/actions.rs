@@ -105,6 +105,11 @@ async fn every_catalog_action_sends_the_right_request_and_outputs_its_fields() {
         if spec.outputs == ["items", "count"] {
             let items = output["items"].as_array().unwrap();
             assert_eq!(output["count"], json!(items.len()), "{}", case.action);
+            assert!(
+                items.iter().all(|i| i.get("_links").is_none()),
+                "{}: list items keep no _links",
+                case.action
+            );
         }
         // Every Okta response's request id, in order; the webhook is not Okta.
         let okta_calls = case
