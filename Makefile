@@ -20,9 +20,10 @@ test: venv
 	$(CARGO) test --workspace
 	$(MAKE) spec-check
 
-## spec-check: every Okta client request validated by Prism against Okta's OpenAPI spec
+## spec-check: every Okta request (client endpoints, executor actions) validated by Prism
 spec-check:
 	bash shared/okta-client/spec-check/run.sh
+	bash shared/executor/spec-check/run.sh
 
 ## test-unit: tests that need no local servers
 test-unit:
@@ -42,6 +43,7 @@ lint:
 bench: venv
 	$(CARGO) bench -p hook-receiver --bench ingest
 	$(CARGO) bench -p rules --bench evaluate
+	$(CARGO) bench -p executor --bench overhead
 	bash scripts/bench-binaries.sh $(FUNCTIONS)
 
 ## build: release Lambda binaries for arm64 (target/lambda/<function>/bootstrap)
