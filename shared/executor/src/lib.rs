@@ -54,7 +54,7 @@ pub use error::{ExecError, FailureClass, FailureReport};
 pub use notify::{DEFAULT_WEBHOOK_TIMEOUT, WebhookError, WebhookSender, message_body};
 pub use outcome::Outcome;
 pub use protect::{recheck_protected, refuse_protected};
-pub use secrets::{NamedSecrets, SecretLookupError, StaticNamedSecrets};
+pub use secrets::{NamedSecrets, OrgSecretNames, SecretLookupError, StaticNamedSecrets};
 
 use dispatch::Ctx;
 use params::Params;

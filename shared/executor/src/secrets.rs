@@ -112,3 +112,82 @@ impl NamedSecrets for StaticNamedSecrets {
         Box::pin(async move { found })
     }
 }
+
+/// Named values from the `named` section of each org's secret (Secrets Manager in AWS),
+/// through the same TTL cache as the rest of the secret.
+pub struct OrgSecretNames<S> {
+    secrets: std::sync::Arc<org_secrets::SecretCache<S>>,
+}
+
+impl<S: org_secrets::SecretSource> OrgSecretNames<S> {
+    pub fn new(secrets: std::sync::Arc<org_secrets::SecretCache<S>>) -> Self {
+        OrgSecretNames { secrets }
+    }
+
+    async fn lookup(&self, org: &str, name: &str) -> Result<SecretString, SecretLookupError> {
+        use org_secrets::SecretError;
+        let not_found = || SecretLookupError::NotFound {
+            org: org.to_owned(),
+            name: name.to_owned(),
+        };
+        let org_name = org_secrets::OrgName::parse(org).map_err(|_| not_found())?;
+        let secret = self
+            .secrets
+            .get(&org_name)
+            .await
+            .map_err(|error| match error {
+                SecretError::NotFound { .. } | SecretError::Malformed { .. } => not_found(),
+                SecretError::Unavailable { reason, .. } => SecretLookupError::Unavailable {
+                    org: org.to_owned(),
+                    name: name.to_owned(),
+                    reason,
+                },
+            })?;
+        secret.named.get(name).cloned().ok_or_else(not_found)
+    }
+}
+
+impl<S: org_secrets::SecretSource> NamedSecrets for OrgSecretNames<S> {
+    fn get<'a>(
+        &'a self,
+        org: &'a str,
+        name: &'a str,
+    ) -> BoxFuture<'a, Result<SecretString, SecretLookupError>> {
+        Box::pin(self.lookup(org, name))
+    }
+}
+
+#[cfg(test)]
+mod org_secret_names_tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use org_secrets::{OrgSecret, SecretCache, StaticSecrets};
+    use secrecy::ExposeSecret;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn reads_named_values_of_the_org_secret() {
+        let text = r#"{"named": {"slack_webhook": "https://hooks.example.com/T0/B0/x"}}"#;
+        let store = StaticSecrets::new().with("acme", OrgSecret::from_json(text).unwrap());
+        let names = OrgSecretNames::new(Arc::new(SecretCache::new(
+            store,
+            Duration::from_secs(60),
+            Duration::ZERO,
+        )));
+        let url = names.get("acme", "slack_webhook").await.unwrap();
+        assert_eq!(url.expose_secret(), "https://hooks.example.com/T0/B0/x");
+        assert!(matches!(
+            names.get("acme", "teams").await,
+            Err(SecretLookupError::NotFound { .. })
+        ));
+        assert!(matches!(
+            names.get("other", "slack_webhook").await,
+            Err(SecretLookupError::NotFound { .. })
+        ));
+        assert!(
+            !format!("{:?}", OrgSecret::from_json(text).unwrap()).contains("hooks.example.com")
+        );
+    }
+}

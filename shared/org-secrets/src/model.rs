@@ -1,5 +1,8 @@
 //! The JSON format of an org's secret.
 
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
 use serde::Deserialize;
 
 use crate::{HookAuth, OktaCredential, SigningKeys};
@@ -10,7 +13,8 @@ use crate::{HookAuth, OktaCredential, SigningKeys};
 /// {
 ///   "hook": { "header": "Authorization", "current": "…", "previous": "…" },
 ///   "signing": { "active": "k1", "keys": { "k1": "<at least 32 random bytes>" } },
-///   "okta": { "org_url": "https://acme.okta.com", "api_token": "…" }
+///   "okta": { "org_url": "https://acme.okta.com", "api_token": "…" },
+///   "named": { "slack_webhook": "https://hooks.slack.com/services/…" }
 /// }
 /// ```
 ///
@@ -26,6 +30,9 @@ pub struct OrgSecret {
     /// The Okta credential of the router (enrichment) and the executors.
     #[serde(default)]
     pub okta: Option<OktaCredential>,
+    /// Other secret values rules refer to by name (a step's `url_secret`, …).
+    #[serde(default)]
+    pub named: BTreeMap<String, SecretString>,
 }
 
 impl OrgSecret {
