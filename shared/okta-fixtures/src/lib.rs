@@ -99,3 +99,38 @@ pub fn delivery_of(n: usize) -> (String, Vec<serde_json::Value>) {
     });
     (body.to_string(), events)
 }
+
+/// One of Okta's example answers in `answers/` (see its README), as JSON: the bodies the
+/// wiremock tests of the client and the executor serve. Compiled in, so those tests do
+/// not need the reference directory.
+pub fn answer(name: &str) -> serde_json::Value {
+    let text = match name {
+        "user" => include_str!("../answers/user.json"),
+        "users-list" => include_str!("../answers/users-list.json"),
+        "group" => include_str!("../answers/group.json"),
+        "groups-list" => include_str!("../answers/groups-list.json"),
+        "apps-list" => include_str!("../answers/apps-list.json"),
+        "app-user" => include_str!("../answers/app-user.json"),
+        "app-users-list" => include_str!("../answers/app-users-list.json"),
+        "app-links-list" => include_str!("../answers/app-links-list.json"),
+        "factors-list" => include_str!("../answers/factors-list.json"),
+        "factor-enroll-google" => include_str!("../answers/factor-enroll-google.json"),
+        "factor-enroll-email" => include_str!("../answers/factor-enroll-email.json"),
+        "roles-list" => include_str!("../answers/roles-list.json"),
+        "session" => include_str!("../answers/session.json"),
+        "realms-list" => include_str!("../answers/realms-list.json"),
+        "user-types-list" => include_str!("../answers/user-types-list.json"),
+        "logs-list" => include_str!("../answers/logs-list.json"),
+        "event-hooks-list" => include_str!("../answers/event-hooks-list.json"),
+        "event-hooks-examples" => include_str!("../answers/event-hooks-examples.json"),
+        "policies-list" => include_str!("../answers/policies-list.json"),
+        "errors" => include_str!("../answers/errors.json"),
+        other => panic!("no answer fixture {other}"),
+    };
+    serde_json::from_str(text).unwrap_or_else(|e| panic!("answers/{name}.json: {e}"))
+}
+
+/// An Okta error body (`errorCode`, `errorSummary`, …) from `answers/errors.json`.
+pub fn error_body(example: &str) -> serde_json::Value {
+    answer("errors")[example].clone()
+}

@@ -17,38 +17,9 @@ pub const RSA_PUBLIC: &str = include_str!("../fixtures/test-rsa-public.pem");
 pub const EC_PRIVATE: &str = include_str!("../fixtures/test-ec-private.pem");
 pub const EC_PUBLIC: &str = include_str!("../fixtures/test-ec-public.pem");
 
-/// A fixture as JSON.
-pub fn fixture(name: &str) -> Value {
-    let text = match name {
-        "user" => include_str!("../fixtures/user.json"),
-        "users-list" => include_str!("../fixtures/users-list.json"),
-        "group" => include_str!("../fixtures/group.json"),
-        "groups-list" => include_str!("../fixtures/groups-list.json"),
-        "apps-list" => include_str!("../fixtures/apps-list.json"),
-        "app-user" => include_str!("../fixtures/app-user.json"),
-        "app-users-list" => include_str!("../fixtures/app-users-list.json"),
-        "app-links-list" => include_str!("../fixtures/app-links-list.json"),
-        "factors-list" => include_str!("../fixtures/factors-list.json"),
-        "factor-enroll-google" => include_str!("../fixtures/factor-enroll-google.json"),
-        "factor-enroll-email" => include_str!("../fixtures/factor-enroll-email.json"),
-        "roles-list" => include_str!("../fixtures/roles-list.json"),
-        "session" => include_str!("../fixtures/session.json"),
-        "realms-list" => include_str!("../fixtures/realms-list.json"),
-        "user-types-list" => include_str!("../fixtures/user-types-list.json"),
-        "logs-list" => include_str!("../fixtures/logs-list.json"),
-        "event-hooks-list" => include_str!("../fixtures/event-hooks-list.json"),
-        "event-hooks-examples" => include_str!("../fixtures/event-hooks-examples.json"),
-        "policies-list" => include_str!("../fixtures/policies-list.json"),
-        "errors" => include_str!("../fixtures/errors.json"),
-        other => panic!("no fixture {other}"),
-    };
-    serde_json::from_str(text).unwrap()
-}
-
-/// An Okta error body from `errors.json`.
-pub fn error_body(example: &str) -> Value {
-    fixture("errors")[example].clone()
-}
+// Each test binary uses a different part of this module.
+#[allow(unused_imports)]
+pub use okta_fixtures::{answer as fixture, error_body};
 
 pub fn ssws_config(uri: &str) -> OktaConfig {
     OktaConfig::new(uri, AuthConfig::ApiToken(SecretString::from(API_TOKEN))).unwrap()
