@@ -7,9 +7,9 @@
 //!   [OKTA_KEY_ID=kid] [OKTA_SCOPES="okta.users.read"] [OKTA_DPOP=true] okta-hooks okta get-user jane@example.com
 //! ```
 
-use okta_client::{
-    AuthConfig, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig, RetryPolicy, SecretString,
-};
+use okta_adapters::okta_config;
+use okta_client::{OktaClient, OktaConfig, RetryPolicy, SecretString};
+use org_secrets::OktaCredential;
 
 #[derive(clap::Subcommand)]
 pub enum OktaCommand {
@@ -55,43 +55,24 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// The same credential an org secret's `okta` section holds, read from `OKTA_*` variables,
+/// and turned into a client configuration the way the functions do it.
 fn config() -> Result<OktaConfig, OktaCliError> {
     let missing = |what: &str| OktaCliError::Config(format!("set {what}"));
-    let org = env("OKTA_ORG_URL").ok_or_else(|| missing("OKTA_ORG_URL"))?;
-    let auth = match env("OKTA_API_TOKEN") {
-        Some(token) => AuthConfig::ApiToken(SecretString::from(token)),
-        None => AuthConfig::OAuth(oauth_config()?),
+    let org_url = env("OKTA_ORG_URL").ok_or_else(|| missing("OKTA_ORG_URL"))?;
+    let private_key = match env("OKTA_PRIVATE_KEY_FILE") {
+        Some(file) => Some(
+            std::fs::read_to_string(&file)
+                .map_err(|e| OktaCliError::Config(format!("OKTA_PRIVATE_KEY_FILE {file}: {e}")))?,
+        ),
+        None => None,
     };
-    let mut config = OktaConfig::new(&org, auth)
-        .map_err(|e| OktaCliError::Config(format!("OKTA_ORG_URL: {e}")))?;
-    config.retry = RetryPolicy::interactive();
-    config.user_agent_suffix = Some("cli".into());
-    Ok(config)
-}
-
-fn oauth_config() -> Result<OAuthConfig, OktaCliError> {
-    let client_id = env("OKTA_CLIENT_ID").ok_or_else(|| {
-        OktaCliError::Config(
-            "set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE".into(),
-        )
-    })?;
-    let key_file = env("OKTA_PRIVATE_KEY_FILE")
-        .ok_or_else(|| OktaCliError::Config("set OKTA_PRIVATE_KEY_FILE".into()))?;
-    let pem = std::fs::read_to_string(&key_file)
-        .map_err(|e| OktaCliError::Config(format!("OKTA_PRIVATE_KEY_FILE {key_file}: {e}")))?;
-    let algorithm = match env("OKTA_KEY_ALG").as_deref().unwrap_or("RS256") {
-        "RS256" => KeyAlgorithm::Rs256,
-        "ES256" => KeyAlgorithm::Es256,
-        other => {
-            return Err(OktaCliError::Config(format!(
-                "OKTA_KEY_ALG must be RS256 or ES256, not {other}"
-            )));
-        }
-    };
-    Ok(OAuthConfig {
-        client_id,
-        private_key_pem: SecretString::from(pem),
-        algorithm,
+    let credential = OktaCredential {
+        org_url,
+        api_token: env("OKTA_API_TOKEN").map(SecretString::from),
+        client_id: env("OKTA_CLIENT_ID"),
+        private_key: private_key.map(SecretString::from),
+        key_alg: env("OKTA_KEY_ALG"),
         key_id: env("OKTA_KEY_ID"),
         scopes: env("OKTA_SCOPES")
             .unwrap_or_else(|| "okta.users.read".into())
@@ -99,5 +80,12 @@ fn oauth_config() -> Result<OAuthConfig, OktaCliError> {
             .map(str::to_owned)
             .collect(),
         dpop: env("OKTA_DPOP").is_some_and(|v| v == "true" || v == "1"),
-    })
+    };
+    let mut config = okta_config(&credential, "cli").map_err(|reason| {
+        OktaCliError::Config(format!(
+            "{reason} (set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE)"
+        ))
+    })?;
+    config.retry = RetryPolicy::interactive();
+    Ok(config)
 }

@@ -10,8 +10,8 @@ use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
 use okta_events::{EventKey, QueuedEvent};
 use org_secrets::{OrgName, SecretCache, SecretSource};
 use rules::{EvalInput, Plan, RuleSet, SubjectUser};
+use serde::Deserialize;
 use serde_json::Value;
-use serde_json::value::RawValue;
 
 use crate::{ActionCounter, Directory, EventLedger, RouteError};
 
@@ -75,10 +75,11 @@ where
 {
     /// Routes one events-queue message body. An error leaves the message on the queue.
     pub async fn route(&self, body: &str) -> Result<Routed, RouteError> {
-        let queued: QueuedEvent<Box<RawValue>> =
+        let queued: QueuedEvent<Value> =
             serde_json::from_str(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
-        let key =
-            EventKey::parse(&queued.event).map_err(|e| RouteError::Malformed(e.to_string()))?;
+        // The routing keys, borrowed from the one parse of the event.
+        let key = EventKey::deserialize(&queued.event)
+            .map_err(|e| RouteError::Malformed(e.to_string()))?;
         let uuid = key
             .uuid
             .as_deref()
@@ -88,13 +89,12 @@ where
             return Ok(Routed::Duplicate);
         }
         let org = OrgName::parse(&queued.org).map_err(|e| RouteError::Malformed(e.to_string()))?;
-        let event: Value = serde_json::from_str(queued.event.get())
-            .map_err(|e| RouteError::Malformed(e.to_string()))?;
+        let event = &queued.event;
         let group = key.subject_id().unwrap_or(NO_SUBJECT_GROUP).to_owned();
-        let subject = self.enrich(&org, &event, key.subject_id()).await?;
+        let subject = self.enrich(&org, event, key.subject_id()).await?;
         let plans = self.rules.evaluate_each(&EvalInput {
             org: org.as_str(),
-            event: &event,
+            event,
             subject: subject.as_ref(),
         });
         let plans = plans.map_err(|e| RouteError::Malformed(e.to_string()))?;
