@@ -15,6 +15,7 @@ use tokio::sync::Semaphore;
 
 use crate::auth::{Authenticator, transport_error};
 use crate::config::{AuthConfig, OktaConfig, RetryPolicy};
+use crate::dry_run::{DRY_RUN_HEADER, DryRun, RecordedRequest, RequestLog};
 use crate::error::{ApiError, ErrorBody, OktaError, Result};
 use crate::rate_limit::RateLimit;
 use crate::request::{describe, url_for};
@@ -40,6 +41,26 @@ pub struct ResponseMeta {
     pub rate_limit: RateLimit,
     /// All response headers, for anything not parsed here (`Location`, `Link`, …).
     pub headers: HeaderMap,
+}
+
+impl ResponseMeta {
+    /// True for the synthetic answer of a dry-run client to a request it did not send
+    /// (it carries [`DRY_RUN_HEADER`]); false for anything Okta answered.
+    pub fn is_dry_run(&self) -> bool {
+        self.headers.contains_key(DRY_RUN_HEADER)
+    }
+
+    /// A synthetic dry-run answer's metadata: `status`, no request id, no rate limits.
+    fn synthetic(status: u16) -> Self {
+        let mut headers = HeaderMap::new();
+        headers.insert(DRY_RUN_HEADER, HeaderValue::from_static("true"));
+        ResponseMeta {
+            status,
+            request_id: None,
+            rate_limit: RateLimit::default(),
+            headers,
+        }
+    }
 }
 
 /// A successful answer: the parsed body and the response's metadata.
@@ -111,6 +132,15 @@ struct Inner {
     retry: RetryPolicy,
     token_refresh_margin: Duration,
     last_rate_limit: StdMutex<RateLimit>,
+    /// Record and synthesize instead of sending (all requests, or all but reads).
+    dry_run: Option<DryRun>,
+}
+
+/// What a dry-run answer stands for: a JSON body, or no content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Json,
+    Empty,
 }
 
 impl std::fmt::Debug for OktaClient {
@@ -119,6 +149,7 @@ impl std::fmt::Debug for OktaClient {
             .field("org_url", &self.inner.org_url.as_str())
             .field("auth", &self.inner.auth)
             .field("retry", &self.inner.retry)
+            .field("dry_run", &self.inner.dry_run)
             .finish_non_exhaustive()
     }
 }
@@ -158,8 +189,37 @@ impl OktaClient {
                 retry: config.retry,
                 token_refresh_margin: config.token_refresh_margin,
                 last_rate_limit: StdMutex::new(RateLimit::default()),
+                dry_run: config.dry_run,
             }),
         })
+    }
+
+    /// A dry-run client for `org_url` that needs no Okta org and no credential: every
+    /// request, reads included, is recorded in `log` and answered synthetically; none
+    /// is sent and no connection is opened. For the local runner and rule tests.
+    pub fn offline_dry_run(org_url: &str, log: RequestLog) -> Result<Self> {
+        let org_url = crate::config::parse_org_url(org_url)?;
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|e| OktaError::Config(format!("HTTP client: {e}")))?;
+        Ok(OktaClient {
+            inner: Arc::new(Inner {
+                http,
+                org_url,
+                auth: Authenticator::None,
+                in_flight: Arc::new(Semaphore::new(1)),
+                retry: RetryPolicy::Never,
+                token_refresh_margin: Duration::from_secs(300),
+                last_rate_limit: StdMutex::new(RateLimit::default()),
+                dry_run: Some(DryRun::offline(log)),
+            }),
+        })
+    }
+
+    /// The dry-run mode of this client, if it is in one.
+    pub fn dry_run(&self) -> Option<&DryRun> {
+        self.inner.dry_run.as_ref()
     }
 
     /// A client for the same org with another credential — after a secret rotation,
@@ -177,6 +237,7 @@ impl OktaClient {
                 retry: self.inner.retry,
                 token_refresh_margin: self.inner.token_refresh_margin,
                 last_rate_limit: StdMutex::new(self.last_rate_limit()),
+                dry_run: self.inner.dry_run.clone(),
             }),
         })
     }
@@ -219,7 +280,7 @@ impl OktaClient {
     pub(crate) async fn call_json<T: DeserializeOwned>(&self, call: Call) -> Result<Reply<T>> {
         let what = describe(&call.method, &call.url);
         let raw = self.execute(call).await?;
-        let value = parse_body(&what, &raw.body)?;
+        let value = parse_answer(&what, &raw)?;
         Ok(Reply {
             value,
             meta: raw.meta,
@@ -228,7 +289,7 @@ impl OktaClient {
 
     /// Sends, ignoring the body (`204 No Content` answers).
     pub(crate) async fn call_empty(&self, call: Call) -> Result<Reply<()>> {
-        let raw = self.execute(call).await?;
+        let raw = self.execute_as(call, Expect::Empty).await?;
         Ok(Reply {
             value: (),
             meta: raw.meta,
@@ -238,8 +299,17 @@ impl OktaClient {
     /// The request loop: authenticate, send, and handle the answers that have a
     /// prescribed reaction — a `401` re-mints the OAuth token once, a DPoP nonce
     /// challenge is answered once, and the optional waiting policy retries the rest.
+    ///
+    /// In dry run, a request not to be sent is recorded and answered here instead.
     pub(crate) async fn execute(&self, call: Call) -> Result<RawResponse> {
+        self.execute_as(call, Expect::Json).await
+    }
+
+    async fn execute_as(&self, call: Call, expect: Expect) -> Result<RawResponse> {
         self.check_origin(&call.url)?;
+        if let Some(answer) = self.dry_run_answer(&call, expect) {
+            return Ok(answer);
+        }
         let mut retries: u32 = 0;
         let mut first_request_id: Option<String> = None;
         let mut reminted = false;
@@ -304,6 +374,38 @@ impl OktaClient {
                 None => return Err(error),
             }
         }
+    }
+
+    /// In dry run, for a request that must not be sent: records it, logs it (redacted)
+    /// and returns a synthetic success. `None`: send it.
+    fn dry_run_answer(&self, call: &Call, expect: Expect) -> Option<RawResponse> {
+        let dry_run = self.inner.dry_run.as_ref()?;
+        let read = call.method == Method::GET || call.method == Method::HEAD;
+        if read && dry_run.live_reads {
+            return None;
+        }
+        let request = RecordedRequest {
+            method: call.method.as_str().to_owned(),
+            url: call.url.as_str().to_owned(),
+            body: call.body.as_ref().map(|b| {
+                // Built by `Call::json`, so it is JSON; keep it verbatim if not.
+                serde_json::from_slice(b).unwrap_or_else(|_| {
+                    serde_json::Value::from(String::from_utf8_lossy(b).into_owned())
+                })
+            }),
+        };
+        tracing::info!(dry_run = true, request = %request, "dry run: Okta request not sent");
+        dry_run.log.record(request);
+        Some(match expect {
+            Expect::Json => RawResponse {
+                meta: ResponseMeta::synthetic(200),
+                body: Bytes::from_static(b"{}"),
+            },
+            Expect::Empty => RawResponse {
+                meta: ResponseMeta::synthetic(204),
+                body: Bytes::new(),
+            },
+        })
     }
 
     /// One attempt, holding an in-flight permit while it runs. Returns the token
@@ -475,6 +577,28 @@ fn api_error(what: &str, status: StatusCode, raw: &RawResponse) -> OktaError {
             .map(str::to_owned),
         request: what.to_owned(),
     }))
+}
+
+/// Parses an answer's body. A synthetic dry-run answer reads as the first of `{}`,
+/// `[]` and `null` that `T` accepts: the empty object, list or nothing.
+pub(crate) fn parse_answer<T: DeserializeOwned>(what: &str, raw: &RawResponse) -> Result<T> {
+    if !raw.meta.is_dry_run() {
+        return parse_body(what, &raw.body);
+    }
+    let mut last = None;
+    for candidate in ["{}", "[]", "null"] {
+        match serde_json::from_str(candidate) {
+            Ok(value) => return Ok(value),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(OktaError::Decode {
+        request: what.to_owned(),
+        message: format!(
+            "dry run: no synthetic answer ({{}}, [] or null) fits the expected type: {}",
+            last.map(|e| e.to_string()).unwrap_or_default()
+        ),
+    })
 }
 
 pub(crate) fn parse_body<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result<T> {

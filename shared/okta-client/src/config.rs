@@ -8,6 +8,7 @@ use std::time::Duration;
 use reqwest::Url;
 use secrecy::SecretString;
 
+use crate::dry_run::DryRun;
 use crate::error::{OktaError, Result};
 
 /// Signing algorithm of the client-assertion key registered with the Okta service app.
@@ -102,6 +103,10 @@ pub struct OktaConfig {
     pub token_refresh_margin: Duration,
     /// Appended to the `User-Agent` (`okta-hooks/<version> <suffix>`), e.g. a function name.
     pub user_agent_suffix: Option<String>,
+    /// Dry run: requests that change Okta are recorded in [`DryRun::log`] and answered
+    /// synthetically instead of sent (see [`crate::dry_run`]). `None`: everything is
+    /// sent.
+    pub dry_run: Option<DryRun>,
 }
 
 impl OktaConfig {
@@ -118,14 +123,21 @@ impl OktaConfig {
             retry: RetryPolicy::Never,
             token_refresh_margin: Duration::from_secs(300),
             user_agent_suffix: None,
+            dry_run: None,
         })
+    }
+
+    /// This configuration in dry run.
+    pub fn with_dry_run(mut self, dry_run: DryRun) -> Self {
+        self.dry_run = Some(dry_run);
+        self
     }
 }
 
 /// Accepts `https://host[:port]` (a trailing slash is fine) and, for tests against
 /// a loopback server, `http://127.0.0.1:port` or `http://localhost:port`. Anything else
 /// would send a credential in clear or to a path we would silently drop.
-fn parse_org_url(text: &str) -> Result<Url> {
+pub(crate) fn parse_org_url(text: &str) -> Result<Url> {
     let url = Url::parse(text.trim())
         .map_err(|e| OktaError::Config(format!("org URL {text:?} is not a URL: {e}")))?;
     let host = url

@@ -54,6 +54,7 @@
 mod auth;
 mod client;
 mod config;
+pub mod dry_run;
 pub mod endpoints;
 mod error;
 pub mod models;
@@ -66,6 +67,7 @@ pub use client::{
     ResponseMeta, USER_AGENT_PREFIX,
 };
 pub use config::{AuthConfig, KeyAlgorithm, OAuthConfig, OktaConfig, RetryPolicy};
+pub use dry_run::{DRY_RUN_HEADER, DryRun, RecordedRequest, RequestLog};
 pub use error::{
     ApiError, E_ALREADY_ACTIVE, E_INVALID_TOKEN, E_NOT_ALLOWED_IN_CURRENT_STATUS, E_RATE_LIMIT,
     ErrorCause, ErrorClass, OktaError, Result, TokenError,

@@ -36,6 +36,8 @@ pub(crate) enum Authenticator {
         /// The resource server's last `DPoP-Nonce` (distinct from the token endpoint's).
         resource_nonce: StdMutex<Option<String>>,
     },
+    /// No credential: an offline dry-run client, which never sends a request.
+    None,
 }
 
 impl Authenticator {
@@ -102,6 +104,9 @@ impl Authenticator {
                     generation: token.generation,
                 })
             }
+            Authenticator::None => Err(OktaError::Config(
+                "this offline dry-run client has no credential and sends no request".into(),
+            )),
         }
     }
 
