@@ -1,0 +1,83 @@
+//! The dry-run log line: redacted (no password, no token), while the recorded request
+//! keeps the exact body. Alone in its test binary: a thread-local subscriber and other
+//! tests' threads would race over callsite interest.
+
+mod common;
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use common::*;
+use okta_client::endpoints::users::{StrictQuery, UserWrite};
+use okta_client::{DryRun, OktaClient, RequestLog};
+use serde_json::json;
+use wiremock::MockServer;
+
+const PASSWORD: &str = "Pa55-word!-DO-NOT-LOG";
+
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test]
+async fn the_log_line_and_display_redact_passwords_and_the_record_keeps_them() {
+    let captured = Captured::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(captured.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let server = MockServer::start().await;
+    let log = RequestLog::new();
+    let config = ssws_config(&server.uri()).with_dry_run(DryRun::with_live_reads(log.clone()));
+    let okta = OktaClient::new(config).unwrap();
+    let user = UserWrite {
+        profile: json!({"login": "isaac@example.com"}).as_object().cloned(),
+        credentials: Some(json!({"password": {"value": PASSWORD}})),
+        ..UserWrite::default()
+    };
+    okta.update_user("00u1", &user, &StrictQuery::default())
+        .await
+        .unwrap();
+
+    let lines = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(lines.contains("dry run: Okta request not sent"), "{lines}");
+    assert!(lines.contains("dry_run=true"), "{lines}");
+    let expected = format!(
+        "POST {}/api/v1/users/00u1 {}",
+        server.uri(),
+        json!({"profile": {"login": "isaac@example.com"},
+               "credentials": {"password": "[REDACTED]"}})
+    );
+    assert!(lines.contains(&expected), "{lines}");
+    assert!(!lines.contains(PASSWORD), "{lines}");
+    assert!(!lines.contains(API_TOKEN), "{lines}");
+
+    let recorded = log.take();
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(recorded[0].to_string(), expected);
+    assert!(!format!("{:?}", recorded[0]).contains(PASSWORD));
+    assert_eq!(
+        recorded[0].body.as_ref().unwrap()["credentials"]["password"]["value"],
+        PASSWORD
+    );
+    assert!(server.received_requests().await.unwrap().is_empty());
+}
