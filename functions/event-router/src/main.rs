@@ -14,10 +14,6 @@ use okta_adapters::{OktaClients, OktaDirectory};
 use org_secrets::SecretCache;
 use router::{CachingDirectory, RouteError, Router, RouterConfig, load_rules};
 
-mod embedded {
-    include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
-}
-
 type AppRouter = Router<
     DynamoLedger,
     DynamoCounter,
@@ -30,7 +26,7 @@ type AppRouter = Router<
 async fn main() -> Result<(), Error> {
     lambda_support::init_json_logging();
     let config = RouterConfig::from_env()?;
-    let rules = load_rules(config.rules_dir.as_deref(), embedded::EMBEDDED_RULES)?;
+    let rules = load_rules(config.rules_dir.as_deref(), shipped_rules::EMBEDDED_RULES)?;
     let aws = aws_adapters::load_config().await;
     let source = SecretsManagerSource::from_config(&aws, &config.secret_prefix);
     let secrets = Arc::new(SecretCache::new(

@@ -7,13 +7,13 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
 use router::{ActionCounter, EventLedger, StoreError};
 
-fn epoch_seconds() -> u64 {
+pub(crate) fn epoch_seconds() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
 }
 
-fn store_error<E: std::error::Error>(store: &'static str, error: E) -> StoreError {
+pub(crate) fn store_error<E: std::error::Error>(store: &'static str, error: E) -> StoreError {
     StoreError {
         store,
         reason: DisplayErrorContext(error).to_string(),

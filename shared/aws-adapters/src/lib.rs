@@ -3,6 +3,7 @@
 //! - [`SqsFifoQueue`]: [`fifo_queue::FifoQueue`] over `SendMessageBatch`.
 //! - [`SecretsManagerSource`]: [`org_secrets::SecretSource`] over `GetSecretValue`.
 //! - [`DynamoLedger`], [`DynamoCounter`]: the router's stores, over DynamoDB.
+//! - [`DynamoStepRecords`]: the executors' idempotency records, over DynamoDB.
 //!
 //! Endpoints follow the SDK's standard settings, so `AWS_ENDPOINT_URL` points every client
 //! at a local emulator (tests use `moto_server`).
@@ -10,10 +11,12 @@
 mod dynamodb;
 mod secrets_manager;
 mod sqs;
+mod step_records;
 
 pub use dynamodb::{DynamoCounter, DynamoLedger};
 pub use secrets_manager::SecretsManagerSource;
 pub use sqs::SqsFifoQueue;
+pub use step_records::DynamoStepRecords;
 
 /// Loads the shared AWS configuration (region, credentials, endpoint) from the
 /// environment. No network call happens here: credentials are resolved on first use.

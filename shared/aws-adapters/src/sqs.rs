@@ -62,3 +62,24 @@ impl FifoQueue for SqsFifoQueue {
             .collect())
     }
 }
+
+impl SqsFifoQueue {
+    /// Keeps a received message invisible for `after` (from now): how the executors wait
+    /// for Okta's rate-limit reset without sleeping. SQS caps it at 12 hours.
+    pub async fn hold(
+        &self,
+        receipt_handle: &str,
+        after: std::time::Duration,
+    ) -> Result<(), QueueError> {
+        let seconds = after.as_secs().clamp(1, 12 * 3600 - 1) as i32;
+        self.client
+            .change_message_visibility()
+            .queue_url(&self.url)
+            .receipt_handle(receipt_handle)
+            .visibility_timeout(seconds)
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| QueueError(DisplayErrorContext(e).to_string()))
+    }
+}

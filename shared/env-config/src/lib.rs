@@ -109,3 +109,39 @@ mod tests {
         );
     }
 }
+
+/// An optional yes/no variable: `true`/`false`, `1`/`0`, `yes`/`no` (any case); unset is
+/// `default`.
+pub fn flag(
+    lookup: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    let Some(value) = lookup(var) else {
+        return Ok(default);
+    };
+    match value.trim().to_ascii_lowercase().as_str() {
+        "true" | "1" | "yes" => Ok(true),
+        "false" | "0" | "no" => Ok(false),
+        _ => Err(ConfigError {
+            var,
+            reason: format!("must be true or false, not {value:?}"),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod flag_tests {
+    use super::*;
+
+    #[test]
+    fn flags_read_yes_and_no_and_refuse_the_rest() {
+        let env = |v: &'static str| move |_: &str| Some(v.to_owned());
+        assert_eq!(flag(&env("TRUE"), "X", false).ok(), Some(true));
+        assert_eq!(flag(&env("0"), "X", true).ok(), Some(false));
+        assert_eq!(flag(&|_: &str| None, "X", true).ok(), Some(true));
+        let err = flag(&env("maybe"), "X", false).unwrap_err();
+        assert_eq!(err.var, "X");
+        assert!(err.reason.contains("maybe"));
+    }
+}

@@ -68,4 +68,8 @@ pub struct Envelope<P> {
     /// Named outputs of the steps done so far.
     #[serde(default, skip_serializing_if = "Map::is_empty")]
     pub outputs: Map<String, Value>,
+    /// In the `on_failure` phase: the failed step and why (`{step, action, error,
+    /// errorCode, …}`), which those steps read as `failure`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub failure: Option<Value>,
 }

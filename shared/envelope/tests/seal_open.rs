@@ -30,6 +30,7 @@ fn envelope() -> Envelope<Value> {
         },
         plan: json!({"steps": [{"action": "user.suspend"}]}),
         outputs: Default::default(),
+        failure: None,
     }
 }
 

@@ -6,4 +6,6 @@ mod sqs_batch;
 
 pub use http_adapter::{hook_request, lambda_response};
 pub use logging::init_json_logging;
-pub use sqs_batch::{FIFO_GROUP_ATTRIBUTE, process_fifo_batch};
+pub use sqs_batch::{
+    FIFO_GROUP_ATTRIBUTE, RetryAfter, process_fifo_batch, process_fifo_batch_holding,
+};

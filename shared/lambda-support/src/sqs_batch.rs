@@ -8,6 +8,7 @@
 
 use std::fmt::Display;
 use std::future::Future;
+use std::time::Duration;
 
 use aws_lambda_events::event::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent, SqsMessage};
 use futures_util::future::join_all;
@@ -23,16 +24,51 @@ where
     Fut: Future<Output = Result<(), E>>,
     E: Display,
 {
-    let groups = join_all(
-        group_in_order(event.records)
-            .into_iter()
-            .map(|group| run_group(group, &handler)),
-    )
+    let failed = run_groups(event, &handler, &|_: &E| None).await;
+    response(failed.into_iter().map(|f| f.id))
+}
+
+/// A failure that knows how long its message should stay invisible before the retry
+/// (Okta's rate-limit reset, a backoff), rather than the queue's default.
+pub trait RetryAfter {
+    fn retry_after(&self) -> Option<Duration>;
+}
+
+/// [`process_fifo_batch`], and then `hold(receipt_handle, delay)` for every failed
+/// message whose error gave a delay, and for the messages of its group held back
+/// behind it (so the whole group comes back together, in order). A `hold` that fails
+/// only logs: the queue's default visibility timeout applies then.
+pub async fn process_fifo_batch_holding<F, Fut, E, H, HFut>(
+    event: SqsEvent,
+    handler: F,
+    hold: H,
+) -> SqsBatchResponse
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display + RetryAfter,
+    H: Fn(String, Duration) -> HFut,
+    HFut: Future<Output = ()>,
+{
+    let failed = run_groups(event, &handler, &|e: &E| e.retry_after()).await;
+    join_all(failed.iter().filter_map(|f| match (&f.receipt, f.after) {
+        (Some(receipt), Some(after)) => Some(hold(receipt.clone(), after)),
+        _ => None,
+    }))
     .await;
+    response(failed.into_iter().map(|f| f.id))
+}
+
+/// A message to report failed, and how long to hold it.
+struct Failed {
+    id: String,
+    receipt: Option<String>,
+    after: Option<Duration>,
+}
+
+fn response(ids: impl Iterator<Item = String>) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
-    response.batch_item_failures = groups
-        .into_iter()
-        .flatten()
+    response.batch_item_failures = ids
         .map(|id| {
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = id;
@@ -40,6 +76,27 @@ where
         })
         .collect();
     response
+}
+
+async fn run_groups<F, Fut, E>(
+    event: SqsEvent,
+    handler: &F,
+    delay_of: &dyn Fn(&E) -> Option<Duration>,
+) -> Vec<Failed>
+where
+    F: Fn(SqsMessage) -> Fut,
+    Fut: Future<Output = Result<(), E>>,
+    E: Display,
+{
+    join_all(
+        group_in_order(event.records)
+            .into_iter()
+            .map(|group| run_group(group, handler, delay_of)),
+    )
+    .await
+    .into_iter()
+    .flatten()
+    .collect()
 }
 
 /// Splits a batch into its groups, each in queue order, groups in order of first message.
@@ -58,25 +115,32 @@ fn group_in_order(records: Vec<SqsMessage>) -> Vec<Vec<SqsMessage>> {
     groups.into_iter().map(|(_, messages)| messages).collect()
 }
 
-/// Runs one group in order; returns the ids of the messages to report failed.
-async fn run_group<F, Fut, E>(group: Vec<SqsMessage>, handler: &F) -> Vec<String>
+/// Runs one group in order; returns the messages to report failed.
+async fn run_group<F, Fut, E>(
+    group: Vec<SqsMessage>,
+    handler: &F,
+    delay_of: &dyn Fn(&E) -> Option<Duration>,
+) -> Vec<Failed>
 where
     F: Fn(SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), E>>,
     E: Display,
 {
-    let mut failed = Vec::new();
+    let mut failed: Vec<Failed> = Vec::new();
     for message in group {
         let id = message.message_id.clone().unwrap_or_default();
-        if !failed.is_empty() {
+        let receipt = message.receipt_handle.clone();
+        if let Some(first) = failed.first() {
             tracing::warn!(message_id = %id, "not run: an earlier message of its group failed");
-            failed.push(id);
+            let after = first.after;
+            failed.push(Failed { id, receipt, after });
             continue;
         }
         let span = tracing::info_span!("sqs_message", message_id = %id);
         if let Err(error) = handler(message).instrument(span).await {
             tracing::warn!(message_id = %id, error = %error, "message failed; it will be retried");
-            failed.push(id);
+            let after = delay_of(&error);
+            failed.push(Failed { id, receipt, after });
         }
     }
     failed
@@ -158,5 +222,57 @@ mod tests {
         let event = batch(vec![message("a", Some("A")), message("b", Some("A"))]);
         let response = process_fifo_batch(event, |_| async { Ok::<(), String>(()) }).await;
         assert!(response.batch_item_failures.is_empty());
+    }
+
+    #[derive(Debug)]
+    struct Later(u64);
+
+    impl std::fmt::Display for Later {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            write!(f, "later {}", self.0)
+        }
+    }
+
+    impl RetryAfter for Later {
+        fn retry_after(&self) -> Option<Duration> {
+            Some(Duration::from_secs(self.0))
+        }
+    }
+
+    #[tokio::test]
+    async fn a_delayed_failure_holds_its_group_mates_for_as_long() {
+        let receipts = |mut m: SqsMessage| {
+            m.receipt_handle = m.message_id.clone().map(|id| format!("rh-{id}"));
+            m
+        };
+        let event = batch(
+            [("a1", "A"), ("a2", "A"), ("b1", "B")]
+                .into_iter()
+                .map(|(id, g)| receipts(message(id, Some(g))))
+                .collect(),
+        );
+        let held = Mutex::new(Vec::new());
+        let response = process_fifo_batch_holding(
+            event,
+            |m| async move {
+                if m.body.as_deref() == Some("a1") {
+                    Err(Later(42))
+                } else {
+                    Ok(())
+                }
+            },
+            |receipt, after| {
+                held.lock().unwrap().push((receipt, after.as_secs()));
+                async {}
+            },
+        )
+        .await;
+        assert_eq!(failures(&response), vec!["a1", "a2"]);
+        let mut held = held.into_inner().unwrap();
+        held.sort();
+        assert_eq!(
+            held,
+            vec![("rh-a1".to_owned(), 42), ("rh-a2".to_owned(), 42)]
+        );
     }
 }

@@ -83,4 +83,20 @@ impl<S: SecretSource> OktaClients<S> {
             .insert(org.clone(), client.clone());
         Ok(client)
     }
+
+    /// Okta refused the credential (`401`): re-read the org's secret, unless it was read
+    /// moments ago, and build the next client from it. `true` when it was re-read.
+    pub async fn renew(&self, org: &OrgName) -> bool {
+        match self.secrets.refresh(org).await {
+            Some(Ok(_)) => {
+                self.clients.lock().await.remove(org);
+                true
+            }
+            Some(Err(e)) => {
+                tracing::warn!(org = %org, error = %e, "the org secret could not be re-read");
+                false
+            }
+            None => false,
+        }
+    }
 }

@@ -207,6 +207,7 @@ where
             event: source.clone(),
             plan: plan.clone(),
             outputs: Default::default(),
+            failure: None,
         };
         let secret = self.secrets.get(org).await?;
         let keys = secret

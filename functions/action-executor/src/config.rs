@@ -1,0 +1,124 @@
+//! The executor's configuration, from environment variables (set per family by the SAM
+//! template).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use actions::Family;
+use env_config::{ConfigError, fifo_queue_url, flag, number, required, seconds};
+use router::queue_url_var;
+
+#[derive(Debug, Clone)]
+pub struct ExecutorConfig {
+    /// `OKTA_HOOKS_FAMILY`: the family whose queue this function reads (`users`, …).
+    pub family: Family,
+    /// `OKTA_HOOKS_QUEUE_URL_<FAMILY>` for every family: a next step may be of any.
+    pub queue_urls: HashMap<Family, String>,
+    /// `OKTA_HOOKS_DLQ_URL`: this family's DLQ, where permanent failures go with the
+    /// reason.
+    pub dlq_url: String,
+    /// `OKTA_HOOKS_IDEMPOTENCY_TABLE`: one record per envelope.
+    pub idempotency_table: String,
+    /// `OKTA_HOOKS_IDEMPOTENCY_TTL_DAYS` (default 30, 1 to 365).
+    pub record_ttl: Duration,
+    /// `OKTA_HOOKS_SECRET_PREFIX` (default `okta-hooks/`).
+    pub secret_prefix: String,
+    /// `OKTA_HOOKS_SECRET_TTL_SECS` (default 300).
+    pub secret_ttl: Duration,
+    /// `OKTA_HOOKS_DRY_RUN` (default false): log each Okta request instead of sending it.
+    pub dry_run: bool,
+    /// `OKTA_HOOKS_RATE_RESERVE` (default 10): calls kept in reserve per rate-limit window.
+    pub rate_reserve: u64,
+    /// `OKTA_HOOKS_RULES_DIR`: rules (their protected users and groups) read from this
+    /// directory instead of those built in.
+    pub rules_dir: Option<PathBuf>,
+}
+
+impl ExecutorConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(env_config::process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let family_name = required(&lookup, "OKTA_HOOKS_FAMILY", "the action family")?;
+        let family = Family::from_name(&family_name).ok_or_else(|| ConfigError {
+            var: "OKTA_HOOKS_FAMILY",
+            reason: format!(
+                "{family_name:?} is not a family; one of {}",
+                Family::ALL.map(Family::as_str).join(", ")
+            ),
+        })?;
+        let queue_urls = Family::ALL
+            .into_iter()
+            .map(|f| Ok((f, fifo_queue_url(&lookup, queue_url_var(f))?)))
+            .collect::<Result<_, ConfigError>>()?;
+        let days = number(&lookup, "OKTA_HOOKS_IDEMPOTENCY_TTL_DAYS", 1..=365)?.unwrap_or(30);
+        Ok(ExecutorConfig {
+            family,
+            queue_urls,
+            dlq_url: fifo_queue_url(&lookup, "OKTA_HOOKS_DLQ_URL")?,
+            idempotency_table: required(
+                &lookup,
+                "OKTA_HOOKS_IDEMPOTENCY_TABLE",
+                "the idempotency table",
+            )?,
+            record_ttl: Duration::from_secs(days * 86_400),
+            secret_prefix: lookup("OKTA_HOOKS_SECRET_PREFIX")
+                .unwrap_or_else(|| "okta-hooks/".to_owned()),
+            secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
+                .unwrap_or(Duration::from_secs(300)),
+            dry_run: flag(&lookup, "OKTA_HOOKS_DRY_RUN", false)?,
+            rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(10),
+            rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full(name: &str) -> Option<String> {
+        match name {
+            "OKTA_HOOKS_FAMILY" => Some("sessions".into()),
+            "OKTA_HOOKS_IDEMPOTENCY_TABLE" => Some("steps".into()),
+            "OKTA_HOOKS_DLQ_URL" => Some("https://sqs/1/sessions-dlq.fifo".into()),
+            n if n.starts_with("OKTA_HOOKS_QUEUE_URL_") => Some(format!("https://sqs/1/{n}.fifo")),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn reads_the_family_and_defaults() {
+        let config = ExecutorConfig::from_lookup(full).unwrap();
+        assert_eq!(config.family, Family::Sessions);
+        assert_eq!(config.queue_urls.len(), 8);
+        assert!(!config.dry_run);
+        assert_eq!(config.rate_reserve, 10);
+        assert_eq!(config.record_ttl, Duration::from_secs(30 * 86_400));
+    }
+
+    #[test]
+    fn a_wrong_family_or_missing_dlq_names_the_variable() {
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_FAMILY" => Some("user".into()),
+            n => full(n),
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_FAMILY");
+        assert!(err.reason.contains("users"), "{}", err.reason);
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_DLQ_URL" => None,
+            n => full(n),
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_DLQ_URL");
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_DRY_RUN" => Some("sometimes".into()),
+            n => full(n),
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_DRY_RUN");
+    }
+}

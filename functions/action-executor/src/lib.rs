@@ -1,0 +1,130 @@
+//! `action-executor`: one Lambda per action family (the same binary, `OKTA_HOOKS_FAMILY`
+//! says which), reading that family's FIFO queue of signed steps.
+//!
+//! [`build`] wires the AWS and Okta adapters to the step runner once per cold start;
+//! [`handle`] runs one SQS batch: groups (users) concurrently, each in order, and a
+//! step that must wait (a 429, a 5xx) keeps itself and the rest of its group invisible
+//! for as long, through `ChangeMessageVisibility`, instead of sleeping.
+
+mod config;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_adapters::{DynamoStepRecords, SecretsManagerSource, SqsFifoQueue};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use executor::{DEFAULT_WEBHOOK_TIMEOUT, OrgSecretNames, WebhookSender};
+use lambda_support::RetryAfter;
+use okta_adapters::OktaClients;
+use org_secrets::SecretCache;
+use router::load_rules;
+use step_runner::{Ran, Retry, Settings, StepRunner};
+
+pub use config::ExecutorConfig;
+
+/// The runner with its AWS adapters.
+pub type AppRunner = StepRunner<
+    DynamoStepRecords,
+    SqsFifoQueue,
+    OktaClients<SecretsManagerSource>,
+    SecretsManagerSource,
+>;
+
+/// The function and its own queue (to hold messages back).
+pub struct App {
+    pub runner: AppRunner,
+    pub own_queue: SqsFifoQueue,
+}
+
+/// Why the cold start failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error(transparent)]
+    Config(#[from] env_config::ConfigError),
+    #[error(transparent)]
+    Rules(#[from] router::RulesError),
+    #[error("webhook client: {0}")]
+    Webhook(#[from] executor::WebhookError),
+}
+
+/// Builds everything once per cold start: config, rules (protection), clients.
+pub async fn build(config: &ExecutorConfig) -> Result<App, StartError> {
+    let rules = load_rules(config.rules_dir.as_deref(), shipped_rules::EMBEDDED_RULES)?;
+    let aws = aws_adapters::load_config().await;
+    let secrets = Arc::new(SecretCache::new(
+        SecretsManagerSource::from_config(&aws, &config.secret_prefix),
+        config.secret_ttl,
+        Duration::from_secs(10),
+    ));
+    let queue = |url: &str| SqsFifoQueue::from_config(&aws, url);
+    let family = config.family;
+    let runner = StepRunner {
+        family,
+        records: DynamoStepRecords::from_config(&aws, &config.idempotency_table),
+        queues: config
+            .queue_urls
+            .iter()
+            .map(|(f, url)| (*f, queue(url)))
+            .collect(),
+        dead_letters: queue(&config.dlq_url),
+        okta: OktaClients::new(secrets.clone(), &format!("action-executor/{family}")),
+        named: Box::new(OrgSecretNames::new(secrets.clone())),
+        secrets,
+        webhook: WebhookSender::new(DEFAULT_WEBHOOK_TIMEOUT)?,
+        protection: rules.protection().clone(),
+        settings: Settings {
+            dry_run: config.dry_run,
+            rate_reserve: config.rate_reserve,
+            record_ttl: config.record_ttl,
+            ..Settings::default()
+        },
+    };
+    let own_queue = queue(&config.queue_urls[&family]);
+    Ok(App { runner, own_queue })
+}
+
+/// A retry, as the batch helper needs it.
+struct Later(Retry);
+
+impl std::fmt::Display for Later {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl RetryAfter for Later {
+    fn retry_after(&self) -> Option<Duration> {
+        Some(self.0.after)
+    }
+}
+
+/// Runs one SQS batch; the failures are reported for retry, held back as long as
+/// their step asked.
+pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
+    lambda_support::process_fifo_batch_holding(
+        event,
+        |message| run(&app.runner, message),
+        |receipt, after| hold(&app.own_queue, receipt, after),
+    )
+    .await
+}
+
+async fn run(runner: &AppRunner, message: SqsMessage) -> Result<(), Later> {
+    let receive_count = message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let body = message.body.unwrap_or_default();
+    match runner.run(&body, receive_count).await.map_err(Later)? {
+        Ran::Done { .. } | Ran::Duplicate { .. } | Ran::Failed { .. } | Ran::Refused { .. } => {
+            Ok(())
+        }
+    }
+}
+
+async fn hold(queue: &SqsFifoQueue, receipt: String, after: Duration) {
+    if let Err(e) = queue.hold(&receipt, after).await {
+        tracing::warn!(error = %e, "message not held back; the queue's visibility timeout applies");
+    }
+}

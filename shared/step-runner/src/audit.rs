@@ -1,0 +1,112 @@
+//! The audit trail: one log line per action run, whatever came of it.
+
+use std::time::Duration;
+
+use actions::ParamRole;
+use envelope::Envelope;
+use rules::Plan;
+use serde_json::{Map, Value};
+
+/// What the audit line says came of the action.
+pub(crate) enum Verdict<'a> {
+    Done { already_in_state: bool },
+    DryRun,
+    Retry(&'a str),
+    Failed(&'a str),
+}
+
+/// The user, group or app the action is about (the first such parameter), else its
+/// first plain string parameter: what a reader of the audit log looks for.
+pub(crate) fn target(action: &str, params: &Map<String, Value>) -> String {
+    let Some(spec) = actions::find(action) else {
+        return String::new();
+    };
+    let text = |name: &str| match params.get(name) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Array(items)) => Some(
+            items
+                .iter()
+                .filter_map(Value::as_str)
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        _ => None,
+    };
+    let referenced = spec
+        .params
+        .iter()
+        .filter(|p| p.role != ParamRole::None)
+        .find_map(|p| text(p.name));
+    // Plain strings may be secrets (passwords): only names that say what they are.
+    let named = [
+        "login",
+        "email",
+        "name",
+        "path",
+        "url_secret",
+        "session",
+        "factor",
+    ]
+    .into_iter()
+    .find_map(text);
+    referenced.or(named).unwrap_or_default()
+}
+
+/// Logs the audit line of one action.
+pub(crate) fn record(
+    envelope: &Envelope<Plan>,
+    target: &str,
+    verdict: Verdict<'_>,
+    request_ids: &[String],
+    took: Duration,
+) {
+    let (outcome, reason) = match verdict {
+        Verdict::Done {
+            already_in_state: false,
+        } => ("done", ""),
+        Verdict::Done {
+            already_in_state: true,
+        } => ("already_in_state", ""),
+        Verdict::DryRun => ("dry_run", ""),
+        Verdict::Retry(why) => ("retry", why),
+        Verdict::Failed(why) => ("failed", why),
+    };
+    tracing::info!(
+        audit = true,
+        event = %envelope.event.uuid,
+        delivery = envelope.event.delivery_id.as_deref().unwrap_or(""),
+        rule = %envelope.rule_id,
+        envelope = %envelope.id,
+        org = %envelope.org,
+        action = %envelope.action,
+        target,
+        outcome,
+        reason,
+        okta_request_id = request_ids.join(","),
+        duration_ms = took.as_millis() as u64,
+        "action"
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn target_is_the_referenced_object_never_a_password() {
+        let p = |v: Value| v.as_object().cloned().unwrap_or_default();
+        assert_eq!(target("user.suspend", &p(json!({"user": "00u1"}))), "00u1");
+        assert_eq!(
+            target(
+                "group.add_user",
+                &p(json!({"group": "00g1", "user": "00u1"}))
+            ),
+            "00g1"
+        );
+        let set = p(json!({"user": "00u1", "password": "hunter2hunter2"}));
+        assert_eq!(target("user.password.set", &set), "00u1");
+        assert_eq!(target("no.such", &set), "");
+    }
+}

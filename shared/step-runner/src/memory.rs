@@ -1,0 +1,152 @@
+//! In-memory adapters, for tests and the local runner.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use okta_client::OktaClient;
+use org_secrets::OrgName;
+use serde_json::Value;
+use tokio::time::Instant;
+
+use crate::{AccessError, Claim, OktaAccess, StepRecords, StoreError};
+
+enum Record {
+    Running { until: Instant },
+    Done { output: Value },
+}
+
+/// Idempotency records in a map.
+#[derive(Default)]
+pub struct MemoryRecords {
+    records: Mutex<HashMap<String, Record>>,
+}
+
+impl MemoryRecords {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// How many envelopes ran to success.
+    pub fn done(&self) -> usize {
+        self.lock()
+            .map(|r| {
+                r.values()
+                    .filter(|r| matches!(r, Record::Done { .. }))
+                    .count()
+            })
+            .unwrap_or(0)
+    }
+
+    fn lock(&self) -> Result<std::sync::MutexGuard<'_, HashMap<String, Record>>, StoreError> {
+        self.records.lock().map_err(|_| StoreError {
+            store: "records",
+            reason: "poisoned".into(),
+        })
+    }
+}
+
+impl StepRecords for MemoryRecords {
+    async fn claim(&self, envelope_id: &str, lease: Duration) -> Result<Claim, StoreError> {
+        let mut records = self.lock()?;
+        let now = Instant::now();
+        match records.get(envelope_id) {
+            Some(Record::Done { output }) => {
+                return Ok(Claim::Done {
+                    output: output.clone(),
+                });
+            }
+            Some(Record::Running { until }) if *until > now => {
+                return Ok(Claim::Busy {
+                    remaining: *until - now,
+                });
+            }
+            _ => {}
+        }
+        records.insert(
+            envelope_id.to_owned(),
+            Record::Running { until: now + lease },
+        );
+        Ok(Claim::Claimed)
+    }
+
+    async fn complete(
+        &self,
+        envelope_id: &str,
+        output: &Value,
+        _ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.lock()?.insert(
+            envelope_id.to_owned(),
+            Record::Done {
+                output: output.clone(),
+            },
+        );
+        Ok(())
+    }
+
+    async fn release(&self, envelope_id: &str) -> Result<(), StoreError> {
+        let mut records = self.lock()?;
+        if matches!(records.get(envelope_id), Some(Record::Running { .. })) {
+            records.remove(envelope_id);
+        }
+        Ok(())
+    }
+}
+
+/// One client for every org (tests, the local runner): `live` for real runs, `dry` for
+/// dry runs.
+pub struct FixedOkta {
+    pub live: Option<OktaClient>,
+    pub dry: Option<OktaClient>,
+}
+
+impl OktaAccess for FixedOkta {
+    async fn client(&self, org: &OrgName, dry_run: bool) -> Result<OktaClient, AccessError> {
+        let client = if dry_run { &self.dry } else { &self.live };
+        client.clone().ok_or_else(|| AccessError {
+            message: format!(
+                "no Okta client for org {org} ({} run)",
+                if dry_run { "dry" } else { "live" }
+            ),
+            retryable: false,
+        })
+    }
+
+    async fn renew(&self, _org: &OrgName) -> bool {
+        false
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[tokio::test(start_paused = true)]
+    async fn claims_lease_complete_and_release() {
+        let records = MemoryRecords::new();
+        let lease = Duration::from_secs(60);
+        assert_eq!(records.claim("e1", lease).await.ok(), Some(Claim::Claimed));
+        assert!(matches!(
+            records.claim("e1", lease).await,
+            Ok(Claim::Busy { .. })
+        ));
+        tokio::time::advance(Duration::from_secs(61)).await;
+        // A run that died holding the claim is replaced once the lease ends.
+        assert_eq!(records.claim("e1", lease).await.ok(), Some(Claim::Claimed));
+        records.release("e1").await.ok();
+        assert_eq!(records.claim("e1", lease).await.ok(), Some(Claim::Claimed));
+        records.complete("e1", &json!({"id": 1}), lease).await.ok();
+        assert_eq!(
+            records.claim("e1", lease).await.ok(),
+            Some(Claim::Done {
+                output: json!({"id": 1})
+            })
+        );
+        // Releasing a done record keeps it done.
+        records.release("e1").await.ok();
+        assert_eq!(records.done(), 1);
+    }
+}

@@ -1,0 +1,64 @@
+//! The step runner's ports: the idempotency records, and the Okta client of an org.
+
+use std::future::Future;
+use std::time::Duration;
+
+use okta_client::OktaClient;
+use org_secrets::OrgName;
+pub use router::StoreError;
+use serde_json::Value;
+
+/// What earlier runs of an envelope left behind.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Claim {
+    /// Nobody ran it (or a run died holding it): this run owns it for the lease.
+    Claimed,
+    /// It ran to success: its output, from which the next step is built again.
+    Done { output: Value },
+    /// Another run holds it right now: ask again after `remaining`.
+    Busy { remaining: Duration },
+}
+
+/// Idempotency records, one per envelope id (DynamoDB in AWS).
+///
+/// A claim is a lease, not a lock: a run that dies holding it is replaced once the lease
+/// ends. A failed run releases its claim, so a retry (or a redrive from the DLQ) can
+/// run the step again.
+pub trait StepRecords: Send + Sync {
+    fn claim(
+        &self,
+        envelope_id: &str,
+        lease: Duration,
+    ) -> impl Future<Output = Result<Claim, StoreError>> + Send;
+    /// The step succeeded with `output`; remembered for `ttl`.
+    fn complete(
+        &self,
+        envelope_id: &str,
+        output: &Value,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The step did not succeed: drop the claim.
+    fn release(&self, envelope_id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+}
+
+/// The org's Okta client could not be had.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct AccessError {
+    pub message: String,
+    /// A store that could not be reached, rather than a missing or bad credential.
+    pub retryable: bool,
+}
+
+/// Okta clients per org.
+pub trait OktaAccess: Send + Sync {
+    /// The org's client; with `dry_run`, one that records writes instead of sending them.
+    fn client(
+        &self,
+        org: &OrgName,
+        dry_run: bool,
+    ) -> impl Future<Output = Result<OktaClient, AccessError>> + Send;
+    /// Okta answered `401`: re-read the org's credential (a rotation). `true` when the
+    /// next [`OktaAccess::client`] is built from a fresh read.
+    fn renew(&self, org: &OrgName) -> impl Future<Output = bool> + Send;
+}

@@ -1,0 +1,423 @@
+//! [`StepRunner::run`]: one envelope, from the queue body to the next step.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use actions::Family;
+use envelope::{Envelope, seal};
+use executor::{
+    ExecError, Executor, FailureClass, FailureReport, NamedSecrets, Outcome, WebhookSender,
+    recheck_protected,
+};
+use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
+use okta_client::OktaClient;
+use org_secrets::{OrgName, SecretCache, SecretSource};
+use rules::{Plan, Protection};
+use serde_json::{Map, Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::audit::{self, Verdict};
+use crate::failure::{self, Retry, jitter, permanent};
+use crate::next::{current_step, next_step, on_failure_start};
+use crate::open::open_envelope;
+use crate::{AccessError, Claim, OktaAccess, StepRecords};
+
+/// Knobs with safe defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Record and log every action instead of acting (`OKTA_HOOKS_DRY_RUN`); a rule's own
+    /// `dry_run` does the same for its plans.
+    pub dry_run: bool,
+    /// How long a claim holds an envelope: longer than the function's timeout.
+    pub lease: Duration,
+    /// How long a done step is remembered: longer than any redelivery or replay.
+    pub record_ttl: Duration,
+    /// Calls left in Okta's rate-limit window below which no new call starts: the
+    /// message waits for the reset instead, so bursts use the budget without 429s.
+    /// At least the calls one function instance can have in flight.
+    pub rate_reserve: u64,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            dry_run: false,
+            lease: Duration::from_secs(120),
+            record_ttl: Duration::from_secs(30 * 24 * 3600),
+            rate_reserve: 10,
+        }
+    }
+}
+
+/// What became of one message. Every variant deletes it from the queue.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Ran {
+    /// The action ran (or Okta said it was already so); `next` is the next step's
+    /// envelope id, `None` at the end of the plan.
+    Done {
+        envelope_id: String,
+        action: String,
+        already_in_state: bool,
+        dry_run: bool,
+        next: Option<String>,
+    },
+    /// The step had already run: nothing ran, the next step was sent again.
+    Duplicate {
+        envelope_id: String,
+        next: Option<String>,
+    },
+    /// A permanent failure: the envelope and the reason are on the DLQ, and
+    /// `on_failure` is the first `on_failure` step's envelope id, if the rule has one.
+    Failed {
+        envelope_id: String,
+        report: FailureReport,
+        on_failure: Option<String>,
+    },
+    /// Not a valid envelope (unsigned, tampered, unknown key): on the DLQ unopened.
+    Refused { reason: String },
+}
+
+/// The executor of one family and its dependencies, built once per cold start.
+pub struct StepRunner<R, Q, A, S> {
+    /// The family whose queue this executor reads; other families' steps are refused.
+    pub family: Family,
+    pub records: R,
+    /// Every family's queue: a plan's next step may belong to any.
+    pub queues: HashMap<Family, Q>,
+    /// This family's DLQ.
+    pub dead_letters: Q,
+    pub okta: A,
+    /// The org secrets (signing keys).
+    pub secrets: Arc<SecretCache<S>>,
+    /// Named secrets (webhook URLs, hook auth values).
+    pub named: Box<dyn NamedSecrets>,
+    pub webhook: WebhookSender,
+    /// The rules' protected users and groups, re-checked on rendered parameters.
+    pub protection: Protection,
+    pub settings: Settings,
+}
+
+/// A successful action, for the audit line and the next step.
+struct Acted {
+    outcome: Outcome,
+    dry_run: bool,
+}
+
+impl<R, Q, A, S> StepRunner<R, Q, A, S>
+where
+    R: StepRecords,
+    Q: FifoQueue,
+    A: OktaAccess,
+    S: SecretSource,
+{
+    /// Runs one queue body, received `receive_count` times. `Err` leaves the message
+    /// on the queue, invisible for [`Retry::after`].
+    pub async fn run(&self, body: &str, receive_count: u32) -> Result<Ran, Retry> {
+        let envelope = match open_envelope(&self.secrets, body, receive_count).await? {
+            Ok(envelope) => envelope,
+            Err(refused) => {
+                tracing::warn!(reason = %refused, family = %self.family, "envelope refused unopened; to the DLQ");
+                let report = permanent(refused.to_string());
+                self.dead_letter(None, body, &report, receive_count).await?;
+                return Ok(Ran::Refused { reason: refused.0 });
+            }
+        };
+        let id = envelope.id.clone();
+        let claim = self.records.claim(&id, self.settings.lease).await;
+        match claim.map_err(|e| Retry::soon(receive_count, e))? {
+            Claim::Claimed => {}
+            Claim::Done { output } => {
+                tracing::info!(envelope = %id, event = %envelope.event.uuid, "duplicate envelope: the step already ran; passing the plan on again");
+                let next = self.pass_on(&envelope, output, receive_count).await?;
+                return Ok(Ran::Duplicate {
+                    envelope_id: id,
+                    next,
+                });
+            }
+            Claim::Busy { remaining } => {
+                return Err(Retry {
+                    after: remaining + jitter(&id),
+                    reason: "another run holds this envelope".into(),
+                });
+            }
+        }
+        let started = Instant::now();
+        let target = current_step(&envelope)
+            .map(|s| audit::target(&s.action, &s.params))
+            .unwrap_or_default();
+        match self.act(&envelope).await {
+            Ok(Acted { outcome, dry_run }) => {
+                let verdict = match (dry_run, outcome.already_in_state) {
+                    (true, _) => Verdict::DryRun,
+                    (false, already_in_state) => Verdict::Done { already_in_state },
+                };
+                audit::record(
+                    &envelope,
+                    &target,
+                    verdict,
+                    &outcome.request_ids,
+                    started.elapsed(),
+                );
+                self.records
+                    .complete(&id, &outcome.output, self.settings.record_ttl)
+                    .await
+                    .map_err(|e| Retry::soon(receive_count, e))?;
+                let next = self
+                    .pass_on(&envelope, outcome.output, receive_count)
+                    .await?;
+                Ok(Ran::Done {
+                    envelope_id: id,
+                    action: envelope.action.clone(),
+                    already_in_state: outcome.already_in_state,
+                    dry_run,
+                    next,
+                })
+            }
+            Err(report) => {
+                let request_ids: Vec<String> = report.request_id.iter().cloned().collect();
+                if let Err(e) = self.records.release(&id).await {
+                    tracing::warn!(envelope = %id, error = %e, "claim not released; it ends with its lease");
+                }
+                if let Some(retry) = failure::decide(&report, receive_count, &id) {
+                    let verdict = Verdict::Retry(&report.message);
+                    audit::record(&envelope, &target, verdict, &request_ids, started.elapsed());
+                    return Err(retry);
+                }
+                let verdict = Verdict::Failed(&report.message);
+                audit::record(&envelope, &target, verdict, &request_ids, started.elapsed());
+                self.dead_letter(Some(&envelope), body, &report, receive_count)
+                    .await?;
+                let on_failure = match on_failure_start(&envelope, &report) {
+                    Some(start) => Some(self.send(&start, receive_count).await?),
+                    None => None,
+                };
+                Ok(Ran::Failed {
+                    envelope_id: id,
+                    report,
+                    on_failure,
+                })
+            }
+        }
+    }
+
+    /// Renders the step's parameters and runs it.
+    async fn act(&self, envelope: &Envelope<Plan>) -> Result<Acted, FailureReport> {
+        let step = current_step(envelope)
+            .ok_or_else(|| permanent("the envelope's cursor points past its plan"))?;
+        if step.action != envelope.action || step.family != self.family {
+            return Err(permanent(format!(
+                "{} is a {} step; this is the {} executor",
+                step.action, step.family, self.family
+            )));
+        }
+        let outputs: BTreeMap<String, Value> = envelope
+            .outputs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let params = step
+            .render_deferred(&outputs, envelope.failure.as_ref())
+            .map_err(|e| permanent(format!("{}: {e}", step.action)))?;
+        let org = OrgName::parse(&envelope.org).map_err(|e| permanent(e.to_string()))?;
+        let dry_run = self.settings.dry_run || envelope.dry_run;
+        let outcome = if step.family == Family::Notify {
+            self.notify(&org, &step.action, &params, dry_run).await
+        } else {
+            let aliases = &envelope.plan.aliases;
+            self.call_okta(&org, &step.action, &params, aliases, dry_run)
+                .await
+        }?;
+        Ok(Acted { outcome, dry_run })
+    }
+
+    /// `notify.webhook`: no Okta client involved.
+    async fn notify(
+        &self,
+        org: &OrgName,
+        action: &str,
+        params: &Map<String, Value>,
+        dry_run: bool,
+    ) -> Result<Outcome, FailureReport> {
+        if dry_run {
+            let body = params.get("body").map(executor::message_body);
+            tracing::info!(dry_run = true, action, body = %body.unwrap_or_default(), "dry run: webhook not posted");
+            return Ok(Outcome {
+                output: json!({}),
+                request_ids: Vec::new(),
+                already_in_state: false,
+            });
+        }
+        Executor::without_okta()
+            .with_secrets(org.as_str(), &*self.named)
+            .with_webhook(&self.webhook)
+            .execute(action, params)
+            .await
+            .map_err(|e| e.report())
+    }
+
+    /// An Okta action, with one credential re-read if Okta answers 401.
+    async fn call_okta(
+        &self,
+        org: &OrgName,
+        action: &str,
+        params: &Map<String, Value>,
+        aliases: &BTreeMap<String, String>,
+        dry_run: bool,
+    ) -> Result<Outcome, FailureReport> {
+        let mut renewed = false;
+        loop {
+            let client = self
+                .okta
+                .client(org, dry_run)
+                .await
+                .map_err(access_report)?;
+            self.check_headroom(&client)?;
+            match self.once(&client, org, action, params, aliases).await {
+                Err(e) if e.status() == Some(401) && !renewed && self.okta.renew(org).await => {
+                    tracing::info!(org = %org, action, "Okta answered 401; retrying once with the re-read credential");
+                    renewed = true;
+                }
+                other => return other.map_err(|e| e.report()),
+            }
+        }
+    }
+
+    async fn once(
+        &self,
+        client: &OktaClient,
+        org: &OrgName,
+        action: &str,
+        params: &Map<String, Value>,
+        aliases: &BTreeMap<String, String>,
+    ) -> Result<Outcome, ExecError> {
+        let mut request_ids =
+            recheck_protected(client, &self.protection, action, params, aliases).await?;
+        let mut outcome = Executor::new(client)
+            .with_secrets(org.as_str(), &*self.named)
+            .with_webhook(&self.webhook)
+            .execute(action, params)
+            .await?;
+        request_ids.append(&mut outcome.request_ids);
+        outcome.request_ids = request_ids;
+        Ok(outcome)
+    }
+
+    /// Holds the call back when Okta's last answer left no more than the reserve in the
+    /// current rate-limit window: the message waits for the reset, no 429 is spent.
+    fn check_headroom(&self, client: &OktaClient) -> Result<(), FailureReport> {
+        let limit = client.last_rate_limit();
+        let (Some(remaining), Some(reset)) = (limit.remaining, limit.reset_epoch) else {
+            return Ok(());
+        };
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if remaining > self.settings.rate_reserve || reset < now {
+            return Ok(());
+        }
+        Err(failure::report(
+            FailureClass::Throttled {
+                retry_after: Some(Duration::from_secs(reset - now + 1)),
+            },
+            format!("{remaining} calls left in Okta's rate-limit window: waiting for its reset"),
+        ))
+    }
+
+    /// Sends the plan's next step, if any; returns its envelope id.
+    async fn pass_on(
+        &self,
+        envelope: &Envelope<Plan>,
+        output: Value,
+        receive_count: u32,
+    ) -> Result<Option<String>, Retry> {
+        match next_step(envelope, output) {
+            Some(next) => Ok(Some(self.send(&next, receive_count).await?)),
+            None => {
+                tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id, phase = envelope.cursor.phase.as_str(), "plan finished");
+                Ok(None)
+            }
+        }
+    }
+
+    /// Signs an envelope and sends it to its family's queue; returns its id.
+    async fn send(&self, envelope: &Envelope<Plan>, receive_count: u32) -> Result<String, Retry> {
+        let retry = |e: &dyn std::fmt::Display| Retry::soon(receive_count, e);
+        let family = Family::from_name(&envelope.family)
+            .ok_or_else(|| retry(&format!("unknown family {}", envelope.family)))?;
+        let queue = self
+            .queues
+            .get(&family)
+            .ok_or_else(|| retry(&format!("no queue configured for family {family}")))?;
+        let org = OrgName::parse(&envelope.org).map_err(|e| retry(&e))?;
+        let secret = self.secrets.get(&org).await.map_err(|e| retry(&e))?;
+        let keys = secret
+            .signing
+            .as_ref()
+            .ok_or_else(|| retry(&format!("org {org} has no signing keys")))?;
+        let body = seal(envelope, keys).map_err(|e| retry(&e))?;
+        let message = FifoMessage {
+            entry_id: "next".into(),
+            body,
+            group_id: envelope.group.clone(),
+            dedup_id: envelope.id.clone(),
+        };
+        send_all(queue, &[message], &RetryPolicy::default())
+            .await
+            .map_err(|e| retry(&e))?;
+        tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id, envelope = %envelope.id,
+            action = %envelope.action, family = %family, "step sent");
+        Ok(envelope.id.clone())
+    }
+
+    /// Puts the original body on this family's DLQ with the reason, so that it can be
+    /// read, fixed and redriven (the body is still signed).
+    async fn dead_letter(
+        &self,
+        envelope: Option<&Envelope<Plan>>,
+        body: &str,
+        report: &FailureReport,
+        receive_count: u32,
+    ) -> Result<(), Retry> {
+        let letter = json!({
+            "failure": report,
+            "family": self.family.as_str(),
+            "envelopeId": envelope.map(|e| e.id.as_str()),
+            "action": envelope.map(|e| e.action.as_str()),
+            "rule": envelope.map(|e| e.rule_id.as_str()),
+            "event": envelope.map(|e| e.event.uuid.as_str()),
+            "org": envelope.map(|e| e.org.as_str()),
+            "envelope": body,
+        });
+        // Unique per failure: a redriven envelope that fails again must land again.
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let dedup: String = Sha256::digest(format!("{now}:{body}"))
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let message = FifoMessage {
+            entry_id: "dead".into(),
+            body: letter.to_string(),
+            group_id: envelope.map_or_else(|| "refused".to_owned(), |e| e.group.clone()),
+            dedup_id: dedup,
+        };
+        send_all(&self.dead_letters, &[message], &RetryPolicy::default())
+            .await
+            .map_err(|e| Retry::soon(receive_count, e))?;
+        tracing::warn!(family = %self.family, envelope = envelope.map_or("", |e| e.id.as_str()),
+            error = %report.message, error_code = report.error_code.as_deref().unwrap_or(""),
+            okta_request_id = report.request_id.as_deref().unwrap_or(""), "step on the DLQ");
+        Ok(())
+    }
+}
+
+fn access_report(e: AccessError) -> FailureReport {
+    let class = if e.retryable {
+        FailureClass::Retryable
+    } else {
+        FailureClass::Permanent
+    };
+    failure::report(class, e.message)
+}

@@ -1,0 +1,172 @@
+//! A whole pipeline in memory: the router and one step runner per family over shared
+//! in-memory queues, Okta and the webhook played by one wiremock server.
+
+#![allow(dead_code)]
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actions::Family;
+use executor::{StaticNamedSecrets, WebhookSender};
+use fifo_queue::MemoryQueue;
+use okta_client::{AuthConfig, OktaClient, OktaConfig, SecretString};
+use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
+use router::Router;
+use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
+use rules::RuleSet;
+use serde_json::{Value, json};
+use step_runner::memory::{FixedOkta, MemoryRecords};
+use step_runner::{Ran, Retry, Settings, StepRunner};
+use wiremock::MockServer;
+
+pub const KEY: &str = "step-runner-test-key-0123456789abcdef";
+pub const TOKEN: &str = "00test-api-token-never-logged";
+
+pub type Queue = Arc<MemoryQueue>;
+pub type Runner = StepRunner<MemoryRecords, Queue, FixedOkta, StaticSecrets>;
+
+pub struct Rig {
+    pub okta: MockServer,
+    pub queues: HashMap<Family, Queue>,
+    pub dlqs: HashMap<Family, Queue>,
+    pub runners: HashMap<Family, Runner>,
+    pub router: Router<MemoryLedger, MemoryCounter, StaticDirectory, Queue, StaticSecrets>,
+    /// Messages of each queue already run to an end (not retried).
+    consumed: HashMap<Family, usize>,
+}
+
+pub fn secrets() -> Arc<SecretCache<StaticSecrets>> {
+    let secret = OrgSecret {
+        signing: Some(SigningKeys::new("k1", &[("k1", KEY)])),
+        ..Default::default()
+    };
+    Arc::new(SecretCache::new(
+        StaticSecrets::new().with("default", secret),
+        Duration::from_secs(600),
+        Duration::ZERO,
+    ))
+}
+
+pub fn okta_client(server: &MockServer) -> OktaClient {
+    let auth = AuthConfig::ApiToken(SecretString::from(TOKEN));
+    OktaClient::new(OktaConfig::new(&server.uri(), auth).expect("config")).expect("client")
+}
+
+impl Rig {
+    pub async fn new(rules: &str) -> Rig {
+        Self::with_settings(rules, Settings::default()).await
+    }
+
+    pub async fn with_settings(rules: &str, settings: Settings) -> Rig {
+        let okta = MockServer::start().await;
+        let secrets = secrets();
+        let rules = RuleSet::from_sources(&[("rules.yaml", rules)]).expect("rules load");
+        let queues: HashMap<Family, Queue> = Family::ALL
+            .into_iter()
+            .map(|f| (f, Arc::new(MemoryQueue::new())))
+            .collect();
+        let dlqs: HashMap<Family, Queue> = Family::ALL
+            .into_iter()
+            .map(|f| (f, Arc::new(MemoryQueue::new())))
+            .collect();
+        let webhook = WebhookSender::new(Duration::from_secs(5))
+            .expect("webhook sender")
+            .allow_loopback_http();
+        let named =
+            StaticNamedSecrets::new().with("default", "slack", format!("{}/slack", okta.uri()));
+        let runners = Family::ALL
+            .into_iter()
+            .map(|family| {
+                let runner = StepRunner {
+                    family,
+                    records: MemoryRecords::new(),
+                    queues: queues.clone(),
+                    dead_letters: dlqs[&family].clone(),
+                    okta: FixedOkta {
+                        live: Some(okta_client(&okta)),
+                        dry: None,
+                    },
+                    secrets: secrets.clone(),
+                    named: Box::new(named.clone()),
+                    webhook: webhook.clone(),
+                    protection: rules.protection().clone(),
+                    settings: settings.clone(),
+                };
+                (family, runner)
+            })
+            .collect();
+        let router = Router {
+            rules,
+            ledger: MemoryLedger::default(),
+            counter: MemoryCounter::default(),
+            directory: StaticDirectory::default(),
+            queues: queues.clone(),
+            secrets,
+            ledger_ttl: Duration::from_secs(3600),
+        };
+        Rig {
+            okta,
+            queues,
+            dlqs,
+            runners,
+            router,
+            consumed: HashMap::new(),
+        }
+    }
+
+    /// Routes a reference event (by file name) as the events queue would carry it.
+    pub async fn route(&self, event_file: &str) {
+        let event: Value =
+            serde_json::from_str(&okta_fixtures::read_event(event_file)).expect("event");
+        let body = json!({"org": "default", "source": "hook", "deliveryId": "d-1", "event": event});
+        self.router.route(&body.to_string()).await.expect("routed");
+    }
+
+    /// The bodies on a family's queue, in order.
+    pub fn bodies(&self, family: Family) -> Vec<String> {
+        self.queues[&family]
+            .messages()
+            .into_iter()
+            .map(|m| m.message.body)
+            .collect()
+    }
+
+    /// The DLQ letters of a family, parsed.
+    pub fn dead_letters(&self, family: Family) -> Vec<Value> {
+        self.dlqs[&family]
+            .messages()
+            .into_iter()
+            .filter_map(|m| serde_json::from_str(&m.message.body).ok())
+            .collect()
+    }
+
+    /// Runs the oldest message not yet run of `family`'s queue; `None` when there is none.
+    /// A message that asks for a retry stays first in line.
+    pub async fn run_next(&mut self, family: Family) -> Option<Result<Ran, Retry>> {
+        let done = self.consumed.get(&family).copied().unwrap_or(0);
+        let body = self.bodies(family).get(done)?.clone();
+        let result = self.runners[&family].run(&body, 1).await;
+        if result.is_ok() {
+            self.consumed.insert(family, done + 1);
+        }
+        Some(result)
+    }
+
+    /// Runs every queue until all are empty; panics on a retry. Returns what ran, in order.
+    pub async fn drain(&mut self) -> Vec<(Family, Ran)> {
+        let mut ran = Vec::new();
+        loop {
+            let mut progressed = false;
+            for family in Family::ALL {
+                while let Some(result) = self.run_next(family).await {
+                    ran.push((family, result.expect("no retry expected")));
+                    progressed = true;
+                }
+            }
+            if !progressed {
+                return ran;
+            }
+        }
+    }
+}
