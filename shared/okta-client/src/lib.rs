@@ -15,6 +15,9 @@
 //!   [`ErrorClass`].
 //! - **Secrets** live in [`secrecy::SecretString`] and sensitive header values; none
 //!   reaches `Debug`, `Display`, an error or a log line.
+//! - **Dry run** ([`dry_run`]): requests that would change Okta are recorded in a
+//!   [`RequestLog`], logged redacted and answered synthetically instead of sent;
+//!   [`OktaClient::offline_dry_run`] needs no org at all.
 //!
 //! ```no_run
 //! use okta_client::endpoints::users::ListUsersQuery;
