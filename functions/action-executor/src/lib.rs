@@ -18,7 +18,7 @@ use lambda_support::RetryAfter;
 use okta_adapters::OktaClients;
 use org_secrets::SecretCache;
 use router::load_rules;
-use step_runner::{Ran, Retry, Settings, StepRunner};
+use step_runner::{Retry, Settings, StepRunner};
 
 pub use config::ExecutorConfig;
 
@@ -48,19 +48,18 @@ pub enum StartError {
 }
 
 /// Builds everything once per cold start: config, rules (protection), clients.
-pub async fn build(config: &ExecutorConfig) -> Result<App, StartError> {
+pub fn build(config: &ExecutorConfig, aws: &aws_config::SdkConfig) -> Result<App, StartError> {
     let rules = load_rules(config.rules_dir.as_deref(), shipped_rules::EMBEDDED_RULES)?;
-    let aws = aws_adapters::load_config().await;
     let secrets = Arc::new(SecretCache::new(
-        SecretsManagerSource::from_config(&aws, &config.secret_prefix),
+        SecretsManagerSource::from_config(aws, &config.secret_prefix),
         config.secret_ttl,
         Duration::from_secs(10),
     ));
-    let queue = |url: &str| SqsFifoQueue::from_config(&aws, url);
+    let queue = |url: &str| SqsFifoQueue::from_config(aws, url);
     let family = config.family;
     let runner = StepRunner {
         family,
-        records: DynamoStepRecords::from_config(&aws, &config.idempotency_table),
+        records: DynamoStepRecords::from_config(aws, &config.idempotency_table),
         queues: config
             .queue_urls
             .iter()
@@ -116,11 +115,12 @@ async fn run(runner: &AppRunner, message: SqsMessage) -> Result<(), Later> {
         .and_then(|n| n.parse().ok())
         .unwrap_or(1);
     let body = message.body.unwrap_or_default();
-    match runner.run(&body, receive_count).await.map_err(Later)? {
-        Ran::Done { .. } | Ran::Duplicate { .. } | Ran::Failed { .. } | Ran::Refused { .. } => {
-            Ok(())
-        }
-    }
+    // Every outcome but a retry is final: the message is deleted.
+    runner
+        .run(&body, receive_count)
+        .await
+        .map(drop)
+        .map_err(Later)
 }
 
 async fn hold(queue: &SqsFifoQueue, receipt: String, after: Duration) {

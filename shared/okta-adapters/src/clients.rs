@@ -3,7 +3,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use okta_client::{AuthConfig, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig};
+use okta_client::{
+    AuthConfig, DryRun, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig, RequestLog,
+};
 use org_secrets::{OktaCredential, OrgName, SecretCache, SecretError, SecretSource};
 use tokio::sync::Mutex;
 
@@ -50,6 +52,8 @@ pub struct OktaClients<S> {
     secrets: Arc<SecretCache<S>>,
     agent: String,
     clients: Mutex<HashMap<OrgName, OktaClient>>,
+    /// Dry-run clients: reads go to Okta, writes are recorded and logged, not sent.
+    dry_runs: Mutex<HashMap<OrgName, OktaClient>>,
 }
 
 impl<S: SecretSource> OktaClients<S> {
@@ -59,11 +63,28 @@ impl<S: SecretSource> OktaClients<S> {
             secrets,
             agent: agent.to_owned(),
             clients: Mutex::new(HashMap::new()),
+            dry_runs: Mutex::new(HashMap::new()),
         }
     }
 
     pub async fn client(&self, org: &OrgName) -> Result<OktaClient, OktaClientError> {
-        if let Some(client) = self.clients.lock().await.get(org) {
+        self.cached(&self.clients, org, None).await
+    }
+
+    /// The org's dry-run client: it reads from Okta (real ids for later steps) and
+    /// records every write in its [`RequestLog`] instead of sending it.
+    pub async fn dry_run_client(&self, org: &OrgName) -> Result<OktaClient, OktaClientError> {
+        let dry_run = DryRun::with_live_reads(RequestLog::new());
+        self.cached(&self.dry_runs, org, Some(dry_run)).await
+    }
+
+    async fn cached(
+        &self,
+        cache: &Mutex<HashMap<OrgName, OktaClient>>,
+        org: &OrgName,
+        dry_run: Option<DryRun>,
+    ) -> Result<OktaClient, OktaClientError> {
+        if let Some(client) = cache.lock().await.get(org) {
             return Ok(client.clone());
         }
         let secret = self.secrets.get(org).await?;
@@ -75,12 +96,10 @@ impl<S: SecretSource> OktaClients<S> {
             org: org.to_string(),
             reason,
         };
-        let client = OktaClient::new(okta_config(credential, &self.agent).map_err(invalid)?)
-            .map_err(|e| invalid(e.to_string()))?;
-        self.clients
-            .lock()
-            .await
-            .insert(org.clone(), client.clone());
+        let mut config = okta_config(credential, &self.agent).map_err(invalid)?;
+        config.dry_run = dry_run;
+        let client = OktaClient::new(config).map_err(|e| invalid(e.to_string()))?;
+        cache.lock().await.insert(org.clone(), client.clone());
         Ok(client)
     }
 
@@ -90,6 +109,7 @@ impl<S: SecretSource> OktaClients<S> {
         match self.secrets.refresh(org).await {
             Some(Ok(_)) => {
                 self.clients.lock().await.remove(org);
+                self.dry_runs.lock().await.remove(org);
                 true
             }
             Some(Err(e)) => {

@@ -45,7 +45,8 @@ impl<S: SecretSource> Directory for OktaDirectory<S> {
                 .into_iter()
                 .map(|g| {
                     let name = g.profile.as_ref().and_then(|p| p.get("name")).cloned();
-                    json!({"id": g.id, "name": name})
+                    // The type tells rules which memberships the API can change.
+                    json!({"id": g.id, "name": name, "type": g.group_type})
                 })
                 .collect();
         }

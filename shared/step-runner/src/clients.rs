@@ -8,11 +8,12 @@ use crate::{AccessError, OktaAccess};
 
 impl<S: SecretSource> OktaAccess for OktaClients<S> {
     async fn client(&self, org: &OrgName, dry_run: bool) -> Result<OktaClient, AccessError> {
-        let client = OktaClients::client(self, org).await.map_err(access_error)?;
-        if dry_run {
-            return dry_run_client(&client);
-        }
-        Ok(client)
+        let client = if dry_run {
+            OktaClients::dry_run_client(self, org).await
+        } else {
+            OktaClients::client(self, org).await
+        };
+        client.map_err(access_error)
     }
 
     async fn renew(&self, org: &OrgName) -> bool {
@@ -26,11 +27,4 @@ fn access_error(e: OktaClientError) -> AccessError {
         message: e.to_string(),
         retryable,
     }
-}
-
-fn dry_run_client(_client: &OktaClient) -> Result<OktaClient, AccessError> {
-    Err(AccessError {
-        message: "dry run against a real org is not available in this build".into(),
-        retryable: false,
-    })
 }

@@ -60,6 +60,9 @@ pub enum Ran {
         action: String,
         already_in_state: bool,
         dry_run: bool,
+        /// In a dry run: each write it would have sent (`METHOD URL body`, secrets
+        /// redacted).
+        requests: Vec<String>,
         next: Option<String>,
     },
     /// The step had already run: nothing ran, the next step was sent again.
@@ -102,6 +105,8 @@ pub struct StepRunner<R, Q, A, S> {
 struct Acted {
     outcome: Outcome,
     dry_run: bool,
+    /// The writes a dry run recorded instead of sending.
+    requests: Vec<String>,
 }
 
 impl<R, Q, A, S> StepRunner<R, Q, A, S>
@@ -147,7 +152,11 @@ where
             .map(|s| audit::target(&s.action, &s.params))
             .unwrap_or_default();
         match self.act(&envelope).await {
-            Ok(Acted { outcome, dry_run }) => {
+            Ok(Acted {
+                outcome,
+                dry_run,
+                requests,
+            }) => {
                 let verdict = match (dry_run, outcome.already_in_state) {
                     (true, _) => Verdict::DryRun,
                     (false, already_in_state) => Verdict::Done { already_in_state },
@@ -159,10 +168,15 @@ where
                     &outcome.request_ids,
                     started.elapsed(),
                 );
-                self.records
-                    .complete(&id, &outcome.output, self.settings.record_ttl)
-                    .await
-                    .map_err(|e| Retry::soon(receive_count, e))?;
+                // A dry run did nothing: it must not keep the real run from happening.
+                let recorded = if dry_run {
+                    self.records.release(&id).await
+                } else {
+                    self.records
+                        .complete(&id, &outcome.output, self.settings.record_ttl)
+                        .await
+                };
+                recorded.map_err(|e| Retry::soon(receive_count, e))?;
                 let next = self
                     .pass_on(&envelope, outcome.output, receive_count)
                     .await?;
@@ -171,6 +185,7 @@ where
                     action: envelope.action.clone(),
                     already_in_state: outcome.already_in_state,
                     dry_run,
+                    requests,
                     next,
                 })
             }
@@ -221,14 +236,18 @@ where
             .map_err(|e| permanent(format!("{}: {e}", step.action)))?;
         let org = OrgName::parse(&envelope.org).map_err(|e| permanent(e.to_string()))?;
         let dry_run = self.settings.dry_run || envelope.dry_run;
-        let outcome = if step.family == Family::Notify {
+        let (outcome, requests) = if step.family == Family::Notify {
             self.notify(&org, &step.action, &params, dry_run).await
         } else {
             let aliases = &envelope.plan.aliases;
             self.call_okta(&org, &step.action, &params, aliases, dry_run)
                 .await
         }?;
-        Ok(Acted { outcome, dry_run })
+        Ok(Acted {
+            outcome,
+            dry_run,
+            requests,
+        })
     }
 
     /// `notify.webhook`: no Okta client involved.
@@ -238,21 +257,29 @@ where
         action: &str,
         params: &Map<String, Value>,
         dry_run: bool,
-    ) -> Result<Outcome, FailureReport> {
+    ) -> Result<(Outcome, Vec<String>), FailureReport> {
         if dry_run {
             let body = params.get("body").map(executor::message_body);
-            tracing::info!(dry_run = true, action, body = %body.unwrap_or_default(), "dry run: webhook not posted");
-            return Ok(Outcome {
+            let secret = params.get("url_secret").and_then(Value::as_str);
+            let request = format!(
+                "POST <webhook {}> {}",
+                secret.unwrap_or("?"),
+                body.unwrap_or_default()
+            );
+            tracing::info!(dry_run = true, action, request = %request, "dry run: webhook not posted");
+            let outcome = Outcome {
                 output: json!({}),
                 request_ids: Vec::new(),
                 already_in_state: false,
-            });
+            };
+            return Ok((outcome, vec![request]));
         }
         Executor::without_okta()
             .with_secrets(org.as_str(), &*self.named)
             .with_webhook(&self.webhook)
             .execute(action, params)
             .await
+            .map(|outcome| (outcome, Vec::new()))
             .map_err(|e| e.report())
     }
 
@@ -264,7 +291,7 @@ where
         params: &Map<String, Value>,
         aliases: &BTreeMap<String, String>,
         dry_run: bool,
-    ) -> Result<Outcome, FailureReport> {
+    ) -> Result<(Outcome, Vec<String>), FailureReport> {
         let mut renewed = false;
         loop {
             let client = self
@@ -278,7 +305,11 @@ where
                     tracing::info!(org = %org, action, "Okta answered 401; retrying once with the re-read credential");
                     renewed = true;
                 }
-                other => return other.map_err(|e| e.report()),
+                other => {
+                    let recorded = client.dry_run().map(|d| d.log.take()).unwrap_or_default();
+                    let requests = recorded.iter().map(ToString::to_string).collect();
+                    return other.map(|o| (o, requests)).map_err(|e| e.report());
+                }
             }
         }
     }

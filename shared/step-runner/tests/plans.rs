@@ -458,6 +458,57 @@ async fn a_dry_run_rule_is_not_sent_by_the_router() {
     assert!(calls(&rig).await.is_empty());
 }
 
+#[tokio::test]
+async fn a_dry_run_logs_each_request_sends_none_and_keeps_the_plan_moving() {
+    let settings = Settings {
+        dry_run: true,
+        ..Settings::default()
+    };
+    let mut rig = Rig::with_settings(LOCK_DOWN, settings).await;
+    Mock::given(method("POST"))
+        .respond_with(ok())
+        .expect(0)
+        .mount(&rig.okta)
+        .await;
+    rig.route(EVENT).await;
+    let Some(Ok(Ran::Done {
+        dry_run,
+        requests,
+        next,
+        ..
+    })) = rig.run_next(Family::Users).await
+    else {
+        panic!("dry run done")
+    };
+    assert!(dry_run);
+    assert_eq!(
+        requests,
+        vec![format!(
+            "POST {}/api/v1/users/{USER}/lifecycle/suspend",
+            rig.okta.uri()
+        )]
+    );
+    assert!(next.is_some(), "the next step is sent, to be dry-run too");
+    let Some(Ok(Ran::Done { requests, .. })) = rig.run_next(Family::Sessions).await else {
+        panic!("dry run done")
+    };
+    assert_eq!(
+        requests,
+        vec![format!(
+            "DELETE {}/api/v1/users/{USER}/sessions?oauthTokens=true",
+            rig.okta.uri()
+        )]
+    );
+    // Nothing is remembered as done: the real run can still happen.
+    let body = rig.bodies(Family::Users)[0].clone();
+    let again = rig.runners[&Family::Users].run(&body, 2).await;
+    assert!(
+        matches!(again, Ok(Ran::Done { dry_run: true, .. })),
+        "{again:?}"
+    );
+    assert!(calls(&rig).await.is_empty());
+}
+
 fn httpdate(epoch: u64) -> String {
     httpdate::fmt_http_date(std::time::UNIX_EPOCH + Duration::from_secs(epoch))
 }

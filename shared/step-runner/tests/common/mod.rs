@@ -10,7 +10,7 @@ use std::time::Duration;
 use actions::Family;
 use executor::{StaticNamedSecrets, WebhookSender};
 use fifo_queue::MemoryQueue;
-use okta_client::{AuthConfig, OktaClient, OktaConfig, SecretString};
+use okta_client::{AuthConfig, DryRun, OktaClient, OktaConfig, RequestLog, SecretString};
 use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
 use router::Router;
 use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
@@ -53,6 +53,15 @@ pub fn okta_client(server: &MockServer) -> OktaClient {
     OktaClient::new(OktaConfig::new(&server.uri(), auth).expect("config")).expect("client")
 }
 
+/// Reads from the server, records writes.
+pub fn dry_run_client(server: &MockServer) -> OktaClient {
+    let auth = AuthConfig::ApiToken(SecretString::from(TOKEN));
+    let config = OktaConfig::new(&server.uri(), auth)
+        .expect("config")
+        .with_dry_run(DryRun::with_live_reads(RequestLog::new()));
+    OktaClient::new(config).expect("client")
+}
+
 impl Rig {
     pub async fn new(rules: &str) -> Rig {
         Self::with_settings(rules, Settings::default()).await
@@ -85,7 +94,7 @@ impl Rig {
                     dead_letters: dlqs[&family].clone(),
                     okta: FixedOkta {
                         live: Some(okta_client(&okta)),
-                        dry: None,
+                        dry: Some(dry_run_client(&okta)),
                     },
                     secrets: secrets.clone(),
                     named: Box::new(named.clone()),

@@ -1,0 +1,65 @@
+//! `event-router`: for each event on the events queue, the plans of the matching rules,
+//! each plan's first step signed and sent to its family's queue.
+//!
+//! [`build`] loads and checks the rules (built in, or `OKTA_HOOKS_RULES_DIR`) and wires
+//! the AWS and Okta adapters once per cold start; a rule error stops it with the file
+//! and line. [`handle`] runs one SQS batch.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_adapters::{DynamoCounter, DynamoLedger, SecretsManagerSource, SqsFifoQueue};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use okta_adapters::{OktaClients, OktaDirectory};
+use org_secrets::SecretCache;
+use router::{CachingDirectory, RouteError, Router, RulesError, load_rules};
+
+pub use router::RouterConfig;
+
+/// The router with its AWS adapters.
+pub type AppRouter = Router<
+    DynamoLedger,
+    DynamoCounter,
+    CachingDirectory<OktaDirectory<SecretsManagerSource>>,
+    SqsFifoQueue,
+    SecretsManagerSource,
+>;
+
+/// Builds the router: rules, stores, queues, secrets, the Okta directory.
+pub fn build(config: &RouterConfig, aws: &aws_config::SdkConfig) -> Result<AppRouter, RulesError> {
+    let rules = load_rules(config.rules_dir.as_deref(), shipped_rules::EMBEDDED_RULES)?;
+    let source = SecretsManagerSource::from_config(aws, &config.secret_prefix);
+    let secrets = Arc::new(SecretCache::new(
+        source,
+        config.secret_ttl,
+        Duration::from_secs(10),
+    ));
+    Ok(Router {
+        rules,
+        ledger: DynamoLedger::from_config(aws, &config.ledger_table),
+        counter: DynamoCounter::from_config(aws, &config.counter_table),
+        directory: CachingDirectory::new(OktaDirectory::new(OktaClients::new(
+            secrets.clone(),
+            "event-router",
+        ))),
+        queues: config
+            .queue_urls
+            .iter()
+            .map(|(family, url)| (*family, SqsFifoQueue::from_config(aws, url)))
+            .collect(),
+        secrets,
+        ledger_ttl: config.ledger_ttl,
+    })
+}
+
+/// Routes one SQS batch; failed events are reported for retry, in FIFO order.
+pub async fn handle(router: &AppRouter, event: SqsEvent) -> SqsBatchResponse {
+    // Enrichment answers serve one invocation only: a user's groups may change.
+    router.directory.clear();
+    lambda_support::process_fifo_batch(event, |message| route(router, message)).await
+}
+
+async fn route(router: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
+    let body = message.body.unwrap_or_default();
+    router.route(&body).await.map(|_| ())
+}
