@@ -18,7 +18,10 @@ use hook_receiver::{
 };
 use http::Method;
 use org_secrets::{HookAuth, OrgName, OrgSecret, SecretError, SecretSource, SigningKeys};
+use secrecy::SecretString;
 use serde_json::Value;
+
+use crate::dev_pipeline::DevOkta;
 
 /// Default port of the local runner.
 pub const DEFAULT_PORT: u16 = 8787;
@@ -34,10 +37,21 @@ pub struct DevArgs {
     /// The auth header's name.
     #[arg(long, default_value = "Authorization")]
     header: String,
-    /// The rules each accepted event is routed through (printed, not executed); default
-    /// `rules/` when there is one here.
+    /// The rules each accepted event is routed through; default `rules/` when there is
+    /// one here.
     #[arg(long)]
     rules: Option<std::path::PathBuf>,
+    /// Run the plans against this Okta org (`acme.okta.com` or a URL), with the credential
+    /// of `OKTA_API_TOKEN` (or `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY_FILE`). Without it,
+    /// every Okta request is printed, not sent.
+    #[arg(long, env = "OKTA_HOOKS_DEV_OKTA_DOMAIN")]
+    okta_domain: Option<String>,
+    /// With --okta-domain: read from the org, print the writes instead of sending them.
+    #[arg(long)]
+    dry_run: bool,
+    /// A named secret rules use (`slack_webhook=https://hooks.slack.com/…`), repeatable.
+    #[arg(long = "named", value_name = "NAME=VALUE")]
+    named: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -52,6 +66,25 @@ pub enum DevError {
     Config(#[from] hook_receiver::ConfigError),
     #[error(transparent)]
     Rules(#[from] crate::rules_cmd::RulesCliError),
+    #[error(transparent)]
+    Okta(#[from] crate::okta::OktaCliError),
+    #[error("--named {0:?}: write NAME=VALUE")]
+    Named(String),
+    #[error(transparent)]
+    Pipeline(#[from] crate::dev_pipeline::PipelineError),
+}
+
+/// The scopes asked for with an OAuth credential when `OKTA_SCOPES` is not set: what
+/// the example rules need.
+const DEV_SCOPES: &str = "okta.users.read okta.users.manage okta.groups.manage";
+
+/// `acme.okta.com` → `https://acme.okta.com`; a URL stays as given.
+fn org_url(domain: &str) -> String {
+    if domain.starts_with("https://") || domain.starts_with("http://") {
+        domain.trim_end_matches('/').to_owned()
+    } else {
+        format!("https://{}", domain.trim_end_matches('/'))
+    }
 }
 
 /// Every org gets the one local secret: any `/hooks/okta/{org}` works locally.
@@ -82,10 +115,37 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
+    let (okta, credential) = match &args.okta_domain {
+        Some(domain) => {
+            let url = org_url(domain);
+            let credential = crate::okta::credential(url, DEV_SCOPES)?;
+            let okta = DevOkta::Org {
+                dry_run: args.dry_run,
+            };
+            (okta, Some(credential))
+        }
+        None => (DevOkta::Offline, None),
+    };
+    let okta_mode = match (&okta, &args.okta_domain) {
+        (DevOkta::Org { dry_run: false }, Some(domain)) => format!("LIVE against {domain}"),
+        (DevOkta::Org { dry_run: true }, Some(domain)) => {
+            format!("dry run: reads from {domain}, writes printed")
+        }
+        _ => "dry run: every Okta request printed, none sent (give --okta-domain for a real org)"
+            .to_owned(),
+    };
+    let mut named = std::collections::BTreeMap::new();
+    for pair in &args.named {
+        let (name, value) = pair
+            .split_once('=')
+            .ok_or_else(|| DevError::Named(pair.clone()))?;
+        named.insert(name.trim().to_owned(), SecretString::from(value.to_owned()));
+    }
     let hook = OrgSecret {
         hook: Some(HookAuth::new(&args.header, &secret, None)),
         signing: Some(SigningKeys::new("local", &[("local", &signing_key)])),
-        ..Default::default()
+        okta: credential,
+        named,
     };
     let config = ReceiverConfig::from_env()?;
     let rules_dir = args
@@ -96,7 +156,7 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         None => crate::rules_cmd::no_rules(),
     };
     let rule_count = rules.len();
-    let router = crate::dev_router::spawn(rules, hook.clone());
+    let router = crate::dev_pipeline::spawn(rules, hook.clone(), okta)?;
     let queue = Arc::new(MemoryQueue::with_observer(move |stored| {
         print_accepted(stored);
         let _ = router.send(stored.message.body.clone());
@@ -128,12 +188,10 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     let local = listener.local_addr().map_err(DevError::Serve)?;
     print_banner(local, &args.header, &secret);
     match &rules_dir {
-        Some(dir) => println!(
-            "  rules         {rule_count} from {} (plans printed, not executed)",
-            dir.display()
-        ),
+        Some(dir) => println!("  rules         {rule_count} from {}", dir.display()),
         None => println!("  rules         none (no rules/ here; give --rules DIR)"),
     }
+    println!("  okta          {okta_mode}");
     axum::serve(listener, app)
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;

@@ -7,7 +7,7 @@
 
 mod actions_cmd;
 mod dev;
-mod dev_router;
+mod dev_pipeline;
 mod okta;
 mod rules_cmd;
 mod send;

@@ -60,6 +60,20 @@ fn env(name: &str) -> Option<String> {
 fn config() -> Result<OktaConfig, OktaCliError> {
     let missing = |what: &str| OktaCliError::Config(format!("set {what}"));
     let org_url = env("OKTA_ORG_URL").ok_or_else(|| missing("OKTA_ORG_URL"))?;
+    let credential = credential(org_url, "okta.users.read")?;
+    let mut config = okta_config(&credential, "cli").map_err(|reason| {
+        OktaCliError::Config(format!(
+            "{reason} (set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE)"
+        ))
+    })?;
+    config.retry = RetryPolicy::interactive();
+    Ok(config)
+}
+
+/// The org's credential from `OKTA_API_TOKEN`, or `OKTA_CLIENT_ID` and
+/// `OKTA_PRIVATE_KEY_FILE` (with `OKTA_KEY_ALG`, `OKTA_KEY_ID`, `OKTA_SCOPES` — default
+/// `default_scopes` — and `OKTA_DPOP`).
+pub fn credential(org_url: String, default_scopes: &str) -> Result<OktaCredential, OktaCliError> {
     let private_key = match env("OKTA_PRIVATE_KEY_FILE") {
         Some(file) => Some(
             std::fs::read_to_string(&file)
@@ -75,17 +89,16 @@ fn config() -> Result<OktaConfig, OktaCliError> {
         key_alg: env("OKTA_KEY_ALG"),
         key_id: env("OKTA_KEY_ID"),
         scopes: env("OKTA_SCOPES")
-            .unwrap_or_else(|| "okta.users.read".into())
+            .unwrap_or_else(|| default_scopes.into())
             .split_whitespace()
             .map(str::to_owned)
             .collect(),
         dpop: env("OKTA_DPOP").is_some_and(|v| v == "true" || v == "1"),
     };
-    let mut config = okta_config(&credential, "cli").map_err(|reason| {
-        OktaCliError::Config(format!(
-            "{reason} (set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE)"
-        ))
-    })?;
-    config.retry = RetryPolicy::interactive();
-    Ok(config)
+    if credential.api_token.is_none() && credential.private_key.is_none() {
+        return Err(OktaCliError::Config(
+            "set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE".into(),
+        ));
+    }
+    Ok(credential)
 }

@@ -21,9 +21,15 @@ struct DevServer {
 
 impl DevServer {
     fn start(secret: &str) -> Self {
+        Self::start_with(secret, &[], &[])
+    }
+
+    fn start_with(secret: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
         let port = free_port();
         let mut child = Command::new(workspace_binary("okta-hooks"))
             .args(["dev", "--port", &port.to_string(), "--secret", secret])
+            .args(args)
+            .envs(env.iter().copied())
             .current_dir(integration_tests::workspace_root())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
@@ -119,6 +125,16 @@ fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
     let plan = dev.next_line("  plan ");
     assert!(plan.contains("lock-down-on-suspicious-activity"), "{plan}");
     assert!(plan.contains("user.suspend → users queue"), "{plan}");
+    // …and the executors run it in process, dry: each Okta request printed, none sent.
+    assert!(dev.next_line("  step ").contains("user.suspend [users]: dry run"));
+    let request = dev.next_line("           would send:");
+    assert!(
+        request.ends_with("POST https://your-org.okta.com/api/v1/users/01234/lifecycle/suspend"),
+        "{request}"
+    );
+    assert!(dev.next_line("  step ").contains("user.sessions.clear [sessions]: dry run"));
+    assert!(dev.next_line("           would send:").contains("sessions?oauthTokens=true"));
+    assert!(dev.next_line("  step ").contains("notify.webhook [notify]: dry run"));
 
     // A delivery for a named org, after the refusals: still served.
     let delivery = reference_event("event-hook-delivery.user.session.start.json");
@@ -165,4 +181,42 @@ fn raw_http(port: &str, request: &str) -> String {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     response
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_runs_the_plan_against_a_real_org_when_given_one() {
+    use wiremock::matchers::{header, method, path};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let okta = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/01234/lifecycle/suspend"))
+        .and(header("authorization", "SSWS dev-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v1/users/01234/sessions"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    let uri = okta.uri();
+    let dev = DevServer::start_with(
+        "s",
+        &["--okta-domain", &uri],
+        &[("OKTA_API_TOKEN", "dev-token")],
+    );
+    assert!(dev.next_line("  okta ").contains("LIVE against"));
+    let report = reference_event("user.account.report_suspicious_activity_by_enduser.json");
+    let (ok, out) = send(&[&report, "--url", &dev.url, "--secret", "s"]);
+    assert!(ok, "{out}");
+    assert_eq!(dev.next_line("  step "), "  step   user.suspend [users]: done");
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   user.sessions.clear [sessions]: done"
+    );
+    // The webhook secret was not given: the notify step fails, clearly, to the DLQ.
+    let failed = dev.next_line("  failed ");
+    assert!(failed.contains("slack_webhook"), "{failed}");
 }
