@@ -1,11 +1,13 @@
-//! `okta-hooks actions list|show`: the action catalog rules can use.
+//! `okta-hooks actions list|show|doc`: the action catalog rules can use.
 
 #[derive(clap::Subcommand)]
 pub enum ActionsCommand {
-    /// Every action, by family.
+    /// One line per action: name, parameters (`?` optional), Okta scope, family.
     List,
-    /// One action: its parameters and an example step.
+    /// One action: its parameters with types and defaults, outputs, an example step.
     Show { name: String },
+    /// The whole catalog as Markdown (the page docs/actions.md).
+    Doc,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -15,17 +17,11 @@ pub struct UnknownAction(String);
 pub fn run(command: ActionsCommand) -> Result<(), UnknownAction> {
     match command {
         ActionsCommand::List => {
-            for family in actions::Family::ALL {
-                println!("{}:", family.as_str());
-                for spec in actions::catalog().iter().filter(|a| a.family == family) {
-                    let mark = if spec.destructive {
-                        " (destructive)"
-                    } else {
-                        ""
-                    };
-                    println!("  {:<34} {}{mark}", spec.name, spec.summary);
-                }
-            }
+            let lines: Vec<String> = actions::catalog()
+                .iter()
+                .map(|spec| spec.list_line().trim_end().to_owned())
+                .collect();
+            emit(&(lines.join("\n") + "\n"));
             Ok(())
         }
         ActionsCommand::Show { name } => {
@@ -33,17 +29,15 @@ pub fn run(command: ActionsCommand) -> Result<(), UnknownAction> {
             println!("{} — {}", spec.name, spec.summary);
             println!(
                 "family {}, Okta scope {}, destructive: {}",
-                spec.family.as_str(),
-                spec.scope,
-                spec.destructive
+                spec.family, spec.scope, spec.destructive
             );
             for param in spec.params {
-                let need = if param.required {
-                    "required"
-                } else {
-                    "optional"
-                };
-                println!("  {:<20} {:?} ({need})", param.name, param.ty);
+                println!(
+                    "  {:<20} {:<16} {}",
+                    param.name,
+                    param.ty.as_str(),
+                    param.default_text()
+                );
             }
             if !spec.outputs.is_empty() {
                 println!("outputs: {}", spec.outputs.join(", "));
@@ -51,5 +45,15 @@ pub fn run(command: ActionsCommand) -> Result<(), UnknownAction> {
             println!("example:\n{}", spec.example_step());
             Ok(())
         }
+        ActionsCommand::Doc => {
+            emit(&actions::markdown());
+            Ok(())
+        }
     }
+}
+
+/// Writes to stdout; a reader that stopped early (`| head`) is not an error.
+fn emit(text: &str) {
+    use std::io::Write;
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
 }

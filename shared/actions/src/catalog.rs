@@ -20,7 +20,7 @@ const GROUP: ParamSpec = req("group", Str).role(ParamRole::GroupRef);
 /// The application acted on: an Okta app instance id.
 const APP: ParamSpec = req("app", Str).role(ParamRole::AppRef);
 const SEND_EMAIL: ParamSpec = opt("send_email", Bool);
-const LIMIT: ParamSpec = opt("limit", Integer);
+const LIMIT: ParamSpec = opt("limit", Integer).default("100 (at most 10 pages)");
 
 const USER_OUT: &[&str] = &[
     "id",
@@ -194,7 +194,7 @@ pub(crate) static CATALOG: &[ActionSpec] = actions![
         &["id", "name", "label", "status", "signOnMode", "settings", "features"],
         "Get an application";
     "app.assign_user", Apps, W, "okta.apps.manage",
-        [APP, USER, opt("profile", Object), opt("credentials", Object), opt("scope", Str)],
+        [APP, USER, opt("profile", Object), opt("credentials", Object), opt("scope", Str).default("USER")],
         APP_USER_OUT, "Assign a user to an application";
     "app.unassign_user", Apps, D, "okta.apps.manage", [APP, USER, SEND_EMAIL], NONE,
         "Unassign a user from an application (deprovisions in provisioning apps)";

@@ -16,12 +16,14 @@
 mod catalog;
 mod error;
 mod family;
+mod page;
 mod param;
 
 use serde_json::{Map, Value};
 
 pub use error::{ParamError, json_kind};
 pub use family::Family;
+pub use page::markdown;
 pub use param::{ParamRole, ParamSpec, ParamType};
 
 /// One action of the catalog.

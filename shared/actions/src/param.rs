@@ -78,6 +78,9 @@ pub struct ParamSpec {
     pub required: bool,
     /// What it refers to.
     pub role: ParamRole,
+    /// What an optional parameter left out means, when the executor decides it (else
+    /// Okta's own default applies).
+    pub default: Option<&'static str>,
 }
 
 impl ParamSpec {
@@ -88,6 +91,7 @@ impl ParamSpec {
             ty,
             required: true,
             role: ParamRole::None,
+            default: None,
         }
     }
 
@@ -98,11 +102,38 @@ impl ParamSpec {
             ty,
             required: false,
             role: ParamRole::None,
+            default: None,
         }
     }
 
     /// The same parameter with a role.
     pub const fn role(self, role: ParamRole) -> Self {
         ParamSpec { role, ..self }
+    }
+
+    /// The same parameter with the value the executor uses when it is left out.
+    pub const fn default(self, default: &'static str) -> Self {
+        ParamSpec {
+            default: Some(default),
+            ..self
+        }
+    }
+
+    /// `user` for a required parameter, `oauth_tokens?` for an optional one.
+    pub fn signature(&self) -> String {
+        if self.required {
+            self.name.to_owned()
+        } else {
+            format!("{}?", self.name)
+        }
+    }
+
+    /// What leaving it out means, for `actions show` and the catalog page.
+    pub fn default_text(&self) -> &'static str {
+        match (self.required, self.default) {
+            (true, _) => "required",
+            (false, Some(default)) => default,
+            (false, None) => "Okta's default",
+        }
     }
 }
