@@ -5,10 +5,10 @@ SHELL       := bash
 VENV        ?= .venv
 PYTHON      ?= python3
 CARGO       ?= cargo
-FUNCTIONS   := hook-ingest hook-verify event-router
+FUNCTIONS   := hook-ingest hook-verify event-router action-executor
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test test-unit test-integ spec-check lint bench build venv clean
+.PHONY: run test test-unit test-integ spec-check lint bench build deploy validate venv clean
 
 ## run: the local runner: hook endpoints on 127.0.0.1:8787, embedded queue, no AWS, no Okta
 run:
@@ -19,6 +19,7 @@ test: venv
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	$(MAKE) spec-check
+	$(MAKE) validate
 
 ## spec-check: every Okta request (client endpoints, executor actions) validated by Prism
 spec-check:
@@ -49,6 +50,22 @@ bench: venv
 ## build: release Lambda binaries for arm64 (target/lambda/<function>/bootstrap)
 build: venv
 	cargo lambda build --release --arm64 $(addprefix --bin ,$(FUNCTIONS))
+
+## deploy: sam build + sam deploy of infra/template.yaml; guided (asks, then saves into
+## infra/samconfig.toml) until that file holds a deployed config (s3_prefix), or with GUIDED=1
+SAM_CONFIG := $(CURDIR)/infra/samconfig.toml
+SAM_BUILD  := target/sam
+deploy: venv
+	SAM_CLI_TELEMETRY=0 sam build --beta-features --template-file infra/template.yaml \
+	  --build-dir $(SAM_BUILD) --config-file $(SAM_CONFIG)
+	if [ -n "$(GUIDED)" ] || ! grep -q '^s3_prefix' infra/samconfig.toml; then guided=--guided; fi; \
+	SAM_CLI_TELEMETRY=0 sam deploy $$guided --template-file $(SAM_BUILD)/template.yaml --config-file $(SAM_CONFIG)
+
+## validate: infra/template.yaml checked offline (cfn-lint, sam validate --lint; no AWS account)
+validate: venv
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} cfn-lint infra/template.yaml
+	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} SAM_CLI_TELEMETRY=0 \
+	  sam validate --lint --template-file infra/template.yaml
 
 ## venv: the Python tools of requirements-dev.txt, in .venv
 venv: $(VENV)/.installed
