@@ -8,6 +8,7 @@
 mod actions_cmd;
 mod dev;
 mod dev_pipeline;
+mod hook_cmd;
 mod okta;
 mod rules_cmd;
 mod send;
@@ -42,6 +43,9 @@ enum Command {
     /// Call a real Okta org (credentials from OKTA_* environment variables).
     #[command(subcommand)]
     Okta(okta::OktaCommand),
+    /// The org's event hook in Okta: setup, status, list, deactivate, delete, rotate-secret.
+    #[command(subcommand)]
+    Hook(hook_cmd::HookCommand),
 }
 
 #[tokio::main]
@@ -51,6 +55,7 @@ async fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args).await.map_err(|e| e.to_string()),
         Command::Send(args) => send::run(args).await.map_err(|e| e.to_string()),
         Command::Okta(command) => okta::run(command).await.map_err(|e| e.to_string()),
+        Command::Hook(command) => hook_cmd::run(command).await.map_err(|e| e.to_string()),
         Command::Rules(command) => rules_cmd::run(command).map_err(|e| e.to_string()),
         Command::Actions(command) => actions_cmd::run(command).map_err(|e| e.to_string()),
     };
