@@ -40,7 +40,7 @@ pub enum DevOkta {
 /// Enrichment: the org's users, or an explanation that there is no org.
 pub enum DevDirectory {
     Offline,
-    Okta(CachingDirectory<OktaDirectory<LocalSecret>>),
+    Okta(Box<CachingDirectory<OktaDirectory<LocalSecret>>>),
 }
 
 impl Directory for DevDirectory {
@@ -132,9 +132,8 @@ fn build(rules: RuleSet, secret: OrgSecret, okta: DevOkta) -> Result<Pipeline, P
     let (directory, dry_run) = match okta {
         DevOkta::Offline => (DevDirectory::Offline, true),
         DevOkta::Org { dry_run } => (
-            DevDirectory::Okta(CachingDirectory::new(OktaDirectory::new(OktaClients::new(
-                secrets.clone(),
-                "okta-hooks-dev",
+            DevDirectory::Okta(Box::new(CachingDirectory::new(OktaDirectory::new(
+                OktaClients::new(secrets.clone(), "okta-hooks-dev"),
             )))),
             dry_run,
         ),

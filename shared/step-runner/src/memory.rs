@@ -27,6 +27,13 @@ impl MemoryRecords {
         Self::default()
     }
 
+    /// Forgets every record (benchmarks run the same envelopes again).
+    pub fn clear(&self) {
+        if let Ok(mut records) = self.lock() {
+            records.clear();
+        }
+    }
+
     /// How many envelopes ran to success.
     pub fn done(&self) -> usize {
         self.lock()
