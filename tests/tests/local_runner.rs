@@ -126,15 +126,27 @@ fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
     assert!(plan.contains("lock-down-on-suspicious-activity"), "{plan}");
     assert!(plan.contains("user.suspend → users queue"), "{plan}");
     // …and the executors run it in process, dry: each Okta request printed, none sent.
-    assert!(dev.next_line("  step ").contains("user.suspend [users]: dry run"));
+    assert!(
+        dev.next_line("  step ")
+            .contains("user.suspend [users]: dry run")
+    );
     let request = dev.next_line("           would send:");
     assert!(
         request.ends_with("POST https://your-org.okta.com/api/v1/users/01234/lifecycle/suspend"),
         "{request}"
     );
-    assert!(dev.next_line("  step ").contains("user.sessions.clear [sessions]: dry run"));
-    assert!(dev.next_line("           would send:").contains("sessions?oauthTokens=true"));
-    assert!(dev.next_line("  step ").contains("notify.webhook [notify]: dry run"));
+    assert!(
+        dev.next_line("  step ")
+            .contains("user.sessions.clear [sessions]: dry run")
+    );
+    assert!(
+        dev.next_line("           would send:")
+            .contains("sessions?oauthTokens=true")
+    );
+    assert!(
+        dev.next_line("  step ")
+            .contains("notify.webhook [notify]: dry run")
+    );
 
     // A delivery for a named org, after the refusals: still served.
     let delivery = reference_event("event-hook-delivery.user.session.start.json");
@@ -211,7 +223,10 @@ async fn dev_runs_the_plan_against_a_real_org_when_given_one() {
     let report = reference_event("user.account.report_suspicious_activity_by_enduser.json");
     let (ok, out) = send(&[&report, "--url", &dev.url, "--secret", "s"]);
     assert!(ok, "{out}");
-    assert_eq!(dev.next_line("  step "), "  step   user.suspend [users]: done");
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   user.suspend [users]: done"
+    );
     assert_eq!(
         dev.next_line("  step "),
         "  step   user.sessions.clear [sessions]: done"
