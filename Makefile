@@ -8,7 +8,7 @@ CARGO       ?= cargo
 FUNCTIONS   := hook-ingest hook-verify event-router action-executor
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test test-unit test-integ spec-check lint bench build deploy validate venv clean
+.PHONY: docs run test test-unit test-integ spec-check lint bench build deploy validate venv clean
 
 ## run: the local runner: hook endpoints on 127.0.0.1:8787, embedded queue, no AWS, no Okta
 run:
@@ -35,16 +35,22 @@ test-integ: venv
 	$(CARGO) build --workspace --bins
 	$(CARGO) test -p integration-tests
 
+## docs: regenerate docs/actions.md, the action catalog page (a test checks it is current)
+docs:
+	$(CARGO) run --quiet -p okta-hooks -- actions doc > docs/actions.md
+
 ## lint: formatting and clippy, warnings are errors
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
-## bench: criterion benchmarks (ingest 1/10/100 events, rule evaluation 10/100 rules) and binaries
+## bench: criterion benchmarks (ingest, rule evaluation, executor and step overhead), the executor burst, binaries
 bench: venv
 	$(CARGO) bench -p hook-receiver --bench ingest
 	$(CARGO) bench -p rules --bench evaluate
 	$(CARGO) bench -p executor --bench overhead
+	$(CARGO) bench -p step-runner --bench step
+	$(CARGO) bench -p step-runner --bench burst
 	bash scripts/bench-binaries.sh $(FUNCTIONS)
 
 ## build: release Lambda binaries for arm64 (target/lambda/<function>/bootstrap)
