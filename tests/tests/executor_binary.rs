@@ -1,0 +1,173 @@
+//! The built `action-executor` binary under cargo-lambda, invoked with
+//! `events/sqs-envelopes-batch.json`, against moto_server and a wiremock Okta.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actions::Family;
+use envelope::open;
+use fifo_queue::MemoryQueue;
+use integration_tests::aws::function_env;
+use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
+use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
+use router::Router;
+use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
+use router::queue_url_var;
+use rules::{Plan, RuleSet};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// The signing key the events/ envelope files are signed with (events/README.md).
+const EXAMPLE_KEY: &str = "okta-hooks-example-signing-key-0123456789";
+const FILE: &str = "events/sqs-envelopes-batch.json";
+
+fn keys() -> SigningKeys {
+    SigningKeys::new("example", &[("example", EXAMPLE_KEY)])
+}
+
+/// The batch the router makes of the suspicious-activity reference event with the
+/// repository's rules: one `user.suspend` envelope on the users queue, as SQS hands it
+/// to the users executor.
+async fn envelope_batch() -> Value {
+    let queues: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
+        .into_iter()
+        .map(|f| (f, Arc::new(MemoryQueue::new())))
+        .collect();
+    let secret = OrgSecret {
+        signing: Some(keys()),
+        ..Default::default()
+    };
+    let router = Router {
+        rules: RuleSet::load_dir(&workspace_root().join("rules")).expect("rules"),
+        ledger: MemoryLedger::default(),
+        counter: MemoryCounter::default(),
+        directory: StaticDirectory::default(),
+        queues: queues.clone(),
+        secrets: Arc::new(SecretCache::new(
+            StaticSecrets::new().with("default", secret),
+            Duration::from_secs(60),
+            Duration::ZERO,
+        )),
+        ledger_ttl: Duration::from_secs(60),
+    };
+    let event: Value = serde_json::from_str(&okta_fixtures::read_event(
+        "user.account.report_suspicious_activity_by_enduser.json",
+    ))
+    .expect("event");
+    let body = json!({"org": "default", "source": "hook", "deliveryId": "example-delivery", "event": event});
+    router.route(&body.to_string()).await.expect("routed");
+    let message = queues[&Family::Users].messages()[0].message.clone();
+    json!({"Records": [{
+        "messageId": "7a1c2a6e-0000-4000-8000-000000000001",
+        "receiptHandle": "AQEB0example",
+        "body": message.body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795444200000",
+            "SequenceNumber": "18800000000000000001",
+            "MessageGroupId": message.group_id,
+            "SenderId": "AROAEXAMPLE:event-router",
+            "MessageDeduplicationId": message.dedup_id,
+            "ApproximateFirstReceiveTimestamp": "1795444200100"
+        },
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:okta-hooks-users.fifo",
+        "awsRegion": "us-east-1"
+    }]})
+}
+
+#[tokio::test]
+async fn the_envelope_event_file_is_what_the_router_makes_now() {
+    let fresh = serde_json::to_string_pretty(&envelope_batch().await).expect("json") + "\n";
+    let path = workspace_root().join(FILE);
+    if std::env::var_os("OKTA_HOOKS_WRITE_EVENTS").is_some() {
+        std::fs::write(&path, &fresh).expect("write the events file");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{FILE} is stale (the envelope format or the rules changed): rerun this test with OKTA_HOOKS_WRITE_EVENTS=1"
+    );
+}
+
+fn failures(response: &Value) -> usize {
+    response["batchItemFailures"].as_array().map_or(0, Vec::len)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let okta = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/01234/lifecycle/suspend"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    aws.table("steps").await;
+    aws.put_secret(
+        "okta-hooks/default",
+        &json!({
+            "signing": {"active": "example", "keys": {"example": EXAMPLE_KEY}},
+            "okta": {"org_url": okta.uri(), "api_token": "00example-token"},
+        }),
+    )
+    .await;
+    let mut env = function_env(&moto.endpoint());
+    let mut queues = HashMap::new();
+    for family in Family::ALL {
+        let url = aws.fifo_queue(&format!("okta-hooks-{family}.fifo")).await;
+        env.push((queue_url_var(family), url.clone()));
+        queues.insert(family, url);
+    }
+    let dlq = aws.fifo_queue("okta-hooks-users-dlq.fifo").await;
+    env.extend([
+        ("OKTA_HOOKS_FAMILY", "users".to_owned()),
+        ("OKTA_HOOKS_DLQ_URL", dlq.clone()),
+        ("OKTA_HOOKS_IDEMPOTENCY_TABLE", "steps".to_owned()),
+    ]);
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach(&workspace_binary("action-executor"), &env);
+
+    let batch = std::fs::read_to_string(workspace_root().join(FILE)).expect("events file");
+    for attempt in 0..2 {
+        let response = lambda.invoke(&batch);
+        assert_eq!(failures(&response), 0, "attempt {attempt}: {response}");
+    }
+    // One Okta call (wiremock's expect(1)), and the plan's next step signed on the
+    // sessions queue with the user's group.
+    let next = aws.drain(&queues[&Family::Sessions]).await;
+    assert_eq!(next.len(), 1, "{next:?}");
+    let (group, _, body) = &next[0];
+    assert_eq!(group, "01234");
+    let step: envelope::Envelope<Plan> = open(body, &keys()).expect("signed");
+    assert_eq!(step.action, "user.sessions.clear");
+
+    let mut tampered: Value = serde_json::from_str(&batch).expect("json");
+    let body = tampered["Records"][0]["body"].as_str().unwrap_or_default().replace("01234", "00uother");
+    tampered["Records"][0]["body"] = json!(body);
+    let response = lambda.invoke(&tampered.to_string());
+    assert_eq!(failures(&response), 0, "refused, not retried: {response}");
+    let letters = aws.drain(&dlq).await;
+    assert_eq!(letters.len(), 1);
+    let letter: Value = serde_json::from_str(&letters[0].2).expect("letter");
+    assert_eq!(letter["failure"]["error"], "envelope refused: signature does not match");
+    okta.verify().await;
+}
+
+#[test]
+fn a_bad_family_fails_the_cold_start_naming_the_variable() {
+    let output = std::process::Command::new(workspace_binary("action-executor"))
+        .env("OKTA_HOOKS_FAMILY", "user")
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1")
+        .output()
+        .expect("runs");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OKTA_HOOKS_FAMILY"), "{stderr}");
+    assert!(stderr.contains("users"), "{stderr}");
+}
