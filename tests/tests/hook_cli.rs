@@ -413,3 +413,47 @@ async fn rotate_secret_writes_current_and_previous_and_updates_okta() {
     );
     assert_no_secret(&output, &[HOOK_VALUE, &new_value]);
 }
+
+#[tokio::test]
+async fn delete_deactivates_first_with_an_admin_credential_from_the_environment() {
+    let okta = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks"))
+        .and(header("authorization", ssws().as_str()))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!([hook_json("who5", "ACTIVE", "VERIFIED")])),
+        )
+        .mount(&okta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/eventHooks/who5/lifecycle/deactivate"))
+        .respond_with(
+            ResponseTemplate::new(200).set_body_json(hook_json("who5", "INACTIVE", "VERIFIED")),
+        )
+        .expect(1)
+        .mount(&okta)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v1/eventHooks/who5"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    // No secret file and no AWS settings: OKTA_* is enough, no secret is read.
+    let env = [
+        ("OKTA_ORG_URL", okta.uri()),
+        ("OKTA_API_TOKEN", TOKEN.to_owned()),
+    ];
+    let (ok, output) = run(&["hook", "list", "--org", "acme"], &env);
+    assert!(ok, "{output}");
+    assert!(
+        output.contains("who5  ACTIVE  VERIFIED  https://abc123"),
+        "{output}"
+    );
+    let (ok, output) = run(&["hook", "delete", "--org", "acme", "--url", URL], &env);
+    assert!(ok, "{output}");
+    assert!(output.contains("deleted event hook who5"), "{output}");
+    assert_no_secret(&output, &[]);
+    okta.verify().await;
+}
