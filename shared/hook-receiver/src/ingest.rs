@@ -8,16 +8,13 @@
 use fifo_queue::{FifoMessage, FifoQueue, MAX_BATCH_BYTES, RetryPolicy, send_all};
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method, StatusCode};
-use okta_events::{EventKey, OKTA_EVENT_HOOK_TYPE, QueuedEvent, RawDelivery};
+use okta_events::{OKTA_EVENT_HOOK_TYPE, RawDelivery, queue_entry};
 use org_secrets::{OrgName, SecretSource};
 use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::auth::Requirement;
 use crate::{Authenticator, HookError, HookRequest, HookResponse, ReceiverConfig};
-
-/// The group of events that name neither a user target nor an actor.
-const NO_SUBJECT_GROUP: &str = "no-subject";
 
 pub struct IngestHandler<Q, S> {
     config: ReceiverConfig,
@@ -137,53 +134,28 @@ fn queue_message(
     index: usize,
     raw: &RawValue,
 ) -> Result<FifoMessage, HookError> {
-    let invalid = |what: &str| HookError::InvalidEnvelope(format!("data.events[{index}] {what}"));
-    let key = EventKey::parse(raw).map_err(|_| invalid("is not a System Log event object"))?;
-    let uuid = key.uuid.as_deref().ok_or_else(|| invalid("has no uuid"))?;
-    if !is_sqs_id(uuid) {
-        return Err(invalid(
-            "has a uuid that is not 1-128 printable ASCII characters",
-        ));
-    }
-    if key.event_type.as_deref().is_none_or(str::is_empty) {
-        return Err(invalid("has no eventType"));
-    }
-    let group_id = key
-        .subject_id()
-        .filter(|s| is_sqs_id(s))
-        .unwrap_or(NO_SUBJECT_GROUP)
-        .to_owned();
-    let body = serde_json::to_string(&QueuedEvent {
-        org: org.to_string(),
-        source: "hook".to_owned(),
-        delivery_id: Some(delivery_id.to_owned()),
-        event: raw,
-    })
-    .map_err(|_| invalid("cannot be re-encoded"))?;
-    if body.len() > MAX_BATCH_BYTES {
+    let entry = queue_entry(org.as_str(), "hook", Some(delivery_id), raw)
+        .map_err(|e| HookError::InvalidEnvelope(format!("data.events[{index}] {e}")))?;
+    if entry.body.len() > MAX_BATCH_BYTES {
         return Err(HookError::EventTooLarge {
             index,
-            size: body.len(),
+            size: entry.body.len(),
             limit: MAX_BATCH_BYTES,
         });
     }
-    tracing::debug!(%org, uuid, event_type = key.event_type.as_deref(), group = %group_id, "event accepted");
+    tracing::debug!(%org, uuid = %entry.dedup_id, event_type = %entry.event_type, group = %entry.group_id, "event accepted");
     Ok(FifoMessage {
         entry_id: format!("e{index}"),
-        dedup_id: uuid.to_owned(),
-        group_id,
-        body,
+        dedup_id: entry.dedup_id,
+        group_id: entry.group_id,
+        body: entry.body,
     })
-}
-
-/// SQS dedup and group ids: 1 to 128 characters of alphanumerics and punctuation.
-fn is_sqs_id(id: &str) -> bool {
-    (1..=128).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use okta_events::is_sqs_id;
 
     fn headers(content_type: &str) -> HeaderMap {
         let mut map = HeaderMap::new();

@@ -18,7 +18,9 @@ pub use log_event::{
     LogDebugContext, LogEvent, LogIssuer, LogOutcome, LogRequest, LogSecurityContext, LogTarget,
     LogTransaction, StringOrNumber, UserAgent,
 };
-pub use queued::QueuedEvent;
+pub use queued::{
+    NO_SUBJECT_GROUP, QueueEntry, QueueEntryError, QueuedEvent, is_sqs_id, queue_entry,
+};
 pub use raw::{EventKey, EventRef, RawDelivery};
 
 /// The FIFO group of an event: the first `User` target's id, else the actor's id.
