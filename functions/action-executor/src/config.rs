@@ -28,7 +28,8 @@ pub struct ExecutorConfig {
     pub secret_ttl: Duration,
     /// `OKTA_HOOKS_DRY_RUN` (default false): log each Okta request instead of sending it.
     pub dry_run: bool,
-    /// `OKTA_HOOKS_RATE_RESERVE` (default 10): calls kept in reserve per rate-limit window.
+    /// `OKTA_HOOKS_RATE_RESERVE` (default 20: the template's default concurrency 2 ×
+    /// batch 10): calls kept in reserve per rate-limit window.
     pub rate_reserve: u64,
     /// `OKTA_HOOKS_RULES_DIR`: rules (their protected users and groups) read from this
     /// directory instead of those built in.
@@ -69,7 +70,7 @@ impl ExecutorConfig {
             secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
                 .unwrap_or(Duration::from_secs(300)),
             dry_run: flag(&lookup, "OKTA_HOOKS_DRY_RUN", false)?,
-            rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(10),
+            rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(20),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
         })
     }
@@ -95,7 +96,7 @@ mod tests {
         assert_eq!(config.family, Family::Sessions);
         assert_eq!(config.queue_urls.len(), 8);
         assert!(!config.dry_run);
-        assert_eq!(config.rate_reserve, 10);
+        assert_eq!(config.rate_reserve, 20);
         assert_eq!(config.record_ttl, Duration::from_secs(30 * 86_400));
     }
 

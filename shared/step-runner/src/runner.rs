@@ -45,7 +45,7 @@ impl Default for Settings {
             dry_run: false,
             lease: Duration::from_secs(120),
             record_ttl: Duration::from_secs(30 * 24 * 3600),
-            rate_reserve: 10,
+            rate_reserve: 20,
         }
     }
 }
