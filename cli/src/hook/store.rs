@@ -6,7 +6,6 @@
 use std::path::PathBuf;
 
 use aws_adapters::SecretsManagerSource;
-use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use org_secrets::{OrgName, OrgSecret, SecretSource};
 use serde_json::Value;
 
@@ -17,7 +16,6 @@ pub enum SecretStore {
     File(PathBuf),
     SecretsManager {
         source: SecretsManagerSource,
-        client: aws_sdk_secretsmanager::Client,
         org: OrgName,
     },
 }
@@ -36,7 +34,6 @@ impl SecretStore {
         let config = aws_adapters::load_config().await;
         Ok(SecretStore::SecretsManager {
             source: SecretsManagerSource::from_config(&config, prefix),
-            client: aws_sdk_secretsmanager::Client::new(&config),
             org: org.clone(),
         })
     }
@@ -74,24 +71,14 @@ impl SecretStore {
                     reason: e.to_string(),
                 })
             }
-            SecretStore::SecretsManager {
-                source,
-                client,
-                org,
-            } => {
-                let output = client
-                    .get_secret_value()
-                    .secret_id(source.secret_id(org))
-                    .send()
+            SecretStore::SecretsManager { source, org } => {
+                source
+                    .read_raw(org)
                     .await
                     .map_err(|e| HookCliError::Secret {
                         at: self.describe(),
-                        reason: DisplayErrorContext(&e).to_string(),
-                    })?;
-                output
-                    .secret_string()
-                    .map(str::to_owned)
-                    .ok_or_else(|| self.malformed("the secret has no string value".to_owned()))
+                        reason: e.to_string(),
+                    })
             }
         }
     }
@@ -104,21 +91,12 @@ impl SecretStore {
                     reason: e.to_string(),
                 })
             }
-            SecretStore::SecretsManager {
-                source,
-                client,
-                org,
-            } => client
-                .put_secret_value()
-                .secret_id(source.secret_id(org))
-                .secret_string(text)
-                .version_stages("AWSCURRENT")
-                .send()
+            SecretStore::SecretsManager { source, org } => source
+                .write_raw(org, text)
                 .await
-                .map(|_| ())
                 .map_err(|e| HookCliError::Secret {
                     at: self.describe(),
-                    reason: DisplayErrorContext(&e).to_string(),
+                    reason: e.to_string(),
                 }),
         }
     }

@@ -28,8 +28,10 @@ impl SecretsManagerSource {
     }
 }
 
-impl SecretSource for SecretsManagerSource {
-    async fn fetch(&self, org: &OrgName) -> Result<OrgSecret, SecretError> {
+impl SecretsManagerSource {
+    /// The org's secret JSON as stored, every section included (the CLI rotates a value
+    /// and writes the rest back unchanged). Secret material: never log it.
+    pub async fn read_raw(&self, org: &OrgName) -> Result<String, SecretError> {
         let output = self
             .client
             .get_secret_value()
@@ -50,13 +52,36 @@ impl SecretSource for SecretsManagerSource {
                     }
                 }
             })?;
-        let text = output
+        output
             .secret_string()
+            .map(str::to_owned)
             .ok_or_else(|| SecretError::Malformed {
                 org: org.to_string(),
                 reason: "the secret has no string value".to_owned(),
-            })?;
-        OrgSecret::from_json(text).map_err(|reason| SecretError::Malformed {
+            })
+    }
+
+    /// Stores `text` as the org secret's current version.
+    pub async fn write_raw(&self, org: &OrgName, text: &str) -> Result<(), SecretError> {
+        self.client
+            .put_secret_value()
+            .secret_id(self.secret_id(org))
+            .secret_string(text)
+            .version_stages("AWSCURRENT")
+            .send()
+            .await
+            .map(|_| ())
+            .map_err(|e| SecretError::Unavailable {
+                org: org.to_string(),
+                reason: DisplayErrorContext(&e).to_string(),
+            })
+    }
+}
+
+impl SecretSource for SecretsManagerSource {
+    async fn fetch(&self, org: &OrgName) -> Result<OrgSecret, SecretError> {
+        let text = self.read_raw(org).await?;
+        OrgSecret::from_json(&text).map_err(|reason| SecretError::Malformed {
             org: org.to_string(),
             reason,
         })
