@@ -4,12 +4,16 @@
 //! - `okta-hooks send`: posts a delivery (or the verification challenge) as Okta does.
 //! - `okta-hooks okta get-user`: proves an Okta credential against a real org.
 //! - `okta-hooks rules check|test`, `okta-hooks actions list|show`: rules, offline.
+//! - `okta-hooks replay`: a System Log window fed through the events queue.
+//! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
 
 mod actions_cmd;
 mod dev;
 mod dev_pipeline;
 mod hook_cmd;
 mod okta;
+mod redrive_cmd;
+mod replay_cmd;
 mod rules_cmd;
 mod send;
 
@@ -46,6 +50,10 @@ enum Command {
     /// The org's event hook in Okta: setup, status, list, deactivate, delete, rotate-secret.
     #[command(subcommand)]
     Hook(hook_cmd::HookCommand),
+    /// Feed a bounded System Log window through the events queue (dedup: no action twice).
+    Replay(replay_cmd::ReplayArgs),
+    /// Move a DLQ's messages back to their source queue (--dry-run lists them).
+    Redrive(redrive_cmd::RedriveArgs),
 }
 
 #[tokio::main]
@@ -56,6 +64,8 @@ async fn main() -> ExitCode {
         Command::Send(args) => send::run(args).await.map_err(|e| e.to_string()),
         Command::Okta(command) => okta::run(command).await.map_err(|e| e.to_string()),
         Command::Hook(command) => hook_cmd::run(command).await.map_err(|e| e.to_string()),
+        Command::Replay(args) => replay_cmd::run(args).await.map_err(|e| e.to_string()),
+        Command::Redrive(args) => redrive_cmd::run(args).await.map_err(|e| e.to_string()),
         Command::Rules(command) => rules_cmd::run(command).map_err(|e| e.to_string()),
         Command::Actions(command) => actions_cmd::run(command).map_err(|e| e.to_string()),
     };

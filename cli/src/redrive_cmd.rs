@@ -1,0 +1,417 @@
+//! `okta-hooks redrive`: moves the messages of a DLQ back to its source queue.
+//!
+//! ```sh
+//! okta-hooks redrive "$USERS_DLQ_URL" --dry-run     # list them, change nothing
+//! okta-hooks redrive "$USERS_DLQ_URL" [--to "$USERS_QUEUE_URL"] [--max 10]
+//! ```
+//!
+//! A DLQ holds two shapes of message:
+//! - an executor's *letter* (`shared/step-runner`'s `dead_letter`): `{"failure": {...},
+//!   "envelope": "<the original signed body>", "envelopeId", "action", ...}` — the
+//!   `envelope` string is what goes back (its signature still holds);
+//! - anything else (moved by the queue's redrive policy after too many receives) goes back
+//!   exactly as it is.
+//!
+//! The source is `--to`, else the one queue whose redrive policy names this DLQ
+//! (`ListDeadLetterSourceQueues`). On a FIFO source each message keeps its group and gets
+//! a fresh dedup id (the original's 5-minute window may still be open, and the queue would
+//! drop it). A message is deleted from the DLQ only once the send succeeded; messages are
+//! handled one at a time, in the order received, so a group's order holds. The executors'
+//! idempotency records let a redriven failed step run again (a failed step releases its
+//! claim) while a step that had succeeded is not run twice.
+
+use aws_sdk_sqs::Client;
+use aws_sdk_sqs::error::DisplayErrorContext;
+use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use serde_json::Value;
+
+/// How long a received message stays hidden while it is handled.
+const VISIBILITY_SECS: i32 = 120;
+/// Long-poll wait of each receive: an empty answer after it means the DLQ is drained.
+const WAIT_SECS: i32 = 1;
+
+#[derive(clap::Args)]
+pub struct RedriveArgs {
+    /// The DLQ (a stack output such as `UsersDlqUrl` or `EventsDlqUrl`).
+    queue_url: String,
+    /// The queue to move the messages to. Default: the one source queue whose redrive
+    /// policy names the DLQ.
+    #[arg(long)]
+    to: Option<String>,
+    /// List the messages (group, and for an executor's letter its envelope, action and
+    /// error) and leave them where they are.
+    #[arg(long)]
+    dry_run: bool,
+    /// Move (or list) at most this many messages.
+    #[arg(long)]
+    max: Option<usize>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RedriveError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("SQS {call}: {error}")]
+    Sqs { call: &'static str, error: String },
+    #[error("{moved} message(s) moved, then {message} could not be: {error} (it stays on the DLQ)")]
+    Stopped {
+        moved: usize,
+        message: String,
+        error: String,
+    },
+}
+
+fn sqs_error<E: std::error::Error>(call: &'static str) -> impl FnOnce(E) -> RedriveError {
+    move |e| RedriveError::Sqs {
+        call,
+        error: DisplayErrorContext(e).to_string(),
+    }
+}
+
+/// What goes back to the source queue for one DLQ message, and how to describe it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Redriven {
+    /// The body to send: a letter's `envelope`, else the message as it is.
+    pub body: String,
+    /// One line for listings (never a secret: ids, action, error text).
+    pub summary: String,
+    /// The message is an executor's letter.
+    pub letter: bool,
+}
+
+/// Reads one DLQ body.
+pub fn redriven(body: &str) -> Redriven {
+    let json: Option<Value> = serde_json::from_str(body).ok();
+    let text = |v: &Value, pointer: &str| {
+        v.pointer(pointer)
+            .and_then(Value::as_str)
+            .unwrap_or("-")
+            .to_owned()
+    };
+    if let Some(letter) = &json
+        && letter.get("failure").is_some_and(Value::is_object)
+        && let Some(envelope) = letter.get("envelope").and_then(Value::as_str)
+    {
+        let mut error = text(letter, "/failure/error");
+        if let Some(code) = letter.pointer("/failure/errorCode").and_then(Value::as_str) {
+            error = format!("{code} {error}");
+        }
+        if let Some(status) = letter.pointer("/failure/status").and_then(Value::as_u64) {
+            error = format!("{status} {error}");
+        }
+        return Redriven {
+            body: envelope.to_owned(),
+            summary: format!(
+                "letter envelope={} action={} rule={} error={}",
+                text(letter, "/envelopeId"),
+                text(letter, "/action"),
+                text(letter, "/rule"),
+                one_line(&error, 160)
+            ),
+            letter: true,
+        };
+    }
+    let summary = match &json {
+        // A signed envelope: its payload names the step.
+        Some(v) if v.get("payload").is_some_and(Value::is_string) => {
+            let payload: Value = serde_json::from_str(&text(v, "/payload")).unwrap_or_default();
+            format!(
+                "envelope={} action={}",
+                text(&payload, "/id"),
+                text(&payload, "/action")
+            )
+        }
+        // An event of the events queue.
+        Some(v) if v.get("event").is_some_and(Value::is_object) => format!(
+            "event={} type={} source={}",
+            text(v, "/event/uuid"),
+            text(v, "/event/eventType"),
+            text(v, "/source")
+        ),
+        _ => format!("{} byte(s)", body.len()),
+    };
+    Redriven {
+        body: body.to_owned(),
+        summary: format!("raw {summary}"),
+        letter: false,
+    }
+}
+
+fn one_line(text: &str, max: usize) -> String {
+    let flat: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        format!("{}…", flat.chars().take(max).collect::<String>())
+    }
+}
+
+pub async fn run(args: RedriveArgs) -> Result<(), RedriveError> {
+    if args.max == Some(0) {
+        return Err(RedriveError::Usage("--max must be at least 1".to_owned()));
+    }
+    let config = aws_adapters::load_config().await;
+    let sqs = Client::new(&config);
+    let dlq = args.queue_url.as_str();
+    let target = match &args.to {
+        Some(to) => to.clone(),
+        None => source_queue(&sqs, dlq).await?,
+    };
+    if target == dlq {
+        return Err(RedriveError::Usage(
+            "the source queue is the DLQ itself".to_owned(),
+        ));
+    }
+    let fifo = target.ends_with(".fifo");
+    let limit = args.max.unwrap_or(usize::MAX);
+    if args.dry_run {
+        println!("dry run: messages of {dlq} (source {target}); nothing is moved");
+    } else {
+        println!("redriving {dlq} -> {target}");
+    }
+
+    let mut handled = 0usize;
+    // Dry run: every listed message stays hidden until the end, so none is listed twice;
+    // then all are made visible again.
+    let mut listed: Vec<String> = Vec::new();
+    let outcome = loop {
+        if handled >= limit {
+            break Ok(());
+        }
+        let wanted = (limit - handled).min(10) as i32;
+        let received = match sqs
+            .receive_message()
+            .queue_url(dlq)
+            .max_number_of_messages(wanted)
+            .visibility_timeout(VISIBILITY_SECS)
+            .wait_time_seconds(WAIT_SECS)
+            .message_system_attribute_names(MessageSystemAttributeName::All)
+            .send()
+            .await
+        {
+            Ok(received) => received,
+            Err(e) => break Err(sqs_error("ReceiveMessage")(e)),
+        };
+        let messages = received.messages();
+        if messages.is_empty() {
+            break Ok(());
+        }
+        let mut failed = None;
+        for (index, message) in messages.iter().enumerate() {
+            let Some(receipt) = message.receipt_handle() else {
+                continue;
+            };
+            let group = attribute(message, MessageSystemAttributeName::MessageGroupId);
+            let redriven = redriven(message.body().unwrap_or_default());
+            let id = message.message_id().unwrap_or("-");
+            if args.dry_run {
+                println!(
+                    "  {id}  group={}  {}",
+                    group.as_deref().unwrap_or("-"),
+                    redriven.summary
+                );
+                listed.push(receipt.to_owned());
+                handled += 1;
+                continue;
+            }
+            if let Err(error) =
+                move_one(&sqs, dlq, &target, fifo, group.clone(), &redriven, receipt).await
+            {
+                // Hand the rest of this batch back at once; later messages of the same
+                // group must not overtake the one that failed.
+                let rest: Vec<String> = messages[index..]
+                    .iter()
+                    .filter_map(|m| m.receipt_handle().map(str::to_owned))
+                    .collect();
+                release(&sqs, dlq, &rest).await;
+                failed = Some((id.to_owned(), error));
+                break;
+            }
+            println!(
+                "  moved {id}  group={}  {}",
+                group.as_deref().unwrap_or("-"),
+                redriven.summary
+            );
+            handled += 1;
+        }
+        if let Some((message, error)) = failed {
+            break Err(RedriveError::Stopped {
+                moved: handled,
+                message,
+                error: error.to_string(),
+            });
+        }
+    };
+    if args.dry_run {
+        release(&sqs, dlq, &listed).await;
+    }
+    outcome?;
+    if args.dry_run {
+        println!("{handled} message(s) on the DLQ; nothing moved");
+        if let Some(more) = approximate_count(&sqs, dlq).await
+            && more > handled
+        {
+            println!(
+                "  (the DLQ reports about {more}: a FIFO DLQ lists up to 10 per group per pass)"
+            );
+        }
+    } else {
+        println!("moved {handled} message(s) to {target}");
+    }
+    Ok(())
+}
+
+/// Sends one message to the source, then deletes it from the DLQ.
+async fn move_one(
+    sqs: &Client,
+    dlq: &str,
+    target: &str,
+    fifo: bool,
+    group: Option<String>,
+    redriven: &Redriven,
+    receipt: &str,
+) -> Result<(), RedriveError> {
+    let mut send = sqs
+        .send_message()
+        .queue_url(target)
+        .message_body(&redriven.body);
+    if fifo {
+        // A DLQ of a FIFO queue is FIFO too; a message without a group (sent to a
+        // standard DLQ by hand) still needs one.
+        let group = group.unwrap_or_else(|| "redrive".to_owned());
+        send = send
+            .message_group_id(group)
+            .message_deduplication_id(format!("redrive-{}", uuid::Uuid::new_v4().simple()));
+    }
+    send.send().await.map_err(sqs_error("SendMessage"))?;
+    // Only now: a failed send leaves the message on the DLQ, visible again later.
+    sqs.delete_message()
+        .queue_url(dlq)
+        .receipt_handle(receipt)
+        .send()
+        .await
+        .map_err(sqs_error("DeleteMessage"))?;
+    Ok(())
+}
+
+/// Makes received messages visible again (visibility 0). Best effort: otherwise they
+/// reappear when their visibility timeout ends.
+async fn release(sqs: &Client, dlq: &str, receipts: &[String]) {
+    for receipt in receipts {
+        if let Err(e) = sqs
+            .change_message_visibility()
+            .queue_url(dlq)
+            .receipt_handle(receipt)
+            .visibility_timeout(0)
+            .send()
+            .await
+        {
+            eprintln!(
+                "warning: a message stays hidden for up to {VISIBILITY_SECS} s: {}",
+                DisplayErrorContext(e)
+            );
+        }
+    }
+}
+
+fn attribute(message: &Message, name: MessageSystemAttributeName) -> Option<String> {
+    message
+        .attributes()
+        .and_then(|a| a.get(&name))
+        .filter(|v| !v.is_empty())
+        .cloned()
+}
+
+/// The one queue whose redrive policy sends to this DLQ.
+async fn source_queue(sqs: &Client, dlq: &str) -> Result<String, RedriveError> {
+    let sources = sqs
+        .list_dead_letter_source_queues()
+        .queue_url(dlq)
+        .send()
+        .await
+        .map_err(sqs_error("ListDeadLetterSourceQueues"))?;
+    match sources.queue_urls() {
+        [one] => Ok(one.clone()),
+        [] => Err(RedriveError::Usage(format!(
+            "no queue names {dlq} as its dead-letter queue: give --to SOURCE_URL"
+        ))),
+        many => Err(RedriveError::Usage(format!(
+            "{} queues use {dlq} as their dead-letter queue ({}): choose one with --to",
+            many.len(),
+            many.join(", ")
+        ))),
+    }
+}
+
+async fn approximate_count(sqs: &Client, queue: &str) -> Option<usize> {
+    let output = sqs
+        .get_queue_attributes()
+        .queue_url(queue)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await
+        .ok()?;
+    let attributes = output.attributes()?;
+    let get = |name: QueueAttributeName| {
+        attributes
+            .get(&name)
+            .and_then(|v| v.parse::<usize>().ok())
+            .unwrap_or(0)
+    };
+    Some(
+        get(QueueAttributeName::ApproximateNumberOfMessages)
+            + get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_letter_sends_its_envelope_and_names_the_failure() {
+        let envelope = r#"{"kid":"k1","sig":"abc","payload":"{\"id\":\"e1\"}"}"#;
+        let letter = json!({
+            "failure": {"class": "permanent", "error": "Not found:\nuser", "status": 404,
+                        "errorCode": "E0000007"},
+            "family": "users", "envelopeId": "e1", "action": "user.suspend",
+            "rule": "lock-down", "event": "u1", "org": "acme", "envelope": envelope,
+        });
+        let r = redriven(&letter.to_string());
+        assert!(r.letter);
+        assert_eq!(r.body, envelope);
+        assert_eq!(
+            r.summary,
+            "letter envelope=e1 action=user.suspend rule=lock-down error=404 E0000007 Not found: user"
+        );
+    }
+
+    #[test]
+    fn anything_else_goes_back_as_it_is() {
+        let sealed = json!({"kid": "k1", "sig": "s",
+            "payload": json!({"id": "e2", "action": "notify.webhook"}).to_string()})
+        .to_string();
+        let r = redriven(&sealed);
+        assert!(!r.letter);
+        assert_eq!(r.body, sealed);
+        assert_eq!(r.summary, "raw envelope=e2 action=notify.webhook");
+
+        let event = json!({"org": "acme", "source": "hook",
+            "event": {"uuid": "u9", "eventType": "user.account.lock"}})
+        .to_string();
+        assert_eq!(
+            redriven(&event).summary,
+            "raw event=u9 type=user.account.lock source=hook"
+        );
+        // `envelope` without `failure` is not a letter.
+        let lookalike = json!({"envelope": "x"}).to_string();
+        assert_eq!(redriven(&lookalike).body, lookalike);
+        assert_eq!(redriven("not json").body, "not json");
+        assert_eq!(redriven("not json").summary, "raw 8 byte(s)");
+    }
+}
