@@ -1,0 +1,99 @@
+//! In-memory adapters: the local runner's cursor store, and tests' fake.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use router::StoreError;
+
+use crate::{CursorStore, CursorUpdate, StoredCursor};
+
+/// Cursors by org, for the process lifetime.
+#[derive(Debug, Default)]
+pub struct MemoryCursorStore {
+    cursors: Mutex<HashMap<String, StoredCursor>>,
+}
+
+impl MemoryCursorStore {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The org's cursor as stored now (version 0 when none).
+    pub fn get(&self, org: &str) -> StoredCursor {
+        self.cursors
+            .lock()
+            .ok()
+            .and_then(|c| c.get(org).cloned())
+            .unwrap_or_default()
+    }
+
+    /// Replaces the org's cursor, as an operator (or a test) would.
+    pub fn set(&self, org: &str, cursor: StoredCursor) {
+        if let Ok(mut cursors) = self.cursors.lock() {
+            cursors.insert(org.to_owned(), cursor);
+        }
+    }
+}
+
+fn poisoned() -> StoreError {
+    StoreError {
+        store: "cursor",
+        reason: "lock poisoned".into(),
+    }
+}
+
+impl CursorStore for MemoryCursorStore {
+    async fn load(&self, org: &str) -> Result<StoredCursor, StoreError> {
+        let cursors = self.cursors.lock().map_err(|_| poisoned())?;
+        Ok(cursors.get(org).cloned().unwrap_or_default())
+    }
+
+    async fn advance(
+        &self,
+        org: &str,
+        expected_version: u64,
+        update: &CursorUpdate,
+    ) -> Result<bool, StoreError> {
+        let mut cursors = self.cursors.lock().map_err(|_| poisoned())?;
+        let current = cursors.get(org).map_or(0, |c| c.version);
+        if current != expected_version {
+            return Ok(false);
+        }
+        cursors.insert(
+            org.to_owned(),
+            StoredCursor {
+                next: Some(update.next.clone()),
+                not_before: update.not_before,
+                version: expected_version + 1,
+            },
+        );
+        Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn update(next: &str) -> CursorUpdate {
+        CursorUpdate {
+            next: next.into(),
+            not_before: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn only_the_version_read_can_be_advanced() {
+        let store = MemoryCursorStore::new();
+        assert_eq!(store.load("o").await.unwrap(), StoredCursor::default());
+        assert!(store.advance("o", 0, &update("a")).await.unwrap());
+        // A second first run (it also read version 0) loses.
+        assert!(!store.advance("o", 0, &update("b")).await.unwrap());
+        assert!(store.advance("o", 1, &update("c")).await.unwrap());
+        assert!(!store.advance("o", 1, &update("d")).await.unwrap());
+        let stored = store.load("o").await.unwrap();
+        assert_eq!(stored.next.as_deref(), Some("c"));
+        assert_eq!(stored.version, 2);
+        assert_eq!(store.load("other").await.unwrap().version, 0);
+    }
+}
