@@ -4,15 +4,18 @@
 //! - [`SecretsManagerSource`]: [`org_secrets::SecretSource`] over `GetSecretValue`.
 //! - [`DynamoLedger`], [`DynamoCounter`]: the router's stores, over DynamoDB.
 //! - [`DynamoStepRecords`]: the executors' idempotency records, over DynamoDB.
+//! - [`DynamoCursorStore`]: the System Log poller's cursors, over DynamoDB.
 //!
 //! Endpoints follow the SDK's standard settings, so `AWS_ENDPOINT_URL` points every client
 //! at a local emulator (tests use `moto_server`).
 
+mod cursor;
 mod dynamodb;
 mod secrets_manager;
 mod sqs;
 mod step_records;
 
+pub use cursor::DynamoCursorStore;
 pub use dynamodb::{DynamoCounter, DynamoLedger};
 pub use secrets_manager::SecretsManagerSource;
 pub use sqs::SqsFifoQueue;
