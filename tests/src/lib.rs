@@ -52,8 +52,21 @@ pub fn workspace_binary(name: &str) -> PathBuf {
 
 /// Runs `okta-hooks ARGS` from the workspace root: (success, stdout + stderr).
 pub fn okta_hooks(args: &[&str]) -> (bool, String) {
-    let output = Command::new(workspace_binary("okta-hooks"))
+    okta_hooks_with_env(args, &[])
+}
+
+/// The same with only `env` added: the caller's `OKTA_*` and `AWS_*` variables are
+/// removed, so a developer's own credentials never reach a test.
+pub fn okta_hooks_with_env(args: &[&str], env: &[(&str, String)]) -> (bool, String) {
+    let mut command = Command::new(workspace_binary("okta-hooks"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OKTA_") || name.starts_with("AWS_") {
+            command.env_remove(name);
+        }
+    }
+    let output = command
         .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .current_dir(workspace_root())
         .output()
         .expect("okta-hooks runs");

@@ -3,9 +3,8 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::process::Command;
 
-use integration_tests::{Aws, MotoServer, aws::function_env, workspace_binary, workspace_root};
+use integration_tests::{Aws, MotoServer, aws::function_env, workspace_root};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
@@ -16,24 +15,7 @@ const URL: &str = "https://abc123.execute-api.us-east-1.amazonaws.com/hooks/okta
 
 /// Runs `okta-hooks ARGS` with only the given environment added (no OKTA_* of the caller).
 fn run(args: &[&str], env: &[(&str, String)]) -> (bool, String) {
-    let mut command = Command::new(workspace_binary("okta-hooks"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OKTA_") || name.starts_with("AWS_") {
-            command.env_remove(name);
-        }
-    }
-    let output = command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .current_dir(workspace_root())
-        .output()
-        .expect("okta-hooks runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
+    integration_tests::okta_hooks_with_env(args, env)
 }
 
 fn secret_json(okta_url: &str) -> Value {
