@@ -148,14 +148,20 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
     assert_eq!(step.action, "user.sessions.clear");
 
     let mut tampered: Value = serde_json::from_str(&batch).expect("json");
-    let body = tampered["Records"][0]["body"].as_str().unwrap_or_default().replace("01234", "00uother");
+    let body = tampered["Records"][0]["body"]
+        .as_str()
+        .unwrap_or_default()
+        .replace("01234", "00uother");
     tampered["Records"][0]["body"] = json!(body);
     let response = lambda.invoke(&tampered.to_string());
     assert_eq!(failures(&response), 0, "refused, not retried: {response}");
     let letters = aws.drain(&dlq).await;
     assert_eq!(letters.len(), 1);
     let letter: Value = serde_json::from_str(&letters[0].2).expect("letter");
-    assert_eq!(letter["failure"]["error"], "envelope refused: signature does not match");
+    assert_eq!(
+        letter["failure"]["error"],
+        "envelope refused: signature does not match"
+    );
     okta.verify().await;
 }
 
