@@ -1,10 +1,8 @@
 //! `okta-hooks replay` against an in-test Okta serving a paged System Log window, and
 //! `okta-hooks redrive` between moto FIFO queues, through the built binary.
 
-use std::process::Command;
-
 use aws_sdk_sqs::types::QueueAttributeName;
-use integration_tests::{Aws, MotoServer, aws::function_env, workspace_binary, workspace_root};
+use integration_tests::{Aws, MotoServer, aws::function_env, okta_hooks_with_env as run};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -14,29 +12,6 @@ const SINCE: &str = "2026-11-20T00:00:00Z";
 const UNTIL: &str = "2026-11-21T00:00:00Z";
 const FILTER: &str =
     r#"eventType eq "user.account.update_profile" or eventType eq "user.lifecycle.create""#;
-
-/// Runs `okta-hooks ARGS` with only the given environment added (no OKTA_*/AWS_* of the
-/// caller).
-fn run(args: &[&str], env: &[(&str, String)]) -> (bool, String) {
-    let mut command = Command::new(workspace_binary("okta-hooks"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OKTA_") || name.starts_with("AWS_") {
-            command.env_remove(name);
-        }
-    }
-    let output = command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .current_dir(workspace_root())
-        .output()
-        .expect("okta-hooks runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.success(), text)
-}
 
 fn log_event(uuid: &str, event_type: &str, user: &str, published: &str) -> Value {
     json!({
