@@ -5,7 +5,7 @@ SHELL       := bash
 VENV        ?= .venv
 PYTHON      ?= python3
 CARGO       ?= cargo
-FUNCTIONS   := hook-ingest hook-verify event-router action-executor
+FUNCTIONS   := hook-ingest hook-verify event-router action-executor log-poller
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: docs run test test-unit test-integ spec-check lint bench build deploy validate venv clean

@@ -1,0 +1,175 @@
+//! The poller's configuration, from environment variables (set by the SAM template).
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use env_config::{ConfigError, fifo_queue_url, number, required, seconds};
+use org_secrets::OrgName;
+
+#[derive(Debug, Clone)]
+pub struct PollerConfig {
+    /// `OKTA_HOOKS_ORGS`: the orgs to poll, comma-separated (default `default`).
+    pub orgs: Vec<OrgName>,
+    /// `OKTA_HOOKS_EVENTS_QUEUE_URL`: the FIFO events queue.
+    pub events_queue_url: String,
+    /// `OKTA_HOOKS_CURSOR_TABLE`: the stored `next` link per org.
+    pub cursor_table: String,
+    /// `OKTA_HOOKS_LEDGER_TABLE`: the router's routed events (read only: what the hook
+    /// missed).
+    pub ledger_table: String,
+    /// `OKTA_HOOKS_SECRET_PREFIX` (default `okta-hooks/`).
+    pub secret_prefix: String,
+    /// `OKTA_HOOKS_SECRET_TTL_SECS` (default 300).
+    pub secret_ttl: Duration,
+    /// `OKTA_HOOKS_POLL_LOOKBACK_MINUTES` (default 60, 1 to 129600 = 90 days, the
+    /// System Log's retention): where the first run of an org starts.
+    pub lookback: Duration,
+    /// `OKTA_HOOKS_POLL_BUDGET_SECS` (default 40, 1 to 840): how long a run reads pages;
+    /// keep it well below the function's timeout.
+    pub budget: Duration,
+    /// `OKTA_HOOKS_RULES_DIR`: rules (their event types) read from this directory
+    /// instead of those built in.
+    pub rules_dir: Option<PathBuf>,
+}
+
+impl PollerConfig {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(env_config::process_env)
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let orgs_text = lookup("OKTA_HOOKS_ORGS").unwrap_or_else(|| "default".to_owned());
+        let mut orgs: Vec<OrgName> = Vec::new();
+        for name in orgs_text
+            .split(',')
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            let org = OrgName::parse(name).map_err(|e| ConfigError {
+                var: "OKTA_HOOKS_ORGS",
+                reason: format!("{name:?}: {e}"),
+            })?;
+            if !orgs.contains(&org) {
+                orgs.push(org);
+            }
+        }
+        if orgs.is_empty() {
+            return Err(ConfigError {
+                var: "OKTA_HOOKS_ORGS",
+                reason: "names no org (a comma-separated list of org names)".to_owned(),
+            });
+        }
+        let minutes =
+            number(&lookup, "OKTA_HOOKS_POLL_LOOKBACK_MINUTES", 1..=129_600)?.unwrap_or(60);
+        let budget = number(&lookup, "OKTA_HOOKS_POLL_BUDGET_SECS", 1..=840)?.unwrap_or(40);
+        Ok(PollerConfig {
+            orgs,
+            events_queue_url: fifo_queue_url(&lookup, "OKTA_HOOKS_EVENTS_QUEUE_URL")?,
+            cursor_table: required(
+                &lookup,
+                "OKTA_HOOKS_CURSOR_TABLE",
+                "the poller's cursor table",
+            )?,
+            ledger_table: required(
+                &lookup,
+                "OKTA_HOOKS_LEDGER_TABLE",
+                "the routed-events table",
+            )?,
+            secret_prefix: lookup("OKTA_HOOKS_SECRET_PREFIX")
+                .unwrap_or_else(|| "okta-hooks/".to_owned()),
+            secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
+                .unwrap_or(Duration::from_secs(300)),
+            lookback: Duration::from_secs(minutes * 60),
+            budget: Duration::from_secs(budget),
+            rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn base(name: &str) -> Option<String> {
+        match name {
+            "OKTA_HOOKS_EVENTS_QUEUE_URL" => Some("https://sqs/1/events.fifo".into()),
+            "OKTA_HOOKS_CURSOR_TABLE" => Some("cursors".into()),
+            "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+            _ => None,
+        }
+    }
+
+    fn with(extra: &'static [(&'static str, &'static str)]) -> impl Fn(&str) -> Option<String> {
+        move |name| {
+            extra
+                .iter()
+                .find(|(k, _)| *k == name)
+                .map(|(_, v)| (*v).to_owned())
+                .or_else(|| base(name))
+        }
+    }
+
+    #[test]
+    fn defaults() {
+        let config = PollerConfig::from_lookup(base).unwrap();
+        assert_eq!(config.orgs, [OrgName::default_org()]);
+        assert_eq!(config.lookback, Duration::from_secs(3600));
+        assert_eq!(config.budget, Duration::from_secs(40));
+        assert_eq!(config.secret_prefix, "okta-hooks/");
+        assert_eq!(config.cursor_table, "cursors");
+        assert_eq!(config.ledger_table, "ledger");
+        assert_eq!(config.rules_dir, None);
+    }
+
+    #[test]
+    fn orgs_are_a_checked_comma_list() {
+        let config =
+            PollerConfig::from_lookup(with(&[("OKTA_HOOKS_ORGS", " acme, beta ,acme,")])).unwrap();
+        let names: Vec<&str> = config.orgs.iter().map(OrgName::as_str).collect();
+        assert_eq!(names, ["acme", "beta"]);
+        let err =
+            PollerConfig::from_lookup(with(&[("OKTA_HOOKS_ORGS", "acme,no/slash")])).unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_ORGS");
+        assert!(err.reason.contains("no/slash"), "{}", err.reason);
+        let err = PollerConfig::from_lookup(with(&[("OKTA_HOOKS_ORGS", " , ")])).unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_ORGS");
+    }
+
+    #[test]
+    fn bad_values_name_their_variable() {
+        for (var, value) in [
+            ("OKTA_HOOKS_POLL_LOOKBACK_MINUTES", "0"),
+            ("OKTA_HOOKS_POLL_LOOKBACK_MINUTES", "an hour"),
+            ("OKTA_HOOKS_POLL_BUDGET_SECS", "900"),
+            ("OKTA_HOOKS_EVENTS_QUEUE_URL", "https://sqs/1/events"),
+            ("OKTA_HOOKS_SECRET_TTL_SECS", "-1"),
+        ] {
+            let err = PollerConfig::from_lookup(|name| {
+                if name == var {
+                    Some(value.to_owned())
+                } else {
+                    base(name)
+                }
+            })
+            .unwrap_err();
+            assert_eq!(err.var, var, "{value}");
+        }
+        for missing in [
+            "OKTA_HOOKS_EVENTS_QUEUE_URL",
+            "OKTA_HOOKS_CURSOR_TABLE",
+            "OKTA_HOOKS_LEDGER_TABLE",
+        ] {
+            let err =
+                PollerConfig::from_lookup(|name| if name == missing { None } else { base(name) })
+                    .unwrap_err();
+            assert_eq!(err.var, missing);
+        }
+        let config = PollerConfig::from_lookup(with(&[
+            ("OKTA_HOOKS_POLL_LOOKBACK_MINUTES", "1440"),
+            ("OKTA_HOOKS_POLL_BUDGET_SECS", "20"),
+        ]))
+        .unwrap();
+        assert_eq!(config.lookback, Duration::from_secs(86_400));
+        assert_eq!(config.budget, Duration::from_secs(20));
+    }
+}
