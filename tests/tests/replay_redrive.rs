@@ -378,3 +378,65 @@ async fn redrive_honours_max_and_to_and_needs_a_known_source() {
     assert_eq!(moved[0].2, sealed("a", "user.suspend"));
     assert_eq!(depth(&aws, &orphan).await, (1, 0));
 }
+
+/// The "updated users" trigger (rules/profile-updated.yaml): a notify, only when a
+/// sensitive attribute changed, and nothing else.
+#[test]
+fn the_updated_users_rule_notifies_only_on_sensitive_attributes() {
+    let dir = std::env::temp_dir().join(format!("okta-hooks-profile-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let event = |uuid: &str, actor: &str, changed: Option<&str>| {
+        let mut event = log_event(
+            uuid,
+            "user.account.update_profile",
+            "00uJANE",
+            "2026-11-20T09:00:00.000Z",
+        );
+        event["actor"]["id"] = json!(actor);
+        event["debugContext"] = match changed {
+            Some(changed) => json!({"debugData": {"changedAttributes": changed}}),
+            None => json!({"debugData": {}}),
+        };
+        let file = dir.join(format!("{uuid}.json"));
+        std::fs::write(&file, event.to_string()).expect("write the event");
+        file.display().to_string()
+    };
+
+    let (ok, out) = run(
+        &[
+            "rules",
+            "test",
+            &event("sensitive", "00uADMIN", Some("nickName, mobilePhone")),
+        ],
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("rule profile-updated (would run)"), "{out}");
+    assert!(
+        out.contains(
+            "00uJANE@example.com's profile changed (nickName, mobilePhone) by admin@example.com"
+        ),
+        "{out}"
+    );
+    let steps = out
+        .lines()
+        .filter(|l| l.trim_start().starts_with("1. "))
+        .count();
+    assert_eq!(steps, 1, "{out}");
+    assert!(out.contains("1. notify.webhook"), "{out}");
+    assert!(!out.contains("2. "), "only a notify: {out}");
+
+    let (ok, out) = run(
+        &["rules", "test", &event("self", "00uJANE", Some("title"))],
+        &[],
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("by the user themselves"), "{out}");
+
+    for (uuid, changed) in [("benign", Some("nickName,displayName")), ("unnamed", None)] {
+        let (ok, out) = run(&["rules", "test", &event(uuid, "00uADMIN", changed)], &[]);
+        assert!(ok, "{out}");
+        assert!(out.contains("no rule matches"), "{uuid}: {out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}
