@@ -293,7 +293,14 @@ async fn move_one(
         .receipt_handle(receipt)
         .send()
         .await
-        .map_err(sqs_error("DeleteMessage"))?;
+        .map_err(|e| RedriveError::Sqs {
+            call: "DeleteMessage",
+            error: format!(
+                "{} — it WAS sent to the source: delete it from the DLQ by hand, or a \
+                 later redrive sends it again (the executors' idempotency absorbs that)",
+                DisplayErrorContext(e)
+            ),
+        })?;
     Ok(())
 }
 
