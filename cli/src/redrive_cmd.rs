@@ -53,7 +53,7 @@ pub enum RedriveError {
     Usage(String),
     #[error("SQS {call}: {error}")]
     Sqs { call: &'static str, error: String },
-    #[error("{moved} message(s) moved, then {message} could not be: {error} (it stays on the DLQ)")]
+    #[error("{moved} message(s) moved, then message {message} failed: {error}")]
     Stopped {
         moved: usize,
         message: String,
@@ -286,7 +286,10 @@ async fn move_one(
             .message_group_id(group)
             .message_deduplication_id(format!("redrive-{}", uuid::Uuid::new_v4().simple()));
     }
-    send.send().await.map_err(sqs_error("SendMessage"))?;
+    send.send().await.map_err(|e| RedriveError::Sqs {
+        call: "SendMessage",
+        error: format!("{} (it stays on the DLQ)", DisplayErrorContext(e)),
+    })?;
     // Only now: a failed send leaves the message on the DLQ, visible again later.
     sqs.delete_message()
         .queue_url(dlq)
