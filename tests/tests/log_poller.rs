@@ -1,0 +1,500 @@
+//! The System Log poller on real wire protocols: its Lambda library (`log_poller::build`,
+//! DynamoDB cursors and ledger, the SQS events queue, the org secret) on moto_server,
+//! against a wiremock Okta serving paged System Log answers with `Link` headers — a
+//! `next` that never ends, an empty page at the end — and, behind the queue, the event
+//! router (`event_router::build` + `handle`) with the repository's rules.
+
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use actions::Family;
+use aws_adapters::DynamoCursorStore;
+use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
+use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
+use event_router::{AppRouter, RouterConfig};
+use integration_tests::{Aws, MotoServer};
+use log_poller::{App, PollerConfig};
+use log_poller_domain::{CursorStore, CursorUpdate, Outcome, Poller, StoreError, StoredCursor};
+use org_secrets::OrgName;
+use router::queue_url_var;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
+
+const KEY: &str = "poller-signing-key-0123456789abcdef012345";
+
+/// Okta's System Log, polling flavour: page i answers `pages[i]` and links to page i+1;
+/// past the end, an empty page that links to itself, forever.
+struct LogPages {
+    pages: Vec<Vec<Value>>,
+    /// While set: answer 429 with this `X-Rate-Limit-Reset` (epoch seconds).
+    throttle_until: Mutex<Option<u64>>,
+    hits: AtomicU64,
+    port: OnceLock<u16>,
+    delay: Duration,
+}
+
+/// The responder wiremock holds; the test keeps the other handle.
+struct Shared(Arc<LogPages>);
+
+impl Respond for Shared {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.0.answer(request)
+    }
+}
+
+impl LogPages {
+    fn answer(&self, request: &Request) -> ResponseTemplate {
+        self.hits.fetch_add(1, Ordering::SeqCst);
+        if let Some(reset) = *self.throttle_until.lock().expect("lock") {
+            return ResponseTemplate::new(429)
+                .insert_header("x-rate-limit-limit", "120")
+                .insert_header("x-rate-limit-remaining", "0")
+                .insert_header("x-rate-limit-reset", reset.to_string().as_str())
+                .insert_header("date", httpdate::fmt_http_date(SystemTime::now()).as_str())
+                .set_body_json(json!({"errorCode": "E0000047", "errorSummary": "API call exceeded rate limit due to too many requests."}));
+        }
+        let index: usize = request
+            .url
+            .query_pairs()
+            .find(|(k, _)| k == "after")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        // Links are absolute, on the org's origin.
+        let mut this = request.url.clone();
+        let _ = this.set_host(Some("127.0.0.1"));
+        let _ = this.set_port(self.port.get().copied());
+        let kept: Vec<(String, String)> = this
+            .query_pairs()
+            .filter(|(k, _)| k != "after" && k != "since")
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+        let following = (index + 1).min(self.pages.len());
+        let mut next = this.clone();
+        next.query_pairs_mut()
+            .clear()
+            .extend_pairs(kept)
+            .append_pair("after", &following.to_string());
+        ResponseTemplate::new(200)
+            .insert_header("link", format!("<{this}>; rel=\"self\"").as_str())
+            .append_header("link", format!("<{next}>; rel=\"next\"").as_str())
+            .set_body_json(Value::Array(
+                self.pages.get(index).cloned().unwrap_or_default(),
+            ))
+            .set_delay(self.delay)
+    }
+}
+
+/// A real lock event of the reference data, as a new event about `user`.
+fn lock_event(uuid: &str, user: &str) -> Value {
+    let mut event: Value =
+        serde_json::from_str(&okta_fixtures::read_event("user.account.lock.json")).expect("event");
+    event["uuid"] = json!(uuid);
+    event["actor"]["id"] = json!(user);
+    event["actor"]["alternateId"] = json!(format!("{user}@example.com"));
+    event["published"] = json!("2026-11-22T10:00:00.000Z");
+    event
+}
+
+fn pages() -> Vec<Vec<Value>> {
+    let mut other = lock_event("S1", "00other");
+    other["eventType"] = json!("user.session.start");
+    vec![
+        vec![lock_event("L1", "00u1"), lock_event("L2", "00u2"), other],
+        vec![lock_event("L3", "00u3"), lock_event("L4", "00u1")],
+        vec![lock_event("L5", "00u5")],
+    ]
+}
+
+struct Stack {
+    aws: Aws,
+    okta: MockServer,
+    log: Arc<LogPages>,
+    events_url: String,
+    notify_url: String,
+    config: PollerConfig,
+    router: AppRouter,
+    _moto: MotoServer,
+}
+
+async fn stack(delay: Duration) -> Stack {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    for table in ["ledger", "counters", "cursors"] {
+        aws.table(table).await;
+    }
+    let okta = MockServer::start().await;
+    let log = Arc::new(LogPages {
+        pages: pages(),
+        throttle_until: Mutex::new(None),
+        hits: AtomicU64::new(0),
+        port: OnceLock::new(),
+        delay,
+    });
+    let _ = log.port.set(okta.address().port());
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(Shared(log.clone()))
+        .mount(&okta)
+        .await;
+    aws.put_secret(
+        "okta-hooks/default",
+        &json!({
+            "hook": {"current": "unused"},
+            "signing": {"active": "k1", "keys": {"k1": KEY}},
+            "okta": {"org_url": okta.uri(), "api_token": "00poller-token"},
+            "named": {"slack_webhook": format!("{}/slack", okta.uri())},
+        }),
+    )
+    .await;
+    let events_url = aws.fifo_queue("events.fifo").await;
+    let mut queues = HashMap::new();
+    for family in Family::ALL {
+        queues.insert(
+            family,
+            aws.fifo_queue(&format!("{}.fifo", family.as_str())).await,
+        );
+    }
+    let notify_url = queues[&Family::Notify].clone();
+    let router_config = RouterConfig::from_lookup(|name| match name {
+        "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+        "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
+        other => Family::ALL
+            .into_iter()
+            .find(|f| queue_url_var(*f) == other)
+            .map(|f| queues[&f].clone()),
+    })
+    .expect("router config");
+    let router = event_router::build(&router_config, &aws.config).expect("router");
+    let events = events_url.clone();
+    let config = PollerConfig::from_lookup(move |name| match name {
+        "OKTA_HOOKS_EVENTS_QUEUE_URL" => Some(events.clone()),
+        "OKTA_HOOKS_CURSOR_TABLE" => Some("cursors".into()),
+        "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+        _ => None,
+    })
+    .expect("poller config");
+    Stack {
+        aws,
+        okta,
+        log,
+        events_url,
+        notify_url,
+        config,
+        router,
+        _moto: moto,
+    }
+}
+
+impl Stack {
+    fn poller(&self) -> App {
+        log_poller::build(&self.config, &self.aws.config).expect("poller")
+    }
+
+    /// The cursor item as DynamoDB holds it: (next, version, not_before).
+    async fn cursor(&self) -> Option<(String, u64, Option<u64>)> {
+        let item = self
+            .aws
+            .dynamodb
+            .get_item()
+            .table_name("cursors")
+            .key("pk", AttributeValue::S("cursor#default".into()))
+            .consistent_read(true)
+            .send()
+            .await
+            .expect("get item");
+        let item = item.item()?;
+        let n = |k: &str| {
+            item.get(k)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse().ok())
+        };
+        Some((
+            item.get("next")?.as_s().ok()?.clone(),
+            n("version")?,
+            n("not_before"),
+        ))
+    }
+
+    /// Event uuids on the events queue (received and deleted).
+    async fn drain_events(&self) -> Vec<String> {
+        self.aws
+            .drain(&self.events_url)
+            .await
+            .into_iter()
+            .map(|(group, dedup, body)| {
+                let body: Value = serde_json::from_str(&body).expect("body");
+                assert_eq!(body["source"], "poller");
+                assert_eq!(body["org"], "default");
+                assert_eq!(body["event"]["uuid"], dedup.as_str());
+                assert_eq!(
+                    body["event"]["actor"]["id"],
+                    group.as_str(),
+                    "group = subject"
+                );
+                dedup
+            })
+            .collect()
+    }
+
+    /// Routes everything on the events queue, as the router's event source would.
+    async fn route_all(&self) {
+        loop {
+            let received = self
+                .aws
+                .sqs
+                .receive_message()
+                .queue_url(&self.events_url)
+                .max_number_of_messages(10)
+                .message_system_attribute_names(Attr::All)
+                .visibility_timeout(60)
+                .send()
+                .await
+                .expect("receive");
+            let batch: Vec<SqsMessage> = received
+                .messages()
+                .iter()
+                .map(|m| {
+                    let mut message = SqsMessage::default();
+                    message.message_id = m.message_id().map(str::to_owned);
+                    message.receipt_handle = m.receipt_handle().map(str::to_owned);
+                    message.body = m.body().map(str::to_owned);
+                    for (name, value) in m.attributes().into_iter().flatten() {
+                        message
+                            .attributes
+                            .insert(name.as_str().to_owned(), value.clone());
+                    }
+                    message
+                })
+                .collect();
+            if batch.is_empty() {
+                return;
+            }
+            let mut event = SqsEvent::default();
+            event.records = batch.clone();
+            let response = event_router::handle(&self.router, event).await;
+            assert!(response.batch_item_failures.is_empty(), "{response:?}");
+            for message in batch {
+                self.aws
+                    .sqs
+                    .delete_message()
+                    .queue_url(&self.events_url)
+                    .receipt_handle(message.receipt_handle.unwrap_or_default())
+                    .send()
+                    .await
+                    .expect("delete");
+            }
+        }
+    }
+}
+
+fn lock_uuids() -> BTreeSet<String> {
+    ["L1", "L2", "L3", "L4", "L5"].map(String::from).into()
+}
+
+#[tokio::test]
+async fn events_appear_once_and_the_cursor_advances_once_per_page() {
+    let s = stack(Duration::ZERO).await;
+    let app = s.poller();
+    let reports = log_poller::poll_all(&app).await;
+    let first = &reports[0];
+    assert!(
+        matches!(first.outcome, Outcome::CaughtUp),
+        "{:?}",
+        first.outcome
+    );
+    assert_eq!(first.pages_read, 4, "three pages and the empty one");
+    assert_eq!(first.events_read, 6);
+    assert_eq!(first.events_queued, 5, "the session event has no rule");
+    assert_eq!(first.events_missed_by_hook, 5, "the router had routed none");
+    let (next, version, not_before) = s.cursor().await.expect("a stored cursor");
+    assert_eq!(version, 3, "one advance per page with events");
+    assert!(next.contains("after=3"), "{next}");
+    assert!(next.starts_with(&s.okta.uri()), "{next}");
+    assert_eq!(not_before, None);
+
+    // The schedule's payload is ignored; the second run finds nothing new.
+    let schedule: Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            integration_tests::workspace_root().join("events/eventbridge-schedule.json"),
+        )
+        .expect("events/eventbridge-schedule.json"),
+    )
+    .expect("JSON");
+    let summary = log_poller::handle(&app, schedule)
+        .await
+        .expect("second run");
+    assert_eq!(summary["orgs"][0]["outcome"], "caught_up");
+    assert_eq!(summary["orgs"][0]["pages"], 1);
+    assert_eq!(summary["orgs"][0]["queued"], 0);
+    assert_eq!(
+        s.cursor().await.expect("cursor").1,
+        3,
+        "not advanced by an empty page"
+    );
+
+    let uuids = s.drain_events().await;
+    assert_eq!(uuids.len(), 5, "{uuids:?}");
+    assert_eq!(uuids.into_iter().collect::<BTreeSet<_>>(), lock_uuids());
+}
+
+/// The DynamoDB store, whose next advance fails once: a crash after a page was sent and
+/// before its cursor was stored.
+struct CrashOnce {
+    inner: DynamoCursorStore,
+    armed: AtomicU64,
+}
+
+impl CursorStore for CrashOnce {
+    async fn load(&self, org: &str) -> Result<StoredCursor, StoreError> {
+        self.inner.load(org).await
+    }
+
+    async fn advance(
+        &self,
+        org: &str,
+        expected: u64,
+        update: &CursorUpdate,
+    ) -> Result<bool, StoreError> {
+        if self.armed.swap(0, Ordering::SeqCst) == 1 {
+            return Err(StoreError {
+                store: "cursor",
+                reason: "the function crashed".into(),
+            });
+        }
+        self.inner.advance(org, expected, update).await
+    }
+}
+
+#[tokio::test]
+async fn a_crash_between_sending_and_storing_loses_nothing_and_runs_no_action_twice() {
+    let s = stack(Duration::ZERO).await;
+    let app = s.poller();
+    let okta = app
+        .okta
+        .client(&OrgName::default_org())
+        .await
+        .expect("okta client");
+    let crashing = Poller {
+        cursors: CrashOnce {
+            inner: DynamoCursorStore::from_config(&s.aws.config, "cursors"),
+            armed: AtomicU64::new(1),
+        },
+        queue: app.poller.queue.clone(),
+        ledger: app.poller.ledger.clone(),
+        filter: app.poller.filter.clone(),
+        settings: app.poller.settings.clone(),
+    };
+    let crashed = crashing.poll_org("default", &okta).await;
+    assert!(crashed.error().is_some(), "{:?}", crashed.outcome);
+    assert_eq!(crashed.events_queued, 2, "page 1 was sent");
+    assert_eq!(s.cursor().await, None, "its cursor was not stored");
+
+    // The router takes page 1 off the queue and plans its actions.
+    s.route_all().await;
+
+    // The next run reads page 1 again, then the rest.
+    let resumed = crashing.poll_org("default", &okta).await;
+    assert!(
+        matches!(resumed.outcome, Outcome::CaughtUp),
+        "{:?}",
+        resumed.outcome
+    );
+    assert_eq!(
+        resumed.events_queued, 5,
+        "page 1 resent, then pages 2 and 3"
+    );
+    assert_eq!(
+        resumed.events_missed_by_hook, 3,
+        "L1 and L2 were routed already"
+    );
+    assert_eq!(s.cursor().await.expect("cursor").1, 3);
+    s.route_all().await;
+
+    // One notify step per lock event: nothing lost, nothing planned twice.
+    let steps = s.aws.drain(&s.notify_url).await;
+    let ids: BTreeSet<&str> = steps.iter().map(|(_, id, _)| id.as_str()).collect();
+    assert_eq!(steps.len(), 5, "{steps:?}");
+    assert_eq!(ids.len(), 5);
+    // The deterministic envelope ids of the first step of account-locked, one per event.
+    let expected: BTreeSet<String> = lock_uuids()
+        .iter()
+        .map(|uuid| envelope::envelope_id(uuid, "account-locked", envelope::Phase::Steps, 0))
+        .collect();
+    assert_eq!(ids, expected.iter().map(String::as_str).collect());
+}
+
+#[tokio::test]
+async fn two_overlapping_runs_do_not_both_advance_the_cursor() {
+    // Slow pages, so both runs load the same (absent) cursor before either stores one.
+    let s = stack(Duration::from_millis(400)).await;
+    let (a, b) = (s.poller(), s.poller());
+    let (ra, rb) = tokio::join!(log_poller::poll_all(&a), log_poller::poll_all(&b));
+    let (ra, rb) = (&ra[0], &rb[0]);
+    let lost = [ra, rb]
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::LostRace))
+        .count();
+    assert_eq!(lost, 1, "{:?} / {:?}", ra.outcome, rb.outcome);
+    assert_eq!(
+        ra.cursor_advances + rb.cursor_advances,
+        3,
+        "each page stored once"
+    );
+    assert_eq!(s.cursor().await.expect("cursor").1, 3);
+    let uuids = s.drain_events().await;
+    assert_eq!(
+        uuids.len(),
+        5,
+        "the loser's copy of page 1 is dropped by dedup: {uuids:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_429_stops_the_run_and_the_next_run_waits_until_the_reset() {
+    let s = stack(Duration::ZERO).await;
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    *s.log.throttle_until.lock().expect("lock") = Some(now + 120);
+    let mut app = s.poller();
+
+    let throttled = log_poller::poll_all(&app).await;
+    let Outcome::Throttled { not_before } = throttled[0].outcome else {
+        panic!("{:?}", throttled[0].outcome)
+    };
+    assert!(
+        (now + 120..=now + 123).contains(&not_before),
+        "{not_before} vs {now}"
+    );
+    assert_eq!(throttled[0].emf(0)["Throttled"], 1);
+    let (next, version, stored_wait) = s.cursor().await.expect("the wait is stored");
+    assert_eq!(stored_wait, Some(not_before));
+    assert_eq!(version, 1);
+    assert!(next.contains("since="), "the first query is kept: {next}");
+    assert_eq!(s.log.hits.load(Ordering::SeqCst), 1);
+
+    // Okta would answer now, but the reset has not come: no call at all.
+    *s.log.throttle_until.lock().expect("lock") = None;
+    let waiting = log_poller::handle(&app, json!({}))
+        .await
+        .expect("a wait is no error");
+    assert_eq!(waiting["orgs"][0]["outcome"], "waiting");
+    assert_eq!(s.log.hits.load(Ordering::SeqCst), 1, "Okta not called");
+
+    // After the reset, the run resumes from the stored query.
+    app.poller.settings.clock = Arc::new(move || UNIX_EPOCH + Duration::from_secs(not_before));
+    let resumed = log_poller::poll_all(&app).await;
+    assert!(
+        matches!(resumed[0].outcome, Outcome::CaughtUp),
+        "{:?}",
+        resumed[0].outcome
+    );
+    let (_, version, stored_wait) = s.cursor().await.expect("cursor");
+    assert_eq!((version, stored_wait), (4, None));
+    assert_eq!(s.drain_events().await.len(), 5);
+}
