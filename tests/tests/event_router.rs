@@ -165,6 +165,16 @@ async fn a_protected_user_gets_no_envelope_and_a_log_line() {
             .any(|l| l.contains("protected") && l.contains("breakglass.admin@example.com")),
         "{lines}"
     );
+    // The metrics line counts the refusal.
+    let metrics: Vec<Value> = lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l.get("_aws").is_some())
+        .collect();
+    assert_eq!(metrics.len(), 1, "{lines}");
+    assert_eq!(metrics[0]["EventsRouted"], 1.0);
+    assert_eq!(metrics[0]["PlansRefused"], 1.0);
+    assert_eq!(metrics[0]["PlansSent"], 0.0);
 }
 
 #[test]

@@ -130,8 +130,9 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
         ("OKTA_HOOKS_DLQ_URL", dlq.clone()),
         ("OKTA_HOOKS_IDEMPOTENCY_TABLE", "steps".to_owned()),
     ]);
+    let log = std::env::temp_dir().join(format!("action-executor-{}.log", std::process::id()));
     let mut lambda = LambdaEmulator::start();
-    lambda.attach(&workspace_binary("action-executor"), &env);
+    lambda.attach_with_log(&workspace_binary("action-executor"), &env, Some(&log));
 
     let batch = std::fs::read_to_string(workspace_root().join(FILE)).expect("events file");
     for attempt in 0..2 {
@@ -163,6 +164,30 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
         "envelope refused: signature does not match"
     );
     okta.verify().await;
+
+    // One audit line and one EMF metrics line per action.
+    let lines = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let json: Vec<Value> = lines
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let audit: Vec<&Value> = json
+        .iter()
+        .filter(|l| l["fields"]["audit"] == true)
+        .collect();
+    assert_eq!(audit.len(), 1, "{lines}");
+    assert_eq!(audit[0]["fields"]["outcome"], "done");
+    assert_eq!(audit[0]["fields"]["target"], "01234");
+    let metrics: Vec<&Value> = json.iter().filter(|l| l.get("_aws").is_some()).collect();
+    assert_eq!(metrics.len(), 1, "{lines}");
+    assert_eq!(metrics[0]["family"], "users");
+    assert_eq!(metrics[0]["ActionsDone"], 1.0);
+    assert!(
+        metrics[0]["EventToActionLatency"]
+            .as_f64()
+            .is_some_and(|ms| ms > 0.0)
+    );
 }
 
 #[test]

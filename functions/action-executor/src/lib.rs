@@ -75,6 +75,7 @@ pub fn build(config: &ExecutorConfig, aws: &aws_config::SdkConfig) -> Result<App
             dry_run: config.dry_run,
             rate_reserve: config.rate_reserve,
             record_ttl: config.record_ttl,
+            metrics: true,
             ..Settings::default()
         },
     };

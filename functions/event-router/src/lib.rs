@@ -12,7 +12,7 @@ use aws_adapters::{DynamoCounter, DynamoLedger, SecretsManagerSource, SqsFifoQue
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use okta_adapters::{OktaClients, OktaDirectory};
 use org_secrets::SecretCache;
-use router::{CachingDirectory, RouteError, Router, RulesError, load_rules};
+use router::{CachingDirectory, Decision, RouteError, Routed, Router, RulesError, load_rules};
 
 pub use router::RouterConfig;
 
@@ -61,5 +61,30 @@ pub async fn handle(router: &AppRouter, event: SqsEvent) -> SqsBatchResponse {
 
 async fn route(router: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
     let body = message.body.unwrap_or_default();
-    router.route(&body).await.map(|_| ())
+    let routed = router.route(&body).await?;
+    emf::emit(
+        emf::NAMESPACE,
+        &[("function", "event-router")],
+        &metrics(&routed),
+    );
+    Ok(())
+}
+
+/// `EventsRouted` or `EventsDeduplicated`, and what became of the plans.
+fn metrics(routed: &Routed) -> Vec<emf::Metric> {
+    let Routed::Done(outcomes) = routed else {
+        return vec![emf::count("EventsDeduplicated", 1)];
+    };
+    let count =
+        |f: fn(&Decision) -> bool| outcomes.iter().filter(|o| f(&o.decision)).count() as u64;
+    vec![
+        emf::count("EventsRouted", 1),
+        emf::count("PlansSent", count(|d| matches!(d, Decision::Sent { .. }))),
+        emf::count("PlansDryRun", count(|d| matches!(d, Decision::DryRun))),
+        emf::count(
+            "PlansRefused",
+            count(|d| matches!(d, Decision::Protected(_) | Decision::CapReached { .. })),
+        ),
+        emf::count("PlansFailed", count(|d| matches!(d, Decision::Failed(_)))),
+    ]
 }

@@ -52,6 +52,32 @@ pub(crate) fn target(action: &str, params: &Map<String, Value>) -> String {
     referenced.or(named).unwrap_or_default()
 }
 
+/// The action's metrics as one EMF line (namespace `okta-hooks`, dimension `family`):
+/// `ActionsDone`, `ActionsFailed`, `ActionsRetried`, `ActionsDryRun`, and for a done
+/// action `EventToActionLatency`, from the event's `published` time to now.
+pub(crate) fn metrics(envelope: &Envelope<Plan>, family: &str, verdict: &Verdict<'_>) {
+    let name = match verdict {
+        Verdict::Done { .. } => "ActionsDone",
+        Verdict::DryRun => "ActionsDryRun",
+        Verdict::Retry(_) => "ActionsRetried",
+        Verdict::Failed(_) => "ActionsFailed",
+    };
+    let mut values = vec![emf::count(name, 1)];
+    if let (Verdict::Done { .. }, Some(latency)) = (verdict, since_published(envelope)) {
+        values.push(emf::millis("EventToActionLatency", latency));
+    }
+    emf::emit(emf::NAMESPACE, &[("family", family)], &values);
+}
+
+/// Milliseconds from the event's `published` time to now.
+fn since_published(envelope: &Envelope<Plan>) -> Option<u64> {
+    use time::format_description::well_known::Rfc3339;
+    let published = envelope.event.published.as_deref()?;
+    let at = time::OffsetDateTime::parse(published, &Rfc3339).ok()?;
+    let ms = (time::OffsetDateTime::now_utc() - at).whole_milliseconds();
+    u64::try_from(ms).ok()
+}
+
 /// Logs the audit line of one action.
 pub(crate) fn record(
     envelope: &Envelope<Plan>,

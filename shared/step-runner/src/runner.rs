@@ -37,6 +37,9 @@ pub struct Settings {
     /// message waits for the reset instead, so bursts use the budget without 429s.
     /// At least the calls one function instance can have in flight.
     pub rate_reserve: u64,
+    /// Print one CloudWatch EMF metrics line per action (the Lambda functions do; the
+    /// local runner and tests do not).
+    pub metrics: bool,
 }
 
 impl Default for Settings {
@@ -46,6 +49,7 @@ impl Default for Settings {
             lease: Duration::from_secs(120),
             record_ttl: Duration::from_secs(30 * 24 * 3600),
             rate_reserve: 20,
+            metrics: false,
         }
     }
 }
@@ -161,7 +165,7 @@ where
                     (true, _) => Verdict::DryRun,
                     (false, already_in_state) => Verdict::Done { already_in_state },
                 };
-                audit::record(
+                self.audit(
                     &envelope,
                     &target,
                     verdict,
@@ -196,11 +200,11 @@ where
                 }
                 if let Some(retry) = failure::decide(&report, receive_count, &id) {
                     let verdict = Verdict::Retry(&report.message);
-                    audit::record(&envelope, &target, verdict, &request_ids, started.elapsed());
+                    self.audit(&envelope, &target, verdict, &request_ids, started.elapsed());
                     return Err(retry);
                 }
                 let verdict = Verdict::Failed(&report.message);
-                audit::record(&envelope, &target, verdict, &request_ids, started.elapsed());
+                self.audit(&envelope, &target, verdict, &request_ids, started.elapsed());
                 self.dead_letter(Some(&envelope), body, &report, receive_count)
                     .await?;
                 let on_failure = match on_failure_start(&envelope, &report) {
@@ -214,6 +218,21 @@ where
                 })
             }
         }
+    }
+
+    /// The audit line, and the metrics line when enabled.
+    fn audit(
+        &self,
+        envelope: &Envelope<Plan>,
+        target: &str,
+        verdict: Verdict<'_>,
+        request_ids: &[String],
+        took: Duration,
+    ) {
+        if self.settings.metrics {
+            audit::metrics(envelope, self.family.as_str(), &verdict);
+        }
+        audit::record(envelope, target, verdict, request_ids, took);
     }
 
     /// Renders the step's parameters and runs it.
