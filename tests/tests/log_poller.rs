@@ -117,7 +117,7 @@ struct Stack {
     notify_url: String,
     config: PollerConfig,
     router: AppRouter,
-    _moto: MotoServer,
+    moto: MotoServer,
 }
 
 async fn stack(delay: Duration) -> Stack {
@@ -185,7 +185,7 @@ async fn stack(delay: Duration) -> Stack {
         notify_url,
         config,
         router,
-        _moto: moto,
+        moto,
     }
 }
 
@@ -497,4 +497,54 @@ async fn a_429_stops_the_run_and_the_next_run_waits_until_the_reset() {
     let (_, version, stored_wait) = s.cursor().await.expect("cursor");
     assert_eq!((version, stored_wait), (4, None));
     assert_eq!(s.drain_events().await.len(), 5);
+}
+
+/// The built `log-poller` binary under cargo-lambda's runtime emulator, invoked with
+/// `events/eventbridge-schedule.json`: it polls, answers a summary, and prints one
+/// Embedded Metric Format line for the org.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_binary_polls_on_the_schedule_event_and_prints_emf_metrics() {
+    let s = stack(Duration::ZERO).await;
+    let mut lambda = integration_tests::LambdaEmulator::start();
+    let mut env = integration_tests::aws::function_env(&s.moto.endpoint());
+    env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", s.events_url.clone()));
+    env.push(("OKTA_HOOKS_CURSOR_TABLE", "cursors".into()));
+    env.push(("OKTA_HOOKS_LEDGER_TABLE", "ledger".into()));
+    let log_dir = std::env::temp_dir().join(format!("log-poller-{}", std::process::id()));
+    std::fs::create_dir_all(&log_dir).expect("log dir");
+    let log = log_dir.join("stdout.log");
+    lambda.attach_with_log(
+        &integration_tests::workspace_binary("log-poller"),
+        &env,
+        Some(&log),
+    );
+    let schedule = std::fs::read_to_string(
+        integration_tests::workspace_root().join("events/eventbridge-schedule.json"),
+    )
+    .expect("events/eventbridge-schedule.json");
+    let summary = tokio::task::spawn_blocking(move || lambda.invoke(&schedule).to_string())
+        .await
+        .expect("invoke");
+    let summary: Value = serde_json::from_str(&summary).expect("summary");
+    assert_eq!(summary["orgs"][0]["org"], "default", "{summary}");
+    assert_eq!(summary["orgs"][0]["outcome"], "caught_up", "{summary}");
+    assert_eq!(summary["orgs"][0]["queued"], 5, "{summary}");
+    assert_eq!(s.drain_events().await.len(), 5);
+
+    let text = std::fs::read_to_string(&log).expect("the function's stdout");
+    let emf: Value = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .find(|l| l.get("_aws").is_some())
+        .unwrap_or_else(|| panic!("no EMF line in {text}"));
+    assert_eq!(
+        emf["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+        "okta-hooks"
+    );
+    assert_eq!(emf["org"], "default");
+    assert_eq!(emf["EventsRead"], 6);
+    assert_eq!(emf["EventsMissedByHook"], 5);
+    assert_eq!(emf["PagesRead"], 4);
+    assert_eq!(emf["Throttled"], 0);
+    let _ = std::fs::remove_dir_all(&log_dir);
 }
