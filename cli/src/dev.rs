@@ -5,6 +5,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -49,6 +50,16 @@ pub struct DevArgs {
     /// With --okta-domain: read from the org, print the writes instead of sending them.
     #[arg(long)]
     dry_run: bool,
+    /// With --okta-domain: also poll the org's System Log (every --poll-interval seconds,
+    /// from --poll-lookback minutes back), filtered to the rules' event types.
+    #[arg(long, requires = "okta_domain")]
+    poll: bool,
+    /// Seconds between System Log polls.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(5..=3600))]
+    poll_interval: u64,
+    /// Minutes the first poll reaches back.
+    #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=10080))]
+    poll_lookback: u64,
     /// A named secret rules use (`slack_webhook=https://hooks.slack.com/…`), repeatable.
     #[arg(long = "named", value_name = "NAME=VALUE")]
     named: Vec<String>,
@@ -68,6 +79,8 @@ pub enum DevError {
     Rules(#[from] crate::rules_cmd::RulesCliError),
     #[error(transparent)]
     Okta(#[from] crate::okta::OktaCliError),
+    #[error("--poll: {0}")]
+    Poll(String),
     #[error("--named {0:?}: write NAME=VALUE")]
     Named(String),
     #[error(transparent)]
@@ -156,6 +169,15 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         None => crate::rules_cmd::no_rules(),
     };
     let rule_count = rules.len();
+    let event_types = rules.event_types();
+    let poll_client = match (&hook.okta, args.poll) {
+        (Some(credential), true) => Some(
+            okta_adapters::okta_config(credential, "okta-hooks-dev")
+                .and_then(|c| okta_client::OktaClient::new(c).map_err(|e| e.to_string()))
+                .map_err(DevError::Poll)?,
+        ),
+        _ => None,
+    };
     let router = crate::dev_pipeline::spawn(rules, hook.clone(), okta)?;
     let queue = Arc::new(MemoryQueue::with_observer(move |stored| {
         print_accepted(stored);
@@ -169,10 +191,21 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         ingest: IngestHandler::new(
             config.clone(),
             Authenticator::for_config(LocalSecret(hook), &config),
-            queue,
+            queue.clone(),
         ),
         max_body_bytes: config.max_body_bytes,
     });
+    let poll_queue = queue.clone();
+    let poll = async move {
+        match poll_client {
+            Some(client) => {
+                let interval = Duration::from_secs(args.poll_interval);
+                let lookback = Duration::from_secs(args.poll_lookback * 60);
+                crate::dev_poll::run(client, poll_queue, event_types, interval, lookback).await
+            }
+            None => std::future::pending().await,
+        }
+    };
     let app = Router::new()
         .route("/hooks/okta", any(default_org))
         .route("/hooks/okta/{org}", any(named_org))
@@ -192,12 +225,20 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         None => println!("  rules         none (no rules/ here; give --rules DIR)"),
     }
     println!("  okta          {okta_mode}");
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .map_err(DevError::Serve)
+    if args.poll {
+        println!(
+            "  poll          the org's System Log every {}s, from {} min back",
+            args.poll_interval, args.poll_lookback
+        );
+    }
+    let serve = axum::serve(listener, app).with_graceful_shutdown(async {
+        let _ = tokio::signal::ctrl_c().await;
+    });
+    // The poller (when asked for) runs beside the server, in this task.
+    tokio::select! {
+        served = serve => served.map_err(DevError::Serve),
+        () = poll => Ok(()),
+    }
 }
 
 async fn default_org(

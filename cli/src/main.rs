@@ -10,6 +10,7 @@
 mod actions_cmd;
 mod dev;
 mod dev_pipeline;
+mod dev_poll;
 mod hook_cmd;
 mod okta;
 mod redrive_cmd;

@@ -235,3 +235,68 @@ async fn dev_runs_the_plan_against_a_real_org_when_given_one() {
     let failed = dev.next_line("  failed ");
     assert!(failed.contains("slack_webhook"), "{failed}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_polls_the_system_log_of_a_real_org_when_asked() {
+    use wiremock::matchers::{method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let okta = MockServer::start().await;
+    let event: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(reference_event(
+            "user.account.report_suspicious_activity_by_enduser.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let next = format!("{}/api/v1/logs?after=page2", okta.uri());
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("after", "page2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&okta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str())
+                .set_body_json(serde_json::json!([event])),
+        )
+        .mount(&okta)
+        .await;
+    Mock::given(method("POST"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .expect(0)
+        .mount(&okta)
+        .await;
+    let uri = okta.uri();
+    let dev = DevServer::start_with(
+        "s",
+        &[
+            "--okta-domain",
+            &uri,
+            "--poll",
+            "--poll-interval",
+            "5",
+            "--dry-run",
+        ],
+        &[("OKTA_API_TOKEN", "dev-token")],
+    );
+    let accepted = dev.next_line("accepted");
+    assert!(
+        accepted.contains("user.account.report_suspicious_activity_by_enduser"),
+        "{accepted}"
+    );
+    let polled = dev.next_line("polled");
+    assert!(polled.contains("1 event(s) read, 1 queued"), "{polled}");
+    // --dry-run: the plan is printed, the write is not sent.
+    assert!(
+        dev.next_line("  step ")
+            .contains("user.suspend [users]: dry run")
+    );
+    let received = okta.received_requests().await.unwrap_or_default();
+    assert!(
+        received.iter().all(|r| r.method.as_str() == "GET"),
+        "a dry run sends no write"
+    );
+}
