@@ -529,6 +529,12 @@ fn the_functions_configuration_loads_from_what_the_template_sets() {
         .expect("event-router starts with the template's environment");
     assert_eq!(config.ledger_table, "LedgerTable");
     assert_eq!(config.counter_table, "CounterTable");
+    let poller_env = by_binary("log-poller");
+    let config = log_poller::PollerConfig::from_lookup(|k| poller_env.get(k).cloned())
+        .expect("log-poller starts with the template's environment");
+    assert_eq!(config.cursor_table, "PollerCursorTable");
+    assert_eq!(config.ledger_table, "LedgerTable");
+    assert!(config.events_queue_url.ends_with("EventsQueue.fifo"));
 
     let mut families = BTreeSet::new();
     for f in functions.values() {

@@ -75,9 +75,18 @@ pub fn line(
         object.insert((*name).into(), json!(value));
     }
     for m in metrics {
-        object.insert(m.name.into(), json!(m.value));
+        object.insert(m.name.into(), number(m.value));
     }
     Value::Object(object)
+}
+
+/// Whole values as JSON integers (counts read back as counts), the rest as floats.
+fn number(value: f64) -> Value {
+    if value.fract() == 0.0 && (0.0..9.0e15).contains(&value) {
+        json!(value as u64)
+    } else {
+        json!(value)
+    }
 }
 
 /// Milliseconds since the epoch, for [`line`].
@@ -114,7 +123,8 @@ mod tests {
         );
         assert_eq!(line["org"], "acme");
         assert_eq!(line["family"], "users");
-        assert_eq!(line["ActionsRun"], 2.0);
+        assert_eq!(line["ActionsRun"], 2);
+        assert!(line["ActionsRun"].is_u64(), "a count stays an integer");
         assert_eq!(line["ActionLatency"], 1500.0);
     }
 }

@@ -1,11 +1,11 @@
 //! What one run did, for the logs and as CloudWatch Embedded Metric Format.
 
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use crate::PollError;
 
 /// The CloudWatch namespace of the poller's metrics.
-pub const METRICS_NAMESPACE: &str = "okta-hooks";
+pub const METRICS_NAMESPACE: &str = emf::NAMESPACE;
 
 /// How a run ended.
 #[derive(Debug)]
@@ -87,38 +87,26 @@ impl PollReport {
     /// event was read, NewestEventLagSeconds.
     pub fn emf(&self, timestamp_ms: u64) -> Value {
         let throttled = u64::from(matches!(self.outcome, Outcome::Throttled { .. }));
-        let mut values: Vec<(&str, &str, u64)> = vec![
-            ("EventsRead", "Count", self.events_read),
-            ("EventsMissedByHook", "Count", self.events_missed_by_hook),
-            ("PagesRead", "Count", self.pages_read),
-            ("Throttled", "Count", throttled),
-            ("Alerts", "Count", self.alerts),
+        let mut values = vec![
+            emf::count("EventsRead", self.events_read),
+            emf::count("EventsMissedByHook", self.events_missed_by_hook),
+            emf::count("PagesRead", self.pages_read),
+            emf::count("Throttled", throttled),
+            emf::count("Alerts", self.alerts),
         ];
         if let Some(lag) = self.newest_event_lag_secs {
-            values.push(("NewestEventLagSeconds", "Seconds", lag));
+            values.push(emf::seconds("NewestEventLagSeconds", lag));
         }
-        let definitions: Vec<Value> = values
-            .iter()
-            .map(|(name, unit, _)| json!({"Name": name, "Unit": unit}))
-            .collect();
-        let mut line = Map::new();
-        line.insert(
-            "_aws".into(),
-            json!({
-                "Timestamp": timestamp_ms,
-                "CloudWatchMetrics": [{
-                    "Namespace": METRICS_NAMESPACE,
-                    "Dimensions": [["org"]],
-                    "Metrics": definitions,
-                }],
-            }),
+        let mut line = emf::line(
+            METRICS_NAMESPACE,
+            &[("org", &self.org)],
+            &values,
+            timestamp_ms,
         );
-        line.insert("org".into(), json!(self.org));
-        line.insert("outcome".into(), json!(self.outcome.as_str()));
-        for (name, _, value) in values {
-            line.insert(name.into(), json!(value));
+        if let Value::Object(map) = &mut line {
+            map.insert("outcome".into(), json!(self.outcome.as_str()));
         }
-        Value::Object(line)
+        line
     }
 }
 
