@@ -46,14 +46,46 @@ pub fn okta_config(credential: &OktaCredential, agent: &str) -> Result<OktaConfi
     Ok(config)
 }
 
-/// Clients by org, built on first use and kept for the life of the process (one TLS
-/// client each, token cache included).
+/// Clients by org, built on first use and kept while the org's credential stays the same
+/// (one TLS client each, token cache included); a rotated credential, once the secret
+/// cache has it, gets a new client.
 pub struct OktaClients<S> {
     secrets: Arc<SecretCache<S>>,
     agent: String,
-    clients: Mutex<HashMap<OrgName, OktaClient>>,
+    clients: Mutex<HashMap<OrgName, Built>>,
     /// Dry-run clients: reads go to Okta, writes are recorded and logged, not sent.
-    dry_runs: Mutex<HashMap<OrgName, OktaClient>>,
+    dry_runs: Mutex<HashMap<OrgName, Built>>,
+}
+
+/// A client and the fingerprint of the credential it was built from: when the secret
+/// cache brings a rotated credential, the next call builds a new client.
+struct Built {
+    credential: u64,
+    client: OktaClient,
+}
+
+/// A hash of the credential's fields (in memory only, to notice a rotation).
+fn fingerprint(credential: &OktaCredential) -> u64 {
+    use secrecy::ExposeSecret;
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    credential.org_url.hash(&mut h);
+    credential
+        .api_token
+        .as_ref()
+        .map(|t| t.expose_secret())
+        .hash(&mut h);
+    credential.client_id.hash(&mut h);
+    credential
+        .private_key
+        .as_ref()
+        .map(|k| k.expose_secret())
+        .hash(&mut h);
+    credential.key_alg.hash(&mut h);
+    credential.key_id.hash(&mut h);
+    credential.scopes.hash(&mut h);
+    credential.dpop.hash(&mut h);
+    h.finish()
 }
 
 impl<S: SecretSource> OktaClients<S> {
@@ -80,18 +112,22 @@ impl<S: SecretSource> OktaClients<S> {
 
     async fn cached(
         &self,
-        cache: &Mutex<HashMap<OrgName, OktaClient>>,
+        cache: &Mutex<HashMap<OrgName, Built>>,
         org: &OrgName,
         dry_run: Option<DryRun>,
     ) -> Result<OktaClient, OktaClientError> {
-        if let Some(client) = cache.lock().await.get(org) {
-            return Ok(client.clone());
-        }
+        // The secret cache answers from memory while its entry is fresh.
         let secret = self.secrets.get(org).await?;
         let credential = secret
             .okta
             .as_ref()
             .ok_or_else(|| OktaClientError::NoCredential(org.to_string()))?;
+        let print = fingerprint(credential);
+        if let Some(built) = cache.lock().await.get(org)
+            && built.credential == print
+        {
+            return Ok(built.client.clone());
+        }
         let invalid = |reason: String| OktaClientError::Invalid {
             org: org.to_string(),
             reason,
@@ -99,7 +135,11 @@ impl<S: SecretSource> OktaClients<S> {
         let mut config = okta_config(credential, &self.agent).map_err(invalid)?;
         config.dry_run = dry_run;
         let client = OktaClient::new(config).map_err(|e| invalid(e.to_string()))?;
-        cache.lock().await.insert(org.clone(), client.clone());
+        let built = Built {
+            credential: print,
+            client: client.clone(),
+        };
+        cache.lock().await.insert(org.clone(), built);
         Ok(client)
     }
 

@@ -1,0 +1,47 @@
+//! A rotated Okta credential reaches the org's client once the secret cache has it,
+//! without a cold start.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use okta_adapters::OktaClients;
+use org_secrets::{OrgName, OrgSecret, SecretCache, StaticSecrets};
+use serde_json::json;
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn secret(org_url: &str, token: &str) -> OrgSecret {
+    OrgSecret::from_json(&json!({"okta": {"org_url": org_url, "api_token": token}}).to_string())
+        .expect("secret")
+}
+
+#[tokio::test]
+async fn the_next_client_after_a_rotation_uses_the_new_token() {
+    let okta = MockServer::start().await;
+    for token in ["old-token", "new-token"] {
+        Mock::given(method("GET"))
+            .and(path("/api/v1/users/00u1"))
+            .and(header("authorization", format!("SSWS {token}").as_str()))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "00u1"})))
+            .expect(1)
+            .mount(&okta)
+            .await;
+    }
+    let store = StaticSecrets::new();
+    store.set("acme", secret(&okta.uri(), "old-token"));
+    // TTL 0: every call re-reads the (in-memory) store, as a cache whose entry expired.
+    let cache = Arc::new(SecretCache::new(
+        store.clone(),
+        Duration::ZERO,
+        Duration::ZERO,
+    ));
+    let clients = OktaClients::new(cache, "test");
+    let org = OrgName::parse("acme").expect("org");
+
+    let client = clients.client(&org).await.expect("client");
+    client.get_user("00u1").await.expect("old token accepted");
+    store.set("acme", secret(&okta.uri(), "new-token"));
+    let client = clients.client(&org).await.expect("client");
+    client.get_user("00u1").await.expect("new token used");
+    okta.verify().await;
+}
