@@ -20,9 +20,8 @@
 //! idempotency records let a redriven failed step run again (a failed step releases its
 //! claim) while a step that had succeeded is not run twice.
 
-use aws_sdk_sqs::Client;
-use aws_sdk_sqs::error::DisplayErrorContext;
-use aws_sdk_sqs::types::{Message, MessageSystemAttributeName, QueueAttributeName};
+use aws_adapters::{DeadLetterQueue, FifoIds};
+use fifo_queue::QueueError;
 use serde_json::Value;
 
 /// How long a received message stays hidden while it is handled.
@@ -61,11 +60,8 @@ pub enum RedriveError {
     },
 }
 
-fn sqs_error<E: std::error::Error>(call: &'static str) -> impl FnOnce(E) -> RedriveError {
-    move |e| RedriveError::Sqs {
-        call,
-        error: DisplayErrorContext(e).to_string(),
-    }
+fn sqs_error(call: &'static str) -> impl FnOnce(QueueError) -> RedriveError {
+    move |e| RedriveError::Sqs { call, error: e.0 }
 }
 
 /// What goes back to the source queue for one DLQ message, and how to describe it.
@@ -154,11 +150,11 @@ pub async fn run(args: RedriveArgs) -> Result<(), RedriveError> {
         return Err(RedriveError::Usage("--max must be at least 1".to_owned()));
     }
     let config = aws_adapters::load_config().await;
-    let sqs = Client::new(&config);
+    let sqs = DeadLetterQueue::from_config(&config, args.queue_url.as_str());
     let dlq = args.queue_url.as_str();
     let target = match &args.to {
         Some(to) => to.clone(),
-        None => source_queue(&sqs, dlq).await?,
+        None => source_queue(&sqs).await?,
     };
     if target == dlq {
         return Err(RedriveError::Usage(
@@ -182,31 +178,19 @@ pub async fn run(args: RedriveArgs) -> Result<(), RedriveError> {
             break Ok(());
         }
         let wanted = (limit - handled).min(10) as i32;
-        let received = match sqs
-            .receive_message()
-            .queue_url(dlq)
-            .max_number_of_messages(wanted)
-            .visibility_timeout(VISIBILITY_SECS)
-            .wait_time_seconds(WAIT_SECS)
-            .message_system_attribute_names(MessageSystemAttributeName::All)
-            .send()
-            .await
-        {
-            Ok(received) => received,
+        let messages = match sqs.receive(wanted, VISIBILITY_SECS, WAIT_SECS).await {
+            Ok(messages) => messages,
             Err(e) => break Err(sqs_error("ReceiveMessage")(e)),
         };
-        let messages = received.messages();
         if messages.is_empty() {
             break Ok(());
         }
         let mut failed = None;
         for (index, message) in messages.iter().enumerate() {
-            let Some(receipt) = message.receipt_handle() else {
-                continue;
-            };
-            let group = attribute(message, MessageSystemAttributeName::MessageGroupId);
-            let redriven = redriven(message.body().unwrap_or_default());
-            let id = message.message_id().unwrap_or("-");
+            let receipt = message.receipt_handle.as_str();
+            let group = message.group_id.clone();
+            let redriven = redriven(&message.body);
+            let id = message.message_id.as_deref().unwrap_or("-");
             if args.dry_run {
                 println!(
                     "  {id}  group={}  {}",
@@ -218,15 +202,15 @@ pub async fn run(args: RedriveArgs) -> Result<(), RedriveError> {
                 continue;
             }
             if let Err(error) =
-                move_one(&sqs, dlq, &target, fifo, group.clone(), &redriven, receipt).await
+                move_one(&sqs, &target, fifo, group.clone(), &redriven, receipt).await
             {
                 // Hand the rest of this batch back at once; later messages of the same
                 // group must not overtake the one that failed.
                 let rest: Vec<String> = messages[index..]
                     .iter()
-                    .filter_map(|m| m.receipt_handle().map(str::to_owned))
+                    .map(|m| m.receipt_handle.clone())
                     .collect();
-                release(&sqs, dlq, &rest).await;
+                release(&sqs, &rest).await;
                 failed = Some((id.to_owned(), error));
                 break;
             }
@@ -246,12 +230,12 @@ pub async fn run(args: RedriveArgs) -> Result<(), RedriveError> {
         }
     };
     if args.dry_run {
-        release(&sqs, dlq, &listed).await;
+        release(&sqs, &listed).await;
     }
     outcome?;
     if args.dry_run {
         println!("{handled} message(s) on the DLQ; nothing moved");
-        if let Some(more) = approximate_count(&sqs, dlq).await
+        if let Ok(more) = sqs.approximate_count().await
             && more > handled
         {
             println!(
@@ -266,84 +250,58 @@ pub async fn run(args: RedriveArgs) -> Result<(), RedriveError> {
 
 /// Sends one message to the source, then deletes it from the DLQ.
 async fn move_one(
-    sqs: &Client,
-    dlq: &str,
+    sqs: &DeadLetterQueue,
     target: &str,
     fifo: bool,
     group: Option<String>,
     redriven: &Redriven,
     receipt: &str,
 ) -> Result<(), RedriveError> {
-    let mut send = sqs
-        .send_message()
-        .queue_url(target)
-        .message_body(&redriven.body);
-    if fifo {
-        // A DLQ of a FIFO queue is FIFO too; a message without a group (sent to a
-        // standard DLQ by hand) still needs one.
-        let group = group.unwrap_or_else(|| "redrive".to_owned());
-        send = send
-            .message_group_id(group)
-            .message_deduplication_id(format!("redrive-{}", uuid::Uuid::new_v4().simple()));
-    }
-    send.send().await.map_err(|e| RedriveError::Sqs {
-        call: "SendMessage",
-        error: format!("{} (it stays on the DLQ)", DisplayErrorContext(e)),
-    })?;
-    // Only now: a failed send leaves the message on the DLQ, visible again later.
-    sqs.delete_message()
-        .queue_url(dlq)
-        .receipt_handle(receipt)
-        .send()
+    // A DLQ of a FIFO queue is FIFO too; a message without a group (sent to a standard
+    // DLQ by hand) still needs one.
+    let ids = fifo.then(|| FifoIds {
+        group_id: group.unwrap_or_else(|| "redrive".to_owned()),
+        dedup_id: format!("redrive-{}", uuid::Uuid::new_v4().simple()),
+    });
+    sqs.send_to(target, &redriven.body, ids)
         .await
         .map_err(|e| RedriveError::Sqs {
-            call: "DeleteMessage",
-            error: format!(
-                "{} — it WAS sent to the source: delete it from the DLQ by hand, or a \
-                 later redrive sends it again (the executors' idempotency absorbs that)",
-                DisplayErrorContext(e)
-            ),
+            call: "SendMessage",
+            error: format!("{} (it stays on the DLQ)", e.0),
         })?;
+    // Only now: a failed send leaves the message on the DLQ, visible again later.
+    sqs.delete(receipt).await.map_err(|e| RedriveError::Sqs {
+        call: "DeleteMessage",
+        error: format!(
+            "{} — it WAS sent to the source: delete it from the DLQ by hand, or a \
+             later redrive sends it again (the executors' idempotency absorbs that)",
+            e.0
+        ),
+    })?;
     Ok(())
 }
 
 /// Makes received messages visible again (visibility 0). Best effort: otherwise they
 /// reappear when their visibility timeout ends.
-async fn release(sqs: &Client, dlq: &str, receipts: &[String]) {
+async fn release(sqs: &DeadLetterQueue, receipts: &[String]) {
     for receipt in receipts {
-        if let Err(e) = sqs
-            .change_message_visibility()
-            .queue_url(dlq)
-            .receipt_handle(receipt)
-            .visibility_timeout(0)
-            .send()
-            .await
-        {
+        if let Err(e) = sqs.release(receipt).await {
             eprintln!(
                 "warning: a message stays hidden for up to {VISIBILITY_SECS} s: {}",
-                DisplayErrorContext(e)
+                e.0
             );
         }
     }
 }
 
-fn attribute(message: &Message, name: MessageSystemAttributeName) -> Option<String> {
-    message
-        .attributes()
-        .and_then(|a| a.get(&name))
-        .filter(|v| !v.is_empty())
-        .cloned()
-}
-
 /// The one queue whose redrive policy sends to this DLQ.
-async fn source_queue(sqs: &Client, dlq: &str) -> Result<String, RedriveError> {
+async fn source_queue(sqs: &DeadLetterQueue) -> Result<String, RedriveError> {
+    let dlq = sqs.url();
     let sources = sqs
-        .list_dead_letter_source_queues()
-        .queue_url(dlq)
-        .send()
+        .source_queues()
         .await
         .map_err(sqs_error("ListDeadLetterSourceQueues"))?;
-    match sources.queue_urls() {
+    match sources.as_slice() {
         [one] => Ok(one.clone()),
         [] => Err(RedriveError::Usage(format!(
             "no queue names {dlq} as its dead-letter queue: give --to SOURCE_URL"
@@ -354,28 +312,6 @@ async fn source_queue(sqs: &Client, dlq: &str) -> Result<String, RedriveError> {
             many.join(", ")
         ))),
     }
-}
-
-async fn approximate_count(sqs: &Client, queue: &str) -> Option<usize> {
-    let output = sqs
-        .get_queue_attributes()
-        .queue_url(queue)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-        .send()
-        .await
-        .ok()?;
-    let attributes = output.attributes()?;
-    let get = |name: QueueAttributeName| {
-        attributes
-            .get(&name)
-            .and_then(|v| v.parse::<usize>().ok())
-            .unwrap_or(0)
-    };
-    Some(
-        get(QueueAttributeName::ApproximateNumberOfMessages)
-            + get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-    )
 }
 
 #[cfg(test)]

@@ -5,17 +5,21 @@
 //! - [`DynamoLedger`], [`DynamoCounter`]: the router's stores, over DynamoDB.
 //! - [`DynamoStepRecords`]: the executors' idempotency records, over DynamoDB.
 //! - [`DynamoCursorStore`]: the System Log poller's cursors, over DynamoDB.
+//! - [`DeadLetterQueue`]: a DLQ for `okta-hooks redrive` (receive, send on, delete,
+//!   release, its source queue, its approximate size).
 //!
 //! Endpoints follow the SDK's standard settings, so `AWS_ENDPOINT_URL` points every client
 //! at a local emulator (tests use `moto_server`).
 
 mod cursor;
+mod dead_letters;
 mod dynamodb;
 mod secrets_manager;
 mod sqs;
 mod step_records;
 
 pub use cursor::DynamoCursorStore;
+pub use dead_letters::{DeadLetterQueue, FifoIds, ReceivedMessage};
 pub use dynamodb::{DynamoCounter, DynamoLedger};
 pub use secrets_manager::SecretsManagerSource;
 pub use sqs::SqsFifoQueue;
