@@ -1,5 +1,6 @@
 //! AWS SDK clients pointed at a local emulator, and the set-up the tests need.
 
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_secretsmanager::config::{Credentials, Region};
 
 /// SDK configuration and clients for an emulator endpoint.
@@ -141,5 +142,76 @@ impl Aws {
             }
         }
         out
+    }
+
+    /// Up to 10 visible messages of `url`, as Lambda's SQS event source hands them to a
+    /// function (system attributes included), kept invisible for a minute.
+    pub async fn receive_batch(&self, url: &str) -> Vec<SqsMessage> {
+        use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
+        let received = self
+            .sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .message_system_attribute_names(Attr::All)
+            .visibility_timeout(60)
+            .send()
+            .await
+            .expect("receive");
+        received
+            .messages()
+            .iter()
+            .map(|m| {
+                let mut message = SqsMessage::default();
+                message.message_id = m.message_id().map(str::to_owned);
+                message.receipt_handle = m.receipt_handle().map(str::to_owned);
+                message.body = m.body().map(str::to_owned);
+                for (name, value) in m.attributes().into_iter().flatten() {
+                    message
+                        .attributes
+                        .insert(name.as_str().to_owned(), value.clone());
+                }
+                message
+            })
+            .collect()
+    }
+
+    /// Deletes what the handler did not report failed, as the event source does.
+    pub async fn settle(&self, url: &str, batch: &[SqsMessage], response: &SqsBatchResponse) {
+        for message in batch {
+            let id = message.message_id.clone().unwrap_or_default();
+            if response
+                .batch_item_failures
+                .iter()
+                .any(|f| f.item_identifier == id)
+            {
+                continue;
+            }
+            self.sqs
+                .delete_message()
+                .queue_url(url)
+                .receipt_handle(message.receipt_handle.clone().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+
+    /// One batch of `url` through `handler`, settled as the event source would:
+    /// (messages in the batch, the handler's answer).
+    pub async fn pump_once<F, Fut>(&self, url: &str, handler: F) -> (usize, SqsBatchResponse)
+    where
+        F: FnOnce(SqsEvent) -> Fut,
+        Fut: std::future::Future<Output = SqsBatchResponse>,
+    {
+        let batch = self.receive_batch(url).await;
+        if batch.is_empty() {
+            return (0, SqsBatchResponse::default());
+        }
+        let mut event = SqsEvent::default();
+        event.records = batch.clone();
+        let response = handler(event).await;
+        self.settle(url, &batch, &response).await;
+        (batch.len(), response)
     }
 }

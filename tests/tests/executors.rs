@@ -9,7 +9,6 @@ use action_executor::{App, ExecutorConfig};
 use actions::Family;
 use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
 use envelope::open;
 use event_router::{AppRouter, RouterConfig};
 use executor::WebhookSender;
@@ -131,74 +130,20 @@ impl Stack {
         assert_eq!(response.status, 200, "{}", response.body);
     }
 
-    /// What Lambda's SQS event source would hand over: up to 10 visible messages.
     async fn receive(&self, url: &str) -> Vec<SqsMessage> {
-        let received = self
-            .aws
-            .sqs
-            .receive_message()
-            .queue_url(url)
-            .max_number_of_messages(10)
-            .message_system_attribute_names(Attr::All)
-            .visibility_timeout(60)
-            .send()
-            .await
-            .expect("receive");
-        received
-            .messages()
-            .iter()
-            .map(|m| {
-                let mut message = SqsMessage::default();
-                message.message_id = m.message_id().map(str::to_owned);
-                message.receipt_handle = m.receipt_handle().map(str::to_owned);
-                message.body = m.body().map(str::to_owned);
-                for (name, value) in m.attributes().into_iter().flatten() {
-                    message
-                        .attributes
-                        .insert(name.as_str().to_owned(), value.clone());
-                }
-                message
-            })
-            .collect()
+        self.aws.receive_batch(url).await
     }
 
-    /// Deletes what the handler did not report failed, as the event source does.
     async fn settle(&self, url: &str, batch: &[SqsMessage], response: &SqsBatchResponse) {
-        for message in batch {
-            let id = message.message_id.clone().unwrap_or_default();
-            if response
-                .batch_item_failures
-                .iter()
-                .any(|f| f.item_identifier == id)
-            {
-                continue;
-            }
-            self.aws
-                .sqs
-                .delete_message()
-                .queue_url(url)
-                .receipt_handle(message.receipt_handle.clone().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
+        self.aws.settle(url, batch, response).await
     }
 
-    /// One batch of `url` through `run`; returns how many messages it held.
     async fn pump_once<F, Fut>(&self, url: &str, run: F) -> (usize, SqsBatchResponse)
     where
         F: FnOnce(SqsEvent) -> Fut,
         Fut: std::future::Future<Output = SqsBatchResponse>,
     {
-        let batch = self.receive(url).await;
-        if batch.is_empty() {
-            return (0, SqsBatchResponse::default());
-        }
-        let mut event = SqsEvent::default();
-        event.records = batch.clone();
-        let response = run(event).await;
-        self.settle(url, &batch, &response).await;
-        (batch.len(), response)
+        self.aws.pump_once(url, run).await
     }
 
     /// Routes every queued event, then runs every family queue until all are empty.

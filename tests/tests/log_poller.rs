@@ -11,9 +11,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actions::Family;
 use aws_adapters::DynamoCursorStore;
-use aws_lambda_events::event::sqs::{SqsEvent, SqsMessage};
 use aws_sdk_dynamodb::types::AttributeValue;
-use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
 use event_router::{AppRouter, RouterConfig};
 use integration_tests::{Aws, MotoServer};
 use log_poller::{App, PollerConfig};
@@ -243,49 +241,13 @@ impl Stack {
     /// Routes everything on the events queue, as the router's event source would.
     async fn route_all(&self) {
         loop {
-            let received = self
+            let (n, response) = self
                 .aws
-                .sqs
-                .receive_message()
-                .queue_url(&self.events_url)
-                .max_number_of_messages(10)
-                .message_system_attribute_names(Attr::All)
-                .visibility_timeout(60)
-                .send()
-                .await
-                .expect("receive");
-            let batch: Vec<SqsMessage> = received
-                .messages()
-                .iter()
-                .map(|m| {
-                    let mut message = SqsMessage::default();
-                    message.message_id = m.message_id().map(str::to_owned);
-                    message.receipt_handle = m.receipt_handle().map(str::to_owned);
-                    message.body = m.body().map(str::to_owned);
-                    for (name, value) in m.attributes().into_iter().flatten() {
-                        message
-                            .attributes
-                            .insert(name.as_str().to_owned(), value.clone());
-                    }
-                    message
-                })
-                .collect();
-            if batch.is_empty() {
-                return;
-            }
-            let mut event = SqsEvent::default();
-            event.records = batch.clone();
-            let response = event_router::handle(&self.router, event).await;
+                .pump_once(&self.events_url, |e| event_router::handle(&self.router, e))
+                .await;
             assert!(response.batch_item_failures.is_empty(), "{response:?}");
-            for message in batch {
-                self.aws
-                    .sqs
-                    .delete_message()
-                    .queue_url(&self.events_url)
-                    .receipt_handle(message.receipt_handle.unwrap_or_default())
-                    .send()
-                    .await
-                    .expect("delete");
+            if n == 0 {
+                return;
             }
         }
     }
