@@ -239,6 +239,20 @@ fn main() {
             "  budget used     {:.1} % of the budget of every window but the last (budget ≥ 90 %)",
             100.0 * used as f64 / (full.len() as u64 * LIMIT).max(1) as f64
         );
+        // Both simulated instances, the simulated Okta and queue, and the 2000 envelopes
+        // share this process: an upper bound for one executor instance.
+        let peak = std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find(|l| l.starts_with("VmHWM:"))
+                    .map(str::to_owned)
+            })
+            .unwrap_or_else(|| "VmHWM: unknown".into());
+        println!(
+            "  peak memory     {} (whole bench process; budget 32 MB per function)",
+            peak.trim_start_matches("VmHWM:").trim()
+        );
         println!(
             "  actions         {} users suspended, {} lost, {twice} run twice",
             per_user.len(),
