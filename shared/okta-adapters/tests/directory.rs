@@ -46,7 +46,11 @@ async fn reads_status_profile_and_groups() {
     let user = directory.user("acme", "00u1", true).await.unwrap();
     assert_eq!(user["status"], "ACTIVE");
     assert_eq!(user["profile"]["department"], "Sales");
-    assert_eq!(user["groups"], json!([{"id": "00g1", "name": "Everyone"}]));
+    // The type tells rules which memberships the API can change.
+    assert_eq!(
+        user["groups"],
+        json!([{"id": "00g1", "name": "Everyone", "type": "OKTA_GROUP"}])
+    );
     let without = directory.user("acme", "00u1", false).await.unwrap();
     assert!(
         without.get("groups").is_none(),
