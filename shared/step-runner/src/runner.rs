@@ -152,79 +152,94 @@ where
             }
         }
         let started = Instant::now();
-        let target = current_step(&envelope)
-            .map(|s| audit::target(&s.action, &s.params))
-            .unwrap_or_default();
         match self.act(&envelope).await {
-            Ok(Acted {
-                outcome,
-                dry_run,
-                requests,
-            }) => {
-                let verdict = match (dry_run, outcome.already_in_state) {
-                    (true, _) => Verdict::DryRun,
-                    (false, already_in_state) => Verdict::Done { already_in_state },
-                };
-                self.audit(
-                    &envelope,
-                    &target,
-                    verdict,
-                    &outcome.request_ids,
-                    started.elapsed(),
-                );
-                // A dry run did nothing: it must not keep the real run from happening.
-                let recorded = if dry_run {
-                    self.records.release(&id).await
-                } else {
-                    self.records
-                        .complete(&id, &outcome.output, self.settings.record_ttl)
-                        .await
-                };
-                recorded.map_err(|e| Retry::soon(receive_count, e))?;
-                let next = self
-                    .pass_on(&envelope, outcome.output, receive_count)
-                    .await?;
-                Ok(Ran::Done {
-                    envelope_id: id,
-                    action: envelope.action.clone(),
-                    already_in_state: outcome.already_in_state,
-                    dry_run,
-                    requests,
-                    next,
-                })
-            }
+            Ok(acted) => self.done(&envelope, acted, started, receive_count).await,
             Err(report) => {
-                let request_ids: Vec<String> = report.request_id.iter().cloned().collect();
-                if let Err(e) = self.records.release(&id).await {
-                    tracing::warn!(envelope = %id, error = %e, "claim not released; it ends with its lease");
-                }
-                if let Some(retry) = failure::decide(&report, receive_count, &id) {
-                    let verdict = Verdict::Retry(&report.message);
-                    self.audit(&envelope, &target, verdict, &request_ids, started.elapsed());
-                    return Err(retry);
-                }
-                let verdict = Verdict::Failed(&report.message);
-                self.audit(&envelope, &target, verdict, &request_ids, started.elapsed());
-                self.dead_letter(Some(&envelope), body, &report, receive_count)
-                    .await?;
-                let on_failure = match on_failure_start(&envelope, &report) {
-                    Some(start) => Some(self.send(&start, receive_count).await?),
-                    None => None,
-                };
-                Ok(Ran::Failed {
-                    envelope_id: id,
-                    report,
-                    on_failure,
-                })
+                self.failed(&envelope, body, report, started, receive_count)
+                    .await
             }
         }
+    }
+
+    /// After a successful action: audit, record (not for a dry run: it must not keep
+    /// the real run from happening), pass the plan on.
+    async fn done(
+        &self,
+        envelope: &Envelope<Plan>,
+        acted: Acted,
+        started: Instant,
+        receive_count: u32,
+    ) -> Result<Ran, Retry> {
+        let Acted {
+            outcome,
+            dry_run,
+            requests,
+        } = acted;
+        let verdict = match (dry_run, outcome.already_in_state) {
+            (true, _) => Verdict::DryRun,
+            (false, already_in_state) => Verdict::Done { already_in_state },
+        };
+        self.audit(envelope, verdict, &outcome.request_ids, started.elapsed());
+        let id = &envelope.id;
+        let recorded = if dry_run {
+            self.records.release(id).await
+        } else {
+            let ttl = self.settings.record_ttl;
+            self.records.complete(id, &outcome.output, ttl).await
+        };
+        recorded.map_err(|e| Retry::soon(receive_count, e))?;
+        let next = self
+            .pass_on(envelope, outcome.output, receive_count)
+            .await?;
+        Ok(Ran::Done {
+            envelope_id: id.clone(),
+            action: envelope.action.clone(),
+            already_in_state: outcome.already_in_state,
+            dry_run,
+            requests,
+            next,
+        })
+    }
+
+    /// After a failed action: release the claim, then retry later, or give up: the DLQ
+    /// letter and the rule's `on_failure` steps.
+    async fn failed(
+        &self,
+        envelope: &Envelope<Plan>,
+        body: &str,
+        report: FailureReport,
+        started: Instant,
+        receive_count: u32,
+    ) -> Result<Ran, Retry> {
+        let id = &envelope.id;
+        let request_ids: Vec<String> = report.request_id.iter().cloned().collect();
+        if let Err(e) = self.records.release(id).await {
+            tracing::warn!(envelope = %id, error = %e, "claim not released; it ends with its lease");
+        }
+        if let Some(retry) = failure::decide(&report, receive_count, id) {
+            let verdict = Verdict::Retry(&report.message);
+            self.audit(envelope, verdict, &request_ids, started.elapsed());
+            return Err(retry);
+        }
+        let verdict = Verdict::Failed(&report.message);
+        self.audit(envelope, verdict, &request_ids, started.elapsed());
+        self.dead_letter(Some(envelope), body, &report, receive_count)
+            .await?;
+        let on_failure = match on_failure_start(envelope, &report) {
+            Some(start) => Some(self.send(&start, receive_count).await?),
+            None => None,
+        };
+        Ok(Ran::Failed {
+            envelope_id: id.clone(),
+            report,
+            on_failure,
+        })
     }
 
     /// The audit line, and the metrics line when enabled.
     fn audit(
         &self,
         envelope: &Envelope<Plan>,
-        target: &str,
         verdict: Verdict<'_>,
         request_ids: &[String],
         took: Duration,
@@ -232,7 +247,10 @@ where
         if self.settings.metrics {
             audit::metrics(envelope, self.family.as_str(), &verdict);
         }
-        audit::record(envelope, target, verdict, request_ids, took);
+        let target = current_step(envelope)
+            .map(|s| audit::target(&s.action, &s.params))
+            .unwrap_or_default();
+        audit::record(envelope, &target, verdict, request_ids, took);
     }
 
     /// Renders the step's parameters and runs it.
