@@ -49,7 +49,7 @@ fn examples() -> RuleSet {
 #[test]
 fn example_rules_load_and_check_clean() {
     let set = examples();
-    assert_eq!(set.len(), 6);
+    assert_eq!(set.len(), 7);
     let diags = RuleSet::check_dir(&examples_dir());
     // every type the examples use is hook-eligible: no warning either
     assert!(diags.is_empty(), "{diags:#?}");
