@@ -172,6 +172,7 @@ async fn stack(delay: Duration) -> Stack {
         "OKTA_HOOKS_EVENTS_QUEUE_URL" => Some(events.clone()),
         "OKTA_HOOKS_CURSOR_TABLE" => Some("cursors".into()),
         "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+        "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS" => Some("0".into()),
         _ => None,
     })
     .expect("poller config");
@@ -509,4 +510,60 @@ async fn the_binary_polls_on_the_schedule_event_and_prints_emf_metrics() {
     assert_eq!(emf["PagesRead"], 4);
     assert_eq!(emf["Throttled"], 0);
     let _ = std::fs::remove_dir_all(&log_dir);
+}
+
+#[tokio::test]
+async fn a_rotated_credential_is_picked_up_after_a_401_without_waiting_for_the_cache() {
+    let s = stack(Duration::ZERO).await;
+    let secret = |token: &str| {
+        json!({
+            "signing": {"active": "k1", "keys": {"k1": KEY}},
+            "okta": {"org_url": s.okta.uri(), "api_token": token},
+        })
+    };
+    s.aws
+        .put_secret("okta-hooks/default", &secret("00old-token"))
+        .await;
+    let app = s.poller();
+    let first = log_poller::poll_all(&app).await;
+    assert!(first[0].error().is_none(), "{:?}", first[0].outcome);
+    // Rotation: the secret now holds a new token and Okta refuses the old one. The
+    // secret cache (TTL 300 s) still serves the old token to the next run.
+    s.aws
+        .put_secret("okta-hooks/default", &secret("00new-token"))
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(wiremock::matchers::header(
+            "authorization",
+            "SSWS 00old-token",
+        ))
+        .respond_with(ResponseTemplate::new(401).set_body_json(json!({
+            "errorCode": "E0000011", "errorSummary": "Invalid token provided"
+        })))
+        .with_priority(1)
+        .mount(&s.okta)
+        .await;
+    let refused = log_poller::poll_all(&app).await;
+    assert!(
+        matches!(refused[0].outcome, Outcome::Failed(_)),
+        "{:?}",
+        refused[0].outcome
+    );
+    // The 401 made the poller re-read the secret: the next run uses the new token.
+    let second = log_poller::poll_all(&app).await;
+    assert!(second[0].error().is_none(), "{:?}", second[0].outcome);
+    let with_new = s
+        .okta
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| {
+            r.headers
+                .get("authorization")
+                .is_some_and(|v| v == "SSWS 00new-token")
+        })
+        .count();
+    assert!(with_new > 0, "the new token was used");
 }

@@ -21,6 +21,9 @@ pub struct PollerConfig {
     pub secret_prefix: String,
     /// `OKTA_HOOKS_SECRET_TTL_SECS` (default 300).
     pub secret_ttl: Duration,
+    /// `OKTA_HOOKS_SECRET_REFRESH_MIN_SECS` (default 10): after Okta answers 401 the
+    /// secret is re-read unless it was read more recently than this.
+    pub secret_refresh_min_age: Duration,
     /// `OKTA_HOOKS_POLL_LOOKBACK_MINUTES` (default 60, 1 to 129600 = 90 days, the
     /// System Log's retention): where the first run of an org starts.
     pub lookback: Duration,
@@ -79,6 +82,8 @@ impl PollerConfig {
                 .unwrap_or_else(|| "okta-hooks/".to_owned()),
             secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
                 .unwrap_or(Duration::from_secs(300)),
+            secret_refresh_min_age: seconds(&lookup, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS")?
+                .unwrap_or(Duration::from_secs(10)),
             lookback: Duration::from_secs(minutes * 60),
             budget: Duration::from_secs(budget),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),

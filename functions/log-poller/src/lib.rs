@@ -51,7 +51,7 @@ pub fn build(config: &PollerConfig, aws: &aws_config::SdkConfig) -> Result<App, 
     let secrets = Arc::new(SecretCache::new(
         SecretsManagerSource::from_config(aws, &config.secret_prefix),
         config.secret_ttl,
-        Duration::from_secs(10),
+        config.secret_refresh_min_age,
     ));
     Ok(App {
         poller: Poller {
@@ -79,9 +79,14 @@ pub async fn poll_all(app: &App) -> Vec<PollReport> {
 async fn poll_one(app: &App, org: &OrgName, deadline: Instant) -> PollReport {
     match app.okta.client(org).await {
         Ok(client) => {
-            app.poller
+            let report = app
+                .poller
                 .poll_org_until(org.as_str(), &client, deadline)
-                .await
+                .await;
+            if refused_credential(&report) && app.okta.renew(org).await {
+                tracing::warn!(%org, "Okta refused the credential (401): the org secret was re-read for the next run");
+            }
+            report
         }
         Err(error) => {
             tracing::error!(%org, %error, "no Okta client for the org: not polled");
@@ -90,6 +95,11 @@ async fn poll_one(app: &App, org: &OrgName, deadline: Instant) -> PollReport {
             report
         }
     }
+}
+
+/// Okta answered `401`: the credential may have been rotated.
+fn refused_credential(report: &PollReport) -> bool {
+    matches!(report.error(), Some(PollError::Okta(e)) if e.status() == Some(401))
 }
 
 /// One scheduled run: polls, prints the metrics, answers a summary; an error when an
