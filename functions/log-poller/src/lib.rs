@@ -11,7 +11,7 @@
 mod config;
 
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use aws_adapters::{DynamoCursorStore, DynamoLedger, SecretsManagerSource, SqsFifoQueue};
 use futures_util::future::join_all;
