@@ -1,7 +1,5 @@
 //! No secret value, and no presented auth header value, reaches a log line or a response.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, MemoryQueue, QueueError};
@@ -14,19 +12,6 @@ use org_secrets::{
 const CURRENT: &str = "current-SECRET-7f3a";
 const PREVIOUS: &str = "previous-SECRET-91bc";
 const GUESS: &str = "guessed-VALUE-55d0";
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
 
 struct DownQueue;
 
@@ -78,14 +63,7 @@ fn request(method: Method, org: Option<&str>, value: &str) -> HookRequest {
 
 #[tokio::test(flavor = "current_thread")]
 async fn every_path_logs_without_secret_values() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = okta_fixtures::CapturedLogs::json();
 
     let config = ReceiverConfig::default();
     let ok = IngestHandler::new(config.clone(), auth(), MemoryQueue::new());
@@ -108,7 +86,7 @@ async fn every_path_logs_without_secret_values() {
     let statuses: Vec<u16> = bodies.iter().map(|r| r.status.as_u16()).collect();
     assert!(statuses.contains(&200) && statuses.contains(&401) && statuses.contains(&503));
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.contents();
     assert!(logs.lines().count() >= 10, "the paths did log: {logs}");
     for value in [CURRENT, PREVIOUS, GUESS] {
         assert!(!logs.contains(value), "{value} reached a log line:\n{logs}");

@@ -4,9 +4,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use okta_client::endpoints::users::{StrictQuery, UserWrite};
 use okta_client::{DryRun, OktaClient, RequestLog};
@@ -15,35 +12,9 @@ use wiremock::MockServer;
 
 const PASSWORD: &str = "Pa55-word!-DO-NOT-LOG";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn the_log_line_and_display_redact_passwords_and_the_record_keeps_them() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = okta_fixtures::CapturedLogs::text();
 
     let server = MockServer::start().await;
     let log = RequestLog::new();
@@ -58,7 +29,7 @@ async fn the_log_line_and_display_redact_passwords_and_the_record_keeps_them() {
         .await
         .unwrap();
 
-    let lines = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let lines = captured.contents();
     assert!(lines.contains("dry run: Okta request not sent"), "{lines}");
     assert!(lines.contains("dry_run=true"), "{lines}");
     let expected = format!(

@@ -4,34 +4,11 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use common::*;
 use jsonwebtoken::Algorithm;
 use okta_client::{KeyAlgorithm, OktaClient};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// 401 for the first token, 500 for the second: exercises re-mint and error paths.
 struct RejectThenFail;
@@ -79,13 +56,7 @@ fn assert_clean(what: &str, text: &str, secrets: &[String]) {
 
 #[tokio::test]
 async fn no_secret_in_logs_debug_display_or_errors() {
-    let captured = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(captured.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = okta_fixtures::CapturedLogs::text();
 
     let server = MockServer::start().await;
     let mut endpoint = TokenEndpoint::new(EC_PUBLIC, Algorithm::ES256);
@@ -162,7 +133,7 @@ async fn no_secret_in_logs_debug_display_or_errors() {
         "the config shows that a secret is there"
     );
 
-    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let logs = captured.contents();
     assert!(
         logs.contains("minted an Okta access token"),
         "logging was captured:\n{logs}"

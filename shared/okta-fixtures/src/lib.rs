@@ -3,6 +3,10 @@
 //! One setting, `OKTA_REFERENCE_DIR`, points the whole suite at it; the default is
 //! `../shared/okta` beside the checkout. The product itself never reads it.
 
+mod logs;
+
+pub use logs::CapturedLogs;
+
 use std::path::{Path, PathBuf};
 
 /// The environment variable that overrides the reference directory.

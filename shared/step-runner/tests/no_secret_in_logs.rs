@@ -3,9 +3,6 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use actions::Family;
 use common::{KEY, Rig, TOKEN};
 use serde_json::json;
@@ -30,29 +27,9 @@ rules:
         body: { text: "failed: ${ failure.error }" }
 "#;
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().map(|mut b| b.extend_from_slice(buf)).ok();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn a_plan_with_a_password_a_failure_and_a_webhook_logs_no_secret() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let captured = okta_fixtures::CapturedLogs::json();
 
     let mut rig = Rig::new(RULES).await;
     Mock::given(method("POST"))
@@ -84,8 +61,7 @@ async fn a_plan_with_a_password_a_failure_and_a_webhook_logs_no_secret() {
     );
     assert!(ran.iter().any(|(f, _)| *f == Family::Notify));
 
-    let logs = String::from_utf8(captured.0.lock().map(|b| b.clone()).unwrap_or_default())
-        .unwrap_or_default();
+    let logs = captured.contents();
     assert!(
         logs.contains("\"audit\":true"),
         "the audit lines are there: {logs}"
