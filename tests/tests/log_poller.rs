@@ -15,7 +15,8 @@ use aws_sdk_dynamodb::types::AttributeValue;
 use event_router::{AppRouter, RouterConfig};
 use integration_tests::{Aws, MotoServer};
 use log_poller::{App, PollerConfig};
-use log_poller_domain::{CursorStore, CursorUpdate, Outcome, Poller, StoreError, StoredCursor};
+use log_poller_domain::memory::CrashBeforeStore;
+use log_poller_domain::{Outcome, Poller};
 use org_secrets::OrgName;
 use router::queue_url_var;
 use serde_json::{Value, json};
@@ -304,34 +305,6 @@ async fn events_appear_once_and_the_cursor_advances_once_per_page() {
     assert_eq!(uuids.into_iter().collect::<BTreeSet<_>>(), lock_uuids());
 }
 
-/// The DynamoDB store, whose next advance fails once: a crash after a page was sent and
-/// before its cursor was stored.
-struct CrashOnce {
-    inner: DynamoCursorStore,
-    armed: AtomicU64,
-}
-
-impl CursorStore for CrashOnce {
-    async fn load(&self, org: &str) -> Result<StoredCursor, StoreError> {
-        self.inner.load(org).await
-    }
-
-    async fn advance(
-        &self,
-        org: &str,
-        expected: u64,
-        update: &CursorUpdate,
-    ) -> Result<bool, StoreError> {
-        if self.armed.swap(0, Ordering::SeqCst) == 1 {
-            return Err(StoreError {
-                store: "cursor",
-                reason: "the function crashed".into(),
-            });
-        }
-        self.inner.advance(org, expected, update).await
-    }
-}
-
 #[tokio::test]
 async fn a_crash_between_sending_and_storing_loses_nothing_and_runs_no_action_twice() {
     let s = stack(Duration::ZERO).await;
@@ -342,10 +315,7 @@ async fn a_crash_between_sending_and_storing_loses_nothing_and_runs_no_action_tw
         .await
         .expect("okta client");
     let crashing = Poller {
-        cursors: CrashOnce {
-            inner: DynamoCursorStore::from_config(&s.aws.config, "cursors"),
-            armed: AtomicU64::new(1),
-        },
+        cursors: CrashBeforeStore::new(DynamoCursorStore::from_config(&s.aws.config, "cursors"), 1),
         queue: app.poller.queue.clone(),
         ledger: app.poller.ledger.clone(),
         filter: app.poller.filter.clone(),

@@ -11,7 +11,7 @@
 mod config;
 
 use std::sync::Arc;
-use std::time::{Instant, SystemTime, UNIX_EPOCH};
+use std::time::Instant;
 
 use aws_adapters::{DynamoCursorStore, DynamoLedger, SecretsManagerSource, SqsFifoQueue};
 use futures_util::future::join_all;
@@ -106,9 +106,7 @@ fn refused_credential(report: &PollReport) -> bool {
 /// org's poll failed.
 pub async fn handle(app: &App, _schedule: Value) -> Result<Value, PollFailed> {
     let reports = poll_all(app).await;
-    let now_ms = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now_ms = emf::now_ms();
     for report in &reports {
         // EMF must be a top-level JSON object per line: printed, not traced.
         println!("{}", report.emf(now_ms));

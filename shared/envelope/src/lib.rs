@@ -12,4 +12,4 @@ mod seal;
 
 pub use id::envelope_id;
 pub use model::{Cursor, Envelope, EventRef, Phase};
-pub use seal::{OpenError, SealError, open, open_unverified_kid, seal};
+pub use seal::{OpenError, SealError, open, open_unverified_org, seal};

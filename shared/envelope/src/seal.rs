@@ -68,11 +68,16 @@ pub fn seal<P: Serialize>(envelope: &Envelope<P>, keys: &SigningKeys) -> Result<
     })?)
 }
 
-/// The key id a body claims, so the caller can fetch that org's keys before [`open`].
-/// Nothing in the body is trusted until `open` succeeds.
-pub fn open_unverified_kid(body: &str) -> Result<String, OpenError> {
+/// The org a body's payload names, so the caller can fetch that org's keys before
+/// [`open`]. Nothing in the body is trusted until `open` succeeds.
+pub fn open_unverified_org(body: &str) -> Result<String, OpenError> {
+    #[derive(Deserialize)]
+    struct OrgOnly {
+        org: String,
+    }
     let sealed: Received = serde_json::from_str(body).map_err(|_| OpenError::Unsigned)?;
-    Ok(sealed.kid)
+    let payload: OrgOnly = serde_json::from_str(&sealed.payload).map_err(OpenError::Malformed)?;
+    Ok(payload.org)
 }
 
 /// Verifies the signature (constant time) and only then parses the envelope.

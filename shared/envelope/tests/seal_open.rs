@@ -1,6 +1,8 @@
 //! Signed envelopes: what verifies, and everything that must not.
 
-use envelope::{Cursor, Envelope, EventRef, OpenError, Phase, envelope_id, open, seal};
+use envelope::{
+    Cursor, Envelope, EventRef, OpenError, Phase, envelope_id, open, open_unverified_org, seal,
+};
 use org_secrets::SigningKeys;
 use serde_json::{Value, json};
 
@@ -41,6 +43,21 @@ fn a_sealed_envelope_opens_with_the_same_keys() {
     assert!(!body.contains(K1), "the key is never in the body");
     let opened: Envelope<Value> = open(&body, &keys).unwrap();
     assert_eq!(opened, envelope());
+}
+
+#[test]
+fn the_org_to_verify_with_is_read_before_verification() {
+    let body = seal(&envelope(), &SigningKeys::new("k1", &[("k1", K1)])).unwrap();
+    assert_eq!(open_unverified_org(&body).unwrap(), envelope().org);
+    assert!(matches!(
+        open_unverified_org("not json"),
+        Err(OpenError::Unsigned)
+    ));
+    let no_org = r#"{"kid":"k1","sig":"x","payload":"{}"}"#;
+    assert!(matches!(
+        open_unverified_org(no_org),
+        Err(OpenError::Malformed(_))
+    ));
 }
 
 #[test]

@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use router::StoreError;
 
@@ -68,6 +69,47 @@ impl CursorStore for MemoryCursorStore {
             },
         );
         Ok(true)
+    }
+}
+
+/// Any cursor store whose next `failures` advances fail: the function crashing after it
+/// sent a page and before it stored the page's cursor (the window tests must cover).
+pub struct CrashBeforeStore<S> {
+    inner: S,
+    failures: AtomicU64,
+}
+
+impl<S> CrashBeforeStore<S> {
+    pub fn new(inner: S, failures: u64) -> Self {
+        CrashBeforeStore {
+            inner,
+            failures: AtomicU64::new(failures),
+        }
+    }
+}
+
+impl<S: CursorStore> CursorStore for CrashBeforeStore<S> {
+    async fn load(&self, org: &str) -> Result<StoredCursor, StoreError> {
+        self.inner.load(org).await
+    }
+
+    async fn advance(
+        &self,
+        org: &str,
+        expected: u64,
+        update: &CursorUpdate,
+    ) -> Result<bool, StoreError> {
+        let crash = self
+            .failures
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if crash {
+            return Err(StoreError {
+                store: "cursor",
+                reason: "crashed before storing".into(),
+            });
+        }
+        self.inner.advance(org, expected, update).await
     }
 }
 

@@ -6,9 +6,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use fifo_queue::MemoryQueue;
-use log_poller_domain::memory::MemoryCursorStore;
+use log_poller_domain::memory::{CrashBeforeStore, MemoryCursorStore};
 use log_poller_domain::{
-    CursorStore, CursorUpdate, EventFilter, Outcome, PollSettings, Poller, StoreError, StoredCursor,
+    CursorStore, EventFilter, Outcome, PollSettings, Poller, StoreError, StoredCursor,
 };
 use okta_client::{AuthConfig, OktaClient, OktaConfig, SecretString};
 use router::EventLedger;
@@ -311,48 +311,13 @@ async fn first_run_reads_from_the_look_back_queues_rule_types_and_stores_the_nex
     assert_eq!(queue.len(), 3);
 }
 
-/// A store whose advance fails the first `failures` times: a crash between sending a
-/// page and storing its cursor.
-struct FailingAdvance {
-    inner: Arc<MemoryCursorStore>,
-    failures: AtomicU64,
-}
-
-impl CursorStore for FailingAdvance {
-    async fn load(&self, org: &str) -> Result<StoredCursor, StoreError> {
-        self.inner.load(org).await
-    }
-
-    async fn advance(
-        &self,
-        org: &str,
-        expected: u64,
-        update: &CursorUpdate,
-    ) -> Result<bool, StoreError> {
-        if self
-            .failures
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok()
-        {
-            return Err(StoreError {
-                store: "cursor",
-                reason: "crashed before storing".into(),
-            });
-        }
-        self.inner.advance(org, expected, update).await
-    }
-}
-
 #[tokio::test]
 async fn a_crash_between_sending_and_storing_resends_the_page_and_loses_nothing() {
     let okta = okta(two_pages()).await;
     let store = Arc::new(MemoryCursorStore::new());
     let queue = Arc::new(MemoryQueue::new());
     let ledger = Ledger::default();
-    let flaky = FailingAdvance {
-        inner: store.clone(),
-        failures: AtomicU64::new(1),
-    };
+    let flaky = CrashBeforeStore::new(store.clone(), 1);
     let p = poller(flaky, queue.clone(), ledger);
     let crashed = p.poll_org(ORG, &okta.client).await;
     assert!(

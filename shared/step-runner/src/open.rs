@@ -1,10 +1,9 @@
 //! Opening a queue body: nothing in it is trusted until the signature checks out under
 //! the signing keys of the org it names.
 
-use envelope::{Envelope, OpenError, open};
+use envelope::{Envelope, OpenError, open, open_unverified_org};
 use org_secrets::{OrgName, SecretCache, SecretError, SecretSource};
 use rules::Plan;
-use serde::Deserialize;
 
 use crate::Retry;
 
@@ -12,17 +11,6 @@ use crate::Retry;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("envelope refused: {0}")]
 pub struct Refused(pub String);
-
-/// The only field read before verification: whose keys to verify with.
-#[derive(Deserialize)]
-struct Sealed {
-    payload: String,
-}
-
-#[derive(Deserialize)]
-struct OrgOnly {
-    org: String,
-}
 
 /// Verifies `body` with the keys of the org its payload names. An unknown key id makes
 /// one re-read of the secret (the keys may just have rotated) before refusing.
@@ -32,11 +20,11 @@ pub(crate) async fn open_envelope<S: SecretSource>(
     receive_count: u32,
 ) -> Result<Result<Envelope<Plan>, Refused>, Retry> {
     let refused = |why: &str| Ok(Err(Refused(why.to_owned())));
-    let Ok(sealed) = serde_json::from_str::<Sealed>(body) else {
-        return refused("not a signed envelope");
-    };
-    let Ok(OrgOnly { org }) = serde_json::from_str(&sealed.payload) else {
-        return refused("the payload names no org");
+    // The only thing read before verification: whose keys to verify with.
+    let org = match open_unverified_org(body) {
+        Ok(org) => org,
+        Err(OpenError::Unsigned) => return refused("not a signed envelope"),
+        Err(_) => return refused("the payload names no org"),
     };
     let Ok(org) = OrgName::parse(&org) else {
         return refused("the payload's org is not a valid org name");
