@@ -3,18 +3,23 @@
 //!
 //! - [`OrgSecret`] and [`HookAuth`]: the secret's format; values sit in a redacting type.
 //! - [`SecretSource`]: the port an adapter (Secrets Manager, or a static map) implements.
-//! - [`SecretCache`]: a TTL cache in front of a source, with a forced re-read for rotation.
+//! - [`SecretCache`]: a bounded TTL cache in front of a source, with a forced re-read for
+//!   rotation (of a hook value, a credential, a signing key).
+//! - [`KnownOrgs`]: the orgs a deployment serves (`OKTA_HOOKS_ORGS`), so an org nobody
+//!   configured costs no secret read.
 
 mod cache;
 mod hook_auth;
+mod known;
 mod model;
 mod okta;
 mod org;
 mod signing;
 mod source;
 
-pub use cache::SecretCache;
+pub use cache::{DEFAULT_CAPACITY, KeyReread, MAX_KEY_REREADS, MAX_NOT_FOUND, SecretCache};
 pub use hook_auth::HookAuth;
+pub use known::{KnownOrgs, MAX_ORGS};
 pub use model::OrgSecret;
 pub use okta::OktaCredential;
 pub use org::{OrgName, OrgNameError};
