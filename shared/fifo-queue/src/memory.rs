@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use crate::{FailedEntry, FifoMessage, FifoQueue, MAX_BATCH_BYTES, QueueError};
+use crate::{FailedEntry, FifoMessage, FifoQueue, MAX_MESSAGE_BYTES, QueueError};
 
 /// SQS drops a message whose dedup id was seen within this window.
 const DEDUP_WINDOW: Duration = Duration::from_secs(5 * 60);
@@ -102,7 +102,7 @@ impl MemoryQueue {
 }
 
 fn refusal(message: &FifoMessage) -> Option<&'static str> {
-    if message.body.len() > MAX_BATCH_BYTES {
+    if message.body.len() > MAX_MESSAGE_BYTES {
         Some("MessageTooLong")
     } else if message.group_id.is_empty() || message.dedup_id.is_empty() {
         Some("MissingParameter")

@@ -1,10 +1,21 @@
-//! Sending many messages: batches out concurrently, failed entries retried.
+//! Sending many messages: each group in order, different groups concurrently, failed
+//! entries retried before anything later of their group goes out.
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
 
-use crate::{FifoMessage, FifoQueue, plan_batches};
+use crate::batch::{BatchPlanner, Group};
+use crate::{FailedEntry, FifoMessage, FifoQueue, QueueError};
+
+/// At most this many `SendMessageBatch` calls of one [`send_all`] are in flight at once.
+///
+/// Ten calls carry 100 messages, the largest delivery Okta sends, so a delivery spread
+/// over many users still costs one round trip.
+pub const MAX_CALLS_IN_FLIGHT: usize = 10;
 
 /// How often and how patiently failed entries are sent again.
 ///
@@ -29,105 +40,202 @@ impl Default for RetryPolicy {
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{} of {total} messages were not enqueued (last error: {last_error})", failed.len())]
 pub struct SendError {
-    /// Entry ids of the messages that are not on the queue.
+    /// Entry ids of the messages that are not on the queue, in the order given: each
+    /// entry that failed for good, and every later entry of its group (never sent, so
+    /// that a retry of the whole send keeps the group's order).
     pub failed: Vec<String>,
     pub total: usize,
     pub last_error: String,
 }
 
-/// Puts every message on the queue, or says which are not.
+/// Puts every message on the queue in its group's order, or says which are not.
 ///
-/// Batches are sent concurrently, so a 100-message send costs about one queue round trip.
-/// Entries refused for a reason on our side (`sender_fault`) are not retried.
+/// The order contract: for each `group_id`, a message is sent only once every earlier
+/// message of its group is on the queue. So a group's messages go out batch after batch
+/// (one call at a time per group), an entry that failed is retried before anything later
+/// of its group is sent, and once an entry fails for good (a `sender_fault`, or every
+/// attempt spent) the rest of its group is not sent at all and is reported failed. The
+/// caller then retries the whole send (SQS drops what is already there by dedup id) and
+/// the group's order holds.
+///
+/// One batch carries entries of several groups, and batches are sent concurrently, at
+/// most [`MAX_CALLS_IN_FLIGHT`] at a time: 100 messages over many groups cost about one
+/// queue round trip; one group of 25 costs three.
+///
+/// What SQS does inside one call is its business: if it refuses an entry and accepts a
+/// later entry of the same group in the same call, that later entry is already on the
+/// queue when the refused one is retried.
 pub async fn send_all<Q: FifoQueue>(
     queue: &Q,
     messages: &[FifoMessage],
     policy: &RetryPolicy,
 ) -> Result<(), SendError> {
-    let batches = plan_batches(messages);
-    let results = join_all(
-        batches
-            .into_iter()
-            .map(|range| send_with_retry(queue, &messages[range], policy)),
-    )
-    .await;
-    let mut failed = Vec::new();
-    let mut last_error = String::new();
-    for result in results {
-        if let Err((ids, error)) = result {
-            failed.extend(ids);
-            last_error = error;
+    Sender::new(queue, messages, policy).run().await
+}
+
+/// One call in flight: the positions (indices into the messages) it carries and how
+/// many attempts those have had before it.
+type Call<'a> = Pin<Box<dyn Future<Output = CallDone> + Send + 'a>>;
+
+struct CallDone {
+    positions: Vec<usize>,
+    attempt: u32,
+    result: Result<Vec<FailedEntry>, QueueError>,
+}
+
+struct Sender<'a, Q> {
+    queue: &'a Q,
+    messages: &'a [FifoMessage],
+    policy: &'a RetryPolicy,
+    planner: BatchPlanner,
+    /// Positions not on the queue, by group: failed for good, or held back behind one.
+    failed: Vec<usize>,
+    last_error: String,
+}
+
+impl<'a, Q: FifoQueue> Sender<'a, Q> {
+    fn new(queue: &'a Q, messages: &'a [FifoMessage], policy: &'a RetryPolicy) -> Self {
+        Sender {
+            queue,
+            messages,
+            policy,
+            planner: BatchPlanner::new(messages),
+            failed: Vec::new(),
+            last_error: String::from("not sent"),
         }
     }
-    if failed.is_empty() {
-        Ok(())
-    } else {
+
+    async fn run(mut self) -> Result<(), SendError> {
+        let mut in_flight: FuturesUnordered<Call<'a>> = FuturesUnordered::new();
+        loop {
+            while in_flight.len() < MAX_CALLS_IN_FLIGHT {
+                let Some(positions) = self.planner.next_batch() else {
+                    break;
+                };
+                in_flight.push(self.call(positions, 0));
+            }
+            let Some(done) = in_flight.next().await else {
+                break;
+            };
+            if let Some(retry) = self.settle(done) {
+                in_flight.push(retry);
+            }
+        }
+        if self.failed.is_empty() {
+            return Ok(());
+        }
+        self.failed.sort_unstable();
+        self.failed.dedup();
         Err(SendError {
-            failed,
-            total: messages.len(),
-            last_error,
+            failed: self
+                .failed
+                .iter()
+                .map(|&i| self.messages[i].entry_id.clone())
+                .collect(),
+            total: self.messages.len(),
+            last_error: self.last_error,
         })
     }
-}
 
-type BatchFailure = (Vec<String>, String);
+    /// Sends `positions` after the backoff their `attempt` calls for.
+    fn call(&self, positions: Vec<usize>, attempt: u32) -> Call<'a> {
+        let queue = self.queue;
+        let messages = self.messages;
+        let backoff = (attempt > 0).then(|| {
+            self.policy
+                .first_backoff
+                .saturating_mul(2u32.saturating_pow(attempt - 1))
+        });
+        Box::pin(async move {
+            if let Some(backoff) = backoff {
+                tokio::time::sleep(backoff).await;
+            }
+            let batch: Vec<FifoMessage> = positions.iter().map(|&i| messages[i].clone()).collect();
+            let result = queue.send_batch(&batch).await;
+            CallDone {
+                positions,
+                attempt,
+                result,
+            }
+        })
+    }
 
-async fn send_with_retry<Q: FifoQueue>(
-    queue: &Q,
-    batch: &[FifoMessage],
-    policy: &RetryPolicy,
-) -> Result<(), BatchFailure> {
-    let mut pending: Vec<FifoMessage> = Vec::new();
-    let mut refused: Vec<String> = Vec::new();
-    let mut last_error = String::from("not sent");
-    let mut backoff = policy.first_backoff;
-    for attempt in 0..policy.attempts.max(1) {
-        if attempt > 0 {
-            tokio::time::sleep(backoff).await;
-            backoff *= 2;
-        }
-        let to_send = if attempt == 0 { batch } else { &pending[..] };
-        match queue.send_batch(to_send).await {
-            Ok(failures) if failures.is_empty() => {
-                return finish(refused, last_error);
-            }
-            Ok(failures) => {
-                last_error = failures
-                    .iter()
-                    .map(|f| f.code.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ");
-                let (permanent, transient): (Vec<_>, Vec<_>) =
-                    failures.into_iter().partition(|f| f.sender_fault);
-                refused.extend(permanent.into_iter().map(|f| f.entry_id));
-                pending = to_send
-                    .iter()
-                    .filter(|m| transient.iter().any(|f| f.entry_id == m.entry_id))
-                    .cloned()
-                    .collect();
-            }
+    /// Records what one call did; returns the retry of its transient failures, if any.
+    fn settle(&mut self, done: CallDone) -> Option<Call<'a>> {
+        let CallDone {
+            positions,
+            attempt,
+            result,
+        } = done;
+        // Per position: None = accepted, Some(sender_fault) = refused.
+        let refusals: Vec<Option<bool>> = match result {
+            Ok(failures) => self.match_failures(&positions, failures),
             Err(error) => {
-                last_error = error.0;
-                pending = to_send.to_vec();
+                self.last_error = error.0;
+                vec![Some(false); positions.len()]
+            }
+        };
+        let attempts_left = attempt + 1 < self.policy.attempts.max(1);
+        let mut retry = Vec::new();
+        let mut broken: Vec<Group> = Vec::new();
+        for (&position, refusal) in positions.iter().zip(&refusals) {
+            let group = self.planner.group_of(position);
+            match refusal {
+                None => {}
+                // Behind an entry of its group that failed for good: held back.
+                Some(_) if broken.contains(&group) => self.failed.push(position),
+                Some(false) if attempts_left => retry.push(position),
+                Some(_) => {
+                    broken.push(group);
+                    self.failed.push(position);
+                }
             }
         }
-        tracing::warn!(attempt, pending = pending.len(), error = %last_error, "queue batch incomplete");
-        if pending.is_empty() {
-            return finish(refused, last_error);
+        if refusals.iter().any(Option::is_some) {
+            tracing::warn!(
+                attempt,
+                retry = retry.len(),
+                failed = self.failed.len(),
+                error = %self.last_error,
+                "queue batch incomplete"
+            );
         }
+        for group in broken {
+            self.failed.extend(self.planner.abandon(group));
+        }
+        // Groups with nothing left in flight may send their next entries.
+        let retried: Vec<Group> = retry.iter().map(|&p| self.planner.group_of(p)).collect();
+        for &position in &positions {
+            let group = self.planner.group_of(position);
+            if !retried.contains(&group) {
+                self.planner.release(group);
+            }
+        }
+        (!retry.is_empty()).then(|| self.call(retry, attempt + 1))
     }
-    refused.extend(pending.into_iter().map(|m| m.entry_id));
-    Err((refused, last_error))
-}
 
-fn finish(refused: Vec<String>, last_error: String) -> Result<(), BatchFailure> {
-    if refused.is_empty() {
-        Ok(())
-    } else {
-        Err((refused, last_error))
+    /// Maps the queue's refusals onto the call's positions.
+    fn match_failures(
+        &mut self,
+        positions: &[usize],
+        failures: Vec<FailedEntry>,
+    ) -> Vec<Option<bool>> {
+        let mut refusals = vec![None; positions.len()];
+        for failure in failures {
+            let slot = positions.iter().enumerate().position(|(slot, &i)| {
+                refusals[slot].is_none() && self.messages[i].entry_id == failure.entry_id
+            });
+            match slot {
+                Some(slot) => refusals[slot] = Some(failure.sender_fault),
+                None => {
+                    tracing::warn!(entry = %failure.entry_id, "queue refused an entry it was not sent")
+                }
+            }
+            self.last_error = failure.code;
+        }
+        refusals
     }
 }
-
 #[cfg(test)]
 mod tests {
     use std::sync::Mutex;
