@@ -1,7 +1,9 @@
 //! `hook-ingest`: Okta's event hook deliveries in, one FIFO message per event out.
 //!
 //! Cold start builds the configuration and the AWS clients, and makes no network call;
-//! the org's secret is fetched on the first request and cached.
+//! the org's secret is fetched on the first request and cached. Only the orgs of
+//! `OKTA_HOOKS_ORGS` (default: `OKTA_HOOKS_DEFAULT_ORG`) are served: a request for any
+//! other is `401` with no secret read.
 
 use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
 use hook_receiver::{Authenticator, IngestConfig, IngestHandler};

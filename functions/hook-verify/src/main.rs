@@ -1,4 +1,5 @@
-//! `hook-verify`: answers Okta's one-time verification challenge (`GET`).
+//! `hook-verify`: answers Okta's one-time verification challenge (`GET`), for the orgs of
+//! `OKTA_HOOKS_ORGS` only (any other is `401` with no secret read).
 
 use aws_adapters::SecretsManagerSource;
 use hook_receiver::{Authenticator, ReceiverConfig, VerifyHandler};

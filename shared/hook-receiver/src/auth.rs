@@ -26,13 +26,18 @@ impl<S: SecretSource> Authenticator<S> {
         Authenticator { secrets }
     }
 
-    /// An authenticator caching `source` as the configuration says.
+    /// An authenticator caching `source` as the configuration says: only the configured
+    /// orgs' secrets are ever read or cached.
     pub fn for_config(source: S, config: &ReceiverConfig) -> Self {
-        Self::new(SecretCache::new(
-            source,
-            config.secret_ttl,
-            config.secret_refresh_min_age,
-        ))
+        Self::new(
+            SecretCache::new(source, config.secret_ttl, config.secret_refresh_min_age)
+                .with_known_orgs(config.orgs.clone()),
+        )
+    }
+
+    /// How many orgs' secrets (or "not found" answers) are cached now.
+    pub async fn cached_orgs(&self) -> usize {
+        self.secrets.len().await
     }
 
     /// Accepts the request, or says why not. On a mismatch the secret is re-read once, so

@@ -4,13 +4,15 @@ use std::time::Duration;
 
 pub use env_config::ConfigError;
 use env_config::{fifo_queue_url, number, seconds};
-use org_secrets::OrgName;
+use org_secrets::{KnownOrgs, OrgName};
 
 /// What both hook functions need.
 #[derive(Debug, Clone)]
 pub struct ReceiverConfig {
-    /// `OKTA_HOOKS_DEFAULT_ORG`: the org of `/hooks/okta` without an `{org}` (default `default`).
-    pub default_org: OrgName,
+    /// `OKTA_HOOKS_ORGS` and `OKTA_HOOKS_DEFAULT_ORG`: the orgs served, and the org of
+    /// `/hooks/okta` without an `{org}` (default: `default` alone). A request for any
+    /// other org is refused (`401`) before any secret lookup.
+    pub orgs: KnownOrgs,
     /// `OKTA_HOOKS_SECRET_PREFIX`: an org's secret id is this prefix + org (default `okta-hooks/`).
     pub secret_prefix: String,
     /// `OKTA_HOOKS_MAX_BODY_BYTES`: larger deliveries get `413` (default 5 MiB, at most 10 MiB).
@@ -33,7 +35,7 @@ pub struct IngestConfig {
 impl Default for ReceiverConfig {
     fn default() -> Self {
         ReceiverConfig {
-            default_org: OrgName::default_org(),
+            orgs: KnownOrgs::default(),
             secret_prefix: "okta-hooks/".to_owned(),
             max_body_bytes: 5 * 1024 * 1024,
             secret_ttl: Duration::from_secs(300),
@@ -51,13 +53,7 @@ impl ReceiverConfig {
     /// Reads variables through `lookup`, so tests need not touch the process environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = ReceiverConfig::default();
-        let default_org = match lookup("OKTA_HOOKS_DEFAULT_ORG") {
-            None => defaults.default_org,
-            Some(value) => OrgName::parse(&value).map_err(|e| ConfigError {
-                var: "OKTA_HOOKS_DEFAULT_ORG",
-                reason: e.to_string(),
-            })?,
-        };
+        let orgs = KnownOrgs::from_lookup(&lookup)?;
         let secret_prefix = lookup("OKTA_HOOKS_SECRET_PREFIX").unwrap_or(defaults.secret_prefix);
         let max_body_bytes = number(&lookup, "OKTA_HOOKS_MAX_BODY_BYTES", 1..=10 * 1024 * 1024)?
             .unwrap_or(defaults.max_body_bytes as u64) as usize;
@@ -66,7 +62,7 @@ impl ReceiverConfig {
         let secret_refresh_min_age = seconds(&lookup, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS")?
             .unwrap_or(defaults.secret_refresh_min_age);
         Ok(ReceiverConfig {
-            default_org,
+            orgs,
             secret_prefix,
             max_body_bytes,
             secret_ttl,
@@ -74,12 +70,29 @@ impl ReceiverConfig {
         })
     }
 
-    /// The org a request is for: its path parameter, else the default org.
+    /// The org a request is for: its path parameter, else the default org. An org that
+    /// is not configured is `401`, decided here with no secret lookup, so invented names
+    /// cost nothing; a name that could never be an org is `400`.
     pub fn org_of(&self, path_org: Option<&str>) -> Result<OrgName, crate::HookError> {
         match path_org {
-            None | Some("") => Ok(self.default_org.clone()),
-            Some(name) => OrgName::parse(name).map_err(|_| crate::HookError::InvalidOrg),
+            None | Some("") => Ok(self.orgs.default_org().clone()),
+            Some(name) => match self.orgs.get(name) {
+                Some(org) => Ok(org.clone()),
+                None if OrgName::parse(name).is_err() => Err(crate::HookError::InvalidOrg),
+                None => {
+                    tracing::warn!(
+                        org = name,
+                        "hook request for an org this deployment does not serve"
+                    );
+                    Err(crate::HookError::Unauthorized)
+                }
+            },
         }
+    }
+
+    /// The default org (of `/hooks/okta`).
+    pub fn default_org(&self) -> &OrgName {
+        self.orgs.default_org()
     }
 }
 
@@ -114,7 +127,8 @@ mod tests {
     #[test]
     fn defaults_apply_when_nothing_is_set() {
         let config = ReceiverConfig::from_lookup(lookup(&[])).unwrap();
-        assert_eq!(config.default_org.as_str(), "default");
+        assert_eq!(config.default_org().as_str(), "default");
+        assert_eq!(config.orgs, KnownOrgs::default());
         assert_eq!(config.max_body_bytes, 5 * 1024 * 1024);
         assert_eq!(config.secret_ttl, Duration::from_secs(300));
     }
@@ -128,6 +142,28 @@ mod tests {
         let err =
             ReceiverConfig::from_lookup(lookup(&[("OKTA_HOOKS_DEFAULT_ORG", "a/b")])).unwrap_err();
         assert_eq!(err.var, "OKTA_HOOKS_DEFAULT_ORG");
+        let err =
+            ReceiverConfig::from_lookup(lookup(&[("OKTA_HOOKS_ORGS", "acme,b@d")])).unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_ORGS");
+        assert!(err.reason.contains("b@d"), "{}", err.reason);
+        let err = ReceiverConfig::from_lookup(lookup(&[
+            ("OKTA_HOOKS_ORGS", "acme,beta"),
+            ("OKTA_HOOKS_DEFAULT_ORG", "gamma"),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_DEFAULT_ORG");
+    }
+
+    #[test]
+    fn the_orgs_served_come_from_okta_hooks_orgs() {
+        let config =
+            ReceiverConfig::from_lookup(lookup(&[("OKTA_HOOKS_ORGS", "acme, beta")])).unwrap();
+        assert_eq!(config.default_org().as_str(), "acme");
+        assert_eq!(config.org_of(Some("beta")).unwrap().as_str(), "beta");
+        assert_eq!(
+            config.org_of(Some("default")),
+            Err(crate::HookError::Unauthorized)
+        );
     }
 
     #[test]
@@ -149,10 +185,20 @@ mod tests {
     }
 
     #[test]
-    fn org_comes_from_the_path_or_the_default() {
-        let config = ReceiverConfig::default();
+    fn org_comes_from_the_path_or_the_default_and_must_be_served() {
+        let config = ReceiverConfig {
+            orgs: KnownOrgs::new(OrgName::default_org(), [OrgName::parse("acme").unwrap()]),
+            ..ReceiverConfig::default()
+        };
         assert_eq!(config.org_of(None).unwrap().as_str(), "default");
         assert_eq!(config.org_of(Some("acme")).unwrap().as_str(), "acme");
-        assert!(config.org_of(Some("../etc")).is_err());
+        assert_eq!(
+            config.org_of(Some("stranger")),
+            Err(crate::HookError::Unauthorized)
+        );
+        assert_eq!(
+            config.org_of(Some("../etc")),
+            Err(crate::HookError::InvalidOrg)
+        );
     }
 }

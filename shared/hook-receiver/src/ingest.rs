@@ -39,6 +39,11 @@ impl<Q: FifoQueue, S: SecretSource> IngestHandler<Q, S> {
         self
     }
 
+    /// The authenticator (and through it, the secret cache) this handler uses.
+    pub fn authenticator(&self) -> &Authenticator<S> {
+        &self.auth
+    }
+
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
         match self.ingest(request).await {
             Ok(accepted) => HookResponse::json(StatusCode::OK, &json!({ "accepted": accepted })),

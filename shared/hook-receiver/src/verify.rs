@@ -25,6 +25,11 @@ impl<S: SecretSource> VerifyHandler<S> {
         VerifyHandler { config, auth }
     }
 
+    /// The authenticator (and through it, the secret cache) this handler uses.
+    pub fn authenticator(&self) -> &Authenticator<S> {
+        &self.auth
+    }
+
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
         match self.verify(request).await {
             Ok(challenge) => {

@@ -9,7 +9,7 @@ use hook_receiver::{
 };
 use http::Method;
 use okta_events::QueuedEvent;
-use org_secrets::{HookAuth, OrgSecret, SecretCache, StaticSecrets};
+use org_secrets::{HookAuth, KnownOrgs, OrgName, OrgSecret, SecretCache, StaticSecrets};
 use serde_json::Value;
 
 const SECRET: &str = "Basic b2t0YTpzM2NyM3QtdmFsdWU=";
@@ -47,9 +47,12 @@ fn auth(secrets: StaticSecrets) -> Authenticator<StaticSecrets> {
     ))
 }
 
+/// Serves `default`, `acme`, `nohook` and `ghost` (configured, but without a secret).
 fn config() -> ReceiverConfig {
+    let org = |name: &str| OrgName::parse(name).unwrap();
     ReceiverConfig {
         max_body_bytes: 64 * 1024,
+        orgs: KnownOrgs::new(org("default"), [org("acme"), org("nohook"), org("ghost")]),
         ..ReceiverConfig::default()
     }
 }

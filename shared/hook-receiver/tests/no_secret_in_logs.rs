@@ -6,7 +6,7 @@ use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, MemoryQueue, QueueError};
 use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig, VerifyHandler};
 use http::Method;
 use org_secrets::{
-    HookAuth, OrgName, OrgSecret, SecretCache, SecretError, SecretSource, StaticSecrets,
+    HookAuth, KnownOrgs, OrgName, OrgSecret, SecretCache, SecretError, SecretSource, StaticSecrets,
 };
 
 const CURRENT: &str = "current-SECRET-7f3a";
@@ -65,7 +65,11 @@ fn request(method: Method, org: Option<&str>, value: &str) -> HookRequest {
 async fn every_path_logs_without_secret_values() {
     let captured = okta_fixtures::CapturedLogs::json();
 
-    let config = ReceiverConfig::default();
+    let org = |name: &str| OrgName::parse(name).unwrap();
+    let config = ReceiverConfig {
+        orgs: KnownOrgs::new(org("default"), [org("flaky"), org("ghost")]),
+        ..ReceiverConfig::default()
+    };
     let ok = IngestHandler::new(config.clone(), auth(), MemoryQueue::new());
     let down = IngestHandler::new(config.clone(), auth(), DownQueue);
     let verify = VerifyHandler::new(config, auth());
