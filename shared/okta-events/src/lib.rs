@@ -19,7 +19,8 @@ pub use log_event::{
     LogTransaction, StringOrNumber, UserAgent,
 };
 pub use queued::{
-    NO_SUBJECT_GROUP, QueueEntry, QueueEntryError, QueuedEvent, is_sqs_id, queue_entry,
+    MAX_QUEUED_DEPTH, NO_SUBJECT_GROUP, QueueEntry, QueueEntryError, QueuedEvent, QueuedParseError,
+    TooDeep, check_depth, is_sqs_id, nesting_depth, parse_queued, queue_entry,
 };
 pub use raw::{EventKey, EventRef, RawDelivery};
 

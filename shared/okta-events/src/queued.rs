@@ -1,6 +1,7 @@
 //! The body of a message on the events queue.
 
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 /// One System Log event on its way to the router, with where it came from.
 ///
@@ -52,8 +53,24 @@ pub enum QueueEntryError {
     BadUuid,
     /// No `eventType`.
     NoEventType,
+    /// Arrays and objects nest deeper than [`MAX_QUEUED_DEPTH`] allows.
+    TooDeep,
     /// The body could not be encoded.
     Encode,
+}
+
+impl QueueEntryError {
+    /// A stable, machine-readable name for metrics and parked events.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            QueueEntryError::NotAnEvent => "not_an_event",
+            QueueEntryError::NoUuid => "missing_uuid",
+            QueueEntryError::BadUuid => "bad_uuid",
+            QueueEntryError::NoEventType => "missing_event_type",
+            QueueEntryError::TooDeep => "too_deep",
+            QueueEntryError::Encode => "unencodable",
+        }
+    }
 }
 
 impl std::fmt::Display for QueueEntryError {
@@ -63,6 +80,7 @@ impl std::fmt::Display for QueueEntryError {
             QueueEntryError::NoUuid => "has no uuid",
             QueueEntryError::BadUuid => "has a uuid that is not 1-128 printable ASCII characters",
             QueueEntryError::NoEventType => "has no eventType",
+            QueueEntryError::TooDeep => "nests arrays and objects too deeply",
             QueueEntryError::Encode => "cannot be re-encoded",
         })
     }
@@ -71,12 +89,24 @@ impl std::fmt::Display for QueueEntryError {
 impl std::error::Error for QueueEntryError {}
 
 /// The events-queue message of one raw event: dedup id = `uuid`, group = subject.
+///
+/// Whatever this accepts, the router's [`parse_queued`] reads back (the same depth check,
+/// the same routing keys), so an event refused here is refused at the door rather than
+/// failing in the router after the producer has said it was taken.
 pub fn queue_entry(
     org: &str,
     source: &str,
     delivery_id: Option<&str>,
     raw: &serde_json::value::RawValue,
 ) -> Result<QueueEntry, QueueEntryError> {
+    let body = serde_json::to_string(&QueuedEvent {
+        org: org.to_owned(),
+        source: source.to_owned(),
+        delivery_id: delivery_id.map(str::to_owned),
+        event: raw,
+    })
+    .map_err(|_| QueueEntryError::Encode)?;
+    check_depth(&body).map_err(|_| QueueEntryError::TooDeep)?;
     let key = crate::EventKey::parse(raw).map_err(|_| QueueEntryError::NotAnEvent)?;
     let uuid = key.uuid.as_deref().ok_or(QueueEntryError::NoUuid)?;
     if !is_sqs_id(uuid) {
@@ -92,19 +122,78 @@ pub fn queue_entry(
         .filter(|s| is_sqs_id(s))
         .unwrap_or(NO_SUBJECT_GROUP)
         .to_owned();
-    let body = serde_json::to_string(&QueuedEvent {
-        org: org.to_owned(),
-        source: source.to_owned(),
-        delivery_id: delivery_id.map(str::to_owned),
-        event: raw,
-    })
-    .map_err(|_| QueueEntryError::Encode)?;
     Ok(QueueEntry {
         dedup_id: uuid.to_owned(),
         group_id,
         body,
         event_type: event_type.to_owned(),
     })
+}
+
+/// The deepest nesting of arrays and objects an events-queue body may have.
+///
+/// `serde_json` refuses to build a value nested 128 levels or more; this limit sits below
+/// that, so [`check_depth`] (which both the producers and the router apply) decides, never
+/// the parser. A System Log event nests about six levels.
+pub const MAX_QUEUED_DEPTH: usize = 100;
+
+/// An events-queue body nested deeper than [`MAX_QUEUED_DEPTH`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("nested {depth} levels deep, over the limit of {MAX_QUEUED_DEPTH}")]
+pub struct TooDeep {
+    pub depth: usize,
+}
+
+/// Why the router cannot read an events-queue body.
+#[derive(Debug, thiserror::Error)]
+pub enum QueuedParseError {
+    #[error("the body is {0}")]
+    TooDeep(#[from] TooDeep),
+    #[error("the body is not a queued event: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// How deeply arrays and objects nest in `json`, without parsing it (brackets inside
+/// strings do not count). Linear, no allocation: cheap enough for the ingest hot path.
+pub fn nesting_depth(json: &str) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for byte in json.bytes() {
+        if in_string {
+            match byte {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// `Ok` when `body` nests at most [`MAX_QUEUED_DEPTH`] levels.
+pub fn check_depth(body: &str) -> Result<(), TooDeep> {
+    match nesting_depth(body) {
+        depth if depth > MAX_QUEUED_DEPTH => Err(TooDeep { depth }),
+        _ => Ok(()),
+    }
+}
+
+/// Reads an events-queue body the way the router does: the depth check of
+/// [`queue_entry`], then the JSON.
+pub fn parse_queued(body: &str) -> Result<QueuedEvent<Value>, QueuedParseError> {
+    check_depth(body)?;
+    Ok(serde_json::from_str(body)?)
 }
 
 /// SQS dedup and group ids: 1 to 128 characters of alphanumerics and punctuation.
@@ -161,5 +250,78 @@ mod tests {
             QueueEntryError::NoEventType
         );
         assert_eq!(QueueEntryError::NoUuid.to_string(), "has no uuid");
+    }
+
+    /// An event whose `debugContext.debugData.deep` nests `arrays` arrays: the body on the
+    /// queue nests `arrays + 4` levels (body, event, debugContext, debugData).
+    fn nested(arrays: usize) -> String {
+        format!(
+            r#"{{"uuid":"u-deep","eventType":"x","debugContext":{{"debugData":{{"deep":{}{}}}}}}}"#,
+            "[".repeat(arrays),
+            "]".repeat(arrays)
+        )
+    }
+
+    /// What the router does with a body: [`parse_queued`], then the routing keys.
+    fn router_reads(body: &str) -> bool {
+        let Ok(queued) = parse_queued(body) else {
+            return false;
+        };
+        matches!(crate::EventKey::deserialize(&queued.event), Ok(key) if key.uuid.is_some())
+    }
+
+    #[test]
+    fn the_router_reads_exactly_what_queue_entry_accepts() {
+        let inputs = [
+            r#"{"uuid":"u-1","eventType":"x","actor":{"id":"00u1","type":"User"}}"#.to_owned(),
+            r#"{"eventType":"x"}"#.to_owned(),
+            r#"{"uuid":7,"eventType":"x"}"#.to_owned(),
+            r#"{"uuid":"u","eventType":"x","target":{"id":"not a list"}}"#.to_owned(),
+            r#"{"uuid":"u","eventType":"x","note":"[[[[ brackets \" in [[[ strings"}"#.to_owned(),
+            nested(MAX_QUEUED_DEPTH - 4),
+            nested(MAX_QUEUED_DEPTH - 3),
+            nested(123),
+            nested(124),
+            nested(5_000),
+        ];
+        for text in &inputs {
+            let entry = queue_entry("acme", "hook", Some("d1"), &raw(text));
+            let body =
+                format!(r#"{{"org":"acme","source":"hook","deliveryId":"d1","event":{text}}}"#);
+            assert_eq!(
+                entry.is_ok(),
+                router_reads(&body),
+                "queue_entry {entry:?} but the router disagrees on {}",
+                &text[..text.len().min(80)]
+            );
+            if let Ok(entry) = entry {
+                assert!(router_reads(&entry.body));
+            }
+        }
+    }
+
+    #[test]
+    fn events_nested_beyond_the_limit_are_refused_as_too_deep() {
+        let at_limit = nested(MAX_QUEUED_DEPTH - 4);
+        let entry = queue_entry("o", "hook", None, &raw(&at_limit)).unwrap();
+        assert_eq!(nesting_depth(&entry.body), MAX_QUEUED_DEPTH);
+        let over = |arrays| queue_entry("o", "hook", None, &raw(&nested(arrays))).unwrap_err();
+        assert_eq!(over(MAX_QUEUED_DEPTH - 3), QueueEntryError::TooDeep);
+        assert_eq!(over(5_000), QueueEntryError::TooDeep);
+        assert_eq!(QueueEntryError::TooDeep.reason(), "too_deep");
+        assert!(matches!(
+            parse_queued(&format!(
+                r#"{{"org":"o","source":"s","event":{}}}"#,
+                nested(5_000)
+            )),
+            Err(QueuedParseError::TooDeep(TooDeep { depth: 5_004 }))
+        ));
+    }
+
+    #[test]
+    fn nesting_depth_skips_brackets_inside_strings() {
+        assert_eq!(nesting_depth(r#"{"a":"[[[{{{","b":[1,{"c":"\"]]]"}]}"#), 3);
+        assert_eq!(nesting_depth("\"just a string\""), 0);
+        assert_eq!(nesting_depth("[[],[[]]]"), 3);
     }
 }
