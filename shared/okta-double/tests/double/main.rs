@@ -1,0 +1,10 @@
+//! Integration tests of the Okta double: one test binary, one module per concern.
+
+mod binary;
+mod client;
+mod faults;
+mod groups;
+mod helpers;
+mod lifecycle;
+mod rate_limits;
+mod users;
