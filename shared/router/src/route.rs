@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use actions::Family;
 use envelope::{Cursor, Envelope, EventRef, Phase, envelope_id, seal};
 use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
-use okta_events::{EventKey, QueuedEvent};
+use okta_events::{EventKey, QueuedEvent, parse_queued};
 use org_secrets::{OrgName, SecretCache, SecretSource};
 use rules::{EvalInput, Plan, RuleSet, SubjectUser};
 use serde::Deserialize;
@@ -75,8 +75,9 @@ where
 {
     /// Routes one events-queue message body. An error leaves the message on the queue.
     pub async fn route(&self, body: &str) -> Result<Routed, RouteError> {
+        // The same parse (and depth check) producers ran in `queue_entry`.
         let queued: QueuedEvent<Value> =
-            serde_json::from_str(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
+            parse_queued(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
         // The routing keys, borrowed from the one parse of the event.
         let key = EventKey::deserialize(&queued.event)
             .map_err(|e| RouteError::Malformed(e.to_string()))?;
