@@ -42,6 +42,20 @@ pub fn run(command: ActionsCommand) -> Result<(), UnknownAction> {
             if !spec.outputs.is_empty() {
                 println!("outputs: {}", spec.outputs.join(", "));
             }
+            let secret: Vec<&str> = spec.secret_outputs().collect();
+            if !secret.is_empty() {
+                println!(
+                    "secret outputs (never logged or stored in clear): {}",
+                    secret.join(", ")
+                );
+            }
+            if let Some(rule) = spec.status_rule() {
+                println!(
+                    "needs a user in {}; done when the user is {}",
+                    rule.needs.join(", "),
+                    rule.done_when.join(" or ")
+                );
+            }
             println!("example:\n{}", spec.example_step());
             Ok(())
         }

@@ -116,7 +116,7 @@ pub(crate) static CATALOG: &[ActionSpec] = actions![
         [USER, req("profile", Object), opt("credentials", Object), opt("strict", Bool)], USER_OUT,
         "Full replace: profile attributes not given are removed";
     "user.activate", Users, W, "okta.users.manage", [USER, SEND_EMAIL],
-        &["activationUrl", "activationToken"], "Activate a STAGED or PROVISIONED user";
+        &["activationUrl", "activationToken"], "Activate a STAGED or DEPROVISIONED user";
     "user.reactivate", Users, W, "okta.users.manage", [USER, SEND_EMAIL],
         &["activationUrl", "activationToken"], "Reactivate a PROVISIONED or RECOVERY user";
     "user.deactivate", Users, D, "okta.users.manage", [USER, SEND_EMAIL], NONE,

@@ -18,6 +18,7 @@ mod error;
 mod family;
 mod page;
 mod param;
+mod status;
 
 use serde_json::{Map, Value};
 
@@ -25,6 +26,7 @@ pub use error::{ParamError, json_kind};
 pub use family::Family;
 pub use page::markdown;
 pub use param::{ParamRole, ParamSpec, ParamType};
+pub use status::{StatusRule, is_secret_output};
 
 /// One action of the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -82,9 +82,24 @@ fn action_section(spec: &ActionSpec) -> String {
             "\nOutputs for later steps (`steps.<name>.<field>`): {}.\n",
             spec.outputs
                 .iter()
-                .map(|o| format!("`{o}`"))
+                .map(|o| if crate::is_secret_output(o) {
+                    format!("`{o}` (secret: never logged or stored in clear)")
+                } else {
+                    format!("`{o}`")
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
+        );
+    }
+    if let Some(rule) = spec.status_rule() {
+        let _ = write!(
+            out,
+            "
+Needs a user in {}; done when the user is {}. Okta refuses the call \
+             (`E0000038`/`E0000016`) both for a user already there, which counts as done, and \
+             for a user in any other status, which fails the step naming that status.\n",
+            rule.needs.join(", "),
+            rule.done_when.join(" or ")
         );
     }
     let _ = write!(out, "\n```yaml\n{}```\n", spec.example_step());

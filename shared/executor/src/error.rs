@@ -2,8 +2,9 @@
 //!
 //! Read like `aws-lambda-rust-runtime`'s `basic-error-thiserror` example: every variant
 //! maps to one [`FailureClass`] — try again later (with or without Okta's retry-after)
-//! or give up (DLQ, then the rule's `on_failure` steps). "Already in that state" is not
-//! here: [`crate::execute`] turns it into a success.
+//! or give up (DLQ, then the rule's `on_failure` steps). Okta's "not allowed in the
+//! current status" is a success only when the user, read after it, is where the action
+//! leads ([`crate::execute`] checks); otherwise it is [`ExecError::WrongStatus`].
 //!
 //! No variant carries a secret: parameter errors name the parameter, never its value
 //! (passwords travel as parameters); webhook errors never hold the URL; Okta errors are
@@ -111,6 +112,21 @@ pub enum ExecError {
     /// The webhook POST failed.
     #[error("notify.webhook: {0}")]
     Webhook(#[from] WebhookError),
+    /// Okta refused the action for the user's current status (`E0000038`, `E0000016`),
+    /// and the user, read after the refusal, is not where the action leads: a LOCKED_OUT
+    /// user cannot be suspended. Never retried (the status will not change by itself).
+    #[error("user is {status}; {}", needs_text(action, *needs))]
+    WrongStatus {
+        /// The action.
+        action: &'static str,
+        /// The user's status when read after the refusal.
+        status: String,
+        /// The statuses the action needs, when the catalog knows them.
+        needs: Option<&'static [&'static str]>,
+        /// Okta's refusal (its code, summary and request id go to the letter).
+        #[source]
+        source: OktaError,
+    },
     /// An answer that parsed but could not be turned into the action's output.
     #[error("{action}: {message}")]
     Output {
@@ -141,6 +157,7 @@ impl ExecError {
             | ExecError::NotFound { .. }
             | ExecError::Protected(_)
             | ExecError::NotConfigured { .. }
+            | ExecError::WrongStatus { .. }
             | ExecError::Output { .. } => FailureClass::Permanent,
         }
     }
@@ -165,7 +182,7 @@ impl ExecError {
     /// The HTTP status of the failed response (Okta's or the webhook's).
     pub fn status(&self) -> Option<u16> {
         match self {
-            ExecError::Okta(e) => e.status(),
+            ExecError::Okta(e) | ExecError::WrongStatus { source: e, .. } => e.status(),
             ExecError::Webhook(e) => e.status(),
             _ => None,
         }
@@ -174,7 +191,15 @@ impl ExecError {
     /// The underlying Okta error, if any.
     pub fn okta(&self) -> Option<&OktaError> {
         match self {
-            ExecError::Okta(e) => Some(e),
+            ExecError::Okta(e) | ExecError::WrongStatus { source: e, .. } => Some(e),
+            _ => None,
+        }
+    }
+
+    /// The user's status that made Okta refuse the action, when it was read.
+    pub fn user_status(&self) -> Option<&str> {
+        match self {
+            ExecError::WrongStatus { status, .. } => Some(status),
             _ => None,
         }
     }
@@ -189,7 +214,16 @@ impl ExecError {
             error_code: self.error_code().map(str::to_owned),
             error_summary: self.error_summary().map(str::to_owned),
             request_id: self.request_id().map(str::to_owned),
+            user_status: self.user_status().map(str::to_owned),
         }
+    }
+}
+
+/// `user.suspend needs ACTIVE`, or that Okta does not allow the action in that status.
+fn needs_text(action: &str, needs: Option<&[&str]>) -> String {
+    match needs {
+        Some(needs) => format!("{action} needs {}", needs.join(" or ")),
+        None => format!("Okta does not allow {action} in that status"),
     }
 }
 
@@ -214,4 +248,7 @@ pub struct FailureReport {
     /// `X-Okta-Request-Id` of the failed response.
     #[serde(rename = "requestId", skip_serializing_if = "Option::is_none")]
     pub request_id: Option<String>,
+    /// The user's status, when Okta refused the action for it.
+    #[serde(rename = "userStatus", skip_serializing_if = "Option::is_none")]
+    pub user_status: Option<String>,
 }

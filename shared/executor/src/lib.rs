@@ -12,8 +12,10 @@
 //! | [`FailureClass::Retryable`] | visibility timeout growing with the receive count |
 //! | [`FailureClass::Permanent`] | DLQ with [`ExecError::report`], then `on_failure` |
 //!
-//! Okta's "already in that state" (`E0000038`, `E0000016`) is a success with
-//! [`Outcome::already_in_state`] set.
+//! Okta's "not allowed in the current status" (`E0000038`, `E0000016`) is a success
+//! with [`Outcome::already_in_state`] set only when the user, read after the refusal, is
+//! in one of the action's target statuses (`actions::StatusRule`); otherwise it is a
+//! permanent [`ExecError::WrongStatus`] naming the user's status.
 //!
 //! Parameters are checked against the catalog before anything is sent. Each family's
 //! actions live in their own module (`users`, `credentials`, `sessions`, `groups`,
@@ -120,7 +122,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Validates `params` against the catalog (no request on failure), runs the action,
-    /// and turns Okta's "already in that state" into a success.
+    /// and settles Okta's "not allowed in the current status" by the user's status.
     pub async fn execute(
         &self,
         action: &str,
@@ -141,19 +143,66 @@ impl<'a> Executor<'a> {
         };
         match handler(&ctx).await {
             Err(ExecError::Okta(e)) if e.class() == ErrorClass::AlreadyInState => {
-                tracing::info!(
-                    action = spec.name,
-                    okta_error_code = e.error_code().unwrap_or(""),
-                    okta_request_id = e.request_id().unwrap_or(""),
-                    "Okta says the target is already in that state; counted as done"
-                );
-                Ok(Outcome {
-                    output: Value::Object(Map::new()),
-                    request_ids: e.request_id().map(str::to_owned).into_iter().collect(),
-                    already_in_state: true,
-                })
+                settle_status_refusal(&ctx, e).await
             }
             other => other,
         }
     }
+}
+
+/// Okta refused the action for the user's current status (`E0000038`, `E0000016`): that
+/// is "done" only when the user, read now, is where the action leads (already suspended);
+/// a user in any other status (LOCKED_OUT for a suspend) is a permanent failure naming
+/// it, so the rule's `on_failure` runs. Actions without a user, or whose catalog entry
+/// names no target status, keep Okta's refusal as a permanent failure.
+async fn settle_status_refusal(
+    ctx: &Ctx<'_>,
+    refusal: okta_client::OktaError,
+) -> Result<Outcome, ExecError> {
+    let (Some(okta), Some(user)) = (ctx.okta, ctx.p.opt_str("user").ok().flatten()) else {
+        return Err(ExecError::Okta(refusal));
+    };
+    let read = okta.get_user(user).await?;
+    let status = read
+        .value
+        .status
+        .clone()
+        .unwrap_or_else(|| "UNKNOWN".to_owned());
+    let transitioning = read.value.transitioning_to_status.as_deref();
+    let rule = ctx.spec.status_rule();
+    let done =
+        rule.is_some_and(|r| r.is_done(&status) || transitioning.is_some_and(|t| r.is_done(t)));
+    if !done {
+        tracing::warn!(
+            action = ctx.action(),
+            user_status = %status,
+            okta_error_code = refusal.error_code().unwrap_or(""),
+            okta_request_id = refusal.request_id().unwrap_or(""),
+            "Okta refused the action for the user's status, which is not the action's target"
+        );
+        return Err(ExecError::WrongStatus {
+            action: ctx.action(),
+            status,
+            needs: rule.map(|r| r.needs),
+            source: refusal,
+        });
+    }
+    tracing::info!(
+        action = ctx.action(),
+        user_status = %status,
+        okta_error_code = refusal.error_code().unwrap_or(""),
+        okta_request_id = refusal.request_id().unwrap_or(""),
+        "the user is already where the action leads; counted as done"
+    );
+    let mut outcome = Outcome {
+        output: Value::Object(Map::new()),
+        request_ids: refusal
+            .request_id()
+            .map(str::to_owned)
+            .into_iter()
+            .collect(),
+        already_in_state: true,
+    };
+    outcome.saw(&read.meta);
+    Ok(outcome)
 }

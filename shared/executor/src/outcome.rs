@@ -8,17 +8,6 @@ use serde_json::{Map, Value};
 
 use crate::error::ExecError;
 
-/// Output fields that hold credentials or one-time links. They must reach the next
-/// step (that is what the action is for) but never a log line, so `Debug` hides them.
-const SENSITIVE: &[&str] = &[
-    "tempPassword",
-    "resetPasswordUrl",
-    "activationUrl",
-    "activationToken",
-    "password",
-    "_embedded",
-];
-
 /// What a successful action produced.
 #[derive(Clone, PartialEq, Serialize)]
 pub struct Outcome {
@@ -99,7 +88,7 @@ impl fmt::Debug for Redacted<'_> {
             Value::Object(map) => {
                 let mut m = f.debug_map();
                 for (k, v) in map {
-                    if SENSITIVE.contains(&k.as_str()) {
+                    if actions::is_secret_output(k) {
                         m.entry(k, &"[REDACTED]");
                     } else {
                         m.entry(k, &Redacted(v));

@@ -1,5 +1,6 @@
 //! How failures are classified for the executor Lambda, and the special behaviours:
-//! 429 → throttled with Okta's retry-after, E0000038/E0000016 → success, 404 →
+//! 429 → throttled with Okta's retry-after, E0000038/E0000016 → done only when the user
+//! is already where the action leads, else permanent naming the status, 404 →
 //! permanent with Okta's details, 5xx/timeouts → retryable, invalid parameters → no
 //! request at all, `user.delete`'s two calls, bounded lists.
 
@@ -66,43 +67,154 @@ async fn rate_limited_is_throttled_with_okta_s_retry_after_and_never_waits() {
     assert_eq!(report["status"], 429);
 }
 
+fn user_in(status: &str, request_id: &str) -> ResponseTemplate {
+    ResponseTemplate::new(200)
+        .insert_header("x-okta-request-id", request_id)
+        .set_body_json(json!({"id": "00u1", "status": status,
+                              "profile": {"login": "a@example.com"}}))
+}
+
+async fn refused_then_read_as(server: &MockServer, action_path: &str, code: &str, status: &str) {
+    Mock::given(method("POST"))
+        .and(path(action_path))
+        .respond_with(code_error(
+            403,
+            code,
+            "This operation is not allowed in the user's current status.",
+            "req-refused",
+        ))
+        .expect(1)
+        .mount(server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1"))
+        .respond_with(user_in(status, "req-read"))
+        .expect(1)
+        .mount(server)
+        .await;
+}
+
 #[tokio::test]
-async fn already_in_that_state_is_a_success() {
+async fn a_refused_suspend_of_a_suspended_user_is_done() {
+    let server = MockServer::start().await;
+    refused_then_read_as(
+        &server,
+        "/api/v1/users/00u1/lifecycle/suspend",
+        "E0000038",
+        "SUSPENDED",
+    )
+    .await;
+    let suspended = execute(
+        &client(&server),
+        "user.suspend",
+        &params(json!({"user": "00u1"})),
+    )
+    .await
+    .unwrap();
+    assert!(suspended.already_in_state);
+    assert_eq!(suspended.request_ids, vec!["req-refused", "req-read"]);
+    assert_eq!(suspended.output, json!({}));
+}
+
+#[tokio::test]
+async fn a_refused_suspend_of_a_locked_out_user_fails_naming_the_status() {
+    let server = MockServer::start().await;
+    refused_then_read_as(
+        &server,
+        "/api/v1/users/00u1/lifecycle/suspend",
+        "E0000038",
+        "LOCKED_OUT",
+    )
+    .await;
+    let e = execute(
+        &client(&server),
+        "user.suspend",
+        &params(json!({"user": "00u1"})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.class(), FailureClass::Permanent);
+    assert_eq!(
+        e.to_string(),
+        "user is LOCKED_OUT; user.suspend needs ACTIVE"
+    );
+    let report = serde_json::to_value(e.report()).unwrap();
+    assert_eq!(report["class"], "permanent");
+    assert_eq!(report["userStatus"], "LOCKED_OUT");
+    assert_eq!(report["errorCode"], "E0000038");
+    assert_eq!(report["requestId"], "req-refused");
+    assert_eq!(report["status"], 403);
+}
+
+#[tokio::test]
+async fn an_activation_refused_as_already_active_is_done_for_active_and_provisioned_users() {
+    for status in ["ACTIVE", "PROVISIONED"] {
+        let server = MockServer::start().await;
+        refused_then_read_as(
+            &server,
+            "/api/v1/users/00u1/lifecycle/activate",
+            "E0000016",
+            status,
+        )
+        .await;
+        let activated = execute(
+            &client(&server),
+            "user.activate",
+            &params(json!({"user": "00u1"})),
+        )
+        .await
+        .unwrap();
+        assert!(activated.already_in_state, "{status}");
+    }
+}
+
+#[tokio::test]
+async fn a_status_refusal_of_an_action_without_a_target_status_is_never_done() {
+    // A password reset refused for a SUSPENDED user did not reset anything: no reset URL
+    // reaches the next step, so it must fail, not pass as "already so".
+    let server = MockServer::start().await;
+    refused_then_read_as(
+        &server,
+        "/api/v1/users/00u1/lifecycle/reset_password",
+        "E0000038",
+        "SUSPENDED",
+    )
+    .await;
+    let e = execute(
+        &client(&server),
+        "user.password.reset",
+        &params(json!({"user": "00u1", "send_email": false})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.class(), FailureClass::Permanent);
+    assert_eq!(
+        e.to_string(),
+        "user is SUSPENDED; Okta does not allow user.password.reset in that status"
+    );
+}
+
+#[tokio::test]
+async fn a_status_refusal_whose_user_cannot_be_read_now_is_retried() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
-        .and(path("/api/v1/users/00u1/lifecycle/suspend"))
-        .respond_with(code_error(
-            403,
-            "E0000038",
-            "This operation is not allowed in the user's current status.",
-            "req-38",
-        ))
-        .expect(1)
+        .and(path("/api/v1/users/00u1/lifecycle/unsuspend"))
+        .respond_with(code_error(403, "E0000038", "not allowed", "req-refused"))
         .mount(&server)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/users/00u1/lifecycle/activate"))
-        .respond_with(code_error(
-            403,
-            "E0000016",
-            "Activation failed because the user is already active",
-            "req-16",
-        ))
-        .expect(1)
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1"))
+        .respond_with(okta_error(500, "ErrorInternalServer", "req-500"))
         .mount(&server)
         .await;
-    let okta = client(&server);
-    let suspended = execute(&okta, "user.suspend", &params(json!({"user": "00u1"})))
-        .await
-        .unwrap();
-    assert!(suspended.already_in_state);
-    assert_eq!(suspended.request_ids, vec!["req-38"]);
-    assert_eq!(suspended.output, json!({}));
-    let activated = execute(&okta, "user.activate", &params(json!({"user": "00u1"})))
-        .await
-        .unwrap();
-    assert!(activated.already_in_state);
-    assert_eq!(activated.request_ids, vec!["req-16"]);
+    let e = execute(
+        &client(&server),
+        "user.unsuspend",
+        &params(json!({"user": "00u1"})),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.class(), FailureClass::Retryable);
 }
 
 #[tokio::test]

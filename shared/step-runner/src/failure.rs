@@ -72,6 +72,7 @@ pub(crate) fn report(class: FailureClass, message: impl Into<String>) -> Failure
         error_code: None,
         error_summary: None,
         request_id: None,
+        user_status: None,
     }
 }
 

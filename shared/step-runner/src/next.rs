@@ -185,6 +185,7 @@ mod tests {
             error_code: Some("E0000007".into()),
             error_summary: Some("Not found: Resource not found: 00u1 (User)".into()),
             request_id: Some("req-1".into()),
+            user_status: None,
         };
         let start = on_failure_start(&first(), &report).expect("on_failure step");
         assert_eq!(
