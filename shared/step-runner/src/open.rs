@@ -2,7 +2,7 @@
 //! the signing keys of the org it names.
 
 use envelope::{Envelope, OpenError, open, open_unverified_org};
-use org_secrets::{OrgName, SecretCache, SecretError, SecretSource};
+use org_secrets::{KeyReread, OrgName, SecretCache, SecretError, SecretSource};
 use rules::Plan;
 
 use crate::Retry;
@@ -12,8 +12,14 @@ use crate::Retry;
 #[error("envelope refused: {0}")]
 pub struct Refused(pub String);
 
-/// Verifies `body` with the keys of the org its payload names. An unknown key id makes
-/// one re-read of the secret (the keys may just have rotated) before refusing.
+/// Verifies `body` with the keys of the org its payload names.
+///
+/// A key id the cached secret lacks makes one re-read of the secret, whatever its age
+/// (a key added and made active in one edit is used by the router at once), and the
+/// envelope is refused only if the fresh secret lacks the key too. A key id already
+/// re-read for is refused with no read; when no re-read can be made now (too many for
+/// unknown keys lately, or the store is down) the message is retried later, never
+/// refused, so a good envelope does not land on the DLQ.
 pub(crate) async fn open_envelope<S: SecretSource>(
     secrets: &SecretCache<S>,
     body: &str,
@@ -39,17 +45,31 @@ pub(crate) async fn open_envelope<S: SecretSource>(
     let Some(signing) = secret.signing.as_ref() else {
         return refused(&format!("org {org} has no signing keys"));
     };
-    match open::<Plan>(body, signing) {
-        Ok(envelope) => Ok(Ok(envelope)),
-        Err(unknown @ OpenError::UnknownKey(_)) => match secrets.refresh(&org).await {
-            Some(Ok(fresh)) => match fresh.signing.as_ref().map(|k| open::<Plan>(body, k)) {
-                Some(Ok(envelope)) => Ok(Ok(envelope)),
-                Some(Err(e)) => refused(&e.to_string()),
-                None => refused(&format!("org {org} has no signing keys")),
+    let kid = match open::<Plan>(body, signing) {
+        Ok(envelope) => return Ok(Ok(envelope)),
+        Err(OpenError::UnknownKey(kid)) => kid,
+        Err(e) => return refused(&e.to_string()),
+    };
+    let unknown = OpenError::UnknownKey(kid.clone()).to_string();
+    match secrets.reread_for_key(&org, &kid).await {
+        Ok(KeyReread::Secret(fresh)) => match fresh.signing.as_ref() {
+            Some(keys) => match open::<Plan>(body, keys) {
+                Ok(envelope) => {
+                    tracing::info!(%org, kid = %kid, "signing key new to this executor: secret re-read");
+                    Ok(Ok(envelope))
+                }
+                Err(e) => refused(&e.to_string()),
             },
-            Some(Err(e)) => Err(Retry::soon(receive_count, e)),
-            None => refused(&unknown.to_string()),
+            None => refused(&format!("org {org} has no signing keys")),
         },
-        Err(e) => refused(&e.to_string()),
+        Ok(KeyReread::AlreadyTried) => refused(&unknown),
+        Ok(KeyReread::NotNow) => Err(Retry::soon(
+            receive_count,
+            format!("{unknown}; the secret cannot be re-read now"),
+        )),
+        Err(e @ (SecretError::NotFound { .. } | SecretError::Malformed { .. })) => {
+            refused(&e.to_string())
+        }
+        Err(e) => Err(Retry::soon(receive_count, e)),
     }
 }
