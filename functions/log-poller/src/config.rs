@@ -4,11 +4,13 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use env_config::{ConfigError, fifo_queue_url, number, required, seconds};
-use org_secrets::OrgName;
+use org_secrets::{KnownOrgs, OrgName};
 
 #[derive(Debug, Clone)]
 pub struct PollerConfig {
-    /// `OKTA_HOOKS_ORGS`: the orgs to poll, comma-separated (default `default`).
+    /// `OKTA_HOOKS_ORGS`: the orgs to poll, comma-separated (default
+    /// `OKTA_HOOKS_DEFAULT_ORG`, else `default`), read as every function reads it
+    /// ([`KnownOrgs::from_lookup`]).
     pub orgs: Vec<OrgName>,
     /// `OKTA_HOOKS_EVENTS_QUEUE_URL`: the FIFO events queue.
     pub events_queue_url: String,
@@ -41,27 +43,7 @@ impl PollerConfig {
     }
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let orgs_text = lookup("OKTA_HOOKS_ORGS").unwrap_or_else(|| "default".to_owned());
-        let mut orgs: Vec<OrgName> = Vec::new();
-        for name in orgs_text
-            .split(',')
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        {
-            let org = OrgName::parse(name).map_err(|e| ConfigError {
-                var: "OKTA_HOOKS_ORGS",
-                reason: format!("{name:?}: {e}"),
-            })?;
-            if !orgs.contains(&org) {
-                orgs.push(org);
-            }
-        }
-        if orgs.is_empty() {
-            return Err(ConfigError {
-                var: "OKTA_HOOKS_ORGS",
-                reason: "names no org (a comma-separated list of org names)".to_owned(),
-            });
-        }
+        let orgs = KnownOrgs::from_lookup(&lookup)?.iter().cloned().collect();
         let minutes =
             number(&lookup, "OKTA_HOOKS_POLL_LOOKBACK_MINUTES", 1..=129_600)?.unwrap_or(60);
         let budget = number(&lookup, "OKTA_HOOKS_POLL_BUDGET_SECS", 1..=840)?.unwrap_or(40);

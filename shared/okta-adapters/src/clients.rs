@@ -49,6 +49,10 @@ pub fn okta_config(credential: &OktaCredential, agent: &str) -> Result<OktaConfi
 /// Clients by org, built on first use and kept while the org's credential stays the same
 /// (one TLS client each, token cache included); a rotated credential, once the secret
 /// cache has it, gets a new client.
+///
+/// Bounded like the secret cache: at most [`SecretCache::capacity`] clients of each
+/// kind (an org only gets one once its secret was found, and with known orgs only those
+/// have one); past that, one is dropped for the new one.
 pub struct OktaClients<S> {
     secrets: Arc<SecretCache<S>>,
     agent: String,
@@ -139,8 +143,20 @@ impl<S: SecretSource> OktaClients<S> {
             credential: print,
             client: client.clone(),
         };
-        cache.lock().await.insert(org.clone(), built);
+        let mut clients = cache.lock().await;
+        if !clients.contains_key(org) && clients.len() >= self.secrets.capacity() {
+            let evicted = clients.keys().next().cloned();
+            if let Some(evicted) = evicted {
+                clients.remove(&evicted);
+            }
+        }
+        clients.insert(org.clone(), built);
         Ok(client)
+    }
+
+    /// How many live and dry-run clients are held now.
+    pub async fn cached_clients(&self) -> usize {
+        self.clients.lock().await.len() + self.dry_runs.lock().await.len()
     }
 
     /// Okta refused the credential (`401`): re-read the org's secret, unless it was read
