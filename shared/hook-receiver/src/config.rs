@@ -30,6 +30,9 @@ pub struct IngestConfig {
     pub receiver: ReceiverConfig,
     /// `OKTA_HOOKS_EVENTS_QUEUE_URL`: the FIFO events queue (required, ends in `.fifo`).
     pub events_queue_url: String,
+    /// `OKTA_HOOKS_REJECTS_QUEUE_URL`: the FIFO queue where events that cannot go on the
+    /// events queue are parked (ends in `.fifo`; `hook-ingest` requires it).
+    pub rejects_queue_url: Option<String>,
 }
 
 impl Default for ReceiverConfig {
@@ -103,9 +106,14 @@ impl IngestConfig {
 
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let url = fifo_queue_url(&lookup, "OKTA_HOOKS_EVENTS_QUEUE_URL")?;
+        let rejects_queue_url = match lookup("OKTA_HOOKS_REJECTS_QUEUE_URL") {
+            None => None,
+            Some(_) => Some(fifo_queue_url(&lookup, "OKTA_HOOKS_REJECTS_QUEUE_URL")?),
+        };
         Ok(IngestConfig {
             receiver: ReceiverConfig::from_lookup(lookup)?,
             events_queue_url: url,
+            rejects_queue_url,
         })
     }
 }
@@ -182,6 +190,33 @@ mod tests {
         )]))
         .unwrap();
         assert!(ok.events_queue_url.ends_with(".fifo"));
+        assert_eq!(ok.rejects_queue_url, None);
+    }
+
+    #[test]
+    fn the_rejects_queue_url_is_optional_but_must_be_fifo() {
+        let events = (
+            "OKTA_HOOKS_EVENTS_QUEUE_URL",
+            "https://sqs.eu-west-1.amazonaws.com/1/events.fifo",
+        );
+        let err = IngestConfig::from_lookup(lookup(&[
+            events,
+            (
+                "OKTA_HOOKS_REJECTS_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/1/rejects",
+            ),
+        ]))
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_REJECTS_QUEUE_URL");
+        let ok = IngestConfig::from_lookup(lookup(&[
+            events,
+            (
+                "OKTA_HOOKS_REJECTS_QUEUE_URL",
+                "https://sqs.eu-west-1.amazonaws.com/1/rejects.fifo",
+            ),
+        ]))
+        .unwrap();
+        assert!(ok.rejects_queue_url.unwrap().ends_with("rejects.fifo"));
     }
 
     #[test]

@@ -16,12 +16,6 @@ pub enum HookError {
     Unauthorized,
     #[error("body of {size} bytes is over the limit of {limit} bytes")]
     PayloadTooLarge { size: usize, limit: usize },
-    #[error("event {index} is {size} bytes, over the queue's limit of {limit} bytes")]
-    EventTooLarge {
-        index: usize,
-        size: usize,
-        limit: usize,
-    },
     #[error("content type must be application/json")]
     UnsupportedMediaType,
     #[error("{0}")]
@@ -41,9 +35,7 @@ impl HookError {
         match self {
             HookError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             HookError::Unauthorized => StatusCode::UNAUTHORIZED,
-            HookError::PayloadTooLarge { .. } | HookError::EventTooLarge { .. } => {
-                StatusCode::PAYLOAD_TOO_LARGE
-            }
+            HookError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HookError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             HookError::InvalidOrg
             | HookError::MalformedJson(_)
@@ -62,7 +54,6 @@ impl HookError {
             HookError::InvalidOrg => "invalid_org",
             HookError::Unauthorized => "unauthorized",
             HookError::PayloadTooLarge { .. } => "payload_too_large",
-            HookError::EventTooLarge { .. } => "event_too_large",
             HookError::UnsupportedMediaType => "unsupported_media_type",
             HookError::MalformedJson(_) => "malformed_json",
             HookError::InvalidEnvelope(_) => "invalid_envelope",

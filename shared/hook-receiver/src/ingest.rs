@@ -1,11 +1,16 @@
 //! Event hook deliveries: authenticate, validate, enqueue every event, answer.
 //!
 //! Okta waits 3 s, retries once on a timeout or a 5xx and never on a 4xx. So this
-//! answers `200` only once every event is on the queue, `503` if any is not (a retry's
-//! duplicates are absorbed by the queue's dedup id), and `4xx` only for requests that
-//! could never succeed.
+//! answers `200` only once every good event is on the events queue and every bad one
+//! (no valid `uuid`, over SQS's 1 MiB, nested too deeply for the router) is parked on
+//! the rejects queue with its reason; `503` if any is not (a retry's duplicates are
+//! absorbed by the queues' dedup ids); and `4xx` only for requests that could never
+//! succeed — a body that is not an event hook delivery at all. One bad event never
+//! costs the good events of its delivery.
 
-use fifo_queue::{FifoMessage, FifoQueue, MAX_BATCH_BYTES, RetryPolicy, send_all};
+use std::collections::BTreeMap;
+
+use fifo_queue::{FifoMessage, FifoQueue, MAX_MESSAGE_BYTES, RetryPolicy, send_all};
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method, StatusCode};
 use okta_events::{OKTA_EVENT_HOOK_TYPE, RawDelivery, queue_entry};
@@ -14,22 +19,47 @@ use serde_json::json;
 use serde_json::value::RawValue;
 
 use crate::auth::Requirement;
+use crate::reject::{LogOnlyRejects, Rejected};
 use crate::{Authenticator, HookError, HookRequest, HookResponse, ReceiverConfig};
 
-pub struct IngestHandler<Q, S> {
+/// The delivery endpoint: events onto `queue`, events that cannot go there onto `rejects`.
+pub struct IngestHandler<Q, S, R = LogOnlyRejects> {
     config: ReceiverConfig,
     auth: Authenticator<S>,
     queue: Q,
+    rejects: R,
     retry: RetryPolicy,
 }
 
+/// What became of a delivery's events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ingested {
+    accepted: usize,
+    rejected: usize,
+}
+
 impl<Q: FifoQueue, S: SecretSource> IngestHandler<Q, S> {
+    /// A handler that only logs rejected events; see [`IngestHandler::with_rejects`].
     pub fn new(config: ReceiverConfig, auth: Authenticator<S>, queue: Q) -> Self {
         IngestHandler {
             config,
             auth,
             queue,
+            rejects: LogOnlyRejects,
             retry: RetryPolicy::default(),
+        }
+    }
+}
+
+impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
+    /// Parks rejected events on `rejects` (the `OKTA_HOOKS_REJECTS_QUEUE_URL` FIFO queue).
+    pub fn with_rejects<R2: FifoQueue>(self, rejects: R2) -> IngestHandler<Q, S, R2> {
+        IngestHandler {
+            config: self.config,
+            auth: self.auth,
+            queue: self.queue,
+            rejects,
+            retry: self.retry,
         }
     }
 
@@ -46,12 +76,15 @@ impl<Q: FifoQueue, S: SecretSource> IngestHandler<Q, S> {
 
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
         match self.ingest(request).await {
-            Ok(accepted) => HookResponse::json(StatusCode::OK, &json!({ "accepted": accepted })),
+            Ok(Ingested { accepted, rejected }) => HookResponse::json(
+                StatusCode::OK,
+                &json!({ "accepted": accepted, "rejected": rejected }),
+            ),
             Err(error) => error.into(),
         }
     }
 
-    async fn ingest(&self, request: &HookRequest) -> Result<usize, HookError> {
+    async fn ingest(&self, request: &HookRequest) -> Result<Ingested, HookError> {
         if request.method != Method::POST {
             return Err(HookError::MethodNotAllowed);
         }
@@ -70,14 +103,48 @@ impl<Q: FifoQueue, S: SecretSource> IngestHandler<Q, S> {
             return Err(HookError::UnsupportedMediaType);
         }
         let delivery = parse_delivery(&request.body)?;
-        let messages = queue_messages(&org, &delivery)?;
-        if let Err(error) = send_all(&self.queue, &messages, &self.retry).await {
+        let (messages, rejected) = sort_events(&org, &delivery);
+        let parked: Vec<FifoMessage> = rejected
+            .iter()
+            .map(|r| r.parked(org.as_str(), &delivery.event_id))
+            .collect();
+        // Both queues in the same round trip.
+        let (sent, parking) = tokio::join!(
+            send_all(&self.queue, &messages, &self.retry),
+            send_all(&self.rejects, &parked, &self.retry),
+        );
+        if let Err(error) = sent {
             tracing::error!(%org, delivery = %delivery.event_id, failed = error.failed.len(),
                 total = error.total, error = %error.last_error, "delivery not fully enqueued");
             return Err(HookError::QueueUnavailable);
         }
-        tracing::info!(%org, delivery = %delivery.event_id, events = messages.len(), "delivery enqueued");
-        Ok(messages.len())
+        if let Err(error) = parking {
+            tracing::error!(%org, delivery = %delivery.event_id, failed = error.failed.len(),
+                total = error.total, error = %error.last_error, "rejected events not parked");
+            return Err(HookError::QueueUnavailable);
+        }
+        count_rejected(&rejected);
+        tracing::info!(%org, delivery = %delivery.event_id, events = messages.len(),
+            rejected = rejected.len(), "delivery enqueued");
+        Ok(Ingested {
+            accepted: messages.len(),
+            rejected: rejected.len(),
+        })
+    }
+}
+
+/// One `EventsRejected` EMF metric line per reason.
+fn count_rejected(rejected: &[Rejected<'_>]) {
+    let mut by_reason: BTreeMap<&'static str, u64> = BTreeMap::new();
+    for r in rejected {
+        *by_reason.entry(r.reason).or_default() += 1;
+    }
+    for (reason, n) in by_reason {
+        emf::emit(
+            emf::NAMESPACE,
+            &[("reason", reason)],
+            &[emf::count("EventsRejected", n)],
+        );
     }
 }
 
@@ -119,34 +186,49 @@ fn parse_delivery(body: &[u8]) -> Result<RawDelivery<'_>, HookError> {
     Ok(delivery)
 }
 
-/// One FIFO message per event: dedup id = event `uuid`, group = the event's subject.
-fn queue_messages(
+/// One FIFO message per good event (dedup id = event `uuid`, group = the event's
+/// subject), and the bad events with why.
+fn sort_events<'d>(
     org: &OrgName,
-    delivery: &RawDelivery<'_>,
-) -> Result<Vec<FifoMessage>, HookError> {
-    delivery
-        .data
-        .events
-        .iter()
-        .enumerate()
-        .map(|(index, raw)| queue_message(org, &delivery.event_id, index, raw))
-        .collect()
+    delivery: &'d RawDelivery<'_>,
+) -> (Vec<FifoMessage>, Vec<Rejected<'d>>) {
+    let mut messages = Vec::with_capacity(delivery.data.events.len());
+    let mut rejected = Vec::new();
+    for (index, raw) in delivery.data.events.iter().enumerate() {
+        match queue_message(org, &delivery.event_id, index, raw) {
+            Ok(message) => messages.push(message),
+            Err((reason, detail)) => {
+                tracing::warn!(%org, delivery = %delivery.event_id, index, reason, %detail,
+                    size = raw.get().len(), "event rejected");
+                rejected.push(Rejected {
+                    index,
+                    reason,
+                    detail,
+                    text: raw.get(),
+                });
+            }
+        }
+    }
+    (messages, rejected)
 }
 
+/// The events-queue message of one event, or the reason it cannot be one.
 fn queue_message(
     org: &OrgName,
     delivery_id: &str,
     index: usize,
     raw: &RawValue,
-) -> Result<FifoMessage, HookError> {
+) -> Result<FifoMessage, (&'static str, String)> {
     let entry = queue_entry(org.as_str(), "hook", Some(delivery_id), raw)
-        .map_err(|e| HookError::InvalidEnvelope(format!("data.events[{index}] {e}")))?;
-    if entry.body.len() > MAX_BATCH_BYTES {
-        return Err(HookError::EventTooLarge {
-            index,
-            size: entry.body.len(),
-            limit: MAX_BATCH_BYTES,
-        });
+        .map_err(|e| (e.reason(), format!("data.events[{index}] {e}")))?;
+    if entry.body.len() > MAX_MESSAGE_BYTES {
+        return Err((
+            "too_large",
+            format!(
+                "data.events[{index}] is {} bytes on the queue, over SQS's limit of {MAX_MESSAGE_BYTES}",
+                entry.body.len()
+            ),
+        ));
     }
     tracing::debug!(%org, uuid = %entry.dedup_id, event_type = %entry.event_type, group = %entry.group_id, "event accepted");
     Ok(FifoMessage {

@@ -1,8 +1,9 @@
 //! The two endpoints Okta calls, independent of how HTTP reaches them.
 //!
 //! - [`VerifyHandler`]: the one-time `GET` verification challenge.
-//! - [`IngestHandler`]: every delivery `POST`; authenticates, validates the envelope and
-//!   puts each event on the FIFO events queue.
+//! - [`IngestHandler`]: every delivery `POST`; authenticates, validates the envelope,
+//!   puts each event on the FIFO events queue and parks each event that cannot go there
+//!   (with its reason) on the rejects queue.
 //!
 //! Both take a [`HookRequest`] and give a [`HookResponse`]. The Lambda functions adapt
 //! API Gateway requests to these, and `okta-hooks dev` adapts a local HTTP server to the
@@ -12,6 +13,7 @@ mod auth;
 mod config;
 mod error;
 mod ingest;
+mod reject;
 mod request;
 mod verify;
 
@@ -19,5 +21,6 @@ pub use auth::Authenticator;
 pub use config::{ConfigError, IngestConfig, ReceiverConfig};
 pub use error::HookError;
 pub use ingest::IngestHandler;
+pub use reject::{LogOnlyRejects, PARKED_EVENT_BYTES};
 pub use request::{HookRequest, HookResponse};
 pub use verify::VerifyHandler;
