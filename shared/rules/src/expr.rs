@@ -56,6 +56,9 @@ pub(crate) struct Refs {
     pub global_calls: BTreeSet<String>,
     /// `steps` used other than as `steps.<name>` (e.g. `steps["a"]`), which cannot be checked.
     pub opaque_steps: bool,
+    /// `steps.<name>` used other than as `steps.<name>.<field>` (`steps.a["x"]`, `steps.a`
+    /// whole): any of its fields may be read.
+    pub whole_steps: BTreeSet<String>,
 }
 
 /// A CEL syntax error, with its 1-based line and column inside the expression.
@@ -154,13 +157,15 @@ fn walk(e: &IdedExpr, bound: &mut Vec<String>, refs: &mut Refs) {
             {
                 refs.step_fields
                     .insert((inner.field.clone(), sel.field.clone()));
-            }
-            if let Ast::Ident(name) = &sel.operand.expr
+                refs.variables.insert("steps".into());
+                refs.steps.insert(inner.field.clone());
+            } else if let Ast::Ident(name) = &sel.operand.expr
                 && name == "steps"
                 && !bound.iter().any(|b| b == "steps")
             {
                 refs.variables.insert("steps".into());
                 refs.steps.insert(sel.field.clone());
+                refs.whole_steps.insert(sel.field.clone());
             } else {
                 walk(&sel.operand, bound, refs);
             }

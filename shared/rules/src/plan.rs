@@ -6,6 +6,8 @@ use actions::{Family, ParamRole, ParamType};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::expr::Expr;
+
 /// The ordered steps a matching rule produced for one event. Steps run one after the
 /// other; a failed step stops the plan and starts `on_failure`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -109,9 +111,48 @@ impl Plan {
         all
     }
 
+    /// Whether a step of this plan (in `steps` or `on_failure`) may read
+    /// `steps.<step>.<field>`: executors keep a secret output only when it is read
+    /// later, and drop it otherwise. Errs on the side of `true`: an expression that
+    /// reads `steps.<step>` whole (`steps.temp["tempPassword"]`), reads `steps` other
+    /// than by name, or no longer compiles counts as reading every field.
+    pub fn references(&self, step: &str, field: &str) -> bool {
+        let wanted = (step.to_owned(), field.to_owned());
+        self.steps
+            .iter()
+            .chain(&self.on_failure)
+            .flat_map(|s| &s.deferred)
+            .flat_map(Deferred::sources)
+            .any(|source| match Expr::compile(source) {
+                Ok(expr) => {
+                    let refs = expr.refs();
+                    refs.opaque_steps
+                        || refs.whole_steps.contains(step)
+                        || refs.step_fields.contains(&wanted)
+                }
+                Err(_) => true,
+            })
+    }
+
     /// How many of its steps are destructive.
     pub fn destructive_steps(&self) -> usize {
         self.steps.iter().filter(|s| s.destructive).count()
+    }
+}
+
+impl Deferred {
+    /// The CEL sources it evaluates.
+    fn sources(&self) -> Vec<&str> {
+        match &self.template {
+            DeferredTemplate::Expr(source) => vec![source.as_str()],
+            DeferredTemplate::Parts(parts) => parts
+                .iter()
+                .filter_map(|p| match p {
+                    DeferredPart::Expr(source) => Some(source.as_str()),
+                    DeferredPart::Text(_) => None,
+                })
+                .collect(),
+        }
     }
 }
 

@@ -262,6 +262,79 @@ fn events_no_rule_handles_give_no_plan() {
     }
 }
 
+#[test]
+fn enrichment_is_asked_only_by_rules_that_could_match_the_event() {
+    let set = rules(
+        r#"
+rules:
+  - id: plain
+    on: [user.account.lock]
+    do:
+      - {action: notify.webhook, url_secret: s, body: {text: locked}}
+  - id: enriched-elsewhere
+    on: [user.lifecycle.suspend]
+    enrich: [user, groups]
+    do:
+      - {action: notify.webhook, url_secret: s, body: {text: suspended}}
+  - id: enriched-in-prod-only
+    on: [user.session.clear]
+    org: prod
+    enrich: [user]
+    do:
+      - {action: notify.webhook, url_secret: s, body: {text: cleared}}
+"#,
+    );
+    let none = Enrichment::default();
+    assert_eq!(
+        set.enrichment("prod", &event("user.account.lock.json")),
+        none,
+        "its only rule needs nothing; another type's rule does not count"
+    );
+    assert_eq!(
+        set.enrichment("staging", &event("user.session.clear.json")),
+        none,
+        "the enriching rule is for another org"
+    );
+    assert_eq!(
+        set.enrichment("prod", &event("user.session.clear.json")),
+        Enrichment {
+            user: true,
+            groups: false
+        }
+    );
+    assert_eq!(
+        set.enrichment("prod", &event("user.lifecycle.suspend.json")),
+        Enrichment {
+            user: true,
+            groups: true
+        }
+    );
+}
+
+#[test]
+fn a_missing_user_is_null_to_the_rules() {
+    let set = rules(
+        r#"
+rules:
+  - id: gone
+    on: [user.lifecycle.suspend]
+    enrich: [user]
+    if: user == null
+    do:
+      - {action: notify.webhook, url_secret: s, body: {text: "gone"}}
+  - id: guarded
+    on: [user.lifecycle.suspend]
+    enrich: [user]
+    if: user != null && user.profile.department == "Sales"
+    do:
+      - {action: notify.webhook, url_secret: s, body: {text: "sales"}}
+"#,
+    );
+    let plans = eval(&set, &event("user.lifecycle.suspend.json"), None);
+    let ids: Vec<&str> = plans.iter().map(|p| p.rule_id.as_str()).collect();
+    assert_eq!(ids, ["gone"]);
+}
+
 // ---------- conditions and templates on every real event
 
 #[test]
@@ -610,6 +683,55 @@ fn step_outputs_are_rendered_at_execution_only() {
         render_deferred(&steps[1], &bad),
         Err(RenderError::Param(_))
     ));
+}
+
+#[test]
+fn a_plan_knows_which_outputs_of_a_step_later_steps_read() {
+    let set = rules(
+        r#"rules:
+  - id: temp-and-tell
+    on: [user.account.privilege.grant]
+    do:
+      - action: user.password.expire_with_temp
+        name: temp
+        user: ${ target("User").id }
+      - action: notify.webhook
+        url_secret: s
+        body: { text: "temporary password: ${ steps.temp.tempPassword }" }
+  - id: temp-only
+    on: [user.account.privilege.grant]
+    do:
+      - action: user.password.expire_with_temp
+        name: temp
+        user: ${ target("User").id }
+    on_failure:
+      - action: notify.webhook
+        url_secret: s
+        body: { text: "failed: ${ failure.error }" }
+"#,
+    );
+    let plans = eval(&set, &event("user.account.privilege.grant.json"), None);
+    let (told, quiet) = (&plans[0], &plans[1]);
+    assert!(told.references("temp", "tempPassword"));
+    assert!(!told.references("temp", "status"));
+    assert!(!told.references("other", "tempPassword"));
+    assert!(!quiet.references("temp", "tempPassword"));
+    // Read whole, by index or through `steps` itself: any field may be read.
+    for source in [
+        "steps.temp",
+        "steps.temp['tempPassword']",
+        "steps['temp'].tempPassword",
+    ] {
+        let mut plan = quiet.clone();
+        plan.on_failure[0].deferred = vec![Deferred {
+            pointer: "/body".into(),
+            template: DeferredTemplate::Parts(vec![
+                DeferredPart::Text("x".into()),
+                DeferredPart::Expr(source.into()),
+            ]),
+        }];
+        assert!(plan.references("temp", "tempPassword"), "{source}");
+    }
 }
 
 #[test]
