@@ -12,10 +12,13 @@ use serde_json::{Value, json};
 
 const SECRET_NAME: &str = "okta-hooks/default";
 
+/// Serves the orgs `default` and `acme`.
 fn config(ttl: Duration) -> ReceiverConfig {
+    let org = |name: &str| org_secrets::OrgName::parse(name).expect("org name");
     ReceiverConfig {
         secret_ttl: ttl,
         secret_refresh_min_age: Duration::ZERO,
+        orgs: org_secrets::KnownOrgs::new(org("default"), [org("acme")]),
         ..ReceiverConfig::default()
     }
 }
