@@ -129,6 +129,7 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
         ("OKTA_HOOKS_FAMILY", "users".to_owned()),
         ("OKTA_HOOKS_DLQ_URL", dlq.clone()),
         ("OKTA_HOOKS_IDEMPOTENCY_TABLE", "steps".to_owned()),
+        ("OKTA_HOOKS_MAX_RECEIVE_COUNT", "12".to_owned()),
     ]);
     let log = std::env::temp_dir().join(format!("action-executor-{}.log", std::process::id()));
     let mut lambda = LambdaEmulator::start();

@@ -482,9 +482,21 @@ fn family_of(name: &str) -> Family {
 }
 
 /// A stand-in for what CloudFormation resolves a variable to at deploy time.
+/// The default of the template parameter a `!Ref` names, as text.
+fn parameter_default(value: &Value) -> Option<String> {
+    let name = value["Ref"].as_str()?;
+    match &template()["Parameters"][name]["Default"] {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
 fn deployed_value(name: &str, value: &Value) -> String {
     match value {
         Value::String(s) => s.clone(),
+        // `!Ref <Parameter>`: the parameter's default.
+        _ if parameter_default(value).is_some() => parameter_default(value).unwrap_or_default(),
         _ if name.contains("QUEUE_URL") || name.ends_with("DLQ_URL") => {
             format!(
                 "https://sqs.us-east-1.amazonaws.com/123456789012/{}.fifo",

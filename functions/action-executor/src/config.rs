@@ -8,6 +8,7 @@ use std::time::Duration;
 use actions::Family;
 use env_config::{ConfigError, fifo_queue_url, flag, number, required, seconds};
 use router::queue_url_var;
+use step_runner::Attempts;
 
 #[derive(Debug, Clone)]
 pub struct ExecutorConfig {
@@ -34,6 +35,11 @@ pub struct ExecutorConfig {
     /// `OKTA_HOOKS_RULES_DIR`: rules (their protected users and groups) read from this
     /// directory instead of those built in.
     pub rules_dir: Option<PathBuf>,
+    /// `OKTA_HOOKS_MAX_RECEIVE_COUNT` (required, 2 to 1000): this family queue's redrive
+    /// `maxReceiveCount`, so the last delivery gives up with a letter instead of being
+    /// moved to the DLQ unexplained; `OKTA_HOOKS_MAX_ATTEMPTS` (default 8, below the
+    /// receive count): retryable failures (5xx, timeouts) after which a step gives up.
+    pub attempts: Attempts,
 }
 
 impl ExecutorConfig {
@@ -55,6 +61,25 @@ impl ExecutorConfig {
             .map(|f| Ok((f, fifo_queue_url(&lookup, queue_url_var(f))?)))
             .collect::<Result<_, ConfigError>>()?;
         let days = number(&lookup, "OKTA_HOOKS_IDEMPOTENCY_TTL_DAYS", 1..=365)?.unwrap_or(30);
+        let max_receives =
+            number(&lookup, "OKTA_HOOKS_MAX_RECEIVE_COUNT", 2..=1000)?.ok_or(ConfigError {
+                var: "OKTA_HOOKS_MAX_RECEIVE_COUNT",
+                reason: "required: the family queue's redrive maxReceiveCount".into(),
+            })?;
+        let max_failures = number(&lookup, "OKTA_HOOKS_MAX_ATTEMPTS", 1..=999)?.unwrap_or(8);
+        if max_failures >= max_receives {
+            return Err(ConfigError {
+                var: "OKTA_HOOKS_MAX_ATTEMPTS",
+                reason: format!(
+                    "{max_failures} must be below OKTA_HOOKS_MAX_RECEIVE_COUNT ({max_receives}), \
+                     so throttled waits cannot use up the queue's receives first"
+                ),
+            });
+        }
+        let attempts = Attempts {
+            max_failures: u32::try_from(max_failures).unwrap_or(8),
+            max_receives: u32::try_from(max_receives).unwrap_or(100),
+        };
         Ok(ExecutorConfig {
             family,
             queue_urls,
@@ -72,6 +97,7 @@ impl ExecutorConfig {
             dry_run: flag(&lookup, "OKTA_HOOKS_DRY_RUN", false)?,
             rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(20),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
+            attempts,
         })
     }
 }
@@ -85,6 +111,7 @@ mod tests {
             "OKTA_HOOKS_FAMILY" => Some("sessions".into()),
             "OKTA_HOOKS_IDEMPOTENCY_TABLE" => Some("steps".into()),
             "OKTA_HOOKS_DLQ_URL" => Some("https://sqs/1/sessions-dlq.fifo".into()),
+            "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("100".into()),
             n if n.starts_with("OKTA_HOOKS_QUEUE_URL_") => Some(format!("https://sqs/1/{n}.fifo")),
             _ => None,
         }
@@ -98,6 +125,30 @@ mod tests {
         assert!(!config.dry_run);
         assert_eq!(config.rate_reserve, 20);
         assert_eq!(config.record_ttl, Duration::from_secs(30 * 86_400));
+        assert_eq!(
+            config.attempts,
+            Attempts {
+                max_failures: 8,
+                max_receives: 100
+            }
+        );
+    }
+
+    #[test]
+    fn the_receive_count_is_required_and_must_exceed_the_attempts() {
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_MAX_RECEIVE_COUNT" => None,
+            n => full(n),
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_MAX_RECEIVE_COUNT");
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("5".into()),
+            "OKTA_HOOKS_MAX_ATTEMPTS" => Some("5".into()),
+            n => full(n),
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_MAX_ATTEMPTS");
     }
 
     #[test]

@@ -76,6 +76,7 @@ pub fn build(config: &ExecutorConfig, aws: &aws_config::SdkConfig) -> Result<App
             rate_reserve: config.rate_reserve,
             record_ttl: config.record_ttl,
             metrics: true,
+            attempts: config.attempts,
             ..Settings::default()
         },
     };

@@ -1,10 +1,11 @@
 //! The executors' idempotency records in DynamoDB: one item per envelope, key
-//! `step#<envelope id>`, `state` `running` (with `lease_until`) or `done` (with the
-//! step's `output` as JSON), TTL attribute `expires_at`.
+//! `step#<envelope id>`, `state` `running` (with `lease_until`), `waiting` (released
+//! for a retry) or `done` (with the step's `output` as JSON), `failures` (retryable
+//! failures so far, kept across claims), TTL attribute `expires_at`.
 
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use serde_json::Value;
 use step_runner::{Claim, StepRecords, StoreError};
 
@@ -71,25 +72,36 @@ impl StepRecords for DynamoStepRecords {
     async fn claim(&self, envelope_id: &str, lease: Duration) -> Result<Claim, StoreError> {
         let now = epoch_seconds();
         let until = (now + lease.as_secs()).to_string();
+        // An update, not a put: the failure count of earlier runs stays on the item.
         let result = self
             .client
-            .put_item()
+            .update_item()
             .table_name(&self.table)
-            .item("pk", Self::key(envelope_id))
-            .item("state", AttributeValue::S("running".into()))
-            .item("lease_until", AttributeValue::N(until.clone()))
-            .item("expires_at", AttributeValue::N(until))
-            // Free, or a dead run's lease ended, or an expired record TTL has not yet removed.
+            .key("pk", Self::key(envelope_id))
+            .update_expression("SET #state = :running, lease_until = :until, expires_at = :until")
+            // Free, released for a retry, a dead run's lease ended, or an expired record
+            // TTL has not yet removed.
             .condition_expression(
-                "attribute_not_exists(pk) OR (#state = :running AND lease_until < :now) OR expires_at < :now",
+                "attribute_not_exists(pk) OR #state = :waiting OR (#state = :running AND lease_until < :now) OR expires_at < :now",
             )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":running", AttributeValue::S("running".into()))
+            .expression_attribute_values(":waiting", AttributeValue::S("waiting".into()))
+            .expression_attribute_values(":until", AttributeValue::N(until))
             .expression_attribute_values(":now", AttributeValue::N(now.to_string()))
+            .return_values(ReturnValue::AllNew)
             .send()
             .await;
         match result {
-            Ok(_) => Ok(Claim::Claimed),
+            Ok(out) => {
+                let failures = out
+                    .attributes()
+                    .and_then(|a| a.get("failures"))
+                    .and_then(|v| v.as_n().ok())
+                    .and_then(|n| n.parse::<u32>().ok())
+                    .unwrap_or(0);
+                Ok(Claim::Claimed { failures })
+            }
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
@@ -128,13 +140,50 @@ impl StepRecords for DynamoStepRecords {
             .delete_item()
             .table_name(&self.table)
             .key("pk", Self::key(envelope_id))
-            .condition_expression("#state = :running")
+            .condition_expression("#state IN (:running, :waiting)")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":running", AttributeValue::S("running".into()))
+            .expression_attribute_values(":waiting", AttributeValue::S("waiting".into()))
             .send()
             .await;
         match result {
             Ok(_) => Ok(()),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+            {
+                Ok(())
+            }
+            Err(e) => Err(store_error(STORE, e)),
+        }
+    }
+
+    async fn retry_later(
+        &self,
+        envelope_id: &str,
+        failed: bool,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let expires = (epoch_seconds() + ttl.as_secs()).to_string();
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", Self::key(envelope_id))
+            .update_expression(
+                "SET #state = :waiting, expires_at = :expires REMOVE lease_until ADD failures :counted",
+            )
+            .condition_expression("#state = :running")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":running", AttributeValue::S("running".into()))
+            .expression_attribute_values(":waiting", AttributeValue::S("waiting".into()))
+            .expression_attribute_values(":expires", AttributeValue::N(expires))
+            .expression_attribute_values(":counted", AttributeValue::N(u32::from(failed).to_string()))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Not ours any more (done by another run, or gone): nothing to release.
             Err(e)
                 if e.as_service_error()
                     .is_some_and(|s| s.is_conditional_check_failed_exception()) =>

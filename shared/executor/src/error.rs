@@ -39,6 +39,10 @@ pub enum FailureClass {
     },
     /// Do not retry: `4xx`, invalid parameters, a refused request. Goes to the DLQ.
     Permanent,
+    /// Retried until the last attempt (the step's attempt budget, or the queue's last
+    /// receive before its redrive): given up like a permanent failure — letter, audit
+    /// line, `on_failure` — with the last error, instead of vanishing into the DLQ.
+    Exhausted,
 }
 
 fn as_secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {

@@ -11,6 +11,7 @@
 //! | [`FailureClass::Throttled`] | visibility timeout = `retry_after` (no sleeping) |
 //! | [`FailureClass::Retryable`] | visibility timeout growing with the receive count |
 //! | [`FailureClass::Permanent`] | DLQ with [`ExecError::report`], then `on_failure` |
+//! | [`FailureClass::Exhausted`] | (set by the step runner on the last attempt) as permanent |
 //!
 //! Okta's "not allowed in the current status" (`E0000038`, `E0000016`) is a success
 //! with [`Outcome::already_in_state`] set only when the user, read after the refusal, is

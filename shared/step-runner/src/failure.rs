@@ -46,21 +46,82 @@ pub(crate) fn jitter(envelope_id: &str) -> Duration {
     Duration::from_millis(u64::from(seed % 1000))
 }
 
-/// What to do about a failed step: retry (how long to wait) or give up.
+/// How many tries a step gets before it is given up as [`FailureClass::Exhausted`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Attempts {
+    /// Retryable failures (5xx, timeouts) after which the step gives up. Throttled
+    /// waits do not count: a 429 says nothing about whether the step can succeed.
+    pub max_failures: u32,
+    /// The queue's `maxReceiveCount`: on this receive the message is delivered for the
+    /// last time before SQS's redrive would move it to the DLQ with no explanation, so
+    /// any retry, throttled ones included, is given up here with a letter instead.
+    pub max_receives: u32,
+}
+
+impl Default for Attempts {
+    /// The template's defaults: 8 failures (5 s … 10 min of backoff, ≈ 21 min in all)
+    /// and 100 receives (throttled waits of up to a minute each cannot reach it before
+    /// the failures budget ends a step that really fails).
+    fn default() -> Self {
+        Attempts {
+            max_failures: 8,
+            max_receives: 100,
+        }
+    }
+}
+
+/// What to do about a failed step.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Decision {
+    /// Try again after `retry.after`; `failed` counts against the failures budget.
+    Retry { retry: Retry, failed: bool },
+    /// Give up: the letter, the audit line and `on_failure`, with this report.
+    GiveUp(FailureReport),
+}
+
+/// Retry or give up, for a step whose earlier runs failed `failures` times (retryably)
+/// and whose message is on its `receive_count`th receive.
 pub(crate) fn decide(
-    report: &FailureReport,
+    report: FailureReport,
+    failures: u32,
     receive_count: u32,
+    attempts: Attempts,
     envelope_id: &str,
-) -> Option<Retry> {
-    let after = match report.class {
-        FailureClass::Throttled { retry_after } => retry_after.unwrap_or(THROTTLE_DEFAULT),
-        FailureClass::Retryable => backoff(receive_count),
-        FailureClass::Permanent => return None,
+) -> Decision {
+    let (after, failed) = match report.class {
+        FailureClass::Throttled { retry_after } => (retry_after.unwrap_or(THROTTLE_DEFAULT), false),
+        FailureClass::Retryable => (backoff(failures + 1), true),
+        FailureClass::Permanent | FailureClass::Exhausted => return Decision::GiveUp(report),
     };
-    Some(Retry {
-        after: after + jitter(envelope_id),
-        reason: report.message.clone(),
-    })
+    let failures = failures + u32::from(failed);
+    if failed && failures >= attempts.max_failures {
+        let why = format!("gave up after {failures} failed attempts");
+        return Decision::GiveUp(exhausted(report, &why));
+    }
+    if receive_count >= attempts.max_receives {
+        let why = format!(
+            "gave up on the queue's last delivery (receive {receive_count} of {})",
+            attempts.max_receives
+        );
+        return Decision::GiveUp(exhausted(report, &why));
+    }
+    Decision::Retry {
+        retry: Retry {
+            after: after + jitter(envelope_id),
+            reason: report.message,
+        },
+        failed,
+    }
+}
+
+/// `report` given up: class [`FailureClass::Exhausted`], `why` before the last error,
+/// Okta's details kept.
+pub(crate) fn exhausted(report: FailureReport, why: &str) -> FailureReport {
+    FailureReport {
+        class: FailureClass::Exhausted,
+        message: format!("{why}; last error: {}", report.message),
+        ..report
+    }
 }
 
 /// A report for a failure that is not an action's own.
@@ -93,24 +154,87 @@ mod tests {
         assert_eq!(backoff(30), BACKOFF_MAX);
     }
 
+    fn retry_after(decision: Decision) -> Option<Duration> {
+        match decision {
+            Decision::Retry { retry, .. } => Some(retry.after),
+            Decision::GiveUp(_) => None,
+        }
+    }
+
     #[test]
     fn throttled_waits_for_the_reset_plus_jitter_and_permanent_gives_up() {
+        let attempts = Attempts::default();
         let throttled = report(
             FailureClass::Throttled {
                 retry_after: Some(Duration::from_secs(7)),
             },
             "429",
         );
-        let retry = decide(&throttled, 1, "abc").expect("retried");
-        assert!(retry.after >= Duration::from_secs(7));
-        assert!(retry.after < Duration::from_secs(8));
+        let after = retry_after(decide(throttled.clone(), 0, 1, attempts, "abc")).expect("retried");
+        assert!(after >= Duration::from_secs(7));
+        assert!(after < Duration::from_secs(8));
         assert_eq!(
-            retry.after,
-            decide(&throttled, 1, "abc").expect("retried").after
+            Some(after),
+            retry_after(decide(throttled, 0, 1, attempts, "abc"))
         );
-        assert!(decide(&permanent("404"), 1, "abc").is_none());
+        assert!(matches!(
+            decide(permanent("404"), 0, 1, attempts, "abc"),
+            Decision::GiveUp(r) if r.class == FailureClass::Permanent
+        ));
         let retryable = report(FailureClass::Retryable, "503");
-        assert!(decide(&retryable, 3, "abc").expect("retried").after >= Duration::from_secs(20));
+        let after = retry_after(decide(retryable, 2, 3, attempts, "abc")).expect("retried");
+        assert!(after >= Duration::from_secs(20));
+    }
+
+    #[test]
+    fn the_last_failed_attempt_gives_up_as_exhausted_with_the_last_error() {
+        let attempts = Attempts {
+            max_failures: 3,
+            max_receives: 50,
+        };
+        let mut failed = report(FailureClass::Retryable, "Okta answered 503");
+        failed.error_code = Some("E0000009".into());
+        assert!(matches!(
+            decide(failed.clone(), 1, 9, attempts, "abc"),
+            Decision::Retry { failed: true, .. }
+        ));
+        let Decision::GiveUp(given_up) = decide(failed, 2, 10, attempts, "abc") else {
+            panic!("the third failure must give up");
+        };
+        assert_eq!(given_up.class, FailureClass::Exhausted);
+        assert_eq!(
+            given_up.message,
+            "gave up after 3 failed attempts; last error: Okta answered 503"
+        );
+        assert_eq!(given_up.error_code.as_deref(), Some("E0000009"));
+        assert_eq!(
+            serde_json::to_value(&given_up).unwrap()["class"],
+            "exhausted"
+        );
+    }
+
+    #[test]
+    fn throttling_never_spends_the_failures_budget_but_the_last_receive_gives_up() {
+        let attempts = Attempts {
+            max_failures: 3,
+            max_receives: 50,
+        };
+        let throttled = report(FailureClass::Throttled { retry_after: None }, "429");
+        // Forty throttled receives in a row: still waiting, nothing counted.
+        assert!(matches!(
+            decide(throttled.clone(), 2, 49, attempts, "abc"),
+            Decision::Retry { failed: false, .. }
+        ));
+        // The queue's last delivery: a letter instead of a silent redrive.
+        let Decision::GiveUp(given_up) = decide(throttled, 2, 50, attempts, "abc") else {
+            panic!("the last receive must give up");
+        };
+        assert_eq!(given_up.class, FailureClass::Exhausted);
+        assert!(
+            given_up.message.contains("receive 50 of 50"),
+            "{}",
+            given_up.message
+        );
     }
 
     #[test]

@@ -27,7 +27,7 @@ mod open;
 mod ports;
 mod runner;
 
-pub use failure::{Retry, backoff};
+pub use failure::{Attempts, Retry, backoff};
 pub use next::{next_step, on_failure_start};
 pub use ports::{AccessError, Claim, OktaAccess, StepRecords, StoreError};
 pub use runner::{Ran, Settings, StepRunner};

@@ -12,7 +12,8 @@ use tokio::time::Instant;
 use crate::{AccessError, Claim, OktaAccess, StepRecords, StoreError};
 
 enum Record {
-    Running { until: Instant },
+    Running { until: Instant, failures: u32 },
+    Waiting { failures: u32 },
     Done { output: Value },
 }
 
@@ -63,18 +64,25 @@ impl StepRecords for MemoryRecords {
                     output: output.clone(),
                 });
             }
-            Some(Record::Running { until }) if *until > now => {
+            Some(Record::Running { until, .. }) if *until > now => {
                 return Ok(Claim::Busy {
                     remaining: *until - now,
                 });
             }
             _ => {}
         }
+        let failures = match records.get(envelope_id) {
+            Some(Record::Running { failures, .. } | Record::Waiting { failures }) => *failures,
+            _ => 0,
+        };
         records.insert(
             envelope_id.to_owned(),
-            Record::Running { until: now + lease },
+            Record::Running {
+                until: now + lease,
+                failures,
+            },
         );
-        Ok(Claim::Claimed)
+        Ok(Claim::Claimed { failures })
     }
 
     async fn complete(
@@ -94,8 +102,25 @@ impl StepRecords for MemoryRecords {
 
     async fn release(&self, envelope_id: &str) -> Result<(), StoreError> {
         let mut records = self.lock()?;
-        if matches!(records.get(envelope_id), Some(Record::Running { .. })) {
+        if matches!(
+            records.get(envelope_id),
+            Some(Record::Running { .. } | Record::Waiting { .. })
+        ) {
             records.remove(envelope_id);
+        }
+        Ok(())
+    }
+
+    async fn retry_later(
+        &self,
+        envelope_id: &str,
+        failed: bool,
+        _ttl: Duration,
+    ) -> Result<(), StoreError> {
+        let mut records = self.lock()?;
+        if let Some(Record::Running { failures, .. }) = records.get(envelope_id) {
+            let failures = failures + u32::from(failed);
+            records.insert(envelope_id.to_owned(), Record::Waiting { failures });
         }
         Ok(())
     }
@@ -135,16 +160,17 @@ mod tests {
     async fn claims_lease_complete_and_release() {
         let records = MemoryRecords::new();
         let lease = Duration::from_secs(60);
-        assert_eq!(records.claim("e1", lease).await.ok(), Some(Claim::Claimed));
+        let claimed = Some(Claim::Claimed { failures: 0 });
+        assert_eq!(records.claim("e1", lease).await.ok(), claimed);
         assert!(matches!(
             records.claim("e1", lease).await,
             Ok(Claim::Busy { .. })
         ));
         tokio::time::advance(Duration::from_secs(61)).await;
         // A run that died holding the claim is replaced once the lease ends.
-        assert_eq!(records.claim("e1", lease).await.ok(), Some(Claim::Claimed));
+        assert_eq!(records.claim("e1", lease).await.ok(), claimed);
         records.release("e1").await.ok();
-        assert_eq!(records.claim("e1", lease).await.ok(), Some(Claim::Claimed));
+        assert_eq!(records.claim("e1", lease).await.ok(), claimed);
         records.complete("e1", &json!({"id": 1}), lease).await.ok();
         assert_eq!(
             records.claim("e1", lease).await.ok(),
@@ -155,5 +181,33 @@ mod tests {
         // Releasing a done record keeps it done.
         records.release("e1").await.ok();
         assert_eq!(records.done(), 1);
+    }
+
+    #[tokio::test]
+    async fn retryable_failures_are_counted_across_claims_and_throttled_waits_are_not() {
+        let records = MemoryRecords::new();
+        let lease = Duration::from_secs(60);
+        records.claim("e1", lease).await.ok();
+        records.retry_later("e1", true, lease).await.ok();
+        assert_eq!(
+            records.claim("e1", lease).await.ok(),
+            Some(Claim::Claimed { failures: 1 })
+        );
+        records.retry_later("e1", false, lease).await.ok();
+        assert_eq!(
+            records.claim("e1", lease).await.ok(),
+            Some(Claim::Claimed { failures: 1 })
+        );
+        records.retry_later("e1", true, lease).await.ok();
+        assert_eq!(
+            records.claim("e1", lease).await.ok(),
+            Some(Claim::Claimed { failures: 2 })
+        );
+        // A permanent failure forgets the count: a redrive starts afresh.
+        records.release("e1").await.ok();
+        assert_eq!(
+            records.claim("e1", lease).await.ok(),
+            Some(Claim::Claimed { failures: 0 })
+        );
     }
 }

@@ -12,7 +12,10 @@ use serde_json::Value;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Claim {
     /// Nobody ran it (or a run died holding it): this run owns it for the lease.
-    Claimed,
+    /// `failures` counts the retryable failures of earlier runs (throttled waits are not
+    /// failures), so the step can give up after its last attempt instead of being
+    /// redriven to the DLQ unexplained.
+    Claimed { failures: u32 },
     /// It ran to success: its output, from which the next step is built again.
     Done { output: Value },
     /// Another run holds it right now: ask again after `remaining`.
@@ -37,8 +40,18 @@ pub trait StepRecords: Send + Sync {
         output: &Value,
         ttl: Duration,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
-    /// The step did not succeed: drop the claim.
+    /// The step did not succeed and will not be retried from here (a permanent failure,
+    /// a dry run): drop the claim and its failure count, so a redrive starts afresh.
     fn release(&self, envelope_id: &str) -> impl Future<Output = Result<(), StoreError>> + Send;
+    /// The step will be tried again: drop the claim, keep the record for `ttl`, and count
+    /// one more retryable failure when `failed` (a 5xx, a timeout) — not for a throttled
+    /// wait, which says nothing about whether the step can succeed.
+    fn retry_later(
+        &self,
+        envelope_id: &str,
+        failed: bool,
+        ttl: Duration,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// The org's Okta client could not be had.

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Verdict};
-use crate::failure::{self, Retry, jitter, permanent};
+use crate::failure::{self, Attempts, Decision, Retry, jitter, permanent};
 use crate::next::{current_step, next_step, on_failure_start};
 use crate::open::open_envelope;
 use crate::{AccessError, Claim, OktaAccess, StepRecords};
@@ -40,6 +40,8 @@ pub struct Settings {
     /// Print one CloudWatch EMF metrics line per action (the Lambda functions do; the
     /// local runner and tests do not).
     pub metrics: bool,
+    /// When a failing step gives up ([`FailureClass::Exhausted`]).
+    pub attempts: Attempts,
 }
 
 impl Default for Settings {
@@ -50,6 +52,7 @@ impl Default for Settings {
             record_ttl: Duration::from_secs(30 * 24 * 3600),
             rate_reserve: 20,
             metrics: false,
+            attempts: Attempts::default(),
         }
     }
 }
@@ -105,6 +108,13 @@ pub struct StepRunner<R, Q, A, S> {
     pub settings: Settings,
 }
 
+/// How often a step was tried: retryable failures of earlier runs, and this receive.
+#[derive(Debug, Clone, Copy)]
+struct Tries {
+    failures: u32,
+    receive_count: u32,
+}
+
 /// A successful action, for the audit line and the next step.
 struct Acted {
     outcome: Outcome,
@@ -122,7 +132,32 @@ where
 {
     /// Runs one queue body, received `receive_count` times. `Err` leaves the message
     /// on the queue, invisible for [`Retry::after`].
+    ///
+    /// On the queue's last delivery (`receive_count` ≥ [`Attempts::max_receives`]) no
+    /// retry is left: whatever would have been retried (a store or queue that could not
+    /// be reached, a claim held by a dead run) is put on the DLQ with its reason instead
+    /// of being moved there unexplained by SQS's redrive.
     pub async fn run(&self, body: &str, receive_count: u32) -> Result<Ran, Retry> {
+        match self.run_once(body, receive_count).await {
+            Err(retry) if receive_count >= self.settings.attempts.max_receives => {
+                let report = failure::exhausted(
+                    failure::report(FailureClass::Retryable, retry.reason.clone()),
+                    &format!(
+                        "gave up on the queue's last delivery (receive {receive_count} of {})",
+                        self.settings.attempts.max_receives
+                    ),
+                );
+                tracing::warn!(family = %self.family, error = %report.message, "last delivery of a step that cannot run now; to the DLQ");
+                self.dead_letter(None, body, &report, receive_count).await?;
+                Ok(Ran::Refused {
+                    reason: report.message,
+                })
+            }
+            other => other,
+        }
+    }
+
+    async fn run_once(&self, body: &str, receive_count: u32) -> Result<Ran, Retry> {
         let envelope = match open_envelope(&self.secrets, body, receive_count).await? {
             Ok(envelope) => envelope,
             Err(refused) => {
@@ -134,8 +169,8 @@ where
         };
         let id = envelope.id.clone();
         let claim = self.records.claim(&id, self.settings.lease).await;
-        match claim.map_err(|e| Retry::soon(receive_count, e))? {
-            Claim::Claimed => {}
+        let failures = match claim.map_err(|e| Retry::soon(receive_count, e))? {
+            Claim::Claimed { failures } => failures,
             Claim::Done { output } => {
                 tracing::info!(envelope = %id, event = %envelope.event.uuid, "duplicate envelope: the step already ran; passing the plan on again");
                 let next = self.pass_on(&envelope, output, receive_count).await?;
@@ -150,13 +185,16 @@ where
                     reason: "another run holds this envelope".into(),
                 });
             }
-        }
+        };
         let started = Instant::now();
         match self.act(&envelope).await {
             Ok(acted) => self.done(&envelope, acted, started, receive_count).await,
             Err(report) => {
-                self.failed(&envelope, body, report, started, receive_count)
-                    .await
+                let tries = Tries {
+                    failures,
+                    receive_count,
+                };
+                self.failed(&envelope, body, report, started, tries).await
             }
         }
     }
@@ -201,25 +239,43 @@ where
         })
     }
 
-    /// After a failed action: release the claim, then retry later, or give up: the DLQ
-    /// letter and the rule's `on_failure` steps.
+    /// After a failed action: retry later (the claim dropped, a retryable failure
+    /// counted), or give up — a permanent failure, or the last attempt of a retryable
+    /// one ([`FailureClass::Exhausted`]): the DLQ letter, the audit line and the rule's
+    /// `on_failure` steps.
     async fn failed(
         &self,
         envelope: &Envelope<Plan>,
         body: &str,
         report: FailureReport,
         started: Instant,
-        receive_count: u32,
+        tries: Tries,
     ) -> Result<Ran, Retry> {
+        let Tries {
+            failures,
+            receive_count,
+        } = tries;
         let id = &envelope.id;
         let request_ids: Vec<String> = report.request_id.iter().cloned().collect();
+        let attempts = self.settings.attempts;
+        let report = match failure::decide(report, failures, receive_count, attempts, id) {
+            Decision::Retry { retry, failed } => {
+                let ttl = self.settings.record_ttl;
+                if let Err(e) = self.records.retry_later(id, failed, ttl).await {
+                    tracing::warn!(envelope = %id, error = %e, "claim not released; it ends with its lease");
+                }
+                self.audit(
+                    envelope,
+                    Verdict::Retry(&retry.reason),
+                    &request_ids,
+                    started.elapsed(),
+                );
+                return Err(retry);
+            }
+            Decision::GiveUp(report) => report,
+        };
         if let Err(e) = self.records.release(id).await {
             tracing::warn!(envelope = %id, error = %e, "claim not released; it ends with its lease");
-        }
-        if let Some(retry) = failure::decide(&report, receive_count, id) {
-            let verdict = Verdict::Retry(&report.message);
-            self.audit(envelope, verdict, &request_ids, started.elapsed());
-            return Err(retry);
         }
         let verdict = Verdict::Failed(&report.message);
         self.audit(envelope, verdict, &request_ids, started.elapsed());
