@@ -17,7 +17,7 @@ use okta_adapters::{OktaClients, OktaDirectory};
 use okta_client::{OktaClient, RequestLog};
 use org_secrets::{OrgName, OrgSecret, SecretCache};
 use router::memory::{MemoryCounter, MemoryLedger};
-use router::{CachingDirectory, Decision, Directory, Routed, Router, StoreError};
+use router::{CachingDirectory, Decision, Directory, DirectoryError, Routed, Router};
 use rules::RuleSet;
 use serde_json::Value;
 use step_runner::memory::{FixedOkta, MemoryRecords};
@@ -44,13 +44,17 @@ pub enum DevDirectory {
 }
 
 impl Directory for DevDirectory {
-    async fn user(&self, org: &str, user_id: &str, with_groups: bool) -> Result<Value, StoreError> {
+    async fn user(
+        &self,
+        org: &str,
+        user_id: &str,
+        with_groups: bool,
+    ) -> Result<Option<Value>, DirectoryError> {
         match self {
             DevDirectory::Okta(directory) => directory.user(org, user_id, with_groups).await,
-            DevDirectory::Offline => Err(StoreError {
-                store: "directory",
-                reason: "no Okta org locally: a rule with `enrich` needs --okta-domain (or try `okta-hooks rules test --user`)".into(),
-            }),
+            DevDirectory::Offline => Err(DirectoryError::permanent(
+                "no Okta org locally: a rule with `enrich` needs --okta-domain (or try `okta-hooks rules test --user`)",
+            )),
         }
     }
 }

@@ -9,6 +9,9 @@
 //! - an executor's *letter* (`shared/step-runner`'s `dead_letter`): `{"failure": {...},
 //!   "envelope": "<the original signed body>", "envelopeId", "action", ...}` — the
 //!   `envelope` string is what goes back (its signature still holds);
+//! - the event router's letter (`shared/router`'s `DeadLetters`): `{"failure": {...},
+//!   "org", "event": {"uuid", "type"}, "message": "<the original events-queue body>"}` —
+//!   the `message` string goes back to the events queue;
 //! - anything else (moved by the queue's redrive policy after too many receives) goes back
 //!   exactly as it is.
 //!
@@ -71,7 +74,7 @@ pub struct Redriven {
     pub body: String,
     /// One line for listings (never a secret: ids, action, error text).
     pub summary: String,
-    /// The message is an executor's letter.
+    /// The message is a letter (an executor's or the router's).
     pub letter: bool,
 }
 
@@ -103,6 +106,23 @@ pub fn redriven(body: &str) -> Redriven {
                 text(letter, "/action"),
                 text(letter, "/rule"),
                 one_line(&error, 160)
+            ),
+            letter: true,
+        };
+    }
+    if let Some(letter) = &json
+        && letter.get("failure").is_some_and(Value::is_object)
+        && let Some(message) = letter.get("message").and_then(Value::as_str)
+    {
+        return Redriven {
+            body: message.to_owned(),
+            summary: format!(
+                "letter event={} type={} org={} {} error={}",
+                text(letter, "/event/uuid"),
+                text(letter, "/event/type"),
+                text(letter, "/org"),
+                text(letter, "/failure/class"),
+                one_line(&text(letter, "/failure/error"), 160)
             ),
             letter: true,
         };
@@ -359,5 +379,24 @@ mod tests {
         assert_eq!(redriven(&lookalike).body, lookalike);
         assert_eq!(redriven("not json").body, "not json");
         assert_eq!(redriven("not json").summary, "raw 8 byte(s)");
+    }
+
+    #[test]
+    fn a_router_letter_sends_the_original_event_message_back() {
+        let message = json!({"org": "acme", "source": "hook", "deliveryId": "d1",
+            "event": {"uuid": "u7", "eventType": "user.lifecycle.suspend"}})
+        .to_string();
+        let letter = json!({
+            "failure": {"class": "exhausted", "error": "directory: 503\nagain"},
+            "org": "acme", "event": {"uuid": "u7", "type": "user.lifecycle.suspend"},
+            "deliveryId": "d1", "receiveCount": 12, "message": message,
+        });
+        let r = redriven(&letter.to_string());
+        assert!(r.letter);
+        assert_eq!(r.body, message, "the events-queue body, as it was");
+        assert_eq!(
+            r.summary,
+            "letter event=u7 type=user.lifecycle.suspend org=acme exhausted error=directory: 503 again"
+        );
     }
 }

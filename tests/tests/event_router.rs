@@ -17,6 +17,7 @@ const KEY: &str = "integration-signing-key-0123456789abcdef";
 struct Stack {
     aws: Aws,
     queues: HashMap<Family, String>,
+    events_dlq: String,
     env: Vec<(&'static str, String)>,
     _moto: MotoServer,
 }
@@ -34,6 +35,9 @@ async fn stack() -> Stack {
     let mut env = function_env(&moto.endpoint());
     env.push(("OKTA_HOOKS_LEDGER_TABLE", "ledger".into()));
     env.push(("OKTA_HOOKS_COUNTER_TABLE", "counters".into()));
+    let events_dlq = aws.fifo_queue("okta-hooks-events-dlq.fifo").await;
+    env.push(("OKTA_HOOKS_EVENTS_DLQ_URL", events_dlq.clone()));
+    env.push(("OKTA_HOOKS_MAX_RECEIVE_COUNT", "3".into()));
     let mut queues = HashMap::new();
     for family in Family::ALL {
         let url = aws
@@ -45,6 +49,7 @@ async fn stack() -> Stack {
     Stack {
         aws,
         queues,
+        events_dlq,
         env,
         _moto: moto,
     }
@@ -190,7 +195,12 @@ fn a_malformed_rule_file_fails_the_cold_start_with_its_file_and_line() {
     command
         .env("OKTA_HOOKS_RULES_DIR", &dir)
         .env("OKTA_HOOKS_LEDGER_TABLE", "l")
-        .env("OKTA_HOOKS_COUNTER_TABLE", "c");
+        .env("OKTA_HOOKS_COUNTER_TABLE", "c")
+        .env("OKTA_HOOKS_MAX_RECEIVE_COUNT", "12")
+        .env(
+            "OKTA_HOOKS_EVENTS_DLQ_URL",
+            "https://sqs.us-east-1.amazonaws.com/1/dlq.fifo",
+        );
     for family in Family::ALL {
         command.env(
             queue_url_var(family),
@@ -206,4 +216,75 @@ fn a_malformed_rule_file_fails_the_cold_start_with_its_file_and_line() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("broken.yaml:5:"), "{stderr}");
     assert!(stderr.contains("user.explode"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_message_leaves_a_letter_on_the_events_dlq_and_is_not_retried() {
+    let stack = stack().await;
+    let log = std::env::temp_dir().join(format!("event-router-dlq-{}.log", std::process::id()));
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach_with_log(&workspace_binary("event-router"), &stack.env, Some(&log));
+    let mut batch = batch_file();
+    let mut record = batch["Records"][0].clone();
+    let body = r#"{"org":"default","source":"hook","event":{"eventType":"user.account.lock"}}"#;
+    record["body"] = json!(body);
+    batch["Records"] = json!([record]);
+
+    let response = lambda.invoke(&batch.to_string());
+    assert_eq!(failures(&response), 0, "done, not retried: {response}");
+    let letters = stack.aws.drain(&stack.events_dlq).await;
+    assert_eq!(letters.len(), 1);
+    let (group, _, letter) = &letters[0];
+    let letter: Value = serde_json::from_str(letter).unwrap();
+    assert_eq!(letter["failure"]["class"], "permanent");
+    assert!(
+        letter["failure"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("without uuid"),
+        "{letter}"
+    );
+    assert_eq!(letter["message"], body);
+    assert_eq!(group, "12345", "the message's group");
+    let lines = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    assert!(
+        lines
+            .lines()
+            .any(|l| l.contains("WARN") && l.contains("events DLQ")),
+        "{lines}"
+    );
+    let metrics: Vec<Value> = lines
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l.get("_aws").is_some())
+        .collect();
+    assert_eq!(metrics.len(), 1, "{lines}");
+    assert_eq!(metrics[0]["EventsDeadLettered"], 1.0);
+}
+
+#[test]
+fn the_cold_start_refuses_a_missing_max_receive_count_and_names_it() {
+    let mut command = std::process::Command::new(workspace_binary("event-router"));
+    command
+        .env("OKTA_HOOKS_LEDGER_TABLE", "l")
+        .env("OKTA_HOOKS_COUNTER_TABLE", "c")
+        .env(
+            "OKTA_HOOKS_EVENTS_DLQ_URL",
+            "https://sqs.us-east-1.amazonaws.com/1/dlq.fifo",
+        )
+        .env_remove("OKTA_HOOKS_MAX_RECEIVE_COUNT");
+    for family in Family::ALL {
+        command.env(
+            queue_url_var(family),
+            "https://sqs.us-east-1.amazonaws.com/1/q.fifo",
+        );
+    }
+    let output = command
+        .env("AWS_LAMBDA_RUNTIME_API", "127.0.0.1:1")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("OKTA_HOOKS_MAX_RECEIVE_COUNT"), "{stderr}");
 }

@@ -55,6 +55,7 @@ async fn stack() -> Stack {
     )
     .await;
     let events_url = aws.fifo_queue("events.fifo").await;
+    let events_dlq_url = aws.fifo_queue("events-dlq.fifo").await;
     let mut queues = HashMap::new();
     let mut dlqs = HashMap::new();
     for family in Family::ALL {
@@ -65,8 +66,11 @@ async fn stack() -> Stack {
     let env = |family: Family| {
         let queues = queues.clone();
         let dlq = dlqs[&family].clone();
+        let events_dlq = events_dlq_url.clone();
         move |name: &str| -> Option<String> {
             match name {
+                "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("12".into()),
+                "OKTA_HOOKS_EVENTS_DLQ_URL" => Some(events_dlq.clone()),
                 "OKTA_HOOKS_FAMILY" => Some(family.as_str().to_owned()),
                 "OKTA_HOOKS_DLQ_URL" => Some(dlq.clone()),
                 "OKTA_HOOKS_IDEMPOTENCY_TABLE" => Some("steps".into()),

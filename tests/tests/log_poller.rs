@@ -158,8 +158,11 @@ async fn stack(delay: Duration) -> Stack {
         );
     }
     let notify_url = queues[&Family::Notify].clone();
+    let events_dlq_url = aws.fifo_queue("events-dlq.fifo").await;
     let router_config = RouterConfig::from_lookup(|name| match name {
         "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+        "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("12".into()),
+        "OKTA_HOOKS_EVENTS_DLQ_URL" => Some(events_dlq_url.clone()),
         "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
         other => Family::ALL
             .into_iter()

@@ -541,6 +541,7 @@ fn the_functions_configuration_loads_from_what_the_template_sets() {
         .expect("event-router starts with the template's environment");
     assert_eq!(config.ledger_table, "LedgerTable");
     assert_eq!(config.counter_table, "CounterTable");
+    assert!(config.events_dlq_url.ends_with("EventsDlq.fifo"));
     let poller_env = by_binary("log-poller");
     let config = log_poller::PollerConfig::from_lookup(|k| poller_env.get(k).cloned())
         .expect("log-poller starts with the template's environment");

@@ -3,7 +3,11 @@
 //!
 //! [`build`] loads and checks the rules (built in, or `OKTA_HOOKS_RULES_DIR`) and wires
 //! the AWS and Okta adapters once per cold start; a rule error stops it with the file
-//! and line. [`handle`] runs one SQS batch.
+//! and line. [`handle`] runs one SQS batch: an event that cannot be routed is retried
+//! while that may help, and otherwise — at once for a permanent failure, on the last
+//! receive (`OKTA_HOOKS_MAX_RECEIVE_COUNT`) for a transient one — leaves a letter on the
+//! events DLQ (`OKTA_HOOKS_EVENTS_DLQ_URL`) saying why, instead of SQS's redrive moving
+//! it there unexplained.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,18 +16,24 @@ use aws_adapters::{DynamoCounter, DynamoLedger, SecretsManagerSource, SqsFifoQue
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use okta_adapters::{OktaClients, OktaDirectory};
 use org_secrets::SecretCache;
-use router::{CachingDirectory, Decision, RouteError, Routed, Router, RulesError, load_rules};
+use router::{
+    CachingDirectory, DeadLetters, Decision, Received, RouteError, Routed, Router, RulesError,
+    Settled, load_rules,
+};
 
 pub use router::RouterConfig;
 
-/// The router with its AWS adapters.
-pub type AppRouter = Router<
-    DynamoLedger,
-    DynamoCounter,
-    CachingDirectory<OktaDirectory<SecretsManagerSource>>,
-    SqsFifoQueue,
-    SecretsManagerSource,
->;
+/// The router with its AWS adapters, and the events DLQ for its letters.
+pub struct AppRouter {
+    pub router: Router<
+        DynamoLedger,
+        DynamoCounter,
+        CachingDirectory<OktaDirectory<SecretsManagerSource>>,
+        SqsFifoQueue,
+        SecretsManagerSource,
+    >,
+    pub dead_letters: DeadLetters<SqsFifoQueue>,
+}
 
 /// Builds the router: rules, stores, queues, secrets, the Okta directory.
 pub fn build(config: &RouterConfig, aws: &aws_config::SdkConfig) -> Result<AppRouter, RulesError> {
@@ -34,7 +44,7 @@ pub fn build(config: &RouterConfig, aws: &aws_config::SdkConfig) -> Result<AppRo
         config.secret_ttl,
         Duration::from_secs(10),
     ));
-    Ok(Router {
+    let router = Router {
         rules,
         ledger: DynamoLedger::from_config(aws, &config.ledger_table),
         counter: DynamoCounter::from_config(aws, &config.counter_table),
@@ -49,24 +59,43 @@ pub fn build(config: &RouterConfig, aws: &aws_config::SdkConfig) -> Result<AppRo
             .collect(),
         secrets,
         ledger_ttl: config.ledger_ttl,
+    };
+    Ok(AppRouter {
+        router,
+        dead_letters: DeadLetters {
+            queue: SqsFifoQueue::from_config(aws, &config.events_dlq_url),
+            max_receive_count: config.max_receive_count,
+        },
     })
 }
 
 /// Routes one SQS batch; failed events are reported for retry, in FIFO order.
-pub async fn handle(router: &AppRouter, event: SqsEvent) -> SqsBatchResponse {
+pub async fn handle(app: &AppRouter, event: SqsEvent) -> SqsBatchResponse {
     // Enrichment answers serve one invocation only: a user's groups may change.
-    router.directory.clear();
-    lambda_support::process_fifo_batch(event, |message| route(router, message)).await
+    app.router.directory.clear();
+    lambda_support::process_fifo_batch(event, |message| route(app, message)).await
 }
 
-async fn route(router: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
-    let body = message.body.unwrap_or_default();
-    let routed = router.route(&body).await?;
-    emf::emit(
-        emf::NAMESPACE,
-        &[("function", "event-router")],
-        &metrics(&routed),
-    );
+/// Routes one message. `Ok`: done (routed, or on the DLQ with a letter); `Err`: retried.
+async fn route(app: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
+    let receive_count = message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1);
+    let group_id = message.attributes.get(lambda_support::FIFO_GROUP_ATTRIBUTE);
+    let body = message.body.as_deref().unwrap_or_default();
+    let received = Received {
+        body,
+        group_id: group_id.map(String::as_str),
+        receive_count,
+    };
+    let result = app.router.route(body).await;
+    let metrics = match app.dead_letters.settle(received, result).await? {
+        Settled::Routed(routed) => metrics(&routed),
+        Settled::DeadLettered { .. } => vec![emf::count("EventsDeadLettered", 1)],
+    };
+    emf::emit(emf::NAMESPACE, &[("function", "event-router")], &metrics);
     Ok(())
 }
 

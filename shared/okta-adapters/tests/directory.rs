@@ -43,7 +43,11 @@ async fn reads_status_profile_and_groups() {
         .await;
 
     let directory = directory(&okta).await;
-    let user = directory.user("acme", "00u1", true).await.unwrap();
+    let user = directory
+        .user("acme", "00u1", true)
+        .await
+        .unwrap()
+        .expect("the user exists");
     assert_eq!(user["status"], "ACTIVE");
     assert_eq!(user["profile"]["department"], "Sales");
     // The type tells rules which memberships the API can change.
@@ -51,24 +55,93 @@ async fn reads_status_profile_and_groups() {
         user["groups"],
         json!([{"id": "00g1", "name": "Everyone", "type": "OKTA_GROUP"}])
     );
-    let without = directory.user("acme", "00u1", false).await.unwrap();
+    let without = directory
+        .user("acme", "00u1", false)
+        .await
+        .unwrap()
+        .expect("the user exists");
     assert!(
         without.get("groups").is_none(),
         "no groups call when not asked"
     );
 }
 
+fn okta_error(status: u16, code: &str) -> ResponseTemplate {
+    ResponseTemplate::new(status).set_body_json(json!({"errorCode": code, "errorSummary": "…"}))
+}
+
 #[tokio::test]
-async fn an_org_without_credential_or_an_okta_error_is_an_error() {
+async fn a_user_okta_does_not_know_is_no_user_not_an_error() {
     let okta = MockServer::start().await;
     Mock::given(method("GET"))
-        .respond_with(
-            ResponseTemplate::new(404)
-                .set_body_json(json!({"errorCode": "E0000007", "errorSummary": "Not found"})),
-        )
+        .and(path("/api/v1/users/00ugone"))
+        .respond_with(okta_error(404, "E0000007"))
+        .expect(1)
         .mount(&okta)
         .await;
     let directory = directory(&okta).await;
-    assert!(directory.user("acme", "00u404", false).await.is_err());
-    assert!(directory.user("other", "00u1", false).await.is_err());
+    assert!(
+        directory
+            .user("acme", "00ugone", true)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_user_deleted_before_the_groups_call_is_no_user() {
+    let okta = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "00u1"})))
+        .mount(&okta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1/groups"))
+        .respond_with(okta_error(404, "E0000007"))
+        .mount(&okta)
+        .await;
+    let directory = directory(&okta).await;
+    assert!(
+        directory
+            .user("acme", "00u1", true)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn okta_unavailable_or_throttling_is_transient() {
+    let okta = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u503"))
+        .respond_with(okta_error(503, "E0000009"))
+        .mount(&okta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u429"))
+        .respond_with(okta_error(429, "E0000047"))
+        .mount(&okta)
+        .await;
+    let directory = directory(&okta).await;
+    for id in ["00u503", "00u429"] {
+        let error = directory.user("acme", id, false).await.unwrap_err();
+        assert!(error.transient, "{id}: {error}");
+    }
+}
+
+#[tokio::test]
+async fn a_refused_scope_or_an_org_without_credential_is_permanent() {
+    let okta = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(okta_error(403, "E0000006"))
+        .mount(&okta)
+        .await;
+    let directory = directory(&okta).await;
+    let error = directory.user("acme", "00u1", false).await.unwrap_err();
+    assert!(!error.transient, "{error}");
+    let error = directory.user("other", "00u1", false).await.unwrap_err();
+    assert!(!error.transient, "no secret for the org: {error}");
 }

@@ -1,12 +1,13 @@
 //! Enrichment lookups cached for one invocation: a batch with several events about the
-//! same user asks Okta once.
+//! same user asks Okta once. "No such user" is an answer and is cached too; a failed
+//! lookup is not.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::{Directory, StoreError};
+use crate::{Directory, DirectoryError};
 
 type Key = (String, String, bool);
 
@@ -14,7 +15,7 @@ type Key = (String, String, bool);
 /// function calls at the start of every invocation so no answer outlives its batch.
 pub struct CachingDirectory<D> {
     inner: D,
-    answers: Mutex<HashMap<Key, Value>>,
+    answers: Mutex<HashMap<Key, Option<Value>>>,
 }
 
 impl<D: Directory> CachingDirectory<D> {
@@ -32,13 +33,18 @@ impl<D: Directory> CachingDirectory<D> {
         }
     }
 
-    fn cached(&self, key: &Key) -> Option<Value> {
+    fn cached(&self, key: &Key) -> Option<Option<Value>> {
         self.answers.lock().ok()?.get(key).cloned()
     }
 }
 
 impl<D: Directory> Directory for CachingDirectory<D> {
-    async fn user(&self, org: &str, user_id: &str, with_groups: bool) -> Result<Value, StoreError> {
+    async fn user(
+        &self,
+        org: &str,
+        user_id: &str,
+        with_groups: bool,
+    ) -> Result<Option<Value>, DirectoryError> {
         let key = (org.to_owned(), user_id.to_owned(), with_groups);
         if let Some(answer) = self.cached(&key) {
             return Ok(answer);
@@ -62,9 +68,19 @@ mod tests {
     struct Counting(AtomicUsize);
 
     impl Directory for Counting {
-        async fn user(&self, _: &str, user_id: &str, _: bool) -> Result<Value, StoreError> {
-            self.0.fetch_add(1, Ordering::SeqCst);
-            Ok(json!({"id": user_id}))
+        async fn user(
+            &self,
+            _: &str,
+            user_id: &str,
+            _: bool,
+        ) -> Result<Option<Value>, DirectoryError> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            match user_id {
+                "gone" => Ok(None),
+                // The second lookup of the test below fails, the next one succeeds.
+                "flaky" if n == 1 => Err(DirectoryError::transient("503")),
+                _ => Ok(Some(json!({"id": user_id}))),
+            }
         }
     }
 
@@ -81,6 +97,20 @@ mod tests {
         );
         directory.clear();
         directory.user("o", "u1", false).await.unwrap();
+        assert_eq!(directory.inner.0.load(Ordering::SeqCst), 3);
+    }
+
+    #[tokio::test]
+    async fn a_missing_user_is_remembered_and_a_failure_is_not() {
+        let directory = CachingDirectory::new(Counting(AtomicUsize::new(0)));
+        assert_eq!(directory.user("o", "gone", false).await.unwrap(), None);
+        assert_eq!(directory.user("o", "gone", false).await.unwrap(), None);
+        assert_eq!(directory.inner.0.load(Ordering::SeqCst), 1);
+        assert!(directory.user("o", "flaky", false).await.is_err());
+        assert!(
+            directory.user("o", "flaky", false).await.unwrap().is_some(),
+            "the failure was not cached: asked again"
+        );
         assert_eq!(directory.inner.0.load(Ordering::SeqCst), 3);
     }
 }

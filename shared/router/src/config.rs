@@ -25,6 +25,12 @@ pub struct RouterConfig {
     pub ledger_ttl: Duration,
     /// `OKTA_HOOKS_RULES_DIR`: rules read from this directory instead of those built in.
     pub rules_dir: Option<PathBuf>,
+    /// `OKTA_HOOKS_MAX_RECEIVE_COUNT` (required, 1 to 1000): the events queue's redrive
+    /// `maxReceiveCount`. The receive with this count is the last: a failure then leaves
+    /// a letter on the events DLQ instead of SQS moving the message there unexplained.
+    pub max_receive_count: u32,
+    /// `OKTA_HOOKS_EVENTS_DLQ_URL` (required): the events DLQ, for those letters.
+    pub events_dlq_url: String,
 }
 
 /// The variable naming a family's queue URL.
@@ -52,6 +58,13 @@ impl RouterConfig {
             .map(|family| Ok((family, fifo_queue_url(&lookup, queue_url_var(family))?)))
             .collect::<Result<_, ConfigError>>()?;
         let days = number(&lookup, "OKTA_HOOKS_LEDGER_TTL_DAYS", 1..=365)?.unwrap_or(14);
+        const MAX_RECEIVE_COUNT: &str = "OKTA_HOOKS_MAX_RECEIVE_COUNT";
+        // The bounds of an SQS redrive policy's maxReceiveCount.
+        let max_receive_count =
+            number(&lookup, MAX_RECEIVE_COUNT, 1..=1000)?.ok_or_else(|| ConfigError {
+                var: MAX_RECEIVE_COUNT,
+                reason: "is required (the events queue's redrive maxReceiveCount)".to_owned(),
+            })?;
         Ok(RouterConfig {
             ledger_table: required(
                 &lookup,
@@ -70,6 +83,8 @@ impl RouterConfig {
                 .unwrap_or(Duration::from_secs(300)),
             ledger_ttl: Duration::from_secs(days * 86_400),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
+            max_receive_count: u32::try_from(max_receive_count).unwrap_or(u32::MAX),
+            events_dlq_url: fifo_queue_url(&lookup, "OKTA_HOOKS_EVENTS_DLQ_URL")?,
         })
     }
 }
@@ -82,6 +97,8 @@ mod tests {
         match name {
             "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
             "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
+            "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("12".into()),
+            "OKTA_HOOKS_EVENTS_DLQ_URL" => Some("https://sqs/1/EventsDlq.fifo".into()),
             n if n.starts_with("OKTA_HOOKS_QUEUE_URL_") => Some(format!("https://sqs/1/{n}.fifo")),
             _ => None,
         }
@@ -114,5 +131,38 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.var, "OKTA_HOOKS_LEDGER_TABLE");
+    }
+
+    #[test]
+    fn the_max_receive_count_is_required_and_checked() {
+        let config = RouterConfig::from_lookup(full).unwrap();
+        assert_eq!(config.max_receive_count, 12);
+        assert_eq!(config.events_dlq_url, "https://sqs/1/EventsDlq.fifo");
+        for bad in [None, Some("0"), Some("1001"), Some("twelve")] {
+            let err = RouterConfig::from_lookup(|n| {
+                if n == "OKTA_HOOKS_MAX_RECEIVE_COUNT" {
+                    bad.map(str::to_owned)
+                } else {
+                    full(n)
+                }
+            })
+            .unwrap_err();
+            assert_eq!(err.var, "OKTA_HOOKS_MAX_RECEIVE_COUNT", "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_events_dlq_must_be_a_fifo_queue() {
+        for bad in [None, Some("https://sqs/1/EventsDlq")] {
+            let err = RouterConfig::from_lookup(|n| {
+                if n == "OKTA_HOOKS_EVENTS_DLQ_URL" {
+                    bad.map(str::to_owned)
+                } else {
+                    full(n)
+                }
+            })
+            .unwrap_err();
+            assert_eq!(err.var, "OKTA_HOOKS_EVENTS_DLQ_URL", "{bad:?}");
+        }
     }
 }

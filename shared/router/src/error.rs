@@ -1,23 +1,61 @@
-//! Why an event could not be routed. Every variant leaves the message on the events
-//! queue: retried, then moved to its DLQ, never dropped.
+//! Why an event could not be routed, and whether trying again can help.
+//!
+//! A transient error leaves the message on the events queue for the retry; on its last
+//! receive, and at once for a permanent error, [`crate::DeadLetters`] puts a letter on the
+//! events DLQ that says why. Nothing is dropped, and nothing reaches the DLQ unexplained.
 
 use actions::Family;
+use org_secrets::SecretError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RouteError {
-    /// Not an events-queue message; it will end in the DLQ.
+    /// Not an events-queue message, or not an event: permanent.
     #[error("malformed events-queue message: {0}")]
     Malformed(String),
+    /// The ledger or the counters: transient.
     #[error(transparent)]
     Store(#[from] crate::StoreError),
+    /// The subject user could not be looked up (as the error says).
     #[error(transparent)]
-    Secret(#[from] org_secrets::SecretError),
+    Directory(#[from] crate::DirectoryError),
+    /// The org's secret: transient when the store is unavailable, else permanent (an
+    /// org without a secret is an unknown org).
+    #[error(transparent)]
+    Secret(#[from] SecretError),
+    /// Permanent until the secret is fixed (then redrive the letter).
     #[error("the secret of org {0} has no signing keys")]
     NoSigningKey(String),
+    /// Permanent: the secret names a key it does not hold.
     #[error(transparent)]
     Seal(#[from] envelope::SealError),
+    /// Permanent: the deployment lacks a queue.
     #[error("no queue is configured for the {} family", .0.as_str())]
     NoQueue(Family),
+    /// Transient.
     #[error("the {} queue did not take the envelopes: {reason}", .family.as_str())]
     Queue { family: Family, reason: String },
+    /// The event could not be routed and its letter could not be sent to the DLQ:
+    /// transient (the message stays on the queue).
+    #[error("{error}; and its letter could not be sent to the events DLQ: {reason}")]
+    Letter {
+        reason: String,
+        #[source]
+        error: Box<RouteError>,
+    },
+}
+
+impl RouteError {
+    /// Whether routing the same message again may succeed. `false`: it never will, and
+    /// the message goes to the DLQ at once rather than after every retry.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            RouteError::Store(_) | RouteError::Queue { .. } | RouteError::Letter { .. } => true,
+            RouteError::Directory(e) => e.transient,
+            RouteError::Secret(e) => matches!(e, SecretError::Unavailable { .. }),
+            RouteError::Malformed(_)
+            | RouteError::NoSigningKey(_)
+            | RouteError::Seal(_)
+            | RouteError::NoQueue(_) => false,
+        }
+    }
 }

@@ -2,11 +2,12 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
 
-use crate::{ActionCounter, Directory, EventLedger, StoreError};
+use crate::{ActionCounter, Directory, DirectoryError, EventLedger, StoreError};
 
 fn poisoned(store: &'static str) -> StoreError {
     StoreError {
@@ -65,10 +66,23 @@ impl ActionCounter for MemoryCounter {
     }
 }
 
-/// Users known in advance, by id.
+/// Users known in advance, by id; any other id is a user that does not exist.
+///
+/// `down` makes every lookup fail transiently with that reason (Okta unreachable), and
+/// [`StaticDirectory::lookups`] counts the lookups asked, so tests can tell that none
+/// was made.
 #[derive(Default)]
 pub struct StaticDirectory {
     pub users: HashMap<String, Value>,
+    pub down: Option<String>,
+    lookups: AtomicUsize,
+}
+
+impl StaticDirectory {
+    /// How many lookups were asked (answered or not).
+    pub fn lookups(&self) -> usize {
+        self.lookups.load(Ordering::SeqCst)
+    }
 }
 
 impl Directory for StaticDirectory {
@@ -77,15 +91,18 @@ impl Directory for StaticDirectory {
         _org: &str,
         user_id: &str,
         with_groups: bool,
-    ) -> Result<Value, StoreError> {
-        let mut user = self.users.get(user_id).cloned().ok_or_else(|| StoreError {
-            store: "directory",
-            reason: format!("no user {user_id}"),
-        })?;
+    ) -> Result<Option<Value>, DirectoryError> {
+        self.lookups.fetch_add(1, Ordering::SeqCst);
+        if let Some(reason) = &self.down {
+            return Err(DirectoryError::transient(reason.clone()));
+        }
+        let Some(mut user) = self.users.get(user_id).cloned() else {
+            return Ok(None);
+        };
         if !with_groups && let Some(map) = user.as_object_mut() {
             map.remove("groups");
         }
-        Ok(user)
+        Ok(Some(user))
     }
 }
 

@@ -13,7 +13,7 @@ use rules::{EvalInput, Plan, RuleSet, SubjectUser};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{ActionCounter, Directory, EventLedger, RouteError};
+use crate::{ActionCounter, Directory, DirectoryError, EventLedger, RouteError};
 
 /// The FIFO group of an event without a subject.
 const NO_SUBJECT_GROUP: &str = "no-subject";
@@ -92,7 +92,7 @@ where
         let org = OrgName::parse(&queued.org).map_err(|e| RouteError::Malformed(e.to_string()))?;
         let event = &queued.event;
         let group = key.subject_id().unwrap_or(NO_SUBJECT_GROUP).to_owned();
-        let subject = self.enrich(&org, event, key.subject_id()).await?;
+        let subject = self.enrich(&org, event, subject_user_id(&key)).await?;
         let plans = self.rules.evaluate_each(&EvalInput {
             org: org.as_str(),
             event,
@@ -133,24 +133,39 @@ where
         Ok(Routed::Done(outcomes))
     }
 
-    /// Fetches the subject user when a matching rule asks for it.
+    /// Fetches the subject user when a rule that handles this event (its type, its org)
+    /// asks for it, and the subject is a user.
+    ///
+    /// `None` (the rules' `user == null`) when no such rule handles the event, when the
+    /// subject is not a user (an app or the system acting, no `User` target), and when
+    /// the user no longer exists: none of these can be fixed by retrying. Only a failed
+    /// lookup is an error.
     async fn enrich(
         &self,
         org: &OrgName,
         event: &Value,
-        subject_id: Option<&str>,
+        user_id: Option<&str>,
     ) -> Result<Option<SubjectUser>, RouteError> {
         let needs = self.rules.enrichment(org.as_str(), event);
-        let (true, Some(user_id)) = (needs.any(), subject_id) else {
+        let (true, Some(user_id)) = (needs.any(), user_id) else {
             return Ok(None);
         };
-        let user = self
+        let Some(user) = self
             .directory
             .user(org.as_str(), user_id, needs.groups)
-            .await?;
-        serde_json::from_value(user)
-            .map(Some)
-            .map_err(|e| RouteError::Malformed(format!("directory answer: {e}")))
+            .await?
+        else {
+            tracing::info!(
+                user = user_id,
+                "the subject user does not exist (any more): the rules see user == null"
+            );
+            return Ok(None);
+        };
+        serde_json::from_value(user).map(Some).map_err(|e| {
+            RouteError::Directory(DirectoryError::permanent(format!(
+                "the answer is not a user: {e}"
+            )))
+        })
     }
 
     /// Applies the safety rails to one plan and queues its first step.
@@ -250,6 +265,24 @@ where
         }
         Ok(())
     }
+}
+
+/// The id of the user the event is about, when its subject is a user: the first `User`
+/// target, else the actor when the actor is a `User`. `None` when the subject is an app,
+/// a client or the system: there is no user to look up, and asking Okta would only
+/// get a 404.
+fn subject_user_id<'k>(key: &'k EventKey<'_>) -> Option<&'k str> {
+    let is_user = |kind: Option<&str>, id: Option<&'k str>| {
+        id.filter(|id| kind == Some("User") && !id.is_empty())
+    };
+    key.target
+        .iter()
+        .flatten()
+        .find_map(|t| is_user(t.kind.as_deref(), t.id.as_deref()))
+        .or_else(|| {
+            let actor = key.actor.as_ref()?;
+            is_user(actor.kind.as_deref(), actor.id.as_deref())
+        })
 }
 
 fn current_hour() -> u64 {

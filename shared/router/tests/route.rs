@@ -9,7 +9,7 @@ use envelope::{Envelope, Phase, envelope_id, open};
 use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, MemoryQueue, QueueError};
 use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
 use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
-use router::{Decision, Routed, Router};
+use router::{DeadLetters, Decision, LetterClass, Received, Routed, Router, Settled};
 use rules::{Plan, RuleSet};
 use serde_json::{Value, json};
 
@@ -305,4 +305,260 @@ async fn every_reference_event_routes_without_error() {
             .await
             .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     }
+}
+
+/// Rules on the suspend event: one that needs no enrichment, one written for a subject
+/// that no longer exists, one that acts only on a user it could read.
+const GONE_RULES: &str = r#"
+rules:
+  - id: tell
+    on: [user.lifecycle.suspend]
+    do:
+      - action: notify.webhook
+        url_secret: slack
+        body: { text: "suspended" }
+  - id: tell-gone
+    on: [user.lifecycle.suspend]
+    enrich: [user]
+    if: user == null
+    do:
+      - action: notify.webhook
+        url_secret: slack
+        body: { text: "the subject is gone" }
+  - id: sales-only
+    on: [user.lifecycle.suspend]
+    enrich: [user, groups]
+    if: user != null && user.profile.department == "Sales"
+    do:
+      - action: group.add_user
+        group: 00gsales
+        user: ${ user.id }
+"#;
+
+fn gone_router() -> TestRouter<Arc<MemoryQueue>> {
+    let mut router = router_with(GONE_RULES, || Arc::new(MemoryQueue::new()));
+    router.queues = Family::ALL
+        .into_iter()
+        .map(|f| (f, Arc::new(MemoryQueue::new())))
+        .collect();
+    router.directory = StaticDirectory::default();
+    router
+}
+
+#[tokio::test]
+async fn an_event_whose_subject_user_is_gone_is_routed_with_user_null() {
+    let router = gone_router();
+    let body = queued("user.lifecycle.suspend.json", |_| {});
+    let Routed::Done(outcomes) = router.route(&body).await.expect("routed, not retried") else {
+        panic!("routed")
+    };
+    let ids: Vec<&str> = outcomes.iter().map(|o| o.rule_id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["tell", "tell-gone"],
+        "the rule without enrichment and the one written for a missing user make plans"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| matches!(o.decision, Decision::Sent { .. }))
+    );
+    assert_eq!(sent(&router, Family::Notify).len(), 2);
+    assert!(sent(&router, Family::Groups).is_empty());
+    assert_eq!(router.directory.lookups(), 1, "one lookup: user and groups");
+    assert_eq!(
+        router.route(&body).await.unwrap(),
+        Routed::Duplicate,
+        "marked done: not retried"
+    );
+}
+
+#[tokio::test]
+async fn an_event_whose_subject_is_not_a_user_is_routed_with_user_null() {
+    let mut router = gone_router();
+    router.directory.down = Some("a lookup was made".into());
+    let body = queued("user.lifecycle.suspend.json", |e| {
+        e["actor"] = json!({"id": "0oaclient", "type": "PublicClientApp"});
+        e["target"] = json!([{"id": "0oaapp", "type": "AppInstance"}]);
+    });
+    let Routed::Done(outcomes) = router.route(&body).await.expect("routed, not retried") else {
+        panic!("routed")
+    };
+    let ids: Vec<&str> = outcomes.iter().map(|o| o.rule_id.as_str()).collect();
+    assert_eq!(ids, ["tell", "tell-gone"]);
+    assert_eq!(
+        router.directory.lookups(),
+        0,
+        "an app is not looked up as a user"
+    );
+}
+
+#[tokio::test]
+async fn a_transient_directory_failure_leaves_the_event_for_the_retry() {
+    let mut router = gone_router();
+    router.directory.down = Some("503 from Okta".into());
+    let body = queued("user.lifecycle.suspend.json", |_| {});
+    let error = router.route(&body).await.unwrap_err();
+    assert!(error.is_transient(), "{error}");
+    assert!(error.to_string().contains("503 from Okta"), "{error}");
+    assert!(
+        router.route(&body).await.is_err(),
+        "not marked done: retried, not skipped"
+    );
+    assert!(Family::ALL.iter().all(|f| sent(&router, *f).is_empty()));
+}
+
+#[tokio::test]
+async fn an_event_no_enriching_rule_handles_makes_no_lookup() {
+    let mut router = router();
+    router.directory.down = Some("a lookup was made".into());
+    // `tell-on-lock` handles the type without enrichment; no rule handles the second.
+    for name in ["user.account.lock.json", "user.session.start.json"] {
+        router
+            .route(&queued(name, |_| {}))
+            .await
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+    assert_eq!(router.directory.lookups(), 0);
+}
+
+// ------------------------------------------------------------------ letters on the DLQ
+
+fn dead_letters() -> DeadLetters<MemoryQueue> {
+    DeadLetters {
+        queue: MemoryQueue::new(),
+        max_receive_count: 3,
+    }
+}
+
+fn received(body: &str, receive_count: u32) -> Received<'_> {
+    Received {
+        body,
+        group_id: Some("12345"),
+        receive_count,
+    }
+}
+
+fn letters(dlq: &DeadLetters<MemoryQueue>) -> Vec<(FifoMessage, Value)> {
+    dlq.queue
+        .messages()
+        .into_iter()
+        .map(|m| {
+            let letter = serde_json::from_str(&m.message.body).expect("a letter is JSON");
+            (m.message, letter)
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_malformed_body_is_dead_lettered_at_once_with_its_reason() {
+    let router = router();
+    let dlq = dead_letters();
+    let body = r#"{"org":"default","source":"hook","event":{"eventType":"x"}}"#;
+    let settled = dlq
+        .settle(received(body, 1), router.route(body).await)
+        .await
+        .expect("done: not retried");
+    assert!(matches!(
+        settled,
+        Settled::DeadLettered {
+            class: LetterClass::Permanent,
+            ..
+        }
+    ));
+    let letters = letters(&dlq);
+    assert_eq!(letters.len(), 1);
+    let (message, letter) = &letters[0];
+    assert_eq!(letter["failure"]["class"], "permanent");
+    let error = letter["failure"]["error"].as_str().unwrap();
+    assert!(error.contains("event without uuid"), "{error}");
+    assert_eq!(letter["message"], body, "the original body, for a redrive");
+    assert_eq!(letter["org"], "default");
+    assert_eq!(letter["event"]["type"], "x");
+    assert_eq!(letter["receiveCount"], 1);
+    assert_eq!(message.group_id, "12345", "the message's group");
+
+    let not_json = dlq
+        .settle(received("not json", 1), router.route("not json").await)
+        .await;
+    assert!(not_json.is_ok(), "a body that is not JSON is done too");
+    assert_eq!(self::letters(&dlq).len(), 2);
+    assert_ne!(
+        self::letters(&dlq)[0].0.dedup_id,
+        self::letters(&dlq)[1].0.dedup_id
+    );
+}
+
+#[tokio::test]
+async fn an_event_of_an_org_without_a_secret_is_dead_lettered_at_once() {
+    let router = router();
+    let dlq = dead_letters();
+    let body = queued(
+        "user.account.report_suspicious_activity_by_enduser.json",
+        |_| {},
+    )
+    .replace(r#""org":"default""#, r#""org":"unknown""#);
+    assert!(body.contains(r#""org":"unknown""#));
+    dlq.settle(received(&body, 1), router.route(&body).await)
+        .await
+        .expect("done: not retried");
+    let letters = letters(&dlq);
+    assert_eq!(letters[0].1["failure"]["class"], "permanent");
+    assert_eq!(letters[0].1["org"], "unknown");
+}
+
+#[tokio::test]
+async fn a_transient_failure_is_retried_without_a_letter_until_the_last_receive() {
+    let mut router = gone_router();
+    router.directory.down = Some("503 from Okta".into());
+    let dlq = dead_letters();
+    let body = queued("user.lifecycle.suspend.json", |_| {});
+    for receive in 1..3 {
+        let result = dlq
+            .settle(received(&body, receive), router.route(&body).await)
+            .await;
+        assert!(result.is_err(), "receive {receive}: retried");
+        assert!(letters(&dlq).is_empty(), "receive {receive}: no letter");
+    }
+    let settled = dlq
+        .settle(received(&body, 3), router.route(&body).await)
+        .await
+        .expect("the last receive: done, with a letter");
+    assert!(matches!(
+        settled,
+        Settled::DeadLettered {
+            class: LetterClass::Exhausted,
+            ..
+        }
+    ));
+    let letters = letters(&dlq);
+    assert_eq!(letters.len(), 1);
+    let (message, letter) = &letters[0];
+    let event: Value =
+        serde_json::from_str(&okta_fixtures::read_event("user.lifecycle.suspend.json")).unwrap();
+    assert_eq!(letter["failure"]["class"], "exhausted");
+    let error = letter["failure"]["error"].as_str().unwrap();
+    assert!(error.contains("503 from Okta"), "{error}");
+    assert_eq!(letter["message"], body.as_str());
+    assert_eq!(letter["org"], "default");
+    assert_eq!(letter["event"]["uuid"], event["uuid"]);
+    assert_eq!(letter["event"]["type"], "user.lifecycle.suspend");
+    assert_eq!(letter["deliveryId"], "d-1");
+    assert_eq!(letter["receiveCount"], 3);
+    assert_eq!(message.group_id, "12345");
+}
+
+#[tokio::test]
+async fn a_letter_that_cannot_be_sent_leaves_the_event_on_the_queue() {
+    let router = router();
+    let dlq = DeadLetters {
+        queue: DownQueue,
+        max_receive_count: 3,
+    };
+    let result = dlq
+        .settle(received("not json", 1), router.route("not json").await)
+        .await;
+    let error = result.unwrap_err();
+    assert!(error.is_transient());
+    assert!(error.to_string().contains("connection refused"), "{error}");
 }

@@ -1,0 +1,179 @@
+//! Letters on the events DLQ: an event that cannot be routed leaves one that says why.
+//!
+//! A permanent failure (a malformed message, an unknown org, a secret without signing
+//! keys…) goes to the DLQ at once; a transient one is retried, and on the message's last
+//! receive (the events queue's `maxReceiveCount`) it goes too, as `exhausted`, instead of
+//! SQS's redrive moving the raw message there without a word. The letter keeps the
+//! original body, so `okta-hooks redrive` can send it back to the events queue.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
+use okta_events::NO_SUBJECT_GROUP;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::{RouteError, Routed};
+
+/// One message as received from the events queue.
+#[derive(Debug, Clone, Copy)]
+pub struct Received<'a> {
+    pub body: &'a str,
+    /// Its `MessageGroupId` (the letter keeps it, so a redrive keeps the group's order).
+    pub group_id: Option<&'a str>,
+    /// Its `ApproximateReceiveCount`: 1 on the first receive.
+    pub receive_count: u32,
+}
+
+/// Why a letter was written: `failure.class`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LetterClass {
+    /// Retrying cannot help.
+    Permanent,
+    /// A transient failure, still failing on the last receive.
+    Exhausted,
+}
+
+impl LetterClass {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            LetterClass::Permanent => "permanent",
+            LetterClass::Exhausted => "exhausted",
+        }
+    }
+}
+
+/// What became of one message.
+#[derive(Debug)]
+pub enum Settled {
+    /// Routed (or a duplicate): the message is done.
+    Routed(Routed),
+    /// On the DLQ with a letter: the message is done.
+    DeadLettered {
+        class: LetterClass,
+        error: RouteError,
+    },
+}
+
+/// The events DLQ and the receive count after which SQS would move a message there.
+pub struct DeadLetters<Q> {
+    pub queue: Q,
+    /// The events queue's redrive `maxReceiveCount`: the receive with this count is the
+    /// last one.
+    pub max_receive_count: u32,
+}
+
+impl<Q: FifoQueue> DeadLetters<Q> {
+    /// Turns the result of routing `message` into what to do with it. `Ok`: the message
+    /// is done (delete it). `Err`: leave it on the queue for the retry — a transient
+    /// failure before the last receive, or a letter that could not be sent.
+    pub async fn settle(
+        &self,
+        message: Received<'_>,
+        result: Result<Routed, RouteError>,
+    ) -> Result<Settled, RouteError> {
+        let error = match result {
+            Ok(routed) => return Ok(Settled::Routed(routed)),
+            Err(error) => error,
+        };
+        let class = if !error.is_transient() {
+            LetterClass::Permanent
+        } else if message.receive_count >= self.max_receive_count {
+            LetterClass::Exhausted
+        } else {
+            tracing::info!(receive = message.receive_count, max = self.max_receive_count,
+                error = %error, "event not routed: retried");
+            return Err(error);
+        };
+        let letter = letter(&message, class, &error);
+        let (uuid, event_type) = (
+            letter.pointer("/event/uuid").and_then(Value::as_str),
+            letter.pointer("/event/type").and_then(Value::as_str),
+        );
+        let sent = FifoMessage {
+            entry_id: "dead".to_owned(),
+            body: letter.to_string(),
+            group_id: message.group_id.unwrap_or(NO_SUBJECT_GROUP).to_owned(),
+            dedup_id: fresh_dedup_id(message.body),
+        };
+        if let Err(e) = send_all(&self.queue, &[sent], &RetryPolicy::default()).await {
+            tracing::error!(event = uuid.unwrap_or(""), error = %error, letter_error = %e,
+                "event not routed, and its letter could not be sent: left on the queue");
+            return Err(RouteError::Letter {
+                reason: e.to_string(),
+                error: Box::new(error),
+            });
+        }
+        tracing::warn!(event = uuid.unwrap_or(""), event_type = event_type.unwrap_or(""),
+            class = class.as_str(), receive = message.receive_count, error = %error,
+            "event not routed: on the events DLQ with a letter");
+        Ok(Settled::DeadLettered { class, error })
+    }
+}
+
+/// `{failure: {class, error}, org, event: {uuid, type}, deliveryId, receiveCount,
+/// message}`: what failed and why, the keys an operator searches by, and the original
+/// body (what a redrive sends back). Keys the body lacks are null.
+fn letter(message: &Received<'_>, class: LetterClass, error: &RouteError) -> Value {
+    // Read leniently: the body may be the very thing that is malformed.
+    let body: Value = serde_json::from_str(message.body).unwrap_or(Value::Null);
+    let text = |pointer: &str| body.pointer(pointer).and_then(Value::as_str);
+    json!({
+        "failure": {"class": class, "error": error.to_string()},
+        "org": text("/org"),
+        "event": {"uuid": text("/event/uuid"), "type": text("/event/eventType")},
+        "deliveryId": text("/deliveryId"),
+        "receiveCount": message.receive_count,
+        "message": message.body,
+    })
+}
+
+/// Unique per letter: the same event failing again after a redrive must land again, not
+/// be dropped as a duplicate within SQS's 5-minute window.
+fn fresh_dedup_id(body: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    static SEQUENCE: AtomicU64 = AtomicU64::new(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    body.hash(&mut hasher);
+    std::process::id().hash(&mut hasher);
+    format!(
+        "letter-{nanos:x}-{:x}-{:016x}",
+        SEQUENCE.fetch_add(1, Ordering::Relaxed),
+        hasher.finish()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dedup_ids_are_fresh_and_fit_sqs() {
+        let a = fresh_dedup_id("same body");
+        let b = fresh_dedup_id("same body");
+        assert_ne!(a, b);
+        assert!(okta_events::is_sqs_id(&a), "{a}");
+    }
+
+    #[test]
+    fn a_letter_of_an_unreadable_body_keeps_the_body_and_nulls_the_keys() {
+        let message = Received {
+            body: "not json",
+            group_id: None,
+            receive_count: 1,
+        };
+        let letter = letter(
+            &message,
+            LetterClass::Permanent,
+            &RouteError::Malformed("expected value".into()),
+        );
+        assert_eq!(letter["failure"]["class"], "permanent");
+        assert_eq!(letter["message"], "not json");
+        assert!(letter["org"].is_null() && letter["event"]["uuid"].is_null());
+    }
+}
