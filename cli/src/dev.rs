@@ -1,7 +1,9 @@
 //! `okta-hooks dev`: the hook endpoints on 127.0.0.1 with an embedded queue.
 //!
 //! Routes match API Gateway's: `GET` goes to the verification handler, everything else to
-//! the ingest handler, on `/hooks/okta` (the default org) and `/hooks/okta/{org}`.
+//! the ingest handler, on `/hooks/okta` (the default org) and `/hooks/okta/{org}`. As in
+//! AWS, only the configured orgs are served: the default org, those of `OKTA_HOOKS_ORGS`,
+//! and each `--org`; any other org is `401`.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
@@ -18,7 +20,9 @@ use hook_receiver::{
     VerifyHandler,
 };
 use http::Method;
-use org_secrets::{HookAuth, OrgName, OrgSecret, SecretError, SecretSource, SigningKeys};
+use org_secrets::{
+    HookAuth, KnownOrgs, OrgName, OrgSecret, SecretError, SecretSource, SigningKeys,
+};
 use secrecy::SecretString;
 use serde_json::Value;
 
@@ -63,6 +67,10 @@ pub struct DevArgs {
     /// A named secret rules use (`slack_webhook=https://hooks.slack.com/…`), repeatable.
     #[arg(long = "named", value_name = "NAME=VALUE")]
     named: Vec<String>,
+    /// Also serve `/hooks/okta/ORG` (repeatable); the default org (`OKTA_HOOKS_DEFAULT_ORG`,
+    /// else `default`) is always served. Any other org is refused, as in AWS.
+    #[arg(long = "org", value_name = "ORG")]
+    orgs: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -83,6 +91,8 @@ pub enum DevError {
     Poll(String),
     #[error("--named {0:?}: write NAME=VALUE")]
     Named(String),
+    #[error("--org {0:?}: {1}")]
+    Org(String, org_secrets::OrgNameError),
     #[error(transparent)]
     Pipeline(#[from] crate::dev_pipeline::PipelineError),
 }
@@ -100,7 +110,8 @@ fn org_url(domain: &str) -> String {
     }
 }
 
-/// Every org gets the one local secret: any `/hooks/okta/{org}` works locally.
+/// Every org gets the one local secret; which orgs are served at all is the
+/// configuration's (`--org`) decision.
 pub struct LocalSecret(pub OrgSecret);
 
 impl SecretSource for LocalSecret {
@@ -160,7 +171,13 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         okta: credential,
         named,
     };
-    let config = ReceiverConfig::from_env()?;
+    let mut config = ReceiverConfig::from_env()?;
+    let mut extra = Vec::new();
+    for name in &args.orgs {
+        extra.push(OrgName::parse(name).map_err(|e| DevError::Org(name.clone(), e))?);
+    }
+    let served = config.orgs.iter().cloned().chain(extra);
+    config.orgs = KnownOrgs::new(config.default_org().clone(), served);
     let rules_dir = args
         .rules
         .or_else(|| Some(std::path::PathBuf::from("rules")).filter(|d| d.is_dir()));
@@ -220,6 +237,8 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         })?;
     let local = listener.local_addr().map_err(DevError::Serve)?;
     print_banner(local, &args.header, &secret);
+    let orgs: Vec<&str> = config.orgs.iter().map(OrgName::as_str).collect();
+    println!("  orgs          {} (more with --org ORG)", orgs.join(", "));
     match &rules_dir {
         Some(dir) => println!("  rules         {rule_count} from {}", dir.display()),
         None => println!("  rules         none (no rules/ here; give --rules DIR)"),
