@@ -1,0 +1,864 @@
+//! Correct at the seams, asserted on the org's state: deliveries of real Okta events go
+//! through ingest, the router and the action executors (their real handlers and AWS
+//! adapters, on moto_server) to a stateful Okta double, and the tests assert where every
+//! user ends up and how many times each change was applied — not the shape of the calls.
+//! The repository's shipped rules decide; the Slack webhook is a wiremock.
+//!
+//! What the seams must hold:
+//! - a refused lifecycle call (`E0000038`) is done only when the user, read after the
+//!   refusal, is where the action leads; any other status is a letter naming it, and the
+//!   rule's `on_failure` runs;
+//! - each user's events and steps keep their order across batches;
+//! - a change that Okta applied but answered `500` is not applied twice;
+//! - a `429` or an exhausted bucket holds steps back, and every one applies once later;
+//! - a subject user who no longer exists is `user == null` for the rules, not a retry;
+//! - a delivery posted again changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use action_executor::{App, ExecutorConfig};
+use actions::Family;
+use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use aws_sdk_sqs::types::QueueAttributeName;
+use event_router::{AppRouter, RouterConfig};
+use executor::WebhookSender;
+use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig};
+use http::Method;
+use integration_tests::{Aws, MotoServer};
+use okta_double::{BucketName, Fault, Group, GroupType, OktaDouble, Running, Status, User};
+use router::queue_url_var;
+use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const KEY: &str = "seams-signing-key-0123456789abcdef0123456";
+const HOOK_SECRET: &str = "seams-hook-secret";
+/// The group the shipped `department-groups` rule adds Sales people to.
+const SALES_GROUP: &str = "00gsales0000000000x7";
+/// Longest a test waits for its queues to drain (moto handles ~100 messages/s).
+const QUIET_WITHIN: Duration = Duration::from_secs(120);
+
+/// Whether a step that asked to wait is made visible again at once (retries after a
+/// `5xx` would otherwise wait their backoff) or keeps its hold (a `429`'s reset).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Holds {
+    Ignore,
+    Keep,
+}
+
+struct Stack {
+    aws: Aws,
+    okta: Running,
+    slack: MockServer,
+    events_url: String,
+    events_dlq: String,
+    queues: HashMap<Family, String>,
+    dlqs: HashMap<Family, String>,
+    ingest: IngestHandler<SqsFifoQueue, SecretsManagerSource>,
+    router: AppRouter,
+    executors: HashMap<Family, App>,
+    /// Batch items the executors reported failed (to be retried), per family.
+    retried: std::sync::Mutex<HashMap<Family, usize>>,
+    _moto: MotoServer,
+}
+
+/// The whole pipeline on moto, with `extra` added to every function's environment.
+async fn stack_with(extra: &[(&str, &str)]) -> Stack {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let okta = OktaDouble::start().await;
+    let slack = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/slack"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&slack)
+        .await;
+    for table in ["ledger", "counters", "steps"] {
+        aws.table(table).await;
+    }
+    aws.put_secret(
+        "okta-hooks/default",
+        &json!({
+            "hook": {"current": HOOK_SECRET},
+            "signing": {"active": "k1", "keys": {"k1": KEY}},
+            "okta": {"org_url": okta.org_url(), "api_token": okta.token()},
+            "named": {"slack_webhook": format!("{}/slack", slack.uri())},
+        }),
+    )
+    .await;
+    let events_url = aws.fifo_queue("events.fifo").await;
+    let events_dlq = aws.fifo_queue("events-dlq.fifo").await;
+    let mut queues = HashMap::new();
+    let mut dlqs = HashMap::new();
+    for family in Family::ALL {
+        let name = family.as_str();
+        queues.insert(family, aws.fifo_queue(&format!("{name}.fifo")).await);
+        dlqs.insert(family, aws.fifo_queue(&format!("{name}-dlq.fifo")).await);
+    }
+    let extra: HashMap<String, String> = extra
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    let env = |family: Family| {
+        let queues = queues.clone();
+        let dlq = dlqs[&family].clone();
+        let extra = extra.clone();
+        let events_dlq = events_dlq.clone();
+        move |name: &str| -> Option<String> {
+            if let Some(value) = extra.get(name) {
+                return Some(value.clone());
+            }
+            match name {
+                "OKTA_HOOKS_FAMILY" => Some(family.as_str().to_owned()),
+                "OKTA_HOOKS_DLQ_URL" => Some(dlq.clone()),
+                "OKTA_HOOKS_IDEMPOTENCY_TABLE" => Some("steps".into()),
+                "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+                "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
+                // The redrive policy's maxReceiveCount: the template's default.
+                "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("100".into()),
+                "OKTA_HOOKS_EVENTS_DLQ_URL" => Some(events_dlq.clone()),
+                other => Family::ALL
+                    .into_iter()
+                    .find(|f| queue_url_var(*f) == other)
+                    .map(|f| queues[&f].clone()),
+            }
+        }
+    };
+    let router_config = RouterConfig::from_lookup(env(Family::Users)).expect("router config");
+    let router = event_router::build(&router_config, &aws.config).expect("router");
+    let executors = Family::ALL
+        .into_iter()
+        .map(|family| {
+            let config = ExecutorConfig::from_lookup(env(family)).expect("executor config");
+            let mut app = action_executor::build(&config, &aws.config).expect("executor");
+            // The webhook is wiremock on plain loopback HTTP, which production refuses.
+            app.runner.webhook = WebhookSender::new(Duration::from_secs(5))
+                .expect("webhook sender")
+                .allow_loopback_http();
+            (family, app)
+        })
+        .collect();
+    let receiver = ReceiverConfig::default();
+    let secrets = SecretsManagerSource::from_config(&aws.config, &receiver.secret_prefix);
+    let auth = Authenticator::for_config(secrets, &receiver);
+    let ingest = IngestHandler::new(
+        receiver,
+        auth,
+        SqsFifoQueue::from_config(&aws.config, &events_url),
+    );
+    Stack {
+        aws,
+        okta,
+        slack,
+        events_url,
+        events_dlq,
+        queues,
+        dlqs,
+        ingest,
+        router,
+        executors,
+        retried: std::sync::Mutex::new(HashMap::new()),
+        _moto: moto,
+    }
+}
+
+async fn stack() -> Stack {
+    stack_with(&[]).await
+}
+
+impl Stack {
+    /// Posts one delivery of `events` to ingest, as Okta does.
+    async fn deliver(&self, events: &[Value]) {
+        let body = json!({
+            "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
+            "cloudEventsVersion": "0.1", "eventId": "seams-delivery",
+            "eventTime": "2026-11-30T10:00:00.000Z", "contentType": "application/json",
+            "data": { "events": events }
+        });
+        let request = HookRequest::new(Method::POST, None)
+            .header("authorization", HOOK_SECRET)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        let response = self.ingest.handle(&request).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+    }
+
+    /// One Lambda-style batch of `url` through `handler`; with [`Holds::Ignore`] the
+    /// items reported failed are made visible again at once.
+    async fn pump<F, Fut>(&self, url: &str, holds: Holds, handler: F) -> (usize, SqsBatchResponse)
+    where
+        F: FnOnce(SqsEvent) -> Fut,
+        Fut: std::future::Future<Output = SqsBatchResponse>,
+    {
+        let batch = self.aws.receive_batch(url).await;
+        if batch.is_empty() {
+            return (0, SqsBatchResponse::default());
+        }
+        let mut event = SqsEvent::default();
+        event.records = batch.clone();
+        let response = handler(event).await;
+        self.aws.settle(url, &batch, &response).await;
+        if holds == Holds::Ignore {
+            for failed in &response.batch_item_failures {
+                let receipt = batch
+                    .iter()
+                    .find(|m| m.message_id.as_deref() == Some(failed.item_identifier.as_str()))
+                    .and_then(|m| m.receipt_handle.clone())
+                    .unwrap_or_default();
+                self.aws
+                    .sqs
+                    .change_message_visibility()
+                    .queue_url(url)
+                    .receipt_handle(receipt)
+                    .visibility_timeout(0)
+                    .send()
+                    .await
+                    .expect("change visibility");
+            }
+        }
+        (batch.len(), response)
+    }
+
+    /// Routes the events queue once: (messages, items reported failed).
+    async fn route_once(&self) -> (usize, usize) {
+        let (n, response) = self
+            .pump(&self.events_url, Holds::Keep, |e| {
+                event_router::handle(&self.router, e)
+            })
+            .await;
+        (n, response.batch_item_failures.len())
+    }
+
+    /// One batch of a family's queue through its executor: messages run.
+    async fn execute_once(&self, family: Family, holds: Holds) -> usize {
+        let app = &self.executors[&family];
+        let (n, response) = self
+            .pump(&self.queues[&family], holds, |e| {
+                action_executor::handle(app, e)
+            })
+            .await;
+        let failed = response.batch_item_failures.len();
+        if failed > 0 {
+            *self.retried.lock().unwrap().entry(family).or_default() += failed;
+        }
+        n
+    }
+
+    /// Messages on a queue, visible or held back.
+    async fn pending(&self, url: &str) -> u64 {
+        let attributes = self
+            .aws
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .expect("queue attributes");
+        let count = |name: QueueAttributeName| -> u64 {
+            attributes
+                .attributes()
+                .and_then(|a| a.get(&name))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0)
+        };
+        count(QueueAttributeName::ApproximateNumberOfMessages)
+            + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+    }
+
+    /// Routes and executes until the events queue and every family queue are empty
+    /// (held-back messages included), waiting for holds by polling, within
+    /// [`QUIET_WITHIN`].
+    async fn run_until_quiet(&self, holds: Holds) {
+        let deadline = Instant::now() + QUIET_WITHIN;
+        loop {
+            let mut ran = 0;
+            loop {
+                let (n, failed) = self.route_once().await;
+                assert_eq!(failed, 0, "the router asked for a retry");
+                if n == 0 {
+                    break;
+                }
+                ran += n;
+            }
+            for family in Family::ALL {
+                ran += self.execute_once(family, holds).await;
+            }
+            if ran > 0 {
+                continue;
+            }
+            let mut left = self.pending(&self.events_url).await;
+            for family in Family::ALL {
+                left += self.pending(&self.queues[&family]).await;
+            }
+            if left == 0 {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{left} messages still queued after {QUIET_WITHIN:?}"
+            );
+            // Held-back steps become visible when their hold ends: poll for that.
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Every message posted to the Slack webhook, in order of arrival.
+    async fn slack_texts(&self) -> Vec<String> {
+        self.slack
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
+            .filter_map(|b| b["text"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// Takes every letter off a family's DLQ.
+    async fn dead_letters(&self, family: Family) -> Vec<Value> {
+        self.aws
+            .drain(&self.dlqs[&family])
+            .await
+            .into_iter()
+            .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
+            .collect()
+    }
+
+    /// Letters of every family, after asserting that only `family` has any.
+    async fn only_letters_of(&self, family: Family) -> Vec<Value> {
+        let routing = self.aws.drain(&self.events_dlq).await;
+        assert!(routing.is_empty(), "events DLQ: {routing:?}");
+        let mut found = Vec::new();
+        for f in Family::ALL {
+            let letters = self.dead_letters(f).await;
+            if f == family {
+                found = letters;
+            } else {
+                assert!(letters.is_empty(), "{f} DLQ: {letters:?}");
+            }
+        }
+        found
+    }
+
+    /// Asserts that no DLQ, the events DLQ included, holds a letter.
+    async fn no_letters(&self) {
+        let routing = self.aws.drain(&self.events_dlq).await;
+        assert!(routing.is_empty(), "events DLQ: {routing:?}");
+        for family in Family::ALL {
+            let letters = self.dead_letters(family).await;
+            assert!(letters.is_empty(), "{family} DLQ: {letters:?}");
+        }
+    }
+
+    /// The org's changes as `op user [group]` lines, sorted: what must happen, each once.
+    fn changes(&self) -> Vec<String> {
+        let mut lines: Vec<String> = self
+            .okta
+            .changes()
+            .iter()
+            .map(|c| {
+                let mut line = format!("{} {}", c.op, c.user.as_deref().unwrap_or("-"));
+                if let Some(group) = &c.group {
+                    line.push(' ');
+                    line.push_str(group);
+                }
+                line
+            })
+            .collect();
+        lines.sort();
+        lines
+    }
+}
+
+/// A reference event of `/work/shared/okta/events` with its own `uuid`, about `user`:
+/// the first target (or, for an event without targets, the actor) becomes that user.
+fn event_about(name: &str, uuid: &str, user: &User) -> Value {
+    let text = std::fs::read_to_string(integration_tests::reference_event(&format!("{name}.json")))
+        .expect("reference event");
+    let mut event: Value = serde_json::from_str(&text).expect("event JSON");
+    event["uuid"] = json!(uuid);
+    let login = user.login().unwrap_or_default();
+    let subject = match event["target"].as_array_mut().and_then(|t| t.first_mut()) {
+        Some(target) => target,
+        None => &mut event["actor"],
+    };
+    subject["id"] = json!(user.id);
+    subject["alternateId"] = json!(login);
+    event
+}
+
+/// A `user.lifecycle.create` event (Okta's deactivate event, retyped) about `user`.
+fn created(uuid: &str, user: &User) -> Value {
+    let mut event = event_about("user.lifecycle.deactivate", uuid, user);
+    event["eventType"] = json!("user.lifecycle.create");
+    event["legacyEventType"] = json!("core.user.config.user_creation.success");
+    event
+}
+
+fn login(id: &str) -> String {
+    format!("{id}@example.com")
+}
+
+/// The people of the mixed-status org: one per status the suspend rule can meet, plus
+/// users for the other shipped rules. Ids are the same length, so that none is a prefix
+/// of another.
+struct Org {
+    active: User,
+    suspended: User,
+    locked: User,
+    expired: User,
+    staged: User,
+    provisioned: User,
+    deprovisioned: User,
+    leaver: User,
+    joiner: User,
+    marketer: User,
+    lockout: User,
+    mfa: User,
+    admin: User,
+}
+
+impl Org {
+    fn seed(okta: &OktaDouble) -> Org {
+        let user = |id: &str, status: Status| User::new(id, login(id), status);
+        let org = Org {
+            active: user("00uactive000", Status::Active),
+            suspended: user("00ususpend00", Status::Suspended),
+            locked: user("00ulocked000", Status::LockedOut),
+            expired: user("00uexpired00", Status::PasswordExpired),
+            staged: user("00ustaged000", Status::Staged).password(false),
+            provisioned: user("00uprovisio0", Status::Provisioned).password(false),
+            deprovisioned: user("00udeprovis0", Status::Deprovisioned),
+            leaver: user("00uleaver000", Status::Deprovisioned),
+            joiner: user("00ujoiner000", Status::Staged)
+                .password(false)
+                .attr("department", "Sales"),
+            marketer: user("00umarketer0", Status::Provisioned)
+                .password(false)
+                .attr("department", "Marketing"),
+            lockout: user("00ulockout00", Status::LockedOut),
+            mfa: user("00umfa000000", Status::Active),
+            admin: user("00uadmin0000", Status::Active),
+        };
+        for u in org.all() {
+            okta.add_user(u.clone());
+        }
+        okta.add_group(Group::okta(SALES_GROUP, "Sales"));
+        okta.add_group(Group::okta("00gengineers", "Engineering"));
+        okta.add_group(Group::app("00gadimport0", "AD Engineering"));
+        okta.add_group(Group {
+            group_type: GroupType::BuiltIn,
+            ..Group::okta("00geveryone0", "Everyone")
+        });
+        for group in ["00gengineers", "00gadimport0", "00geveryone0"] {
+            okta.add_member(group, &org.leaver.id);
+        }
+        okta.add_member("00geveryone0", &org.active.id);
+        org
+    }
+
+    fn all(&self) -> [&User; 13] {
+        [
+            &self.active,
+            &self.suspended,
+            &self.locked,
+            &self.expired,
+            &self.staged,
+            &self.provisioned,
+            &self.deprovisioned,
+            &self.leaver,
+            &self.joiner,
+            &self.marketer,
+            &self.lockout,
+            &self.mfa,
+            &self.admin,
+        ]
+    }
+
+    /// Users the suspend step cannot act on: each gets a letter and `on_failure`.
+    fn wrong_status(&self) -> [&User; 5] {
+        [
+            &self.locked,
+            &self.expired,
+            &self.staged,
+            &self.provisioned,
+            &self.deprovisioned,
+        ]
+    }
+
+    /// One delivery with an event for each user, for the rule that reacts to it.
+    fn delivery(&self) -> Vec<Value> {
+        let suspicious = "user.account.report_suspicious_activity_by_enduser";
+        let mut events: Vec<Value> = [
+            &self.active,
+            &self.suspended,
+            &self.locked,
+            &self.expired,
+            &self.staged,
+            &self.provisioned,
+            &self.deprovisioned,
+        ]
+        .iter()
+        .map(|u| event_about(suspicious, &format!("suspicious-{}", u.id), u))
+        .collect();
+        events.push(event_about(
+            "user.lifecycle.deactivate",
+            "deactivated-leaver",
+            &self.leaver,
+        ));
+        events.push(created("created-joiner", &self.joiner));
+        events.push(created("created-marketer", &self.marketer));
+        events.push(event_about(
+            "user.account.lock",
+            "locked-lockout",
+            &self.lockout,
+        ));
+        events.push(event_about(
+            "user.mfa.factor.suspend",
+            "mfa-suspend",
+            &self.mfa,
+        ));
+        events.push(event_about(
+            "user.account.privilege.grant",
+            "privilege-grant",
+            &self.admin,
+        ));
+        events
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mixed_status_users_end_in_the_right_state_with_each_change_applied_once() {
+    let stack = stack().await;
+    let org = Org::seed(&stack.okta);
+    let delivery = org.delivery();
+    stack.deliver(&delivery).await;
+    stack.run_until_quiet(Holds::Ignore).await;
+
+    // Every change in the org, each exactly once, and nothing else: the ACTIVE user
+    // suspended and signed out; the already SUSPENDED one signed out (the refused
+    // suspend counted as done, not applied); the leaver signed out and taken out of the
+    // one Okta-managed group (not the APP_GROUP, not Everyone); the Sales joiner added
+    // to Sales; the wrong-status users untouched.
+    let active = &org.active.id;
+    let suspended = &org.suspended.id;
+    let leaver = &org.leaver.id;
+    let joiner = &org.joiner.id;
+    let mut expected = vec![
+        format!("suspend {active}"),
+        format!("clear_sessions {active}"),
+        format!("clear_sessions {suspended}"),
+        format!("clear_sessions {leaver}"),
+        format!("remove_from_group {leaver} 00gengineers"),
+        format!("add_to_group {joiner} {SALES_GROUP}"),
+    ];
+    expected.sort();
+    assert_eq!(stack.changes(), expected);
+
+    let final_status: BTreeMap<&str, &str> = org
+        .all()
+        .iter()
+        .map(|u| (u.id.as_str(), stack.okta.status(&u.id).unwrap_or("deleted")))
+        .collect();
+    let want: BTreeMap<&str, &str> = org
+        .all()
+        .iter()
+        .map(|u| {
+            let status = if u.id == org.active.id {
+                "SUSPENDED"
+            } else {
+                u.status.as_str()
+            };
+            (u.id.as_str(), status)
+        })
+        .collect();
+    assert_eq!(final_status, want);
+    assert_eq!(
+        stack.okta.groups_of(leaver),
+        ["00gadimport0", "00geveryone0"]
+    );
+    assert!(stack.okta.is_member(SALES_GROUP, joiner));
+    assert!(!stack.okta.is_member(SALES_GROUP, &org.marketer.id));
+
+    // Within a plan, the suspend lands before the sessions are cleared.
+    let order: Vec<String> = stack
+        .okta
+        .changes()
+        .iter()
+        .filter(|c| c.user.as_deref() == Some(active))
+        .map(|c| c.op.clone())
+        .collect();
+    assert_eq!(order, ["suspend", "clear_sessions"]);
+
+    // Each wrong-status user: one letter on the users DLQ naming the status, and the
+    // rule's on_failure told Slack.
+    let letters = stack.only_letters_of(Family::Users).await;
+    assert_eq!(letters.len(), org.wrong_status().len(), "{letters:?}");
+    for user in org.wrong_status() {
+        let status = user.status.as_str();
+        let letter = letters
+            .iter()
+            .find(|l| l["event"] == json!(format!("suspicious-{}", user.id)))
+            .unwrap_or_else(|| panic!("no letter for {} ({status}): {letters:?}", user.id));
+        assert_eq!(letter["action"], "user.suspend", "{letter}");
+        assert_eq!(
+            letter["rule"], "lock-down-on-suspicious-activity",
+            "{letter}"
+        );
+        let failure = &letter["failure"];
+        assert_eq!(failure["class"], "permanent", "{letter}");
+        assert_eq!(failure["userStatus"], status, "{letter}");
+        assert_eq!(
+            failure["error"],
+            format!("user is {status}; user.suspend needs ACTIVE"),
+            "{letter}"
+        );
+        assert_eq!(failure["errorCode"], "E0000038", "{letter}");
+    }
+
+    let texts = stack.slack_texts().await;
+    let with = |needle: &str| texts.iter().filter(|t| t.contains(needle)).count();
+    for user in org.wrong_status() {
+        let login = login(&user.id);
+        let status = user.status.as_str();
+        assert_eq!(
+            with(&format!(
+                "Lock-down of {login} failed at user.suspend: user is {status}; user.suspend needs ACTIVE"
+            )),
+            1,
+            "{texts:?}"
+        );
+        assert_eq!(with(&format!("Suspended {login} ")), 0, "{texts:?}");
+    }
+    for user in [&org.active, &org.suspended] {
+        assert_eq!(
+            with(&format!(
+                "Suspended {} and ended their sessions",
+                login(&user.id)
+            )),
+            1,
+            "{texts:?}"
+        );
+    }
+    assert_eq!(
+        with(&format!("{} was locked out", login(&org.lockout.id))),
+        1
+    );
+    assert_eq!(
+        with(&format!("for {} by", login(&org.mfa.id))),
+        1,
+        "{texts:?}"
+    );
+    assert_eq!(
+        with(&format!("to {}.", login(&org.admin.id))),
+        1,
+        "{texts:?}"
+    );
+    // Two lock-downs, five failed lock-downs, the lockout, the MFA change, the grant.
+    assert_eq!(texts.len(), 10, "{texts:?}");
+    assert!(
+        stack.retried.lock().unwrap().is_empty(),
+        "nothing needed a retry: {:?}",
+        stack.retried.lock().unwrap()
+    );
+
+    // Okta delivers the same events again: nothing changes, nothing is told twice.
+    stack.deliver(&delivery).await;
+    stack.run_until_quiet(Holds::Ignore).await;
+    assert_eq!(stack.changes(), expected);
+    assert_eq!(stack.okta.applied("suspend", active), 1);
+    assert_eq!(stack.slack_texts().await.len(), 10);
+    assert!(stack.only_letters_of(Family::Users).await.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_suspend_applied_before_a_500_is_done_on_the_retry_and_applied_once() {
+    let stack = stack().await;
+    let applied = User::active("00uapplied00", login("00uapplied00"));
+    let refused = User::active("00urefused00", login("00urefused00"));
+    stack.okta.add_user(applied.clone());
+    stack.okta.add_user(refused.clone());
+    let suspend = |u: &User| format!("/api/v1/users/{}/lifecycle/suspend", u.id);
+    // Okta suspends the first user but answers 500; it answers the second 500 without
+    // acting. Both look the same to the executor.
+    stack
+        .okta
+        .fault(Fault::after_apply_500("POST", suspend(&applied)).times(1));
+    stack
+        .okta
+        .fault(Fault::server_error("POST", suspend(&refused)).times(1));
+    let suspicious = "user.account.report_suspicious_activity_by_enduser";
+    stack
+        .deliver(&[
+            event_about(suspicious, "fault-applied", &applied),
+            event_about(suspicious, "fault-refused", &refused),
+        ])
+        .await;
+    stack.run_until_quiet(Holds::Ignore).await;
+
+    assert!(
+        stack.okta.pending_faults().is_empty(),
+        "both faults were met"
+    );
+    for user in [&applied, &refused] {
+        assert_eq!(
+            stack.okta.status(&user.id),
+            Some("SUSPENDED"),
+            "{}",
+            user.id
+        );
+        assert_eq!(stack.okta.applied("suspend", &user.id), 1, "{}", user.id);
+        assert_eq!(
+            stack.okta.applied("clear_sessions", &user.id),
+            1,
+            "{}",
+            user.id
+        );
+        // The 500, then the retry.
+        assert_eq!(stack.okta.request_count("POST", &suspend(user)), 2);
+    }
+    // The retry of the applied suspend was refused (E0000038) and read SUSPENDED: done.
+    let answers: Vec<u16> = stack
+        .okta
+        .requests()
+        .iter()
+        .filter(|r| r.method == "POST" && r.path == suspend(&applied))
+        .map(|r| r.status)
+        .collect();
+    assert_eq!(answers, [500, 403]);
+    assert_eq!(stack.retried.lock().unwrap().get(&Family::Users), Some(&2));
+    stack.no_letters().await;
+    let texts = stack.slack_texts().await;
+    assert_eq!(texts.len(), 2, "{texts:?}");
+    assert!(
+        texts.iter().all(|t| t.starts_with("Suspended ")),
+        "{texts:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_small_users_write_bucket_holds_steps_back_and_each_suspend_applies_once() {
+    let stack = stack().await;
+    let users: Vec<User> = (0..6)
+        .map(|i| {
+            let id = format!("00uburst000{i}");
+            User::active(id.clone(), login(&id))
+        })
+        .collect();
+    for user in &users {
+        stack.okta.add_user(user.clone());
+    }
+    // Three suspends per three seconds: six users need at least two windows.
+    stack
+        .okta
+        .set_rate_limit(BucketName::UsersWrite, 3, Duration::from_secs(3));
+    let suspicious = "user.account.report_suspicious_activity_by_enduser";
+    let events: Vec<Value> = users
+        .iter()
+        .map(|u| event_about(suspicious, &format!("burst-{}", u.id), u))
+        .collect();
+    stack.deliver(&events).await;
+    // Holds are kept: a step that met the empty bucket (or saw it nearly empty) waits
+    // for the reset Okta announced.
+    stack.run_until_quiet(Holds::Keep).await;
+
+    for user in &users {
+        assert_eq!(
+            stack.okta.status(&user.id),
+            Some("SUSPENDED"),
+            "{}",
+            user.id
+        );
+        assert_eq!(stack.okta.applied("suspend", &user.id), 1, "{}", user.id);
+        assert_eq!(
+            stack.okta.applied("clear_sessions", &user.id),
+            1,
+            "{}",
+            user.id
+        );
+    }
+    assert_eq!(stack.okta.applied_total("suspend"), users.len());
+    let held = stack
+        .retried
+        .lock()
+        .unwrap()
+        .get(&Family::Users)
+        .copied()
+        .unwrap_or(0);
+    assert!(held > 0, "some suspend waited for the bucket");
+    stack.no_letters().await;
+    assert_eq!(stack.slack_texts().await.len(), users.len());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dozen_events_of_one_user_reach_the_webhook_in_okta_order_across_batches() {
+    let stack = stack().await;
+    let first = User::active("00uorderone0", login("00uorderone0"));
+    let second = User::active("00uordertwo0", login("00uordertwo0"));
+    stack.okta.add_user(first.clone());
+    stack.okta.add_user(second.clone());
+    // Twelve MFA changes per user, interleaved: more than one SQS batch (10) per user at
+    // ingest, at the router and at the notify executor.
+    let mut events = Vec::new();
+    for i in 1..=12 {
+        for user in [&first, &second] {
+            let mut event = event_about(
+                "user.mfa.factor.suspend",
+                &format!("order-{}-{i:02}", user.id),
+                user,
+            );
+            event["outcome"]["reason"] = json!(format!("change-{i:02}"));
+            events.push(event);
+        }
+    }
+    stack.deliver(&events).await;
+    stack.run_until_quiet(Holds::Ignore).await;
+
+    let texts = stack.slack_texts().await;
+    for user in [&first, &second] {
+        let mine: Vec<String> = texts
+            .iter()
+            .filter(|t| t.contains(&format!("for {} by", login(&user.id))))
+            .map(|t| t.rsplit(": ").next().unwrap_or_default().to_owned())
+            .collect();
+        let want: Vec<String> = (1..=12).map(|i| format!("change-{i:02}")).collect();
+        assert_eq!(mine, want, "{}", user.id);
+    }
+    assert!(stack.okta.changes().is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_subject_user_who_no_longer_exists_is_null_for_the_rules_not_a_retry() {
+    let stack = stack().await;
+    let gone = User::staged("00ugone00000", login("00ugone00000")).attr("department", "Sales");
+    let here = User::staged("00uhere00000", login("00uhere00000"))
+        .password(false)
+        .attr("department", "Sales");
+    // `gone` was created and deleted before the hook arrived: not in the org.
+    stack.okta.add_user(here.clone());
+    stack.okta.add_group(Group::okta(SALES_GROUP, "Sales"));
+    stack
+        .deliver(&[
+            created("created-gone", &gone),
+            created("created-here", &here),
+        ])
+        .await;
+
+    // One routing pass settles both events: the missing user is no reason to retry.
+    let (n, failed) = stack.route_once().await;
+    assert_eq!((n, failed), (2, 0));
+    assert_eq!(stack.pending(&stack.events_url).await, 0);
+    stack.run_until_quiet(Holds::Keep).await;
+
+    // department-groups sees `user == null` and plans nothing for the missing user.
+    assert!(!stack.okta.exists(&gone.id));
+    assert_eq!(
+        stack.changes(),
+        [format!("add_to_group {} {SALES_GROUP}", here.id)]
+    );
+    stack.no_letters().await;
+}
