@@ -10,8 +10,10 @@ use tokio::time::Instant;
 use crate::{KnownOrgs, OrgName, OrgSecret, SecretError, SecretSource};
 
 /// Most orgs a cache holds when no [`KnownOrgs`] bound it: a flood of names cannot
-/// grow it past this.
-pub const DEFAULT_CAPACITY: usize = 64;
+/// grow it past this, and any deployment's orgs ([`crate::MAX_ORGS`]) fit, so a function
+/// that does not know the set (the router, the executors) never evicts a served org for
+/// another.
+pub const DEFAULT_CAPACITY: usize = crate::MAX_ORGS;
 /// Most "no such secret" answers a cache remembers; older ones are dropped first, and
 /// they never push out an org that has a secret while there are some to drop.
 pub const MAX_NOT_FOUND: usize = 16;
