@@ -8,12 +8,13 @@ delivery. Run by `make bench`.
 """
 import json
 import os
-import socket
+import re
 import statistics
 import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -24,17 +25,36 @@ REFERENCE = Path(os.environ.get("OKTA_REFERENCE_DIR", ROOT.parent / "shared" / "
 SECRET = "okta-hooks-example-secret"
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def start_moto():
+    """moto_server on a port it binds itself (`-p 0`), read from its "Running on" line, and
+    ready once it has answered a request: no other process can be on that port."""
+    moto = subprocess.Popen([str(ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", "0"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    port = None
+    seen = []
+    for line in moto.stderr:
+        seen.append(line)
+        match = re.search(r"Running on http://127\.0\.0\.1:(\d+)", line)
+        if match:
+            port = int(match.group(1))
+            break
+    if port is None:
+        moto.kill()
+        moto.wait()
+        sys.exit("moto_server exited before listening:\n" + "".join(seen))
+    # Keep draining its request log, so it never blocks on a full pipe.
+    threading.Thread(target=lambda: [None for _ in moto.stderr], daemon=True).start()
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/data.json", timeout=30) as answer:
+        assert answer.status == 200, answer.status
+    return moto, port
 
 
 class Runtime(ThreadingHTTPServer):
     """Serves queued invocations; records when each /next arrived and each response."""
 
     def __init__(self):
-        super().__init__(("127.0.0.1", free_port()), RuntimeHandler)
+        # Port 0: the kernel picks one and this server holds it (server_address has it).
+        super().__init__(("127.0.0.1", 0), RuntimeHandler)
         self.invocations = []
         self.first_next = None
         self.responses = []
@@ -136,17 +156,9 @@ def cold_starts(binary, env, runs=20):
 
 def main():
     lambda_dir = Path(sys.argv[1])
-    moto_port = free_port()
-    moto = subprocess.Popen([str(ROOT / ".venv/bin/moto_server"), "-H", "127.0.0.1", "-p", str(moto_port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    moto, moto_port = start_moto()
     try:
         endpoint = f"http://127.0.0.1:{moto_port}"
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", moto_port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.05)
         kw = dict(endpoint_url=endpoint, region_name="us-east-1", aws_access_key_id="testing", aws_secret_access_key="testing")
         sqs = boto3.client("sqs", **kw)
         queue_url = sqs.create_queue(QueueName="bench.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]

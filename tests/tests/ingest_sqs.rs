@@ -95,12 +95,9 @@ async fn an_unreachable_queue_answers_503() {
     let aws = Aws::new(&moto.endpoint()).await;
     aws.put_secret(SECRET_NAME, &json!({"hook": {"current": "s3cr3t"}}))
         .await;
-    // Secrets come from moto; the queue endpoint is a port nobody listens on.
-    let dead = Aws::new(&format!(
-        "http://127.0.0.1:{}",
-        integration_tests::free_port()
-    ))
-    .await;
+    // Secrets come from moto; the queue endpoint is a port that refuses connections.
+    let refusing = integration_tests::RefusingPort::hold();
+    let dead = Aws::new(&refusing.url()).await;
     let config = config(Duration::from_secs(300));
     let secrets = SecretsManagerSource::from_config(&aws.config, &config.secret_prefix);
     let queue =

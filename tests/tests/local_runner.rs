@@ -1,21 +1,24 @@
 //! `okta-hooks dev` and `okta-hooks send`, as a newcomer runs them.
 
-use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
 use integration_tests::{
-    Guarded, free_port, okta_hooks, reference_event, wait_for_port, workspace_binary,
+    ChildLines, Guarded, okta_hooks, port_after, reference_event, wait_until_answers,
+    workspace_binary,
 };
 
 fn send(args: &[&str]) -> (bool, String) {
     okta_hooks(&[&["send"], args].concat())
 }
 
+/// `okta-hooks dev --port 0`: the server binds a port of its own choosing and names it in
+/// its first line, so no other process can be on that port.
 struct DevServer {
     url: String,
-    lines: mpsc::Receiver<String>,
+    /// The `okta-hooks dev: listening on …` line.
+    banner: String,
+    lines: ChildLines,
     _child: Guarded,
 }
 
@@ -25,9 +28,8 @@ impl DevServer {
     }
 
     fn start_with(secret: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
-        let port = free_port();
         let mut child = Command::new(workspace_binary("okta-hooks"))
-            .args(["dev", "--port", &port.to_string(), "--secret", secret])
+            .args(["dev", "--port", "0", "--secret", secret])
             .args(args)
             .envs(env.iter().copied())
             .current_dir(integration_tests::workspace_root())
@@ -35,42 +37,45 @@ impl DevServer {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("okta-hooks dev starts");
-        let stdout = child.stdout.take().expect("stdout");
-        let (tx, lines) = mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        wait_for_port(port, Duration::from_secs(30), &mut child);
+        let lines = ChildLines::read(child.stdout.take().expect("stdout"));
+        let mut child = Guarded(child);
+        let (banner, port) = lines.wait_for(
+            "\"listening on\" line from okta-hooks dev",
+            Duration::from_secs(30),
+            |line| {
+                let port = port_after(line, "okta-hooks dev: listening on http://127.0.0.1:")?;
+                Some((line.to_owned(), port))
+            },
+        );
+        // Unauthenticated: refused, but answered by the server that printed the port.
+        let status = wait_until_answers(port, "/hooks/okta", Duration::from_secs(30), &mut child.0);
+        assert_eq!(
+            status, 401,
+            "okta-hooks dev on port {port} answered {status}"
+        );
         DevServer {
             url: format!("http://127.0.0.1:{port}/hooks/okta"),
+            banner,
             lines,
-            _child: Guarded(child),
+            _child: child,
         }
     }
 
     /// The next line starting with `prefix`, skipping others.
     fn next_line(&self, prefix: &str) -> String {
-        loop {
-            let line = self
-                .lines
-                .recv_timeout(Duration::from_secs(10))
-                .expect("a line from okta-hooks dev");
-            if line.starts_with(prefix) {
-                return line;
-            }
-        }
+        self.lines.wait_for(
+            &format!("line starting {prefix:?}"),
+            Duration::from_secs(30),
+            |line| line.starts_with(prefix).then(|| line.to_owned()),
+        )
     }
 }
 
 #[test]
 fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
-    let dev = DevServer::start("local-secret");
-    assert!(
-        dev.next_line("okta-hooks dev: listening on")
-            .contains("127.0.0.1")
-    );
+    // Only the orgs it is told of are served: acme is one (for the named-org delivery).
+    let dev = DevServer::start_with("local-secret", &["--org", "acme"], &[]);
+    assert!(dev.banner.contains("127.0.0.1"), "{}", dev.banner);
 
     let (ok, out) = send(&["--verify", "--url", &dev.url, "--secret", "local-secret"]);
     assert!(ok, "{out}");
