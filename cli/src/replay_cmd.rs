@@ -12,6 +12,11 @@
 //! are absorbed by the router's ledger, so replaying a window runs no action twice;
 //! replaying it again within 5 minutes is even dropped by the queue.
 //!
+//! The router's ledger forgets an event after `OKTA_HOOKS_LEDGER_TTL_DAYS` (14 unless the
+//! stack sets it), so a window that starts before that horizon could run old actions again
+//! (re-suspend a user reinstated since): such a window is refused unless `--allow-rerun`
+//! is given (`--ledger-ttl-days` names the stack's value; a `--dry-run` only warns).
+//!
 //! The event types are `--type` (repeatable), else every type the rules of `--rules`
 //! handle. The Okta credential is an admin's from `OKTA_*` variables when `OKTA_ORG_URL`
 //! is set (scope `okta.logs.read`), else the org secret's `okta` section (Secrets
@@ -36,6 +41,10 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 const RETENTION_DAYS: i64 = 90;
 /// Events per System Log page (Okta's maximum).
 const PAGE_LIMIT: i32 = 1000;
+/// How long the deployed router's ledger remembers a routed event: the router's default for
+/// `OKTA_HOOKS_LEDGER_TTL_DAYS` (`router::RouterConfig`), which `infra/template.yaml`
+/// leaves unset (a test checks both).
+pub const DEFAULT_LEDGER_TTL_DAYS: u16 = 14;
 
 #[derive(clap::Args)]
 pub struct ReplayArgs {
@@ -65,6 +74,20 @@ pub struct ReplayArgs {
     /// List the events of the window; send nothing.
     #[arg(long)]
     dry_run: bool,
+    /// Days the router's ledger remembers a routed event: the stack's
+    /// OKTA_HOOKS_LEDGER_TTL_DAYS. A window starting before now minus this many days is
+    /// refused unless --allow-rerun is given.
+    #[arg(
+        long,
+        env = "OKTA_HOOKS_LEDGER_TTL_DAYS",
+        default_value_t = DEFAULT_LEDGER_TTL_DAYS,
+        value_parser = clap::value_parser!(u16).range(1..=365)
+    )]
+    ledger_ttl_days: u16,
+    /// Replay a window that starts before the ledger horizon anyway: the router has
+    /// forgotten its older events, so their actions run again.
+    #[arg(long)]
+    allow_rerun: bool,
     /// Read the org secret from this JSON file instead of Secrets Manager.
     #[arg(long)]
     secret_file: Option<PathBuf>,
@@ -85,6 +108,19 @@ pub enum ReplayError {
     Event(String),
     #[error("{sent} event(s) sent, then the queue failed: {error}")]
     Queue { sent: usize, error: String },
+    #[error(
+        "refusing to replay: the window starts at {since}, before the router's ledger horizon \
+         {horizon} (now minus --ledger-ttl-days {ttl_days}). The router has forgotten the \
+         events before the horizon, so replaying them runs their actions again (a user \
+         reinstated since would be suspended again). Start the window at {horizon} or later, \
+         give --ledger-ttl-days if the stack's OKTA_HOOKS_LEDGER_TTL_DAYS is not {ttl_days}, \
+         or give --allow-rerun to run those actions again knowingly"
+    )]
+    BeforeLedgerHorizon {
+        since: String,
+        horizon: String,
+        ttl_days: u16,
+    },
 }
 
 /// The validated window, formatted for Okta (UTC, RFC 3339).
@@ -92,6 +128,8 @@ pub enum ReplayError {
 pub struct Window {
     pub since: String,
     pub until: String,
+    /// `since` as a time.
+    pub start: OffsetDateTime,
     /// The window starts before the System Log's retention: its oldest events are gone.
     pub beyond_retention: bool,
 }
@@ -125,8 +163,50 @@ pub fn window(since: &str, until: &str, now: OffsetDateTime) -> Result<Window, R
     Ok(Window {
         since: format(start)?,
         until: format(end)?,
+        start,
         beyond_retention: start < now - Duration::days(RETENTION_DAYS),
     })
+}
+
+/// Where the router's memory of routed events ends: `now` minus the ledger's TTL, to the
+/// second. An event published before it may be forgotten, and so be routed again.
+pub fn ledger_horizon(now: OffsetDateTime, ttl_days: u16) -> OffsetDateTime {
+    (now - Duration::days(ttl_days.into()))
+        .to_offset(UtcOffset::UTC)
+        .replace_nanosecond(0)
+        .unwrap_or(now)
+}
+
+/// Whether the window may be replayed given the ledger horizon: `Ok(None)` when it starts
+/// at or after the horizon; otherwise the refusal, or with `allow_rerun` (or a dry run,
+/// which sends nothing) the same text as a warning to print.
+pub fn check_horizon(
+    window: &Window,
+    now: OffsetDateTime,
+    ttl_days: u16,
+    allow_rerun: bool,
+) -> Result<Option<String>, ReplayError> {
+    let horizon = ledger_horizon(now, ttl_days);
+    if window.start >= horizon {
+        return Ok(None);
+    }
+    let horizon = horizon
+        .format(&Rfc3339)
+        .unwrap_or_else(|_| horizon.to_string());
+    if allow_rerun {
+        Ok(Some(format!(
+            "the window starts at {}, before the router's ledger horizon {horizon} (now \
+             minus --ledger-ttl-days {ttl_days}): the actions of the events before {horizon} \
+             may run again",
+            window.since
+        )))
+    } else {
+        Err(ReplayError::BeforeLedgerHorizon {
+            since: window.since.clone(),
+            horizon,
+            ttl_days,
+        })
+    }
 }
 
 /// The System Log filter for these event types: `eventType eq "a" or eventType eq "b"`.
@@ -186,7 +266,22 @@ pub fn replay_message(
 
 pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
     let org = OrgName::parse(&args.org).map_err(|e| ReplayError::Usage(e.to_string()))?;
-    let window = window(&args.since, &args.until, OffsetDateTime::now_utc())?;
+    let now = OffsetDateTime::now_utc();
+    let window = window(&args.since, &args.until, now)?;
+    // Before any credential or queue is touched: a refused window sends nothing.
+    if let Some(warning) = check_horizon(
+        &window,
+        now,
+        args.ledger_ttl_days,
+        args.allow_rerun || args.dry_run,
+    )? {
+        let why = if args.allow_rerun {
+            "--allow-rerun given"
+        } else {
+            "a dry run sends nothing"
+        };
+        eprintln!("warning ({why}): {warning}");
+    }
     if window.beyond_retention {
         eprintln!(
             "warning: --since is more than {RETENTION_DAYS} days ago: the System Log no \
@@ -373,6 +468,62 @@ mod tests {
 
         let old = window("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", now()).unwrap();
         assert!(old.beyond_retention);
+    }
+
+    #[test]
+    fn a_window_before_the_ledger_horizon_is_refused_naming_horizon_start_and_flag() {
+        // now() is 2026-11-25T12:00:00Z: 14 days back is 2026-11-11T12:00:00Z.
+        let old = window("2026-11-05T00:00:00Z", "2026-11-06T00:00:00Z", now()).unwrap();
+        let err = check_horizon(&old, now(), DEFAULT_LEDGER_TTL_DAYS, false).unwrap_err();
+        let text = err.to_string();
+        assert!(text.contains("2026-11-11T12:00:00Z"), "{text}");
+        assert!(text.contains("2026-11-05T00:00:00Z"), "{text}");
+        assert!(text.contains("--allow-rerun"), "{text}");
+        assert!(text.contains("--ledger-ttl-days 14"), "{text}");
+
+        // Allowed, it is a warning with the same dates.
+        let warning = check_horizon(&old, now(), DEFAULT_LEDGER_TTL_DAYS, true)
+            .unwrap()
+            .unwrap();
+        assert!(warning.contains("2026-11-11T12:00:00Z"), "{warning}");
+        assert!(warning.contains("2026-11-05T00:00:00Z"), "{warning}");
+    }
+
+    #[test]
+    fn the_horizon_is_inclusive_and_moves_with_the_ledger_ttl() {
+        let at = window("2026-11-11T12:00:00Z", "2026-11-12T00:00:00Z", now()).unwrap();
+        assert_eq!(check_horizon(&at, now(), 14, false).unwrap(), None);
+        let before = window("2026-11-11T11:59:59Z", "2026-11-12T00:00:00Z", now()).unwrap();
+        assert!(check_horizon(&before, now(), 14, false).is_err());
+
+        let old = window("2026-11-05T00:00:00Z", "2026-11-06T00:00:00Z", now()).unwrap();
+        assert_eq!(check_horizon(&old, now(), 30, false).unwrap(), None);
+        let err = check_horizon(&at, now(), 7, false).unwrap_err();
+        assert!(err.to_string().contains("2026-11-18T12:00:00Z"), "{err}");
+    }
+
+    #[test]
+    fn the_default_horizon_is_the_deployed_routers_ledger_ttl() {
+        // The router's own default, when the variable is not set (every other variable
+        // gets a plausible value, so this does not depend on which ones are required) ...
+        let router = router::RouterConfig::from_lookup(|name| match name {
+            "OKTA_HOOKS_LEDGER_TTL_DAYS" => None,
+            n if n.contains("URL") => {
+                Some(format!("https://sqs.us-east-1.amazonaws.com/1/{n}.fifo"))
+            }
+            _ => Some("12".to_owned()),
+        })
+        .unwrap();
+        assert_eq!(
+            router.ledger_ttl,
+            std::time::Duration::from_secs(u64::from(DEFAULT_LEDGER_TTL_DAYS) * 86_400)
+        );
+        // ... and the template does not set it (were it to, this default must follow).
+        let template = include_str!("../../infra/template.yaml");
+        assert!(
+            !template.contains("OKTA_HOOKS_LEDGER_TTL_DAYS"),
+            "the template sets OKTA_HOOKS_LEDGER_TTL_DAYS: make DEFAULT_LEDGER_TTL_DAYS its value"
+        );
     }
 
     #[test]

@@ -2,14 +2,28 @@
 //! `okta-hooks redrive` between moto FIFO queues, through the built binary.
 
 use aws_sdk_sqs::types::QueueAttributeName;
-use integration_tests::{Aws, MotoServer, aws::function_env, okta_hooks_with_env as run};
+use integration_tests::{
+    Aws, MotoServer, RefusingPort, aws::function_env, okta_hooks_with_env as run,
+    utc_midnight_days_ago,
+};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "00TEST-logs-token-never-printed";
-const SINCE: &str = "2026-11-20T00:00:00Z";
-const UNTIL: &str = "2026-11-21T00:00:00Z";
+
+/// The replayed window: yesterday's day (relative to now, as `replay` judges a window's
+/// age against the router's ledger horizon).
+fn since() -> String {
+    utc_midnight_days_ago(2)
+}
+fn until() -> String {
+    utc_midnight_days_ago(1)
+}
+/// As in a query string.
+fn encoded(time: &str) -> String {
+    time.replace(':', "%3A")
+}
 const FILTER: &str =
     r#"eventType eq "user.account.update_profile" or eventType eq "user.lifecycle.create""#;
 
@@ -58,6 +72,7 @@ async fn replay_feeds_a_paged_window_to_the_events_queue_once_with_source_replay
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
     let queue = aws.fifo_queue("events.fifo").await;
+    let (since, until) = (since(), until());
 
     let okta = MockServer::start().await;
     let page1 = vec![
@@ -81,15 +96,17 @@ async fn replay_feeds_a_paged_window_to_the_events_queue_once_with_source_replay
         "2026-11-20T10:00:00.000Z",
     )];
     let next = format!(
-        "<{}/api/v1/logs?since=2026-11-20T00%3A00%3A00Z&until=2026-11-21T00%3A00%3A00Z&limit=1000&after=cursor-2>; rel=\"next\"",
-        okta.uri()
+        "<{}/api/v1/logs?since={}&until={}&limit=1000&after=cursor-2>; rel=\"next\"",
+        okta.uri(),
+        encoded(&since),
+        encoded(&until)
     );
     // First page: the window, the filter, ascending; a `next` link to the second.
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))
         .and(header("authorization", format!("SSWS {TOKEN}").as_str()))
-        .and(query_param("since", SINCE))
-        .and(query_param("until", UNTIL))
+        .and(query_param("since", since.as_str()))
+        .and(query_param("until", until.as_str()))
         .and(query_param("filter", FILTER))
         .and(query_param("sortOrder", "ASCENDING"))
         .and(query_param_is_missing("after"))
@@ -98,8 +115,9 @@ async fn replay_feeds_a_paged_window_to_the_events_queue_once_with_source_replay
                 .insert_header(
                     "link",
                     format!(
-                        "<{}/api/v1/logs?since=2026-11-20T00%3A00%3A00Z>; rel=\"self\"",
-                        okta.uri()
+                        "<{}/api/v1/logs?since={}>; rel=\"self\"",
+                        okta.uri(),
+                        encoded(&since)
                     )
                     .as_str(),
                 )
@@ -127,9 +145,9 @@ async fn replay_feeds_a_paged_window_to_the_events_queue_once_with_source_replay
             "--org",
             "acme",
             "--since",
-            SINCE,
+            since.as_str(),
             "--until",
-            UNTIL,
+            until.as_str(),
             "--type",
             "user.lifecycle.create",
             "--type",
@@ -183,13 +201,15 @@ async fn replay_feeds_a_paged_window_to_the_events_queue_once_with_source_replay
 
 #[test]
 fn replay_refuses_bad_windows_before_calling_anyone() {
-    // Nothing listens here: a refused window must not get as far as a request.
+    // This port refuses connections: a refused window must not get as far as a request.
+    let nobody = RefusingPort::hold();
     let env = vec![
-        ("OKTA_ORG_URL", "http://127.0.0.1:9".to_owned()),
+        ("OKTA_ORG_URL", nobody.url()),
         ("OKTA_API_TOKEN", TOKEN.to_owned()),
     ];
-    let base = |since: &'static str, until: &'static str| {
-        vec![
+    let (since, until) = (since(), until());
+    let base = |since: &str, until: &str| -> Vec<String> {
+        [
             "replay",
             "--since",
             since,
@@ -199,34 +219,98 @@ fn replay_refuses_bad_windows_before_calling_anyone() {
             "user.lifecycle.create",
             "--dry-run",
         ]
+        .map(str::to_owned)
+        .to_vec()
     };
-    let (ok, out) = run(&base(UNTIL, SINCE), &env);
+    let run_args = |args: Vec<String>| {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        run(&args, &env)
+    };
+    let (ok, out) = run_args(base(&until, &since));
     assert!(!ok, "{out}");
     assert!(out.contains("must be after --since"), "{out}");
 
-    let (ok, out) = run(&base("2026-08-01T00:00:00Z", "2026-11-01T00:00:00Z"), &env);
+    let (ok, out) = run_args(base("2026-08-01T00:00:00Z", "2026-11-01T00:00:00Z"));
     assert!(!ok, "{out}");
     assert!(out.contains("longer than 90 days"), "{out}");
 
-    let (ok, out) = run(&base("yesterday", UNTIL), &env);
+    let (ok, out) = run_args(base("yesterday", &until));
     assert!(!ok, "{out}");
     assert!(out.contains("RFC 3339"), "{out}");
 
     // Without --dry-run, the queue is required.
-    let (ok, out) = run(
-        &[
-            "replay",
-            "--since",
-            SINCE,
-            "--until",
-            UNTIL,
-            "--type",
-            "user.lifecycle.create",
-        ],
-        &env,
-    );
+    let mut no_queue = base(&since, &until);
+    no_queue.pop();
+    let (ok, out) = run_args(no_queue);
     assert!(!ok, "{out}");
     assert!(out.contains("--queue-url"), "{out}");
+}
+
+#[tokio::test]
+async fn replay_refuses_a_window_older_than_the_ledger_unless_told_to_rerun() {
+    // 20 days back: before the router's ledger horizon (14 days by default).
+    let (since, until) = (utc_midnight_days_ago(20), utc_midnight_days_ago(19));
+    let okta = MockServer::start().await;
+    // AWS (the queue) on a port that refuses connections: nothing may be sent anyway.
+    let nobody = RefusingPort::hold();
+    let queue_url = format!("{}/123456789012/events.fifo", nobody.url());
+    let mut env = function_env(&nobody.url());
+    env.push(("OKTA_ORG_URL", okta.uri()));
+    env.push(("OKTA_API_TOKEN", TOKEN.to_owned()));
+    let replay = |extra: &[&str]| {
+        let mut args = vec![
+            "replay",
+            "--since",
+            since.as_str(),
+            "--until",
+            until.as_str(),
+            "--type",
+            "user.lifecycle.create",
+        ];
+        args.extend_from_slice(extra);
+        run(&args, &env)
+    };
+
+    let horizon_before = utc_midnight_days_ago(14);
+    let (ok, out) = replay(&["--queue-url", &queue_url]);
+    let horizon_after = utc_midnight_days_ago(14);
+    assert!(!ok, "{out}");
+    assert!(out.contains("refusing to replay"), "{out}");
+    assert!(out.contains(&since), "names the window's start: {out}");
+    assert!(
+        out.contains(&format!("horizon {}", &horizon_before[..10]))
+            || out.contains(&format!("horizon {}", &horizon_after[..10])),
+        "names the horizon's date: {out}"
+    );
+    assert!(out.contains("--allow-rerun"), "{out}");
+    assert!(out.contains("--ledger-ttl-days 14"), "{out}");
+    assert!(!out.contains(TOKEN), "{out}");
+    assert!(
+        okta.received_requests()
+            .await
+            .unwrap_or_default()
+            .is_empty(),
+        "a refused replay asked Okta"
+    );
+
+    // Past the check: an empty window is read from Okta (nothing to send).
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(query_param("since", since.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .expect(2)
+        .mount(&okta)
+        .await;
+    let (ok, out) = replay(&["--queue-url", &queue_url, "--allow-rerun"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("warning (--allow-rerun given)"), "{out}");
+    assert!(out.contains("replayed 0 event(s) from 1 page(s)"), "{out}");
+
+    // A ledger kept 30 days puts the horizon before the window: no refusal, no warning.
+    let (ok, out) = replay(&["--queue-url", &queue_url, "--ledger-ttl-days", "30"]);
+    assert!(ok, "{out}");
+    assert!(!out.contains("horizon"), "{out}");
+    assert!(out.contains("replayed 0 event(s) from 1 page(s)"), "{out}");
 }
 
 /// A source FIFO queue whose redrive policy names a FIFO DLQ: (source, DLQ).
