@@ -10,9 +10,10 @@
 //!    next step's own record absorb, so a crash between "done" and "sent" loses nothing);
 //! 3. **act**: deferred parameters rendered from earlier steps' outputs, protected users
 //!    and groups re-checked, Okta's rate-limit headroom checked, the action run;
-//! 4. **record and pass on**: the output recorded, the next step signed and sent to its
-//!    family's queue with the same FIFO group; after a permanent failure the envelope and
-//!    the reason go to the DLQ and the rule's `on_failure` steps start.
+//! 4. **record and pass on**: secret outputs dropped or sealed ([`sealed`]), the output
+//!    recorded, the next step signed and sent to its family's queue with the same FIFO
+//!    group; after a permanent failure the envelope and the reason go to the DLQ and the
+//!    rule's `on_failure` steps start.
 //!
 //! Retries are the queue's: a [`Retry`] tells the Lambda layer how long to keep the
 //! message invisible (Okta's rate-limit reset for a 429, a growing backoff for 5xx and
@@ -26,6 +27,7 @@ mod next;
 mod open;
 mod ports;
 mod runner;
+pub mod sealed;
 
 pub use failure::{Attempts, Retry, backoff};
 pub use next::{next_step, on_failure_start};

@@ -24,10 +24,14 @@ pub(crate) fn current_step(envelope: &Envelope<Plan>) -> Option<&Step> {
 
 /// The envelope of the step after this one, now that it produced `output`; `None` at
 /// the end of the phase.
+///
+/// A secret output field ([`actions::is_secret_output`]) travels only sealed (see
+/// [`crate::sealed`], which the runner applies first): one still in clear here is
+/// dropped, never carried.
 pub fn next_step(envelope: &Envelope<Plan>, output: Value) -> Option<Envelope<Plan>> {
     let mut outputs = envelope.outputs.clone();
     if let Some(name) = current_step(envelope).and_then(|s| s.name.clone()) {
-        outputs.insert(name, output);
+        outputs.insert(name, without_clear_secrets(output));
     }
     at(
         envelope,
@@ -69,6 +73,19 @@ pub fn on_failure_start(
         envelope.outputs.clone(),
         Some(Value::Object(failure)),
     )
+}
+
+/// `output` without its secret fields in clear (sealed ones stay).
+fn without_clear_secrets(output: Value) -> Value {
+    match output {
+        Value::Object(mut fields) => {
+            fields.retain(|field, value| {
+                !actions::is_secret_output(field) || crate::sealed::is_sealed(value)
+            });
+            Value::Object(fields)
+        }
+        other => other,
+    }
 }
 
 fn at(
@@ -171,6 +188,17 @@ mod tests {
         assert_eq!(next.group, "00u1");
         assert_eq!(next.id, envelope_id("u1", "r", Phase::Steps, 1));
         assert_eq!(next.outputs["made"], json!({"id": "00g9"}));
+        // A secret in clear is never carried on; a sealed one is.
+        let sealed = json!({"$secret": "k1:AAAA"});
+        let next = next_step(
+            &first(),
+            json!({"id": "00g9", "tempPassword": "Temp-SECRET-1", "activationUrl": sealed}),
+        )
+        .expect("a second step");
+        assert_eq!(
+            next.outputs["made"],
+            json!({"id": "00g9", "activationUrl": sealed})
+        );
         // An unnamed step adds nothing; the last step has no next.
         let after = next_step(&next, json!({"x": 1}));
         assert!(after.is_none());

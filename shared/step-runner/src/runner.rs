@@ -21,6 +21,7 @@ use crate::audit::{self, Verdict};
 use crate::failure::{self, Attempts, Decision, Retry, jitter, permanent};
 use crate::next::{current_step, next_step, on_failure_start};
 use crate::open::open_envelope;
+use crate::sealed;
 use crate::{AccessError, Claim, OktaAccess, StepRecords};
 
 /// Knobs with safe defaults.
@@ -219,16 +220,18 @@ where
         };
         self.audit(envelope, verdict, &outcome.request_ids, started.elapsed());
         let id = &envelope.id;
+        // Secret outputs are dropped or sealed before anything records or sends them.
+        let output = sealed::protect_with(&self.secrets, envelope, outcome.output)
+            .await
+            .map_err(|e| Retry::soon(receive_count, e))?;
         let recorded = if dry_run {
             self.records.release(id).await
         } else {
             let ttl = self.settings.record_ttl;
-            self.records.complete(id, &outcome.output, ttl).await
+            self.records.complete(id, &output, ttl).await
         };
         recorded.map_err(|e| Retry::soon(receive_count, e))?;
-        let next = self
-            .pass_on(envelope, outcome.output, receive_count)
-            .await?;
+        let next = self.pass_on(envelope, output, receive_count).await?;
         Ok(Ran::Done {
             envelope_id: id.clone(),
             action: envelope.action.clone(),
@@ -319,16 +322,14 @@ where
                 step.action, step.family, self.family
             )));
         }
-        let outputs: BTreeMap<String, Value> = envelope
-            .outputs
-            .iter()
-            .map(|(k, v)| (k.clone(), v.clone()))
-            .collect();
+        let dry_run = self.settings.dry_run || envelope.dry_run;
+        // Sealed secret outputs are opened for rendering only (never in a dry run); the
+        // opened values live in `params`, which nothing logs or stores.
+        let outputs = sealed::open_with(&self.secrets, envelope, dry_run).await?;
         let params = step
             .render_deferred(&outputs, envelope.failure.as_ref())
             .map_err(|e| permanent(format!("{}: {e}", step.action)))?;
         let org = OrgName::parse(&envelope.org).map_err(|e| permanent(e.to_string()))?;
-        let dry_run = self.settings.dry_run || envelope.dry_run;
         let (outcome, requests) = if step.family == Family::Notify {
             self.notify(&org, &step.action, &params, dry_run).await
         } else {
