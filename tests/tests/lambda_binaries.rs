@@ -27,8 +27,10 @@ async fn hook_ingest_answers_the_api_gateway_events() {
     .await;
 
     let mut lambda = LambdaEmulator::start();
+    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
     let mut env = function_env(&moto.endpoint());
     env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
+    env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
     lambda.attach(&workspace_binary("hook-ingest"), &env);
 
     for file in ["apigw-v2-delivery.json", "apigw-v1-delivery.json"] {

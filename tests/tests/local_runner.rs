@@ -84,7 +84,7 @@ fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
     let suspend = reference_event("user.lifecycle.suspend.json");
     let (ok, out) = send(&[&suspend, "--url", &dev.url, "--secret", "local-secret"]);
     assert!(ok, "{out}");
-    assert!(out.contains(r#"200 {"accepted":1}"#), "{out}");
+    assert!(out.contains(r#"200 {"accepted":1,"rejected":0}"#), "{out}");
     let accepted = dev.next_line("accepted");
     assert!(accepted.contains("user.lifecycle.suspend"), "{accepted}");
     assert!(

@@ -296,11 +296,14 @@ fn every_work_queue_has_a_fifo_dlq_of_the_template_and_outlasts_its_consumer() {
         .values()
         .filter_map(|q| target(&q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]))
         .collect();
+    // The rejects queue is a parking lot like a DLQ: nothing consumes it.
     let work: Vec<&str> = queues
         .keys()
         .copied()
-        .filter(|q| !dlqs.contains(q))
+        .filter(|q| !dlqs.contains(q) && *q != "RejectsQueue")
         .collect();
+    assert!(queues.contains_key("RejectsQueue"));
+    assert_eq!(queues["RejectsQueue"]["Properties"]["FifoQueue"], true);
     // The events queue and one queue per action family.
     assert_eq!(work.len(), 1 + Family::ALL.len(), "{work:?}");
     assert_eq!(dlqs.len(), work.len(), "one DLQ each: {dlqs:?}");
@@ -533,6 +536,12 @@ fn the_functions_configuration_loads_from_what_the_template_sets() {
     let config = hook_receiver::IngestConfig::from_lookup(|k| ingest.get(k).cloned())
         .expect("hook-ingest starts with the template's environment");
     assert!(config.events_queue_url.ends_with("EventsQueue.fifo"));
+    assert!(
+        config
+            .rejects_queue_url
+            .is_some_and(|url| url.ends_with("RejectsQueue.fifo")),
+        "hook-ingest requires its rejects queue"
+    );
     let verify = by_binary("hook-verify");
     hook_receiver::ReceiverConfig::from_lookup(|k| verify.get(k).cloned())
         .expect("hook-verify starts with the template's environment");
@@ -620,14 +629,16 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
             .collect()
     };
     let queues = of_type(&t, "AWS::SQS::Queue");
-    let dlqs: BTreeSet<String> = queues
+    let mut parked: BTreeSet<String> = queues
         .values()
         .filter_map(|q| target(&q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]))
         .map(String::from)
         .collect();
+    parked.insert("RejectsQueue".to_owned());
     assert_eq!(
         watched("ApproximateNumberOfMessagesVisible", "QueueName"),
-        dlqs
+        parked,
+        "an alarm on every DLQ and on the rejects queue"
     );
     let names: BTreeSet<String> = functions(&t).keys().map(|k| k.to_string()).collect();
     assert_eq!(watched("Errors", "FunctionName"), names);
@@ -644,6 +655,7 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
         "OrgSecretArn",
         "EventsQueueUrl",
         "EventsDlqUrl",
+        "RejectsQueueUrl",
     ] {
         assert!(outputs.contains_key(key), "output {key}");
     }
