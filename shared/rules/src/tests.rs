@@ -173,6 +173,29 @@ fn deactivated_user_loses_sessions_and_okta_groups() {
     );
 }
 
+#[test]
+fn a_deactivated_user_deleted_since_makes_no_cleanup_plan_and_no_error() {
+    // The router routes the event with `user == null` when Okta no longer knows the
+    // user: the rule must neither fail on `user.groups` nor plan calls on a gone user.
+    let e = event("user.lifecycle.deactivate.json");
+    let plans = examples()
+        .evaluate_each(&EvalInput {
+            org: "prod",
+            event: &e,
+            subject: None,
+        })
+        .expect("evaluated");
+    assert!(
+        plans.iter().all(|p| p.is_ok()),
+        "{:?}",
+        plans
+            .iter()
+            .filter_map(|p| p.as_ref().err())
+            .collect::<Vec<_>>()
+    );
+    assert!(plans.is_empty(), "{} plan(s)", plans.len());
+}
+
 /// `user.lifecycle.create` has no licence-clean real sample: this event is built from
 /// the catalog's shape (a `User` target; the profile comes from the enrichment).
 fn created_user_event() -> Value {
