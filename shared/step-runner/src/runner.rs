@@ -326,9 +326,12 @@ where
         // Sealed secret outputs are opened for rendering only (never in a dry run); the
         // opened values live in `params`, which nothing logs or stores.
         let outputs = sealed::open_with(&self.secrets, envelope, dry_run).await?;
+        // A failure that echoes an opened value (a webhook quoting its body) names none.
+        let opened = sealed::opened_texts(envelope, &outputs);
+        let scrub = |report| sealed::scrub(report, &opened);
         let params = step
             .render_deferred(&outputs, envelope.failure.as_ref())
-            .map_err(|e| permanent(format!("{}: {e}", step.action)))?;
+            .map_err(|e| scrub(permanent(format!("{}: {e}", step.action))))?;
         let org = OrgName::parse(&envelope.org).map_err(|e| permanent(e.to_string()))?;
         let (outcome, requests) = if step.family == Family::Notify {
             self.notify(&org, &step.action, &params, dry_run).await
@@ -336,7 +339,8 @@ where
             let aliases = &envelope.plan.aliases;
             self.call_okta(&org, &step.action, &params, aliases, dry_run)
                 .await
-        }?;
+        }
+        .map_err(scrub)?;
         Ok(Acted {
             outcome,
             dry_run,

@@ -237,6 +237,46 @@ pub(crate) async fn open_with<S: SecretSource>(
     open_outputs(envelope, Some(keys)).map_err(|e| permanent(e.to_string()))
 }
 
+/// The clear text of each value [`open_outputs`] opened into `outputs` (strings, and
+/// other values as JSON), so a failure message that happens to echo one (a webhook
+/// answering with the body it got) can be [`scrub`]bed before it is logged or lettered.
+pub(crate) fn opened_texts(
+    envelope: &Envelope<Plan>,
+    outputs: &BTreeMap<String, Value>,
+) -> Vec<String> {
+    let mut texts = Vec::new();
+    for (step, output) in &envelope.outputs {
+        let Value::Object(fields) = output else {
+            continue;
+        };
+        for (field, value) in fields {
+            if !is_sealed(value) && !actions::is_secret_output(field) {
+                continue;
+            }
+            let text = match outputs.get(step).and_then(|o| o.get(field)) {
+                Some(Value::String(s)) => s.clone(),
+                Some(Value::Null) | None => continue,
+                Some(other) => other.to_string(),
+            };
+            if !text.is_empty() && text != DRY_RUN_PLACEHOLDER {
+                texts.push(text);
+            }
+        }
+    }
+    texts
+}
+
+/// `report` with each of `texts` replaced by `[secret]` in its message and summary.
+pub(crate) fn scrub(mut report: FailureReport, texts: &[String]) -> FailureReport {
+    for text in texts {
+        report.message = report.message.replace(text.as_str(), "[secret]");
+        if let Some(summary) = &mut report.error_summary {
+            *summary = summary.replace(text.as_str(), "[secret]");
+        }
+    }
+    report
+}
+
 fn step_name(envelope: &Envelope<Plan>) -> Option<&str> {
     crate::next::current_step(envelope).and_then(|s| s.name.as_deref())
 }
@@ -427,6 +467,22 @@ mod tests {
             matches!(&err, SealedError::UnknownKey { kid, .. } if kid == "k2"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_failure_that_echoes_an_opened_secret_is_scrubbed() {
+        let made = envelope(true);
+        let sealed = protect(&made, output(), Some(&keys())).expect("sealed");
+        let next = carrying(made, sealed);
+        let opened = open_outputs(&next, Some(&keys())).expect("opens");
+        let texts = opened_texts(&next, &opened);
+        assert_eq!(texts, vec![PASSWORD.to_owned()]);
+        let report = crate::failure::permanent(format!(
+            "the webhook answered HTTP 400: bad text 'password: {PASSWORD}'"
+        ));
+        let scrubbed = scrub(report, &texts);
+        assert!(!scrubbed.message.contains(PASSWORD), "{}", scrubbed.message);
+        assert!(scrubbed.message.contains("[secret]"));
     }
 
     #[test]

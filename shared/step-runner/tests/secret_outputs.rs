@@ -59,12 +59,16 @@ async fn mock_temp_password(rig: &Rig) {
 }
 
 async fn mock_webhook(rig: &Rig, status: u16, text: Option<String>) {
+    mock_webhook_answering(rig, status, text, "").await;
+}
+
+async fn mock_webhook_answering(rig: &Rig, status: u16, text: Option<String>, answer: &str) {
     let mock = Mock::given(method("POST")).and(path("/slack"));
     let mock = match text {
         Some(text) => mock.and(body_partial_json(json!({ "text": text }))),
         None => mock,
     };
-    mock.respond_with(ResponseTemplate::new(status))
+    mock.respond_with(ResponseTemplate::new(status).set_body_string(answer))
         .expect(1)
         .mount(&rig.okta)
         .await;
@@ -202,11 +206,15 @@ async fn a_temporary_password_no_step_reads_is_dropped() {
 }
 
 #[tokio::test]
-async fn a_failed_step_that_reads_a_temporary_password_goes_to_the_dlq_without_it() {
+async fn a_failed_step_that_reads_a_temporary_password_goes_to_the_dlq_without_it_even_when_the_webhook_echoes_it()
+ {
     let captured = okta_fixtures::CapturedLogs::json();
     let mut rig = Rig::new(TOLD).await;
     mock_temp_password(&rig).await;
-    mock_webhook(&rig, 400, Some(format!("temporary password: {TEMP}"))).await;
+    // The webhook refuses, quoting what it got.
+    let text = format!("temporary password: {TEMP}");
+    let answer = format!("invalid_payload: {text}");
+    mock_webhook_answering(&rig, 400, Some(text), &answer).await;
     rig.route(EVENT).await;
     let ran = rig.drain().await;
     assert!(
@@ -219,6 +227,10 @@ async fn a_failed_step_that_reads_a_temporary_password_goes_to_the_dlq_without_i
     assert!(
         letter.contains("$secret"),
         "the letter keeps the sealed form: {letter}"
+    );
+    assert!(
+        letter.contains("invalid_payload"),
+        "the reason is kept: {letter}"
     );
     assert_no_temp_password("the DLQ letter", &letter);
     assert_no_temp_password("the logs", &captured.contents());
