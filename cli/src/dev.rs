@@ -360,12 +360,16 @@ fn this_binary() -> String {
     }
 }
 
+/// `RUST_LOG` (default `warn`), with the functions' cap: the crates that log raw HTTP or
+/// AWS SDK traffic never log below `INFO`, whatever `RUST_LOG` says, so no secret is
+/// printed at any level (see `lambda_support::secret_safe_filter`).
 fn init_logging() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn")),
-        )
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let spec = std::env::var("RUST_LOG").unwrap_or_else(|_| "warn".to_owned());
+    let layer = tracing_subscriber::fmt::layer()
         .with_target(false)
-        .try_init();
+        .with_filter(lambda_support::secret_safe_filter(&spec));
+    let _ = tracing_subscriber::registry().with(layer).try_init();
 }
