@@ -862,3 +862,167 @@ async fn a_subject_user_who_no_longer_exists_is_null_for_the_rules_not_a_retry()
     );
     stack.no_letters().await;
 }
+
+/// The audit lines of one event's steps, as `action outcome reason`.
+fn audit_lines(logs: &okta_fixtures::CapturedLogs, event: &str) -> Vec<String> {
+    logs.contents()
+        .lines()
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .map(|line| line["fields"].clone())
+        .filter(|fields| fields["audit"] == json!(true) && fields["event"] == json!(event))
+        .map(|f| {
+            let text = |name: &str| f[name].as_str().unwrap_or_default().to_owned();
+            format!("{} {} {}", text("action"), text("outcome"), text("reason"))
+        })
+        .collect()
+}
+
+/// Set in a child process that runs one test alone.
+const ALONE: &str = "SEAMS_TEST_ALONE";
+
+/// Runs `test` of this binary alone in a child process and asserts that it passed;
+/// `false` when this process is that child, which runs the test itself.
+///
+/// For tests that read log lines: a thread's log capture misses lines when another
+/// test's thread meets the same `tracing` call site first (its interest is cached as
+/// "never"), so such a test must be the only one in its process.
+fn ran_alone(test: &str) -> bool {
+    if std::env::var_os(ALONE).is_some() {
+        return false;
+    }
+    let exe = std::env::current_exe().expect("this test binary");
+    let output = std::process::Command::new(exe)
+        .args([test, "--exact", "--test-threads=1", "--nocapture"])
+        .env(ALONE, "1")
+        .output()
+        .expect("the test binary runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success() && stdout.contains("1 passed"),
+        "{test} alone:\n{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    true
+}
+
+// Current-thread, in a process of its own: every task runs on this thread, so all its
+// log lines are captured.
+#[tokio::test]
+async fn retries_that_run_out_end_in_an_exhausted_letter_an_audit_line_and_on_failure() {
+    if ran_alone("retries_that_run_out_end_in_an_exhausted_letter_an_audit_line_and_on_failure") {
+        return;
+    }
+    let logs = okta_fixtures::CapturedLogs::json();
+    let stack = stack_with(&[("OKTA_HOOKS_MAX_ATTEMPTS", "3")]).await;
+    let failing = User::active("00ufailing00", login("00ufailing00"));
+    let budget = User::active("00ubudget000", login("00ubudget000"));
+    stack.okta.add_user(failing.clone());
+    stack.okta.add_user(budget.clone());
+    let suspend = |u: &User| format!("/api/v1/users/{}/lifecycle/suspend", u.id);
+    // Three 500s use up the three attempts; two leave the third to succeed. A fourth
+    // try of the failing user would not be faulted, and would suspend them.
+    stack
+        .okta
+        .fault(Fault::server_error("POST", suspend(&failing)).times(3));
+    stack
+        .okta
+        .fault(Fault::server_error("POST", suspend(&budget)).times(2));
+    let suspicious = "user.account.report_suspicious_activity_by_enduser";
+    stack
+        .deliver(&[
+            event_about(suspicious, "exhaust-failing", &failing),
+            event_about(suspicious, "exhaust-budget", &budget),
+        ])
+        .await;
+    stack.run_until_quiet(Holds::Ignore).await;
+
+    assert!(
+        stack.okta.pending_faults().is_empty(),
+        "every fault was met"
+    );
+    assert_eq!(stack.okta.status(&failing.id), Some("ACTIVE"));
+    assert_eq!(stack.okta.request_count("POST", &suspend(&failing)), 3);
+    assert_eq!(stack.okta.status(&budget.id), Some("SUSPENDED"));
+    assert_eq!(stack.okta.request_count("POST", &suspend(&budget)), 3);
+    let mut expected = vec![
+        format!("suspend {}", budget.id),
+        format!("clear_sessions {}", budget.id),
+    ];
+    expected.sort();
+    assert_eq!(stack.changes(), expected, "nothing for the given-up user");
+
+    let letters = stack.only_letters_of(Family::Users).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter = &letters[0];
+    assert_eq!(letter["event"], "exhaust-failing", "{letter}");
+    assert_eq!(letter["action"], "user.suspend", "{letter}");
+    let failure = &letter["failure"];
+    assert_eq!(failure["class"], "exhausted", "{letter}");
+    assert_eq!(failure["status"], 500, "{letter}");
+    let error = failure["error"].as_str().unwrap_or_default();
+    assert!(
+        error.starts_with("gave up after 3 failed attempts; last error: "),
+        "{letter}"
+    );
+
+    let texts = stack.slack_texts().await;
+    let told = format!(
+        "Lock-down of {} failed at user.suspend: gave up after 3 failed attempts",
+        login(&failing.id)
+    );
+    assert_eq!(
+        texts.iter().filter(|t| t.starts_with(&told)).count(),
+        1,
+        "{texts:?}"
+    );
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.starts_with(&format!("Suspended {} ", login(&budget.id)))),
+        "{texts:?}"
+    );
+    assert_eq!(texts.len(), 2, "{texts:?}");
+
+    let audit = audit_lines(&logs, "exhaust-failing");
+    let outcomes: Vec<&str> = audit
+        .iter()
+        .map(|l| l.split(' ').nth(1).unwrap_or_default())
+        .collect();
+    assert_eq!(
+        outcomes[..3],
+        ["retry", "retry", "failed"],
+        "the suspend's audit lines: {audit:?}"
+    );
+    assert!(
+        audit[2].starts_with("user.suspend failed gave up after 3 failed attempts"),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn throttled_waits_never_use_up_a_steps_attempts() {
+    let stack = stack_with(&[("OKTA_HOOKS_MAX_ATTEMPTS", "2")]).await;
+    let user = User::active("00uthrottle0", login("00uthrottle0"));
+    stack.okta.add_user(user.clone());
+    let suspend = format!("/api/v1/users/{}/lifecycle/suspend", user.id);
+    // More 429s than the step has attempts: each one only makes it wait.
+    stack
+        .okta
+        .fault(Fault::rate_limited("POST", &suspend).times(3));
+    stack
+        .deliver(&[event_about(
+            "user.account.report_suspicious_activity_by_enduser",
+            "throttled",
+            &user,
+        )])
+        .await;
+    stack.run_until_quiet(Holds::Keep).await;
+
+    assert!(stack.okta.pending_faults().is_empty(), "every 429 was met");
+    assert_eq!(stack.okta.request_count("POST", &suspend), 4);
+    assert_eq!(stack.okta.status(&user.id), Some("SUSPENDED"));
+    assert_eq!(stack.okta.applied("suspend", &user.id), 1);
+    assert_eq!(stack.okta.applied("clear_sessions", &user.id), 1);
+    stack.no_letters().await;
+    assert_eq!(stack.slack_texts().await.len(), 1);
+}
