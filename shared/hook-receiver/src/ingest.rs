@@ -133,19 +133,30 @@ impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
     }
 }
 
-/// One `EventsRejected` EMF metric line per reason.
+/// One `EventsRejected` EMF metric line per reason, on stdout where Lambda's log stream
+/// turns it into the metric.
 fn count_rejected(rejected: &[Rejected<'_>]) {
+    for line in rejected_metric_lines(rejected, emf::now_ms()) {
+        println!("{line}");
+    }
+}
+
+fn rejected_metric_lines(rejected: &[Rejected<'_>], timestamp_ms: u64) -> Vec<serde_json::Value> {
     let mut by_reason: BTreeMap<&'static str, u64> = BTreeMap::new();
     for r in rejected {
         *by_reason.entry(r.reason).or_default() += 1;
     }
-    for (reason, n) in by_reason {
-        emf::emit(
-            emf::NAMESPACE,
-            &[("reason", reason)],
-            &[emf::count("EventsRejected", n)],
-        );
-    }
+    by_reason
+        .into_iter()
+        .map(|(reason, n)| {
+            emf::line(
+                emf::NAMESPACE,
+                &[("reason", reason)],
+                &[emf::count("EventsRejected", n)],
+                timestamp_ms,
+            )
+        })
+        .collect()
 }
 
 /// `application/json`, or any `application/*+json`, with optional parameters.
@@ -258,6 +269,38 @@ mod tests {
         assert!(!is_json(&headers("text/plain")));
         assert!(!is_json(&headers("application/jsonx")));
         assert!(!is_json(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn one_events_rejected_metric_per_reason() {
+        let rejected = |index, reason| Rejected {
+            index,
+            reason,
+            detail: String::new(),
+            text: "{}",
+        };
+        let lines = rejected_metric_lines(
+            &[
+                rejected(0, "missing_uuid"),
+                rejected(3, "too_deep"),
+                rejected(5, "missing_uuid"),
+            ],
+            7,
+        );
+        let got: Vec<(&str, u64)> = lines
+            .iter()
+            .map(|l| {
+                (
+                    l["reason"].as_str().unwrap(),
+                    l["EventsRejected"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(got, [("missing_uuid", 2), ("too_deep", 1)]);
+        assert_eq!(
+            lines[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
+            emf::NAMESPACE
+        );
     }
 
     #[test]
