@@ -411,6 +411,7 @@ struct Org {
     suspended: User,
     locked: User,
     expired: User,
+    recovery: User,
     staged: User,
     provisioned: User,
     deprovisioned: User,
@@ -430,6 +431,7 @@ impl Org {
             suspended: user("00ususpend00", Status::Suspended),
             locked: user("00ulocked000", Status::LockedOut),
             expired: user("00uexpired00", Status::PasswordExpired),
+            recovery: user("00urecovery0", Status::Recovery),
             staged: user("00ustaged000", Status::Staged).password(false),
             provisioned: user("00uprovisio0", Status::Provisioned).password(false),
             deprovisioned: user("00udeprovis0", Status::Deprovisioned),
@@ -461,12 +463,13 @@ impl Org {
         org
     }
 
-    fn all(&self) -> [&User; 13] {
+    fn all(&self) -> [&User; 14] {
         [
             &self.active,
             &self.suspended,
             &self.locked,
             &self.expired,
+            &self.recovery,
             &self.staged,
             &self.provisioned,
             &self.deprovisioned,
@@ -480,10 +483,11 @@ impl Org {
     }
 
     /// Users the suspend step cannot act on: each gets a letter and `on_failure`.
-    fn wrong_status(&self) -> [&User; 5] {
+    fn wrong_status(&self) -> [&User; 6] {
         [
             &self.locked,
             &self.expired,
+            &self.recovery,
             &self.staged,
             &self.provisioned,
             &self.deprovisioned,
@@ -498,6 +502,7 @@ impl Org {
             &self.suspended,
             &self.locked,
             &self.expired,
+            &self.recovery,
             &self.staged,
             &self.provisioned,
             &self.deprovisioned,
@@ -658,8 +663,8 @@ async fn mixed_status_users_end_in_the_right_state_with_each_change_applied_once
         1,
         "{texts:?}"
     );
-    // Two lock-downs, five failed lock-downs, the lockout, the MFA change, the grant.
-    assert_eq!(texts.len(), 10, "{texts:?}");
+    // Two lock-downs, six failed lock-downs, the lockout, the MFA change, the grant.
+    assert_eq!(texts.len(), 11, "{texts:?}");
     assert!(
         stack.retried.lock().unwrap().is_empty(),
         "nothing needed a retry: {:?}",
@@ -671,7 +676,7 @@ async fn mixed_status_users_end_in_the_right_state_with_each_change_applied_once
     stack.run_until_quiet(Holds::Ignore).await;
     assert_eq!(stack.changes(), expected);
     assert_eq!(stack.okta.applied("suspend", active), 1);
-    assert_eq!(stack.slack_texts().await.len(), 10);
+    assert_eq!(stack.slack_texts().await.len(), 11);
     assert!(stack.only_letters_of(Family::Users).await.is_empty());
 }
 
@@ -845,16 +850,18 @@ async fn a_subject_user_who_no_longer_exists_is_null_for_the_rules_not_a_retry()
         .deliver(&[
             created("created-gone", &gone),
             created("created-here", &here),
+            event_about("user.lifecycle.deactivate", "deactivated-gone", &gone),
         ])
         .await;
 
-    // One routing pass settles both events: the missing user is no reason to retry.
+    // One routing pass settles the three events: a missing user is no reason to retry.
     let (n, failed) = stack.route_once().await;
-    assert_eq!((n, failed), (2, 0));
+    assert_eq!((n, failed), (3, 0));
     assert_eq!(stack.pending(&stack.events_url).await, 0);
     stack.run_until_quiet(Holds::Keep).await;
 
-    // department-groups sees `user == null` and plans nothing for the missing user.
+    // department-groups and deactivated-cleanup see `user == null` and plan nothing for
+    // the missing user.
     assert!(!stack.okta.exists(&gone.id));
     assert_eq!(
         stack.changes(),
