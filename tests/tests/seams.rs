@@ -10,7 +10,10 @@
 //!   rule's `on_failure` runs;
 //! - each user's events and steps keep their order across batches;
 //! - a change that Okta applied but answered `500` is not applied twice;
-//! - a `429` or an exhausted bucket holds steps back, and every one applies once later;
+//! - retries that run out end in a letter (class `exhausted`), an audit line and the
+//!   rule's `on_failure`;
+//! - a `429` or a nearly empty rate-limit bucket holds steps back, never uses up their
+//!   attempts, and every step applies once later;
 //! - a subject user who no longer exists is `user == null` for the rules, not a retry;
 //! - a delivery posted again changes nothing.
 
