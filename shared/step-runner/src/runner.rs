@@ -397,7 +397,9 @@ where
                 .client(org, dry_run)
                 .await
                 .map_err(access_report)?;
-            self.check_headroom(&client)?;
+            if let Some(report) = self.headroom_wait(&client) {
+                return Err(report);
+            }
             match self.once(&client, org, action, params, aliases).await {
                 Err(e) if e.status() == Some(401) && !renewed && self.okta.renew(org).await => {
                     tracing::info!(org = %org, action, "Okta answered 401; retrying once with the re-read credential");
@@ -433,19 +435,20 @@ where
     }
 
     /// Holds the call back when Okta's last answer left no more than the reserve in the
-    /// current rate-limit window: the message waits for the reset, no 429 is spent.
-    fn check_headroom(&self, client: &OktaClient) -> Result<(), FailureReport> {
+    /// current rate-limit window: the message waits for the reset (the throttled report
+    /// returned), no 429 is spent.
+    fn headroom_wait(&self, client: &OktaClient) -> Option<FailureReport> {
         let limit = client.last_rate_limit();
         let (Some(remaining), Some(reset)) = (limit.remaining, limit.reset_epoch) else {
-            return Ok(());
+            return None;
         };
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         if remaining > self.settings.rate_reserve || reset < now {
-            return Ok(());
+            return None;
         }
-        Err(failure::report(
+        Some(failure::report(
             FailureClass::Throttled {
                 retry_after: Some(Duration::from_secs(reset - now + 1)),
             },
