@@ -15,7 +15,7 @@ use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
+use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 pub mod aws;
@@ -370,7 +370,8 @@ impl MotoServer {
 /// function binary attached to it.
 pub struct LambdaEmulator {
     pub port: u16,
-    _function: Option<Guarded>,
+    /// The attached function (behind a lock so that `invoke(&self)` can see it exit).
+    function: Mutex<Option<Guarded>>,
     _emulator: Guarded,
 }
 
@@ -438,7 +439,7 @@ impl LambdaEmulator {
                     assert_eq!(status, 405, "cargo-lambda on port {port} answered {status}");
                     return LambdaEmulator {
                         port,
-                        _function: None,
+                        function: Mutex::new(None),
                         _emulator: child,
                     };
                 }
@@ -479,12 +480,18 @@ impl LambdaEmulator {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("the function binary starts");
-        self._function = Some(Guarded(child));
+        *self
+            .function
+            .get_mut()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Guarded(child));
     }
 
     /// `cargo lambda invoke` with a payload; returns the function's response as JSON.
+    ///
+    /// Panics (instead of waiting for ever) when the attached function exits before the
+    /// invocation is answered, e.g. on a configuration error at start-up.
     pub fn invoke(&self, payload: &str) -> serde_json::Value {
-        let output = Command::new(venv_bin("cargo-lambda"))
+        let mut invoke = Command::new(venv_bin("cargo-lambda"))
             .args([
                 "lambda",
                 "invoke",
@@ -496,14 +503,55 @@ impl LambdaEmulator {
                 payload,
             ])
             .current_dir(std::env::temp_dir())
-            .output()
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
             .expect("cargo lambda invoke runs");
-        assert!(
-            output.status.success(),
-            "invoke failed: {}",
-            String::from_utf8_lossy(&output.stderr)
+        let read_all = |pipe: Option<Box<dyn Read + Send>>| {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                if let Some(mut pipe) = pipe {
+                    let _ = pipe.read_to_end(&mut bytes);
+                }
+                bytes
+            })
+        };
+        let stdout = read_all(
+            invoke
+                .stdout
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
         );
-        serde_json::from_slice(&output.stdout).expect("the function answered JSON")
+        let stderr = read_all(
+            invoke
+                .stderr
+                .take()
+                .map(|p| Box::new(p) as Box<dyn Read + Send>),
+        );
+        let status = loop {
+            if let Some(status) = invoke.try_wait().expect("cargo lambda invoke is waited on") {
+                break status;
+            }
+            let mut function = self
+                .function
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some(Ok(Some(exit))) = function.as_mut().map(|f| f.0.try_wait()) {
+                let _ = invoke.kill();
+                let _ = invoke.wait();
+                panic!("the function exited ({exit}) before answering the invocation");
+            }
+            drop(function);
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let stdout = stdout.join().unwrap_or_default();
+        let stderr = stderr.join().unwrap_or_default();
+        assert!(
+            status.success(),
+            "invoke failed: {}",
+            String::from_utf8_lossy(&stderr)
+        );
+        serde_json::from_slice(&stdout).expect("the function answered JSON")
     }
 }
 

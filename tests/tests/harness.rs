@@ -56,3 +56,16 @@ fn moto_servers_started_together_each_get_their_own_port() {
         );
     }
 }
+
+#[test]
+fn invoking_a_function_that_exited_fails_instead_of_waiting_for_ever() {
+    let mut emulator = LambdaEmulator::start();
+    // A "function" that exits at once, as one with a configuration error does.
+    emulator.attach(std::path::Path::new("/bin/false"), &[]);
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| emulator.invoke("{}")));
+    let message = outcome
+        .expect_err("no answer")
+        .downcast::<String>()
+        .unwrap();
+    assert!(message.contains("the function exited"), "{message}");
+}
