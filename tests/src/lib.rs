@@ -123,31 +123,7 @@ pub fn wait_for_port(port: u16, timeout: Duration, child: &mut Child) {
     panic!("nothing listened on 127.0.0.1:{port} within {timeout:?}");
 }
 
-/// A loopback port that refuses every connection, and that nobody else can take while
-/// this value lives: the socket is bound (without `SO_REUSEADDR`) but never listens, so a
-/// connection gets a reset and another `bind` fails.
-pub struct RefusingPort {
-    pub port: u16,
-    _socket: tokio::net::TcpSocket,
-}
-
-impl RefusingPort {
-    pub fn hold() -> Self {
-        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
-        socket
-            .bind((Ipv4Addr::LOCALHOST, 0).into())
-            .expect("a loopback port");
-        let port = socket.local_addr().expect("the bound address").port();
-        RefusingPort {
-            port,
-            _socket: socket,
-        }
-    }
-
-    pub fn url(&self) -> String {
-        format!("http://127.0.0.1:{}", self.port)
-    }
-}
+pub use okta_fixtures::RefusingPort;
 
 /// The lines a child process writes to one of its pipes, read on a thread that drains the
 /// pipe until the child closes it (so a chatty child never blocks on a full pipe, even

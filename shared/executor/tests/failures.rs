@@ -291,14 +291,9 @@ async fn server_errors_and_timeouts_are_retryable() {
     assert_eq!(e.class(), FailureClass::Retryable, "{e}");
 
     // Nothing listens on this port: a connection failure.
-    let closed = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let closed = okta_fixtures::RefusingPort::hold();
     let auth = AuthConfig::ApiToken(SecretString::from(API_TOKEN));
-    let nowhere =
-        OktaClient::new(OktaConfig::new(&format!("http://127.0.0.1:{closed}"), auth).unwrap())
-            .unwrap();
+    let nowhere = OktaClient::new(OktaConfig::new(&closed.url(), auth).unwrap()).unwrap();
     let e = execute(&nowhere, "user.get", &params(json!({"user": "00u1"})))
         .await
         .unwrap_err();

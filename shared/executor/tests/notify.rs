@@ -115,11 +115,8 @@ async fn failures_are_classified_and_never_show_the_url() {
 
 #[tokio::test]
 async fn a_webhook_that_cannot_be_reached_is_retryable_and_unnamed() {
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
-    let url = format!("http://127.0.0.1:{port}/services/T/B/{SECRET_PART}");
+    let closed = okta_fixtures::RefusingPort::hold();
+    let url = format!("{}/services/T/B/{SECRET_PART}", closed.url());
     let secrets = StaticNamedSecrets::new().with(ORG, "slack", url.as_str());
     let sender = sender();
     let e = Executor::without_okta()
@@ -138,7 +135,7 @@ async fn a_webhook_that_cannot_be_reached_is_retryable_and_unnamed() {
     );
     for text in [e.to_string(), format!("{e:?}")] {
         assert!(!text.contains(SECRET_PART), "{text}");
-        assert!(!text.contains(&port.to_string()), "{text}");
+        assert!(!text.contains(&closed.port.to_string()), "{text}");
     }
     assert!(!format!("{secrets:?} {sender:?}").contains(SECRET_PART));
 }

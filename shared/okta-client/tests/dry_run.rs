@@ -205,12 +205,9 @@ async fn without_live_reads_reads_are_recorded_and_synthesized_too() {
 
 #[tokio::test]
 async fn offline_client_needs_no_org_and_opens_no_connection() {
-    // A port nothing listens on: any connection attempt would be a transport error.
-    let port = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let org = format!("http://127.0.0.1:{port}");
+    // A port nothing answers on: any connection attempt would be a transport error.
+    let closed = okta_fixtures::RefusingPort::hold();
+    let org = closed.url();
     let log = RequestLog::new();
     let okta = OktaClient::offline_dry_run(&org, log.clone()).unwrap();
     assert!(okta.dry_run().is_some_and(|d| !d.live_reads));

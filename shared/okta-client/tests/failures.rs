@@ -219,13 +219,9 @@ async fn a_slow_answer_is_a_retryable_timeout() {
 
 #[tokio::test]
 async fn refused_connection_is_retryable() {
-    // Bind then drop a listener: nothing listens on that loopback port now.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let err = ssws_client(&format!("http://127.0.0.1:{port}"))
+    // A port held bound but never listening: nothing answers, nobody else can take it.
+    let closed = okta_fixtures::RefusingPort::hold();
+    let err = ssws_client(&closed.url())
         .get_user("00u1")
         .await
         .unwrap_err();

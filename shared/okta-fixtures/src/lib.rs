@@ -4,8 +4,10 @@
 //! `../shared/okta` beside the checkout. The product itself never reads it.
 
 mod logs;
+mod port;
 
 pub use logs::CapturedLogs;
+pub use port::RefusingPort;
 
 use std::path::{Path, PathBuf};
 
