@@ -39,12 +39,26 @@ impl Aws {
 
     /// Creates a FIFO queue (explicit dedup ids, as ingest sends) and returns its URL.
     pub async fn fifo_queue(&self, name: &str) -> String {
+        self.fifo_queue_with(name, &[]).await
+    }
+
+    /// The same with `attributes` added (e.g. `MaximumMessageSize`).
+    pub async fn fifo_queue_with(
+        &self,
+        name: &str,
+        attributes: &[(aws_sdk_sqs::types::QueueAttributeName, &str)],
+    ) -> String {
         use aws_sdk_sqs::types::QueueAttributeName;
-        self.sqs
+        let mut create = self
+            .sqs
             .create_queue()
             .queue_name(name)
             .attributes(QueueAttributeName::FifoQueue, "true")
-            .attributes(QueueAttributeName::ContentBasedDeduplication, "false")
+            .attributes(QueueAttributeName::ContentBasedDeduplication, "false");
+        for (attribute, value) in attributes {
+            create = create.attributes(attribute.clone(), *value);
+        }
+        create
             .send()
             .await
             .expect("create queue")
@@ -204,14 +218,54 @@ impl Aws {
         F: FnOnce(SqsEvent) -> Fut,
         Fut: std::future::Future<Output = SqsBatchResponse>,
     {
+        let (batch, response) = self.pump_batch(url, handler).await;
+        (batch.len(), response)
+    }
+
+    /// The same, returning the batch itself (its receipt handles are still valid for the
+    /// items the handler reported failed).
+    pub async fn pump_batch<F, Fut>(
+        &self,
+        url: &str,
+        handler: F,
+    ) -> (Vec<SqsMessage>, SqsBatchResponse)
+    where
+        F: FnOnce(SqsEvent) -> Fut,
+        Fut: std::future::Future<Output = SqsBatchResponse>,
+    {
         let batch = self.receive_batch(url).await;
         if batch.is_empty() {
-            return (0, SqsBatchResponse::default());
+            return (batch, SqsBatchResponse::default());
         }
         let mut event = SqsEvent::default();
         event.records = batch.clone();
         let response = handler(event).await;
         self.settle(url, &batch, &response).await;
-        (batch.len(), response)
+        (batch, response)
+    }
+
+    /// A queue's depth: (visible messages, messages in flight or held back).
+    pub async fn depth(&self, url: &str) -> (u64, u64) {
+        use aws_sdk_sqs::types::QueueAttributeName;
+        let output = self
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
+            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+            .send()
+            .await
+            .expect("queue attributes");
+        let get = |name: QueueAttributeName| {
+            output
+                .attributes()
+                .and_then(|a| a.get(&name))
+                .and_then(|v| v.parse().ok())
+                .expect("a count")
+        };
+        (
+            get(QueueAttributeName::ApproximateNumberOfMessages),
+            get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
+        )
     }
 }

@@ -19,6 +19,8 @@ use std::sync::{Mutex, mpsc};
 use std::time::{Duration, Instant};
 
 pub mod aws;
+pub mod executor_binary;
+pub mod pipeline;
 
 pub use aws::Aws;
 

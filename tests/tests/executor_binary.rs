@@ -1,19 +1,11 @@
 //! The built `action-executor` binary under cargo-lambda, invoked with
 //! `events/sqs-envelopes-batch.json`, against moto_server and a wiremock Okta.
 
-use std::collections::HashMap;
-use std::sync::Arc;
-use std::time::Duration;
-
 use actions::Family;
 use envelope::open;
-use fifo_queue::MemoryQueue;
-use integration_tests::aws::function_env;
+use integration_tests::executor_binary::{ExecutorEnv, route_suspicious_activity};
 use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
-use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
-use router::Router;
-use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
-use router::queue_url_var;
+use org_secrets::SigningKeys;
 use rules::{Plan, RuleSet};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -31,34 +23,8 @@ fn keys() -> SigningKeys {
 /// repository's rules: one `user.suspend` envelope on the users queue, as SQS hands it
 /// to the users executor.
 async fn envelope_batch() -> Value {
-    let queues: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
-        .into_iter()
-        .map(|f| (f, Arc::new(MemoryQueue::new())))
-        .collect();
-    let secret = OrgSecret {
-        signing: Some(keys()),
-        ..Default::default()
-    };
-    let router = Router {
-        rules: RuleSet::load_dir(&workspace_root().join("rules")).expect("rules"),
-        ledger: MemoryLedger::default(),
-        counter: MemoryCounter::default(),
-        directory: StaticDirectory::default(),
-        queues: queues.clone(),
-        secrets: Arc::new(SecretCache::new(
-            StaticSecrets::new().with("default", secret),
-            Duration::from_secs(60),
-            Duration::ZERO,
-        )),
-        ledger_ttl: Duration::from_secs(60),
-    };
-    let event: Value = serde_json::from_str(&okta_fixtures::read_event(
-        "user.account.report_suspicious_activity_by_enduser.json",
-    ))
-    .expect("event");
-    let body = json!({"org": "default", "source": "hook", "deliveryId": "example-delivery", "event": event});
-    router.route(&body.to_string()).await.expect("routed");
-    let message = queues[&Family::Users].messages()[0].message.clone();
+    let rules = RuleSet::load_dir(&workspace_root().join("rules")).expect("rules");
+    let message = route_suspicious_activity(rules, keys(), "example-delivery", Family::Users).await;
     json!({"Records": [{
         "messageId": "7a1c2a6e-0000-4000-8000-000000000001",
         "receiptHandle": "AQEB0example",
@@ -108,7 +74,6 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
         .expect(1)
         .mount(&okta)
         .await;
-    aws.table("steps").await;
     aws.put_secret(
         "okta-hooks/default",
         &json!({
@@ -117,20 +82,8 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
         }),
     )
     .await;
-    let mut env = function_env(&moto.endpoint());
-    let mut queues = HashMap::new();
-    for family in Family::ALL {
-        let url = aws.fifo_queue(&format!("okta-hooks-{family}.fifo")).await;
-        env.push((queue_url_var(family), url.clone()));
-        queues.insert(family, url);
-    }
-    let dlq = aws.fifo_queue("okta-hooks-users-dlq.fifo").await;
-    env.extend([
-        ("OKTA_HOOKS_FAMILY", "users".to_owned()),
-        ("OKTA_HOOKS_DLQ_URL", dlq.clone()),
-        ("OKTA_HOOKS_IDEMPOTENCY_TABLE", "steps".to_owned()),
-        ("OKTA_HOOKS_MAX_RECEIVE_COUNT", "12".to_owned()),
-    ]);
+    let ExecutorEnv { env, queues, dlq } =
+        ExecutorEnv::create(&aws, &moto.endpoint(), Family::Users).await;
     let log = std::env::temp_dir().join(format!("action-executor-{}.log", std::process::id()));
     let mut lambda = LambdaEmulator::start();
     lambda.attach_with_log(&workspace_binary("action-executor"), &env, Some(&log));

@@ -2,21 +2,13 @@
 //! action executors (their real handlers and AWS adapters, on moto_server), with Okta and
 //! the Slack webhook played by wiremock. The repository's example rules decide.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
-use action_executor::{App, ExecutorConfig};
 use actions::Family;
-use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use envelope::open;
-use event_router::{AppRouter, RouterConfig};
-use executor::WebhookSender;
-use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig};
-use http::Method;
-use integration_tests::{Aws, MotoServer};
+use integration_tests::pipeline::{Pipeline, PipelineOptions};
 use org_secrets::SigningKeys;
-use router::queue_url_var;
 use rules::Plan;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
@@ -25,113 +17,39 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const KEY: &str = "e2e-signing-key-0123456789abcdef0123456";
 const HOOK_SECRET: &str = "e2e-hook-secret";
 
+/// The pipeline, with Okta and the Slack webhook played by one wiremock.
 struct Stack {
-    aws: Aws,
+    pipeline: Pipeline,
     okta: MockServer,
-    events_url: String,
-    queues: HashMap<Family, String>,
-    dlqs: HashMap<Family, String>,
-    ingest: IngestHandler<SqsFifoQueue, SecretsManagerSource>,
-    router: AppRouter,
-    executors: HashMap<Family, App>,
-    _moto: MotoServer,
+}
+
+impl std::ops::Deref for Stack {
+    type Target = Pipeline;
+
+    fn deref(&self) -> &Pipeline {
+        &self.pipeline
+    }
 }
 
 async fn stack() -> Stack {
-    let moto = MotoServer::start();
-    let aws = Aws::new(&moto.endpoint()).await;
     let okta = MockServer::start().await;
-    for table in ["ledger", "counters", "steps"] {
-        aws.table(table).await;
-    }
-    aws.put_secret(
-        "okta-hooks/default",
-        &json!({
-            "hook": {"current": HOOK_SECRET},
-            "signing": {"active": "k1", "keys": {"k1": KEY}},
-            "okta": {"org_url": okta.uri(), "api_token": "00e2e-token"},
-            "named": {"slack_webhook": format!("{}/slack", okta.uri())},
-        }),
-    )
+    let pipeline = Pipeline::start(PipelineOptions {
+        hook_secret: HOOK_SECRET,
+        signing_key: KEY,
+        org_url: okta.uri(),
+        api_token: "00e2e-token".into(),
+        slack_webhook: format!("{}/slack", okta.uri()),
+        extra_env: &[("OKTA_HOOKS_MAX_RECEIVE_COUNT", "12")],
+    })
     .await;
-    let events_url = aws.fifo_queue("events.fifo").await;
-    let events_dlq_url = aws.fifo_queue("events-dlq.fifo").await;
-    let mut queues = HashMap::new();
-    let mut dlqs = HashMap::new();
-    for family in Family::ALL {
-        let name = family.as_str();
-        queues.insert(family, aws.fifo_queue(&format!("{name}.fifo")).await);
-        dlqs.insert(family, aws.fifo_queue(&format!("{name}-dlq.fifo")).await);
-    }
-    let env = |family: Family| {
-        let queues = queues.clone();
-        let dlq = dlqs[&family].clone();
-        let events_dlq = events_dlq_url.clone();
-        move |name: &str| -> Option<String> {
-            match name {
-                "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("12".into()),
-                "OKTA_HOOKS_EVENTS_DLQ_URL" => Some(events_dlq.clone()),
-                "OKTA_HOOKS_FAMILY" => Some(family.as_str().to_owned()),
-                "OKTA_HOOKS_DLQ_URL" => Some(dlq.clone()),
-                "OKTA_HOOKS_IDEMPOTENCY_TABLE" => Some("steps".into()),
-                "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
-                "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
-                other => Family::ALL
-                    .into_iter()
-                    .find(|f| queue_url_var(*f) == other)
-                    .map(|f| queues[&f].clone()),
-            }
-        }
-    };
-    let router_config = RouterConfig::from_lookup(env(Family::Users)).expect("router config");
-    let router = event_router::build(&router_config, &aws.config).expect("router");
-    let executors = Family::ALL
-        .into_iter()
-        .map(|family| {
-            let config = ExecutorConfig::from_lookup(env(family)).expect("executor config");
-            let mut app = action_executor::build(&config, &aws.config).expect("executor");
-            // The webhook is wiremock on plain loopback HTTP, which production refuses.
-            app.runner.webhook = WebhookSender::new(Duration::from_secs(5))
-                .expect("webhook sender")
-                .allow_loopback_http();
-            (family, app)
-        })
-        .collect();
-    let receiver = ReceiverConfig::default();
-    let secrets = SecretsManagerSource::from_config(&aws.config, &receiver.secret_prefix);
-    let auth = Authenticator::for_config(secrets, &receiver);
-    let ingest = IngestHandler::new(
-        receiver,
-        auth,
-        SqsFifoQueue::from_config(&aws.config, &events_url),
-    );
-    Stack {
-        aws,
-        okta,
-        events_url,
-        queues,
-        dlqs,
-        ingest,
-        router,
-        executors,
-        _moto: moto,
-    }
+    Stack { pipeline, okta }
 }
 
 impl Stack {
     async fn deliver(&self, events: &[Value]) {
-        let body = json!({
-            "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
-            "cloudEventsVersion": "0.1", "eventId": "e2e-delivery",
-            "eventTime": "2026-11-22T10:00:00.000Z", "contentType": "application/json",
-            "data": { "events": events }
-        });
-        let request = HookRequest::new(Method::POST, None)
-            .header("authorization", HOOK_SECRET)
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        let response = self.ingest.handle(&request).await;
-        assert_eq!(response.status, 200, "{}", response.body);
+        self.pipeline
+            .deliver("e2e-delivery", "2026-11-22T10:00:00.000Z", events)
+            .await;
     }
 
     async fn receive(&self, url: &str) -> Vec<SqsMessage> {
@@ -197,15 +115,6 @@ impl Stack {
             .filter(|r| r.url.path() == "/slack")
             .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
             .filter_map(|b| b["text"].as_str().map(str::to_owned))
-            .collect()
-    }
-
-    async fn dead_letters(&self, family: Family) -> Vec<Value> {
-        self.aws
-            .drain(&self.dlqs[&family])
-            .await
-            .into_iter()
-            .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
             .collect()
     }
 }

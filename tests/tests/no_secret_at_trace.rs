@@ -4,20 +4,14 @@
 //! invocation and the AWS SDK its request and response bodies. The hook's auth header
 //! and a temporary password an envelope carries reach no line of the function's log.
 
-use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
-use std::time::Duration;
 
 use actions::Family;
 use envelope::{Cursor, Envelope, Phase, envelope_id, open, seal};
-use fifo_queue::MemoryQueue;
 use integration_tests::aws::function_env;
+use integration_tests::executor_binary::{ExecutorEnv, route_suspicious_activity};
 use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
-use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
-use router::Router;
-use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
-use router::queue_url_var;
+use org_secrets::SigningKeys;
 use rules::{Plan, RuleSet};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
@@ -112,34 +106,8 @@ fn keys() -> SigningKeys {
 /// The first envelope the router makes of the suspicious-activity event with [`RULES`]
 /// (the `temp` step, on the credentials queue).
 async fn first_envelope() -> Envelope<Plan> {
-    let queues: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
-        .into_iter()
-        .map(|f| (f, Arc::new(MemoryQueue::new())))
-        .collect();
-    let secret = OrgSecret {
-        signing: Some(keys()),
-        ..Default::default()
-    };
-    let router = Router {
-        rules: RuleSet::from_sources(&[("rules.yaml", RULES)]).expect("rules"),
-        ledger: MemoryLedger::default(),
-        counter: MemoryCounter::default(),
-        directory: StaticDirectory::default(),
-        queues: queues.clone(),
-        secrets: Arc::new(SecretCache::new(
-            StaticSecrets::new().with("default", secret),
-            Duration::from_secs(60),
-            Duration::ZERO,
-        )),
-        ledger_ttl: Duration::from_secs(60),
-    };
-    let event: Value = serde_json::from_str(&okta_fixtures::read_event(
-        "user.account.report_suspicious_activity_by_enduser.json",
-    ))
-    .expect("event");
-    let body = json!({"org": "default", "source": "hook", "deliveryId": "d-1", "event": event});
-    router.route(&body.to_string()).await.expect("routed");
-    let message = queues[&Family::Credentials].messages()[0].message.clone();
+    let rules = RuleSet::from_sources(&[("rules.yaml", RULES)]).expect("rules");
+    let message = route_suspicious_activity(rules, keys(), "d-1", Family::Credentials).await;
     open(&message.body, &keys()).expect("signed")
 }
 
@@ -205,7 +173,6 @@ async fn the_executor_at_trace_logs_no_temporary_password_and_sends_it_sealed() 
         .expect(1)
         .mount(&okta)
         .await;
-    aws.table("steps").await;
     aws.put_secret(
         "okta-hooks/default",
         &json!({
@@ -214,20 +181,11 @@ async fn the_executor_at_trace_logs_no_temporary_password_and_sends_it_sealed() 
         }),
     )
     .await;
-    let mut env = function_env(&moto.endpoint());
-    let mut queues = HashMap::new();
-    for family in Family::ALL {
-        let url = aws.fifo_queue(&format!("okta-hooks-{family}.fifo")).await;
-        env.push((queue_url_var(family), url.clone()));
-        queues.insert(family, url);
-    }
-    let dlq = aws.fifo_queue("okta-hooks-credentials-dlq.fifo").await;
-    env.extend([
-        ("OKTA_HOOKS_FAMILY", "credentials".to_owned()),
-        ("OKTA_HOOKS_DLQ_URL", dlq.clone()),
-        ("OKTA_HOOKS_IDEMPOTENCY_TABLE", "steps".to_owned()),
-        ("OKTA_HOOKS_MAX_RECEIVE_COUNT", "12".to_owned()),
-    ]);
+    let ExecutorEnv {
+        mut env,
+        queues,
+        dlq,
+    } = ExecutorEnv::create(&aws, &moto.endpoint(), Family::Credentials).await;
     at_trace(&mut env);
     let log = log_path("action-executor");
     let mut lambda = LambdaEmulator::start();

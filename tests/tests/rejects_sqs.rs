@@ -12,18 +12,8 @@ use serde_json::{Value, json};
 
 /// A FIFO queue that takes SQS's 1 MiB messages, as the template creates them.
 async fn fifo_queue_1_mib(aws: &Aws, name: &str) -> String {
-    aws.sqs
-        .create_queue()
-        .queue_name(name)
-        .attributes(QueueAttributeName::FifoQueue, "true")
-        .attributes(QueueAttributeName::ContentBasedDeduplication, "false")
-        .attributes(QueueAttributeName::MaximumMessageSize, "1048576")
-        .send()
+    aws.fifo_queue_with(name, &[(QueueAttributeName::MaximumMessageSize, "1048576")])
         .await
-        .expect("create queue")
-        .queue_url()
-        .expect("queue url")
-        .to_owned()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -45,26 +45,7 @@ fn log_event(uuid: &str, event_type: &str, user: &str, published: &str) -> Value
 
 /// Queue depth: (visible, in flight).
 async fn depth(aws: &Aws, url: &str) -> (u64, u64) {
-    let output = aws
-        .sqs
-        .get_queue_attributes()
-        .queue_url(url)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-        .send()
-        .await
-        .expect("queue attributes");
-    let get = |name: QueueAttributeName| {
-        output
-            .attributes()
-            .and_then(|a| a.get(&name))
-            .and_then(|v| v.parse().ok())
-            .expect("a count")
-    };
-    (
-        get(QueueAttributeName::ApproximateNumberOfMessages),
-        get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
-    )
+    aws.depth(url).await
 }
 
 #[tokio::test]

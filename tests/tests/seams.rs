@@ -20,18 +20,10 @@
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
 
-use action_executor::{App, ExecutorConfig};
 use actions::Family;
-use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
-use aws_sdk_sqs::types::QueueAttributeName;
-use event_router::{AppRouter, RouterConfig};
-use executor::WebhookSender;
-use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig};
-use http::Method;
-use integration_tests::{Aws, MotoServer};
+use integration_tests::pipeline::{Pipeline, PipelineOptions};
 use okta_double::{BucketName, Fault, Group, GroupType, OktaDouble, Running, Status, User};
-use router::queue_url_var;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -51,26 +43,26 @@ enum Holds {
     Keep,
 }
 
+/// The pipeline, with Okta played by the stateful double and the Slack webhook by a
+/// wiremock.
 struct Stack {
-    aws: Aws,
+    pipeline: Pipeline,
     okta: Running,
     slack: MockServer,
-    events_url: String,
-    events_dlq: String,
-    queues: HashMap<Family, String>,
-    dlqs: HashMap<Family, String>,
-    ingest: IngestHandler<SqsFifoQueue, SecretsManagerSource>,
-    router: AppRouter,
-    executors: HashMap<Family, App>,
     /// Batch items the executors reported failed (to be retried), per family.
     retried: std::sync::Mutex<HashMap<Family, usize>>,
-    _moto: MotoServer,
+}
+
+impl std::ops::Deref for Stack {
+    type Target = Pipeline;
+
+    fn deref(&self) -> &Pipeline {
+        &self.pipeline
+    }
 }
 
 /// The whole pipeline on moto, with `extra` added to every function's environment.
 async fn stack_with(extra: &[(&str, &str)]) -> Stack {
-    let moto = MotoServer::start();
-    let aws = Aws::new(&moto.endpoint()).await;
     let okta = OktaDouble::start().await;
     let slack = MockServer::start().await;
     Mock::given(method("POST"))
@@ -78,92 +70,20 @@ async fn stack_with(extra: &[(&str, &str)]) -> Stack {
         .respond_with(ResponseTemplate::new(200))
         .mount(&slack)
         .await;
-    for table in ["ledger", "counters", "steps"] {
-        aws.table(table).await;
-    }
-    aws.put_secret(
-        "okta-hooks/default",
-        &json!({
-            "hook": {"current": HOOK_SECRET},
-            "signing": {"active": "k1", "keys": {"k1": KEY}},
-            "okta": {"org_url": okta.org_url(), "api_token": okta.token()},
-            "named": {"slack_webhook": format!("{}/slack", slack.uri())},
-        }),
-    )
+    let pipeline = Pipeline::start(PipelineOptions {
+        hook_secret: HOOK_SECRET,
+        signing_key: KEY,
+        org_url: okta.org_url(),
+        api_token: okta.token().to_owned(),
+        slack_webhook: format!("{}/slack", slack.uri()),
+        extra_env: extra,
+    })
     .await;
-    let events_url = aws.fifo_queue("events.fifo").await;
-    let events_dlq = aws.fifo_queue("events-dlq.fifo").await;
-    let mut queues = HashMap::new();
-    let mut dlqs = HashMap::new();
-    for family in Family::ALL {
-        let name = family.as_str();
-        queues.insert(family, aws.fifo_queue(&format!("{name}.fifo")).await);
-        dlqs.insert(family, aws.fifo_queue(&format!("{name}-dlq.fifo")).await);
-    }
-    let extra: HashMap<String, String> = extra
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect();
-    let env = |family: Family| {
-        let queues = queues.clone();
-        let dlq = dlqs[&family].clone();
-        let extra = extra.clone();
-        let events_dlq = events_dlq.clone();
-        move |name: &str| -> Option<String> {
-            if let Some(value) = extra.get(name) {
-                return Some(value.clone());
-            }
-            match name {
-                "OKTA_HOOKS_FAMILY" => Some(family.as_str().to_owned()),
-                "OKTA_HOOKS_DLQ_URL" => Some(dlq.clone()),
-                "OKTA_HOOKS_IDEMPOTENCY_TABLE" => Some("steps".into()),
-                "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
-                "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
-                // The redrive policy's maxReceiveCount: the template's default.
-                "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("100".into()),
-                "OKTA_HOOKS_EVENTS_DLQ_URL" => Some(events_dlq.clone()),
-                other => Family::ALL
-                    .into_iter()
-                    .find(|f| queue_url_var(*f) == other)
-                    .map(|f| queues[&f].clone()),
-            }
-        }
-    };
-    let router_config = RouterConfig::from_lookup(env(Family::Users)).expect("router config");
-    let router = event_router::build(&router_config, &aws.config).expect("router");
-    let executors = Family::ALL
-        .into_iter()
-        .map(|family| {
-            let config = ExecutorConfig::from_lookup(env(family)).expect("executor config");
-            let mut app = action_executor::build(&config, &aws.config).expect("executor");
-            // The webhook is wiremock on plain loopback HTTP, which production refuses.
-            app.runner.webhook = WebhookSender::new(Duration::from_secs(5))
-                .expect("webhook sender")
-                .allow_loopback_http();
-            (family, app)
-        })
-        .collect();
-    let receiver = ReceiverConfig::default();
-    let secrets = SecretsManagerSource::from_config(&aws.config, &receiver.secret_prefix);
-    let auth = Authenticator::for_config(secrets, &receiver);
-    let ingest = IngestHandler::new(
-        receiver,
-        auth,
-        SqsFifoQueue::from_config(&aws.config, &events_url),
-    );
     Stack {
-        aws,
+        pipeline,
         okta,
         slack,
-        events_url,
-        events_dlq,
-        queues,
-        dlqs,
-        ingest,
-        router,
-        executors,
         retried: std::sync::Mutex::new(HashMap::new()),
-        _moto: moto,
     }
 }
 
@@ -174,18 +94,9 @@ async fn stack() -> Stack {
 impl Stack {
     /// Posts one delivery of `events` to ingest, as Okta does.
     async fn deliver(&self, events: &[Value]) {
-        let body = json!({
-            "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
-            "cloudEventsVersion": "0.1", "eventId": "seams-delivery",
-            "eventTime": "2026-11-30T10:00:00.000Z", "contentType": "application/json",
-            "data": { "events": events }
-        });
-        let request = HookRequest::new(Method::POST, None)
-            .header("authorization", HOOK_SECRET)
-            .header("content-type", "application/json")
-            .body(body.to_string());
-        let response = self.ingest.handle(&request).await;
-        assert_eq!(response.status, 200, "{}", response.body);
+        self.pipeline
+            .deliver("seams-delivery", "2026-11-30T10:00:00.000Z", events)
+            .await;
     }
 
     /// One Lambda-style batch of `url` through `handler`; with [`Holds::Ignore`] the
@@ -195,14 +106,7 @@ impl Stack {
         F: FnOnce(SqsEvent) -> Fut,
         Fut: std::future::Future<Output = SqsBatchResponse>,
     {
-        let batch = self.aws.receive_batch(url).await;
-        if batch.is_empty() {
-            return (0, SqsBatchResponse::default());
-        }
-        let mut event = SqsEvent::default();
-        event.records = batch.clone();
-        let response = handler(event).await;
-        self.aws.settle(url, &batch, &response).await;
+        let (batch, response) = self.aws.pump_batch(url, handler).await;
         if holds == Holds::Ignore {
             for failed in &response.batch_item_failures {
                 let receipt = batch
@@ -251,25 +155,8 @@ impl Stack {
 
     /// Messages on a queue, visible or held back.
     async fn pending(&self, url: &str) -> u64 {
-        let attributes = self
-            .aws
-            .sqs
-            .get_queue_attributes()
-            .queue_url(url)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessages)
-            .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
-            .send()
-            .await
-            .expect("queue attributes");
-        let count = |name: QueueAttributeName| -> u64 {
-            attributes
-                .attributes()
-                .and_then(|a| a.get(&name))
-                .and_then(|n| n.parse().ok())
-                .unwrap_or(0)
-        };
-        count(QueueAttributeName::ApproximateNumberOfMessages)
-            + count(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        let (visible, held) = self.aws.depth(url).await;
+        visible + held
     }
 
     /// Routes and executes until the events queue and every family queue are empty
@@ -318,16 +205,6 @@ impl Stack {
             .iter()
             .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
             .filter_map(|b| b["text"].as_str().map(str::to_owned))
-            .collect()
-    }
-
-    /// Takes every letter off a family's DLQ.
-    async fn dead_letters(&self, family: Family) -> Vec<Value> {
-        self.aws
-            .drain(&self.dlqs[&family])
-            .await
-            .into_iter()
-            .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
             .collect()
     }
 

@@ -1,0 +1,96 @@
+//! Set-up for the tests of the built `action-executor` under cargo-lambda: the envelopes
+//! the router makes (routed in memory, as the binary would receive them), and the AWS
+//! resources and environment one family's executor needs on moto_server.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actions::Family;
+use fifo_queue::{FifoMessage, MemoryQueue};
+use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
+use router::Router;
+use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
+use router::queue_url_var;
+use rules::RuleSet;
+use serde_json::{Value, json};
+
+use crate::Aws;
+use crate::aws::function_env;
+
+/// Routes the reference event `user.account.report_suspicious_activity_by_enduser.json`
+/// (of the Okta reference data's `events/`) as a hook delivery `delivery_id` of org
+/// `default` through an in-memory router with `rules`, signing with `keys`; returns the
+/// first message the router put on `family`'s queue.
+pub async fn route_suspicious_activity(
+    rules: RuleSet,
+    keys: SigningKeys,
+    delivery_id: &str,
+    family: Family,
+) -> FifoMessage {
+    let queues: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
+        .into_iter()
+        .map(|f| (f, Arc::new(MemoryQueue::new())))
+        .collect();
+    let secret = OrgSecret {
+        signing: Some(keys),
+        ..Default::default()
+    };
+    let router = Router {
+        rules,
+        ledger: MemoryLedger::default(),
+        counter: MemoryCounter::default(),
+        directory: StaticDirectory::default(),
+        queues: queues.clone(),
+        secrets: Arc::new(SecretCache::new(
+            StaticSecrets::new().with("default", secret),
+            Duration::from_secs(60),
+            Duration::ZERO,
+        )),
+        ledger_ttl: Duration::from_secs(60),
+    };
+    let event: Value = serde_json::from_str(&okta_fixtures::read_event(
+        "user.account.report_suspicious_activity_by_enduser.json",
+    ))
+    .expect("event");
+    let body =
+        json!({"org": "default", "source": "hook", "deliveryId": delivery_id, "event": event});
+    router.route(&body.to_string()).await.expect("routed");
+    queues[&family].messages()[0].message.clone()
+}
+
+/// One family's executor binary, ready to attach: its environment and the queues it uses.
+pub struct ExecutorEnv {
+    /// The function's environment (AWS endpoint and credentials included).
+    pub env: Vec<(&'static str, String)>,
+    /// Every family's queue (`okta-hooks-{family}.fifo`).
+    pub queues: HashMap<Family, String>,
+    /// The family's DLQ (`okta-hooks-{family}-dlq.fifo`).
+    pub dlq: String,
+}
+
+impl ExecutorEnv {
+    /// Creates the `steps` table, every family's queue and `family`'s DLQ on the emulator
+    /// at `endpoint`, and the environment of `family`'s executor (the redrive policy's
+    /// maxReceiveCount: 12).
+    pub async fn create(aws: &Aws, endpoint: &str, family: Family) -> Self {
+        aws.table("steps").await;
+        let mut env = function_env(endpoint);
+        let mut queues = HashMap::new();
+        for family in Family::ALL {
+            let url = aws.fifo_queue(&format!("okta-hooks-{family}.fifo")).await;
+            env.push((queue_url_var(family), url.clone()));
+            queues.insert(family, url);
+        }
+        let dlq = aws
+            .fifo_queue(&format!("okta-hooks-{family}-dlq.fifo"))
+            .await;
+        env.extend([
+            ("OKTA_HOOKS_FAMILY", family.as_str().to_owned()),
+            ("OKTA_HOOKS_DLQ_URL", dlq.clone()),
+            ("OKTA_HOOKS_IDEMPOTENCY_TABLE", "steps".to_owned()),
+            ("OKTA_HOOKS_MAX_RECEIVE_COUNT", "12".to_owned()),
+        ]);
+        ExecutorEnv { env, queues, dlq }
+    }
+}

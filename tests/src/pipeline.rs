@@ -1,0 +1,173 @@
+//! The whole pipeline in process on moto_server: ingest, the event router and one action
+//! executor per family — their real handlers and AWS adapters — over the tables, secret
+//! and FIFO queues (each with its DLQ) the template creates. The repository's rules decide.
+//!
+//! What plays Okta (wiremock, the stateful Okta double) and the Slack webhook is the
+//! test's: it passes their addresses in [`PipelineOptions`].
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use action_executor::{App, ExecutorConfig};
+use actions::Family;
+use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
+use event_router::{AppRouter, RouterConfig};
+use executor::WebhookSender;
+use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig};
+use router::queue_url_var;
+use serde_json::{Value, json};
+
+use crate::{Aws, MotoServer};
+
+/// What differs between the tests that run the pipeline.
+pub struct PipelineOptions<'a> {
+    /// The hook's shared secret (the `authorization` header ingest accepts).
+    pub hook_secret: &'a str,
+    /// The org's one signing key (`k1`, active).
+    pub signing_key: &'a str,
+    /// The Okta org the executors call, and its API token.
+    pub org_url: String,
+    pub api_token: String,
+    /// The secret's `named.slack_webhook`.
+    pub slack_webhook: String,
+    /// Added to every function's environment, over the defaults (e.g.
+    /// `OKTA_HOOKS_MAX_ATTEMPTS`, or `OKTA_HOOKS_MAX_RECEIVE_COUNT` for another redrive
+    /// policy than the template's default of 100).
+    pub extra_env: &'a [(&'a str, &'a str)],
+}
+
+/// The running pipeline: the handles a test drives and inspects.
+pub struct Pipeline {
+    pub aws: Aws,
+    pub hook_secret: String,
+    pub events_url: String,
+    pub events_dlq: String,
+    pub queues: HashMap<Family, String>,
+    pub dlqs: HashMap<Family, String>,
+    pub ingest: IngestHandler<SqsFifoQueue, SecretsManagerSource>,
+    pub router: AppRouter,
+    pub executors: HashMap<Family, App>,
+    _moto: MotoServer,
+}
+
+impl Pipeline {
+    /// Starts moto_server, creates the tables (`ledger`, `counters`, `steps`), the org
+    /// secret `okta-hooks/default`, the events queue and each family's queue with their
+    /// DLQs, and builds the functions from their environment as Lambda would.
+    pub async fn start(options: PipelineOptions<'_>) -> Self {
+        let moto = MotoServer::start();
+        let aws = Aws::new(&moto.endpoint()).await;
+        for table in ["ledger", "counters", "steps"] {
+            aws.table(table).await;
+        }
+        aws.put_secret(
+            "okta-hooks/default",
+            &json!({
+                "hook": {"current": options.hook_secret},
+                "signing": {"active": "k1", "keys": {"k1": options.signing_key}},
+                "okta": {"org_url": options.org_url, "api_token": options.api_token},
+                "named": {"slack_webhook": options.slack_webhook},
+            }),
+        )
+        .await;
+        let events_url = aws.fifo_queue("events.fifo").await;
+        let events_dlq = aws.fifo_queue("events-dlq.fifo").await;
+        let mut queues = HashMap::new();
+        let mut dlqs = HashMap::new();
+        for family in Family::ALL {
+            let name = family.as_str();
+            queues.insert(family, aws.fifo_queue(&format!("{name}.fifo")).await);
+            dlqs.insert(family, aws.fifo_queue(&format!("{name}-dlq.fifo")).await);
+        }
+        let extra: HashMap<String, String> = options
+            .extra_env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect();
+        let env = |family: Family| {
+            let queues = queues.clone();
+            let dlq = dlqs[&family].clone();
+            let extra = extra.clone();
+            let events_dlq = events_dlq.clone();
+            move |name: &str| -> Option<String> {
+                if let Some(value) = extra.get(name) {
+                    return Some(value.clone());
+                }
+                match name {
+                    "OKTA_HOOKS_FAMILY" => Some(family.as_str().to_owned()),
+                    "OKTA_HOOKS_DLQ_URL" => Some(dlq.clone()),
+                    "OKTA_HOOKS_IDEMPOTENCY_TABLE" => Some("steps".into()),
+                    "OKTA_HOOKS_LEDGER_TABLE" => Some("ledger".into()),
+                    "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
+                    // The redrive policy's maxReceiveCount: the template's default.
+                    "OKTA_HOOKS_MAX_RECEIVE_COUNT" => Some("100".into()),
+                    "OKTA_HOOKS_EVENTS_DLQ_URL" => Some(events_dlq.clone()),
+                    other => Family::ALL
+                        .into_iter()
+                        .find(|f| queue_url_var(*f) == other)
+                        .map(|f| queues[&f].clone()),
+                }
+            }
+        };
+        let router_config = RouterConfig::from_lookup(env(Family::Users)).expect("router config");
+        let router = event_router::build(&router_config, &aws.config).expect("router");
+        let executors = Family::ALL
+            .into_iter()
+            .map(|family| {
+                let config = ExecutorConfig::from_lookup(env(family)).expect("executor config");
+                let mut app = action_executor::build(&config, &aws.config).expect("executor");
+                // The webhook is wiremock on plain loopback HTTP, which production refuses.
+                app.runner.webhook = WebhookSender::new(Duration::from_secs(5))
+                    .expect("webhook sender")
+                    .allow_loopback_http();
+                (family, app)
+            })
+            .collect();
+        let receiver = ReceiverConfig::default();
+        let secrets = SecretsManagerSource::from_config(&aws.config, &receiver.secret_prefix);
+        let auth = Authenticator::for_config(secrets, &receiver);
+        let ingest = IngestHandler::new(
+            receiver,
+            auth,
+            SqsFifoQueue::from_config(&aws.config, &events_url),
+        );
+        Pipeline {
+            aws,
+            hook_secret: options.hook_secret.to_owned(),
+            events_url,
+            events_dlq,
+            queues,
+            dlqs,
+            ingest,
+            router,
+            executors,
+            _moto: moto,
+        }
+    }
+
+    /// Posts one delivery of `events` to ingest, as Okta does, and asserts it is taken.
+    pub async fn deliver(&self, event_id: &str, event_time: &str, events: &[Value]) {
+        let body = json!({
+            "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
+            "cloudEventsVersion": "0.1", "eventId": event_id,
+            "eventTime": event_time, "contentType": "application/json",
+            "data": { "events": events }
+        });
+        let request = HookRequest::new(http::Method::POST, None)
+            .header("authorization", &self.hook_secret)
+            .header("content-type", "application/json")
+            .body(body.to_string());
+        let response = self.ingest.handle(&request).await;
+        assert_eq!(response.status, 200, "{}", response.body);
+    }
+
+    /// Takes every letter off a family's DLQ (those that are not JSON are dropped).
+    pub async fn dead_letters(&self, family: Family) -> Vec<Value> {
+        self.aws
+            .drain(&self.dlqs[&family])
+            .await
+            .into_iter()
+            .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
+            .collect()
+    }
+}
