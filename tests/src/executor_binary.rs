@@ -94,3 +94,39 @@ impl ExecutorEnv {
         ExecutorEnv { env, queues, dlq }
     }
 }
+
+/// The SQS event Lambda hands a family's executor for one message of its queue
+/// (`okta-hooks-{family}.fifo`): `body` with its group and dedup ids, received once.
+pub fn sqs_batch(message_id: &str, body: &str, group: &str, dedup: &str, family: Family) -> Value {
+    json!({"Records": [{
+        "messageId": message_id,
+        "receiptHandle": "AQEB0example",
+        "body": body,
+        "attributes": {
+            "ApproximateReceiveCount": "1",
+            "SentTimestamp": "1795444200000",
+            "SequenceNumber": "18800000000000000001",
+            "MessageGroupId": group,
+            "SenderId": "AROAEXAMPLE:event-router",
+            "MessageDeduplicationId": dedup,
+            "ApproximateFirstReceiveTimestamp": "1795444200100"
+        },
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": format!("arn:aws:sqs:us-east-1:123456789012:okta-hooks-{family}.fifo"),
+        "awsRegion": "us-east-1"
+    }]})
+}
+
+/// Puts the org secret `okta-hooks/default` an executor needs: the signing key `key_id`
+/// (active) and the Okta org with its API token.
+pub async fn put_executor_secret(aws: &Aws, key_id: &str, key: &str, org_url: &str, token: &str) {
+    aws.put_secret(
+        "okta-hooks/default",
+        &json!({
+            "signing": {"active": key_id, "keys": {key_id: key}},
+            "okta": {"org_url": org_url, "api_token": token},
+        }),
+    )
+    .await;
+}

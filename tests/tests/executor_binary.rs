@@ -3,7 +3,9 @@
 
 use actions::Family;
 use envelope::open;
-use integration_tests::executor_binary::{ExecutorEnv, route_suspicious_activity};
+use integration_tests::executor_binary::{
+    ExecutorEnv, put_executor_secret, route_suspicious_activity, sqs_batch,
+};
 use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
 use org_secrets::SigningKeys;
 use rules::{Plan, RuleSet};
@@ -25,24 +27,13 @@ fn keys() -> SigningKeys {
 async fn envelope_batch() -> Value {
     let rules = RuleSet::load_dir(&workspace_root().join("rules")).expect("rules");
     let message = route_suspicious_activity(rules, keys(), "example-delivery", Family::Users).await;
-    json!({"Records": [{
-        "messageId": "7a1c2a6e-0000-4000-8000-000000000001",
-        "receiptHandle": "AQEB0example",
-        "body": message.body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1795444200000",
-            "SequenceNumber": "18800000000000000001",
-            "MessageGroupId": message.group_id,
-            "SenderId": "AROAEXAMPLE:event-router",
-            "MessageDeduplicationId": message.dedup_id,
-            "ApproximateFirstReceiveTimestamp": "1795444200100"
-        },
-        "messageAttributes": {},
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:okta-hooks-users.fifo",
-        "awsRegion": "us-east-1"
-    }]})
+    sqs_batch(
+        "7a1c2a6e-0000-4000-8000-000000000001",
+        &message.body,
+        &message.group_id,
+        &message.dedup_id,
+        Family::Users,
+    )
 }
 
 #[tokio::test]
@@ -74,14 +65,7 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
         .expect(1)
         .mount(&okta)
         .await;
-    aws.put_secret(
-        "okta-hooks/default",
-        &json!({
-            "signing": {"active": "example", "keys": {"example": EXAMPLE_KEY}},
-            "okta": {"org_url": okta.uri(), "api_token": "00example-token"},
-        }),
-    )
-    .await;
+    put_executor_secret(&aws, "example", EXAMPLE_KEY, &okta.uri(), "00example-token").await;
     let ExecutorEnv { env, queues, dlq } =
         ExecutorEnv::create(&aws, &moto.endpoint(), Family::Users).await;
     let log = std::env::temp_dir().join(format!("action-executor-{}.log", std::process::id()));

@@ -9,7 +9,9 @@ use std::path::Path;
 use actions::Family;
 use envelope::{Cursor, Envelope, Phase, envelope_id, open, seal};
 use integration_tests::aws::function_env;
-use integration_tests::executor_binary::{ExecutorEnv, route_suspicious_activity};
+use integration_tests::executor_binary::{
+    self, ExecutorEnv, put_executor_secret, route_suspicious_activity,
+};
 use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
 use org_secrets::SigningKeys;
 use rules::{Plan, RuleSet};
@@ -130,24 +132,13 @@ fn second_with_clear_password(first: &Envelope<Plan>) -> Envelope<Plan> {
 }
 
 fn sqs_batch(body: &str, group: &str, dedup: &str) -> String {
-    json!({"Records": [{
-        "messageId": format!("m-{dedup}"),
-        "receiptHandle": "AQEB0example",
-        "body": body,
-        "attributes": {
-            "ApproximateReceiveCount": "1",
-            "SentTimestamp": "1795444200000",
-            "SequenceNumber": "18800000000000000001",
-            "MessageGroupId": group,
-            "SenderId": "AROAEXAMPLE:event-router",
-            "MessageDeduplicationId": dedup,
-            "ApproximateFirstReceiveTimestamp": "1795444200100"
-        },
-        "messageAttributes": {},
-        "eventSource": "aws:sqs",
-        "eventSourceARN": "arn:aws:sqs:us-east-1:123456789012:okta-hooks-credentials.fifo",
-        "awsRegion": "us-east-1"
-    }]})
+    executor_binary::sqs_batch(
+        &format!("m-{dedup}"),
+        body,
+        group,
+        dedup,
+        Family::Credentials,
+    )
     .to_string()
 }
 
@@ -173,14 +164,7 @@ async fn the_executor_at_trace_logs_no_temporary_password_and_sends_it_sealed() 
         .expect(1)
         .mount(&okta)
         .await;
-    aws.put_secret(
-        "okta-hooks/default",
-        &json!({
-            "signing": {"active": "k1", "keys": {"k1": SIGNING_KEY}},
-            "okta": {"org_url": okta.uri(), "api_token": TOKEN},
-        }),
-    )
-    .await;
+    put_executor_secret(&aws, "k1", SIGNING_KEY, &okta.uri(), TOKEN).await;
     let ExecutorEnv {
         mut env,
         queues,
