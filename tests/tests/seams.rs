@@ -764,41 +764,9 @@ fn audit_lines(logs: &okta_fixtures::CapturedLogs, event: &str) -> Vec<String> {
         .collect()
 }
 
-/// Set in a child process that runs one test alone.
-const ALONE: &str = "SEAMS_TEST_ALONE";
-
-/// Runs `test` of this binary alone in a child process and asserts that it passed;
-/// `false` when this process is that child, which runs the test itself.
-///
-/// For tests that read log lines: a thread's log capture misses lines when another
-/// test's thread meets the same `tracing` call site first (its interest is cached as
-/// "never"), so such a test must be the only one in its process.
-fn ran_alone(test: &str) -> bool {
-    if std::env::var_os(ALONE).is_some() {
-        return false;
-    }
-    let exe = std::env::current_exe().expect("this test binary");
-    let output = std::process::Command::new(exe)
-        .args([test, "--exact", "--test-threads=1", "--nocapture"])
-        .env(ALONE, "1")
-        .output()
-        .expect("the test binary runs");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    assert!(
-        output.status.success() && stdout.contains("1 passed"),
-        "{test} alone:\n{stdout}\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    true
-}
-
-// Current-thread, in a process of its own: every task runs on this thread, so all its
-// log lines are captured.
+// Current-thread: every task runs on this thread, so all its log lines are captured.
 #[tokio::test]
 async fn retries_that_run_out_end_in_an_exhausted_letter_an_audit_line_and_on_failure() {
-    if ran_alone("retries_that_run_out_end_in_an_exhausted_letter_an_audit_line_and_on_failure") {
-        return;
-    }
     let logs = okta_fixtures::CapturedLogs::json();
     let stack = stack_with(&[("OKTA_HOOKS_MAX_ATTEMPTS", "3")]).await;
     let failing = User::active("00ufailing00", login("00ufailing00"));

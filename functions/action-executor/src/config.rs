@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use actions::Family;
-use env_config::{ConfigError, fifo_queue_url, flag, number, required, seconds};
+use env_config::{ConfigError, fifo_queue_url, flag, max_receive_count, number, required, seconds};
 use router::queue_url_var;
 use step_runner::Attempts;
 
@@ -35,7 +35,7 @@ pub struct ExecutorConfig {
     /// `OKTA_HOOKS_RULES_DIR`: rules (their protected users and groups) read from this
     /// directory instead of those built in.
     pub rules_dir: Option<PathBuf>,
-    /// `OKTA_HOOKS_MAX_RECEIVE_COUNT` (required, 2 to 1000): this family queue's redrive
+    /// `OKTA_HOOKS_MAX_RECEIVE_COUNT` (required; see `env_config::max_receive_count`): this family queue's redrive
     /// `maxReceiveCount`, so the last delivery gives up with a letter instead of being
     /// moved to the DLQ unexplained; `OKTA_HOOKS_MAX_ATTEMPTS` (default 8, below the
     /// receive count): retryable failures (5xx, timeouts) after which a step gives up.
@@ -61,13 +61,9 @@ impl ExecutorConfig {
             .map(|f| Ok((f, fifo_queue_url(&lookup, queue_url_var(f))?)))
             .collect::<Result<_, ConfigError>>()?;
         let days = number(&lookup, "OKTA_HOOKS_IDEMPOTENCY_TTL_DAYS", 1..=365)?.unwrap_or(30);
-        let max_receives =
-            number(&lookup, "OKTA_HOOKS_MAX_RECEIVE_COUNT", 2..=1000)?.ok_or(ConfigError {
-                var: "OKTA_HOOKS_MAX_RECEIVE_COUNT",
-                reason: "required: the family queue's redrive maxReceiveCount".into(),
-            })?;
+        let max_receives = max_receive_count(&lookup)?;
         let max_failures = number(&lookup, "OKTA_HOOKS_MAX_ATTEMPTS", 1..=999)?.unwrap_or(8);
-        if max_failures >= max_receives {
+        if max_failures >= u64::from(max_receives) {
             return Err(ConfigError {
                 var: "OKTA_HOOKS_MAX_ATTEMPTS",
                 reason: format!(
@@ -78,7 +74,7 @@ impl ExecutorConfig {
         }
         let attempts = Attempts {
             max_failures: u32::try_from(max_failures).unwrap_or(8),
-            max_receives: u32::try_from(max_receives).unwrap_or(100),
+            max_receives,
         };
         Ok(ExecutorConfig {
             family,

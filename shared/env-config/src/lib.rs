@@ -13,6 +13,18 @@ pub struct ConfigError {
     pub reason: String,
 }
 
+/// `OKTA_HOOKS_MAX_RECEIVE_COUNT`, required: the redrive `maxReceiveCount` of the queue
+/// the function reads (1 to 1000, SQS's bounds), so that its last delivery can be given
+/// up with a letter that says why instead of being moved to the DLQ unexplained.
+pub fn max_receive_count(lookup: &impl Fn(&str) -> Option<String>) -> Result<u32, ConfigError> {
+    const VAR: &str = "OKTA_HOOKS_MAX_RECEIVE_COUNT";
+    let count = number(lookup, VAR, 1..=1000)?.ok_or_else(|| ConfigError {
+        var: VAR,
+        reason: "is required (the queue's redrive maxReceiveCount)".to_owned(),
+    })?;
+    Ok(u32::try_from(count).unwrap_or(1000))
+}
+
 /// The process environment as a lookup.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())

@@ -66,4 +66,22 @@ impl<'a> EventKey<'a> {
         let actor = self.actor.as_ref().and_then(|a| a.id.as_deref());
         crate::subject_of(targets, actor)
     }
+
+    /// The id of the user the event is about, when its subject is a user: the first
+    /// `User` target, else the actor when the actor is a `User`. `None` when the subject
+    /// is an app, a client or the system: there is no user to look up (asking Okta would
+    /// only get a 404).
+    pub fn subject_user_id<'k>(&'k self) -> Option<&'k str> {
+        let is_user = |kind: Option<&str>, id: Option<&'k str>| {
+            id.filter(|id| kind == Some("User") && !id.is_empty())
+        };
+        self.target
+            .iter()
+            .flatten()
+            .find_map(|t| is_user(t.kind.as_deref(), t.id.as_deref()))
+            .or_else(|| {
+                let actor = self.actor.as_ref()?;
+                is_user(actor.kind.as_deref(), actor.id.as_deref())
+            })
+    }
 }

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use actions::Family;
-use env_config::{ConfigError, fifo_queue_url, number, required, seconds};
+use env_config::{ConfigError, fifo_queue_url, max_receive_count, number, required, seconds};
 
 #[derive(Debug, Clone)]
 pub struct RouterConfig {
@@ -58,13 +58,7 @@ impl RouterConfig {
             .map(|family| Ok((family, fifo_queue_url(&lookup, queue_url_var(family))?)))
             .collect::<Result<_, ConfigError>>()?;
         let days = number(&lookup, "OKTA_HOOKS_LEDGER_TTL_DAYS", 1..=365)?.unwrap_or(14);
-        const MAX_RECEIVE_COUNT: &str = "OKTA_HOOKS_MAX_RECEIVE_COUNT";
-        // The bounds of an SQS redrive policy's maxReceiveCount.
-        let max_receive_count =
-            number(&lookup, MAX_RECEIVE_COUNT, 1..=1000)?.ok_or_else(|| ConfigError {
-                var: MAX_RECEIVE_COUNT,
-                reason: "is required (the events queue's redrive maxReceiveCount)".to_owned(),
-            })?;
+        let max_receive_count = max_receive_count(&lookup)?;
         Ok(RouterConfig {
             ledger_table: required(
                 &lookup,
@@ -83,7 +77,7 @@ impl RouterConfig {
                 .unwrap_or(Duration::from_secs(300)),
             ledger_ttl: Duration::from_secs(days * 86_400),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
-            max_receive_count: u32::try_from(max_receive_count).unwrap_or(u32::MAX),
+            max_receive_count,
             events_dlq_url: fifo_queue_url(&lookup, "OKTA_HOOKS_EVENTS_DLQ_URL")?,
         })
     }

@@ -92,7 +92,7 @@ where
         let org = OrgName::parse(&queued.org).map_err(|e| RouteError::Malformed(e.to_string()))?;
         let event = &queued.event;
         let group = key.subject_id().unwrap_or(NO_SUBJECT_GROUP).to_owned();
-        let subject = self.enrich(&org, event, subject_user_id(&key)).await?;
+        let subject = self.enrich(&org, event, key.subject_user_id()).await?;
         let plans = self.rules.evaluate_each(&EvalInput {
             org: org.as_str(),
             event,
@@ -265,24 +265,6 @@ where
         }
         Ok(())
     }
-}
-
-/// The id of the user the event is about, when its subject is a user: the first `User`
-/// target, else the actor when the actor is a `User`. `None` when the subject is an app,
-/// a client or the system: there is no user to look up, and asking Okta would only
-/// get a 404.
-fn subject_user_id<'k>(key: &'k EventKey<'_>) -> Option<&'k str> {
-    let is_user = |kind: Option<&str>, id: Option<&'k str>| {
-        id.filter(|id| kind == Some("User") && !id.is_empty())
-    };
-    key.target
-        .iter()
-        .flatten()
-        .find_map(|t| is_user(t.kind.as_deref(), t.id.as_deref()))
-        .or_else(|| {
-            let actor = key.actor.as_ref()?;
-            is_user(actor.kind.as_deref(), actor.id.as_deref())
-        })
 }
 
 fn current_hour() -> u64 {

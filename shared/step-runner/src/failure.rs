@@ -70,6 +70,18 @@ impl Default for Attempts {
     }
 }
 
+impl Attempts {
+    /// Why nothing more can be retried, when `receive_count` is the queue's last delivery.
+    pub(crate) fn last_delivery(&self, receive_count: u32) -> Option<String> {
+        (receive_count >= self.max_receives).then(|| {
+            format!(
+                "gave up on the queue's last delivery (receive {receive_count} of {})",
+                self.max_receives
+            )
+        })
+    }
+}
+
 /// What to do about a failed step.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Decision {
@@ -98,11 +110,7 @@ pub(crate) fn decide(
         let why = format!("gave up after {failures} failed attempts");
         return Decision::GiveUp(exhausted(report, &why));
     }
-    if receive_count >= attempts.max_receives {
-        let why = format!(
-            "gave up on the queue's last delivery (receive {receive_count} of {})",
-            attempts.max_receives
-        );
+    if let Some(why) = attempts.last_delivery(receive_count) {
         return Decision::GiveUp(exhausted(report, &why));
     }
     Decision::Retry {

@@ -139,23 +139,19 @@ where
     /// be reached, a claim held by a dead run) is put on the DLQ with its reason instead
     /// of being moved there unexplained by SQS's redrive.
     pub async fn run(&self, body: &str, receive_count: u32) -> Result<Ran, Retry> {
-        match self.run_once(body, receive_count).await {
-            Err(retry) if receive_count >= self.settings.attempts.max_receives => {
-                let report = failure::exhausted(
-                    failure::report(FailureClass::Retryable, retry.reason.clone()),
-                    &format!(
-                        "gave up on the queue's last delivery (receive {receive_count} of {})",
-                        self.settings.attempts.max_receives
-                    ),
-                );
-                tracing::warn!(family = %self.family, error = %report.message, "last delivery of a step that cannot run now; to the DLQ");
-                self.dead_letter(None, body, &report, receive_count).await?;
-                Ok(Ran::Refused {
-                    reason: report.message,
-                })
-            }
-            other => other,
-        }
+        let result = self.run_once(body, receive_count).await;
+        let (Err(retry), Some(why)) =
+            (&result, self.settings.attempts.last_delivery(receive_count))
+        else {
+            return result;
+        };
+        let retried = failure::report(FailureClass::Retryable, retry.reason.clone());
+        let report = failure::exhausted(retried, &why);
+        tracing::warn!(family = %self.family, error = %report.message, "last delivery of a step that cannot run now; to the DLQ");
+        self.dead_letter(None, body, &report, receive_count).await?;
+        Ok(Ran::Refused {
+            reason: report.message,
+        })
     }
 
     async fn run_once(&self, body: &str, receive_count: u32) -> Result<Ran, Retry> {
