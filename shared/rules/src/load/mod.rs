@@ -1,18 +1,28 @@
 //! Rule files to checked rules, with a diagnostic (file, line, column) for every problem.
+//!
+//! This module walks the YAML shape (files, rules, steps, parameters) and reports what
+//! is missing, unknown or of the wrong kind; it asks [`scope`] which names an expression
+//! may use where, [`positions`] where inside a string a `${…}` is written, and
+//! [`literals`] whether a value known at load fits its parameter.
 
-use std::collections::{BTreeMap, HashMap};
+mod literals;
+mod positions;
+mod scope;
 
-use actions::{ActionSpec, ParamType};
+use std::collections::HashMap;
+
 use serde_json::Value;
 
 use crate::diagnostic::{Diagnostics, Pos};
 use crate::event_types;
-use crate::expr::{Expr, VARIABLES};
+use crate::expr::Expr;
 use crate::model::{Enrichment, Rule, StepDef, TValue};
 use crate::protect::Protection;
 use crate::template::Template;
 use crate::text::{closest, did_you_mean};
 use crate::yaml::{self, Kind, Node};
+
+use scope::{Place, StepScope};
 
 const TOP_KEYS: &[&str] = &["rules", "protected"];
 const RULE_KEYS: &[&str] = &[
@@ -108,14 +118,6 @@ impl<'a> Fields<'a> {
     fn get(&self, key: &str) -> Option<&'a Node> {
         self.0.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
     }
-}
-
-/// Where an expression is, which decides the variables it may use.
-#[derive(Clone, Copy)]
-enum Place {
-    Condition,
-    ForEach,
-    Param { in_for_each: bool, on_failure: bool },
 }
 
 struct Cx<'a> {
@@ -263,7 +265,7 @@ impl Cx<'_> {
             .unwrap_or_default();
         let condition = fields
             .get("if")
-            .and_then(|n| self.expr(n, Place::Condition, enrich, None));
+            .and_then(|n| self.expr(n, Place::Condition, enrich));
         let orgs = fields.get("org").map(|n| {
             self.strings(n, "`org`")
                 .into_iter()
@@ -285,9 +287,9 @@ impl Cx<'_> {
                 None
             }
         });
-        let mut names: BTreeMap<String, &'static ActionSpec> = BTreeMap::new();
+        let mut scope = StepScope::first_do();
         let steps = match fields.get("do") {
-            Some(n) => self.steps(n, enrich, false, &mut names),
+            Some(n) => self.steps(n, enrich, &mut scope),
             None => {
                 self.error(node.pos, "a rule needs `do`: the steps it runs");
                 Vec::new()
@@ -299,15 +301,9 @@ impl Cx<'_> {
             self.error(n.pos, "`do` has no steps");
         }
         // on_failure steps see only each other's outputs: which `do` steps ran is unknown.
-        let mut failure_names: BTreeMap<String, &'static ActionSpec> = BTreeMap::new();
         let on_failure = fields
             .get("on_failure")
-            .map(|n| {
-                for name in names.keys() {
-                    failure_names.insert(format!("\u{0}{name}"), names[name]);
-                }
-                self.steps(n, enrich, true, &mut failure_names)
-            })
+            .map(|n| self.steps(n, enrich, &mut scope.into_on_failure()))
             .unwrap_or_default();
         let has_errors = self.diags.list[errors_before..]
             .iter()
@@ -373,13 +369,7 @@ impl Cx<'_> {
     }
 
     /// Compiles a CEL expression written as a YAML string, checking its variables.
-    fn expr(
-        &mut self,
-        node: &Node,
-        place: Place,
-        enrich: Enrichment,
-        steps: Option<&BTreeMap<String, &'static ActionSpec>>,
-    ) -> Option<Expr> {
+    fn expr(&mut self, node: &Node, place: Place<'_>, enrich: Enrichment) -> Option<Expr> {
         let source = self.string(node, "an expression")?;
         // Accept `if: ${ … }` too: the braces are redundant there but natural to write.
         let trimmed = source.trim();
@@ -389,7 +379,7 @@ impl Cx<'_> {
             .unwrap_or(trimmed);
         match Expr::compile(source) {
             Ok(expr) => {
-                self.check_vars(node.pos, &expr, place, enrich, steps);
+                self.check_names(node.pos, &expr, place, enrich);
                 Some(expr)
             }
             Err(e) => {
@@ -399,136 +389,16 @@ impl Cx<'_> {
         }
     }
 
-    fn check_vars(
-        &mut self,
-        pos: Pos,
-        expr: &Expr,
-        place: Place,
-        enrich: Enrichment,
-        steps: Option<&BTreeMap<String, &'static ActionSpec>>,
-    ) {
-        let refs = expr.refs();
-        let src = expr.source();
-        for name in expr.unknown_functions() {
-            let known = crate::expr::FUNCTIONS.iter().copied();
-            let hint = did_you_mean(closest(name, known));
-            self.error(pos, format!("in `{src}`: unknown function `{name}`{hint}"));
-        }
-        for var in &refs.variables {
-            if !VARIABLES.contains(&var.as_str()) {
-                let hint = did_you_mean(closest(var, VARIABLES.iter().copied()));
-                self.error(
-                    pos,
-                    format!(
-                        "in `{src}`: unknown variable `{var}`{hint} (known: {})",
-                        VARIABLES.join(", ")
-                    ),
-                );
-            }
-        }
-        let uses = |v: &str| refs.variables.contains(v);
-        if uses("user") && !enrich.any() {
-            self.error(
-                pos,
-                format!(
-                    "in `{src}`: `user` needs `enrich: [user]` (or `[user, groups]`) on the rule"
-                ),
-            );
-        }
-        let (in_for_each, on_failure, is_param) = match place {
-            Place::Param {
-                in_for_each,
-                on_failure,
-            } => (in_for_each, on_failure, true),
-            _ => (false, false, false),
-        };
-        if uses("item") && !in_for_each {
-            self.error(
-                pos,
-                format!("in `{src}`: `item` exists only in a step with `for_each`"),
-            );
-        }
-        if uses("failure") && !on_failure {
-            self.error(
-                pos,
-                format!("in `{src}`: `failure` exists only in `on_failure` steps"),
-            );
-        }
-        if (uses("steps") || uses("failure")) && !is_param {
-            self.error(
-                pos,
-                format!("in `{src}`: `steps` and `failure` can only be used in step parameters"),
-            );
-            return;
-        }
-        let deferred = uses("steps") || uses("failure");
-        if deferred
-            && let Some(other) = refs
-                .variables
-                .iter()
-                .find(|v| *v != "steps" && *v != "failure")
-        {
-            self.error(
-                pos,
-                format!(
-                    "in `{src}`: an expression that reads `steps` or `failure` runs at execution, \
-                     where `{other}` is not known: put it in its own `${{…}}`"
-                ),
-            );
-        }
-        if refs.opaque_steps {
-            self.error(pos, format!("in `{src}`: write `steps.<name>.<field>`"));
-        }
-        let Some(steps) = steps else { return };
-        for name in &refs.steps {
-            match steps.get(name) {
-                Some(_) => {}
-                None if steps.contains_key(&format!("\u{0}{name}")) => self.error(
-                    pos,
-                    format!(
-                        "in `{src}`: `on_failure` steps cannot use `steps.{name}` of `do`: \
-                         which `do` steps ran before the failure is not known"
-                    ),
-                ),
-                None => {
-                    let visible = steps.keys().filter(|k| !k.starts_with('\u{0}'));
-                    let hint = did_you_mean(closest(name, visible.map(String::as_str)));
-                    self.error(
-                        pos,
-                        format!(
-                            "in `{src}`: `steps.{name}` is not a named step before this one{hint}"
-                        ),
-                    );
-                }
-            }
-        }
-        for (name, field) in &refs.step_fields {
-            if let Some(spec) = steps.get(name)
-                && !spec.outputs.contains(&field.as_str())
-            {
-                let outputs = if spec.outputs.is_empty() {
-                    "nothing".to_owned()
-                } else {
-                    spec.outputs.join(", ")
-                };
-                self.error(
-                    pos,
-                    format!(
-                        "in `{src}`: {} has no output `{field}` (it gives: {outputs})",
-                        spec.name
-                    ),
-                );
-            }
+    /// Reports at `pos` every name `expr` uses that is not in scope at `place`.
+    fn check_names(&mut self, pos: Pos, expr: &Expr, place: Place<'_>, enrich: Enrichment) {
+        for problem in scope::problems(expr, place, enrich) {
+            self.error(pos, problem);
         }
     }
 
-    fn steps(
-        &mut self,
-        node: &Node,
-        enrich: Enrichment,
-        on_failure: bool,
-        names: &mut BTreeMap<String, &'static ActionSpec>,
-    ) -> Vec<StepDef> {
+    /// The steps of one section (`do` or `on_failure`); each named one joins `scope`
+    /// for the steps after it.
+    fn steps(&mut self, node: &Node, enrich: Enrichment, scope: &mut StepScope) -> Vec<StepDef> {
         let list = match &node.kind {
             Kind::Seq(items) => items.as_slice(),
             _ => {
@@ -541,9 +411,9 @@ impl Cx<'_> {
         };
         let mut steps = Vec::new();
         for step in list {
-            if let Some(def) = self.step(step, enrich, on_failure, names) {
+            if let Some(def) = self.step(step, enrich, scope) {
                 if let Some(name) = &def.name {
-                    names.insert(name.clone(), def.action);
+                    scope.add(name.clone(), def.action);
                 }
                 steps.push(def);
             }
@@ -551,13 +421,7 @@ impl Cx<'_> {
         steps
     }
 
-    fn step(
-        &mut self,
-        node: &Node,
-        enrich: Enrichment,
-        on_failure: bool,
-        names: &BTreeMap<String, &'static ActionSpec>,
-    ) -> Option<StepDef> {
+    fn step(&mut self, node: &Node, enrich: Enrichment, scope: &StepScope) -> Option<StepDef> {
         let Kind::Map(entries) = &node.kind else {
             self.error(
                 node.pos,
@@ -592,7 +456,7 @@ impl Cx<'_> {
                 self.error(n.pos, format!("step name `{name}`: use letters, digits and `_` (it is read as `steps.{name}`)"));
                 return None;
             }
-            if names.contains_key(&name) || names.contains_key(&format!("\u{0}{name}")) {
+            if scope.is_taken(&name) {
                 self.error(n.pos, format!("step name `{name}` is used twice in this rule"));
                 return None;
             }
@@ -600,7 +464,7 @@ impl Cx<'_> {
         });
         let for_each = fields
             .get("for_each")
-            .and_then(|n| self.expr(n, Place::ForEach, enrich, None));
+            .and_then(|n| self.expr(n, Place::ForEach, enrich));
         if for_each.is_some()
             && let Some(n) = fields.get("name")
         {
@@ -611,7 +475,7 @@ impl Cx<'_> {
         }
         let place = Place::Param {
             in_for_each: fields.get("for_each").is_some(),
-            on_failure,
+            steps: scope,
         };
         let mut params = Vec::new();
         for (key, pos, value) in entries {
@@ -630,9 +494,11 @@ impl Cx<'_> {
                 );
                 continue;
             };
-            let tvalue = self.tvalue(value, place, enrich, names);
+            let tvalue = self.tvalue(value, place, enrich);
             if let Some(tvalue) = tvalue {
-                self.check_literal_type(value.pos, spec, param.name, param.ty, &tvalue);
+                if let Some(problem) = literals::type_problem(spec, param, &tvalue) {
+                    self.error(value.pos, problem);
+                }
                 params.push((key.clone(), tvalue));
             }
         }
@@ -648,27 +514,19 @@ impl Cx<'_> {
     }
 
     /// A parameter value, with its templates compiled and checked.
-    fn tvalue(
-        &mut self,
-        node: &Node,
-        place: Place,
-        enrich: Enrichment,
-        names: &BTreeMap<String, &'static ActionSpec>,
-    ) -> Option<TValue> {
+    fn tvalue(&mut self, node: &Node, place: Place<'_>, enrich: Enrichment) -> Option<TValue> {
         let value = match &node.kind {
             Kind::Str(s) => match Template::parse(s) {
                 Ok(Template::Text(t)) => TValue::Lit(Value::String(t)),
                 Ok(t) => {
                     for (n, expr) in t.exprs().enumerate() {
-                        let pos = self.template_pos(node.pos, n);
-                        self.check_vars(pos, expr, place, enrich, Some(names));
+                        let pos = positions::template_pos(self.text, node.pos, n);
+                        self.check_names(pos, expr, place, enrich);
                     }
                     TValue::Str(t)
                 }
                 Err(e) => {
-                    let chars: Vec<char> = s.chars().collect();
-                    let n = count_opens(&chars[..e.offset.min(chars.len())]);
-                    let pos = self.template_pos(node.pos, n);
+                    let pos = positions::template_error_pos(self.text, node.pos, s, e.offset);
                     self.error(pos, e.message);
                     return None;
                 }
@@ -676,97 +534,20 @@ impl Cx<'_> {
             Kind::Seq(items) => {
                 let items: Vec<TValue> = items
                     .iter()
-                    .filter_map(|i| self.tvalue(i, place, enrich, names))
+                    .filter_map(|i| self.tvalue(i, place, enrich))
                     .collect();
-                simplify_list(items)
+                literals::fold_list(items)
             }
             Kind::Map(entries) => {
                 let entries: Vec<(String, TValue)> = entries
                     .iter()
-                    .filter_map(|(k, _, v)| {
-                        Some((k.clone(), self.tvalue(v, place, enrich, names)?))
-                    })
+                    .filter_map(|(k, _, v)| Some((k.clone(), self.tvalue(v, place, enrich)?)))
                     .collect();
-                simplify_map(entries)
+                literals::fold_map(entries)
             }
             _ => TValue::Lit(node.to_json()),
         };
         Some(value)
-    }
-
-    /// Where the `n`-th `${` of the string that starts at `start` is written. Falls back to
-    /// the string's own position when the file does not show it (e.g. YAML escapes).
-    fn template_pos(&self, start: Pos, n: usize) -> Pos {
-        let mut line_start = 0;
-        let mut lines = self.text.split_inclusive('\n');
-        for _ in 1..start.line {
-            line_start += lines.next().map_or(0, str::len);
-        }
-        let Some(line) = lines.next() else {
-            return start;
-        };
-        let from = line_start
-            + line
-                .chars()
-                .take(start.column.saturating_sub(1))
-                .map(char::len_utf8)
-                .sum::<usize>();
-        let rest: Vec<char> = self.text[from..].chars().collect();
-        let mut seen = 0;
-        let mut pos = start;
-        for (i, c) in rest.iter().enumerate() {
-            if is_open(&rest, i) {
-                if seen == n {
-                    return pos;
-                }
-                seen += 1;
-            }
-            if *c == '\n' {
-                pos = Pos {
-                    line: pos.line + 1,
-                    column: 1,
-                };
-            } else {
-                pos.column += 1;
-            }
-        }
-        start
-    }
-
-    /// Literal values are checked against the catalog now; templated ones at rendering.
-    fn check_literal_type(
-        &mut self,
-        pos: Pos,
-        spec: &ActionSpec,
-        name: &str,
-        ty: ParamType,
-        value: &TValue,
-    ) {
-        let problem = match value {
-            TValue::Lit(v) => spec.check_param(name, v).err().map(|e| e.to_string()),
-            TValue::Str(Template::Parts(_))
-                if !matches!(ty, ParamType::String | ParamType::Any) =>
-            {
-                Some(format!(
-                    "parameter `{name}` of {} must be {ty}, but text with `${{…}}` makes a string",
-                    spec.name
-                ))
-            }
-            TValue::List(_) if !matches!(ty, ParamType::StringList | ParamType::Any) => {
-                Some(format!(
-                    "parameter `{name}` of {} must be {ty}, not a list",
-                    spec.name
-                ))
-            }
-            TValue::Map(_) if !matches!(ty, ParamType::Object | ParamType::Any) => Some(format!(
-                "parameter `{name}` of {} must be {ty}, not a mapping",
-                spec.name
-            )),
-            _ => None,
-        };
-        if let Some(problem) = problem {
-            self.error(pos, problem);
-        }
     }
 
     fn protected(&mut self, node: &Node, protection: &mut Protection) {
@@ -786,44 +567,143 @@ impl Cx<'_> {
     }
 }
 
-fn simplify_list(items: Vec<TValue>) -> TValue {
-    if items.iter().all(|i| matches!(i, TValue::Lit(_))) {
-        TValue::Lit(Value::Array(
-            items
-                .into_iter()
-                .filter_map(|i| match i {
-                    TValue::Lit(v) => Some(v),
-                    _ => None,
-                })
-                .collect(),
-        ))
-    } else {
-        TValue::List(items)
+#[cfg(test)]
+pub(super) mod tests {
+    /// The errors of `yaml` as one file `t.yaml`, as `rules check` prints them, in order.
+    pub(crate) fn errors(yaml: &str) -> Vec<String> {
+        crate::RuleSet::check_sources(&[("t.yaml", yaml)])
+            .iter()
+            .filter(|d| d.is_error())
+            .map(ToString::to_string)
+            .collect()
     }
-}
 
-fn simplify_map(entries: Vec<(String, TValue)>) -> TValue {
-    if entries.iter().all(|(_, v)| matches!(v, TValue::Lit(_))) {
-        TValue::Lit(Value::Object(
-            entries
-                .into_iter()
-                .filter_map(|(k, v)| match v {
-                    TValue::Lit(v) => Some((k, v)),
-                    _ => None,
-                })
-                .collect(),
-        ))
-    } else {
-        TValue::Map(entries)
+    #[test]
+    fn a_duplicate_id_in_another_file_names_the_first_file_and_place() {
+        let rule = |id: &str| {
+            format!(
+                "rules:\n  - id: {id}\n    on: [user.account.lock]\n    do:\n      - {{action: user.unlock, user: u}}\n"
+            )
+        };
+        let diags = crate::RuleSet::check_sources(&[
+            ("a.yaml", rule("same")),
+            ("b.yaml", format!("# another\n{}", rule("same"))),
+        ]);
+        let errs: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            errs,
+            ["b.yaml:3:5: error: duplicate rule id `same` (first at a.yaml:2:5)"]
+        );
     }
-}
 
-/// Whether `chars[i..]` starts a `${` that is not the escape `$${`.
-fn is_open(chars: &[char], i: usize) -> bool {
-    chars[i] == '$' && chars.get(i + 1) == Some(&'{') && (i == 0 || chars[i - 1] != '$')
-}
+    #[test]
+    fn a_for_each_step_cannot_be_named() {
+        let errs = errors(
+            "rules:\n  - id: a\n    on: [user.account.lock]\n    do:\n      - action: user.unlock\n        for_each: ${ [actor.id] }\n        name: each\n        user: ${ item }\n",
+        );
+        assert_eq!(
+            errs,
+            ["t.yaml:7:15: error: a `for_each` step runs many times: it cannot have a `name`"]
+        );
+    }
 
-/// How many `${` (not `$${`) `chars` holds.
-fn count_opens(chars: &[char]) -> usize {
-    (0..chars.len()).filter(|&i| is_open(chars, i)).count()
+    #[test]
+    fn an_empty_file_is_a_warning_and_protected_lists_are_read() {
+        let diags = crate::RuleSet::check_sources(&[("t.yaml", "")]);
+        let diags: Vec<String> = diags.iter().map(ToString::to_string).collect();
+        assert_eq!(diags, ["t.yaml:1:1: warning: empty rule file"]);
+        let set = crate::RuleSet::from_sources(&[(
+            "t.yaml",
+            "protected:\n  users: a@b.c\n  groups: [Admins, 00g1]\n",
+        )])
+        .unwrap();
+        assert_eq!(set.protection().users(), ["a@b.c"]);
+        assert_eq!(
+            errors("protected:\n  users: [a@b.c, 7]\n  grops: []\n"),
+            [
+                "t.yaml:2:18: error: a protected user must be a string, not an integer",
+                "t.yaml:3:3: error: unknown key `grops` in `protected` (did you mean `groups`?) (known: users, groups)",
+            ]
+        );
+    }
+
+    #[test]
+    fn every_kind_of_mistake_is_an_error_with_its_place() {
+        let yaml = r#"rules:
+  - id: a
+    on: [user.lifecycle.deactivat]
+    colour: red
+    if: event.outcome ==
+    do:
+      - action: user.suspnd
+        user: x
+      - action: user.sessions.clear
+        oauth_tokens: "yes"
+      - action: group.add_user
+        group: ${ steps.later.id }
+        user: ${ user.id }
+        extra: 1
+      - action: group.create
+        name: later
+        group_name: x
+  - id: a
+    on: [user.lifecycle.create]
+    do:
+      - action: notify.webhook
+        url_secret: s
+        body: ${ steps.x.id + event.uuid }
+"#;
+        let errs = errors(yaml);
+        let expect = [
+            "t.yaml:3:10: error: unknown event type `user.lifecycle.deactivat` (did you mean `user.lifecycle.deactivate`?)",
+            "t.yaml:4:5: error: unknown key `colour` in a rule",
+            "t.yaml:5:9: error: in `event.outcome ==`: CEL 1:17:",
+            "t.yaml:7:17: error: unknown action `user.suspnd` (did you mean `user.suspend`?)",
+            "t.yaml:9:9: error: missing parameter `user` (string) of user.sessions.clear",
+            "t.yaml:10:23: error: parameter `oauth_tokens` of user.sessions.clear must be bool, got string",
+            "t.yaml:12:16: error: in `steps.later.id`: `steps.later` is not a named step before this one",
+            "t.yaml:13:15: error: in `user.id`: `user` needs `enrich: [user]`",
+            "t.yaml:14:9: error: unknown parameter `extra` of group.add_user",
+            "t.yaml:18:5: error: duplicate rule id `a` (first at t.yaml:2:5)",
+            "t.yaml:23:15: error: in `steps.x.id + event.uuid`: an expression that reads `steps` or `failure` runs at execution",
+        ];
+        for want in expect {
+            assert!(
+                errs.iter().any(|e| e.starts_with(want)),
+                "missing {want:?} in {errs:#?}"
+            );
+        }
+    }
+
+    #[test]
+    fn yaml_syntax_errors_and_wrong_shapes_have_places() {
+        let errs = errors("rules:\n  - id: a\n    on: [x\n");
+        assert!(errs[0].starts_with("t.yaml:"), "{errs:?}");
+        assert!(errs[0].contains("YAML syntax"), "{errs:?}");
+        let errs = errors("rules: {id: a}\n");
+        assert_eq!(
+            errs,
+            ["t.yaml:1:8: error: `rules` must be a list, not a mapping"]
+        );
+        let errs = errors("rule: []\n");
+        assert!(
+            errs[0].starts_with(
+                "t.yaml:1:1: error: unknown key `rule` in a rule file (did you mean `rules`?)"
+            ),
+            "{errs:?}"
+        );
+        let errs = errors("rules:\n  - id: a\n    on: [user.lifecycle.create]\n    do: []\n");
+        assert_eq!(errs, ["t.yaml:4:9: error: `do` has no steps"]);
+    }
+
+    #[test]
+    fn hook_ineligible_types_are_warnings_not_errors() {
+        let yaml = "rules:\n  - id: a\n    on: [security.threat.detected]\n    do:\n      - action: notify.webhook\n        url_secret: s\n        body: hi\n";
+        let set = crate::RuleSet::from_sources(&[("t.yaml", yaml)]).unwrap();
+        assert_eq!(set.warnings().len(), 1);
+        assert_eq!(
+            set.warnings()[0].to_string(),
+            "t.yaml:3:10: warning: event type `security.threat.detected` is not event-hook eligible: only the System Log poller will deliver it"
+        );
+    }
 }
