@@ -24,7 +24,7 @@ test: venv
 ## spec-check: every Okta request (client endpoints, executor actions) validated by Prism
 spec-check:
 	bash shared/okta-client/spec-check/run.sh
-	bash shared/executor/spec-check/run.sh
+	bash shared/action-calls/spec-check/run.sh
 
 ## test-unit: tests that need no local servers
 test-unit:
@@ -48,7 +48,7 @@ lint:
 bench: venv
 	$(CARGO) bench -p hook-receiver --bench ingest
 	$(CARGO) bench -p rules --bench evaluate
-	$(CARGO) bench -p executor --bench overhead
+	$(CARGO) bench -p action-calls --bench overhead
 	$(CARGO) bench -p step-runner --bench step
 	$(CARGO) bench -p step-runner --bench burst
 	bash scripts/bench-binaries.sh $(FUNCTIONS)

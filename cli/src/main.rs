@@ -7,20 +7,13 @@
 //! - `okta-hooks replay`: a System Log window fed through the events queue.
 //! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
 
-mod actions_cmd;
-mod dev;
-mod dev_pipeline;
-mod dev_poll;
-mod hook_cmd;
-mod okta;
-mod redrive_cmd;
-mod replay_cmd;
-mod rules_cmd;
-mod send;
+mod commands;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+
+use commands::{actions, dev, hook, okta, redrive, replay, rules, send};
 
 #[derive(Parser)]
 #[command(
@@ -41,20 +34,20 @@ enum Command {
     Send(send::SendArgs),
     /// Check the rules, or try them on an event (no AWS, no Okta).
     #[command(subcommand)]
-    Rules(rules_cmd::RulesCommand),
+    Rules(rules::RulesCommand),
     /// The actions rules can use.
     #[command(subcommand)]
-    Actions(actions_cmd::ActionsCommand),
+    Actions(actions::ActionsCommand),
     /// Call a real Okta org (credentials from OKTA_* environment variables).
     #[command(subcommand)]
     Okta(okta::OktaCommand),
     /// The org's event hook in Okta: setup, status, list, deactivate, delete, rotate-secret.
     #[command(subcommand)]
-    Hook(hook_cmd::HookCommand),
+    Hook(hook::HookCommand),
     /// Feed a bounded System Log window through the events queue (dedup: no action twice).
-    Replay(replay_cmd::ReplayArgs),
+    Replay(replay::ReplayArgs),
     /// Move a DLQ's messages back to their source queue (--dry-run lists them).
-    Redrive(redrive_cmd::RedriveArgs),
+    Redrive(redrive::RedriveArgs),
 }
 
 #[tokio::main]
@@ -64,11 +57,11 @@ async fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args).await.map_err(|e| e.to_string()),
         Command::Send(args) => send::run(args).await.map_err(|e| e.to_string()),
         Command::Okta(command) => okta::run(command).await.map_err(|e| e.to_string()),
-        Command::Hook(command) => hook_cmd::run(command).await.map_err(|e| e.to_string()),
-        Command::Replay(args) => replay_cmd::run(args).await.map_err(|e| e.to_string()),
-        Command::Redrive(args) => redrive_cmd::run(args).await.map_err(|e| e.to_string()),
-        Command::Rules(command) => rules_cmd::run(command).map_err(|e| e.to_string()),
-        Command::Actions(command) => actions_cmd::run(command).map_err(|e| e.to_string()),
+        Command::Hook(command) => hook::run(command).await.map_err(|e| e.to_string()),
+        Command::Replay(args) => replay::run(args).await.map_err(|e| e.to_string()),
+        Command::Redrive(args) => redrive::run(args).await.map_err(|e| e.to_string()),
+        Command::Rules(command) => rules::run(command).map_err(|e| e.to_string()),
+        Command::Actions(command) => actions::run(command).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -7,11 +7,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actions::Family;
+use aws_adapters::memory::{MemoryCounter, MemoryLedger};
 use fifo_queue::{FifoMessage, MemoryQueue};
+use okta_adapters::memory::StaticDirectory;
 use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
 use router::Router;
-use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
-use router::queue_url_var;
 use rules::RuleSet;
 use serde_json::{Value, json};
 
@@ -79,7 +79,7 @@ impl ExecutorEnv {
         let mut queues = HashMap::new();
         for family in Family::ALL {
             let url = aws.fifo_queue(&format!("okta-hooks-{family}.fifo")).await;
-            env.push((queue_url_var(family), url.clone()));
+            env.push((family.queue_url_var(), url.clone()));
             queues.insert(family, url);
         }
         let dlq = aws

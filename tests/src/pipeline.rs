@@ -8,13 +8,12 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
+use action_calls::WebhookSender;
 use action_executor::{App, ExecutorConfig};
 use actions::Family;
 use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
 use event_router::{AppRouter, RouterConfig};
-use executor::WebhookSender;
 use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig};
-use router::queue_url_var;
 use serde_json::{Value, json};
 
 use crate::{Aws, MotoServer};
@@ -104,7 +103,7 @@ impl Pipeline {
                     "OKTA_HOOKS_EVENTS_DLQ_URL" => Some(events_dlq.clone()),
                     other => Family::ALL
                         .into_iter()
-                        .find(|f| queue_url_var(*f) == other)
+                        .find(|f| f.queue_url_var() == other)
                         .map(|f| queues[&f].clone()),
                 }
             }

@@ -8,7 +8,6 @@ use envelope::{Envelope, Phase, envelope_id, open};
 use integration_tests::aws::function_env;
 use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
 use org_secrets::SigningKeys;
-use router::queue_url_var;
 use rules::Plan;
 use serde_json::{Value, json};
 
@@ -43,7 +42,7 @@ async fn stack() -> Stack {
         let url = aws
             .fifo_queue(&format!("okta-hooks-{}.fifo", family.as_str()))
             .await;
-        env.push((queue_url_var(family), url.clone()));
+        env.push((family.queue_url_var(), url.clone()));
         queues.insert(family, url);
     }
     Stack {
@@ -203,7 +202,7 @@ fn a_malformed_rule_file_fails_the_cold_start_with_its_file_and_line() {
         );
     for family in Family::ALL {
         command.env(
-            queue_url_var(family),
+            family.queue_url_var(),
             "https://sqs.us-east-1.amazonaws.com/1/q.fifo",
         );
     }
@@ -276,7 +275,7 @@ fn the_cold_start_refuses_a_missing_max_receive_count_and_names_it() {
         .env_remove("OKTA_HOOKS_MAX_RECEIVE_COUNT");
     for family in Family::ALL {
         command.env(
-            queue_url_var(family),
+            family.queue_url_var(),
             "https://sqs.us-east-1.amazonaws.com/1/q.fifo",
         );
     }

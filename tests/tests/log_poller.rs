@@ -11,14 +11,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actions::Family;
 use aws_adapters::DynamoCursorStore;
+use aws_adapters::memory::CrashBeforeStore;
 use aws_sdk_dynamodb::types::AttributeValue;
 use event_router::{AppRouter, RouterConfig};
 use integration_tests::{Aws, MotoServer};
 use log_poller::{App, PollerConfig};
-use log_poller_domain::memory::CrashBeforeStore;
-use log_poller_domain::{Outcome, Poller};
+use log_polling::{PollOutcome, Poller};
 use org_secrets::OrgName;
-use router::queue_url_var;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -166,7 +165,7 @@ async fn stack(delay: Duration) -> Stack {
         "OKTA_HOOKS_COUNTER_TABLE" => Some("counters".into()),
         other => Family::ALL
             .into_iter()
-            .find(|f| queue_url_var(*f) == other)
+            .find(|f| f.queue_url_var() == other)
             .map(|f| queues[&f].clone()),
     })
     .expect("router config");
@@ -269,7 +268,7 @@ async fn events_appear_once_and_the_cursor_advances_once_per_page() {
     let reports = log_poller::poll_all(&app).await;
     let first = &reports[0];
     assert!(
-        matches!(first.outcome, Outcome::CaughtUp),
+        matches!(first.outcome, PollOutcome::CaughtUp),
         "{:?}",
         first.outcome
     );
@@ -335,7 +334,7 @@ async fn a_crash_between_sending_and_storing_loses_nothing_and_runs_no_action_tw
     // The next run reads page 1 again, then the rest.
     let resumed = crashing.poll_org("default", &okta).await;
     assert!(
-        matches!(resumed.outcome, Outcome::CaughtUp),
+        matches!(resumed.outcome, PollOutcome::CaughtUp),
         "{:?}",
         resumed.outcome
     );
@@ -372,7 +371,7 @@ async fn two_overlapping_runs_do_not_both_advance_the_cursor() {
     let (ra, rb) = (&ra[0], &rb[0]);
     let lost = [ra, rb]
         .iter()
-        .filter(|r| matches!(r.outcome, Outcome::LostRace))
+        .filter(|r| matches!(r.outcome, PollOutcome::LostRace))
         .count();
     assert_eq!(lost, 1, "{:?} / {:?}", ra.outcome, rb.outcome);
     assert_eq!(
@@ -400,7 +399,7 @@ async fn a_429_stops_the_run_and_the_next_run_waits_until_the_reset() {
     let mut app = s.poller();
 
     let throttled = log_poller::poll_all(&app).await;
-    let Outcome::Throttled { not_before } = throttled[0].outcome else {
+    let PollOutcome::Throttled { not_before } = throttled[0].outcome else {
         panic!("{:?}", throttled[0].outcome)
     };
     assert!(
@@ -426,7 +425,7 @@ async fn a_429_stops_the_run_and_the_next_run_waits_until_the_reset() {
     app.poller.settings.clock = Arc::new(move || UNIX_EPOCH + Duration::from_secs(not_before));
     let resumed = log_poller::poll_all(&app).await;
     assert!(
-        matches!(resumed[0].outcome, Outcome::CaughtUp),
+        matches!(resumed[0].outcome, PollOutcome::CaughtUp),
         "{:?}",
         resumed[0].outcome
     );
@@ -519,7 +518,7 @@ async fn a_rotated_credential_is_picked_up_after_a_401_without_waiting_for_the_c
         .await;
     let refused = log_poller::poll_all(&app).await;
     assert!(
-        matches!(refused[0].outcome, Outcome::Failed(_)),
+        matches!(refused[0].outcome, PollOutcome::Failed(_)),
         "{:?}",
         refused[0].outcome
     );

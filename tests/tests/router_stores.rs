@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use aws_adapters::{DynamoCounter, DynamoLedger};
 use integration_tests::{Aws, MotoServer};
-use router::{ActionCounter, EventLedger};
+use ports::{ActionCounter, EventLedger};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ledger_marks_an_event_once_and_remembers_it() {

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use aws_adapters::DynamoStepRecords;
 use integration_tests::{Aws, MotoServer};
+use ports::{Claim, StepRecords};
 use serde_json::json;
-use step_runner::{Claim, StepRecords};
 
 const LEASE: Duration = Duration::from_secs(120);
 const TTL: Duration = Duration::from_secs(3600);

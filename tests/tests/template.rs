@@ -438,13 +438,13 @@ fn one_executor_per_family_with_the_executor_contract() {
             .to_owned();
         // Every family's queue: a plan's next step may be of any family.
         for other in Family::ALL {
-            let var = router::queue_url_var(other);
+            let var = other.queue_url_var();
             let queue = target(&env[var]).unwrap_or_else(|| panic!("{name}: {var}"));
             assert!(queues.contains_key(queue), "{name}: {var} -> {queue}");
         }
         // Its own DLQ, and the DLQ of the queue it consumes.
         let dlq = target(&env["OKTA_HOOKS_DLQ_URL"]).expect("OKTA_HOOKS_DLQ_URL");
-        let own_queue = target(&env[router::queue_url_var(family_of(&family))]).expect("own queue");
+        let own_queue = target(&env[family_of(&family).queue_url_var()]).expect("own queue");
         let source = f["Properties"]["Events"]
             .as_object()
             .and_then(|events| events.values().find(|e| e["Type"] == "SQS"))

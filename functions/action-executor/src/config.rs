@@ -7,7 +7,6 @@ use std::time::Duration;
 
 use actions::Family;
 use env_config::{ConfigError, fifo_queue_url, flag, max_receive_count, number, required, seconds};
-use router::queue_url_var;
 use step_runner::Attempts;
 
 #[derive(Debug, Clone)]
@@ -58,7 +57,7 @@ impl ExecutorConfig {
         })?;
         let queue_urls = Family::ALL
             .into_iter()
-            .map(|f| Ok((f, fifo_queue_url(&lookup, queue_url_var(f))?)))
+            .map(|f| Ok((f, fifo_queue_url(&lookup, f.queue_url_var())?)))
             .collect::<Result<_, ConfigError>>()?;
         let days = number(&lookup, "OKTA_HOOKS_IDEMPOTENCY_TTL_DAYS", 1..=365)?.unwrap_or(30);
         let max_receives = max_receive_count(&lookup)?;

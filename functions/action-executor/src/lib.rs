@@ -11,13 +11,12 @@ mod config;
 use std::sync::Arc;
 use std::time::Duration;
 
+use action_calls::{DEFAULT_WEBHOOK_TIMEOUT, OrgSecretNames, WebhookSender};
 use aws_adapters::{DynamoStepRecords, SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use executor::{DEFAULT_WEBHOOK_TIMEOUT, OrgSecretNames, WebhookSender};
 use lambda_support::RetryAfter;
 use okta_adapters::OktaClients;
 use org_secrets::SecretCache;
-use router::load_rules;
 use step_runner::{Retry, Settings, StepRunner};
 
 pub use config::ExecutorConfig;
@@ -42,14 +41,14 @@ pub enum StartError {
     #[error(transparent)]
     Config(#[from] env_config::ConfigError),
     #[error(transparent)]
-    Rules(#[from] router::RulesError),
+    Rules(#[from] shipped_rules::RulesError),
     #[error("webhook client: {0}")]
-    Webhook(#[from] executor::WebhookError),
+    Webhook(#[from] action_calls::WebhookError),
 }
 
 /// Builds everything once per cold start: config, rules (protection), clients.
 pub fn build(config: &ExecutorConfig, aws: &aws_config::SdkConfig) -> Result<App, StartError> {
-    let rules = load_rules(config.rules_dir.as_deref(), shipped_rules::EMBEDDED_RULES)?;
+    let rules = shipped_rules::load(config.rules_dir.as_deref())?;
     let secrets = Arc::new(SecretCache::new(
         SecretsManagerSource::from_config(aws, &config.secret_prefix),
         config.secret_ttl,

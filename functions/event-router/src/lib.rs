@@ -17,8 +17,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use okta_adapters::{OktaClients, OktaDirectory};
 use org_secrets::SecretCache;
 use router::{
-    CachingDirectory, DeadLetters, Decision, Received, RouteError, Routed, Router, RulesError,
-    Settled, load_rules,
+    CachingDirectory, DeadLetters, Decision, Received, RouteError, Routed, Router, Settled,
 };
 
 pub use router::RouterConfig;
@@ -36,8 +35,11 @@ pub struct AppRouter {
 }
 
 /// Builds the router: rules, stores, queues, secrets, the Okta directory.
-pub fn build(config: &RouterConfig, aws: &aws_config::SdkConfig) -> Result<AppRouter, RulesError> {
-    let rules = load_rules(config.rules_dir.as_deref(), shipped_rules::EMBEDDED_RULES)?;
+pub fn build(
+    config: &RouterConfig,
+    aws: &aws_config::SdkConfig,
+) -> Result<AppRouter, shipped_rules::RulesError> {
+    let rules = shipped_rules::load(config.rules_dir.as_deref())?;
     let source = SecretsManagerSource::from_config(aws, &config.secret_prefix);
     let secrets = Arc::new(SecretCache::new(
         source,

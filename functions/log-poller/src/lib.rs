@@ -1,7 +1,7 @@
 //! `log-poller`: every minute (an EventBridge schedule; its payload is ignored), each
 //! configured org's Okta System Log is read from the stored `next` link and the events
 //! of the rules' types go to the events queue, where the router's dedup absorbs what
-//! the hook already brought. See `log_poller_domain` for the loop.
+//! the hook already brought. See `log_polling` for the loop.
 //!
 //! [`build`] loads the rules (their event types make the filter) and wires the AWS and
 //! Okta adapters once per cold start; [`handle`] polls every org concurrently within
@@ -15,11 +15,11 @@ use std::time::Instant;
 
 use aws_adapters::{DynamoCursorStore, DynamoLedger, SecretsManagerSource, SqsFifoQueue};
 use futures_util::future::join_all;
-use log_poller_domain::{EventFilter, Outcome, PollError, PollReport, PollSettings, Poller};
+use log_polling::{EventFilter, PollError, PollOutcome, PollReport, PollSettings, Poller};
 use okta_adapters::OktaClients;
 use org_secrets::{OrgName, SecretCache};
-use router::{RulesError, load_rules};
 use serde_json::{Value, json};
+use shipped_rules::RulesError;
 
 pub use config::PollerConfig;
 
@@ -40,7 +40,7 @@ pub struct PollFailed(pub String);
 
 /// Builds everything once per cold start: rules (the filter), stores, queue, clients.
 pub fn build(config: &PollerConfig, aws: &aws_config::SdkConfig) -> Result<App, RulesError> {
-    let rules = load_rules(config.rules_dir.as_deref(), shipped_rules::EMBEDDED_RULES)?;
+    let rules = shipped_rules::load(config.rules_dir.as_deref())?;
     let filter = EventFilter::new(rules.event_types());
     tracing::info!(
         types = filter.read_types().len(),
@@ -91,7 +91,7 @@ async fn poll_one(app: &App, org: &OrgName, deadline: Instant) -> PollReport {
         Err(error) => {
             tracing::error!(%org, %error, "no Okta client for the org: not polled");
             let mut report = PollReport::new(org.as_str());
-            report.outcome = Outcome::Failed(PollError::Client(error.to_string()));
+            report.outcome = PollOutcome::Failed(PollError::Client(error.to_string()));
             report
         }
     }

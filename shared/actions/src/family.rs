@@ -52,6 +52,22 @@ impl Family {
         }
     }
 
+    /// The environment variable naming this family's queue URL
+    /// (`OKTA_HOOKS_QUEUE_URL_USERS`, …): the router sends a plan's first step there and
+    /// an executor the next step of its own family; the template sets one per family.
+    pub const fn queue_url_var(self) -> &'static str {
+        match self {
+            Family::Users => "OKTA_HOOKS_QUEUE_URL_USERS",
+            Family::Credentials => "OKTA_HOOKS_QUEUE_URL_CREDENTIALS",
+            Family::Sessions => "OKTA_HOOKS_QUEUE_URL_SESSIONS",
+            Family::Groups => "OKTA_HOOKS_QUEUE_URL_GROUPS",
+            Family::Apps => "OKTA_HOOKS_QUEUE_URL_APPS",
+            Family::Roles => "OKTA_HOOKS_QUEUE_URL_ROLES",
+            Family::Admin => "OKTA_HOOKS_QUEUE_URL_ADMIN",
+            Family::Notify => "OKTA_HOOKS_QUEUE_URL_NOTIFY",
+        }
+    }
+
     /// The family named `name` (the inverse of [`Family::as_str`]).
     pub fn from_name(name: &str) -> Option<Family> {
         Family::ALL.into_iter().find(|f| f.as_str() == name)

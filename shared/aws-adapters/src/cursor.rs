@@ -3,8 +3,7 @@
 //! No `expires_at`: a cursor never expires.
 
 use aws_sdk_dynamodb::types::AttributeValue;
-use log_poller_domain::{CursorStore, CursorUpdate, StoredCursor};
-use router::StoreError;
+use ports::{CursorStore, CursorUpdate, StoreError, StoredCursor};
 
 use crate::dynamodb::{epoch_seconds, store_error};
 

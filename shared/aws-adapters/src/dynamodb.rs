@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::types::AttributeValue;
-use router::{ActionCounter, EventLedger, StoreError};
+use ports::{ActionCounter, EventLedger, StoreError};
 
 pub(crate) fn epoch_seconds() -> u64 {
     SystemTime::now()
@@ -13,11 +13,28 @@ pub(crate) fn epoch_seconds() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-pub(crate) fn store_error<E: std::error::Error>(store: &'static str, error: E) -> StoreError {
-    StoreError {
+/// The SDK's error with its whole context in the message (`DisplayErrorContext`: the
+/// service's code and message, not just "service error"), and itself as the source.
+#[derive(Debug, thiserror::Error)]
+#[error("{context}")]
+pub(crate) struct AwsError {
+    context: String,
+    #[source]
+    source: Box<dyn std::error::Error + Send + Sync>,
+}
+
+pub(crate) fn store_error<E: std::error::Error + Send + Sync + 'static>(
+    store: &'static str,
+    error: E,
+) -> StoreError {
+    let context = DisplayErrorContext(&error).to_string();
+    StoreError::new(
         store,
-        reason: DisplayErrorContext(error).to_string(),
-    }
+        AwsError {
+            context,
+            source: Box::new(error),
+        },
+    )
 }
 
 /// Routed events: one item per event uuid.

@@ -7,6 +7,8 @@
 //! - [`DynamoCursorStore`]: the System Log poller's cursors, over DynamoDB.
 //! - [`DeadLetterQueue`]: a DLQ for `okta-hooks redrive` (receive, send on, delete,
 //!   release, its source queue, its approximate size).
+//! - [`memory`] (feature `memory`): the in-memory twins of the stores, for the local
+//!   runner and tests.
 //!
 //! Endpoints follow the SDK's standard settings, so `AWS_ENDPOINT_URL` points every client
 //! at a local emulator (tests use `moto_server`).
@@ -14,6 +16,8 @@
 mod cursor;
 mod dead_letters;
 mod dynamodb;
+#[cfg(feature = "memory")]
+pub mod memory;
 mod secrets_manager;
 mod sqs;
 mod step_records;

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
+use ports::{Claim, StepRecords, StoreError};
 use serde_json::Value;
-use step_runner::{Claim, StepRecords, StoreError};
 
 use crate::dynamodb::{epoch_seconds, store_error};
 

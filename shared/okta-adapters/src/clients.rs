@@ -7,6 +7,7 @@ use okta_client::{
     AuthConfig, DryRun, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig, RequestLog,
 };
 use org_secrets::{OktaCredential, OrgName, SecretCache, SecretError, SecretSource};
+use ports::{AccessError, OktaAccess};
 use tokio::sync::Mutex;
 
 #[derive(Debug, thiserror::Error)]
@@ -174,5 +175,30 @@ impl<S: SecretSource> OktaClients<S> {
             }
             None => false,
         }
+    }
+}
+
+/// The step runner reaches Okta through this: [`OktaClients::client`] or, for a dry run,
+/// [`OktaClients::dry_run_client`].
+impl<S: SecretSource> OktaAccess for OktaClients<S> {
+    async fn client(&self, org: &OrgName, dry_run: bool) -> Result<OktaClient, AccessError> {
+        let client = if dry_run {
+            OktaClients::dry_run_client(self, org).await
+        } else {
+            OktaClients::client(self, org).await
+        };
+        client.map_err(access_error)
+    }
+
+    async fn renew(&self, org: &OrgName) -> bool {
+        OktaClients::renew(self, org).await
+    }
+}
+
+fn access_error(e: OktaClientError) -> AccessError {
+    let retryable = matches!(e, OktaClientError::Secret(SecretError::Unavailable { .. }));
+    AccessError {
+        message: e.to_string(),
+        retryable,
     }
 }

@@ -10,7 +10,7 @@
 
 use okta_client::{ErrorClass, OktaError};
 use org_secrets::{OrgName, SecretError, SecretSource};
-use router::{Directory, DirectoryError};
+use ports::{Directory, DirectoryError};
 use serde_json::{Value, json};
 
 use crate::{OktaClientError, OktaClients};

@@ -1,8 +1,12 @@
-//! Adapters over the Okta client: one client per org, built from the org's secret, and
-//! the router's [`router::Directory`] (the subject user for enrichment).
+//! Adapters over the Okta client: one client per org, built from the org's secret (the
+//! step runner's [`ports::OktaAccess`]), and the router's [`ports::Directory`] (the
+//! subject user for enrichment). Their in-memory twins are in [`memory`] (feature
+//! `memory`).
 
 mod clients;
 mod directory;
+#[cfg(feature = "memory")]
+pub mod memory;
 
 pub use clients::{OktaClientError, OktaClients, okta_config};
 pub use directory::OktaDirectory;

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use okta_adapters::{OktaClients, OktaDirectory};
 use org_secrets::{OrgSecret, SecretCache, StaticSecrets};
-use router::Directory;
+use ports::Directory;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -7,7 +7,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
-use crate::{Directory, DirectoryError};
+use ports::{Directory, DirectoryError};
 
 type Key = (String, String, bool);
 

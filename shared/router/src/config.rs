@@ -33,20 +33,6 @@ pub struct RouterConfig {
     pub events_dlq_url: String,
 }
 
-/// The variable naming a family's queue URL.
-pub fn queue_url_var(family: Family) -> &'static str {
-    match family {
-        Family::Users => "OKTA_HOOKS_QUEUE_URL_USERS",
-        Family::Credentials => "OKTA_HOOKS_QUEUE_URL_CREDENTIALS",
-        Family::Sessions => "OKTA_HOOKS_QUEUE_URL_SESSIONS",
-        Family::Groups => "OKTA_HOOKS_QUEUE_URL_GROUPS",
-        Family::Apps => "OKTA_HOOKS_QUEUE_URL_APPS",
-        Family::Roles => "OKTA_HOOKS_QUEUE_URL_ROLES",
-        Family::Admin => "OKTA_HOOKS_QUEUE_URL_ADMIN",
-        Family::Notify => "OKTA_HOOKS_QUEUE_URL_NOTIFY",
-    }
-}
-
 impl RouterConfig {
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(env_config::process_env)
@@ -55,7 +41,7 @@ impl RouterConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let queue_urls = Family::ALL
             .into_iter()
-            .map(|family| Ok((family, fifo_queue_url(&lookup, queue_url_var(family))?)))
+            .map(|family| Ok((family, fifo_queue_url(&lookup, family.queue_url_var())?)))
             .collect::<Result<_, ConfigError>>()?;
         let days = number(&lookup, "OKTA_HOOKS_LEDGER_TTL_DAYS", 1..=365)?.unwrap_or(14);
         let max_receive_count = max_receive_count(&lookup)?;

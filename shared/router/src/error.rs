@@ -14,10 +14,10 @@ pub enum RouteError {
     Malformed(String),
     /// The ledger or the counters: transient.
     #[error(transparent)]
-    Store(#[from] crate::StoreError),
+    Store(#[from] ports::StoreError),
     /// The subject user could not be looked up (as the error says).
     #[error(transparent)]
-    Directory(#[from] crate::DirectoryError),
+    Directory(#[from] ports::DirectoryError),
     /// The org's secret: transient when the store is unavailable, else permanent (an
     /// org without a secret is an unknown org).
     #[error(transparent)]

@@ -13,7 +13,9 @@ use rules::{EvalInput, Plan, RuleSet, SubjectUser};
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::{ActionCounter, Directory, DirectoryError, EventLedger, RouteError};
+use ports::{ActionCounter, Directory, DirectoryError, EventLedger};
+
+use crate::RouteError;
 
 /// The FIFO group of an event without a subject.
 const NO_SUBJECT_GROUP: &str = "no-subject";

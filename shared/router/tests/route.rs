@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actions::Family;
+use aws_adapters::memory::{MemoryCounter, MemoryLedger};
 use envelope::{Envelope, Phase, envelope_id, open};
 use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, MemoryQueue, QueueError};
+use okta_adapters::memory::StaticDirectory;
 use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
-use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
 use router::{DeadLetters, Decision, LetterClass, Received, Routed, Router, Settled};
 use rules::{Plan, RuleSet};
 use serde_json::{Value, json};

@@ -1,8 +1,45 @@
 //! The rules of the repository's `rules/`, built in: rules are code, reviewed in git and
 //! shipped with the functions that need them (the router evaluates them, the executors
-//! re-check their protected users and groups), and checked at cold start.
+//! re-check their protected users and groups), and checked at cold start by [`load`].
+
+use std::path::Path;
+
+use rules::{Diagnostic, RuleSet};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_rules.rs"));
+
+/// The rules did not load; every diagnostic, one `file:line:col: error: …` per line.
+///
+/// `Debug` shows the same text: a function's `main` prints its cold-start error with
+/// `Debug`, and the operator must read `file:line`, not a struct dump.
+#[derive(thiserror::Error)]
+#[error("the rules do not load:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+pub struct RulesError(pub Vec<Diagnostic>);
+
+impl std::fmt::Debug for RulesError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Rules from `dir` when given (`OKTA_HOOKS_RULES_DIR`), else the built-in ones.
+/// Warnings are logged; any error fails the cold start with its file and line.
+pub fn load(dir: Option<&Path>) -> Result<RuleSet, RulesError> {
+    let rules = match dir {
+        Some(dir) => RuleSet::load_dir(dir),
+        None => RuleSet::from_sources(EMBEDDED_RULES),
+    }
+    .map_err(RulesError)?;
+    for warning in rules.warnings() {
+        tracing::warn!(%warning, "rules");
+    }
+    tracing::info!(
+        rules = rules.len(),
+        event_types = rules.event_types().len(),
+        "rules loaded"
+    );
+    Ok(rules)
+}
 
 #[cfg(test)]
 mod tests {

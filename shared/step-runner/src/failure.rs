@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use executor::{FailureClass, FailureReport};
+use action_calls::{FailureClass, FailureReport};
 
 /// First retry delay of a retryable failure; doubles per receive.
 const BACKOFF_BASE: Duration = Duration::from_secs(5);

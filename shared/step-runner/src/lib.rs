@@ -20,16 +20,12 @@
 //! timeouts). Nothing here sleeps.
 
 mod audit;
-mod clients;
 mod failure;
-pub mod memory;
 mod next;
 mod open;
-mod ports;
 mod runner;
 pub mod sealed;
 
 pub use failure::{Attempts, Retry, backoff};
 pub use next::{next_step, on_failure_start};
-pub use ports::{AccessError, Claim, OktaAccess, StepRecords, StoreError};
 pub use runner::{Ran, Settings, StepRunner};

@@ -4,8 +4,8 @@
 //! and the FIFO group (so steps about one user stay in order across families), carries
 //! the outputs so far, and has the deterministic id of its own step.
 
+use action_calls::FailureReport;
 use envelope::{Cursor, Envelope, Phase, envelope_id};
-use executor::FailureReport;
 use rules::{Plan, Step};
 use serde_json::{Map, Value, json};
 
@@ -119,9 +119,9 @@ fn at(
 
 #[cfg(test)]
 mod tests {
+    use action_calls::FailureClass;
     use actions::Family;
     use envelope::EventRef;
-    use executor::FailureClass;
 
     use super::*;
 

@@ -4,12 +4,12 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use actions::Family;
-use envelope::{Envelope, seal};
-use executor::{
+use action_calls::{
     ExecError, Executor, FailureClass, FailureReport, NamedSecrets, Outcome, WebhookSender,
     recheck_protected,
 };
+use actions::Family;
+use envelope::{Envelope, seal};
 use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
 use okta_client::OktaClient;
 use org_secrets::{OrgName, SecretCache, SecretSource};
@@ -22,7 +22,7 @@ use crate::failure::{self, Attempts, Decision, Retry, jitter, permanent};
 use crate::next::{current_step, next_step, on_failure_start};
 use crate::open::open_envelope;
 use crate::sealed;
-use crate::{AccessError, Claim, OktaAccess, StepRecords};
+use ports::{AccessError, Claim, OktaAccess, StepRecords};
 
 /// Knobs with safe defaults.
 #[derive(Debug, Clone)]
@@ -353,7 +353,7 @@ where
         dry_run: bool,
     ) -> Result<(Outcome, Vec<String>), FailureReport> {
         if dry_run {
-            let body = params.get("body").map(executor::message_body);
+            let body = params.get("body").map(action_calls::message_body);
             let secret = params.get("url_secret").and_then(Value::as_str);
             let request = format!(
                 "POST <webhook {}> {}",

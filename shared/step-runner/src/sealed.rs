@@ -16,11 +16,11 @@
 
 use std::collections::BTreeMap;
 
+use action_calls::{FailureClass, FailureReport};
 use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use envelope::Envelope;
-use executor::{FailureClass, FailureReport};
 use hmac::{Hmac, KeyInit, Mac};
 use org_secrets::{OrgName, SecretCache, SecretError, SecretSource, SigningKeys};
 use rules::Plan;

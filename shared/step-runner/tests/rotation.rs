@@ -9,17 +9,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use action_calls::StaticNamedSecrets;
 use actions::Family;
+use aws_adapters::memory::MemoryRecords;
 use common::{KEY, Queue, Rig, dry_run_client, okta_client};
 use envelope::{Envelope, open};
-use executor::StaticNamedSecrets;
+use okta_adapters::memory::FixedOkta;
 use org_secrets::{
     MAX_KEY_REREADS, OrgName, OrgSecret, SecretCache, SecretError, SecretSource, SigningKeys,
     StaticSecrets,
 };
 use rules::{Plan, RuleSet};
 use serde_json::{Value, json};
-use step_runner::memory::{FixedOkta, MemoryRecords};
 use step_runner::{Ran, Settings, StepRunner};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
@@ -87,7 +88,7 @@ fn executor(rig: &Rig, source: &Counting) -> StepRunner<MemoryRecords, Queue, Fi
             Duration::from_secs(300),
         )),
         named: Box::new(StaticNamedSecrets::new()),
-        webhook: executor::WebhookSender::new(Duration::from_secs(5)).expect("webhook sender"),
+        webhook: action_calls::WebhookSender::new(Duration::from_secs(5)).expect("webhook sender"),
         protection: rules.protection().clone(),
         settings: Settings::default(),
     }

@@ -11,9 +11,10 @@ use common::{KEY, Rig};
 use envelope::{Envelope, open};
 use fifo_queue::MemoryQueue;
 use org_secrets::SigningKeys;
+use ports::{Claim, StepRecords};
 use rules::Plan;
 use serde_json::{Value, json};
-use step_runner::{Claim, Ran, StepRecords};
+use step_runner::Ran;
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 

@@ -7,16 +7,16 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use action_calls::{StaticNamedSecrets, WebhookSender};
 use actions::Family;
-use executor::{StaticNamedSecrets, WebhookSender};
+use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords};
 use fifo_queue::MemoryQueue;
+use okta_adapters::memory::{FixedOkta, StaticDirectory};
 use okta_client::{AuthConfig, OktaClient, OktaConfig, RetryPolicy, SecretString};
 use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
 use router::Router;
-use router::memory::{MemoryCounter, MemoryLedger, StaticDirectory};
 use rules::RuleSet;
 use serde_json::{Value, json};
-use step_runner::memory::{FixedOkta, MemoryRecords};
 use step_runner::{Settings, StepRunner};
 
 pub const RULES: &str = r#"

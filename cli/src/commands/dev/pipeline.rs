@@ -1,0 +1,339 @@
+//! The router and the action executors, in process, for `okta-hooks dev`: each accepted
+//! event is routed and its plans run step by step with the same code as the functions,
+//! on memory stores and queues.
+//!
+//! Without an org every Okta request is printed, not sent (an offline dry run). With
+//! `--okta-domain` and a credential, reads go to the org and writes too — unless
+//! `--dry-run`, which prints them instead.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use action_calls::{StaticNamedSecrets, WebhookSender};
+use actions::Family;
+use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords};
+use fifo_queue::MemoryQueue;
+use okta_adapters::memory::FixedOkta;
+use okta_adapters::{OktaClients, OktaDirectory};
+use okta_client::{OktaClient, RequestLog};
+use org_secrets::{OrgName, OrgSecret, SecretCache};
+use ports::{AccessError, Directory, DirectoryError, OktaAccess};
+use router::{CachingDirectory, Decision, Routed, Router};
+use rules::RuleSet;
+use serde_json::Value;
+use step_runner::{Ran, Retry, Settings, StepRunner};
+use tokio::sync::mpsc;
+
+use super::LocalSecret;
+
+/// Longest wait the local runner sits out for a retry (a 429's reset, a backoff).
+const MAX_LOCAL_WAIT: Duration = Duration::from_secs(60);
+
+/// Where Okta calls go.
+pub enum DevOkta {
+    /// No org: every request printed, none sent.
+    Offline,
+    /// A real org (the credential is in the local secret); `dry_run` prints writes.
+    Org { dry_run: bool },
+}
+
+/// Enrichment: the org's users, or an explanation that there is no org.
+pub enum DevDirectory {
+    Offline,
+    Okta(Box<CachingDirectory<OktaDirectory<LocalSecret>>>),
+}
+
+impl Directory for DevDirectory {
+    async fn user(
+        &self,
+        org: &str,
+        user_id: &str,
+        with_groups: bool,
+    ) -> Result<Option<Value>, DirectoryError> {
+        match self {
+            DevDirectory::Okta(directory) => directory.user(org, user_id, with_groups).await,
+            DevDirectory::Offline => Err(DirectoryError::permanent(
+                "no Okta org locally: a rule with `enrich` needs --okta-domain (or try `okta-hooks rules test --user`)",
+            )),
+        }
+    }
+}
+
+/// Okta clients: the offline recorder, or the org's.
+pub enum DevAccess {
+    Offline(FixedOkta),
+    Org(OktaClients<LocalSecret>),
+}
+
+impl OktaAccess for DevAccess {
+    async fn client(&self, org: &OrgName, dry_run: bool) -> Result<OktaClient, AccessError> {
+        match self {
+            DevAccess::Offline(fixed) => fixed.client(org, true).await,
+            DevAccess::Org(clients) => OktaAccess::client(clients, org, dry_run).await,
+        }
+    }
+
+    async fn renew(&self, org: &OrgName) -> bool {
+        match self {
+            DevAccess::Offline(_) => false,
+            DevAccess::Org(clients) => OktaAccess::renew(clients, org).await,
+        }
+    }
+}
+
+type Queue = Arc<MemoryQueue>;
+type LocalRouter = Router<MemoryLedger, MemoryCounter, DevDirectory, Queue, LocalSecret>;
+type LocalRunner = StepRunner<MemoryRecords, Queue, DevAccess, LocalSecret>;
+
+/// Routes and runs events one after the other.
+struct Pipeline {
+    router: LocalRouter,
+    runners: HashMap<Family, LocalRunner>,
+    queues: HashMap<Family, Queue>,
+    /// Messages of each family queue already run to an end.
+    consumed: HashMap<Family, usize>,
+}
+
+/// Why the pipeline could not start.
+#[derive(Debug, thiserror::Error)]
+#[error("local executors: {0}")]
+pub struct PipelineError(String);
+
+/// Starts the pipeline task; send it events-queue message bodies.
+pub fn spawn(
+    rules: RuleSet,
+    secret: OrgSecret,
+    okta: DevOkta,
+) -> Result<mpsc::UnboundedSender<String>, PipelineError> {
+    let mut pipeline = build(rules, secret, okta)?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        while let Some(body) = rx.recv().await {
+            print_routed(pipeline.router.route(&body).await);
+            pipeline.run_steps().await;
+        }
+    });
+    Ok(tx)
+}
+
+fn build(rules: RuleSet, secret: OrgSecret, okta: DevOkta) -> Result<Pipeline, PipelineError> {
+    let named = secret
+        .named
+        .iter()
+        .fold(StaticNamedSecrets::new(), |store, (name, value)| {
+            use secrecy::ExposeSecret;
+            store.with("default", name, value.expose_secret())
+        });
+    let secrets = Arc::new(SecretCache::new(
+        LocalSecret(secret),
+        Duration::from_secs(3600),
+        Duration::ZERO,
+    ));
+    let queues: HashMap<Family, Queue> = Family::ALL
+        .into_iter()
+        .map(|f| (f, Arc::new(MemoryQueue::new())))
+        .collect();
+    let (directory, dry_run) = match okta {
+        DevOkta::Offline => (DevDirectory::Offline, true),
+        DevOkta::Org { dry_run } => (
+            DevDirectory::Okta(Box::new(CachingDirectory::new(OktaDirectory::new(
+                OktaClients::new(secrets.clone(), "okta-hooks-dev"),
+            )))),
+            dry_run,
+        ),
+    };
+    let offline = matches!(directory, DevDirectory::Offline);
+    let webhook = WebhookSender::new(action_calls::DEFAULT_WEBHOOK_TIMEOUT)
+        .map_err(|e| PipelineError(e.to_string()))?;
+    let mut runners = HashMap::new();
+    for family in Family::ALL {
+        let access = if offline {
+            let recorder =
+                OktaClient::offline_dry_run("https://your-org.okta.com", RequestLog::new())
+                    .map_err(|e| PipelineError(e.to_string()))?;
+            DevAccess::Offline(FixedOkta {
+                live: None,
+                dry: Some(recorder),
+            })
+        } else {
+            DevAccess::Org(OktaClients::new(secrets.clone(), "okta-hooks-dev"))
+        };
+        let runner = StepRunner {
+            family,
+            records: MemoryRecords::new(),
+            queues: queues.clone(),
+            dead_letters: Arc::new(MemoryQueue::new()),
+            okta: access,
+            secrets: secrets.clone(),
+            named: Box::new(named.clone()),
+            webhook: webhook.clone(),
+            protection: rules.protection().clone(),
+            settings: Settings {
+                dry_run,
+                ..Settings::default()
+            },
+        };
+        runners.insert(family, runner);
+    }
+    let router = Router {
+        rules,
+        ledger: MemoryLedger::default(),
+        counter: MemoryCounter::default(),
+        directory,
+        queues: queues.clone(),
+        secrets,
+        ledger_ttl: Duration::from_secs(86_400),
+    };
+    Ok(Pipeline {
+        router,
+        runners,
+        queues,
+        consumed: HashMap::new(),
+    })
+}
+
+impl Pipeline {
+    /// Runs every queued step, family queue by family queue, until none is left.
+    async fn run_steps(&mut self) {
+        if let DevDirectory::Okta(directory) = &self.router.directory {
+            directory.clear();
+        }
+        loop {
+            let mut ran = false;
+            for family in Family::ALL {
+                while let Some(body) = self.next_body(family) {
+                    ran = true;
+                    self.run_one(family, &body).await;
+                }
+            }
+            if !ran {
+                return;
+            }
+        }
+    }
+
+    fn next_body(&self, family: Family) -> Option<String> {
+        let done = self.consumed.get(&family).copied().unwrap_or(0);
+        self.queues[&family]
+            .messages()
+            .get(done)
+            .map(|m| m.message.body.clone())
+    }
+
+    /// Runs one step; a retry waits (up to a minute here) and runs it again.
+    async fn run_one(&mut self, family: Family, body: &str) {
+        let mut receive_count = 1;
+        loop {
+            match self.runners[&family].run(body, receive_count).await {
+                Ok(ran) => {
+                    print_ran(family, &ran);
+                    break;
+                }
+                Err(Retry { after, reason }) if after <= MAX_LOCAL_WAIT => {
+                    println!("  retry  {family}: {reason}; waiting {}s", after.as_secs());
+                    tokio::time::sleep(after).await;
+                    receive_count += 1;
+                }
+                Err(Retry { after, reason }) => {
+                    println!(
+                        "  gave up {family}: {reason} (retry asked in {}s)",
+                        after.as_secs()
+                    );
+                    break;
+                }
+            }
+        }
+        *self.consumed.entry(family).or_default() += 1;
+    }
+}
+
+fn print_ran(family: Family, ran: &Ran) {
+    match ran {
+        Ran::Done {
+            action,
+            already_in_state,
+            dry_run,
+            requests,
+            next,
+            ..
+        } => {
+            let how = match (dry_run, already_in_state) {
+                (true, _) => "dry run",
+                (false, true) => "done (already in that state)",
+                (false, false) => "done",
+            };
+            println!("  step   {action} [{family}]: {how}");
+            for request in requests {
+                println!("           would send: {request}");
+            }
+            if next.is_none() {
+                println!("  plan finished");
+            }
+        }
+        Ran::Duplicate { envelope_id, .. } => {
+            println!(
+                "  step   [{family}] envelope {} already ran",
+                short(envelope_id)
+            );
+        }
+        Ran::Failed {
+            report, on_failure, ..
+        } => {
+            let code = report.error_code.as_deref().unwrap_or("-");
+            println!(
+                "  failed [{family}]: {} (errorCode {code}) → DLQ",
+                report.message
+            );
+            if on_failure.is_some() {
+                println!("  on_failure steps started");
+            }
+        }
+        Ran::Refused { reason } => println!("  refused [{family}]: {reason} → DLQ"),
+    }
+}
+
+fn short(id: &str) -> &str {
+    id.get(..12).unwrap_or(id)
+}
+
+fn print_routed(result: Result<Routed, router::RouteError>) {
+    match result {
+        Err(error) => println!("  not routed: {error}"),
+        Ok(Routed::Duplicate) => println!("  duplicate: already routed"),
+        Ok(Routed::Done(outcomes)) if outcomes.is_empty() => println!("  no rule matches"),
+        Ok(Routed::Done(outcomes)) => {
+            for outcome in outcomes {
+                let steps = outcome.plan.as_ref().map_or(0, |p| p.steps.len());
+                let what = match outcome.decision {
+                    Decision::Sent {
+                        envelope_id,
+                        family,
+                        action,
+                    } => format!(
+                        "step 1 of {steps}: {action} → {} queue (envelope {})",
+                        family.as_str(),
+                        short(&envelope_id)
+                    ),
+                    Decision::DryRun => format!("dry run, {steps} step(s) logged, not sent"),
+                    Decision::Protected(reason) => format!("refused: {reason}"),
+                    Decision::CapReached { cap } => {
+                        format!("refused: the hourly cap of {cap} destructive actions is spent")
+                    }
+                    Decision::Failed(error) => format!("error: {error}"),
+                };
+                println!("  plan {}: {what}", outcome.rule_id);
+                if let Some(plan) = outcome.plan {
+                    for (i, step) in plan.steps.iter().enumerate() {
+                        println!(
+                            "    {}. {} {}",
+                            i + 1,
+                            step.action,
+                            Value::Object(step.params.clone())
+                        );
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,10 @@
+//! One module per subcommand, named after it: `okta-hooks <name>` is `commands::<name>`.
+
+pub mod actions;
+pub mod dev;
+pub mod hook;
+pub mod okta;
+pub mod redrive;
+pub mod replay;
+pub mod rules;
+pub mod send;

@@ -1,0 +1,175 @@
+//! `okta-hooks rules check|test`: the rules, checked and tried on an event, offline.
+
+use std::path::{Path, PathBuf};
+
+use rules::{EvalInput, Plan, RuleSet, SubjectUser};
+use serde_json::Value;
+
+use super::send::delivery_from_file;
+
+#[derive(clap::Subcommand)]
+pub enum RulesCommand {
+    /// Check every rule file: YAML, event types, actions and parameters, expressions.
+    Check {
+        /// The rules directory.
+        #[arg(default_value = "rules")]
+        dir: PathBuf,
+    },
+    /// Print the plans an event (a System Log event or a delivery) would produce.
+    Test {
+        /// A System Log event, an array of events, or an event hook delivery.
+        event: PathBuf,
+        /// The rules directory.
+        #[arg(long, default_value = "rules")]
+        rules: PathBuf,
+        /// The org the event comes from (rules may be scoped to orgs).
+        #[arg(long, default_value = "default")]
+        org: String,
+        /// The subject user as Okta returns it (for rules with `enrich`), JSON.
+        #[arg(long)]
+        user: Option<PathBuf>,
+    },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RulesCliError {
+    #[error("{0} error(s) in the rules")]
+    Invalid(usize),
+    #[error(transparent)]
+    Event(#[from] super::send::SendError),
+    #[error("{path}: {reason}")]
+    User { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Eval(String),
+}
+
+pub fn run(command: RulesCommand) -> Result<(), RulesCliError> {
+    match command {
+        RulesCommand::Check { dir } => check(&dir),
+        RulesCommand::Test {
+            event,
+            rules,
+            org,
+            user,
+        } => test(&event, &rules, &org, user.as_deref()),
+    }
+}
+
+fn check(dir: &Path) -> Result<(), RulesCliError> {
+    let diagnostics = RuleSet::check_dir(dir);
+    for diagnostic in &diagnostics {
+        println!("{diagnostic}");
+    }
+    let errors = diagnostics.iter().filter(|d| d.is_error()).count();
+    if errors > 0 {
+        return Err(RulesCliError::Invalid(errors));
+    }
+    let set = load(dir)?;
+    println!(
+        "{}: {} rule(s) on {} event type(s), {} warning(s): ok",
+        dir.display(),
+        set.len(),
+        set.event_types().len(),
+        diagnostics.len()
+    );
+    Ok(())
+}
+
+/// Loads a rules directory, printing its diagnostics when it does not load.
+pub fn load(dir: &Path) -> Result<RuleSet, RulesCliError> {
+    RuleSet::load_dir(dir).map_err(|diagnostics| {
+        for diagnostic in &diagnostics {
+            eprintln!("{diagnostic}");
+        }
+        RulesCliError::Invalid(diagnostics.iter().filter(|d| d.is_error()).count())
+    })
+}
+
+/// An empty rule set, for a runner started where there are no rules.
+pub fn no_rules() -> RuleSet {
+    RuleSet::from_sources::<&str, &str>(&[])
+        .unwrap_or_else(|_| unreachable!("no sources, no errors"))
+}
+
+fn test(event: &Path, dir: &Path, org: &str, user: Option<&Path>) -> Result<(), RulesCliError> {
+    let set = load(dir)?;
+    let subject = user.map(read_user).transpose()?;
+    let delivery = delivery_from_file(event)?;
+    let events = delivery["data"]["events"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for event in &events {
+        print_plans(&set, org, event, subject.as_ref())?;
+    }
+    Ok(())
+}
+
+fn read_user(path: &Path) -> Result<SubjectUser, RulesCliError> {
+    let error = |reason: String| RulesCliError::User {
+        path: path.to_owned(),
+        reason,
+    };
+    let text = std::fs::read_to_string(path).map_err(|e| error(e.to_string()))?;
+    serde_json::from_str(&text).map_err(|e| error(e.to_string()))
+}
+
+fn print_plans(
+    set: &RuleSet,
+    org: &str,
+    event: &Value,
+    subject: Option<&SubjectUser>,
+) -> Result<(), RulesCliError> {
+    let kind = event["eventType"].as_str().unwrap_or("?");
+    let uuid = event["uuid"].as_str().unwrap_or("?");
+    println!("event {kind} {uuid}");
+    let needs = set.enrichment(org, event);
+    if needs.any() && subject.is_none() {
+        println!(
+            "  note: a matching rule asks for the subject user (enrich); give it with --user USER.json"
+        );
+    }
+    let results = set
+        .evaluate_each(&EvalInput {
+            org,
+            event,
+            subject,
+        })
+        .map_err(|e| RulesCliError::Eval(e.to_string()))?;
+    if results.is_empty() {
+        println!("  no rule matches");
+    }
+    for result in results {
+        match result {
+            Ok(plan) => print_plan(set, &plan),
+            Err(error) => println!("  error: {error}"),
+        }
+    }
+    Ok(())
+}
+
+/// One plan, as the router would treat it.
+pub fn print_plan(set: &RuleSet, plan: &Plan) {
+    let status = match (set.protection().refuses(plan), plan.dry_run) {
+        (Some(reason), _) => format!("refused: {reason}"),
+        (None, true) => "dry run: logged, not sent".to_owned(),
+        (None, false) => "would run".to_owned(),
+    };
+    println!("  rule {} ({status})", plan.rule_id);
+    for (i, step) in plan.steps.iter().enumerate() {
+        println!(
+            "    {}. {} [{}] {}",
+            i + 1,
+            step.action,
+            step.family.as_str(),
+            Value::Object(step.params.clone())
+        );
+    }
+    for step in &plan.on_failure {
+        println!(
+            "    on failure: {} {}",
+            step.action,
+            Value::Object(step.params.clone())
+        );
+    }
+}
