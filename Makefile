@@ -8,7 +8,14 @@ CARGO       ?= cargo
 FUNCTIONS   := hook-ingest hook-verify event-router action-executor log-poller
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: docs run test test-unit test-integ spec-check lint bench build deploy validate venv clean
+.PHONY: help docs run test test-unit test-integ spec-check lint bench build deploy validate venv clean
+.DEFAULT_GOAL := help
+
+## help: this list: every target with its `##` line (a bare `make` prints it)
+help:
+	@awk '/^## [a-z-]+:/ { sub(/^## /, ""); split($$0, p, ":"); t = p[1]; \
+	      sub(/^[^:]*: */, ""); printf "  %-12s %s\n", t, $$0; next } \
+	    /^## / { sub(/^## /, ""); printf "  %-12s %s\n", "", $$0 }' $(MAKEFILE_LIST)
 
 ## run: the local runner: hook endpoints on 127.0.0.1:8787, embedded queue, no AWS, no Okta
 run:
@@ -82,6 +89,7 @@ $(VENV)/.installed: requirements-dev.txt
 	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
 	touch $@
 
+## clean: cargo clean and the .venv (the next `make test` reinstalls the tools)
 clean:
 	$(CARGO) clean
 	rm -rf $(VENV)
