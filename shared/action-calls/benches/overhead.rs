@@ -1,13 +1,13 @@
 //! Executor overhead per action, Okta excluded.
 //!
-//! - `validate_and_dispatch`: every case of the action table (`tests/common/cases.rs`)
+//! - `validate_and_dispatch`: every case of the action table (`tests/it/common/cases.rs`)
 //!   through catalog validation, handler lookup and parameter reading, stopping where
 //!   the handler would call Okta (the executor has no client). Reported per action.
 //! - `execute_loopback`: whole actions (request building, client, answer parsing,
 //!   output projection) against an in-process "Okta" on 127.0.0.1 that answers at once
 //!   with Okta's example bodies: the floor an action costs besides Okta's own latency.
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use action_calls::Executor;

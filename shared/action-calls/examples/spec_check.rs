@@ -1,4 +1,4 @@
-//! Runs every Okta action of the test table (`tests/common/cases.rs`) through the
+//! Runs every Okta action of the test table (`tests/it/common/cases.rs`) through the
 //! executor against Prism mocking Okta's Management OpenAPI spec (started by
 //! `spec-check/run.sh`), and fails if Prism finds a request that breaks the spec: a
 //! `400`/`422` answer, or a request-side entry in its `sl-violations` header (read by a
@@ -7,7 +7,7 @@
 //!
 //! Usage: `cargo run -p executor --example spec_check -- http://127.0.0.1:4010`
 
-#[path = "../tests/common/mod.rs"]
+#[path = "../tests/it/common/mod.rs"]
 mod common;
 
 use std::process::ExitCode;

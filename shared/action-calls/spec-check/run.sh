@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Validates every Okta request the executor sends (one run per case of
-# tests/common/cases.rs) against Okta's OpenAPI spec, through a Prism mock
+# tests/it/common/cases.rs) against Okta's OpenAPI spec, through a Prism mock
 # (scripts/with-prism.sh).
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)"

@@ -1,7 +1,7 @@
 //! Failure modes against an in-test server: 429 with rate-limit headers, 5xx then
 //! success under the waiting policy, timeouts, error bodies and their classes.
 
-mod common;
+use crate::common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};

@@ -1,7 +1,7 @@
 //! `notify.webhook`: the URL comes from the named secret and never shows in an error,
 //! a `Debug` print or the outcome; statuses are classified for the Lambda.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

@@ -1,7 +1,7 @@
 //! Safety rails: the raw request stays on the org's `/api/`, and protected users and
 //! groups are re-checked on rendered parameters.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeMap;
 

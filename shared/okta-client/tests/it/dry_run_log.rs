@@ -2,7 +2,7 @@
 //! keeps the exact body. Alone in its test binary: a thread-local subscriber and other
 //! tests' threads would race over callsite interest.
 
-mod common;
+use crate::common;
 
 use common::*;
 use okta_client::endpoints::users::{StrictQuery, UserWrite};

@@ -12,10 +12,10 @@ use wiremock::{Request, Respond, ResponseTemplate};
 
 pub const API_TOKEN: &str = "00SSWS-test-token-DO-NOT-LEAK-4f1c";
 pub const CLIENT_ID: &str = "0oa-test-client";
-pub const RSA_PRIVATE: &str = include_str!("../fixtures/test-rsa-private.pem");
-pub const RSA_PUBLIC: &str = include_str!("../fixtures/test-rsa-public.pem");
-pub const EC_PRIVATE: &str = include_str!("../fixtures/test-ec-private.pem");
-pub const EC_PUBLIC: &str = include_str!("../fixtures/test-ec-public.pem");
+pub const RSA_PRIVATE: &str = include_str!("../../fixtures/test-rsa-private.pem");
+pub const RSA_PUBLIC: &str = include_str!("../../fixtures/test-rsa-public.pem");
+pub const EC_PRIVATE: &str = include_str!("../../fixtures/test-ec-private.pem");
+pub const EC_PUBLIC: &str = include_str!("../../fixtures/test-ec-public.pem");
 
 // Each test binary uses a different part of this module.
 #[allow(unused_imports)]

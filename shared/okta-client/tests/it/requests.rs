@@ -1,7 +1,7 @@
 //! Request shape: headers, Content-Length on empty bodies, encoded logins, typed query
 //! parameters, and a raw request.
 
-mod common;
+use crate::common;
 
 use common::*;
 use http::Method;

@@ -5,7 +5,7 @@
 //! dry-run client (no org at all) every action completes, except those that need a
 //! real read result, which fail with a typed, explained error.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

@@ -3,7 +3,7 @@
 //! what is logged is redacted (`tests/dry_run_log.rs`, alone in its binary so that no
 //! other test's thread races its log capture).
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures_util::TryStreamExt;

@@ -1,7 +1,7 @@
 //! Auth against an in-test Okta: SSWS, OAuth client assertions (RS256, ES256), token
 //! caching and re-minting, DPoP proofs and nonce challenges.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 

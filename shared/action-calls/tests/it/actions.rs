@@ -2,7 +2,7 @@
 //! request(s) it sends (method, path, whole query, body) and the output later steps get.
 //! The table must name every action of the catalog.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 

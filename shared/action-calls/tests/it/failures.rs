@@ -4,7 +4,7 @@
 //! permanent with Okta's details, 5xx/timeouts → retryable, invalid parameters → no
 //! request at all, `user.delete`'s two calls, bounded lists.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 

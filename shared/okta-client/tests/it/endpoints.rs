@@ -1,7 +1,7 @@
 //! Every endpoint: the request it sends (method, path, query, body) and that Okta's
 //! example answer (from the spec) parses into its model without losing a field.
 
-mod common;
+use crate::common;
 
 use common::*;
 use okta_client::endpoints::PageQuery;

@@ -2,7 +2,7 @@
 //! key — reaches `Debug`, `Display`, an error or a log line, across the flows that
 //! handle them: minting with a DPoP nonce challenge, a 401 re-mint, and failures.
 
-mod common;
+use crate::common;
 
 use common::*;
 use jsonwebtoken::Algorithm;

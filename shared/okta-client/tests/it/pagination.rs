@@ -1,6 +1,6 @@
 //! `Link: rel="next"` pagination over three pages, and the never-ending System Log poll.
 
-mod common;
+use crate::common;
 
 use common::*;
 use futures_util::TryStreamExt;

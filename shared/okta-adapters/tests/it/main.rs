@@ -1,0 +1,6 @@
+//! The okta-adapters crate's integration tests: one test binary, one module per concern (a binary per file would link
+//! the whole tree again for each).
+
+mod bounded;
+mod directory;
+mod rotation;
