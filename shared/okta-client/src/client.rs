@@ -3,7 +3,7 @@
 //! flight, and the request loop that turns Okta's answers into values or typed errors.
 
 use std::sync::{Arc, Mutex as StdMutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
@@ -131,7 +131,8 @@ struct Inner {
     in_flight: Arc<Semaphore>,
     retry: RetryPolicy,
     token_refresh_margin: Duration,
-    last_rate_limit: StdMutex<RateLimit>,
+    /// The last answer's rate-limit state, and when (monotonic) it arrived.
+    last_rate_limit: StdMutex<(RateLimit, Option<Instant>)>,
     /// Record and synthesize instead of sending (all requests, or all but reads).
     dry_run: Option<DryRun>,
 }
@@ -188,7 +189,7 @@ impl OktaClient {
                 )),
                 retry: config.retry,
                 token_refresh_margin: config.token_refresh_margin,
-                last_rate_limit: StdMutex::new(RateLimit::default()),
+                last_rate_limit: StdMutex::new((RateLimit::default(), None)),
                 dry_run: config.dry_run,
             }),
         })
@@ -211,7 +212,7 @@ impl OktaClient {
                 in_flight: Arc::new(Semaphore::new(1)),
                 retry: RetryPolicy::Never,
                 token_refresh_margin: Duration::from_secs(300),
-                last_rate_limit: StdMutex::new(RateLimit::default()),
+                last_rate_limit: StdMutex::new((RateLimit::default(), None)),
                 dry_run: Some(DryRun::offline(log)),
             }),
         })
@@ -236,7 +237,7 @@ impl OktaClient {
                 in_flight: self.inner.in_flight.clone(),
                 retry: self.inner.retry,
                 token_refresh_margin: self.inner.token_refresh_margin,
-                last_rate_limit: StdMutex::new(self.last_rate_limit()),
+                last_rate_limit: StdMutex::new(self.last_rate_limit_and_arrival()),
                 dry_run: self.inner.dry_run.clone(),
             }),
         })
@@ -250,6 +251,19 @@ impl OktaClient {
     /// The rate-limit state of the most recent response that carried rate-limit
     /// headers, across all tasks. Use it to slow down before Okta answers 429.
     pub fn last_rate_limit(&self) -> RateLimit {
+        self.last_rate_limit_and_arrival().0
+    }
+
+    /// How long to hold the next call back because Okta's most recent answer left no
+    /// more than `reserve` calls in its rate-limit window: [`RateLimit::headroom_wait`],
+    /// counted from Okta's `Date` and the time (monotonic) since that answer arrived, so
+    /// the host's wall clock plays no part. `None` when there is headroom.
+    pub fn headroom_wait(&self, reserve: u64) -> Option<Duration> {
+        let (limit, arrived) = self.last_rate_limit_and_arrival();
+        limit.headroom_wait(reserve, arrived?.elapsed())
+    }
+
+    fn last_rate_limit_and_arrival(&self) -> (RateLimit, Option<Instant>) {
         *self
             .inner
             .last_rate_limit
@@ -490,7 +504,7 @@ impl OktaClient {
                 .inner
                 .last_rate_limit
                 .lock()
-                .unwrap_or_else(|p| p.into_inner()) = meta.rate_limit;
+                .unwrap_or_else(|p| p.into_inner()) = (meta.rate_limit, Some(Instant::now()));
         }
         tracing::debug!(
             request = %what,

@@ -110,6 +110,22 @@ impl ApiError {
     }
 }
 
+impl ErrorClass {
+    /// The class as the retry decision ([`retry::Policy::decide`]) sees it.
+    /// [`ErrorClass::AlreadyInState`] reads as permanent: an action that knows what the
+    /// user's status means turns it into a success before asking; anyone else gets the
+    /// cautious answer.
+    pub fn failure(self) -> retry::Failure {
+        match self {
+            ErrorClass::Retryable => retry::Failure::Retryable,
+            ErrorClass::Throttled { retry_after } => {
+                retry::Failure::Throttled { wait: retry_after }
+            }
+            ErrorClass::Permanent | ErrorClass::AlreadyInState => retry::Failure::Permanent,
+        }
+    }
+}
+
 impl std::fmt::Display for ApiError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{} answered HTTP {}", self.request, self.status)?;
@@ -220,6 +236,11 @@ impl OktaError {
             | OktaError::InvalidRequest(_)
             | OktaError::Signing(_) => ErrorClass::Permanent,
         }
+    }
+
+    /// What retrying can do about it ([`ErrorClass::failure`]).
+    pub fn failure(&self) -> retry::Failure {
+        self.class().failure()
     }
 
     /// The Okta API error, when Okta answered one.

@@ -70,6 +70,26 @@ impl RateLimit {
         };
         Some(Duration::from_secs(reset.saturating_sub(now) + 1))
     }
+
+    /// How long to hold the next call back, `elapsed` after this answer arrived, when it
+    /// left no more than `reserve` calls in the window: the rest of [`Self::retry_after`]
+    /// (`Reset − Date + 1 s`, Okta's own clock), so a skewed host clock can neither skip
+    /// the wait nor stretch it. `elapsed` is measured on a monotonic clock by the caller.
+    /// `None` when there is headroom, when Okta said nothing about the window, or when
+    /// the window has reset since.
+    pub fn headroom_wait(&self, reserve: u64, elapsed: Duration) -> Option<Duration> {
+        if self.remaining? > reserve {
+            return None;
+        }
+        let wait = self.retry_after()?;
+        // Without a `Date`, `retry_after` measured from the local clock now: nothing
+        // has elapsed since.
+        let left = match self.date_epoch {
+            Some(_) => wait.saturating_sub(elapsed),
+            None => wait,
+        };
+        (!left.is_zero()).then_some(left)
+    }
 }
 
 /// The header's value as a number, only when every occurrence agrees.
@@ -135,6 +155,59 @@ mod tests {
         assert_eq!(RateLimit::from_headers(&h).reset_epoch, None);
         let h = headers(&[("x-rate-limit-reset", "100"), ("x-rate-limit-reset", "100")]);
         assert_eq!(RateLimit::from_headers(&h).reset_epoch, Some(100));
+    }
+
+    /// The answer of a response sent at `date_epoch` with `remaining` calls left and
+    /// the window resetting 30 s later.
+    fn near_the_limit(date_epoch: u64, remaining: u64) -> RateLimit {
+        RateLimit {
+            limit: Some(600),
+            remaining: Some(remaining),
+            reset_epoch: Some(date_epoch + 30),
+            date_epoch: Some(date_epoch),
+        }
+    }
+
+    #[test]
+    fn headroom_wait_counts_from_okta_date_whatever_the_host_clock_says() {
+        // Okta's clock reads 2015; the host's reads today. The window still has 30 s
+        // to run by Okta's clock, so the call waits those (plus the margin).
+        let rl = near_the_limit(1_445_412_480, 3);
+        assert_eq!(
+            rl.headroom_wait(5, Duration::ZERO),
+            Some(Duration::from_secs(31))
+        );
+        // And one far in the future: the same wait, not an hours-long one.
+        let rl = near_the_limit(4_102_444_800, 3);
+        assert_eq!(
+            rl.headroom_wait(5, Duration::ZERO),
+            Some(Duration::from_secs(31))
+        );
+    }
+
+    #[test]
+    fn headroom_wait_shrinks_by_the_time_since_the_answer_and_ends_with_the_window() {
+        let rl = near_the_limit(1_445_412_480, 0);
+        assert_eq!(
+            rl.headroom_wait(5, Duration::from_secs(20)),
+            Some(Duration::from_secs(11))
+        );
+        assert_eq!(rl.headroom_wait(5, Duration::from_secs(31)), None);
+        assert_eq!(rl.headroom_wait(5, Duration::from_secs(600)), None);
+    }
+
+    #[test]
+    fn headroom_wait_is_none_above_the_reserve_or_without_a_reset() {
+        assert_eq!(
+            near_the_limit(1_445_412_480, 6).headroom_wait(5, Duration::ZERO),
+            None
+        );
+        let no_reset = RateLimit {
+            reset_epoch: None,
+            ..near_the_limit(1_445_412_480, 0)
+        };
+        assert_eq!(no_reset.headroom_wait(5, Duration::ZERO), None);
+        assert_eq!(RateLimit::default().headroom_wait(5, Duration::ZERO), None);
     }
 
     #[test]
