@@ -2,7 +2,9 @@
 //!
 //! Read like `aws-lambda-rust-runtime`'s `basic-error-thiserror` example: every variant
 //! maps to one [`FailureClass`] — try again later (with or without Okta's retry-after)
-//! or give up (DLQ, then the rule's `on_failure` steps). Okta's "not allowed in the
+//! or give up (DLQ, then the rule's `on_failure` steps). [`FailureClass`] is the form a
+//! letter records; whether and when to retry is decided once, by `retry::Policy`, from
+//! [`FailureClass::failure`]. Okta's "not allowed in the
 //! current status" is a success only when the user, read after it, is where the action
 //! leads ([`crate::execute`] checks); otherwise it is [`ExecError::WrongStatus`].
 //!
@@ -13,7 +15,7 @@
 use std::time::Duration;
 
 use actions::ParamError;
-use okta_client::{ErrorClass, OktaError};
+use okta_client::OktaError;
 use serde::Serialize;
 
 use crate::notify::WebhookError;
@@ -43,6 +45,30 @@ pub enum FailureClass {
     /// receive before its redrive): given up like a permanent failure — letter, audit
     /// line, `on_failure` — with the last error, instead of vanishing into the DLQ.
     Exhausted,
+}
+
+impl From<retry::Failure> for FailureClass {
+    fn from(failure: retry::Failure) -> Self {
+        match failure {
+            retry::Failure::Retryable => FailureClass::Retryable,
+            retry::Failure::Throttled { wait } => FailureClass::Throttled { retry_after: wait },
+            retry::Failure::Permanent => FailureClass::Permanent,
+        }
+    }
+}
+
+impl FailureClass {
+    /// The class as the retry decision ([`retry::Policy::decide`]) sees it: an
+    /// exhausted failure is already given up, so it reads as permanent.
+    pub fn failure(self) -> retry::Failure {
+        match self {
+            FailureClass::Retryable => retry::Failure::Retryable,
+            FailureClass::Throttled { retry_after } => {
+                retry::Failure::Throttled { wait: retry_after }
+            }
+            FailureClass::Permanent | FailureClass::Exhausted => retry::Failure::Permanent,
+        }
+    }
 }
 
 fn as_secs<S: serde::Serializer>(d: &Option<Duration>, s: S) -> Result<S::Ok, S::Error> {
@@ -145,13 +171,9 @@ impl ExecError {
     /// What the executor Lambda should do: retry later, retry after a delay, or give up.
     pub fn class(&self) -> FailureClass {
         match self {
-            ExecError::Okta(e) => match e.class() {
-                ErrorClass::Retryable => FailureClass::Retryable,
-                ErrorClass::Throttled { retry_after } => FailureClass::Throttled { retry_after },
-                // `execute` turns these into successes; a caller classifying an error
-                // it built itself gets the cautious answer.
-                ErrorClass::Permanent | ErrorClass::AlreadyInState => FailureClass::Permanent,
-            },
+            // `execute` turns `AlreadyInState` into a success; a caller classifying an
+            // error it built itself gets the cautious answer (permanent).
+            ExecError::Okta(e) => e.failure().into(),
             ExecError::InProgress { .. } => FailureClass::Retryable,
             ExecError::Secret { source, .. } => source.class(),
             ExecError::Webhook(e) => e.class(),
@@ -255,4 +277,27 @@ pub struct FailureReport {
     /// The user's status, when Okta refused the action for it.
     #[serde(rename = "userStatus", skip_serializing_if = "Option::is_none")]
     pub user_status: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::FailureClass;
+
+    #[test]
+    fn a_failure_class_reads_back_as_the_retry_failure_it_came_from_and_exhausted_as_permanent() {
+        let failures = [
+            retry::Failure::Retryable,
+            retry::Failure::Throttled { wait: None },
+            retry::Failure::Throttled {
+                wait: Some(Duration::from_secs(7)),
+            },
+            retry::Failure::Permanent,
+        ];
+        for failure in failures {
+            assert_eq!(FailureClass::from(failure).failure(), failure);
+        }
+        assert_eq!(FailureClass::Exhausted.failure(), retry::Failure::Permanent);
+    }
 }
