@@ -14,7 +14,6 @@ use std::time::Duration;
 use action_calls::{DEFAULT_WEBHOOK_TIMEOUT, OrgSecretNames, WebhookSender};
 use aws_adapters::{DynamoStepRecords, SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
-use lambda_support::RetryAfter;
 use okta_adapters::OktaClients;
 use org_secrets::SecretCache;
 use step_runner::{Retry, Settings, StepRunner};
@@ -83,33 +82,19 @@ pub fn build(config: &ExecutorConfig, aws: &aws_config::SdkConfig) -> Result<App
     Ok(App { runner, own_queue })
 }
 
-/// A retry, as the batch helper needs it.
-struct Later(Retry);
-
-impl std::fmt::Display for Later {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        self.0.fmt(f)
-    }
-}
-
-impl RetryAfter for Later {
-    fn retry_after(&self) -> Option<Duration> {
-        Some(self.0.after)
-    }
-}
-
 /// Runs one SQS batch; the failures are reported for retry, held back as long as
 /// their step asked.
 pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
     lambda_support::process_fifo_batch_holding(
         event,
         |message| run(&app.runner, message),
+        |retry: &Retry| Some(retry.after),
         |receipt, after| hold(&app.own_queue, receipt, after),
     )
     .await
 }
 
-async fn run(runner: &AppRunner, message: SqsMessage) -> Result<(), Later> {
+async fn run(runner: &AppRunner, message: SqsMessage) -> Result<(), Retry> {
     let receive_count = message
         .attributes
         .get("ApproximateReceiveCount")
@@ -121,7 +106,6 @@ async fn run(runner: &AppRunner, message: SqsMessage) -> Result<(), Later> {
         .run(&body, receive_count)
         .await
         .map(drop)
-        .map_err(Later)
 }
 
 async fn hold(queue: &SqsFifoQueue, receipt: String, after: Duration) {

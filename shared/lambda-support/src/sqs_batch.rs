@@ -28,29 +28,27 @@ where
     response(failed.into_iter().map(|f| f.id))
 }
 
-/// A failure that knows how long its message should stay invisible before the retry
-/// (Okta's rate-limit reset, a backoff), rather than the queue's default.
-pub trait RetryAfter {
-    fn retry_after(&self) -> Option<Duration>;
-}
-
 /// [`process_fifo_batch`], and then `hold(receipt_handle, delay)` for every failed
-/// message whose error gave a delay, and for the messages of its group held back
-/// behind it (so the whole group comes back together, in order). A `hold` that fails
-/// only logs: the queue's default visibility timeout applies then.
-pub async fn process_fifo_batch_holding<F, Fut, E, H, HFut>(
+/// message for which `wait(&error)` gave a delay (Okta's rate-limit reset, a backoff —
+/// decided by the caller, e.g. the step runner's `Retry::after`), and for the messages of
+/// its group held back behind it (so the whole group comes back together, in order). A
+/// failure without a delay, and a `hold` that fails (it only logs), leave the queue's
+/// default visibility timeout.
+pub async fn process_fifo_batch_holding<F, Fut, E, W, H, HFut>(
     event: SqsEvent,
     handler: F,
+    wait: W,
     hold: H,
 ) -> SqsBatchResponse
 where
     F: Fn(SqsMessage) -> Fut,
     Fut: Future<Output = Result<(), E>>,
-    E: Display + RetryAfter,
+    E: Display,
+    W: Fn(&E) -> Option<Duration>,
     H: Fn(String, Duration) -> HFut,
     HFut: Future<Output = ()>,
 {
-    let failed = run_groups(event, &handler, &|e: &E| e.retry_after()).await;
+    let failed = run_groups(event, &handler, &wait).await;
     join_all(failed.iter().filter_map(|f| match (&f.receipt, f.after) {
         (Some(receipt), Some(after)) => Some(hold(receipt.clone(), after)),
         _ => None,
@@ -224,21 +222,6 @@ mod tests {
         assert!(response.batch_item_failures.is_empty());
     }
 
-    #[derive(Debug)]
-    struct Later(u64);
-
-    impl std::fmt::Display for Later {
-        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-            write!(f, "later {}", self.0)
-        }
-    }
-
-    impl RetryAfter for Later {
-        fn retry_after(&self) -> Option<Duration> {
-            Some(Duration::from_secs(self.0))
-        }
-    }
-
     #[tokio::test]
     async fn a_delayed_failure_holds_its_group_mates_for_as_long() {
         let receipts = |mut m: SqsMessage| {
@@ -256,11 +239,12 @@ mod tests {
             event,
             |m| async move {
                 if m.body.as_deref() == Some("a1") {
-                    Err(Later(42))
+                    Err("later".to_owned())
                 } else {
                     Ok(())
                 }
             },
+            |error: &String| (error == "later").then_some(Duration::from_secs(42)),
             |receipt, after| {
                 held.lock().unwrap().push((receipt, after.as_secs()));
                 async {}
@@ -274,5 +258,24 @@ mod tests {
             held,
             vec![("rh-a1".to_owned(), 42), ("rh-a2".to_owned(), 42)]
         );
+    }
+
+    #[tokio::test]
+    async fn a_failure_the_wait_gives_no_delay_for_is_reported_but_not_held() {
+        let mut a1 = message("a1", Some("A"));
+        a1.receipt_handle = Some("rh-a1".to_owned());
+        let held = Mutex::new(Vec::new());
+        let response = process_fifo_batch_holding(
+            batch(vec![a1]),
+            |_| async { Err("boom") },
+            |_: &&str| None,
+            |receipt, _| {
+                held.lock().unwrap().push(receipt);
+                async {}
+            },
+        )
+        .await;
+        assert_eq!(failures(&response), vec!["a1"]);
+        assert!(held.into_inner().unwrap().is_empty());
     }
 }
