@@ -4,13 +4,9 @@
 use std::time::Duration;
 
 use action_calls::{FailureClass, FailureReport};
-
-/// First retry delay of a retryable failure; doubles per receive.
-const BACKOFF_BASE: Duration = Duration::from_secs(5);
-/// Longest retry delay (SQS allows 12 h; a quarter hour keeps plans moving).
-const BACKOFF_MAX: Duration = Duration::from_secs(15 * 60);
-/// Wait after a 429 that did not say how long.
-const THROTTLE_DEFAULT: Duration = Duration::from_secs(30);
+pub use retry::Attempts;
+pub(crate) use retry::jitter;
+use retry::{Backoff, GiveUp, Policy, Tries};
 
 /// Try again later: keep the message invisible for `after` and report it failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,55 +27,9 @@ impl Retry {
 }
 
 /// The delay before the next try of a message received `receive_count` times (1 on the
-/// first receive): 5 s, 10 s, 20 s, … up to 15 min.
+/// first receive): [`Backoff::QUEUE`], 5 s, 10 s, 20 s, … up to 15 min.
 pub fn backoff(receive_count: u32) -> Duration {
-    let doublings = receive_count.saturating_sub(1).min(16);
-    BACKOFF_BASE.saturating_mul(1 << doublings).min(BACKOFF_MAX)
-}
-
-/// Up to one second, derived from the envelope id: messages throttled together come
-/// back spread out, the same message always with the same offset.
-pub(crate) fn jitter(envelope_id: &str) -> Duration {
-    let seed = envelope_id
-        .bytes()
-        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
-    Duration::from_millis(u64::from(seed % 1000))
-}
-
-/// How many tries a step gets before it is given up as [`FailureClass::Exhausted`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Attempts {
-    /// Retryable failures (5xx, timeouts) after which the step gives up. Throttled
-    /// waits do not count: a 429 says nothing about whether the step can succeed.
-    pub max_failures: u32,
-    /// The queue's `maxReceiveCount`: on this receive the message is delivered for the
-    /// last time before SQS's redrive would move it to the DLQ with no explanation, so
-    /// any retry, throttled ones included, is given up here with a letter instead.
-    pub max_receives: u32,
-}
-
-impl Default for Attempts {
-    /// The template's defaults: 8 failures (5 s … 10 min of backoff, ≈ 21 min in all)
-    /// and 100 receives (throttled waits of up to a minute each cannot reach it before
-    /// the failures budget ends a step that really fails).
-    fn default() -> Self {
-        Attempts {
-            max_failures: 8,
-            max_receives: 100,
-        }
-    }
-}
-
-impl Attempts {
-    /// Why nothing more can be retried, when `receive_count` is the queue's last delivery.
-    pub(crate) fn last_delivery(&self, receive_count: u32) -> Option<String> {
-        (receive_count >= self.max_receives).then(|| {
-            format!(
-                "gave up on the queue's last delivery (receive {receive_count} of {})",
-                self.max_receives
-            )
-        })
-    }
+    Backoff::QUEUE.delay(receive_count)
 }
 
 /// What to do about a failed step.
@@ -92,7 +42,9 @@ pub(crate) enum Decision {
 }
 
 /// Retry or give up, for a step whose earlier runs failed `failures` times (retryably)
-/// and whose message is on its `receive_count`th receive.
+/// and whose message is on its `receive_count`th receive: [`retry::Policy::decide`] on
+/// the queue's curve, plus the envelope's jitter so that steps throttled together come
+/// back spread out.
 pub(crate) fn decide(
     report: FailureReport,
     failures: u32,
@@ -100,25 +52,22 @@ pub(crate) fn decide(
     attempts: Attempts,
     envelope_id: &str,
 ) -> Decision {
-    let (after, failed) = match report.class {
-        FailureClass::Throttled { retry_after } => (retry_after.unwrap_or(THROTTLE_DEFAULT), false),
-        FailureClass::Retryable => (backoff(failures + 1), true),
-        FailureClass::Permanent | FailureClass::Exhausted => return Decision::GiveUp(report),
+    let tries = Tries {
+        failures,
+        receive_count,
     };
-    let failures = failures + u32::from(failed);
-    if failed && failures >= attempts.max_failures {
-        let why = format!("gave up after {failures} failed attempts");
-        return Decision::GiveUp(exhausted(report, &why));
-    }
-    if let Some(why) = attempts.last_delivery(receive_count) {
-        return Decision::GiveUp(exhausted(report, &why));
-    }
-    Decision::Retry {
-        retry: Retry {
-            after: after + jitter(envelope_id),
-            reason: report.message,
+    match Policy::queue(attempts).decide(report.class.failure(), tries) {
+        retry::Decision::RetryAfter { wait, counted } => Decision::Retry {
+            retry: Retry {
+                after: wait + jitter(envelope_id),
+                reason: report.message,
+            },
+            failed: counted,
         },
-        failed,
+        retry::Decision::GiveUp(GiveUp::Permanent) => Decision::GiveUp(report),
+        retry::Decision::GiveUp(GiveUp::Exhausted(why)) => {
+            Decision::GiveUp(exhausted(report, &why))
+        }
     }
 }
 
@@ -159,7 +108,7 @@ mod tests {
         assert_eq!(backoff(1), Duration::from_secs(5));
         assert_eq!(backoff(2), Duration::from_secs(10));
         assert_eq!(backoff(4), Duration::from_secs(40));
-        assert_eq!(backoff(30), BACKOFF_MAX);
+        assert_eq!(backoff(30), Duration::from_secs(15 * 60));
     }
 
     fn retry_after(decision: Decision) -> Option<Duration> {
@@ -192,6 +141,27 @@ mod tests {
         let retryable = report(FailureClass::Retryable, "503");
         let after = retry_after(decide(retryable, 2, 3, attempts, "abc")).expect("retried");
         assert!(after >= Duration::from_secs(20));
+    }
+
+    #[test]
+    fn a_throttled_step_that_named_no_wait_waits_the_one_default_plus_jitter() {
+        let throttled = report(FailureClass::Throttled { retry_after: None }, "429");
+        let after =
+            retry_after(decide(throttled, 0, 1, Attempts::default(), "abc")).expect("retried");
+        assert!(after >= retry::THROTTLE_DEFAULT, "{after:?}");
+        assert!(
+            after < retry::THROTTLE_DEFAULT + Duration::from_secs(1),
+            "{after:?}"
+        );
+    }
+
+    #[test]
+    fn an_exhausted_report_is_given_up_as_it_is() {
+        let given_up = report(FailureClass::Exhausted, "gave up earlier");
+        assert_eq!(
+            decide(given_up.clone(), 0, 1, Attempts::default(), "abc"),
+            Decision::GiveUp(given_up)
+        );
     }
 
     #[test]

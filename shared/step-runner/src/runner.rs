@@ -432,21 +432,15 @@ where
 
     /// Holds the call back when Okta's last answer left no more than the reserve in the
     /// current rate-limit window: the message waits for the reset (the throttled report
-    /// returned), no 429 is spent.
+    /// returned), no 429 is spent. The wait is Okta's (`Reset − Date + 1 s`, less the
+    /// time since that answer: [`OktaClient::headroom_wait`]), so a Lambda host whose
+    /// clock is off neither skips the wait nor stretches it.
     fn headroom_wait(&self, client: &OktaClient) -> Option<FailureReport> {
-        let limit = client.last_rate_limit();
-        let (Some(remaining), Some(reset)) = (limit.remaining, limit.reset_epoch) else {
-            return None;
-        };
-        let now = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        if remaining > self.settings.rate_reserve || reset < now {
-            return None;
-        }
+        let wait = client.headroom_wait(self.settings.rate_reserve)?;
+        let remaining = client.last_rate_limit().remaining.unwrap_or(0);
         Some(failure::report(
             FailureClass::Throttled {
-                retry_after: Some(Duration::from_secs(reset - now + 1)),
+                retry_after: Some(wait),
             },
             format!("{remaining} calls left in Okta's rate-limit window: waiting for its reset"),
         ))

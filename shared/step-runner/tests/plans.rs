@@ -286,6 +286,52 @@ rules:
 }
 
 #[tokio::test]
+async fn the_headroom_wait_counts_from_okta_date_not_from_a_skewed_host_clock() {
+    let settings = Settings {
+        rate_reserve: 5,
+        ..Settings::default()
+    };
+    let rules = r#"
+rules:
+  - id: suspend-and-back
+    on: [user.account.report_suspicious_activity_by_enduser]
+    do:
+      - action: user.suspend
+        user: ${ target("User").id }
+      - action: user.unsuspend
+        user: ${ target("User").id }
+"#;
+    let mut rig = Rig::with_settings(rules, settings).await;
+    // Okta's clock (its `Date`) reads October 2015, years behind this host's: the
+    // window resets 30 s after Okta's answer, whatever the host thinks the time is.
+    let okta_now: u64 = 1_445_412_480;
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v1/users/{USER}/lifecycle/suspend")))
+        .respond_with(
+            ok().insert_header("date", "Wed, 21 Oct 2015 07:28:00 GMT")
+                .insert_header("x-rate-limit-limit", "600")
+                .insert_header("x-rate-limit-remaining", "3")
+                .insert_header("x-rate-limit-reset", (okta_now + 30).to_string()),
+        )
+        .mount(&rig.okta)
+        .await;
+    rig.route(EVENT).await;
+    assert!(matches!(
+        rig.run_next(Family::Users).await,
+        Some(Ok(Ran::Done { .. }))
+    ));
+    // By the host's clock that reset is long past; by Okta's it is 30 s away.
+    let retry = rig
+        .run_next(Family::Users)
+        .await
+        .expect("a message")
+        .expect_err("held back until Okta's reset");
+    assert!(retry.after >= Duration::from_secs(29), "{retry:?}");
+    assert!(retry.after <= Duration::from_secs(32), "{retry:?}");
+    assert_eq!(calls(&rig).await.len(), 1, "no call was spent on a 429");
+}
+
+#[tokio::test]
 async fn a_404_goes_to_the_dlq_with_the_reason_and_starts_on_failure() {
     let mut rig = Rig::new(LOCK_DOWN).await;
     Mock::given(method("POST"))
