@@ -6,7 +6,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use fifo_queue::{FifoMessage, FifoQueue, MAX_BATCH_BYTES, RetryPolicy, send_all};
 use futures_util::stream::{self, StreamExt};
 use okta_client::endpoints::logs::LogQuery;
-use okta_client::{ErrorClass, LogCursor, OktaClient};
+use okta_client::{LogCursor, OktaClient};
 use okta_events::queue_entry;
 use ports::{CursorStore, CursorUpdate, EventLedger};
 use reqwest::Url;
@@ -37,8 +37,6 @@ pub struct PollSettings {
     pub send_retry: RetryPolicy,
     /// Concurrent ledger lookups (the missed-by-hook count).
     pub ledger_concurrency: usize,
-    /// Waiting after a `429` that named no reset time.
-    pub default_throttle_wait: Duration,
     pub clock: Clock,
 }
 
@@ -51,7 +49,6 @@ impl Default for PollSettings {
             page_reserve: Duration::from_secs(3),
             send_retry: RetryPolicy::default(),
             ledger_concurrency: 16,
-            default_throttle_wait: Duration::from_secs(60),
             clock: Arc::new(SystemTime::now),
         }
     }
@@ -155,8 +152,9 @@ impl<C: CursorStore, Q: FifoQueue, L: EventLedger> Poller<C, Q, L> {
                 // Nothing of this page was sent: the next run reads it.
                 Err(_) => return Ok(PollOutcome::BudgetSpent),
                 Ok(Err(error)) => {
-                    if let ErrorClass::Throttled { retry_after } = error.class() {
-                        return Ok(self.hold(org, version, &url, retry_after).await);
+                    // The wait is retry's: Okta's reset, or the one default.
+                    if let Some(wait) = error.failure().throttled_wait() {
+                        return Ok(self.hold(org, version, &url, wait).await);
                     }
                     return Err(error.into());
                 }
@@ -202,15 +200,9 @@ impl<C: CursorStore, Q: FifoQueue, L: EventLedger> Poller<C, Q, L> {
         }
     }
 
-    /// After a `429`: store "not before the reset" (at the same position) and stop.
-    async fn hold(
-        &self,
-        org: &str,
-        version: u64,
-        url: &Url,
-        retry_after: Option<Duration>,
-    ) -> PollOutcome {
-        let wait = retry_after.unwrap_or(self.settings.default_throttle_wait);
+    /// After a `429`: store "not before the reset" (`wait` from now, at the same
+    /// position) and stop.
+    async fn hold(&self, org: &str, version: u64, url: &Url, wait: Duration) -> PollOutcome {
         let not_before = self.now_secs() + wait.as_secs();
         tracing::warn!(
             org,

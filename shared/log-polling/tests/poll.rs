@@ -429,6 +429,33 @@ async fn a_429_stops_the_run_and_the_next_run_waits_for_the_reset() {
 }
 
 #[tokio::test]
+async fn a_429_that_names_no_reset_waits_the_one_throttle_default() {
+    let okta = okta(two_pages()).await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .respond_with(ResponseTemplate::new(429).set_body_json(json!({"errorCode": "E0000047"})))
+        .with_priority(1)
+        .up_to_n_times(1)
+        .mount(&okta.server)
+        .await;
+    let store = Arc::new(MemoryCursorStore::new());
+    let clock = Arc::new(AtomicU64::new(NOW));
+    let p = poller_at(
+        store.clone(),
+        Arc::new(MemoryQueue::new()),
+        Ledger::default(),
+        clock,
+    );
+    let throttled = p.poll_org(ORG, &okta.client).await;
+    let PollOutcome::Throttled { not_before } = throttled.outcome else {
+        panic!("{:?}", throttled.outcome)
+    };
+    assert_eq!(not_before, NOW + retry::THROTTLE_DEFAULT.as_secs());
+    assert_eq!(not_before, NOW + 60, "one whole rate-limit window");
+    assert_eq!(store.get(ORG).not_before, Some(not_before));
+}
+
+#[tokio::test]
 async fn the_budget_is_checked_before_each_page() {
     let okta = okta(two_pages()).await;
     let store = Arc::new(MemoryCursorStore::new());
