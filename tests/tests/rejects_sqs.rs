@@ -28,13 +28,10 @@ async fn bad_events_are_parked_on_the_rejects_queue_and_the_good_ones_enqueued()
     )
     .await;
     let config = ReceiverConfig {
-        secrets: org_secrets::SecretsConfig {
-            refresh_min_age: Duration::ZERO,
-            ..Default::default()
-        },
+        secret_refresh_min_age: Duration::ZERO,
         ..ReceiverConfig::default()
     };
-    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secrets.prefix);
+    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secret_prefix);
     let auth = Authenticator::for_config(secrets, &config);
     let handler = IngestHandler::new(
         config,

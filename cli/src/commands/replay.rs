@@ -27,7 +27,7 @@ use std::path::PathBuf;
 
 use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
 use fifo_queue::{FifoMessage, MAX_BATCH_BYTES, RetryPolicy as QueueRetry, send_all};
-use okta_adapters::okta_config;
+use okta_adapters::{CredentialError, okta_config};
 use okta_client::endpoints::logs::{LogQuery, LogSortOrder};
 use okta_client::{OktaClient, Page, RetryPolicy};
 use okta_events::{EventKey, queue_entry};
@@ -102,6 +102,8 @@ pub enum ReplayError {
     Usage(String),
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
     #[error("Okta: {0}")]
     Okta(#[from] okta_client::OktaError),
     #[error("{0}")]
@@ -415,7 +417,7 @@ async fn okta_client(args: &ReplayArgs, org: &OrgName) -> Result<OktaClient, Rep
             })?
         }
     };
-    let mut config = okta_config(&credential, "cli-replay").map_err(ReplayError::Config)?;
+    let mut config = okta_config(&credential, "cli-replay")?;
     config.retry = RetryPolicy::interactive();
     Ok(OktaClient::new(config)?)
 }

@@ -1,5 +1,5 @@
 //! Every action a rule can name. Parameters follow the Okta operations of
-//! `okta-client` (`shared/okta-client/src/endpoints`), in the snake_case a YAML rule
+//! `okta-client` (`shared/okta-client/src/endpoints`), in the `snake_case` a YAML rule
 //! reads best in; the executors map them onto those calls.
 
 use crate::{ActionSpec, Family, ParamRole, ParamSpec, ParamType};

@@ -8,23 +8,33 @@ pub enum ParamError {
     /// A required parameter is absent.
     #[error("missing parameter `{param}` ({ty}) of {action}")]
     Missing {
+        /// The action's catalog name.
         action: &'static str,
+        /// The parameter's name.
         param: &'static str,
+        /// The type it would have.
         ty: ParamType,
     },
     /// A parameter the action does not take.
     #[error("unknown parameter `{param}` of {action} (it takes: {known})")]
     Unknown {
+        /// The action's catalog name.
         action: &'static str,
+        /// The name given.
         param: String,
+        /// The parameters the action takes, comma-separated.
         known: String,
     },
     /// A value of the wrong JSON type.
     #[error("parameter `{param}` of {action} must be {expected}, got {got}")]
     WrongType {
+        /// The action's catalog name.
         action: &'static str,
+        /// The parameter's name.
         param: &'static str,
+        /// The type the catalog gives it.
         expected: ParamType,
+        /// The kind of JSON value given ([`json_kind`]).
         got: &'static str,
     },
 }

@@ -8,7 +8,11 @@ use crate::{ActionSpec, Family, catalog};
 impl ActionSpec {
     /// `user.sessions.clear  user, oauth_tokens?, forget_devices?  okta.users.manage  [sessions, destructive]`
     pub fn list_line(&self) -> String {
-        let params: Vec<String> = self.params.iter().map(|p| p.signature()).collect();
+        let params: Vec<String> = self
+            .params
+            .iter()
+            .map(crate::ParamSpec::signature)
+            .collect();
         let params = if params.is_empty() {
             "-".to_owned()
         } else {

@@ -2,7 +2,7 @@
 //!
 //! Okta answers `403 E0000038` ("not allowed in the user's current status") and
 //! `E0000016` ("already active") both when the user is *already* where the action leads
-//! and when the user's status does not allow the action at all: a LOCKED_OUT user
+//! and when the user's status does not allow the action at all: a `LOCKED_OUT` user
 //! cannot be suspended. Only the user's status, read after the error, tells the two
 //! apart, so the executors need each action's target statuses: the step is done when
 //! the user is in one of them, and a permanent failure naming the status otherwise.
@@ -146,7 +146,7 @@ mod tests {
 
     #[test]
     fn suspend_is_done_only_for_a_suspended_user() {
-        let rule = find("user.suspend").and_then(|s| s.status_rule());
+        let rule = find("user.suspend").and_then(crate::ActionSpec::status_rule);
         let rule = rule.expect("user.suspend has a status rule");
         assert!(rule.is_done("SUSPENDED"));
         for status in [
@@ -158,7 +158,7 @@ mod tests {
         ] {
             assert!(!rule.is_done(status), "{status}");
         }
-        let activate = find("user.activate").and_then(|s| s.status_rule());
+        let activate = find("user.activate").and_then(crate::ActionSpec::status_rule);
         assert!(activate.is_some_and(|r| r.is_done("PROVISIONED") && r.is_done("ACTIVE")));
     }
 

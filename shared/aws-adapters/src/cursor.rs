@@ -2,11 +2,14 @@
 //! with the `next` link, a `version` every write bumps, and `not_before` after a `429`.
 //! No `expires_at`: a cursor never expires.
 
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use ports::{CursorStore, CursorUpdate, StoreError, StoredCursor};
 
 use crate::dynamodb::{epoch_seconds, store_error};
 
+/// The poller's cursors in DynamoDB: one item per org, written only over the version
+/// it was read at (a conditional put), so two pollers never both advance it.
 #[derive(Debug, Clone)]
 pub struct DynamoCursorStore {
     client: aws_sdk_dynamodb::Client,
@@ -14,6 +17,7 @@ pub struct DynamoCursorStore {
 }
 
 impl DynamoCursorStore {
+    /// A store on `table`, with a client from the shared AWS configuration.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoCursorStore {
             client: aws_sdk_dynamodb::Client::new(config),
@@ -89,7 +93,7 @@ impl CursorStore for DynamoCursorStore {
             Ok(_) => Ok(true),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                    .is_some_and(PutItemError::is_conditional_check_failed_exception) =>
             {
                 Ok(false)
             }

@@ -9,9 +9,11 @@ use fifo_queue::QueueError;
 /// One message received from the DLQ.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
+    /// SQS's id of the message (the same on every receipt).
     pub message_id: Option<String>,
     /// Deletes or releases this receipt of the message.
     pub receipt_handle: String,
+    /// The message as it was sent (a queued event or an envelope).
     pub body: String,
     /// The FIFO group, when the message has a non-empty one.
     pub group_id: Option<String>,
@@ -20,7 +22,9 @@ pub struct ReceivedMessage {
 /// What a message sent to a FIFO queue needs besides its body.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FifoIds {
+    /// `MessageGroupId`: messages of one group are delivered in order.
     pub group_id: String,
+    /// `MessageDeduplicationId`: a second send within five minutes is dropped.
     pub dedup_id: String,
 }
 
@@ -37,6 +41,7 @@ fn queue_error<E: std::error::Error>(e: E) -> QueueError {
 }
 
 impl DeadLetterQueue {
+    /// The queue at `url`, reached through `client`.
     pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
         DeadLetterQueue {
             client,
@@ -49,6 +54,7 @@ impl DeadLetterQueue {
         Self::new(aws_sdk_sqs::Client::new(config), url)
     }
 
+    /// The queue's URL.
     pub fn url(&self) -> &str {
         &self.url
     }

@@ -4,6 +4,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use aws_sdk_dynamodb::error::DisplayErrorContext;
+use aws_sdk_dynamodb::operation::put_item::PutItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
 use ports::{ActionCounter, EventLedger, StoreError};
 
@@ -45,6 +47,7 @@ pub struct DynamoLedger {
 }
 
 impl DynamoLedger {
+    /// A store on `table`, with a client from the shared AWS configuration.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoLedger {
             client: aws_sdk_dynamodb::Client::new(config),
@@ -90,7 +93,7 @@ impl EventLedger for DynamoLedger {
             Ok(_) => Ok(true),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                    .is_some_and(PutItemError::is_conditional_check_failed_exception) =>
             {
                 Ok(false)
             }
@@ -107,6 +110,7 @@ pub struct DynamoCounter {
 }
 
 impl DynamoCounter {
+    /// A store on `table`, with a client from the shared AWS configuration.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoCounter {
             client: aws_sdk_dynamodb::Client::new(config),
@@ -151,7 +155,7 @@ impl ActionCounter for DynamoCounter {
             Ok(_) => Ok(true),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
             {
                 self.already_counted(key, event_uuid).await
             }

@@ -1,8 +1,10 @@
 //! Org secrets in AWS Secrets Manager: one JSON secret per org, named `<prefix><org>`.
 
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
+use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
 use org_secrets::{OrgName, OrgSecret, SecretError, SecretSource};
 
+/// Reads org secrets from Secrets Manager: org `acme` is the secret `<prefix>acme`.
 #[derive(Debug, Clone)]
 pub struct SecretsManagerSource {
     client: aws_sdk_secretsmanager::Client,
@@ -10,6 +12,7 @@ pub struct SecretsManagerSource {
 }
 
 impl SecretsManagerSource {
+    /// Secrets named `prefix` + org, read through `client`.
     pub fn new(client: aws_sdk_secretsmanager::Client, prefix: impl Into<String>) -> Self {
         SecretsManagerSource {
             client,
@@ -40,7 +43,7 @@ impl SecretsManagerSource {
             .await
             .map_err(|e| {
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_resource_not_found_exception())
+                    .is_some_and(GetSecretValueError::is_resource_not_found_exception)
                 {
                     SecretError::NotFound {
                         org: org.to_string(),

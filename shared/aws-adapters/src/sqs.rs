@@ -12,6 +12,7 @@ pub struct SqsFifoQueue {
 }
 
 impl SqsFifoQueue {
+    /// The queue at `url`, reached through `client`.
     pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
         SqsFifoQueue {
             client,
@@ -24,6 +25,7 @@ impl SqsFifoQueue {
         Self::new(aws_sdk_sqs::Client::new(config), url)
     }
 
+    /// The queue's URL.
     pub fn url(&self) -> &str {
         &self.url
     }

@@ -5,6 +5,8 @@
 
 use std::time::Duration;
 
+use aws_sdk_dynamodb::operation::delete_item::DeleteItemError;
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue};
 use ports::{Claim, StepRecords, StoreError};
 use serde_json::Value;
@@ -13,6 +15,8 @@ use crate::dynamodb::{epoch_seconds, store_error};
 
 const STORE: &str = "idempotency";
 
+/// The executors' idempotency records in DynamoDB: one item per envelope id, claimed
+/// and completed with conditional writes.
 #[derive(Debug, Clone)]
 pub struct DynamoStepRecords {
     client: aws_sdk_dynamodb::Client,
@@ -20,6 +24,7 @@ pub struct DynamoStepRecords {
 }
 
 impl DynamoStepRecords {
+    /// Records on `table`, with a client from the shared AWS configuration.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoStepRecords {
             client: aws_sdk_dynamodb::Client::new(config),
@@ -104,7 +109,7 @@ impl StepRecords for DynamoStepRecords {
             }
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
             {
                 self.read(envelope_id).await
             }
@@ -150,7 +155,7 @@ impl StepRecords for DynamoStepRecords {
             Ok(_) => Ok(()),
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                    .is_some_and(DeleteItemError::is_conditional_check_failed_exception) =>
             {
                 Ok(())
             }
@@ -186,7 +191,7 @@ impl StepRecords for DynamoStepRecords {
             // Not ours any more (done by another run, or gone): nothing to release.
             Err(e)
                 if e.as_service_error()
-                    .is_some_and(|s| s.is_conditional_check_failed_exception()) =>
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
             {
                 Ok(())
             }

@@ -17,9 +17,11 @@ pub const NAMESPACE: &str = "okta-hooks";
 /// One metric value.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Metric {
+    /// The metric's name in CloudWatch (`ActionsRun`, `EventsRejected`, …).
     pub name: &'static str,
     /// `Count`, `Seconds`, `Milliseconds`: CloudWatch's unit names.
     pub unit: &'static str,
+    /// The value, in `unit`s.
     pub value: f64,
 }
 

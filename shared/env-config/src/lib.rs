@@ -9,7 +9,9 @@ use std::time::Duration;
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("configuration variable {var}: {reason}")]
 pub struct ConfigError {
+    /// The variable's name, as the SAM template spells it.
     pub var: &'static str,
+    /// What is wrong with it, phrased to follow the name (`is required (…)`).
     pub reason: String,
 }
 

@@ -30,9 +30,7 @@ impl<S: SecretSource> Authenticator<S> {
     /// orgs' secrets are ever read or cached.
     pub fn for_config(source: S, config: &ReceiverConfig) -> Self {
         Self::new(
-            config
-                .secrets
-                .cache(source)
+            SecretCache::new(source, config.secret_ttl, config.secret_refresh_min_age)
                 .with_known_orgs(config.orgs.clone()),
         )
     }

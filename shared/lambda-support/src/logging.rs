@@ -104,7 +104,7 @@ mod tests {
         fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
             self.0
                 .lock()
-                .unwrap_or_else(|p| p.into_inner())
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
                 .extend_from_slice(bytes);
             Ok(bytes.len())
         }
@@ -132,7 +132,11 @@ mod tests {
             tracing::trace!(target: "step_runner::runner", "our own trace kept");
             tracing::trace!(target: "aws_adapters::queue", "our aws adapters kept");
         });
-        let bytes = buffer.0.lock().unwrap_or_else(|p| p.into_inner()).clone();
+        let bytes = buffer
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         String::from_utf8(bytes).expect("utf-8 logs")
     }
 

@@ -4,24 +4,52 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use okta_client::{
-    AuthConfig, DryRun, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig, RequestLog,
+    AuthConfig, DryRun, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig, OktaError, RequestLog,
 };
 use org_secrets::{OktaCredential, OrgName, SecretCache, SecretError, SecretSource};
 use ports::{AccessError, OktaAccess};
 use tokio::sync::Mutex;
 
+/// Why an org's Okta client could not be had.
 #[derive(Debug, thiserror::Error)]
 pub enum OktaClientError {
+    /// The org's secret could not be read (see [`SecretError`]).
     #[error(transparent)]
     Secret(#[from] SecretError),
+    /// The org's secret has no `okta` section.
     #[error("the secret of org {0} has no okta credential")]
-    NoCredential(String),
-    #[error("the okta credential of org {org} is unusable: {reason}")]
-    Invalid { org: String, reason: String },
+    NoCredential(OrgName),
+    /// The `okta` section makes no client.
+    #[error("the okta credential of org {org} is unusable: {source}")]
+    Invalid {
+        /// The org whose secret it is.
+        org: OrgName,
+        /// What is wrong with the credential.
+        #[source]
+        source: CredentialError,
+    },
+}
+
+/// Why an `okta` credential makes no client.
+#[derive(Debug, thiserror::Error)]
+pub enum CredentialError {
+    /// `key_alg` is neither `RS256` nor `ES256`.
+    #[error("key_alg must be RS256 or ES256, not {0}")]
+    KeyAlgorithm(String),
+    /// Neither an API token nor a client id with its private key.
+    #[error("give api_token, or client_id and private_key")]
+    Incomplete,
+    /// The client library refused it (an org URL that is not one, a key that does not
+    /// parse).
+    #[error(transparent)]
+    Client(#[from] OktaError),
 }
 
 /// Builds the client configuration a credential describes.
-pub fn okta_config(credential: &OktaCredential, agent: &str) -> Result<OktaConfig, String> {
+pub fn okta_config(
+    credential: &OktaCredential,
+    agent: &str,
+) -> Result<OktaConfig, CredentialError> {
     let auth = match (
         &credential.api_token,
         &credential.client_id,
@@ -34,15 +62,15 @@ pub fn okta_config(credential: &OktaCredential, agent: &str) -> Result<OktaConfi
             algorithm: match credential.key_alg.as_deref().unwrap_or("RS256") {
                 "RS256" => KeyAlgorithm::Rs256,
                 "ES256" => KeyAlgorithm::Es256,
-                other => return Err(format!("key_alg must be RS256 or ES256, not {other}")),
+                other => return Err(CredentialError::KeyAlgorithm(other.to_owned())),
             },
             key_id: credential.key_id.clone(),
             scopes: credential.scopes.clone(),
             dpop: credential.dpop,
         }),
-        _ => return Err("give api_token, or client_id and private_key".to_owned()),
+        _ => return Err(CredentialError::Incomplete),
     };
-    let mut config = OktaConfig::new(&credential.org_url, auth).map_err(|e| e.to_string())?;
+    let mut config = OktaConfig::new(&credential.org_url, auth)?;
     config.user_agent_suffix = Some(agent.to_owned());
     Ok(config)
 }
@@ -78,13 +106,13 @@ fn fingerprint(credential: &OktaCredential) -> u64 {
     credential
         .api_token
         .as_ref()
-        .map(|t| t.expose_secret())
+        .map(ExposeSecret::expose_secret)
         .hash(&mut h);
     credential.client_id.hash(&mut h);
     credential
         .private_key
         .as_ref()
-        .map(|k| k.expose_secret())
+        .map(ExposeSecret::expose_secret)
         .hash(&mut h);
     credential.key_alg.hash(&mut h);
     credential.key_id.hash(&mut h);
@@ -104,6 +132,8 @@ impl<S: SecretSource> OktaClients<S> {
         }
     }
 
+    /// The org's client, built from its secret's `okta` credential on first use and
+    /// again after a rotation.
     pub async fn client(&self, org: &OrgName) -> Result<OktaClient, OktaClientError> {
         self.cached(&self.clients, org, None).await
     }
@@ -126,20 +156,20 @@ impl<S: SecretSource> OktaClients<S> {
         let credential = secret
             .okta
             .as_ref()
-            .ok_or_else(|| OktaClientError::NoCredential(org.to_string()))?;
+            .ok_or_else(|| OktaClientError::NoCredential(org.clone()))?;
         let print = fingerprint(credential);
         if let Some(built) = cache.lock().await.get(org)
             && built.credential == print
         {
             return Ok(built.client.clone());
         }
-        let invalid = |reason: String| OktaClientError::Invalid {
-            org: org.to_string(),
-            reason,
+        let invalid = |source: CredentialError| OktaClientError::Invalid {
+            org: org.clone(),
+            source,
         };
         let mut config = okta_config(credential, &self.agent).map_err(invalid)?;
         config.dry_run = dry_run;
-        let client = OktaClient::new(config).map_err(|e| invalid(e.to_string()))?;
+        let client = OktaClient::new(config).map_err(|e| invalid(e.into()))?;
         let built = Built {
             credential: print,
             client: client.clone(),
@@ -195,10 +225,9 @@ impl<S: SecretSource> OktaAccess for OktaClients<S> {
     }
 }
 
+/// The port's error, keeping this one as its source: only a secret store that could
+/// not be reached is worth a retry.
 fn access_error(e: OktaClientError) -> AccessError {
     let retryable = matches!(e, OktaClientError::Secret(SecretError::Unavailable { .. }));
-    AccessError {
-        message: e.to_string(),
-        retryable,
-    }
+    AccessError::caused_by(e, retryable)
 }

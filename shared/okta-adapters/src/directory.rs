@@ -15,11 +15,14 @@ use serde_json::{Value, json};
 
 use crate::{OktaClientError, OktaClients};
 
+/// The router's [`Directory`] over the org's Okta client (see the module doc for what
+/// counts as transient).
 pub struct OktaDirectory<S> {
     clients: OktaClients<S>,
 }
 
 impl<S: SecretSource> OktaDirectory<S> {
+    /// Looks users up through `clients`.
     pub fn new(clients: OktaClients<S>) -> Self {
         OktaDirectory { clients }
     }

@@ -8,5 +8,5 @@ mod directory;
 #[cfg(feature = "memory")]
 pub mod memory;
 
-pub use clients::{OktaClientError, OktaClients, okta_config};
+pub use clients::{CredentialError, OktaClientError, OktaClients, okta_config};
 pub use directory::OktaDirectory;

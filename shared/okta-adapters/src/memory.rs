@@ -17,7 +17,10 @@ use serde_json::Value;
 /// was made.
 #[derive(Default)]
 pub struct StaticDirectory {
+    /// The users by id, each as Okta's user object (with a `groups` list for lookups
+    /// that ask for groups).
     pub users: HashMap<String, Value>,
+    /// When set, every lookup fails transiently with this reason.
     pub down: Option<String>,
     lookups: AtomicUsize,
 }
@@ -53,19 +56,18 @@ impl Directory for StaticDirectory {
 /// One client for every org (tests, the local runner): `live` for real runs, `dry` for
 /// dry runs.
 pub struct FixedOkta {
+    /// The client of real runs; `None` refuses them.
     pub live: Option<OktaClient>,
+    /// The client of dry runs; `None` refuses them.
     pub dry: Option<OktaClient>,
 }
 
 impl OktaAccess for FixedOkta {
     async fn client(&self, org: &OrgName, dry_run: bool) -> Result<OktaClient, AccessError> {
         let client = if dry_run { &self.dry } else { &self.live };
-        client.clone().ok_or_else(|| AccessError {
-            message: format!(
-                "no Okta client for org {org} ({} run)",
-                if dry_run { "dry" } else { "live" }
-            ),
-            retryable: false,
+        client.clone().ok_or_else(|| {
+            let run = if dry_run { "dry" } else { "live" };
+            AccessError::new(format!("no Okta client for org {org} ({run} run)"), false)
         })
     }
 

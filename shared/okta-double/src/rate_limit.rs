@@ -47,7 +47,7 @@ impl BucketName {
         }
     }
 
-    /// The snake_case name used over HTTP (`users_read`, …).
+    /// The `snake_case` name used over HTTP (`users_read`, …).
     pub fn as_str(self) -> &'static str {
         match self {
             BucketName::UsersRead => "users_read",

@@ -101,7 +101,7 @@ async fn api(double: OktaDouble, req: Request) -> Response {
     if let Some(hold) = outcome.hold {
         tokio::time::sleep(hold).await;
     }
-    respond(outcome, &request_id)
+    respond(&outcome, &request_id)
 }
 
 fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>) -> Outcome {
@@ -181,7 +181,7 @@ fn too_many_requests() -> Reply {
     )
 }
 
-fn respond(outcome: Outcome, request_id: &str) -> Response {
+fn respond(outcome: &Outcome, request_id: &str) -> Response {
     let status =
         StatusCode::from_u16(outcome.reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = match &outcome.reply.body {

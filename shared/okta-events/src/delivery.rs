@@ -12,9 +12,12 @@ pub const OKTA_EVENT_HOOK_TYPE: &str = "com.okta.event_hook";
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Delivery<E = LogEvent> {
+    /// `eventType`: [`OKTA_EVENT_HOOK_TYPE`].
     pub event_type: String,
+    /// `eventTypeVersion` (`1.0`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_type_version: Option<String>,
+    /// `cloudEventsVersion` (`0.1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cloud_events_version: Option<String>,
     /// The hook's API URL; it contains the hook id.
@@ -22,11 +25,15 @@ pub struct Delivery<E = LogEvent> {
     pub source: Option<String>,
     /// Identifies this delivery request (the same on Okta's retry).
     pub event_id: String,
+    /// `eventTime`: when Okta sent it (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub event_time: Option<String>,
+    /// `contentType` (`application/json`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub content_type: Option<String>,
+    /// `data`: the events.
     pub data: DeliveryData<E>,
+    /// Fields this model does not name, kept for a lossless round trip.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -34,7 +41,9 @@ pub struct Delivery<E = LogEvent> {
 /// `data` of a delivery: events that happened close together are batched.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeliveryData<E = LogEvent> {
+    /// The System Log events, in Okta's order.
     pub events: Vec<E>,
+    /// Fields this model does not name, kept for a lossless round trip.
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }

@@ -16,6 +16,9 @@ macro_rules! log_object {
         pub struct $name {
             $(
                 $(#[$fmeta])*
+                #[doc = concat!(
+                    "Okta's `", stringify!($field), "` (camelCase in the JSON); `None` when absent or null."
+                )]
                 #[serde(default, skip_serializing_if = "Option::is_none")]
                 pub $field: Option<$ty>,
             )*
@@ -31,7 +34,9 @@ macro_rules! log_object {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum StringOrNumber {
+    /// Sent as a JSON string.
     String(String),
+    /// Sent as a JSON number.
     Number(serde_json::Number),
 }
 
@@ -118,6 +123,7 @@ impl LogClient {
 }
 
 log_object! {
+    /// The client's browser and OS, as Okta parsed its `User-Agent`.
     UserAgent {
         raw_user_agent: String,
         os: String,
@@ -126,6 +132,7 @@ log_object! {
 }
 
 log_object! {
+    /// Where Okta placed an IP address.
     GeographicalContext {
         city: String,
         state: String,
@@ -155,6 +162,7 @@ log_object! {
 }
 
 log_object! {
+    /// How it ended: `result` (`SUCCESS`, `FAILURE`, `DENY`, …) and Okta's reason.
     LogOutcome {
         result: String,
         reason: String,
@@ -162,6 +170,7 @@ log_object! {
 }
 
 log_object! {
+    /// The request or job the event belongs to.
     LogTransaction {
         #[serde(rename = "type")]
         kind: String,
@@ -178,6 +187,7 @@ log_object! {
 }
 
 log_object! {
+    /// How the actor authenticated.
     LogAuthenticationContext {
         authentication_provider: String,
         credential_provider: String,
@@ -191,6 +201,7 @@ log_object! {
 }
 
 log_object! {
+    /// Who issued the credential the actor used.
     LogIssuer {
         id: String,
         #[serde(rename = "type")]
@@ -199,6 +210,7 @@ log_object! {
 }
 
 log_object! {
+    /// What Okta knows of the request's network (AS number, ISP, proxy).
     LogSecurityContext {
         as_number: i64,
         as_org: String,
@@ -213,6 +225,7 @@ log_object! {
 }
 
 log_object! {
+    /// The HTTP request behind the event.
     LogRequest {
         ip_chain: Vec<IpAddress>,
     }

@@ -13,16 +13,21 @@ use serde_json::value::RawValue;
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RawDelivery<'a> {
+    /// `eventType`: [`OKTA_EVENT_HOOK_TYPE`](crate::OKTA_EVENT_HOOK_TYPE) for a hook delivery.
     #[serde(borrow)]
     pub event_type: Cow<'a, str>,
+    /// `eventId`: the delivery's id, the same on Okta's retry.
     #[serde(borrow)]
     pub event_id: Cow<'a, str>,
+    /// `data`: the events.
     #[serde(borrow)]
     pub data: RawData<'a>,
 }
 
+/// `data` of a raw delivery.
 #[derive(Debug, Deserialize)]
 pub struct RawData<'a> {
+    /// Each event's JSON as Okta sent it.
     #[serde(borrow)]
     pub events: Vec<&'a RawValue>,
 }
@@ -31,12 +36,16 @@ pub struct RawData<'a> {
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventKey<'a> {
+    /// `uuid`: the event's id.
     #[serde(borrow, default)]
     pub uuid: Option<Cow<'a, str>>,
+    /// `eventType`, e.g. `user.lifecycle.create`.
     #[serde(borrow, default)]
     pub event_type: Option<Cow<'a, str>>,
+    /// `actor`: who did it.
     #[serde(borrow, default)]
     pub actor: Option<EventRef<'a>>,
+    /// `target`: what it was done to.
     #[serde(borrow, default)]
     pub target: Option<Vec<EventRef<'a>>>,
 }
@@ -44,8 +53,10 @@ pub struct EventKey<'a> {
 /// An actor or target reduced to its id and type.
 #[derive(Debug, Deserialize)]
 pub struct EventRef<'a> {
+    /// `id`.
     #[serde(borrow, default)]
     pub id: Option<Cow<'a, str>>,
+    /// `type`: `User`, `UserGroup`, `AppInstance`, …
     #[serde(borrow, default, rename = "type")]
     pub kind: Option<Cow<'a, str>>,
 }

@@ -7,11 +7,14 @@ use std::net::Ipv4Addr;
 /// connection gets a reset and another `bind` fails. (Binding a listener, reading its
 /// port and dropping it leaves a port another test's server may take in between.)
 pub struct RefusingPort {
+    /// The held port on 127.0.0.1.
     pub port: u16,
     _socket: tokio::net::TcpSocket,
 }
 
 impl RefusingPort {
+    /// Binds a fresh loopback port and holds it. Panics when the OS gives no socket
+    /// (a test fixture: there is nothing to test without one).
     pub fn hold() -> Self {
         let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
         socket

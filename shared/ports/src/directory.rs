@@ -14,6 +14,7 @@ use std::future::Future;
 pub struct DirectoryError {
     /// Whether the same lookup may succeed later.
     pub transient: bool,
+    /// The adapter's error (Okta's answer, the secret store's failure).
     #[source]
     pub source: Box<dyn std::error::Error + Send + Sync>,
 }

@@ -12,6 +12,7 @@ use crate::StoreError;
 /// the same envelopes again, with the same deterministic ids, which the FIFO queue and the
 /// executors' idempotency records absorb. Nothing is lost and nothing runs twice.
 pub trait EventLedger: Send + Sync {
+    /// Whether a run already routed the event (and marked it, within `ttl`).
     fn is_done(&self, event_uuid: &str) -> impl Future<Output = Result<bool, StoreError>> + Send;
     /// Conditional put: `Ok(false)` when another run marked it first.
     fn mark_done(

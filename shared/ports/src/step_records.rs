@@ -14,11 +14,20 @@ pub enum Claim {
     /// `failures` counts the retryable failures of earlier runs (throttled waits are not
     /// failures), so the step can give up after its last attempt instead of being
     /// redriven to the DLQ unexplained.
-    Claimed { failures: u32 },
+    Claimed {
+        /// Retryable failures of earlier runs of this envelope.
+        failures: u32,
+    },
     /// It ran to success: its output, from which the next step is built again.
-    Done { output: Value },
+    Done {
+        /// What the step returned.
+        output: Value,
+    },
     /// Another run holds it right now: ask again after `remaining`.
-    Busy { remaining: Duration },
+    Busy {
+        /// What is left of the other run's lease.
+        remaining: Duration,
+    },
 }
 
 /// Idempotency records, one per envelope id (DynamoDB in AWS).
@@ -27,6 +36,8 @@ pub enum Claim {
 /// ends. A failed run releases its claim, so a retry (or a redrive from the DLQ) can
 /// run the step again.
 pub trait StepRecords: Send + Sync {
+    /// Takes the envelope's lease for `lease`, unless it already ran to success or
+    /// another run holds it: see [`Claim`] for the three answers.
     fn claim(
         &self,
         envelope_id: &str,

@@ -5,6 +5,11 @@
 //! rules (the realistic case: most rules are about other event types). One iteration
 //! evaluates every sample event once; the reported time is divided by their count.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! defines an undocumented `pub fn`"
+)]
+
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_group, criterion_main};
 use rules::{EvalInput, RuleSet};
 use serde_json::Value;
@@ -62,7 +67,7 @@ fn evaluate(c: &mut Criterion) {
                     plans += set.evaluate(&input).expect("evaluates").len();
                 }
                 plans
-            })
+            });
         });
     }
     group.finish();

@@ -98,24 +98,36 @@ pub enum EvalError {
     /// The condition failed to evaluate.
     #[error("rule {rule}: condition `{expr}`: {message}")]
     Condition {
+        /// The rule's name.
         rule: String,
+        /// The condition's CEL source.
         expr: String,
+        /// CEL's error, with a hint for the usual cause.
         message: String,
     },
     /// A step's template or `for_each` failed to evaluate.
     #[error("rule {rule}, step {step} ({action}): `{expr}`: {message}")]
     Template {
+        /// The rule's name.
         rule: String,
+        /// The step's name.
         step: String,
+        /// The step's action.
         action: String,
+        /// The failing expression's CEL source.
         expr: String,
+        /// CEL's error, with a hint for the usual cause.
         message: String,
     },
     /// A rendered parameter does not fit the catalog.
     #[error("rule {rule}, step {step}: {error}")]
     Param {
+        /// The rule's name.
         rule: String,
+        /// The step's name.
         step: String,
+        /// What the catalog refused.
+        #[source]
         error: ParamError,
     },
 }
@@ -137,7 +149,12 @@ impl EvalError {
 pub enum RenderError {
     /// An expression failed (e.g. the step it reads produced no such field).
     #[error("`{expr}`: {message}")]
-    Expr { expr: String, message: String },
+    Expr {
+        /// The expression's CEL source.
+        expr: String,
+        /// Why it failed (CEL's error, with a hint).
+        message: String,
+    },
     /// A deferred pointer does not exist in the parameters.
     #[error("no parameter at {0}")]
     Pointer(String),
@@ -525,7 +542,7 @@ impl Step {
                             match part {
                                 DeferredPart::Text(t) => text.push_str(t),
                                 DeferredPart::Expr(source) => {
-                                    text.push_str(&to_text(&eval(source)?))
+                                    text.push_str(&to_text(&eval(source)?));
                                 }
                             }
                         }

@@ -186,7 +186,7 @@ fn a_deactivated_user_deleted_since_makes_no_cleanup_plan_and_no_error() {
         })
         .expect("evaluated");
     assert!(
-        plans.iter().all(|p| p.is_ok()),
+        plans.iter().all(std::result::Result::is_ok),
         "{:?}",
         plans
             .iter()
@@ -427,7 +427,7 @@ rules:
         let debug = e
             .pointer("/debugContext/debugData")
             .and_then(Value::as_object)
-            .map_or(0, |m| m.len());
+            .map_or(0, serde_json::Map::len);
         assert_eq!(body["debug_keys"], json!(debug), "{name}");
         let by = e["actor"]
             .get("alternateId")

@@ -89,32 +89,24 @@ pub enum Ran {
     Refused { reason: String },
 }
 
-/// The executor of one family and its dependencies, built once per cold start with
-/// [`StepRunner::builder`](crate::StepRunnerBuilder).
+/// The executor of one family and its dependencies, built once per cold start.
 pub struct StepRunner<R, Q, A, S> {
     /// The family whose queue this executor reads; other families' steps are refused.
-    pub(crate) family: Family,
-    pub(crate) records: R,
+    pub family: Family,
+    pub records: R,
     /// Every family's queue: a plan's next step may belong to any.
-    pub(crate) queues: HashMap<Family, Q>,
+    pub queues: HashMap<Family, Q>,
     /// This family's DLQ.
-    pub(crate) dead_letters: Q,
-    pub(crate) okta: A,
+    pub dead_letters: Q,
+    pub okta: A,
     /// The org secrets (signing keys).
-    pub(crate) secrets: Arc<SecretCache<S>>,
+    pub secrets: Arc<SecretCache<S>>,
     /// Named secrets (webhook URLs, hook auth values).
-    pub(crate) named: Box<dyn NamedSecrets>,
-    pub(crate) webhook: WebhookSender,
+    pub named: Box<dyn NamedSecrets>,
+    pub webhook: WebhookSender,
     /// The rules' protected users and groups, re-checked on rendered parameters.
-    pub(crate) protection: Protection,
-    pub(crate) settings: Settings,
-}
-
-impl<R, Q, A, S> StepRunner<R, Q, A, S> {
-    /// The idempotency records (a bench empties in-memory ones between rounds).
-    pub fn records(&self) -> &R {
-        &self.records
-    }
+    pub protection: Protection,
+    pub settings: Settings,
 }
 
 /// How often a step was tried: retryable failures of earlier runs, and this receive.

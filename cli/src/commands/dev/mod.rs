@@ -193,12 +193,12 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     let poll_client = match (&hook.okta, args.poll) {
         (Some(credential), true) => Some(
             okta_adapters::okta_config(credential, "okta-hooks-dev")
-                .and_then(|c| okta_client::OktaClient::new(c).map_err(|e| e.to_string()))
-                .map_err(DevError::Poll)?,
+                .and_then(|c| okta_client::OktaClient::new(c).map_err(Into::into))
+                .map_err(|e| DevError::Poll(e.to_string()))?,
         ),
         _ => None,
     };
-    let router = pipeline::spawn(rules, hook.clone(), &config.secrets, okta)?;
+    let router = pipeline::spawn(rules, hook.clone(), okta)?;
     let queue = Arc::new(MemoryQueue::with_observer(move |stored| {
         print_accepted(stored);
         let _ = router.send(stored.message.body.clone());

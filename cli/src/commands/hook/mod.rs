@@ -21,7 +21,7 @@ mod store;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use okta_adapters::okta_config;
+use okta_adapters::{CredentialError, okta_config};
 use okta_client::models::EventHook;
 use okta_client::{ExposeSecret, OktaClient, OktaError, RetryPolicy, SecretString};
 use org_secrets::{HookAuth, OktaCredential, OrgName, OrgSecret};
@@ -95,6 +95,8 @@ pub enum HookCliError {
     Secret { at: String, reason: String },
     #[error("{0}")]
     Config(String),
+    #[error(transparent)]
+    Credential(#[from] CredentialError),
     #[error("{0} error(s) in the rules")]
     Rules(usize),
     #[error("Okta: {0}")]
@@ -183,7 +185,7 @@ async fn connect(
             ));
         }
     };
-    let mut config = okta_config(&credential, "cli-hook").map_err(HookCliError::Config)?;
+    let mut config = okta_config(&credential, "cli-hook")?;
     config.retry = RetryPolicy::interactive();
     let client = OktaClient::new(config)?;
     Ok((client, loaded))

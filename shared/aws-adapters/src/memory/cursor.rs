@@ -14,6 +14,7 @@ pub struct MemoryCursorStore {
 }
 
 impl MemoryCursorStore {
+    /// No cursor for any org yet.
     pub fn new() -> Self {
         Self::default()
     }
@@ -76,6 +77,7 @@ pub struct CrashBeforeStore<S> {
 }
 
 impl<S> CrashBeforeStore<S> {
+    /// `inner`, whose next `failures` stores fail.
     pub fn new(inner: S, failures: u64) -> Self {
         CrashBeforeStore {
             inner,

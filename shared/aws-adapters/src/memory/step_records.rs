@@ -21,6 +21,7 @@ pub struct MemoryRecords {
 }
 
 impl MemoryRecords {
+    /// No records yet.
     pub fn new() -> Self {
         Self::default()
     }

@@ -3,4 +3,5 @@
 
 mod bounded;
 mod directory;
+mod errors;
 mod rotation;
