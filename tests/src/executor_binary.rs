@@ -36,19 +36,17 @@ pub async fn route_suspicious_activity(
         signing: Some(keys),
         ..Default::default()
     };
-    let router = Router {
-        rules,
-        ledger: MemoryLedger::default(),
-        counter: MemoryCounter::default(),
-        directory: StaticDirectory::default(),
-        queues: queues.clone(),
-        secrets: Arc::new(SecretCache::new(
-            StaticSecrets::new().with("default", secret),
-            Duration::from_secs(60),
-            Duration::ZERO,
-        )),
-        ledger_ttl: Duration::from_secs(60),
-    };
+    let secrets = Arc::new(SecretCache::new(
+        StaticSecrets::new().with("default", secret),
+        Duration::from_secs(60),
+        Duration::ZERO,
+    ));
+    let router = Router::builder(rules, queues.clone(), secrets)
+        .ledger(MemoryLedger::default())
+        .counter(MemoryCounter::default())
+        .directory(StaticDirectory::default())
+        .ledger_ttl(Duration::from_secs(60))
+        .build();
     let event: Value = serde_json::from_str(&okta_fixtures::read_event(
         "user.account.report_suspicious_activity_by_enduser.json",
     ))

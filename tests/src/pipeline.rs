@@ -114,16 +114,17 @@ impl Pipeline {
             .into_iter()
             .map(|family| {
                 let config = ExecutorConfig::from_lookup(env(family)).expect("executor config");
-                let mut app = action_executor::build(&config, &aws.config).expect("executor");
                 // The webhook is wiremock on plain loopback HTTP, which production refuses.
-                app.runner.webhook = WebhookSender::new(Duration::from_secs(5))
+                let webhook = WebhookSender::new(Duration::from_secs(5))
                     .expect("webhook sender")
                     .allow_loopback_http();
+                let app = action_executor::build_with_webhook(&config, &aws.config, webhook)
+                    .expect("executor");
                 (family, app)
             })
             .collect();
         let receiver = ReceiverConfig::default();
-        let secrets = SecretsManagerSource::from_config(&aws.config, &receiver.secret_prefix);
+        let secrets = SecretsManagerSource::from_config(&aws.config, &receiver.secrets.prefix);
         let auth = Authenticator::for_config(secrets, &receiver);
         let ingest = IngestHandler::new(
             receiver,

@@ -8,6 +8,7 @@ use hook_receiver::{Authenticator, HookRequest, IngestHandler, ReceiverConfig};
 use http::Method;
 use integration_tests::{Aws, MotoServer};
 use okta_events::{LogEvent, QueuedEvent};
+use org_secrets::SecretsConfig;
 use serde_json::{Value, json};
 
 const SECRET_NAME: &str = "okta-hooks/default";
@@ -16,8 +17,11 @@ const SECRET_NAME: &str = "okta-hooks/default";
 fn config(ttl: Duration) -> ReceiverConfig {
     let org = |name: &str| org_secrets::OrgName::parse(name).expect("org name");
     ReceiverConfig {
-        secret_ttl: ttl,
-        secret_refresh_min_age: Duration::ZERO,
+        secrets: SecretsConfig {
+            ttl,
+            refresh_min_age: Duration::ZERO,
+            ..SecretsConfig::default()
+        },
         orgs: org_secrets::KnownOrgs::new(org("default"), [org("acme")]),
         ..ReceiverConfig::default()
     }
@@ -29,7 +33,7 @@ fn handler(
     ttl: Duration,
 ) -> IngestHandler<SqsFifoQueue, SecretsManagerSource> {
     let config = config(ttl);
-    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secret_prefix);
+    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secrets.prefix);
     let auth = Authenticator::for_config(secrets, &config);
     IngestHandler::new(
         config,
@@ -99,7 +103,7 @@ async fn an_unreachable_queue_answers_503() {
     let refusing = integration_tests::RefusingPort::hold();
     let dead = Aws::new(&refusing.url()).await;
     let config = config(Duration::from_secs(300));
-    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secret_prefix);
+    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secrets.prefix);
     let queue =
         SqsFifoQueue::from_config(&dead.config, "http://127.0.0.1:1/123456789012/events.fifo");
     let handler = IngestHandler::new(

@@ -28,10 +28,13 @@ async fn bad_events_are_parked_on_the_rejects_queue_and_the_good_ones_enqueued()
     )
     .await;
     let config = ReceiverConfig {
-        secret_refresh_min_age: Duration::ZERO,
+        secrets: org_secrets::SecretsConfig {
+            refresh_min_age: Duration::ZERO,
+            ..Default::default()
+        },
         ..ReceiverConfig::default()
     };
-    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secret_prefix);
+    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secrets.prefix);
     let auth = Authenticator::for_config(secrets, &config);
     let handler = IngestHandler::new(
         config,

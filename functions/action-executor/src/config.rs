@@ -6,7 +6,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use actions::Family;
-use env_config::{ConfigError, fifo_queue_url, flag, max_receive_count, number, required, seconds};
+use env_config::{ConfigError, fifo_queue_url, flag, max_receive_count, number, required};
+use org_secrets::SecretsConfig;
 use step_runner::Attempts;
 
 #[derive(Debug, Clone)]
@@ -22,10 +23,9 @@ pub struct ExecutorConfig {
     pub idempotency_table: String,
     /// `OKTA_HOOKS_IDEMPOTENCY_TTL_DAYS` (default 30, 1 to 365).
     pub record_ttl: Duration,
-    /// `OKTA_HOOKS_SECRET_PREFIX` (default `okta-hooks/`).
-    pub secret_prefix: String,
-    /// `OKTA_HOOKS_SECRET_TTL_SECS` (default 300).
-    pub secret_ttl: Duration,
+    /// `OKTA_HOOKS_SECRET_*`: the org secrets (signing keys, the Okta credential, named
+    /// values) and their cache.
+    pub secrets: SecretsConfig,
     /// `OKTA_HOOKS_DRY_RUN` (default false): log each Okta request instead of sending it.
     pub dry_run: bool,
     /// `OKTA_HOOKS_RATE_RESERVE` (default 20: the template's default concurrency 2 ×
@@ -85,14 +85,11 @@ impl ExecutorConfig {
                 "the idempotency table",
             )?,
             record_ttl: Duration::from_secs(days * 86_400),
-            secret_prefix: lookup("OKTA_HOOKS_SECRET_PREFIX")
-                .unwrap_or_else(|| "okta-hooks/".to_owned()),
-            secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
-                .unwrap_or(Duration::from_secs(300)),
             dry_run: flag(&lookup, "OKTA_HOOKS_DRY_RUN", false)?,
             rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(20),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
             attempts,
+            secrets: SecretsConfig::from_lookup(lookup)?,
         })
     }
 }
@@ -127,6 +124,24 @@ mod tests {
                 max_receives: 100
             }
         );
+    }
+
+    #[test]
+    fn the_secret_cache_honours_okta_hooks_secret_refresh_min_secs_like_every_function() {
+        let config = ExecutorConfig::from_lookup(full).unwrap();
+        assert_eq!(config.secrets, SecretsConfig::default());
+        let config = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS" => Some("30".into()),
+            n => full(n),
+        })
+        .unwrap();
+        assert_eq!(config.secrets.refresh_min_age, Duration::from_secs(30));
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS" => Some("later".into()),
+            n => full(n),
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS");
     }
 
     #[test]

@@ -11,11 +11,10 @@ mod config;
 use std::sync::Arc;
 use std::time::Duration;
 
-use action_calls::{DEFAULT_WEBHOOK_TIMEOUT, OrgSecretNames, WebhookSender};
+use action_calls::{DEFAULT_WEBHOOK_TIMEOUT, WebhookSender};
 use aws_adapters::{DynamoStepRecords, SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use okta_adapters::OktaClients;
-use org_secrets::SecretCache;
 use step_runner::{Retry, Settings, StepRunner};
 
 pub use config::ExecutorConfig;
@@ -45,39 +44,49 @@ pub enum StartError {
     Webhook(#[from] action_calls::WebhookError),
 }
 
-/// Builds everything once per cold start: config, rules (protection), clients.
+/// Builds everything once per cold start: rules (protection), stores, queues, secrets,
+/// clients, with the function's webhook client (HTTPS only).
 pub fn build(config: &ExecutorConfig, aws: &aws_config::SdkConfig) -> Result<App, StartError> {
+    build_with_webhook(config, aws, WebhookSender::new(DEFAULT_WEBHOOK_TIMEOUT)?)
+}
+
+/// The composition root: [`build`] with this webhook client (tests give one that may
+/// reach a local server over plain HTTP).
+pub fn build_with_webhook(
+    config: &ExecutorConfig,
+    aws: &aws_config::SdkConfig,
+    webhook: WebhookSender,
+) -> Result<App, StartError> {
     let rules = shipped_rules::load(config.rules_dir.as_deref())?;
-    let secrets = Arc::new(SecretCache::new(
-        SecretsManagerSource::from_config(aws, &config.secret_prefix),
-        config.secret_ttl,
-        Duration::from_secs(10),
-    ));
+    let secrets = Arc::new(config.secrets.cache(SecretsManagerSource::from_config(
+        aws,
+        &config.secrets.prefix,
+    )));
     let queue = |url: &str| SqsFifoQueue::from_config(aws, url);
     let family = config.family;
-    let runner = StepRunner {
-        family,
-        records: DynamoStepRecords::from_config(aws, &config.idempotency_table),
-        queues: config
-            .queue_urls
-            .iter()
-            .map(|(f, url)| (*f, queue(url)))
-            .collect(),
-        dead_letters: queue(&config.dlq_url),
-        okta: OktaClients::new(secrets.clone(), &format!("action-executor/{family}")),
-        named: Box::new(OrgSecretNames::new(secrets.clone())),
-        secrets,
-        webhook: WebhookSender::new(DEFAULT_WEBHOOK_TIMEOUT)?,
-        protection: rules.protection().clone(),
-        settings: Settings {
+    let queues = config
+        .queue_urls
+        .iter()
+        .map(|(f, url)| (*f, queue(url)))
+        .collect();
+    let okta = OktaClients::new(secrets.clone(), &format!("action-executor/{family}"));
+    // Named values (webhook URLs) are the org secret's: the builder's default.
+    let runner = StepRunner::builder(family, secrets, rules.protection().clone(), webhook)
+        .records(DynamoStepRecords::from_config(
+            aws,
+            &config.idempotency_table,
+        ))
+        .queues(queues, queue(&config.dlq_url))
+        .okta(okta)
+        .settings(Settings {
             dry_run: config.dry_run,
             rate_reserve: config.rate_reserve,
             record_ttl: config.record_ttl,
             metrics: true,
             attempts: config.attempts,
             ..Settings::default()
-        },
-    };
+        })
+        .build();
     let own_queue = queue(&config.queue_urls[&family]);
     Ok(App { runner, own_queue })
 }

@@ -10,12 +10,10 @@
 //! it there unexplained.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use aws_adapters::{DynamoCounter, DynamoLedger, SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use okta_adapters::{OktaClients, OktaDirectory};
-use org_secrets::SecretCache;
 use router::{
     CachingDirectory, DeadLetters, Decision, Received, RouteError, Routed, Router, Settled,
 };
@@ -34,34 +32,30 @@ pub struct AppRouter {
     pub dead_letters: DeadLetters<SqsFifoQueue>,
 }
 
-/// Builds the router: rules, stores, queues, secrets, the Okta directory.
+/// The composition root: the router from its configuration, with the AWS adapters
+/// (stores, queues, secrets) and the Okta directory; once per cold start.
 pub fn build(
     config: &RouterConfig,
     aws: &aws_config::SdkConfig,
 ) -> Result<AppRouter, shipped_rules::RulesError> {
     let rules = shipped_rules::load(config.rules_dir.as_deref())?;
-    let source = SecretsManagerSource::from_config(aws, &config.secret_prefix);
-    let secrets = Arc::new(SecretCache::new(
-        source,
-        config.secret_ttl,
-        Duration::from_secs(10),
-    ));
-    let router = Router {
-        rules,
-        ledger: DynamoLedger::from_config(aws, &config.ledger_table),
-        counter: DynamoCounter::from_config(aws, &config.counter_table),
-        directory: CachingDirectory::new(OktaDirectory::new(OktaClients::new(
-            secrets.clone(),
-            "event-router",
-        ))),
-        queues: config
-            .queue_urls
-            .iter()
-            .map(|(family, url)| (*family, SqsFifoQueue::from_config(aws, url)))
-            .collect(),
-        secrets,
-        ledger_ttl: config.ledger_ttl,
-    };
+    let source = SecretsManagerSource::from_config(aws, &config.secrets.prefix);
+    let secrets = Arc::new(config.secrets.cache(source));
+    let queues = config
+        .queue_urls
+        .iter()
+        .map(|(family, url)| (*family, SqsFifoQueue::from_config(aws, url)))
+        .collect();
+    let directory = CachingDirectory::new(OktaDirectory::new(OktaClients::new(
+        secrets.clone(),
+        "event-router",
+    )));
+    let router = Router::builder(rules, queues, secrets)
+        .ledger(DynamoLedger::from_config(aws, &config.ledger_table))
+        .counter(DynamoCounter::from_config(aws, &config.counter_table))
+        .directory(directory)
+        .ledger_ttl(config.ledger_ttl)
+        .build();
     Ok(AppRouter {
         router,
         dead_letters: DeadLetters {
@@ -74,7 +68,7 @@ pub fn build(
 /// Routes one SQS batch; failed events are reported for retry, in FIFO order.
 pub async fn handle(app: &AppRouter, event: SqsEvent) -> SqsBatchResponse {
     // Enrichment answers serve one invocation only: a user's groups may change.
-    app.router.directory.clear();
+    app.router.directory().clear();
     lambda_support::process_fifo_batch(event, |message| route(app, message)).await
 }
 

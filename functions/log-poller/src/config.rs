@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
-use env_config::{ConfigError, fifo_queue_url, number, required, seconds};
-use org_secrets::{KnownOrgs, OrgName};
+use env_config::{ConfigError, fifo_queue_url, number, required};
+use org_secrets::{KnownOrgs, OrgName, SecretsConfig};
 
 #[derive(Debug, Clone)]
 pub struct PollerConfig {
@@ -19,13 +19,10 @@ pub struct PollerConfig {
     /// `OKTA_HOOKS_LEDGER_TABLE`: the router's routed events (read only: what the hook
     /// missed).
     pub ledger_table: String,
-    /// `OKTA_HOOKS_SECRET_PREFIX` (default `okta-hooks/`).
-    pub secret_prefix: String,
-    /// `OKTA_HOOKS_SECRET_TTL_SECS` (default 300).
-    pub secret_ttl: Duration,
-    /// `OKTA_HOOKS_SECRET_REFRESH_MIN_SECS` (default 10): after Okta answers 401 the
-    /// secret is re-read unless it was read more recently than this.
-    pub secret_refresh_min_age: Duration,
+    /// `OKTA_HOOKS_SECRET_*`: the org secrets (the Okta credential) and their cache;
+    /// after Okta answers 401 the secret is re-read unless it was read more recently
+    /// than `refresh_min_age`.
+    pub secrets: SecretsConfig,
     /// `OKTA_HOOKS_POLL_LOOKBACK_MINUTES` (default 60, 1 to 129600 = 90 days, the
     /// System Log's retention): where the first run of an org starts.
     pub lookback: Duration,
@@ -60,15 +57,10 @@ impl PollerConfig {
                 "OKTA_HOOKS_LEDGER_TABLE",
                 "the routed-events table",
             )?,
-            secret_prefix: lookup("OKTA_HOOKS_SECRET_PREFIX")
-                .unwrap_or_else(|| "okta-hooks/".to_owned()),
-            secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
-                .unwrap_or(Duration::from_secs(300)),
-            secret_refresh_min_age: seconds(&lookup, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS")?
-                .unwrap_or(Duration::from_secs(10)),
             lookback: Duration::from_secs(minutes * 60),
             budget: Duration::from_secs(budget),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
+            secrets: SecretsConfig::from_lookup(lookup)?,
         })
     }
 }
@@ -102,7 +94,7 @@ mod tests {
         assert_eq!(config.orgs, [OrgName::default_org()]);
         assert_eq!(config.lookback, Duration::from_secs(3600));
         assert_eq!(config.budget, Duration::from_secs(40));
-        assert_eq!(config.secret_prefix, "okta-hooks/");
+        assert_eq!(config.secrets, SecretsConfig::default());
         assert_eq!(config.cursor_table, "cursors");
         assert_eq!(config.ledger_table, "ledger");
         assert_eq!(config.rules_dir, None);

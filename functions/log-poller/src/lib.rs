@@ -17,7 +17,7 @@ use aws_adapters::{DynamoCursorStore, DynamoLedger, SecretsManagerSource, SqsFif
 use futures_util::future::join_all;
 use log_polling::{EventFilter, PollError, PollOutcome, PollReport, PollSettings, Poller};
 use okta_adapters::OktaClients;
-use org_secrets::{OrgName, SecretCache};
+use org_secrets::OrgName;
 use serde_json::{Value, json};
 use shipped_rules::RulesError;
 
@@ -48,11 +48,10 @@ pub fn build(config: &PollerConfig, aws: &aws_config::SdkConfig) -> Result<App, 
         orgs = config.orgs.len(),
         "log poller ready"
     );
-    let secrets = Arc::new(SecretCache::new(
-        SecretsManagerSource::from_config(aws, &config.secret_prefix),
-        config.secret_ttl,
-        config.secret_refresh_min_age,
-    ));
+    let secrets = Arc::new(config.secrets.cache(SecretsManagerSource::from_config(
+        aws,
+        &config.secrets.prefix,
+    )));
     Ok(App {
         poller: Poller {
             cursors: DynamoCursorStore::from_config(aws, &config.cursor_table),

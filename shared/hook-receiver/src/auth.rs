@@ -30,7 +30,9 @@ impl<S: SecretSource> Authenticator<S> {
     /// orgs' secrets are ever read or cached.
     pub fn for_config(source: S, config: &ReceiverConfig) -> Self {
         Self::new(
-            SecretCache::new(source, config.secret_ttl, config.secret_refresh_min_age)
+            config
+                .secrets
+                .cache(source)
                 .with_known_orgs(config.orgs.clone()),
         )
     }

@@ -1,10 +1,8 @@
 //! Configuration from environment variables, validated once at cold start.
 
-use std::time::Duration;
-
 pub use env_config::ConfigError;
-use env_config::{fifo_queue_url, number, seconds};
-use org_secrets::{KnownOrgs, OrgName};
+use env_config::{fifo_queue_url, number};
+use org_secrets::{KnownOrgs, OrgName, SecretsConfig};
 
 /// What both hook functions need.
 #[derive(Debug, Clone)]
@@ -13,15 +11,11 @@ pub struct ReceiverConfig {
     /// `/hooks/okta` without an `{org}` (default: `default` alone). A request for any
     /// other org is refused (`401`) before any secret lookup.
     pub orgs: KnownOrgs,
-    /// `OKTA_HOOKS_SECRET_PREFIX`: an org's secret id is this prefix + org (default `okta-hooks/`).
-    pub secret_prefix: String,
     /// `OKTA_HOOKS_MAX_BODY_BYTES`: larger deliveries get `413` (default 5 MiB, at most 10 MiB).
     pub max_body_bytes: usize,
-    /// `OKTA_HOOKS_SECRET_TTL_SECS`: how long a secret is cached (default 300).
-    pub secret_ttl: Duration,
-    /// `OKTA_HOOKS_SECRET_REFRESH_MIN_SECS`: after a failed authentication the secret is
-    /// re-read, at most this often per org (default 10).
-    pub secret_refresh_min_age: Duration,
+    /// `OKTA_HOOKS_SECRET_*`: where the org secrets are, how long one is cached, and how
+    /// often (at most) a failed authentication re-reads it.
+    pub secrets: SecretsConfig,
 }
 
 /// What `hook-ingest` needs besides the common settings.
@@ -39,10 +33,8 @@ impl Default for ReceiverConfig {
     fn default() -> Self {
         ReceiverConfig {
             orgs: KnownOrgs::default(),
-            secret_prefix: "okta-hooks/".to_owned(),
             max_body_bytes: 5 * 1024 * 1024,
-            secret_ttl: Duration::from_secs(300),
-            secret_refresh_min_age: Duration::from_secs(10),
+            secrets: SecretsConfig::default(),
         }
     }
 }
@@ -57,19 +49,12 @@ impl ReceiverConfig {
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let defaults = ReceiverConfig::default();
         let orgs = KnownOrgs::from_lookup(&lookup)?;
-        let secret_prefix = lookup("OKTA_HOOKS_SECRET_PREFIX").unwrap_or(defaults.secret_prefix);
         let max_body_bytes = number(&lookup, "OKTA_HOOKS_MAX_BODY_BYTES", 1..=10 * 1024 * 1024)?
             .unwrap_or(defaults.max_body_bytes as u64) as usize;
-        let secret_ttl =
-            seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?.unwrap_or(defaults.secret_ttl);
-        let secret_refresh_min_age = seconds(&lookup, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS")?
-            .unwrap_or(defaults.secret_refresh_min_age);
         Ok(ReceiverConfig {
             orgs,
-            secret_prefix,
             max_body_bytes,
-            secret_ttl,
-            secret_refresh_min_age,
+            secrets: SecretsConfig::from_lookup(lookup)?,
         })
     }
 
@@ -138,7 +123,7 @@ mod tests {
         assert_eq!(config.default_org().as_str(), "default");
         assert_eq!(config.orgs, KnownOrgs::default());
         assert_eq!(config.max_body_bytes, 5 * 1024 * 1024);
-        assert_eq!(config.secret_ttl, Duration::from_secs(300));
+        assert_eq!(config.secrets, SecretsConfig::default());
     }
 
     #[test]
@@ -147,6 +132,10 @@ mod tests {
             .unwrap_err();
         assert_eq!(err.var, "OKTA_HOOKS_MAX_BODY_BYTES");
         assert!(err.to_string().contains("OKTA_HOOKS_MAX_BODY_BYTES"));
+        let err =
+            ReceiverConfig::from_lookup(lookup(&[("OKTA_HOOKS_SECRET_REFRESH_MIN_SECS", "soon")]))
+                .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS");
         let err =
             ReceiverConfig::from_lookup(lookup(&[("OKTA_HOOKS_DEFAULT_ORG", "a/b")])).unwrap_err();
         assert_eq!(err.var, "OKTA_HOOKS_DEFAULT_ORG");

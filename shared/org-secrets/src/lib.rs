@@ -5,10 +5,13 @@
 //! - [`SecretSource`]: the port an adapter (Secrets Manager, or a static map) implements.
 //! - [`SecretCache`]: a bounded TTL cache in front of a source, with a forced re-read for
 //!   rotation (of a hook value, a credential, a signing key).
+//! - [`SecretsConfig`]: where the secrets live and how long a read is trusted
+//!   (`OKTA_HOOKS_SECRET_*`), read in one place for every function.
 //! - [`KnownOrgs`]: the orgs a deployment serves (`OKTA_HOOKS_ORGS`), so an org nobody
 //!   configured costs no secret read.
 
 mod cache;
+mod config;
 mod hook_auth;
 mod known;
 mod model;
@@ -18,6 +21,7 @@ mod signing;
 mod source;
 
 pub use cache::{DEFAULT_CAPACITY, KeyReread, MAX_KEY_REREADS, MAX_NOT_FOUND, SecretCache};
+pub use config::SecretsConfig;
 pub use hook_auth::HookAuth;
 pub use known::{KnownOrgs, MAX_ORGS};
 pub use model::OrgSecret;

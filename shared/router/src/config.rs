@@ -5,7 +5,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use actions::Family;
-use env_config::{ConfigError, fifo_queue_url, max_receive_count, number, required, seconds};
+use env_config::{ConfigError, fifo_queue_url, max_receive_count, number, required};
+use org_secrets::SecretsConfig;
 
 #[derive(Debug, Clone)]
 pub struct RouterConfig {
@@ -16,10 +17,9 @@ pub struct RouterConfig {
     /// `OKTA_HOOKS_QUEUE_URL_<FAMILY>` (e.g. `OKTA_HOOKS_QUEUE_URL_USERS`): one FIFO queue per
     /// action family, all required.
     pub queue_urls: HashMap<Family, String>,
-    /// `OKTA_HOOKS_SECRET_PREFIX` (default `okta-hooks/`).
-    pub secret_prefix: String,
-    /// `OKTA_HOOKS_SECRET_TTL_SECS` (default 300).
-    pub secret_ttl: Duration,
+    /// `OKTA_HOOKS_SECRET_*`: the org secrets (signing keys, the Okta credential for
+    /// enrichment) and their cache.
+    pub secrets: SecretsConfig,
     /// `OKTA_HOOKS_LEDGER_TTL_DAYS`: how long a routed event is remembered (default 14,
     /// 1 to 365); replays older than this run their rules again.
     pub ledger_ttl: Duration,
@@ -43,7 +43,10 @@ impl RouterConfig {
             .into_iter()
             .map(|family| Ok((family, fifo_queue_url(&lookup, family.queue_url_var())?)))
             .collect::<Result<_, ConfigError>>()?;
-        let days = number(&lookup, "OKTA_HOOKS_LEDGER_TTL_DAYS", 1..=365)?.unwrap_or(14);
+        let ledger_ttl = number(&lookup, "OKTA_HOOKS_LEDGER_TTL_DAYS", 1..=365)?
+            .map_or(crate::DEFAULT_LEDGER_TTL, |days| {
+                Duration::from_secs(days * 86_400)
+            });
         let max_receive_count = max_receive_count(&lookup)?;
         Ok(RouterConfig {
             ledger_table: required(
@@ -57,14 +60,11 @@ impl RouterConfig {
                 "the action-counter table",
             )?,
             queue_urls,
-            secret_prefix: lookup("OKTA_HOOKS_SECRET_PREFIX")
-                .unwrap_or_else(|| "okta-hooks/".to_owned()),
-            secret_ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?
-                .unwrap_or(Duration::from_secs(300)),
-            ledger_ttl: Duration::from_secs(days * 86_400),
+            ledger_ttl,
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
             max_receive_count,
             events_dlq_url: fifo_queue_url(&lookup, "OKTA_HOOKS_EVENTS_DLQ_URL")?,
+            secrets: SecretsConfig::from_lookup(lookup)?,
         })
     }
 }
@@ -98,6 +98,21 @@ mod tests {
         })
         .unwrap_err();
         assert_eq!(err.var, "OKTA_HOOKS_QUEUE_URL_GROUPS");
+    }
+
+    #[test]
+    fn the_secret_cache_honours_okta_hooks_secret_refresh_min_secs_like_every_function() {
+        let config = RouterConfig::from_lookup(full).unwrap();
+        assert_eq!(config.secrets, SecretsConfig::default());
+        let config = RouterConfig::from_lookup(|n| {
+            if n == "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS" {
+                Some("0".into())
+            } else {
+                full(n)
+            }
+        })
+        .unwrap();
+        assert_eq!(config.secrets.refresh_min_age, Duration::ZERO);
     }
 
     #[test]

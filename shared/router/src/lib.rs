@@ -4,17 +4,19 @@
 //! Ports: [`ports::EventLedger`] (which events are done: DynamoDB), [`ports::ActionCounter`] (the
 //! per-rule hourly cap on destructive actions: DynamoDB), the family queues
 //! ([`fifo_queue::FifoQueue`]), the org secrets (signing keys) and a [`ports::Directory`] for
-//! enrichment (Okta). [`DeadLetters`] puts an event that cannot be routed on the events
-//! DLQ with a letter that says why. The ports are the `ports` crate's; their in-memory
+//! enrichment (Okta), all given to [`Router::builder`]. [`DeadLetters`] puts an event
+//! that cannot be routed on the events DLQ with a letter that says why. The ports are the `ports` crate's; their in-memory
 //! twins, for tests and the local runner, are in `aws_adapters::memory` and
 //! `okta_adapters::memory`.
 
+mod builder;
 mod cached;
 mod config;
 mod dead_letter;
 mod error;
 mod route;
 
+pub use builder::{DEFAULT_LEDGER_TTL, Missing, RouterBuilder};
 pub use cached::CachingDirectory;
 pub use config::RouterConfig;
 pub use dead_letter::{DeadLetters, LetterClass, Received, Settled};

@@ -55,16 +55,25 @@ pub enum Decision {
     Failed(String),
 }
 
-/// The router and its dependencies, built once per cold start.
+/// The router and its dependencies, built once per cold start with
+/// [`Router::builder`](crate::RouterBuilder).
 pub struct Router<L, C, D, Q, S> {
-    pub rules: RuleSet,
-    pub ledger: L,
-    pub counter: C,
-    pub directory: D,
-    pub queues: HashMap<Family, Q>,
-    pub secrets: Arc<SecretCache<S>>,
+    pub(crate) rules: RuleSet,
+    pub(crate) ledger: L,
+    pub(crate) counter: C,
+    pub(crate) directory: D,
+    pub(crate) queues: HashMap<Family, Q>,
+    pub(crate) secrets: Arc<SecretCache<S>>,
     /// How long a routed event is remembered (longer than any replay window you use).
-    pub ledger_ttl: Duration,
+    pub(crate) ledger_ttl: Duration,
+}
+
+impl<L, C, D, Q, S> Router<L, C, D, Q, S> {
+    /// The enrichment directory: a caching one is cleared between invocations, and
+    /// tests count its lookups.
+    pub fn directory(&self) -> &D {
+        &self.directory
+    }
 }
 
 impl<L, C, D, Q, S> Router<L, C, D, Q, S>

@@ -52,43 +52,92 @@ fn keys() -> SigningKeys {
 
 type TestRouter<Q> = Router<MemoryLedger, MemoryCounter, StaticDirectory, Q, StaticSecrets>;
 
-fn router_with<Q: FifoQueue>(rules: &str, queues: impl Fn() -> Q) -> TestRouter<Q> {
-    let secret = OrgSecret {
+/// One queue per family, each made by `queue`.
+fn per_family<Q>(queue: impl Fn() -> Q) -> HashMap<Family, Q> {
+    Family::ALL.into_iter().map(|f| (f, queue())).collect()
+}
+
+/// A router over `queues`, reading `secret` as the org `default`'s, enriching from
+/// `directory`.
+fn build_router<Q: FifoQueue>(
+    rules: &str,
+    queues: HashMap<Family, Q>,
+    directory: StaticDirectory,
+    secret: OrgSecret,
+) -> TestRouter<Q> {
+    let secrets = StaticSecrets::new().with("default", secret);
+    Router::builder(
+        RuleSet::from_sources(&[("rules.yaml", rules)]).expect("rules load"),
+        queues,
+        Arc::new(SecretCache::new(
+            secrets,
+            Duration::from_secs(60),
+            Duration::ZERO,
+        )),
+    )
+    .ledger(MemoryLedger::default())
+    .counter(MemoryCounter::default())
+    .directory(directory)
+    .ledger_ttl(Duration::from_secs(86_400))
+    .build()
+}
+
+/// The org secret with the signing keys.
+fn signing_secret() -> OrgSecret {
+    OrgSecret {
         signing: Some(keys()),
         ..Default::default()
-    };
-    let secrets = StaticSecrets::new().with("default", secret);
+    }
+}
+
+/// The user `12345`, of the Sales department.
+fn sales_directory() -> StaticDirectory {
     let mut directory = StaticDirectory::default();
     directory.users.insert(
         "12345".into(),
         json!({"id": "12345", "status": "ACTIVE", "profile": {"department": "Sales"}}),
     );
-    Router {
-        rules: RuleSet::from_sources(&[("rules.yaml", rules)]).expect("rules load"),
-        ledger: MemoryLedger::default(),
-        counter: MemoryCounter::default(),
-        directory,
-        queues: Family::ALL
-            .into_iter()
-            .map(|f| (f, queues()))
-            .collect::<HashMap<_, _>>(),
-        secrets: Arc::new(SecretCache::new(
-            secrets,
-            Duration::from_secs(60),
-            Duration::ZERO,
-        )),
-        ledger_ttl: Duration::from_secs(86_400),
+    directory
+}
+
+/// `directory`, failing every lookup with `reason`.
+fn down(mut directory: StaticDirectory, reason: &str) -> StaticDirectory {
+    directory.down = Some(reason.into());
+    directory
+}
+
+fn router_with<Q: FifoQueue>(rules: &str, queues: impl Fn() -> Q) -> TestRouter<Q> {
+    build_router(
+        rules,
+        per_family(queues),
+        sales_directory(),
+        signing_secret(),
+    )
+}
+
+/// A router over in-memory queues, and those queues.
+struct Rig {
+    router: TestRouter<Arc<MemoryQueue>>,
+    queues: HashMap<Family, Arc<MemoryQueue>>,
+}
+
+impl std::ops::Deref for Rig {
+    type Target = TestRouter<Arc<MemoryQueue>>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.router
     }
 }
 
-fn router() -> TestRouter<Arc<MemoryQueue>> {
-    let shared: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
-        .into_iter()
-        .map(|f| (f, Arc::new(MemoryQueue::new())))
-        .collect();
-    let mut router = router_with(RULES, || Arc::new(MemoryQueue::new()));
-    router.queues = shared;
-    router
+/// A router with `rules` and `directory` over in-memory queues.
+fn rig(rules: &str, directory: StaticDirectory) -> Rig {
+    let queues = per_family(|| Arc::new(MemoryQueue::new()));
+    let router = build_router(rules, queues.clone(), directory, signing_secret());
+    Rig { router, queues }
+}
+
+fn router() -> Rig {
+    rig(RULES, sales_directory())
 }
 
 fn queued(name: &str, edit: impl FnOnce(&mut Value)) -> String {
@@ -97,7 +146,7 @@ fn queued(name: &str, edit: impl FnOnce(&mut Value)) -> String {
     json!({"org": "default", "source": "hook", "deliveryId": "d-1", "event": event}).to_string()
 }
 
-fn sent(router: &TestRouter<Arc<MemoryQueue>>, family: Family) -> Vec<FifoMessage> {
+fn sent(router: &Rig, family: Family) -> Vec<FifoMessage> {
     router.queues[&family]
         .messages()
         .into_iter()
@@ -279,12 +328,12 @@ async fn malformed_messages_and_missing_keys_are_errors() {
             .await
             .is_err()
     );
-    let mut no_keys = router_with(RULES, || Arc::new(MemoryQueue::new()));
-    no_keys.secrets = Arc::new(SecretCache::new(
-        StaticSecrets::new().with("default", OrgSecret::default()),
-        Duration::from_secs(60),
-        Duration::ZERO,
-    ));
+    let no_keys = build_router(
+        RULES,
+        per_family(|| Arc::new(MemoryQueue::new())),
+        sales_directory(),
+        OrgSecret::default(),
+    );
     let body = queued(
         "user.account.report_suspicious_activity_by_enduser.json",
         |_| {},
@@ -336,14 +385,8 @@ rules:
         user: ${ user.id }
 "#;
 
-fn gone_router() -> TestRouter<Arc<MemoryQueue>> {
-    let mut router = router_with(GONE_RULES, || Arc::new(MemoryQueue::new()));
-    router.queues = Family::ALL
-        .into_iter()
-        .map(|f| (f, Arc::new(MemoryQueue::new())))
-        .collect();
-    router.directory = StaticDirectory::default();
-    router
+fn gone_router() -> Rig {
+    rig(GONE_RULES, StaticDirectory::default())
 }
 
 #[tokio::test]
@@ -366,7 +409,11 @@ async fn an_event_whose_subject_user_is_gone_is_routed_with_user_null() {
     );
     assert_eq!(sent(&router, Family::Notify).len(), 2);
     assert!(sent(&router, Family::Groups).is_empty());
-    assert_eq!(router.directory.lookups(), 1, "one lookup: user and groups");
+    assert_eq!(
+        router.directory().lookups(),
+        1,
+        "one lookup: user and groups"
+    );
     assert_eq!(
         router.route(&body).await.unwrap(),
         Routed::Duplicate,
@@ -376,8 +423,10 @@ async fn an_event_whose_subject_user_is_gone_is_routed_with_user_null() {
 
 #[tokio::test]
 async fn an_event_whose_subject_is_not_a_user_is_routed_with_user_null() {
-    let mut router = gone_router();
-    router.directory.down = Some("a lookup was made".into());
+    let router = rig(
+        GONE_RULES,
+        down(StaticDirectory::default(), "a lookup was made"),
+    );
     let body = queued("user.lifecycle.suspend.json", |e| {
         e["actor"] = json!({"id": "0oaclient", "type": "PublicClientApp"});
         e["target"] = json!([{"id": "0oaapp", "type": "AppInstance"}]);
@@ -388,7 +437,7 @@ async fn an_event_whose_subject_is_not_a_user_is_routed_with_user_null() {
     let ids: Vec<&str> = outcomes.iter().map(|o| o.rule_id.as_str()).collect();
     assert_eq!(ids, ["tell", "tell-gone"]);
     assert_eq!(
-        router.directory.lookups(),
+        router.directory().lookups(),
         0,
         "an app is not looked up as a user"
     );
@@ -396,8 +445,10 @@ async fn an_event_whose_subject_is_not_a_user_is_routed_with_user_null() {
 
 #[tokio::test]
 async fn a_transient_directory_failure_leaves_the_event_for_the_retry() {
-    let mut router = gone_router();
-    router.directory.down = Some("503 from Okta".into());
+    let router = rig(
+        GONE_RULES,
+        down(StaticDirectory::default(), "503 from Okta"),
+    );
     let body = queued("user.lifecycle.suspend.json", |_| {});
     let error = router.route(&body).await.unwrap_err();
     assert!(error.is_transient(), "{error}");
@@ -411,8 +462,7 @@ async fn a_transient_directory_failure_leaves_the_event_for_the_retry() {
 
 #[tokio::test]
 async fn an_event_no_enriching_rule_handles_makes_no_lookup() {
-    let mut router = router();
-    router.directory.down = Some("a lookup was made".into());
+    let router = rig(RULES, down(sales_directory(), "a lookup was made"));
     // `tell-on-lock` handles the type without enrichment; no rule handles the second.
     for name in ["user.account.lock.json", "user.session.start.json"] {
         router
@@ -420,7 +470,7 @@ async fn an_event_no_enriching_rule_handles_makes_no_lookup() {
             .await
             .unwrap_or_else(|e| panic!("{name}: {e}"));
     }
-    assert_eq!(router.directory.lookups(), 0);
+    assert_eq!(router.directory().lookups(), 0);
 }
 
 // ------------------------------------------------------------------ letters on the DLQ
@@ -510,8 +560,10 @@ async fn an_event_of_an_org_without_a_secret_is_dead_lettered_at_once() {
 
 #[tokio::test]
 async fn a_transient_failure_is_retried_without_a_letter_until_the_last_receive() {
-    let mut router = gone_router();
-    router.directory.down = Some("503 from Okta".into());
+    let router = rig(
+        GONE_RULES,
+        down(StaticDirectory::default(), "503 from Okta"),
+    );
     let dlq = dead_letters();
     let body = queued("user.lifecycle.suspend.json", |_| {});
     for receive in 1..3 {

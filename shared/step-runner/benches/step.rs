@@ -23,7 +23,7 @@ async fn run_steps(runner: &support::Runner, bodies: &[String], iters: u64) -> D
     for i in 0..iters as usize {
         let body = &bodies[i % bodies.len()];
         if i % bodies.len() == 0 {
-            runner.records.clear();
+            runner.records().clear();
         }
         let started = Instant::now();
         let ran = runner.run(body, 1).await;

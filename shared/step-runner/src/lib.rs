@@ -20,12 +20,14 @@
 //! timeouts). Nothing here sleeps.
 
 mod audit;
+mod builder;
 mod failure;
 mod next;
 mod open;
 mod runner;
 pub mod sealed;
 
+pub use builder::{Missing, Queues, StepRunnerBuilder};
 pub use failure::{Attempts, Retry, backoff};
 pub use next::{next_step, on_failure_start};
 pub use runner::{Ran, Settings, StepRunner};

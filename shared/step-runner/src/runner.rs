@@ -89,24 +89,32 @@ pub enum Ran {
     Refused { reason: String },
 }
 
-/// The executor of one family and its dependencies, built once per cold start.
+/// The executor of one family and its dependencies, built once per cold start with
+/// [`StepRunner::builder`](crate::StepRunnerBuilder).
 pub struct StepRunner<R, Q, A, S> {
     /// The family whose queue this executor reads; other families' steps are refused.
-    pub family: Family,
-    pub records: R,
+    pub(crate) family: Family,
+    pub(crate) records: R,
     /// Every family's queue: a plan's next step may belong to any.
-    pub queues: HashMap<Family, Q>,
+    pub(crate) queues: HashMap<Family, Q>,
     /// This family's DLQ.
-    pub dead_letters: Q,
-    pub okta: A,
+    pub(crate) dead_letters: Q,
+    pub(crate) okta: A,
     /// The org secrets (signing keys).
-    pub secrets: Arc<SecretCache<S>>,
+    pub(crate) secrets: Arc<SecretCache<S>>,
     /// Named secrets (webhook URLs, hook auth values).
-    pub named: Box<dyn NamedSecrets>,
-    pub webhook: WebhookSender,
+    pub(crate) named: Box<dyn NamedSecrets>,
+    pub(crate) webhook: WebhookSender,
     /// The rules' protected users and groups, re-checked on rendered parameters.
-    pub protection: Protection,
-    pub settings: Settings,
+    pub(crate) protection: Protection,
+    pub(crate) settings: Settings,
+}
+
+impl<R, Q, A, S> StepRunner<R, Q, A, S> {
+    /// The idempotency records (a bench empties in-memory ones between rounds).
+    pub fn records(&self) -> &R {
+        &self.records
+    }
 }
 
 /// How often a step was tried: retryable failures of earlier runs, and this receive.

@@ -70,28 +70,30 @@ fn default_org() -> OrgName {
 }
 
 /// The users executor, with a secret cache of its own over `source` that re-reads on a
-/// failed check no more often than every five minutes.
-fn executor(rig: &Rig, source: &Counting) -> StepRunner<MemoryRecords, Queue, FixedOkta, Counting> {
+/// failed check no more often than every five minutes, and that read the secret just
+/// now.
+async fn executor(
+    rig: &Rig,
+    source: &Counting,
+) -> StepRunner<MemoryRecords, Queue, FixedOkta, Counting> {
     let rules = RuleSet::from_sources(&[("rules.yaml", SUSPEND)]).expect("rules load");
-    StepRunner {
-        family: Family::Users,
-        records: MemoryRecords::new(),
-        queues: rig.queues.clone(),
-        dead_letters: rig.dlqs[&Family::Users].clone(),
-        okta: FixedOkta {
+    let secrets = Arc::new(SecretCache::new(
+        source.clone(),
+        Duration::from_secs(600),
+        Duration::from_secs(300),
+    ));
+    secrets.get(&default_org()).await.unwrap();
+    let webhook = action_calls::WebhookSender::new(Duration::from_secs(5)).expect("webhook sender");
+    StepRunner::builder(Family::Users, secrets, rules.protection().clone(), webhook)
+        .records(MemoryRecords::new())
+        .queues(rig.queues.clone(), rig.dlqs[&Family::Users].clone())
+        .okta(FixedOkta {
             live: Some(okta_client(&rig.okta)),
             dry: Some(dry_run_client(&rig.okta)),
-        },
-        secrets: Arc::new(SecretCache::new(
-            source.clone(),
-            Duration::from_secs(600),
-            Duration::from_secs(300),
-        )),
-        named: Box::new(StaticNamedSecrets::new()),
-        webhook: action_calls::WebhookSender::new(Duration::from_secs(5)).expect("webhook sender"),
-        protection: rules.protection().clone(),
-        settings: Settings::default(),
-    }
+        })
+        .named(Box::new(StaticNamedSecrets::new()))
+        .settings(Settings::default())
+        .build()
 }
 
 fn kid(body: &str) -> String {
@@ -125,20 +127,22 @@ async fn a_key_added_and_activated_in_one_edit_opens_at_an_executor_that_read_th
         store: StaticSecrets::new().with("default", signing("k1", &[("k1", KEY)])),
         reads: Arc::new(AtomicUsize::new(0)),
     };
-    let executor = executor(&rig, &source);
     // The executor read the secret a moment ago (well within its minimum refresh age).
-    executor.secrets.get(&default_org()).await.unwrap();
+    let executor = executor(&rig, &source).await;
     // One edit: k2 added and made active.
     source
         .store
         .set("default", signing("k2", &[("k1", KEY), ("k2", KEY2)]));
     // The router signs with what it reads now: k2.
-    let mut router = rig.router;
-    router.secrets = Arc::new(SecretCache::new(
-        source.store.clone(),
-        Duration::from_secs(600),
-        Duration::ZERO,
-    ));
+    let router = common::router(
+        RuleSet::from_sources(&[("rules.yaml", SUSPEND)]).expect("rules load"),
+        rig.queues.clone(),
+        Arc::new(SecretCache::new(
+            source.store.clone(),
+            Duration::from_secs(600),
+            Duration::ZERO,
+        )),
+    );
     let event: Value = serde_json::from_str(&okta_fixtures::read_event(EVENT)).unwrap();
     let body = json!({"org": "default", "source": "hook", "deliveryId": "d-1", "event": event});
     router.route(&body.to_string()).await.expect("routed");
@@ -187,8 +191,7 @@ async fn a_truly_unknown_key_is_refused_after_one_reread() {
         store: StaticSecrets::new().with("default", signing("k1", &[("k1", KEY)])),
         reads: Arc::new(AtomicUsize::new(0)),
     };
-    let executor = executor(&rig, &source);
-    executor.secrets.get(&default_org()).await.unwrap();
+    let executor = executor(&rig, &source).await;
     let forged = signed_with_unknown_key(&rig, "k9").await;
     for attempt in 1..=3 {
         let ran = executor.run(&forged, attempt).await;
@@ -214,8 +217,7 @@ async fn a_flood_of_random_key_ids_makes_one_reread_each_and_a_bounded_number_ov
         store: StaticSecrets::new().with("default", signing("k1", &[("k1", KEY)])),
         reads: Arc::new(AtomicUsize::new(0)),
     };
-    let executor = executor(&rig, &source);
-    executor.secrets.get(&default_org()).await.unwrap();
+    let executor = executor(&rig, &source).await;
     let mut forged = Vec::new();
     for i in 0..40 {
         forged.push(signed_with_unknown_key(&rig, &format!("random-{i}")).await);

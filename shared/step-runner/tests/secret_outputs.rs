@@ -95,8 +95,7 @@ fn all_bodies(rig: &Rig) -> Vec<String> {
 
 /// The output a family's runner recorded for an envelope.
 async fn recorded(rig: &Rig, family: Family, envelope_id: &str) -> Value {
-    match rig.runners[&family]
-        .records
+    match rig.records[&family]
         .claim(envelope_id, Duration::from_secs(1))
         .await
         .expect("records answer")
@@ -163,10 +162,11 @@ async fn a_duplicate_run_resends_the_next_step_from_the_record_and_the_password_
     // The send is lost to a fresh notify queue: the run of the same envelope again
     // builds the next step from the step's record alone.
     let fresh = Arc::new(MemoryQueue::new());
-    let credentials = rig.runners.get_mut(&Family::Credentials).expect("runner");
-    credentials.queues.insert(Family::Notify, fresh.clone());
+    let mut queues = rig.queues.clone();
+    queues.insert(Family::Notify, fresh.clone());
+    let credentials = rig.runner(Family::Credentials, queues);
     let body = rig.bodies(Family::Credentials)[0].clone();
-    let again = rig.runners[&Family::Credentials].run(&body, 2).await;
+    let again = credentials.run(&body, 2).await;
     assert!(matches!(again, Ok(Ran::Duplicate { .. })), "{again:?}");
     let resent = fresh.messages();
     assert_eq!(resent.len(), 1);

@@ -198,7 +198,7 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         ),
         _ => None,
     };
-    let router = pipeline::spawn(rules, hook.clone(), okta)?;
+    let router = pipeline::spawn(rules, hook.clone(), &config.secrets, okta)?;
     let queue = Arc::new(MemoryQueue::with_observer(move |stored| {
         print_accepted(stored);
         let _ = router.send(stored.message.body.clone());

@@ -17,7 +17,7 @@ use fifo_queue::MemoryQueue;
 use okta_adapters::memory::FixedOkta;
 use okta_adapters::{OktaClients, OktaDirectory};
 use okta_client::{OktaClient, RequestLog};
-use org_secrets::{OrgName, OrgSecret, SecretCache};
+use org_secrets::{OrgName, OrgSecret, SecretsConfig};
 use ports::{AccessError, Directory, DirectoryError, OktaAccess};
 use router::{CachingDirectory, Decision, Routed, Router};
 use rules::RuleSet;
@@ -100,13 +100,15 @@ struct Pipeline {
 #[error("local executors: {0}")]
 pub struct PipelineError(String);
 
-/// Starts the pipeline task; send it events-queue message bodies.
+/// Starts the pipeline task; send it events-queue message bodies. The org secret is
+/// cached as `secrets` says, as in the functions.
 pub fn spawn(
     rules: RuleSet,
     secret: OrgSecret,
+    secrets: &SecretsConfig,
     okta: DevOkta,
 ) -> Result<mpsc::UnboundedSender<String>, PipelineError> {
-    let mut pipeline = build(rules, secret, okta)?;
+    let mut pipeline = build(rules, secret, secrets, okta)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     tokio::spawn(async move {
         while let Some(body) = rx.recv().await {
@@ -117,7 +119,14 @@ pub fn spawn(
     Ok(tx)
 }
 
-fn build(rules: RuleSet, secret: OrgSecret, okta: DevOkta) -> Result<Pipeline, PipelineError> {
+/// The local runner's composition root: the functions' router and step runners, built
+/// the same way, over memory stores and queues.
+fn build(
+    rules: RuleSet,
+    secret: OrgSecret,
+    config: &SecretsConfig,
+    okta: DevOkta,
+) -> Result<Pipeline, PipelineError> {
     let named = secret
         .named
         .iter()
@@ -125,11 +134,7 @@ fn build(rules: RuleSet, secret: OrgSecret, okta: DevOkta) -> Result<Pipeline, P
             use secrecy::ExposeSecret;
             store.with("default", name, value.expose_secret())
         });
-    let secrets = Arc::new(SecretCache::new(
-        LocalSecret(secret),
-        Duration::from_secs(3600),
-        Duration::ZERO,
-    ));
+    let secrets = Arc::new(config.cache(LocalSecret(secret)));
     let queues: HashMap<Family, Queue> = Family::ALL
         .into_iter()
         .map(|f| (f, Arc::new(MemoryQueue::new())))
@@ -159,32 +164,29 @@ fn build(rules: RuleSet, secret: OrgSecret, okta: DevOkta) -> Result<Pipeline, P
         } else {
             DevAccess::Org(OktaClients::new(secrets.clone(), "okta-hooks-dev"))
         };
-        let runner = StepRunner {
+        let runner = StepRunner::builder(
             family,
-            records: MemoryRecords::new(),
-            queues: queues.clone(),
-            dead_letters: Arc::new(MemoryQueue::new()),
-            okta: access,
-            secrets: secrets.clone(),
-            named: Box::new(named.clone()),
-            webhook: webhook.clone(),
-            protection: rules.protection().clone(),
-            settings: Settings {
-                dry_run,
-                ..Settings::default()
-            },
-        };
+            secrets.clone(),
+            rules.protection().clone(),
+            webhook.clone(),
+        )
+        .records(MemoryRecords::new())
+        .queues(queues.clone(), Arc::new(MemoryQueue::new()))
+        .okta(access)
+        .named(Box::new(named.clone()))
+        .settings(Settings {
+            dry_run,
+            ..Settings::default()
+        })
+        .build();
         runners.insert(family, runner);
     }
-    let router = Router {
-        rules,
-        ledger: MemoryLedger::default(),
-        counter: MemoryCounter::default(),
-        directory,
-        queues: queues.clone(),
-        secrets,
-        ledger_ttl: Duration::from_secs(86_400),
-    };
+    let router = Router::builder(rules, queues.clone(), secrets)
+        .ledger(MemoryLedger::default())
+        .counter(MemoryCounter::default())
+        .directory(directory)
+        .ledger_ttl(Duration::from_secs(86_400))
+        .build();
     Ok(Pipeline {
         router,
         runners,
@@ -196,7 +198,7 @@ fn build(rules: RuleSet, secret: OrgSecret, okta: DevOkta) -> Result<Pipeline, P
 impl Pipeline {
     /// Runs every queued step, family queue by family queue, until none is left.
     async fn run_steps(&mut self) {
-        if let DevDirectory::Okta(directory) = &self.router.directory {
+        if let DevDirectory::Okta(directory) = self.router.directory() {
             directory.clear();
         }
         loop {

@@ -74,15 +74,13 @@ pub async fn envelopes(n: usize) -> Vec<String> {
 /// The same for other rules.
 pub async fn envelopes_of(rules: &str, n: usize) -> Vec<String> {
     let queues = queues();
-    let router = Router {
-        rules: RuleSet::from_sources(&[("bench.yaml", rules)]).expect("rules"),
-        ledger: MemoryLedger::default(),
-        counter: MemoryCounter::default(),
-        directory: StaticDirectory::default(),
-        queues: queues.clone(),
-        secrets: secrets(),
-        ledger_ttl: Duration::from_secs(3600),
-    };
+    let rules = RuleSet::from_sources(&[("bench.yaml", rules)]).expect("rules");
+    let router = Router::builder(rules, queues.clone(), secrets())
+        .ledger(MemoryLedger::default())
+        .counter(MemoryCounter::default())
+        .directory(StaticDirectory::default())
+        .ledger_ttl(Duration::from_secs(3600))
+        .build();
     let template: Value = serde_json::from_str(&okta_fixtures::read_event(
         "user.account.report_suspicious_activity_by_enduser.json",
     ))
@@ -112,19 +110,15 @@ pub fn runner(url: &str, settings: Settings) -> Runner {
 
 /// A users executor with this client (live, or an offline dry-run recorder).
 pub fn with_client(client: OktaClient, settings: Settings) -> Runner {
-    StepRunner {
-        family: Family::Users,
-        records: MemoryRecords::new(),
-        queues: queues(),
-        dead_letters: Arc::new(MemoryQueue::new()),
-        okta: FixedOkta {
+    let webhook = WebhookSender::new(Duration::from_secs(5)).expect("webhook");
+    StepRunner::builder(Family::Users, secrets(), Default::default(), webhook)
+        .records(MemoryRecords::new())
+        .queues(queues(), Arc::new(MemoryQueue::new()))
+        .okta(FixedOkta {
             live: Some(client.clone()),
             dry: Some(client),
-        },
-        secrets: secrets(),
-        named: Box::new(StaticNamedSecrets::new()),
-        webhook: WebhookSender::new(Duration::from_secs(5)).expect("webhook"),
-        protection: Default::default(),
-        settings,
-    }
+        })
+        .named(Box::new(StaticNamedSecrets::new()))
+        .settings(settings)
+        .build()
 }

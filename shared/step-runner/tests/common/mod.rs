@@ -14,8 +14,9 @@ use fifo_queue::MemoryQueue;
 use okta_adapters::memory::{FixedOkta, StaticDirectory};
 use okta_client::{AuthConfig, DryRun, OktaClient, OktaConfig, RequestLog, SecretString};
 use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
+use ports::{Claim, StepRecords, StoreError};
 use router::Router;
-use rules::RuleSet;
+use rules::{Protection, RuleSet};
 use serde_json::{Value, json};
 use step_runner::{Ran, Retry, Settings, StepRunner};
 use wiremock::MockServer;
@@ -24,16 +25,77 @@ pub const KEY: &str = "step-runner-test-key-0123456789abcdef";
 pub const TOKEN: &str = "00test-api-token-never-logged";
 
 pub type Queue = Arc<MemoryQueue>;
-pub type Runner = StepRunner<MemoryRecords, Queue, FixedOkta, StaticSecrets>;
+pub type Runner = StepRunner<SharedRecords, Queue, FixedOkta, StaticSecrets>;
+
+/// A runner's step records, kept by the rig too, so that a test can build a second
+/// runner of a family over the same records ([`Rig::runner`]).
+#[derive(Clone, Default)]
+pub struct SharedRecords(pub Arc<MemoryRecords>);
+
+impl StepRecords for SharedRecords {
+    async fn claim(&self, envelope_id: &str, lease: Duration) -> Result<Claim, StoreError> {
+        self.0.claim(envelope_id, lease).await
+    }
+
+    async fn complete(
+        &self,
+        envelope_id: &str,
+        output: &Value,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.0.complete(envelope_id, output, ttl).await
+    }
+
+    async fn release(&self, envelope_id: &str) -> Result<(), StoreError> {
+        self.0.release(envelope_id).await
+    }
+
+    async fn retry_later(
+        &self,
+        envelope_id: &str,
+        failed: bool,
+        ttl: Duration,
+    ) -> Result<(), StoreError> {
+        self.0.retry_later(envelope_id, failed, ttl).await
+    }
+}
+
+/// What every runner of the rig is built with, besides its family, records and queues.
+struct RunnerParts {
+    secrets: Arc<SecretCache<StaticSecrets>>,
+    protection: Protection,
+    webhook: WebhookSender,
+    named: StaticNamedSecrets,
+    settings: Settings,
+}
 
 pub struct Rig {
     pub okta: MockServer,
     pub queues: HashMap<Family, Queue>,
     pub dlqs: HashMap<Family, Queue>,
     pub runners: HashMap<Family, Runner>,
-    pub router: Router<MemoryLedger, MemoryCounter, StaticDirectory, Queue, StaticSecrets>,
+    pub router: TestRouter,
+    /// Each family runner's step records.
+    pub records: HashMap<Family, SharedRecords>,
+    parts: RunnerParts,
     /// Messages of each queue already run to an end (not retried).
     consumed: HashMap<Family, usize>,
+}
+
+pub type TestRouter = Router<MemoryLedger, MemoryCounter, StaticDirectory, Queue, StaticSecrets>;
+
+/// The router of the rig: in-memory ledger and counter, no users to enrich with.
+pub fn router(
+    rules: RuleSet,
+    queues: HashMap<Family, Queue>,
+    secrets: Arc<SecretCache<StaticSecrets>>,
+) -> TestRouter {
+    Router::builder(rules, queues, secrets)
+        .ledger(MemoryLedger::default())
+        .counter(MemoryCounter::default())
+        .directory(StaticDirectory::default())
+        .ledger_ttl(Duration::from_secs(3600))
+        .build()
 }
 
 pub fn secrets() -> Arc<SecretCache<StaticSecrets>> {
@@ -84,44 +146,53 @@ impl Rig {
             .allow_loopback_http();
         let named =
             StaticNamedSecrets::new().with("default", "slack", format!("{}/slack", okta.uri()));
-        let runners = Family::ALL
-            .into_iter()
-            .map(|family| {
-                let runner = StepRunner {
-                    family,
-                    records: MemoryRecords::new(),
-                    queues: queues.clone(),
-                    dead_letters: dlqs[&family].clone(),
-                    okta: FixedOkta {
-                        live: Some(okta_client(&okta)),
-                        dry: Some(dry_run_client(&okta)),
-                    },
-                    secrets: secrets.clone(),
-                    named: Box::new(named.clone()),
-                    webhook: webhook.clone(),
-                    protection: rules.protection().clone(),
-                    settings: settings.clone(),
-                };
-                (family, runner)
-            })
-            .collect();
-        let router = Router {
-            rules,
-            ledger: MemoryLedger::default(),
-            counter: MemoryCounter::default(),
-            directory: StaticDirectory::default(),
-            queues: queues.clone(),
-            secrets,
-            ledger_ttl: Duration::from_secs(3600),
+        let parts = RunnerParts {
+            secrets: secrets.clone(),
+            protection: rules.protection().clone(),
+            webhook,
+            named,
+            settings,
         };
-        Rig {
+        let router = router(rules, queues.clone(), secrets);
+        let mut rig = Rig {
             okta,
             queues,
             dlqs,
-            runners,
+            runners: HashMap::new(),
             router,
+            records: Family::ALL
+                .into_iter()
+                .map(|f| (f, SharedRecords::default()))
+                .collect(),
+            parts,
             consumed: HashMap::new(),
+        };
+        for family in Family::ALL {
+            let runner = rig.runner(family, rig.queues.clone());
+            rig.runners.insert(family, runner);
         }
+        rig
+    }
+
+    /// A runner of `family` over the rig's records, Okta, secrets and DLQ, sending next
+    /// steps to `queues`.
+    pub fn runner(&self, family: Family, queues: HashMap<Family, Queue>) -> Runner {
+        let parts = &self.parts;
+        StepRunner::builder(
+            family,
+            parts.secrets.clone(),
+            parts.protection.clone(),
+            parts.webhook.clone(),
+        )
+        .records(self.records[&family].clone())
+        .queues(queues, self.dlqs[&family].clone())
+        .okta(FixedOkta {
+            live: Some(okta_client(&self.okta)),
+            dry: Some(dry_run_client(&self.okta)),
+        })
+        .named(Box::new(parts.named.clone()))
+        .settings(parts.settings.clone())
+        .build()
     }
 
     /// Routes a reference event (by file name) as the events queue would carry it.
