@@ -5,7 +5,7 @@
 //! small recording proxy between the executor and Prism). Two deliberately wrong raw
 //! requests must be refused, so a mock that accepts anything cannot pass.
 //!
-//! Usage: `cargo run -p executor --example spec_check -- http://127.0.0.1:4010`
+//! Usage: `cargo run -p action-calls --example action_spec_check -- http://127.0.0.1:4010`
 
 #[path = "../tests/it/common/mod.rs"]
 mod common;
@@ -145,7 +145,7 @@ async fn refused_like_spec_example(
 #[tokio::main]
 async fn main() -> ExitCode {
     let Some(prism) = std::env::args().nth(1) else {
-        eprintln!("usage: spec_check http://127.0.0.1:PORT");
+        eprintln!("usage: action_spec_check http://127.0.0.1:PORT");
         return ExitCode::from(2);
     };
     let proxy = Arc::new(Proxy {

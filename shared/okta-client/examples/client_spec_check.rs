@@ -3,7 +3,7 @@
 //! answer parses into its model. Two deliberately wrong requests must be refused, so a
 //! mock that accepts anything cannot pass.
 //!
-//! Usage: `cargo run -p okta-client --example spec_check -- http://127.0.0.1:4010`
+//! Usage: `cargo run -p okta-client --example client_spec_check -- http://127.0.0.1:4010`
 
 use std::future::Future;
 use std::pin::Pin;
@@ -100,7 +100,7 @@ async fn refused_like_spec_example<T: HasMeta>(
 #[tokio::main(flavor = "current_thread")]
 async fn main() {
     let Some(base) = std::env::args().nth(1) else {
-        eprintln!("usage: spec_check http://127.0.0.1:PORT");
+        eprintln!("usage: client_spec_check http://127.0.0.1:PORT");
         std::process::exit(2);
     };
     let config = match OktaConfig::new(
