@@ -11,6 +11,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
 use okta_events::NO_SUBJECT_GROUP;
+use retry::{Attempts, Decision, GiveUp, Policy, Tries};
 use serde::Serialize;
 use serde_json::{Value, json};
 
@@ -65,6 +66,24 @@ pub struct DeadLetters<Q> {
     pub max_receive_count: u32,
 }
 
+impl<Q> DeadLetters<Q> {
+    /// The retry policy of the events queue: every receive is one try, and the last
+    /// receive before SQS's redrive is the last one ([`Attempts::receives_only`]).
+    fn policy(&self) -> Policy {
+        Policy::queue(Attempts::receives_only(self.max_receive_count))
+    }
+}
+
+impl Received<'_> {
+    /// The tries so far, as the retry policy counts them: receives only.
+    fn tries(&self) -> Tries {
+        Tries {
+            failures: 0,
+            receive_count: self.receive_count,
+        }
+    }
+}
+
 impl<Q: FifoQueue> DeadLetters<Q> {
     /// Turns the result of routing `message` into what to do with it. `Ok`: the message
     /// is done (delete it). `Err`: leave it on the queue for the retry — a transient
@@ -78,14 +97,15 @@ impl<Q: FifoQueue> DeadLetters<Q> {
             Ok(routed) => return Ok(Settled::Routed(routed)),
             Err(error) => error,
         };
-        let class = if !error.is_transient() {
-            LetterClass::Permanent
-        } else if message.receive_count >= self.max_receive_count {
-            LetterClass::Exhausted
-        } else {
-            tracing::info!(receive = message.receive_count, max = self.max_receive_count,
-                error = %error, "event not routed: retried");
-            return Err(error);
+        let class = match self.policy().decide(error.failure(), message.tries()) {
+            Decision::GiveUp(GiveUp::Permanent) => LetterClass::Permanent,
+            Decision::GiveUp(GiveUp::Exhausted(_)) => LetterClass::Exhausted,
+            // The wait is the queue's visibility timeout: the router holds nothing back.
+            Decision::RetryAfter { .. } => {
+                tracing::info!(receive = message.receive_count, max = self.max_receive_count,
+                    error = %error, "event not routed: retried");
+                return Err(error);
+            }
         };
         let letter = letter(&message, class, &error);
         let (uuid, event_type) = (
@@ -151,6 +171,52 @@ fn fresh_dedup_id(body: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn dead_letters(max_receive_count: u32) -> DeadLetters<()> {
+        DeadLetters {
+            queue: (),
+            max_receive_count,
+        }
+    }
+
+    fn received(receive_count: u32) -> Received<'static> {
+        Received {
+            body: "{}",
+            group_id: None,
+            receive_count,
+        }
+    }
+
+    #[test]
+    fn a_transient_error_is_retried_until_the_queue_s_last_receive() {
+        let letters = dead_letters(5);
+        let transient = RouteError::Queue {
+            family: actions::Family::Users,
+            reason: "throttled".into(),
+        }
+        .failure();
+        assert_eq!(transient, retry::Failure::Retryable);
+        assert!(matches!(
+            letters.policy().decide(transient, received(4).tries()),
+            Decision::RetryAfter { .. }
+        ));
+        assert!(matches!(
+            letters.policy().decide(transient, received(5).tries()),
+            Decision::GiveUp(GiveUp::Exhausted(_))
+        ));
+    }
+
+    #[test]
+    fn a_permanent_error_gives_up_on_its_first_receive() {
+        let permanent = RouteError::Malformed("expected value".into()).failure();
+        assert_eq!(permanent, retry::Failure::Permanent);
+        assert_eq!(
+            dead_letters(5)
+                .policy()
+                .decide(permanent, received(1).tries()),
+            Decision::GiveUp(GiveUp::Permanent)
+        );
+    }
 
     #[test]
     fn dedup_ids_are_fresh_and_fit_sqs() {

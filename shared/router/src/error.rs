@@ -6,6 +6,7 @@
 
 use actions::Family;
 use org_secrets::SecretError;
+use retry::Failure;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RouteError {
@@ -45,10 +46,11 @@ pub enum RouteError {
 }
 
 impl RouteError {
-    /// Whether routing the same message again may succeed. `false`: it never will, and
-    /// the message goes to the DLQ at once rather than after every retry.
-    pub fn is_transient(&self) -> bool {
-        match self {
+    /// What retrying can do about it, for [`retry::Policy::decide`]: a transient error
+    /// is [`Failure::Retryable`], every other one [`Failure::Permanent`] (it never
+    /// succeeds, and the message goes to the DLQ at once rather than after every retry).
+    pub fn failure(&self) -> Failure {
+        let transient = match self {
             RouteError::Store(_) | RouteError::Queue { .. } | RouteError::Letter { .. } => true,
             RouteError::Directory(e) => e.transient,
             RouteError::Secret(e) => matches!(e, SecretError::Unavailable { .. }),
@@ -56,6 +58,17 @@ impl RouteError {
             | RouteError::NoSigningKey(_)
             | RouteError::Seal(_)
             | RouteError::NoQueue(_) => false,
+        };
+        if transient {
+            Failure::Retryable
+        } else {
+            Failure::Permanent
         }
+    }
+
+    /// Whether routing the same message again may succeed ([`Self::failure`] is not
+    /// permanent).
+    pub fn is_transient(&self) -> bool {
+        self.failure() != Failure::Permanent
     }
 }
