@@ -86,9 +86,8 @@ where
 {
     /// Routes one events-queue message body. An error leaves the message on the queue.
     pub async fn route(&self, body: &str) -> Result<Routed, RouteError> {
-        // The same parse (and depth check) producers ran in `queue_entry`; a body naming
-        // an invalid org does not read.
-        let queued: QueuedEvent<Value, OrgName> =
+        // The same parse (and depth check) producers ran in `queue_entry`.
+        let queued: QueuedEvent<Value> =
             parse_queued(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
         // The routing keys, borrowed from the one parse of the event.
         let key = EventKey::deserialize(&queued.event)

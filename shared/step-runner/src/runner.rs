@@ -238,7 +238,7 @@ where
         let next = self.pass_on(envelope, output, receive_count).await?;
         Ok(Ran::Done {
             envelope_id: id.clone(),
-            action: step_action(envelope).to_owned(),
+            action: envelope.action.clone(),
             already_in_state: outcome.already_in_state,
             dry_run,
             requests,
