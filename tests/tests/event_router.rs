@@ -113,7 +113,10 @@ async fn a_batch_of_events_becomes_exactly_the_expected_signed_envelopes_once() 
     let suspicious = record_event(&batch, 2);
     let (group, dedup, envelope) = &envelopes[&Family::Users][0];
     let uuid = suspicious["uuid"].as_str().unwrap();
-    assert_eq!(envelope.action, "user.suspend");
+    assert_eq!(
+        envelope.plan.steps[envelope.cursor.index].action,
+        "user.suspend"
+    );
     assert_eq!(
         envelope.id,
         envelope_id(uuid, "lock-down-on-suspicious-activity", Phase::Steps, 0)

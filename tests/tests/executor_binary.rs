@@ -84,7 +84,10 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
     let (group, _, body) = &next[0];
     assert_eq!(group, "01234");
     let step: envelope::Envelope<Plan> = open(body, &keys()).expect("signed");
-    assert_eq!(step.action, "user.sessions.clear");
+    assert_eq!(
+        step.plan.steps[step.cursor.index].action,
+        "user.sessions.clear"
+    );
 
     let mut tampered: Value = serde_json::from_str(&batch).expect("json");
     let body = tampered["Records"][0]["body"]
@@ -126,6 +129,46 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
             .as_f64()
             .is_some_and(|ms| ms > 0.0)
     );
+}
+
+/// The same step as [`FILE`], as the previous version's router signed it (the envelope
+/// then copied its step's `family`, `action` and `params` beside the plan); kept as it
+/// was so that envelopes in flight across the upgrade are known to open and run.
+const PREVIOUS: &str = "events/sqs-envelopes-batch-previous.json";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_envelope_signed_by_the_previous_version_still_runs_and_passes_the_plan_on() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let okta = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/01234/lifecycle/suspend"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    put_executor_secret(&aws, "example", EXAMPLE_KEY, &okta.uri(), "00example-token").await;
+    let ExecutorEnv { env, queues, dlq } =
+        ExecutorEnv::create(&aws, &moto.endpoint(), Family::Users).await;
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach(&workspace_binary("action-executor"), &env);
+
+    let batch = std::fs::read_to_string(workspace_root().join(PREVIOUS)).expect("events file");
+    assert!(
+        batch.contains(r#"\\\"action\\\":\\\"user.suspend\\\""#),
+        "the old shape"
+    );
+    let response = lambda.invoke(&batch);
+    assert_eq!(failures(&response), 0, "{response}");
+    let next = aws.drain(&queues[&Family::Sessions]).await;
+    assert_eq!(next.len(), 1, "{next:?}");
+    let step: envelope::Envelope<Plan> = open(&next[0].2, &keys()).expect("signed");
+    assert_eq!(
+        step.plan.steps[step.cursor.index].action,
+        "user.sessions.clear"
+    );
+    assert!(aws.drain(&dlq).await.is_empty());
+    okta.verify().await;
 }
 
 #[test]

@@ -116,16 +116,12 @@ async fn first_envelope() -> Envelope<Plan> {
 /// The second step's envelope as an executor from before secret outputs were sealed
 /// made it: the temporary password in clear in `outputs`.
 fn second_with_clear_password(first: &Envelope<Plan>) -> Envelope<Plan> {
-    let step = &first.plan.steps[1];
     let mut next = first.clone();
     next.id = envelope_id(&first.event.uuid, &first.rule_id, Phase::Steps, 1);
     next.cursor = Cursor {
         phase: Phase::Steps,
         index: 1,
     };
-    next.action = step.action.clone();
-    next.family = step.family.as_str().to_owned();
-    next.params = step.params.clone();
     next.outputs
         .insert("temp".into(), json!({ "tempPassword": TEMP }));
     next

@@ -4,6 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 /// The executor family an action belongs to. [`Family::as_str`] names its queue.
+///
+/// In JSON (a plan's steps, on the wire in signed envelopes) a family is its
+/// [`Family::as_str`] name, and only those names deserialise: a value holding a `Family`
+/// needs no later [`Family::from_name`] check.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Family {
@@ -77,5 +81,23 @@ impl Family {
 impl std::fmt::Display for Family {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_names_are_the_queue_names_and_nothing_else_reads_back() {
+        for family in Family::ALL {
+            let json = serde_json::to_string(&family).unwrap();
+            assert_eq!(json, format!("\"{}\"", family.as_str()));
+            assert_eq!(serde_json::from_str::<Family>(&json).unwrap(), family);
+            assert_eq!(Family::from_name(family.as_str()), Some(family));
+        }
+        for bad in [r#""Users""#, r#""user""#, r#""""#, "1"] {
+            assert!(serde_json::from_str::<Family>(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -1,5 +1,6 @@
 //! What an envelope carries.
 
+use org_secrets::OrgName;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -42,22 +43,32 @@ pub struct EventRef {
 
 /// One step of a plan, with the whole plan and where it stands.
 ///
+/// The step it runs is the one [`Envelope::cursor`] points at in [`Envelope::plan`]: the
+/// envelope refers to its step and copies nothing of it, so its action, family and
+/// parameters cannot disagree with the plan.
+///
 /// `P` is the plan type (the rules crate's `Plan`); kept generic so that this crate knows
 /// nothing of rules.
+///
+/// # Envelopes of the previous version
+///
+/// Envelopes signed before this shape also carried `family`, `action` and `params`:
+/// copies of the step at `cursor`, made by the router (first step) and the executors
+/// (next steps) from that same plan and signed with it. Such an envelope still opens:
+/// the signature covers the payload string as sent, whatever its fields, and unknown
+/// fields are skipped when it is read, so the three copies are dropped and the step is
+/// taken from the plan, as for a new envelope. Never add `deny_unknown_fields` here
+/// while such envelopes may be in flight (on a queue, a DLQ awaiting redrive).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Envelope<P> {
     /// Deterministic: see [`crate::envelope_id`].
     pub id: String,
-    pub org: String,
+    /// The org whose rules made the plan and whose keys sign it; an envelope naming an
+    /// invalid org does not deserialise.
+    pub org: OrgName,
     pub rule_id: String,
-    /// The action family whose queue and executor run this step.
-    pub family: String,
-    /// The action, e.g. `user.suspend`.
-    pub action: String,
-    /// The step's parameters, rendered from the event (references to earlier steps'
-    /// outputs are rendered by the executor).
-    pub params: Map<String, Value>,
+    /// The step this envelope runs: an index into one list of `plan`.
     pub cursor: Cursor,
     /// The FIFO group (the event's subject): every step of a plan keeps it, so steps about
     /// one user run in order across families.

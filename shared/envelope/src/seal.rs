@@ -3,7 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use hmac::{Hmac, KeyInit, Mac};
-use org_secrets::SigningKeys;
+use org_secrets::{OrgName, SigningKeys};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -70,10 +70,12 @@ pub fn seal<P: Serialize>(envelope: &Envelope<P>, keys: &SigningKeys) -> Result<
 
 /// The org a body's payload names, so the caller can fetch that org's keys before
 /// [`open`]. Nothing in the body is trusted until `open` succeeds.
-pub fn open_unverified_org(body: &str) -> Result<String, OpenError> {
+///
+/// A payload that names no org, or an invalid org name, is [`OpenError::Malformed`].
+pub fn open_unverified_org(body: &str) -> Result<OrgName, OpenError> {
     #[derive(Deserialize)]
     struct OrgOnly {
-        org: String,
+        org: OrgName,
     }
     let sealed: Received = serde_json::from_str(body).map_err(|_| OpenError::Unsigned)?;
     let payload: OrgOnly = serde_json::from_str(&sealed.payload).map_err(OpenError::Malformed)?;

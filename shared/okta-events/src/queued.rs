@@ -7,11 +7,15 @@ use serde_json::Value;
 ///
 /// The org travels with the event because one deployment serves several Okta orgs and the
 /// router needs the org's rules and secret.
+///
+/// `O` is the org's type: a plain string by default (this crate knows nothing of org
+/// names); the router reads it as `org_secrets::OrgName`, so a body naming an invalid
+/// org does not deserialise and nothing checks the name again.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct QueuedEvent<E> {
+pub struct QueuedEvent<E, O = String> {
     /// The org whose hook delivered the event (the `{org}` of `/hooks/okta/{org}`).
-    pub org: String,
+    pub org: O,
     /// How it arrived: `"hook"` for an event hook delivery, `"poller"` for the System Log.
     pub source: String,
     /// The delivery's `eventId`, when it came from a hook.
@@ -190,8 +194,10 @@ pub fn check_depth(body: &str) -> Result<(), TooDeep> {
 }
 
 /// Reads an events-queue body the way the router does: the depth check of
-/// [`queue_entry`], then the JSON.
-pub fn parse_queued(body: &str) -> Result<QueuedEvent<Value>, QueuedParseError> {
+/// [`queue_entry`], then the JSON, with the org read as an `O` (see [`QueuedEvent`]).
+pub fn parse_queued<O: serde::de::DeserializeOwned>(
+    body: &str,
+) -> Result<QueuedEvent<Value, O>, QueuedParseError> {
     check_depth(body)?;
     Ok(serde_json::from_str(body)?)
 }
@@ -264,7 +270,7 @@ mod tests {
 
     /// What the router does with a body: [`parse_queued`], then the routing keys.
     fn router_reads(body: &str) -> bool {
-        let Ok(queued) = parse_queued(body) else {
+        let Ok(queued) = parse_queued::<String>(body) else {
             return false;
         };
         matches!(crate::EventKey::deserialize(&queued.event), Ok(key) if key.uuid.is_some())
@@ -310,7 +316,7 @@ mod tests {
         assert_eq!(over(5_000), QueueEntryError::TooDeep);
         assert_eq!(QueueEntryError::TooDeep.reason(), "too_deep");
         assert!(matches!(
-            parse_queued(&format!(
+            parse_queued::<String>(&format!(
                 r#"{{"org":"o","source":"s","event":{}}}"#,
                 nested(5_000)
             )),

@@ -2,11 +2,18 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize, Serializer};
+
 /// A validated org name: 1–64 characters of `A-Z a-z 0-9 - _`.
 ///
 /// It comes from a URL path and becomes part of a Secrets Manager id, so anything else is
 /// refused before it reaches either.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+///
+/// In JSON it is the plain string, and it deserialises only when valid (through
+/// [`OrgName::parse`]): a struct that holds an `OrgName` needs no second check after it
+/// is read, and one holding an invalid name is never built.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Deserialize)]
+#[serde(try_from = "String")]
 pub struct OrgName(String);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -36,6 +43,20 @@ impl OrgName {
     }
 }
 
+impl TryFrom<String> for OrgName {
+    type Error = OrgNameError;
+
+    fn try_from(name: String) -> Result<Self, OrgNameError> {
+        OrgName::parse(&name)
+    }
+}
+
+impl Serialize for OrgName {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
 impl fmt::Display for OrgName {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
@@ -52,5 +73,18 @@ mod tests {
         for bad in ["", "a/b", "../x", "a b", "é", &"x".repeat(65)] {
             assert_eq!(OrgName::parse(bad), Err(OrgNameError), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn json_holds_the_plain_string_and_reads_back_only_valid_names() {
+        let org = OrgName::parse("acme-prod_1").unwrap();
+        assert_eq!(serde_json::to_string(&org).unwrap(), r#""acme-prod_1""#);
+        let back: OrgName = serde_json::from_str(r#""acme-prod_1""#).unwrap();
+        assert_eq!(back, org);
+        for bad in [r#""""#, r#""a/b""#, r#""../x""#, "7", "null"] {
+            assert!(serde_json::from_str::<OrgName>(bad).is_err(), "{bad}");
+        }
+        let refused = serde_json::from_str::<OrgName>(r#""a b""#).unwrap_err();
+        assert!(refused.to_string().contains("an org name is"), "{refused}");
     }
 }

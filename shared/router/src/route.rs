@@ -86,8 +86,9 @@ where
 {
     /// Routes one events-queue message body. An error leaves the message on the queue.
     pub async fn route(&self, body: &str) -> Result<Routed, RouteError> {
-        // The same parse (and depth check) producers ran in `queue_entry`.
-        let queued: QueuedEvent<Value> =
+        // The same parse (and depth check) producers ran in `queue_entry`; a body naming
+        // an invalid org does not read.
+        let queued: QueuedEvent<Value, OrgName> =
             parse_queued(body).map_err(|e| RouteError::Malformed(e.to_string()))?;
         // The routing keys, borrowed from the one parse of the event.
         let key = EventKey::deserialize(&queued.event)
@@ -100,10 +101,10 @@ where
             tracing::info!(event = uuid, "duplicate event: already routed");
             return Ok(Routed::Duplicate);
         }
-        let org = OrgName::parse(&queued.org).map_err(|e| RouteError::Malformed(e.to_string()))?;
+        let org = &queued.org;
         let event = &queued.event;
         let group = key.subject_id().unwrap_or(NO_SUBJECT_GROUP).to_owned();
-        let subject = self.enrich(&org, event, key.subject_user_id()).await?;
+        let subject = self.enrich(org, event, key.subject_user_id()).await?;
         let plans = self.rules.evaluate_each(&EvalInput {
             org: org.as_str(),
             event,
@@ -125,7 +126,7 @@ where
         for plan in plans {
             let outcome = match plan {
                 Ok(plan) => {
-                    self.decide(&org, &source, &group, plan, &mut outgoing)
+                    self.decide(org, &source, &group, plan, &mut outgoing)
                         .await?
                 }
                 Err(error) => {
@@ -218,13 +219,11 @@ where
                 Some(plan),
             ));
         };
+        // The first step is referred to by the cursor, not copied.
         let envelope = Envelope {
             id: envelope_id(&source.uuid, &rule_id, Phase::Steps, 0),
-            org: org.to_string(),
+            org: org.clone(),
             rule_id: rule_id.clone(),
-            family: first.family.as_str().to_owned(),
-            action: first.action.clone(),
-            params: first.params.clone(),
             cursor: Cursor {
                 phase: Phase::Steps,
                 index: 0,

@@ -197,8 +197,13 @@ async fn suspicious_activity_sends_the_first_step_signed_to_the_users_queue() {
         user["id"].as_str().unwrap(),
         "group = subject"
     );
-    assert_eq!(envelope.action, "user.suspend");
-    assert_eq!(envelope.params["user"], user["id"]);
+    // The envelope runs the step its cursor points at (its first), copying none of it.
+    assert_eq!(envelope.cursor.phase, Phase::Steps);
+    assert_eq!(envelope.cursor.index, 0);
+    let step = &envelope.plan.steps[0];
+    assert_eq!(step.action, "user.suspend");
+    assert_eq!(step.family, Family::Users);
+    assert_eq!(step.params["user"], user["id"]);
     assert_eq!(envelope.plan.steps.len(), 2, "the whole plan travels");
     assert_eq!(envelope.event.delivery_id.as_deref(), Some("d-1"));
     assert!(matches!(
@@ -243,6 +248,23 @@ async fn a_plan_touching_a_protected_user_is_refused() {
     };
     assert!(
         matches!(&outcomes[0].decision, Decision::Protected(reason) if reason.contains("protected.person@example.com"))
+    );
+    assert!(sent(&router, Family::Users).is_empty());
+}
+
+#[tokio::test]
+async fn an_event_naming_an_invalid_org_does_not_read_and_sends_nothing() {
+    let router = router();
+    let mut body: Value = serde_json::from_str(&queued(
+        "user.account.report_suspicious_activity_by_enduser.json",
+        |_| {},
+    ))
+    .unwrap();
+    body["org"] = json!("../other");
+    let refused = router.route(&body.to_string()).await;
+    assert!(
+        matches!(&refused, Err(router::RouteError::Malformed(why)) if why.contains("an org name is")),
+        "{refused:?}"
     );
     assert!(sent(&router, Family::Users).is_empty());
 }
@@ -293,7 +315,10 @@ async fn enrichment_feeds_the_condition() {
     assert_eq!(outcomes.len(), 1, "user 12345 is in Sales");
     let groups = sent(&router, Family::Groups);
     let envelope: Envelope<Plan> = open(&groups[0].body, &keys()).unwrap();
-    assert_eq!(envelope.params["user"], "12345");
+    assert_eq!(
+        envelope.plan.steps[envelope.cursor.index].params["user"],
+        "12345"
+    );
 }
 
 struct DownQueue;

@@ -104,7 +104,7 @@ pub(crate) fn record(
         rule = %envelope.rule_id,
         envelope = %envelope.id,
         org = %envelope.org,
-        action = %envelope.action,
+        action = crate::next::current_step(envelope).map_or("", |step| step.action.as_str()),
         target,
         outcome,
         reason,

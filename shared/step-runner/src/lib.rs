@@ -29,5 +29,5 @@ pub mod sealed;
 
 pub use builder::{Missing, Queues, StepRunnerBuilder};
 pub use failure::{Attempts, Retry, backoff};
-pub use next::{next_step, on_failure_start};
+pub use next::{current_step, next_step, on_failure_start};
 pub use runner::{Ran, Settings, StepRunner};

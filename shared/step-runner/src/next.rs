@@ -17,8 +17,9 @@ pub(crate) fn phase_steps(plan: &Plan, phase: Phase) -> &[Step] {
     }
 }
 
-/// The step this envelope runs, if the plan has it.
-pub(crate) fn current_step(envelope: &Envelope<Plan>) -> Option<&Step> {
+/// The step this envelope runs: the one its cursor points at in its plan (the envelope
+/// copies nothing of it); `None` when the cursor points past the plan.
+pub fn current_step(envelope: &Envelope<Plan>) -> Option<&Step> {
     phase_steps(&envelope.plan, envelope.cursor.phase).get(envelope.cursor.index)
 }
 
@@ -58,12 +59,13 @@ pub fn on_failure_start(
     let name = step
         .and_then(|s| s.name.clone())
         .unwrap_or_else(|| envelope.cursor.index.to_string());
+    let action = step.map(|s| s.action.as_str());
     let mut failure = match serde_json::to_value(report) {
         Ok(Value::Object(map)) => map,
         _ => Map::new(),
     };
     failure.insert("step".into(), json!(name));
-    failure.insert("action".into(), json!(envelope.action));
+    failure.insert("action".into(), json!(action));
     at(
         envelope,
         Cursor {
@@ -88,13 +90,14 @@ fn without_clear_secrets(output: Value) -> Value {
     }
 }
 
+/// The envelope of the step at `cursor`; `None` when the plan has no such step.
 fn at(
     envelope: &Envelope<Plan>,
     cursor: Cursor,
     outputs: Map<String, Value>,
     failure: Option<Value>,
 ) -> Option<Envelope<Plan>> {
-    let step = phase_steps(&envelope.plan, cursor.phase).get(cursor.index)?;
+    phase_steps(&envelope.plan, cursor.phase).get(cursor.index)?;
     Some(Envelope {
         id: envelope_id(
             &envelope.event.uuid,
@@ -104,9 +107,6 @@ fn at(
         ),
         org: envelope.org.clone(),
         rule_id: envelope.rule_id.clone(),
-        family: step.family.as_str().to_owned(),
-        action: step.action.clone(),
-        params: step.params.clone(),
         cursor,
         group: envelope.group.clone(),
         dry_run: envelope.dry_run,
@@ -122,6 +122,7 @@ mod tests {
     use action_calls::FailureClass;
     use actions::Family;
     use envelope::EventRef;
+    use org_secrets::OrgName;
 
     use super::*;
 
@@ -150,11 +151,8 @@ mod tests {
         };
         Envelope {
             id: envelope_id("u1", "r", Phase::Steps, 0),
-            org: "acme".into(),
+            org: OrgName::parse("acme").unwrap(),
             rule_id: "r".into(),
-            family: "groups".into(),
-            action: "group.create".into(),
-            params: Map::new(),
             cursor: Cursor {
                 phase: Phase::Steps,
                 index: 0,
@@ -183,8 +181,9 @@ mod tests {
                 index: 1
             }
         );
-        assert_eq!(next.action, "user.sessions.clear");
-        assert_eq!(next.family, "sessions");
+        let step = current_step(&next).expect("the envelope's step");
+        assert_eq!(step.action, "user.sessions.clear");
+        assert_eq!(step.family, Family::Sessions);
         assert_eq!(next.group, "00u1");
         assert_eq!(next.id, envelope_id("u1", "r", Phase::Steps, 1));
         assert_eq!(next.outputs["made"], json!({"id": "00g9"}));

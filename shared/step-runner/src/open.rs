@@ -2,7 +2,7 @@
 //! the signing keys of the org it names.
 
 use envelope::{Envelope, OpenError, open, open_unverified_org};
-use org_secrets::{KeyReread, OrgName, SecretCache, SecretError, SecretSource};
+use org_secrets::{KeyReread, SecretCache, SecretError, SecretSource};
 use rules::Plan;
 
 use crate::Retry;
@@ -30,10 +30,11 @@ pub(crate) async fn open_envelope<S: SecretSource>(
     let org = match open_unverified_org(body) {
         Ok(org) => org,
         Err(OpenError::Unsigned) => return refused("not a signed envelope"),
-        Err(_) => return refused("the payload names no org"),
-    };
-    let Ok(org) = OrgName::parse(&org) else {
-        return refused("the payload's org is not a valid org name");
+        // A missing org, or one that is no valid org name ("an org name is 1 to 64 …").
+        Err(OpenError::Malformed(e)) => {
+            return refused(&format!("the payload names no valid org: {e}"));
+        }
+        Err(e) => return refused(&e.to_string()),
     };
     let secret = match secrets.get(&org).await {
         Ok(secret) => secret,

@@ -238,7 +238,7 @@ where
         let next = self.pass_on(envelope, output, receive_count).await?;
         Ok(Ran::Done {
             envelope_id: id.clone(),
-            action: envelope.action.clone(),
+            action: step_action(envelope).to_owned(),
             already_in_state: outcome.already_in_state,
             dry_run,
             requests,
@@ -316,11 +316,13 @@ where
         audit::record(envelope, &target, verdict, request_ids, took);
     }
 
-    /// Renders the step's parameters and runs it.
+    /// Renders the step's parameters and runs it. The step is the one the envelope's
+    /// cursor points at in its signed plan; a step of another family is refused (it
+    /// came to the wrong queue).
     async fn act(&self, envelope: &Envelope<Plan>) -> Result<Acted, FailureReport> {
         let step = current_step(envelope)
             .ok_or_else(|| permanent("the envelope's cursor points past its plan"))?;
-        if step.action != envelope.action || step.family != self.family {
+        if step.family != self.family {
             return Err(permanent(format!(
                 "{} is a {} step; this is the {} executor",
                 step.action, step.family, self.family
@@ -336,12 +338,12 @@ where
         let params = step
             .render_deferred(&outputs, envelope.failure.as_ref())
             .map_err(|e| scrub(permanent(format!("{}: {e}", step.action))))?;
-        let org = OrgName::parse(&envelope.org).map_err(|e| permanent(e.to_string()))?;
+        let org = &envelope.org;
         let (outcome, requests) = if step.family == Family::Notify {
-            self.notify(&org, &step.action, &params, dry_run).await
+            self.notify(org, &step.action, &params, dry_run).await
         } else {
             let aliases = &envelope.plan.aliases;
-            self.call_okta(&org, &step.action, &params, aliases, dry_run)
+            self.call_okta(org, &step.action, &params, aliases, dry_run)
                 .await
         }
         .map_err(scrub)?;
@@ -473,14 +475,15 @@ where
     /// Signs an envelope and sends it to its family's queue; returns its id.
     async fn send(&self, envelope: &Envelope<Plan>, receive_count: u32) -> Result<String, Retry> {
         let retry = |e: &dyn std::fmt::Display| Retry::soon(receive_count, e);
-        let family = Family::from_name(&envelope.family)
-            .ok_or_else(|| retry(&format!("unknown family {}", envelope.family)))?;
+        let step = current_step(envelope)
+            .ok_or_else(|| retry(&"the envelope's cursor points past its plan"))?;
+        let family = step.family;
         let queue = self
             .queues
             .get(&family)
             .ok_or_else(|| retry(&format!("no queue configured for family {family}")))?;
-        let org = OrgName::parse(&envelope.org).map_err(|e| retry(&e))?;
-        let secret = self.secrets.get(&org).await.map_err(|e| retry(&e))?;
+        let org = &envelope.org;
+        let secret = self.secrets.get(org).await.map_err(|e| retry(&e))?;
         let keys = secret
             .signing
             .as_ref()
@@ -496,7 +499,7 @@ where
             .await
             .map_err(|e| retry(&e))?;
         tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id, envelope = %envelope.id,
-            action = %envelope.action, family = %family, "step sent");
+            action = %step.action, family = %family, "step sent");
         Ok(envelope.id.clone())
     }
 
@@ -513,7 +516,7 @@ where
             "failure": report,
             "family": self.family.as_str(),
             "envelopeId": envelope.map(|e| e.id.as_str()),
-            "action": envelope.map(|e| e.action.as_str()),
+            "action": envelope.map(step_action),
             "rule": envelope.map(|e| e.rule_id.as_str()),
             "event": envelope.map(|e| e.event.uuid.as_str()),
             "org": envelope.map(|e| e.org.as_str()),
@@ -541,6 +544,11 @@ where
             okta_request_id = report.request_id.as_deref().unwrap_or(""), "step on the DLQ");
         Ok(())
     }
+}
+
+/// The action of the step the envelope runs (empty when its cursor points past its plan).
+fn step_action(envelope: &Envelope<Plan>) -> &str {
+    current_step(envelope).map_or("", |step| step.action.as_str())
 }
 
 fn access_report(e: AccessError) -> FailureReport {

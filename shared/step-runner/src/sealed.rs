@@ -22,7 +22,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use envelope::Envelope;
 use hmac::{Hmac, KeyInit, Mac};
-use org_secrets::{OrgName, SecretCache, SecretError, SecretSource, SigningKeys};
+use org_secrets::{SecretCache, SecretError, SecretSource, SigningKeys};
 use rules::Plan;
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
@@ -97,7 +97,7 @@ impl Place<'_> {
 
 fn place<'a>(envelope: &'a Envelope<Plan>, step: &'a str, field: &'a str) -> Place<'a> {
     Place {
-        org: &envelope.org,
+        org: envelope.org.as_str(),
         rule: &envelope.rule_id,
         event: &envelope.event.uuid,
         step,
@@ -202,8 +202,8 @@ pub(crate) async fn protect_with<S: SecretSource>(
     if !needs_keys(envelope, &output) {
         return protect(envelope, output, None).map_err(|e| e.to_string());
     }
-    let org = OrgName::parse(&envelope.org).map_err(|e| e.to_string())?;
-    let secret = secrets.get(&org).await.map_err(|e| e.to_string())?;
+    let org = &envelope.org;
+    let secret = secrets.get(org).await.map_err(|e| e.to_string())?;
     let keys = secret
         .signing
         .as_ref()
@@ -222,8 +222,8 @@ pub(crate) async fn open_with<S: SecretSource>(
     if dry_run || !has_sealed(envelope) {
         return open_outputs(envelope, None).map_err(|e| permanent(e.to_string()));
     }
-    let org = OrgName::parse(&envelope.org).map_err(|e| permanent(e.to_string()))?;
-    let secret = match secrets.get(&org).await {
+    let org = &envelope.org;
+    let secret = match secrets.get(org).await {
         Ok(secret) => secret,
         Err(e @ (SecretError::NotFound { .. } | SecretError::Malformed { .. })) => {
             return Err(permanent(e.to_string()));
@@ -338,6 +338,7 @@ fn open_value(keys: &SigningKeys, place: &Place<'_>, sealed: &str) -> Result<Val
 mod tests {
     use actions::Family;
     use envelope::{Cursor, EventRef, Phase};
+    use org_secrets::OrgName;
     use rules::{Deferred, DeferredPart, DeferredTemplate, Step};
     use serde_json::json;
 
@@ -396,11 +397,8 @@ mod tests {
         };
         Envelope {
             id: "e1".into(),
-            org: "acme".into(),
+            org: OrgName::parse("acme").unwrap(),
             rule_id: "r".into(),
-            family: "credentials".into(),
-            action: "user.password.expire_with_temp".into(),
-            params: Map::new(),
             cursor: Cursor {
                 phase: Phase::Steps,
                 index: 0,

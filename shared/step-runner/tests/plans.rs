@@ -380,7 +380,8 @@ async fn a_404_goes_to_the_dlq_with_the_reason_and_starts_on_failure() {
     assert_eq!(letter["action"], "user.suspend");
     // The original signed body travels with it, so a redrive can run it again.
     let original = opened(letter["envelope"].as_str().unwrap_or_default());
-    assert_eq!(original.action, "user.suspend");
+    let step = step_runner::current_step(&original).expect("its step");
+    assert_eq!(step.action, "user.suspend");
     // No later step ran; the on_failure notify did.
     assert!(rig.bodies(Family::Sessions).is_empty());
     assert!(matches!(
@@ -423,6 +424,56 @@ async fn a_tampered_envelope_goes_to_the_dlq_without_an_okta_call() {
             .as_str()
             .unwrap_or("")
             .contains("unknown key")
+    );
+}
+
+/// The body of the `user.suspend` envelope the previous version's router signed, with
+/// its copies of the step's `family`, `action` and `params` beside the plan.
+fn previous_version_body() -> String {
+    let batch: serde_json::Value = serde_json::from_str(include_str!(
+        "../../../events/sqs-envelopes-batch-previous.json"
+    ))
+    .expect("json");
+    batch["Records"][0]["body"]
+        .as_str()
+        .expect("body")
+        .to_owned()
+}
+
+#[tokio::test]
+async fn an_envelope_signed_by_the_previous_version_runs_its_step_and_passes_the_plan_on() {
+    let rig = Rig::new(LOCK_DOWN).await;
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v1/users/{USER}/lifecycle/suspend")))
+        .respond_with(ok())
+        .expect(1)
+        .mount(&rig.okta)
+        .await;
+    let body = previous_version_body();
+    assert!(body.contains(r#"\"family\":\"users\""#), "the old shape");
+    let ran = rig.runners[&Family::Users].run(&body, 1).await;
+    let Ok(Ran::Done { action, next, .. }) = ran else {
+        panic!("{ran:?}")
+    };
+    assert_eq!(action, "user.suspend");
+    // The next step goes on in the new shape: its step referred to, not copied.
+    let sent = rig.bodies(Family::Sessions);
+    assert_eq!(sent.len(), 1);
+    let step = opened(&sent[0]);
+    assert_eq!(next.as_deref(), Some(step.id.as_str()));
+    assert_eq!(step.cursor.index, 1);
+    let current = step_runner::current_step(&step).expect("its step");
+    assert_eq!(current.action, "user.sessions.clear");
+    let sealed: serde_json::Value = serde_json::from_str(&sent[0]).expect("json");
+    let payload: serde_json::Value =
+        serde_json::from_str(sealed["payload"].as_str().expect("payload")).expect("json");
+    for copy in ["family", "action", "params"] {
+        assert!(payload.get(copy).is_none(), "{copy} copied: {payload}");
+    }
+    assert!(rig.dead_letters(Family::Users).is_empty());
+    assert_eq!(
+        calls(&rig).await,
+        vec![format!("POST /api/v1/users/{USER}/lifecycle/suspend")]
     );
 }
 

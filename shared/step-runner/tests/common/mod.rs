@@ -23,6 +23,8 @@ use wiremock::MockServer;
 
 pub const KEY: &str = "step-runner-test-key-0123456789abcdef";
 pub const TOKEN: &str = "00test-api-token-never-logged";
+/// The key the envelopes of `events/` are signed with (events/README.md).
+pub const EXAMPLE_KEY: &str = "okta-hooks-example-signing-key-0123456789";
 
 pub type Queue = Arc<MemoryQueue>;
 pub type Runner = StepRunner<SharedRecords, Queue, FixedOkta, StaticSecrets>;
@@ -100,7 +102,11 @@ pub fn router(
 
 pub fn secrets() -> Arc<SecretCache<StaticSecrets>> {
     let secret = OrgSecret {
-        signing: Some(SigningKeys::new("k1", &[("k1", KEY)])),
+        // `example` (not active) opens the envelopes of `events/` (events/README.md).
+        signing: Some(SigningKeys::new(
+            "k1",
+            &[("k1", KEY), ("example", EXAMPLE_KEY)],
+        )),
         ..Default::default()
     };
     Arc::new(SecretCache::new(
