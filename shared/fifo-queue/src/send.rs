@@ -8,6 +8,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 
+use retry::{Attempts, Backoff, Decision, Failure, Policy, Tries};
+
 use crate::batch::{BatchPlanner, Group};
 use crate::{FailedEntry, FifoMessage, FifoQueue, QueueError};
 
@@ -20,11 +22,33 @@ pub const MAX_CALLS_IN_FLIGHT: usize = 10;
 /// How often and how patiently failed entries are sent again.
 ///
 /// The defaults stay far inside Okta's 3 s delivery timeout: three attempts, 50 ms then
-/// 100 ms apart.
+/// 100 ms apart. Whether an entry is tried again and after how long is
+/// [`retry::Policy::decide`]'s answer for these budgets ([`RetryPolicy::policy`]): an
+/// entry the queue refused as the sender's fault is permanent, any other failure is
+/// retryable, and the waits double from `first_backoff`.
 #[derive(Debug, Clone)]
 pub struct RetryPolicy {
+    /// Sends of one entry, the first included, before it is given up.
     pub attempts: u32,
+    /// The wait before the first resend; doubled for each one after.
     pub first_backoff: Duration,
+}
+
+impl RetryPolicy {
+    /// These budgets as a [`retry::Policy`]: `attempts` failures, no queue receive count
+    /// (this is one process retrying in place), waits doubling from `first_backoff`.
+    pub fn policy(&self) -> Policy {
+        Policy {
+            attempts: Attempts {
+                max_failures: self.attempts,
+                max_receives: u32::MAX,
+            },
+            backoff: Backoff {
+                first: self.first_backoff,
+                max: Duration::MAX,
+            },
+        }
+    }
 }
 
 impl Default for RetryPolicy {
@@ -86,7 +110,7 @@ struct CallDone {
 struct Sender<'a, Q> {
     queue: &'a Q,
     messages: &'a [FifoMessage],
-    policy: &'a RetryPolicy,
+    policy: Policy,
     planner: BatchPlanner,
     /// Positions not on the queue, by group: failed for good, or held back behind one.
     failed: Vec<usize>,
@@ -98,7 +122,7 @@ impl<'a, Q: FifoQueue> Sender<'a, Q> {
         Sender {
             queue,
             messages,
-            policy,
+            policy: policy.policy(),
             planner: BatchPlanner::new(messages),
             failed: Vec::new(),
             last_error: String::from("not sent"),
@@ -112,7 +136,7 @@ impl<'a, Q: FifoQueue> Sender<'a, Q> {
                 let Some(positions) = self.planner.next_batch() else {
                     break;
                 };
-                in_flight.push(self.call(positions, 0));
+                in_flight.push(self.call(positions, 0, Duration::ZERO));
             }
             let Some(done) = in_flight.next().await else {
                 break;
@@ -137,18 +161,13 @@ impl<'a, Q: FifoQueue> Sender<'a, Q> {
         })
     }
 
-    /// Sends `positions` after the backoff their `attempt` calls for.
-    fn call(&self, positions: Vec<usize>, attempt: u32) -> Call<'a> {
+    /// Sends `positions`, their `attempt`th resend, after `wait`.
+    fn call(&self, positions: Vec<usize>, attempt: u32, wait: Duration) -> Call<'a> {
         let queue = self.queue;
         let messages = self.messages;
-        let backoff = (attempt > 0).then(|| {
-            self.policy
-                .first_backoff
-                .saturating_mul(2u32.saturating_pow(attempt - 1))
-        });
         Box::pin(async move {
-            if let Some(backoff) = backoff {
-                tokio::time::sleep(backoff).await;
+            if !wait.is_zero() {
+                tokio::time::sleep(wait).await;
             }
             let batch: Vec<FifoMessage> = positions.iter().map(|&i| messages[i].clone()).collect();
             let result = queue.send_batch(&batch).await;
@@ -175,17 +194,34 @@ impl<'a, Q: FifoQueue> Sender<'a, Q> {
                 vec![Some(false); positions.len()]
             }
         };
-        let attempts_left = attempt + 1 < self.policy.attempts.max(1);
+        let tries = Tries {
+            failures: attempt,
+            receive_count: 0,
+        };
+        let mut wait = Duration::ZERO;
         let mut retry = Vec::new();
         let mut broken: Vec<Group> = Vec::new();
         for (&position, refusal) in positions.iter().zip(&refusals) {
             let group = self.planner.group_of(position);
-            match refusal {
-                None => {}
+            let Some(sender_fault) = *refusal else {
+                continue;
+            };
+            if broken.contains(&group) {
                 // Behind an entry of its group that failed for good: held back.
-                Some(_) if broken.contains(&group) => self.failed.push(position),
-                Some(false) if attempts_left => retry.push(position),
-                Some(_) => {
+                self.failed.push(position);
+                continue;
+            }
+            let failure = if sender_fault {
+                Failure::Permanent
+            } else {
+                Failure::Retryable
+            };
+            match self.policy.decide(failure, tries) {
+                Decision::RetryAfter { wait: after, .. } => {
+                    wait = after;
+                    retry.push(position);
+                }
+                Decision::GiveUp(_) => {
                     broken.push(group);
                     self.failed.push(position);
                 }
@@ -211,7 +247,7 @@ impl<'a, Q: FifoQueue> Sender<'a, Q> {
                 self.planner.release(group);
             }
         }
-        (!retry.is_empty()).then(|| self.call(retry, attempt + 1))
+        (!retry.is_empty()).then(|| self.call(retry, attempt + 1, wait))
     }
 
     /// Maps the queue's refusals onto the call's positions.
@@ -328,6 +364,36 @@ mod tests {
         assert_eq!(err.failed.len(), 3);
         assert!(err.last_error.contains("connection refused"));
         assert_eq!(q.calls.lock().unwrap().len(), 3);
+    }
+
+    #[test]
+    fn the_default_policy_resends_twice_50_then_100_ms_apart_and_then_gives_up() {
+        let policy = RetryPolicy::default().policy();
+        let after = |failures| match policy.decide(
+            Failure::Retryable,
+            Tries {
+                failures,
+                receive_count: 0,
+            },
+        ) {
+            Decision::RetryAfter { wait, .. } => Some(wait),
+            Decision::GiveUp(_) => None,
+        };
+        assert_eq!(after(0), Some(Duration::from_millis(50)));
+        assert_eq!(after(1), Some(Duration::from_millis(100)));
+        assert_eq!(after(2), None);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn resends_wait_the_policy_s_backoff() {
+        let q = queue(vec![Step::Down, Step::Down]);
+        let started = tokio::time::Instant::now();
+        send_all(&q, &messages(1), &RetryPolicy::default())
+            .await
+            .unwrap();
+        assert_eq!(q.calls.lock().unwrap().len(), 3);
+        // Paused time advances exactly by the sleeps: 50 ms, then 100 ms.
+        assert_eq!(started.elapsed(), Duration::from_millis(150));
     }
 
     #[tokio::test(start_paused = true)]
