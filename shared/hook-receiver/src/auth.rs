@@ -22,6 +22,7 @@ pub(crate) enum Requirement {
 }
 
 impl<S: SecretSource> Authenticator<S> {
+    /// An authenticator reading org secrets through `secrets`.
     pub fn new(secrets: SecretCache<S>) -> Self {
         Authenticator { secrets }
     }

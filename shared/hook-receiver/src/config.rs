@@ -21,6 +21,7 @@ pub struct ReceiverConfig {
 /// What `hook-ingest` needs besides the common settings.
 #[derive(Debug, Clone)]
 pub struct IngestConfig {
+    /// The settings both hook functions share.
     pub receiver: ReceiverConfig,
     /// `OKTA_HOOKS_EVENTS_QUEUE_URL`: the FIFO events queue (required, ends in `.fifo`).
     pub events_queue_url: String,
@@ -85,10 +86,13 @@ impl ReceiverConfig {
 }
 
 impl IngestConfig {
+    /// From the process environment.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(env_config::process_env)
     }
 
+    /// From `lookup` (a variable's value by name), so tests need not touch the process
+    /// environment.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let url = fifo_queue_url(&lookup, "OKTA_HOOKS_EVENTS_QUEUE_URL")?;
         let rejects_queue_url = match lookup("OKTA_HOOKS_REJECTS_QUEUE_URL") {

@@ -20,7 +20,7 @@ use serde_json::value::RawValue;
 
 use crate::auth::Requirement;
 use crate::reject::{LogOnlyRejects, Rejected};
-use crate::{Authenticator, HookError, HookRequest, HookResponse, ReceiverConfig};
+use crate::{Authenticator, EnvelopeError, HookError, HookRequest, HookResponse, ReceiverConfig};
 
 /// The delivery endpoint: events onto `queue`, events that cannot go there onto `rejects`.
 pub struct IngestHandler<Q, S, R = LogOnlyRejects> {
@@ -74,6 +74,8 @@ impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
         &self.auth
     }
 
+    /// Answers one delivery: `200` with the accepted and rejected counts once every
+    /// good event is queued (and every bad one parked), or the [`HookError`]'s status.
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
         match self.ingest(request).await {
             Ok(Ingested { accepted, rejected }) => HookResponse::json(
@@ -177,22 +179,20 @@ fn is_json(headers: &HeaderMap) -> bool {
 fn parse_delivery(body: &[u8]) -> Result<RawDelivery<'_>, HookError> {
     let delivery: RawDelivery = serde_json::from_slice(body).map_err(|e| {
         if e.is_data() {
-            HookError::InvalidEnvelope(format!("not an event hook delivery: {e}"))
+            HookError::from(EnvelopeError::Shape(e.into()))
         } else {
-            HookError::MalformedJson(format!(
-                "body is not valid JSON (line {}, column {})",
-                e.line(),
-                e.column()
-            ))
+            HookError::MalformedJson {
+                line: e.line(),
+                column: e.column(),
+                source: e.into(),
+            }
         }
     })?;
     if delivery.event_type != OKTA_EVENT_HOOK_TYPE {
-        return Err(HookError::InvalidEnvelope(format!(
-            "eventType must be {OKTA_EVENT_HOOK_TYPE}"
-        )));
+        return Err(EnvelopeError::EventType.into());
     }
     if delivery.event_id.trim().is_empty() {
-        return Err(HookError::InvalidEnvelope("eventId is empty".to_owned()));
+        return Err(EnvelopeError::EmptyEventId.into());
     }
     Ok(delivery)
 }
@@ -253,12 +253,58 @@ fn queue_message(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::JsonError;
     use okta_events::is_sqs_id;
 
     fn headers(content_type: &str) -> HeaderMap {
         let mut map = HeaderMap::new();
         map.insert(CONTENT_TYPE, content_type.parse().unwrap());
         map
+    }
+
+    #[test]
+    fn a_body_that_is_not_json_says_where_and_keeps_the_parsers_error() {
+        use std::error::Error;
+        let error = parse_delivery(b"{\"eventType\": ").expect_err("not JSON");
+        assert_eq!(
+            error.to_string(),
+            "body is not valid JSON (line 1, column 14)"
+        );
+        assert_eq!(error.code(), "malformed_json");
+        let source = error.source().expect("the parser's error is kept");
+        let json = source
+            .downcast_ref::<JsonError>()
+            .expect("serde_json's error");
+        assert!(json.0.is_eof(), "{json}");
+    }
+
+    #[test]
+    fn json_that_is_not_a_delivery_keeps_the_parsers_error_and_its_text() {
+        use std::error::Error;
+        let error = parse_delivery(br#"{"eventType": 1}"#).expect_err("not a delivery");
+        assert!(
+            error
+                .to_string()
+                .starts_with("not an event hook delivery: invalid type: integer `1`"),
+            "{error}"
+        );
+        assert_eq!(error.code(), "invalid_envelope");
+        assert!(matches!(
+            error,
+            HookError::InvalidEnvelope(EnvelopeError::Shape(_))
+        ));
+        let source = error.source().expect("the parser's error is kept");
+        let json = source
+            .downcast_ref::<JsonError>()
+            .expect("serde_json's error");
+        assert!(json.0.is_data(), "{json}");
+        let wrong_type = br#"{"eventType": "x", "eventId": "1", "data": {"events": []}}"#;
+        assert_eq!(
+            parse_delivery(wrong_type)
+                .expect_err("wrong type")
+                .to_string(),
+            "eventType must be com.okta.event_hook"
+        );
     }
 
     #[test]

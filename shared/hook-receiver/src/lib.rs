@@ -19,7 +19,7 @@ mod verify;
 
 pub use auth::Authenticator;
 pub use config::{ConfigError, IngestConfig, ReceiverConfig};
-pub use error::HookError;
+pub use error::{EnvelopeError, HookError, JsonError};
 pub use ingest::IngestHandler;
 pub use reject::{LogOnlyRejects, PARKED_EVENT_BYTES};
 pub use request::{HookRequest, HookResponse};

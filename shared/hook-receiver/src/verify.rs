@@ -15,12 +15,15 @@ const CHALLENGE_HEADER: &str = "x-okta-verification-challenge";
 /// Okta's challenges are short tokens; anything longer is not Okta.
 const MAX_CHALLENGE_LEN: usize = 1024;
 
+/// The `hook-verify` function: answers Okta's one-time verification `GET` with the
+/// challenge it sent, once the request is authenticated as the org requires.
 pub struct VerifyHandler<S> {
     config: ReceiverConfig,
     auth: Authenticator<S>,
 }
 
 impl<S: SecretSource> VerifyHandler<S> {
+    /// A handler for `config`'s orgs, authenticating with `auth`.
     pub fn new(config: ReceiverConfig, auth: Authenticator<S>) -> Self {
         VerifyHandler { config, auth }
     }
@@ -30,6 +33,7 @@ impl<S: SecretSource> VerifyHandler<S> {
         &self.auth
     }
 
+    /// `200` with `{"verification": <challenge>}`, or the [`HookError`]'s status.
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
         match self.verify(request).await {
             Ok(challenge) => {
