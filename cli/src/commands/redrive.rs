@@ -134,7 +134,7 @@ pub fn redriven(body: &str) -> Redriven {
             format!(
                 "envelope={} action={}",
                 text(&payload, "/id"),
-                text(&payload, "/action")
+                envelope_action(&payload)
             )
         }
         // An event of the events queue.
@@ -151,6 +151,24 @@ pub fn redriven(body: &str) -> Redriven {
         summary: format!("raw {summary}"),
         letter: false,
     }
+}
+
+/// The action of an envelope payload's step: the one its cursor points at in its plan
+/// (`/plan/steps/N` or `/plan/on_failure/N`), or, in an envelope of the previous format,
+/// its copy `/action`.
+fn envelope_action(payload: &Value) -> String {
+    let phase = payload.pointer("/cursor/phase").and_then(Value::as_str);
+    let index = payload.pointer("/cursor/index").and_then(Value::as_u64);
+    let step = match (phase, index) {
+        (Some(phase @ ("steps" | "on_failure")), Some(index)) => {
+            payload.pointer(&format!("/plan/{phase}/{index}/action"))
+        }
+        _ => None,
+    };
+    step.or_else(|| payload.get("action"))
+        .and_then(Value::as_str)
+        .unwrap_or("-")
+        .to_owned()
 }
 
 fn one_line(text: &str, max: usize) -> String {
@@ -366,6 +384,15 @@ mod tests {
         assert!(!r.letter);
         assert_eq!(r.body, sealed);
         assert_eq!(r.summary, "raw envelope=e2 action=notify.webhook");
+        // An envelope refers to its step: the action is read from the plan at its cursor.
+        let payload = json!({"id": "e3", "cursor": {"phase": "on_failure", "index": 1},
+            "plan": {"steps": [{"action": "user.suspend"}],
+                     "on_failure": [{"action": "user.unlock"}, {"action": "notify.webhook"}]}});
+        let sealed = json!({"kid": "k1", "sig": "s", "payload": payload.to_string()}).to_string();
+        assert_eq!(
+            redriven(&sealed).summary,
+            "raw envelope=e3 action=notify.webhook"
+        );
 
         let event = json!({"org": "acme", "source": "hook",
             "event": {"uuid": "u9", "eventType": "user.account.lock"}})
