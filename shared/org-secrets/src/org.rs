@@ -16,11 +16,14 @@ use serde::{Deserialize, Serialize, Serializer};
 #[serde(try_from = "String")]
 pub struct OrgName(String);
 
+/// Why a string is not an [`OrgName`] (the message says what one is, never echoes the
+/// refused text).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("an org name is 1 to 64 characters of A-Z, a-z, 0-9, '-' and '_'")]
 pub struct OrgNameError;
 
 impl OrgName {
+    /// `name` as an org name, if it is 1–64 characters of `A-Z a-z 0-9 - _`.
     pub fn parse(name: &str) -> Result<Self, OrgNameError> {
         let valid = (1..=64).contains(&name.len())
             && name
@@ -38,6 +41,7 @@ impl OrgName {
         OrgName("default".to_owned())
     }
 
+    /// The name, as written in URLs, secret ids and JSON.
     pub fn as_str(&self) -> &str {
         &self.0
     }
