@@ -16,7 +16,9 @@ pub struct HookAuth {
     /// Header name; Okta's default is `Authorization`. Compared case-insensitively.
     #[serde(default = "default_header")]
     pub header: String,
+    /// The value Okta sends now.
     pub current: SecretString,
+    /// The value before a rotation, still accepted until it is dropped.
     #[serde(default)]
     pub previous: Option<SecretString>,
 }
@@ -26,6 +28,7 @@ fn default_header() -> String {
 }
 
 impl HookAuth {
+    /// Hook auth on `header` accepting `current` (and `previous`, mid-rotation).
     pub fn new(header: &str, current: &str, previous: Option<&str>) -> Self {
         HookAuth {
             header: header.to_owned(),

@@ -127,6 +127,7 @@ impl KnownOrgs {
         self.orgs.iter().find(|org| org.as_str() == name)
     }
 
+    /// Whether `org` is served.
     pub fn contains(&self, org: &OrgName) -> bool {
         self.orgs.contains(org)
     }
@@ -136,6 +137,7 @@ impl KnownOrgs {
         self.orgs.iter()
     }
 
+    /// How many orgs are served (at least one).
     pub fn len(&self) -> usize {
         self.orgs.len()
     }

@@ -8,20 +8,27 @@ use serde::Deserialize;
 ///   "key_id": "…", "scopes": ["okta.users.manage"], "dpop": true}`.
 #[derive(Debug, Clone, Deserialize)]
 pub struct OktaCredential {
+    /// The org's base URL (`https://acme.okta.com`).
     pub org_url: String,
+    /// An SSWS API token; when given, the OAuth fields are not used.
     #[serde(default)]
     pub api_token: Option<SecretString>,
+    /// The API Services app's client id (OAuth with a private-key JWT).
     #[serde(default)]
     pub client_id: Option<String>,
+    /// The app's private key, PEM.
     #[serde(default)]
     pub private_key: Option<SecretString>,
     /// `RS256` (default) or `ES256`.
     #[serde(default)]
     pub key_alg: Option<String>,
+    /// The key's `kid`, when the app has several keys.
     #[serde(default)]
     pub key_id: Option<String>,
+    /// The OAuth scopes to ask for (`okta.users.manage`, …).
     #[serde(default)]
     pub scopes: Vec<String>,
+    /// Whether the app requires DPoP-bound tokens.
     #[serde(default)]
     pub dpop: bool,
 }

@@ -13,11 +13,14 @@ pub const MIN_SIGNING_KEY_LEN: usize = 32;
 /// and drops the old one once the queues have drained.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SigningKeys {
+    /// The id of the key new envelopes are signed with.
     pub active: String,
+    /// Every key that still verifies, by id.
     pub keys: BTreeMap<String, SecretString>,
 }
 
 impl SigningKeys {
+    /// `keys` as `(id, key)` pairs, `active` signing.
     pub fn new(active: &str, keys: &[(&str, &str)]) -> Self {
         SigningKeys {
             active: active.to_owned(),
@@ -28,10 +31,12 @@ impl SigningKeys {
         }
     }
 
+    /// The key new envelopes are signed with (`None` only before validation).
     pub fn active_key(&self) -> Option<&SecretString> {
         self.keys.get(&self.active)
     }
 
+    /// The key with id `kid`, to verify an envelope signed with it.
     pub fn key(&self, kid: &str) -> Option<&SecretString> {
         self.keys.get(kid)
     }
