@@ -36,8 +36,8 @@ pub struct DeadLetterQueue {
     url: String,
 }
 
-fn queue_error<E: std::error::Error>(e: E) -> QueueError {
-    QueueError(DisplayErrorContext(e).to_string())
+fn queue_error<E: std::error::Error + Send + Sync + 'static>(e: E) -> QueueError {
+    QueueError::with_source(DisplayErrorContext(&e).to_string(), e)
 }
 
 impl DeadLetterQueue {

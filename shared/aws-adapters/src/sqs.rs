@@ -42,7 +42,7 @@ impl FifoQueue for SqsFifoQueue {
                     .message_group_id(&m.group_id)
                     .message_deduplication_id(&m.dedup_id)
                     .build()
-                    .map_err(|e| QueueError(format!("invalid batch entry: {e}")))
+                    .map_err(|e| QueueError::with_source(format!("invalid batch entry: {e}"), e))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let output = self
@@ -52,7 +52,7 @@ impl FifoQueue for SqsFifoQueue {
             .set_entries(Some(entries))
             .send()
             .await
-            .map_err(|e| QueueError(DisplayErrorContext(&e).to_string()))?;
+            .map_err(|e| QueueError::with_source(DisplayErrorContext(&e).to_string(), e))?;
         Ok(output
             .failed()
             .iter()
@@ -82,6 +82,6 @@ impl SqsFifoQueue {
             .send()
             .await
             .map(|_| ())
-            .map_err(|e| QueueError(DisplayErrorContext(e).to_string()))
+            .map_err(|e| QueueError::with_source(DisplayErrorContext(&e).to_string(), e))
     }
 }

@@ -69,7 +69,7 @@ impl MemoryQueue {
         let mut state = self
             .state
             .lock()
-            .map_err(|_| QueueError("memory queue poisoned".into()))?;
+            .map_err(|_| QueueError::new("memory queue poisoned"))?;
         let now = Instant::now();
         state
             .seen
@@ -114,7 +114,7 @@ fn refusal(message: &FifoMessage) -> Option<&'static str> {
 impl FifoQueue for MemoryQueue {
     async fn send_batch(&self, batch: &[FifoMessage]) -> Result<Vec<FailedEntry>, QueueError> {
         if batch.is_empty() || batch.len() > crate::MAX_BATCH_ENTRIES {
-            return Err(QueueError(format!("batch of {} entries", batch.len())));
+            return Err(QueueError::new(format!("batch of {} entries", batch.len())));
         }
         let (failed, added) = self.accept(batch)?;
         if let Some(observer) = &self.observer {

@@ -190,7 +190,7 @@ impl<'a, Q: FifoQueue> Sender<'a, Q> {
         let refusals: Vec<Option<bool>> = match result {
             Ok(failures) => self.match_failures(&positions, failures),
             Err(error) => {
-                self.last_error = error.0;
+                self.last_error = error.message().to_owned();
                 vec![Some(false); positions.len()]
             }
         };
@@ -304,7 +304,7 @@ mod tests {
             };
             match step {
                 None => Ok(vec![]),
-                Some(Step::Down) => Err(QueueError("connection refused".into())),
+                Some(Step::Down) => Err(QueueError::new("connection refused")),
                 Some(Step::Refuse(id, sender_fault)) => Ok(vec![FailedEntry {
                     entry_id: id.into(),
                     code: "InternalError".into(),

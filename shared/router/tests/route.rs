@@ -325,7 +325,7 @@ struct DownQueue;
 
 impl FifoQueue for DownQueue {
     async fn send_batch(&self, _: &[FifoMessage]) -> Result<Vec<FailedEntry>, QueueError> {
-        Err(QueueError("connection refused".into()))
+        Err(QueueError::new("connection refused"))
     }
 }
 

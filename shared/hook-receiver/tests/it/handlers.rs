@@ -450,7 +450,7 @@ struct BrokenQueue {
 impl FifoQueue for BrokenQueue {
     async fn send_batch(&self, batch: &[FifoMessage]) -> Result<Vec<FailedEntry>, QueueError> {
         match self.refuse_only {
-            None => Err(QueueError("connection refused".into())),
+            None => Err(QueueError::new("connection refused")),
             Some(id) => Ok(batch
                 .iter()
                 .filter(|m| m.entry_id == id)
