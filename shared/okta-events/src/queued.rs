@@ -145,14 +145,17 @@ pub const MAX_QUEUED_DEPTH: usize = 100;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("nested {depth} levels deep, over the limit of {MAX_QUEUED_DEPTH}")]
 pub struct TooDeep {
+    /// How deep the body nests.
     pub depth: usize,
 }
 
 /// Why the router cannot read an events-queue body.
 #[derive(Debug, thiserror::Error)]
 pub enum QueuedParseError {
+    /// Nested too deep to be parsed safely.
     #[error("the body is {0}")]
     TooDeep(#[from] TooDeep),
+    /// Not the JSON of a [`QueuedEvent`].
     #[error("the body is not a queued event: {0}")]
     Json(#[from] serde_json::Error),
 }
