@@ -64,7 +64,10 @@ pub enum RedriveError {
 }
 
 fn sqs_error(call: &'static str) -> impl FnOnce(QueueError) -> RedriveError {
-    move |e| RedriveError::Sqs { call, error: e.0 }
+    move |e| RedriveError::Sqs {
+        call,
+        error: e.message().to_owned(),
+    }
 }
 
 /// What goes back to the source queue for one DLQ message, and how to describe it.
@@ -305,7 +308,7 @@ async fn move_one(
         .await
         .map_err(|e| RedriveError::Sqs {
             call: "SendMessage",
-            error: format!("{} (it stays on the DLQ)", e.0),
+            error: format!("{} (it stays on the DLQ)", e.message()),
         })?;
     // Only now: a failed send leaves the message on the DLQ, visible again later.
     sqs.delete(receipt).await.map_err(|e| RedriveError::Sqs {
@@ -313,7 +316,7 @@ async fn move_one(
         error: format!(
             "{} — it WAS sent to the source: delete it from the DLQ by hand, or a \
              later redrive sends it again (the executors' idempotency absorbs that)",
-            e.0
+            e.message()
         ),
     })?;
     Ok(())
@@ -326,7 +329,7 @@ async fn release(sqs: &DeadLetterQueue, receipts: &[String]) {
         if let Err(e) = sqs.release(receipt).await {
             eprintln!(
                 "warning: a message stays hidden for up to {VISIBILITY_SECS} s: {}",
-                e.0
+                e.message()
             );
         }
     }
