@@ -24,8 +24,12 @@ pub enum OktaCommand {
 pub enum OktaCliError {
     #[error("{0}")]
     Config(String),
-    #[error("Okta refused: {error} (class {class})")]
-    Okta { error: String, class: String },
+    #[error("Okta refused: {error} (class {class:?})")]
+    Okta {
+        #[source]
+        error: okta_client::OktaError,
+        class: okta_client::ErrorClass,
+    },
 }
 
 pub async fn run(command: OktaCommand) -> Result<(), OktaCliError> {
@@ -35,9 +39,9 @@ pub async fn run(command: OktaCommand) -> Result<(), OktaCliError> {
             let reply = client
                 .get_user(&user)
                 .await
-                .map_err(|e| OktaCliError::Okta {
-                    class: format!("{:?}", e.class()),
-                    error: e.to_string(),
+                .map_err(|error| OktaCliError::Okta {
+                    class: error.class(),
+                    error,
                 })?;
             let json = serde_json::to_string_pretty(&reply.value).unwrap_or_default();
             println!("{json}");

@@ -75,7 +75,7 @@ pub struct ReplayArgs {
     #[arg(long)]
     dry_run: bool,
     /// Days the router's ledger remembers a routed event: the stack's
-    /// OKTA_HOOKS_LEDGER_TTL_DAYS. A window starting before now minus this many days is
+    /// `OKTA_HOOKS_LEDGER_TTL_DAYS`. A window starting before now minus this many days is
     /// refused unless --allow-rerun is given.
     #[arg(
         long,
@@ -244,7 +244,7 @@ pub fn replay_message(
     let queued = queue_entry(org.as_str(), "replay", None, raw).map_err(|e| {
         let uuid = EventKey::parse(raw)
             .ok()
-            .and_then(|k| k.uuid.map(|u| u.into_owned()))
+            .and_then(|k| k.uuid.map(std::borrow::Cow::into_owned))
             .unwrap_or_else(|| "without a uuid".to_owned());
         format!("System Log event {uuid} {e}")
     })?;

@@ -39,8 +39,8 @@ pub enum RulesCliError {
     Event(#[from] super::send::SendError),
     #[error("{path}: {reason}")]
     User { path: PathBuf, reason: String },
-    #[error("{0}")]
-    Eval(String),
+    #[error(transparent)]
+    Eval(#[from] rules::EvalError),
 }
 
 pub fn run(command: RulesCommand) -> Result<(), RulesCliError> {
@@ -129,13 +129,11 @@ fn print_plans(
             "  note: a matching rule asks for the subject user (enrich); give it with --user USER.json"
         );
     }
-    let results = set
-        .evaluate_each(&EvalInput {
-            org,
-            event,
-            subject,
-        })
-        .map_err(|e| RulesCliError::Eval(e.to_string()))?;
+    let results = set.evaluate_each(&EvalInput {
+        org,
+        event,
+        subject,
+    })?;
     if results.is_empty() {
         println!("  no rule matches");
     }

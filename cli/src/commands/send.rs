@@ -17,7 +17,7 @@ pub struct SendArgs {
     /// envelope as Okta would).
     #[arg(required_unless_present = "verify")]
     file: Option<PathBuf>,
-    /// The hook URL, e.g. http://127.0.0.1:8787/hooks/okta
+    /// The hook URL, e.g. `http://127.0.0.1:8787/hooks/okta`
     #[arg(long)]
     url: String,
     /// The auth header value the hook expects.

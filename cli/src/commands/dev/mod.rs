@@ -221,7 +221,7 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             Some(client) => {
                 let interval = Duration::from_secs(args.poll_interval);
                 let lookback = Duration::from_secs(args.poll_lookback * 60);
-                poll::run(client, poll_queue, event_types, interval, lookback).await
+                poll::run(client, poll_queue, event_types, interval, lookback).await;
             }
             None => std::future::pending().await,
         }
@@ -285,17 +285,14 @@ async fn serve(
 ) -> Response<Body> {
     let (parts, body) = request.into_parts();
     // Read one byte past the limit so the handler still answers an oversized body (413).
-    let body = match axum::body::to_bytes(body, endpoints.max_body_bytes + 1).await {
-        Ok(bytes) => bytes,
-        Err(_) => {
-            return to_response(
-                HookError::PayloadTooLarge {
-                    size: endpoints.max_body_bytes + 1,
-                    limit: endpoints.max_body_bytes,
-                }
-                .into(),
-            );
-        }
+    let Ok(body) = axum::body::to_bytes(body, endpoints.max_body_bytes + 1).await else {
+        return to_response(
+            HookError::PayloadTooLarge {
+                size: endpoints.max_body_bytes + 1,
+                limit: endpoints.max_body_bytes,
+            }
+            .into(),
+        );
     };
     let request = HookRequest {
         method: parts.method,

@@ -31,6 +31,7 @@ use super::LocalSecret;
 const MAX_LOCAL_WAIT: Duration = Duration::from_secs(60);
 
 /// Where Okta calls go.
+#[derive(Debug, Clone, Copy)]
 pub enum DevOkta {
     /// No org: every request printed, none sent.
     Offline,

@@ -64,7 +64,7 @@ pub struct OrgArgs {
 pub struct SelectArgs {
     #[command(flatten)]
     org: OrgArgs,
-    /// The hook whose channel URL is this (e.g. the stack's HookUrl output).
+    /// The hook whose channel URL is this (e.g. the stack's `HookUrl` output).
     #[arg(long, required_unless_present = "id", conflicts_with = "id")]
     url: Option<String>,
     /// The hook with this id (`who…`).
@@ -76,7 +76,7 @@ pub struct SelectArgs {
 pub struct SetupArgs {
     #[command(flatten)]
     org: OrgArgs,
-    /// The hook URL: the stack's HookUrl output, `https://…/hooks/okta/<org>`.
+    /// The hook URL: the stack's `HookUrl` output, `https://…/hooks/okta/<org>`.
     #[arg(long)]
     url: String,
     /// The rules whose event types the hook subscribes to.
