@@ -541,7 +541,13 @@ impl OktaClient {
         if retries_done >= max_retries {
             return None;
         }
-        let backoff = base_delay.saturating_mul(2u32.saturating_pow(retries_done));
+        // The curve is retry's; the budgets (and a throttle's fallback, the backoff: a
+        // person is waiting) are this interactive policy's own.
+        let backoff = retry::Backoff {
+            first: base_delay,
+            max: Duration::MAX,
+        }
+        .delay(retries_done.saturating_add(1));
         match error.class() {
             crate::ErrorClass::Throttled { retry_after } => {
                 let wait = retry_after.unwrap_or(backoff);

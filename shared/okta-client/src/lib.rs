@@ -7,8 +7,10 @@
 //!   `private_key_jwt` assertion (RS256/ES256), optionally DPoP-bound (RFC 9449). Tokens
 //!   are cached and re-minted before expiry and once after a `401`.
 //! - **Rate limits**: every response's `X-Rate-Limit-*` headers are parsed; a `429`
-//!   becomes [`ErrorClass::Throttled`] with a retry-after computed from Okta's clock.
-//!   Waiting is opt-in ([`RetryPolicy::Wait`]); executors in Lambda decide themselves.
+//!   becomes [`ErrorClass::Throttled`] with a retry-after computed from Okta's clock,
+//!   and [`OktaClient::headroom_wait`] says how long to hold a call back near the limit
+//!   (same clock). Waiting is opt-in ([`RetryPolicy::Wait`]); executors in Lambda hand
+//!   [`OktaError::failure`] to `retry::Policy`, the one place that decides.
 //! - **Pagination**: `Link: rel="next"` followed verbatim, as pages or items; System
 //!   Log polling exposes the `next` link to store.
 //! - **Errors**: [`OktaError`] with Okta's error body, request id and an
