@@ -10,7 +10,7 @@ use org_secrets::{OrgName, OrgSecret, SecretCache, StaticSecrets};
 use ports::OktaAccess;
 use serde_json::json;
 
-fn clients_for(okta: serde_json::Value) -> OktaClients<StaticSecrets> {
+fn clients_for(okta: &serde_json::Value) -> OktaClients<StaticSecrets> {
     let store = StaticSecrets::new();
     let secret = OrgSecret::from_json(&json!({ "okta": okta }).to_string()).expect("secret");
     store.set("acme", secret);
@@ -35,7 +35,7 @@ fn acme() -> OrgName {
 
 #[tokio::test]
 async fn an_unknown_key_algorithm_is_an_invalid_credential_that_keeps_its_cause() {
-    let clients = clients_for(hs256());
+    let clients = clients_for(&hs256());
     let error = clients
         .client(&acme())
         .await
@@ -53,7 +53,7 @@ async fn an_unknown_key_algorithm_is_an_invalid_credential_that_keeps_its_cause(
 
 #[tokio::test]
 async fn the_step_runners_access_error_keeps_the_client_error_as_its_source() {
-    let clients = clients_for(hs256());
+    let clients = clients_for(&hs256());
     let error = OktaAccess::client(&clients, &acme(), false)
         .await
         .expect_err("HS256 makes no client");
