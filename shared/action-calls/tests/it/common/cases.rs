@@ -1,6 +1,6 @@
 //! The table of action runs: for each catalog action, parameters, the exact requests it
 //! must send (in order) with Okta's answers, and fields its output must hold. Used by the
-//! wiremock test (`tests/actions.rs`) and the OpenAPI check (`examples/spec_check.rs`).
+//! wiremock test (`tests/actions.rs`) and the OpenAPI check (`examples/action_spec_check.rs`).
 
 use serde_json::{Value, json};
 
