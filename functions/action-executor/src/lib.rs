@@ -111,10 +111,7 @@ async fn run(runner: &AppRunner, message: SqsMessage) -> Result<(), Retry> {
         .unwrap_or(1);
     let body = message.body.unwrap_or_default();
     // Every outcome but a retry is final: the message is deleted.
-    runner
-        .run(&body, receive_count)
-        .await
-        .map(drop)
+    runner.run(&body, receive_count).await.map(drop)
 }
 
 async fn hold(queue: &SqsFifoQueue, receipt: String, after: Duration) {

@@ -1,7 +1,7 @@
 //! Secret step outputs (a temporary password) reach the step that reads them, and no
 //! queue body, step record, DLQ letter or log line (captured at TRACE).
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::time::Duration;

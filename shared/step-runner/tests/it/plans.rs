@@ -1,7 +1,7 @@
 //! Plans run step by step across families, with the router in front, Okta and the
 //! webhook played by wiremock.
 
-mod common;
+use crate::common;
 
 use std::time::Duration;
 
@@ -431,7 +431,7 @@ async fn a_tampered_envelope_goes_to_the_dlq_without_an_okta_call() {
 /// its copies of the step's `family`, `action` and `params` beside the plan.
 fn previous_version_body() -> String {
     let batch: serde_json::Value = serde_json::from_str(include_str!(
-        "../../../events/sqs-envelopes-batch-previous.json"
+        "../../../../events/sqs-envelopes-batch-previous.json"
     ))
     .expect("json");
     batch["Records"][0]["body"]

@@ -1,7 +1,7 @@
 //! Retries that run out end in a letter, the audit line and `on_failure` — never in a
 //! silent redrive to the DLQ — and throttling never uses up a step's attempts.
 
-mod common;
+use crate::common;
 
 use actions::Family;
 use common::Rig;

@@ -1,7 +1,7 @@
 //! No secret reaches a log line while plans run: not the Okta API token, not the
 //! envelope signing key, not a webhook URL, not a password a step carries.
 
-mod common;
+use crate::common;
 
 use actions::Family;
 use common::{KEY, Rig, TOKEN};

@@ -162,7 +162,7 @@ const EXAMPLE_KEY: &str = "okta-hooks-example-signing-key-0123456789";
 /// the step's `family`, `action` and `params`), kept as it was sent.
 fn previous_version_body() -> String {
     let batch: Value = serde_json::from_str(include_str!(
-        "../../../events/sqs-envelopes-batch-previous.json"
+        "../../../../events/sqs-envelopes-batch-previous.json"
     ))
     .unwrap();
     batch["Records"][0]["body"].as_str().unwrap().to_owned()

@@ -3,7 +3,7 @@
 //! the cache's minimum refresh interval; an unknown key id costs one re-read at most, and
 //! a flood of them a bounded number.
 
-mod common;
+use crate::common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

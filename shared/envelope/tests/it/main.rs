@@ -1,0 +1,4 @@
+//! The envelope crate's integration tests: one test binary, one module per concern (a binary per file would link
+//! the whole tree again for each).
+
+mod seal_open;

@@ -1,0 +1,22 @@
+//! Cross-crate tests (moto_server, cargo-lambda, Prism, the CLI, the template): one test
+//! binary, one module per concern (a binary per file would link the whole tree again for each).
+
+mod event_router;
+mod executor_binary;
+mod executors;
+mod harness;
+mod hook_cli;
+mod ingest_sqs;
+mod lambda_binaries;
+mod layers;
+mod local_runner;
+mod log_poller;
+mod no_secret_at_trace;
+mod okta_cli;
+mod rejects_sqs;
+mod replay_redrive;
+mod router_stores;
+mod rules_cli;
+mod seams;
+mod step_records;
+mod template;
