@@ -7,6 +7,11 @@
 //!   output projection) against an in-process "Okta" on 127.0.0.1 that answers at once
 //!   with Okta's example bodies: the floor an action costs besides Okta's own latency.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! generates an undocumented pub fn"
+)]
+
 #[path = "../tests/it/common/mod.rs"]
 mod common;
 
@@ -36,21 +41,21 @@ fn validate_and_dispatch(c: &mut Criterion) {
                 // NotConfigured where Okta would be called.
                 let _ = std::hint::black_box(exec.execute(action, params).await);
             }
-        })
+        });
     });
     group.finish();
 }
 
-fn json_answer(v: Value) -> Response {
+fn json_answer(v: &Value) -> Response {
     ([("content-type", "application/json")], v.to_string()).into_response()
 }
 
 async fn fake_okta(request: Request) -> Response {
     let path = request.uri().path().to_owned();
     match (request.method().as_str(), path.as_str()) {
-        ("GET", "/api/v1/users") => json_answer(common::fixture("users-list")),
-        ("GET", _) => json_answer(common::fixture("user")),
-        _ => json_answer(json!({})),
+        ("GET", "/api/v1/users") => json_answer(&common::fixture("users-list")),
+        ("GET", _) => json_answer(&common::fixture("user")),
+        _ => json_answer(&json!({})),
     }
 }
 
@@ -84,7 +89,7 @@ fn execute_loopback(c: &mut Criterion) {
             b.to_async(&rt).iter(|| async {
                 let out = action_calls::execute(&okta, action, &params).await;
                 assert!(out.is_ok(), "{action}: {out:?}");
-            })
+            });
         });
     }
     group.finish();

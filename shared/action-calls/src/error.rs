@@ -143,7 +143,7 @@ pub enum ExecError {
     #[error("notify.webhook: {0}")]
     Webhook(#[from] WebhookError),
     /// Okta refused the action for the user's current status (`E0000038`, `E0000016`),
-    /// and the user, read after the refusal, is not where the action leads: a LOCKED_OUT
+    /// and the user, read after the refusal, is not where the action leads: a `LOCKED_OUT`
     /// user cannot be suspended. Never retried (the status will not change by itself).
     #[error("user is {status}; {}", needs_text(action, *needs))]
     WrongStatus {

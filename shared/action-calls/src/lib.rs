@@ -153,7 +153,7 @@ impl<'a> Executor<'a> {
 
 /// Okta refused the action for the user's current status (`E0000038`, `E0000016`): that
 /// is "done" only when the user, read now, is where the action leads (already suspended);
-/// a user in any other status (LOCKED_OUT for a suspend) is a permanent failure naming
+/// a user in any other status (`LOCKED_OUT` for a suspend) is a permanent failure naming
 /// it, so the rule's `on_failure` runs. Actions without a user, or whose catalog entry
 /// names no target status, keep Okta's refusal as a permanent failure.
 async fn settle_status_refusal(

@@ -149,7 +149,10 @@ mod tests {
     use serde_json::json;
 
     fn params(v: Value) -> Map<String, Value> {
-        v.as_object().cloned().unwrap_or_default()
+        match v {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        }
     }
 
     #[test]

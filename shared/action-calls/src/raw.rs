@@ -149,7 +149,7 @@ mod tests {
         OktaClient::new(OktaConfig::new("https://acme.okta.com", auth).unwrap()).unwrap()
     }
 
-    fn url(path: &str, query: Value) -> Result<String, String> {
+    fn url(path: &str, query: &Value) -> Result<String, String> {
         let m = Map::new();
         let p = Params::new("okta.request", &m);
         api_url(&p, &client(), path, query.as_object())
@@ -162,13 +162,13 @@ mod tests {
         assert_eq!(
             url(
                 "/api/v1/users",
-                json!({"limit": 2, "search": "a eq \"b\"", "expand": ["x", "y"], "n": null})
+                &json!({"limit": 2, "search": "a eq \"b\"", "expand": ["x", "y"], "n": null})
             )
             .unwrap(),
             "https://acme.okta.com/api/v1/users?expand=x&expand=y&limit=2&search=a+eq+%22b%22"
         );
         assert_eq!(
-            url("/api/v1/users/a%40b.com", json!(null)).unwrap(),
+            url("/api/v1/users/a%40b.com", &json!(null)).unwrap(),
             "https://acme.okta.com/api/v1/users/a%40b.com"
         );
     }
@@ -187,9 +187,9 @@ mod tests {
             "/api/v1\\..\\oauth2",
             "/api/v1/users/a b",
         ] {
-            let e = url(path, json!(null)).unwrap_err();
+            let e = url(path, &json!(null)).unwrap_err();
             assert!(e.contains("parameter `path`"), "{path}: {e}");
         }
-        assert!(url("/api/v1/users", json!({"q": {"nested": 1}})).is_err());
+        assert!(url("/api/v1/users", &json!({"q": {"nested": 1}})).is_err());
     }
 }

@@ -120,6 +120,9 @@ pub struct OrgSecretNames<S> {
 }
 
 impl<S: org_secrets::SecretSource> OrgSecretNames<S> {
+    /// Looks names up in the org secrets `secrets` caches. Shared (an `Arc`) so the named
+    /// values come from the same cached copy as the org's Okta credentials: one fetch per
+    /// TTL serves both, and a rotated secret changes both at once.
     pub fn new(secrets: std::sync::Arc<org_secrets::SecretCache<S>>) -> Self {
         OrgSecretNames { secrets }
     }

@@ -22,9 +22,12 @@ pub const HOOK_AUTH_VALUE: &str = "hook-shared-secret-DO-NOT-LEAK";
 #[allow(unused_imports)]
 pub use okta_fixtures::{answer as fixture, error_body};
 
-/// A JSON object literal as parameters.
+/// A JSON object literal as parameters (taken by value: the map is moved out, not cloned).
 pub fn params(v: Value) -> Map<String, Value> {
-    v.as_object().cloned().expect("params must be an object")
+    let Value::Object(m) = v else {
+        panic!("params must be an object, got {v}");
+    };
+    m
 }
 
 pub fn client(server: &MockServer) -> OktaClient {
