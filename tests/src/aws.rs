@@ -5,9 +5,15 @@ use aws_sdk_secretsmanager::config::{Credentials, Region};
 
 /// SDK configuration and clients for an emulator endpoint.
 pub struct Aws {
+    /// The configuration the clients were built from, for the code under test to build
+    /// its own clients from (as the functions do from the environment), so they reach
+    /// the same emulator.
     pub config: aws_config::SdkConfig,
+    /// SQS: the FIFO queues and their DLQs.
     pub sqs: aws_sdk_sqs::Client,
+    /// Secrets Manager: the org secrets.
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// DynamoDB: the ledger, counter and idempotency tables.
     pub dynamodb: aws_sdk_dynamodb::Client,
 }
 
@@ -22,6 +28,9 @@ pub fn function_env(endpoint: &str) -> Vec<(&'static str, String)> {
 }
 
 impl Aws {
+    /// Clients for the emulator at `endpoint`, in `us-east-1` with fixed dummy
+    /// credentials: nothing is read from the environment or `~/.aws`, so a developer's
+    /// real account can never be reached by a test.
     pub async fn new(endpoint: &str) -> Self {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
             .endpoint_url(endpoint)

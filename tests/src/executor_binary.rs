@@ -1,6 +1,6 @@
 //! Set-up for the tests of the built `action-executor` under cargo-lambda: the envelopes
 //! the router makes (routed in memory, as the binary would receive them), and the AWS
-//! resources and environment one family's executor needs on moto_server.
+//! resources and environment one family's executor needs on `moto_server`.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -3,7 +3,7 @@
 //! seen holding the socket), ready once they have answered a request, and stopped by PID
 //! when the test ends.
 //!
-//! - [`MotoServer`]: `moto_server` (PyPI `moto[server]`), which speaks the real SQS and
+//! - [`MotoServer`]: `moto_server` (the Python package `moto[server]`), which speaks the real SQS and
 //!   Secrets Manager wire protocols, so the AWS SDK is exercised for real.
 //! - [`LambdaEmulator`]: cargo-lambda's Runtime API emulator, to run a built function
 //!   binary and invoke it with the files of `events/`.
@@ -136,6 +136,9 @@ pub struct ChildLines {
 }
 
 impl ChildLines {
+    /// Starts draining `pipe` (a child's stdout or stderr) on its own thread; lines are
+    /// read with [`ChildLines::next_match`] / [`ChildLines::wait_for`], and the last 40
+    /// seen are kept for a panic message.
     pub fn read(pipe: impl Read + Send + 'static) -> Self {
         let (tx, lines) = mpsc::channel();
         std::thread::spawn(move || {
@@ -306,11 +309,15 @@ impl Drop for Guarded {
 /// server reports after binding, so no other process can hold it, and the server is ready
 /// once it has answered a request.
 pub struct MotoServer {
+    /// The port the server reported after binding it on 127.0.0.1.
     pub port: u16,
     _child: Guarded,
 }
 
 impl MotoServer {
+    /// Starts `moto_server` from the virtualenv and returns once it has answered a request;
+    /// panics (with its last lines of output) if it does not within a minute. Stopped when
+    /// the value is dropped.
     pub fn start() -> Self {
         let mut child = Command::new(venv_bin("moto_server"))
             .args(["-H", "127.0.0.1", "-p", "0"])
@@ -339,6 +346,7 @@ impl MotoServer {
         }
     }
 
+    /// The base URL to point AWS SDK clients at (`AWS_ENDPOINT_URL` for a function binary).
     pub fn endpoint(&self) -> String {
         format!("http://127.0.0.1:{}", self.port)
     }
@@ -347,6 +355,7 @@ impl MotoServer {
 /// cargo-lambda's Runtime API emulator (`cargo lambda watch --only-lambda-apis`) with one
 /// function binary attached to it.
 pub struct LambdaEmulator {
+    /// The port the emulator listens on (127.0.0.1), held by its own process.
     pub port: u16,
     /// The attached function (behind a lock so that `invoke(&self)` can see it exit).
     function: Mutex<Option<Guarded>>,

@@ -1,4 +1,4 @@
-//! The whole pipeline in process on moto_server: ingest, the event router and one action
+//! The whole pipeline in process on `moto_server`: ingest, the event router and one action
 //! executor per family — their real handlers and AWS adapters — over the tables, secret
 //! and FIFO queues (each with its DLQ) the template creates. The repository's rules decide.
 //!
@@ -24,8 +24,9 @@ pub struct PipelineOptions<'a> {
     pub hook_secret: &'a str,
     /// The org's one signing key (`k1`, active).
     pub signing_key: &'a str,
-    /// The Okta org the executors call, and its API token.
+    /// The Okta org the executors call (the secret's `okta.org_url`).
     pub org_url: String,
+    /// The org's API token (the secret's `okta.api_token`).
     pub api_token: String,
     /// The secret's `named.slack_webhook`.
     pub slack_webhook: String,
@@ -37,20 +38,29 @@ pub struct PipelineOptions<'a> {
 
 /// The running pipeline: the handles a test drives and inspects.
 pub struct Pipeline {
+    /// Clients of the `moto_server` everything runs on, to read queues and tables.
     pub aws: Aws,
+    /// The hook's shared secret, sent as `authorization` by [`Pipeline::deliver`].
     pub hook_secret: String,
+    /// URL of the events queue ingest sends to and the router reads.
     pub events_url: String,
+    /// URL of the events queue's DLQ (the router's `OKTA_HOOKS_EVENTS_DLQ_URL`).
     pub events_dlq: String,
+    /// URL of each family's action queue, which the router sends to.
     pub queues: HashMap<Family, String>,
+    /// URL of each family's DLQ, where its executor dead-letters.
     pub dlqs: HashMap<Family, String>,
+    /// The ingest handler, with the SQS queue and Secrets Manager source of production.
     pub ingest: IngestHandler<SqsFifoQueue, SecretsManagerSource>,
+    /// The event router, built from its environment as the Lambda would be.
     pub router: AppRouter,
+    /// One action executor per family, built from its environment the same way.
     pub executors: HashMap<Family, App>,
     _moto: MotoServer,
 }
 
 impl Pipeline {
-    /// Starts moto_server, creates the tables (`ledger`, `counters`, `steps`), the org
+    /// Starts `moto_server`, creates the tables (`ledger`, `counters`, `steps`), the org
     /// secret `okta-hooks/default`, the events queue and each family's queue with their
     /// DLQs, and builds the functions from their environment as Lambda would.
     pub async fn start(options: PipelineOptions<'_>) -> Self {

@@ -1,5 +1,5 @@
 //! The built `event-router` binary under cargo-lambda, with the repository's rules, against
-//! moto_server (SQS FIFO queues, DynamoDB, Secrets Manager).
+//! `moto_server` (SQS FIFO queues, DynamoDB, Secrets Manager).
 
 use std::collections::HashMap;
 

@@ -1,5 +1,5 @@
 //! The built `action-executor` binary under cargo-lambda, invoked with
-//! `events/sqs-envelopes-batch.json`, against moto_server and a wiremock Okta.
+//! `events/sqs-envelopes-batch.json`, against `moto_server` and a wiremock Okta.
 
 use actions::Family;
 use envelope::open;

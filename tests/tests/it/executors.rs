@@ -1,5 +1,5 @@
 //! End to end on real wire protocols: a delivery through ingest, the router and the
-//! action executors (their real handlers and AWS adapters, on moto_server), with Okta and
+//! action executors (their real handlers and AWS adapters, on `moto_server`), with Okta and
 //! the Slack webhook played by wiremock. The repository's example rules decide.
 
 use std::time::Duration;
@@ -57,7 +57,7 @@ impl Stack {
     }
 
     async fn settle(&self, url: &str, batch: &[SqsMessage], response: &SqsBatchResponse) {
-        self.aws.settle(url, batch, response).await
+        self.aws.settle(url, batch, response).await;
     }
 
     async fn pump_once<F, Fut>(&self, url: &str, run: F) -> (usize, SqsBatchResponse)

@@ -1,5 +1,5 @@
 //! `okta-hooks hook setup|rotate-secret|status` through the real Okta client against an
-//! in-test Okta server (wiremock), with the org secret in a file or in moto_server.
+//! in-test Okta server (wiremock), with the org secret in a file or in `moto_server`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;

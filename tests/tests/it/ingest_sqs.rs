@@ -1,4 +1,4 @@
-//! hook-ingest against real AWS wire protocols (moto_server): SQS FIFO and Secrets Manager.
+//! hook-ingest against real AWS wire protocols (`moto_server`): SQS FIFO and Secrets Manager.
 
 use std::collections::HashMap;
 use std::time::Duration;

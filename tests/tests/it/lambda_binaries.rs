@@ -1,5 +1,5 @@
 //! The built function binaries under cargo-lambda's Runtime API emulator, invoked with the
-//! files of `events/`, talking to moto_server.
+//! files of `events/`, talking to `moto_server`.
 
 use integration_tests::aws::function_env;
 use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};

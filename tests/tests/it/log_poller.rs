@@ -1,5 +1,5 @@
 //! The System Log poller on real wire protocols: its Lambda library (`log_poller::build`,
-//! DynamoDB cursors and ledger, the SQS events queue, the org secret) on moto_server,
+//! DynamoDB cursors and ledger, the SQS events queue, the org secret) on `moto_server`,
 //! against a wiremock Okta serving paged System Log answers with `Link` headers — a
 //! `next` that never ends, an empty page at the end — and, behind the queue, the event
 //! router (`event_router::build` + `handle`) with the repository's rules.
@@ -196,7 +196,7 @@ impl Stack {
         log_poller::build(&self.config, &self.aws.config).expect("poller")
     }
 
-    /// The cursor item as DynamoDB holds it: (next, version, not_before).
+    /// The cursor item as DynamoDB holds it: (next, version, `not_before`).
     async fn cursor(&self) -> Option<(String, u64, Option<u64>)> {
         let item = self
             .aws

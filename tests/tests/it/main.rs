@@ -1,4 +1,4 @@
-//! Cross-crate tests (moto_server, cargo-lambda, Prism, the CLI, the template): one test
+//! Cross-crate tests (`moto_server`, cargo-lambda, Prism, the CLI, the template): one test
 //! binary, one module per concern (a binary per file would link the whole tree again for each).
 
 mod event_router;

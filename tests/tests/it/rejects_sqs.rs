@@ -1,5 +1,5 @@
 //! hook-ingest parks the events the events queue cannot take on a real SQS FIFO rejects
-//! queue (moto_server), and the good events of the delivery still go through.
+//! queue (`moto_server`), and the good events of the delivery still go through.
 
 use std::time::Duration;
 

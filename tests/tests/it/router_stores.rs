@@ -1,4 +1,4 @@
-//! The router's DynamoDB stores against moto_server.
+//! The router's DynamoDB stores against `moto_server`.
 
 use std::time::Duration;
 

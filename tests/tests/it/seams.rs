@@ -1,6 +1,6 @@
 //! Correct at the seams, asserted on the org's state: deliveries of real Okta events go
 //! through ingest, the router and the action executors (their real handlers and AWS
-//! adapters, on moto_server) to a stateful Okta double, and the tests assert where every
+//! adapters, on `moto_server`) to a stateful Okta double, and the tests assert where every
 //! user ends up and how many times each change was applied — not the shape of the calls.
 //! The repository's shipped rules decide; the Slack webhook is a wiremock.
 //!

@@ -1,4 +1,4 @@
-//! The executors' idempotency records in DynamoDB (moto_server): claims, leases, done
+//! The executors' idempotency records in DynamoDB (`moto_server`): claims, leases, done
 //! records, and the retryable-failure count that lets a step give up on its last attempt.
 
 use std::time::Duration;

@@ -3,8 +3,8 @@
 //! every work queue has a DLQ, every table a TTL, every SQS source reports item failures,
 //! and the functions' configuration loads with what the template sets.
 //!
-//! The template is read with saphyr; CloudFormation's short tags (`!Ref`, `!GetAtt`,
-//! `!Sub`, …) become their long forms (`{"Ref": …}`, `{"Fn::GetAtt": [r, a]}`, …).
+//! The template is read with saphyr; the short forms of its intrinsic functions (`!Ref`,
+//! `!GetAtt`, `!Sub`, …) become their long forms (`{"Ref": …}`, `{"Fn::GetAtt": [r, a]}`, …).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::process::Command;
@@ -484,7 +484,7 @@ fn family_of(name: &str) -> Family {
         .unwrap_or_else(|| panic!("unknown family {name}"))
 }
 
-/// A stand-in for what CloudFormation resolves a variable to at deploy time.
+/// A stand-in for what a deployment resolves a variable to.
 /// The default of the template parameter a `!Ref` names, as text.
 fn parameter_default(value: &Value) -> Option<String> {
     let name = value["Ref"].as_str()?;
@@ -640,7 +640,7 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
         parked,
         "an alarm on every DLQ and on the rejects queue"
     );
-    let names: BTreeSet<String> = functions(&t).keys().map(|k| k.to_string()).collect();
+    let names: BTreeSet<String> = functions(&t).keys().map(ToString::to_string).collect();
     assert_eq!(watched("Errors", "FunctionName"), names);
     for (name, alarm) in alarms {
         let p = &alarm["Properties"];
