@@ -2,7 +2,7 @@
 //! store, so build it once per process), the authenticator, a bound on requests in
 //! flight, and the request loop that turns Okta's answers into values or typed errors.
 
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
@@ -268,7 +268,7 @@ impl OktaClient {
             .inner
             .last_rate_limit
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     /// `org_url` + encoded segments.
@@ -426,14 +426,11 @@ impl OktaClient {
     /// generation used, so a 401 invalidates exactly that token.
     async fn attempt(&self, call: &Call, extra: HeaderMap) -> (Attempt, u64) {
         let what = describe(&call.method, &call.url);
-        let _permit = match self.inner.in_flight.acquire().await {
-            Ok(p) => p,
-            Err(_) => {
-                return (
-                    Attempt::Failed(OktaError::Config("client is closed".into()), None),
-                    0,
-                );
-            }
+        let Ok(_permit) = self.inner.in_flight.acquire().await else {
+            return (
+                Attempt::Failed(OktaError::Config("client is closed".into()), None),
+                0,
+            );
         };
         let creds = match self
             .inner
@@ -504,7 +501,7 @@ impl OktaClient {
                 .inner
                 .last_rate_limit
                 .lock()
-                .unwrap_or_else(|p| p.into_inner()) = (meta.rate_limit, Some(Instant::now()));
+                .unwrap_or_else(PoisonError::into_inner) = (meta.rate_limit, Some(Instant::now()));
         }
         tracing::debug!(
             request = %what,

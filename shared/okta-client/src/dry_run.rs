@@ -18,7 +18,7 @@
 //! so every log line — go through [`RecordedRequest::redacted`], which hides
 //! passwords, answers, tokens, secrets and credential values.
 
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde_json::{Map, Value};
 
@@ -186,7 +186,7 @@ impl RequestLog {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Vec<RecordedRequest>> {
         // A panic while holding the lock cannot leave a Vec half-pushed.
-        self.entries.lock().unwrap_or_else(|p| p.into_inner())
+        self.entries.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 

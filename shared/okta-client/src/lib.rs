@@ -54,8 +54,6 @@
 //! # }
 //! ```
 
-#![warn(missing_docs)]
-
 mod auth;
 mod client;
 mod config;

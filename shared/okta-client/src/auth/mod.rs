@@ -9,7 +9,7 @@ pub(crate) mod dpop;
 pub(crate) mod oauth;
 pub(crate) mod ssws;
 
-use std::sync::Mutex as StdMutex;
+use std::sync::{Mutex as StdMutex, PoisonError};
 
 use http::HeaderValue;
 use reqwest::Url;
@@ -86,7 +86,7 @@ impl Authenticator {
                     Some(key) => {
                         let nonce = resource_nonce
                             .lock()
-                            .unwrap_or_else(|p| p.into_inner())
+                            .unwrap_or_else(PoisonError::into_inner)
                             .clone();
                         let proof =
                             key.proof(method, url, Some(&token.secret), nonce.as_deref())?;
@@ -120,7 +120,9 @@ impl Authenticator {
     /// Caches a resource server `DPoP-Nonce`.
     pub(crate) fn set_resource_nonce(&self, nonce: &str) {
         if let Authenticator::OAuth { resource_nonce, .. } = self {
-            *resource_nonce.lock().unwrap_or_else(|p| p.into_inner()) = Some(nonce.to_owned());
+            *resource_nonce
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner) = Some(nonce.to_owned());
         }
     }
 }

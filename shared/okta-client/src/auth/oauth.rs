@@ -5,7 +5,7 @@
 //! before it expires, and once more when Okta rejects it as invalid (key rotation,
 //! revoked grant). Minting is single-flight: concurrent callers wait on one request.
 
-use std::sync::{Arc, Mutex as StdMutex};
+use std::sync::{Arc, Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use http::{HeaderValue, StatusCode};
@@ -194,7 +194,7 @@ impl OAuth {
         let Some(slot) = &self.dpop else {
             return Ok(None);
         };
-        let mut slot = slot.lock().unwrap_or_else(|p| p.into_inner());
+        let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
         if slot.1.elapsed() >= self.dpop_key_lifetime {
             *slot = (Arc::new(DpopKey::generate()?), Instant::now());
             tracing::debug!("rotated the DPoP key");
@@ -258,7 +258,10 @@ impl OAuth {
                 }
                 let lifetime = Duration::from_secs(parsed.expires_in.unwrap_or(3600));
                 let generation = {
-                    let mut g = self.generation.lock().unwrap_or_else(|p| p.into_inner());
+                    let mut g = self
+                        .generation
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner);
                     *g += 1;
                     *g
                 };
@@ -300,12 +303,15 @@ impl OAuth {
     fn cached_token_nonce(&self) -> Option<String> {
         self.token_nonce
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .clone()
     }
 
     fn set_token_nonce(&self, nonce: String) {
-        *self.token_nonce.lock().unwrap_or_else(|p| p.into_inner()) = Some(nonce);
+        *self
+            .token_nonce
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(nonce);
     }
 }
 

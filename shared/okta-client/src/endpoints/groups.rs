@@ -65,7 +65,7 @@ impl OktaClient {
             .await
     }
 
-    /// `PUT /api/v1/groups/{groupId}`: replaces the profile (OKTA_GROUP only).
+    /// `PUT /api/v1/groups/{groupId}`: replaces the profile (`OKTA_GROUP` only).
     pub async fn replace_group(&self, group_id: &str, profile: &Profile) -> Result<Reply<Group>> {
         let url = self.url(&["api", "v1", "groups", group_id])?;
         self.call_json(Call::new(Method::PUT, url).json(&GroupWrite { profile })?)
@@ -78,13 +78,13 @@ impl OktaClient {
         self.call_empty(Call::new(Method::DELETE, url)).await
     }
 
-    /// `PUT /api/v1/groups/{groupId}/users/{userId}` (OKTA_GROUP only; idempotent).
+    /// `PUT /api/v1/groups/{groupId}/users/{userId}` (`OKTA_GROUP` only; idempotent).
     pub async fn add_user_to_group(&self, group_id: &str, user_id: &str) -> Result<Reply<()>> {
         let url = self.url(&["api", "v1", "groups", group_id, "users", user_id])?;
         self.call_empty(Call::new(Method::PUT, url)).await
     }
 
-    /// `DELETE /api/v1/groups/{groupId}/users/{userId}` (OKTA_GROUP only).
+    /// `DELETE /api/v1/groups/{groupId}/users/{userId}` (`OKTA_GROUP` only).
     pub async fn remove_user_from_group(&self, group_id: &str, user_id: &str) -> Result<Reply<()>> {
         let url = self.url(&["api", "v1", "groups", group_id, "users", user_id])?;
         self.call_empty(Call::new(Method::DELETE, url)).await

@@ -261,7 +261,7 @@ impl OktaClient {
         self.lifecycle_empty(id, "unsuspend").await
     }
 
-    /// `POST …/lifecycle/unlock` (LOCKED_OUT users).
+    /// `POST …/lifecycle/unlock` (`LOCKED_OUT` users).
     pub async fn unlock_user(&self, id: &str) -> Result<Reply<()>> {
         self.lifecycle_empty(id, "unlock").await
     }
@@ -271,7 +271,7 @@ impl OktaClient {
         self.lifecycle_empty(id, "reset_factors").await
     }
 
-    /// `POST …/lifecycle/reset_password`: the user goes to RECOVERY.
+    /// `POST …/lifecycle/reset_password`: the user goes to `RECOVERY`.
     pub async fn reset_password(
         &self,
         id: &str,
@@ -280,7 +280,7 @@ impl OktaClient {
         self.lifecycle_json(id, "reset_password", query).await
     }
 
-    /// `POST …/lifecycle/expire_password`: the user goes to PASSWORD_EXPIRED.
+    /// `POST …/lifecycle/expire_password`: the user goes to `PASSWORD_EXPIRED`.
     pub async fn expire_password(&self, id: &str) -> Result<Reply<User>> {
         let url = self.url(&["api", "v1", "users", id, "lifecycle", "expire_password"])?;
         self.call_json(Call::new(Method::POST, url)).await
