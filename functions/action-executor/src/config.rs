@@ -10,6 +10,8 @@ use env_config::{ConfigError, fifo_queue_url, flag, max_receive_count, number, r
 use org_secrets::SecretsConfig;
 use step_runner::Attempts;
 
+/// Everything one family's executor reads from its environment, checked once at cold
+/// start so a misconfigured deployment fails there, not on the first step.
 #[derive(Debug, Clone)]
 pub struct ExecutorConfig {
     /// `OKTA_HOOKS_FAMILY`: the family whose queue this function reads (`users`, …).
@@ -42,10 +44,14 @@ pub struct ExecutorConfig {
 }
 
 impl ExecutorConfig {
+    /// Reads the process environment; the error names the first variable missing or
+    /// invalid.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(env_config::process_env)
     }
 
+    /// Reads the variables through `lookup` rather than the process environment, so tests
+    /// need not set process-wide variables.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let family_name = required(&lookup, "OKTA_HOOKS_FAMILY", "the action family")?;
         let family = Family::from_name(&family_name).ok_or_else(|| ConfigError {

@@ -29,17 +29,24 @@ pub type AppRunner = StepRunner<
 
 /// The function and its own queue (to hold messages back).
 pub struct App {
+    /// Runs one signed step per message and sends the next step on.
     pub runner: AppRunner,
+    /// This family's queue, the one the function reads: a message whose step must wait
+    /// is held back on it (`ChangeMessageVisibility`) rather than slept on.
     pub own_queue: SqsFifoQueue,
 }
 
 /// Why the cold start failed.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
+    /// A variable of the function's environment is missing or invalid (it is named).
     #[error(transparent)]
     Config(#[from] env_config::ConfigError),
+    /// The rules do not load: the executor needs their protected users and groups to
+    /// re-check every step, so it does not start without them.
     #[error(transparent)]
     Rules(#[from] shipped_rules::RulesError),
+    /// The HTTP client for webhook steps could not be built.
     #[error("webhook client: {0}")]
     Webhook(#[from] action_calls::WebhookError),
 }

@@ -22,6 +22,8 @@ pub use router::RouterConfig;
 
 /// The router with its AWS adapters, and the events DLQ for its letters.
 pub struct AppRouter {
+    /// Routes each message; its enrichment directory caches answers for one invocation
+    /// only ([`handle`] clears it first).
     pub router: Router<
         DynamoLedger,
         DynamoCounter,
@@ -29,6 +31,8 @@ pub struct AppRouter {
         SqsFifoQueue,
         SecretsManagerSource,
     >,
+    /// Settles each routing result: a message that will not route is put on the events
+    /// DLQ with a letter saying why, or left on the queue for a retry.
     pub dead_letters: DeadLetters<SqsFifoQueue>,
 }
 

@@ -9,11 +9,17 @@ use serde_json::{Map, Value};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Phase {
+    /// The plan's `steps`, walked in order while every step succeeds.
     Steps,
+    /// The rule's `on_failure` steps, walked once a step of `steps` has failed for good;
+    /// the envelope's `failure` says which step and why.
     OnFailure,
 }
 
 impl Phase {
+    /// The name the phase has on the wire (`steps`, `on_failure`), for log fields and the
+    /// envelope id: it is hashed into [`crate::envelope_id`], so it must never change
+    /// while envelopes may be in flight.
     pub fn as_str(self) -> &'static str {
         match self {
             Phase::Steps => "steps",
@@ -25,7 +31,10 @@ impl Phase {
 /// The step this envelope runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Cursor {
+    /// Which list of the plan `index` counts in.
     pub phase: Phase,
+    /// Zero-based position of the step in that list; an index past its end names no step,
+    /// and the executor refuses such an envelope rather than guess.
     pub index: usize,
 }
 
@@ -33,10 +42,17 @@ pub struct Cursor {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct EventRef {
+    /// The event's `uuid`: the key of the router's dedup ledger and part of every envelope
+    /// id, so a replayed event yields the same ids.
     pub uuid: String,
+    /// The event's `eventType` (empty when it has none), kept for the logs.
     pub event_type: String,
+    /// The event's `published` time as Okta wrote it (RFC 3339), when it has one: the
+    /// executor measures the event-to-action latency from it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub published: Option<String>,
+    /// The event hook delivery that brought the event, when it came by hook (not by log
+    /// polling), so an audit line can be traced back to the delivery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_id: Option<String>,
 }
@@ -67,14 +83,23 @@ pub struct Envelope<P> {
     /// The org whose rules made the plan and whose keys sign it; an envelope naming an
     /// invalid org does not deserialise.
     pub org: OrgName,
+    /// The rule that made the plan: part of the envelope id, and named in the audit line
+    /// of every step so an action can be traced to the rule that asked for it.
     pub rule_id: String,
     /// The step this envelope runs: an index into one list of `plan`.
     pub cursor: Cursor,
     /// The FIFO group (the event's subject): every step of a plan keeps it, so steps about
     /// one user run in order across families.
     pub group: String,
+    /// Record the Okta calls instead of making them, for this step and every step after
+    /// it (the executor also does so when its own dry-run setting is on). The router
+    /// sends no envelope for a dry-run plan, so the envelopes it makes say `false`.
     pub dry_run: bool,
+    /// The event the plan came from, for the envelope ids, the audit lines and the
+    /// latency metric.
     pub event: EventRef,
+    /// The whole plan as the router signed it: the step at `cursor`, and every next step,
+    /// are taken from here, never from anything the executor computed.
     pub plan: P,
     /// Named outputs of the steps done so far.
     #[serde(default, skip_serializing_if = "Map::is_empty")]

@@ -29,10 +29,15 @@ struct Received {
     payload: String,
 }
 
+/// Why an envelope could not be signed. Either way nothing is sent: an unsigned envelope
+/// would be refused by every executor.
 #[derive(Debug, thiserror::Error)]
 pub enum SealError {
+    /// The org secret's `active` names a key id (held here) that its key list lacks: the
+    /// secret is misconfigured, and only fixing it helps.
     #[error("the org secret names active signing key {0:?}, which it does not hold")]
     NoActiveKey(String),
+    /// The envelope (its plan, in practice) could not be turned into JSON.
     #[error("envelope cannot be serialised: {0}")]
     Serialise(#[from] serde_json::Error),
 }
@@ -40,12 +45,19 @@ pub enum SealError {
 /// Why a body was refused. None of these may reach an Okta call.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
+    /// The body is not `{"kid", "sig", "payload"}` JSON at all.
     #[error("not a signed envelope")]
     Unsigned,
+    /// The body names a key id (held here) that the keys given do not hold. The only
+    /// refusal a caller may retry: the key may be newer than its copy of the org secret.
     #[error("signed with unknown key {0:?}")]
     UnknownKey(String),
+    /// The signature is not base64, or not the payload's HMAC under the named key: the
+    /// body was altered or not signed by the router.
     #[error("signature does not match")]
     BadSignature,
+    /// The payload is not an envelope (or names no valid org); for [`open`], only said
+    /// once its signature is known good.
     #[error("signed payload is not an envelope: {0}")]
     Malformed(serde_json::Error),
 }

@@ -12,7 +12,10 @@ const DEDUP_WINDOW: Duration = Duration::from_secs(5 * 60);
 /// A message as stored, with its position in the queue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredMessage {
+    /// 0 for the first message accepted, one more for each after it: the order the queue
+    /// took them in, which tests compare with the order they were sent in.
     pub seq: u64,
+    /// The message exactly as sent (dropped duplicates are not stored).
     pub message: FifoMessage,
 }
 
@@ -34,6 +37,7 @@ struct State {
 }
 
 impl MemoryQueue {
+    /// An empty queue that tells no one of what it accepts; read it with [`Self::messages`].
     pub fn new() -> Self {
         Self::default()
     }
@@ -54,10 +58,13 @@ impl MemoryQueue {
             .unwrap_or_default()
     }
 
+    /// How many messages were accepted so far (duplicates dropped in the dedup window do not
+    /// count); 0 if the lock was poisoned by a panicking thread.
     pub fn len(&self) -> usize {
         self.state.lock().map(|s| s.messages.len()).unwrap_or(0)
     }
 
+    /// Whether no message was accepted yet, as [`Self::len`] counts them.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }

@@ -9,6 +9,8 @@ use std::sync::Arc;
 pub struct FifoMessage {
     /// Unique within one batch (`SendMessageBatchRequestEntry.Id`).
     pub entry_id: String,
+    /// What the consumer receives; at most [`crate::MAX_MESSAGE_BYTES`], or the entry is
+    /// refused.
     pub body: String,
     /// Messages of one group are delivered in order, one at a time.
     pub group_id: String,
@@ -19,7 +21,10 @@ pub struct FifoMessage {
 /// An entry the queue refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedEntry {
+    /// The `entry_id` of the refused message, which is how the caller finds it in its batch.
     pub entry_id: String,
+    /// The queue's reason code (`MessageTooLong`, `MissingParameter`, …), for the logs and
+    /// [`crate::SendError::last_error`].
     pub code: String,
     /// The request itself was wrong: sending it again cannot succeed.
     pub sender_fault: bool,

@@ -68,7 +68,10 @@ pub struct SendError {
     /// entry that failed for good, and every later entry of its group (never sent, so
     /// that a retry of the whole send keeps the group's order).
     pub failed: Vec<String>,
+    /// How many messages the send was given, so the error says what share was lost.
     pub total: usize,
+    /// The last refusal code or failed call's message seen (`not sent` if there was none):
+    /// a hint of why, not the cause of every failed entry.
     pub last_error: String,
 }
 
@@ -264,7 +267,7 @@ impl<'a, Q: FifoQueue> Sender<'a, Q> {
             match slot {
                 Some(slot) => refusals[slot] = Some(failure.sender_fault),
                 None => {
-                    tracing::warn!(entry = %failure.entry_id, "queue refused an entry it was not sent")
+                    tracing::warn!(entry = %failure.entry_id, "queue refused an entry it was not sent");
                 }
             }
             self.last_error = failure.code;

@@ -19,6 +19,7 @@ pub struct CachingDirectory<D> {
 }
 
 impl<D: Directory> CachingDirectory<D> {
+    /// Caches the answers of `inner`, starting with none.
     pub fn new(inner: D) -> Self {
         CachingDirectory {
             inner,

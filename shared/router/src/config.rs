@@ -8,6 +8,8 @@ use actions::Family;
 use env_config::{ConfigError, fifo_queue_url, max_receive_count, number, required};
 use org_secrets::SecretsConfig;
 
+/// Everything the event router function reads from its environment, checked once at cold
+/// start so a misconfigured deployment fails there, not on the first event.
 #[derive(Debug, Clone)]
 pub struct RouterConfig {
     /// `OKTA_HOOKS_LEDGER_TABLE`: the DynamoDB table of routed events.
@@ -34,10 +36,14 @@ pub struct RouterConfig {
 }
 
 impl RouterConfig {
+    /// Reads the process environment; the error names the first variable missing or
+    /// invalid.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(env_config::process_env)
     }
 
+    /// Reads the variables through `lookup` rather than the process environment, so tests
+    /// and the local runner need not set process-wide variables.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let queue_urls = Family::ALL
             .into_iter()

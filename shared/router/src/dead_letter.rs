@@ -20,6 +20,8 @@ use crate::{RouteError, Routed};
 /// One message as received from the events queue.
 #[derive(Debug, Clone, Copy)]
 pub struct Received<'a> {
+    /// The message body as received: routed, and kept whole in a letter so a redrive
+    /// sends back exactly what came.
     pub body: &'a str,
     /// Its `MessageGroupId` (the letter keeps it, so a redrive keeps the group's order).
     pub group_id: Option<&'a str>,
@@ -38,6 +40,8 @@ pub enum LetterClass {
 }
 
 impl LetterClass {
+    /// The class as the letter's `failure.class` spells it, for log fields that must read
+    /// the same as the letters an operator searches.
     pub fn as_str(self) -> &'static str {
         match self {
             LetterClass::Permanent => "permanent",
@@ -53,13 +57,16 @@ pub enum Settled {
     Routed(Routed),
     /// On the DLQ with a letter: the message is done.
     DeadLettered {
+        /// Why it was given up on, as the letter says.
         class: LetterClass,
+        /// The error the letter reports.
         error: RouteError,
     },
 }
 
 /// The events DLQ and the receive count after which SQS would move a message there.
 pub struct DeadLetters<Q> {
+    /// The events DLQ (a FIFO queue) the letters go to.
     pub queue: Q,
     /// The events queue's redrive `maxReceiveCount`: the receive with this count is the
     /// last one.

@@ -8,6 +8,8 @@ use actions::Family;
 use org_secrets::SecretError;
 use retry::Failure;
 
+/// Why one events-queue message could not be routed; [`RouteError::failure`] says
+/// whether it stays on the queue for a retry or goes to the events DLQ at once.
 #[derive(Debug, thiserror::Error)]
 pub enum RouteError {
     /// Not an events-queue message, or not an event: permanent.
@@ -34,12 +36,21 @@ pub enum RouteError {
     NoQueue(Family),
     /// Transient.
     #[error("the {} queue did not take the envelopes: {reason}", .family.as_str())]
-    Queue { family: Family, reason: String },
+    Queue {
+        /// The family whose queue refused. Envelopes already on other families' queues
+        /// are sent again on the retry; their deterministic ids keep a step from running
+        /// twice.
+        family: Family,
+        /// Why, as the queue said it ([`fifo_queue::SendError`]'s text).
+        reason: String,
+    },
     /// The event could not be routed and its letter could not be sent to the DLQ:
     /// transient (the message stays on the queue).
     #[error("{error}; and its letter could not be sent to the events DLQ: {reason}")]
     Letter {
+        /// Why the DLQ did not take the letter.
         reason: String,
+        /// Why the event was not routed in the first place: the error the letter was for.
         #[source]
         error: Box<RouteError>,
     },

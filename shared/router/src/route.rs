@@ -32,25 +32,39 @@ pub enum Routed {
 /// What became of one matching rule's plan.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanOutcome {
+    /// The rule that matched (`?` when a rule that failed to evaluate cannot be named).
     pub rule_id: String,
+    /// What the router did with the plan.
     pub decision: Decision,
+    /// The plan the rule made; `None` when the rule could not be evaluated, so there is
+    /// no plan.
     pub plan: Option<Plan>,
 }
 
+/// What the router did with one plan: sent its first step, or why not. Only `Sent` puts
+/// anything on a queue; every other decision is final for this event, since a redelivery
+/// is a duplicate in the ledger.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Decision {
     /// The first step's envelope is on its family's queue.
     Sent {
+        /// The envelope's deterministic id (its FIFO dedup id), which the executor's
+        /// logs and step records name.
         envelope_id: String,
+        /// The family whose queue the first step went to.
         family: Family,
+        /// The first step's action.
         action: String,
     },
     /// `dry_run`: logged, not sent.
     DryRun,
-    /// It would touch a protected user or group.
+    /// It would touch a protected user or group; the text says which, as logged.
     Protected(String),
     /// The rule's hourly cap on destructive actions is spent.
-    CapReached { cap: u32 },
+    CapReached {
+        /// The rule's `max_destructive_per_hour`.
+        cap: u32,
+    },
     /// The rule could not be evaluated on this event (deterministic: not retried).
     Failed(String),
 }
