@@ -6,6 +6,8 @@ use std::time::Duration;
 use env_config::{ConfigError, fifo_queue_url, number, required};
 use org_secrets::{KnownOrgs, OrgName, SecretsConfig};
 
+/// Everything a cold start needs, read and checked once so that a bad variable fails the
+/// start (naming the variable) rather than a run.
 #[derive(Debug, Clone)]
 pub struct PollerConfig {
     /// `OKTA_HOOKS_ORGS`: the orgs to poll, comma-separated (default
@@ -35,10 +37,14 @@ pub struct PollerConfig {
 }
 
 impl PollerConfig {
+    /// Reads the process environment; the error names the first variable missing or
+    /// invalid.
     pub fn from_env() -> Result<Self, ConfigError> {
         Self::from_lookup(env_config::process_env)
     }
 
+    /// Reads the variables through `lookup` rather than the process environment, so tests
+    /// need not set process-wide variables.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         let orgs = KnownOrgs::from_lookup(&lookup)?.iter().cloned().collect();
         let minutes =

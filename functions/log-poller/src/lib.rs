@@ -28,8 +28,12 @@ pub type AppPoller = Poller<DynamoCursorStore, SqsFifoQueue, DynamoLedger>;
 
 /// The function: the poller, the orgs, their Okta clients.
 pub struct App {
+    /// The poll loop, shared by every org (cursors are kept per org).
     pub poller: AppPoller,
+    /// One Okta client per org, built on first use from the org's secret and renewed
+    /// after a `401`.
     pub okta: OktaClients<SecretsManagerSource>,
+    /// The orgs each run polls, concurrently ([`PollerConfig::orgs`]).
     pub orgs: Vec<OrgName>,
 }
 

@@ -5,6 +5,8 @@ use fifo_queue::SendError;
 use okta_client::OktaError;
 use ports::StoreError;
 
+/// What ended a run early. Each variant keeps its cause; the caller reports it (logs, the
+/// function's Errors alarm) and the next scheduled run retries from the unchanged cursor.
 #[derive(Debug, thiserror::Error)]
 pub enum PollError {
     /// Okta answered an error other than `429`, or could not be reached.

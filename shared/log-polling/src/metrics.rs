@@ -15,9 +15,15 @@ pub enum PollOutcome {
     /// The budget left no time for another page; the next run goes on.
     BudgetSpent,
     /// Okta answered `429`: the cursor records "not before" this time (epoch seconds).
-    Throttled { not_before: u64 },
+    Throttled {
+        /// Epoch seconds before which no run calls Okta for this org.
+        not_before: u64,
+    },
     /// An earlier run was throttled and its wait is not over: Okta was not called.
-    Waiting { not_before: u64 },
+    Waiting {
+        /// Epoch seconds the earlier `429` asked to wait until, as stored in the cursor.
+        not_before: u64,
+    },
     /// Another run advanced the cursor first; this one stopped without advancing.
     LostRace,
     /// Something failed; the cursor stays where it was (the page is read again).
@@ -41,7 +47,9 @@ impl PollOutcome {
 /// One org's run.
 #[derive(Debug)]
 pub struct PollReport {
+    /// The org polled: the EMF `org` dimension and the log field.
     pub org: String,
+    /// How the run ended; `Failed` carries the error.
     pub outcome: PollOutcome,
     /// Every event on the pages read (queued types and alert types).
     pub events_read: u64,
@@ -50,6 +58,7 @@ pub struct PollReport {
     /// Queued events the router's ledger had not seen: the hook had not brought them
     /// (or had, moments ago, and the router has not finished them yet).
     pub events_missed_by_hook: u64,
+    /// Pages Okta answered, empty ones included (a page that timed out is not counted).
     pub pages_read: u64,
     /// Times the stored cursor moved forward.
     pub cursor_advances: u64,
@@ -60,6 +69,8 @@ pub struct PollReport {
 }
 
 impl PollReport {
+    /// A report with nothing counted yet and outcome `CaughtUp`, which the run then
+    /// overwrites with how it really ended.
     pub fn new(org: &str) -> Self {
         PollReport {
             org: org.to_owned(),
@@ -82,9 +93,9 @@ impl PollReport {
         }
     }
 
-    /// One EMF log line (a JSON object): namespace `okta-hooks`, dimension `org`,
-    /// metrics EventsRead, EventsMissedByHook, PagesRead, Throttled, Alerts and, when an
-    /// event was read, NewestEventLagSeconds.
+    /// One EMF log line (a JSON object): namespace `okta-hooks`, dimension `org`, metrics
+    /// `EventsRead`, `EventsMissedByHook`, `PagesRead`, `Throttled`, `Alerts` and, when an
+    /// event was read, `NewestEventLagSeconds`.
     pub fn emf(&self, timestamp_ms: u64) -> Value {
         let throttled = u64::from(matches!(self.outcome, PollOutcome::Throttled { .. }));
         let mut values = vec![

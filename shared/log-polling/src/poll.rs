@@ -37,6 +37,7 @@ pub struct PollSettings {
     pub send_retry: RetryPolicy,
     /// Concurrent ledger lookups (the missed-by-hook count).
     pub ledger_concurrency: usize,
+    /// The wall clock for `since`, "not before" and the lag metric; tests fix it.
     pub clock: Clock,
 }
 
@@ -57,10 +58,17 @@ impl Default for PollSettings {
 /// The poller: where cursors are stored, the events queue, the router's ledger (read
 /// only, to count what the hook missed), the types to read.
 pub struct Poller<C, Q, L> {
+    /// Each org's stored `next` link, its version (the conditional advance) and any
+    /// "not before" a `429` left.
     pub cursors: C,
+    /// The FIFO events queue the router reads; the hook sends the same messages to it.
     pub queue: Q,
+    /// The router's record of routed events, only read: an event it has not seen is
+    /// counted as missed by the hook.
     pub ledger: L,
+    /// The event types asked of Okta and those of them that are queued.
     pub filter: EventFilter,
+    /// Look-back, budget, page size and the other knobs of a run.
     pub settings: PollSettings,
 }
 
@@ -315,7 +323,7 @@ impl<C: CursorStore, Q: FifoQueue, L: EventLedger> Poller<C, Q, L> {
                     },
                 }),
                 Err(error) => {
-                    tracing::warn!(org, uuid, %error, "a System Log event that cannot be queued: skipped")
+                    tracing::warn!(org, uuid, %error, "a System Log event that cannot be queued: skipped");
                 }
             }
         }

@@ -15,7 +15,7 @@ mod support;
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use axum::extract::{Path, State};
@@ -58,7 +58,7 @@ async fn suspend(
     let now = now_secs();
     let start = now - now % WINDOW;
     let (allowed, used) = {
-        let mut w = okta.window.lock().unwrap_or_else(|p| p.into_inner());
+        let mut w = okta.window.lock().unwrap_or_else(PoisonError::into_inner);
         if w.0 != start {
             *w = (start, 0);
         }
@@ -92,13 +92,13 @@ async fn suspend(
     *okta
         .per_user
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
+        .unwrap_or_else(PoisonError::into_inner)
         .entry(user)
         .or_default() += 1;
     *okta
         .per_window
         .lock()
-        .unwrap_or_else(|p| p.into_inner())
+        .unwrap_or_else(PoisonError::into_inner)
         .entry(start)
         .or_default() += 1;
     (StatusCode::OK, headers, "{}".into())
@@ -112,7 +112,7 @@ struct Sqs {
 
 impl Sqs {
     fn take(&self, n: usize) -> Vec<(usize, String)> {
-        let mut waiting = self.waiting.lock().unwrap_or_else(|p| p.into_inner());
+        let mut waiting = self.waiting.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
         let keys: Vec<(Instant, usize)> = waiting
             .range(..(now, usize::MAX))
@@ -127,7 +127,7 @@ impl Sqs {
     fn hold(&self, id: usize, body: String, after: Duration) {
         self.waiting
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .insert((Instant::now() + after, id), body);
     }
 }
@@ -207,12 +207,12 @@ fn main() {
 
         let ok = okta.ok.load(Ordering::Relaxed);
         let throttled = okta.throttled.load(Ordering::Relaxed);
-        let per_user = okta.per_user.lock().unwrap_or_else(|p| p.into_inner());
+        let per_user = okta.per_user.lock().unwrap_or_else(PoisonError::into_inner);
         let twice = per_user.values().filter(|n| **n > 1).count();
         let per_window: Vec<u64> = okta
             .per_window
             .lock()
-            .unwrap_or_else(|p| p.into_inner())
+            .unwrap_or_else(PoisonError::into_inner)
             .values()
             .copied()
             .collect();

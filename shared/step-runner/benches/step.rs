@@ -7,6 +7,11 @@
 //! - `loopback`: a live client against an "Okta" on 127.0.0.1 that answers at once: the
 //!   above plus one real HTTP round trip.
 
+#![allow(
+    missing_docs,
+    reason = "criterion_group! defines an undocumented `pub fn`"
+)]
+
 mod support;
 
 use std::time::{Duration, Instant};
@@ -62,11 +67,11 @@ fn step(c: &mut Criterion) {
     group.throughput(Throughput::Elements(1));
     group.bench_function("dry_run", |b| {
         b.to_async(&rt)
-            .iter_custom(|iters| run_steps(&dry, &bodies, iters))
+            .iter_custom(|iters| run_steps(&dry, &bodies, iters));
     });
     group.bench_function("loopback", |b| {
         b.to_async(&rt)
-            .iter_custom(|iters| run_steps(&live, &bodies, iters))
+            .iter_custom(|iters| run_steps(&live, &bodies, iters));
     });
     group.finish();
 }

@@ -7,7 +7,9 @@ use envelope::Envelope;
 use rules::Plan;
 use serde_json::{Map, Value};
 
-/// What the audit line says came of the action.
+/// What the audit line says came of the action. `Copy`: a flag and borrowed reasons,
+/// handed to both the metrics and the audit line.
+#[derive(Clone, Copy)]
 pub(crate) enum Verdict<'a> {
     Done { already_in_state: bool },
     DryRun,

@@ -12,7 +12,11 @@ use retry::{Backoff, GiveUp, Policy, Tries};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{reason} (retry in {}s)", .after.as_secs())]
 pub struct Retry {
+    /// How long the message stays invisible before SQS delivers it again (the
+    /// executor's visibility timeout for it).
     pub after: Duration,
+    /// Why the step could not run now: logged, and the DLQ letter's reason if this was
+    /// the last delivery.
     pub reason: String,
 }
 

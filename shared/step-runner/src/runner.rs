@@ -64,29 +64,44 @@ pub enum Ran {
     /// The action ran (or Okta said it was already so); `next` is the next step's
     /// envelope id, `None` at the end of the plan.
     Done {
+        /// The id of the envelope that ran (the idempotency record's key).
         envelope_id: String,
+        /// The catalog name of the action that ran.
         action: String,
+        /// Okta answered that the target was already so: nothing changed, the plan
+        /// still goes on.
         already_in_state: bool,
+        /// Nothing was sent to Okta or a webhook: the writes are in `requests`.
         dry_run: bool,
         /// In a dry run: each write it would have sent (`METHOD URL body`, secrets
         /// redacted).
         requests: Vec<String>,
+        /// The next step's envelope id, `None` at the end of the plan.
         next: Option<String>,
     },
     /// The step had already run: nothing ran, the next step was sent again.
     Duplicate {
+        /// The id of the envelope received again.
         envelope_id: String,
+        /// The next step's envelope id (sent again from the recorded output); `None` at
+        /// the end of the plan.
         next: Option<String>,
     },
     /// A permanent failure: the envelope and the reason are on the DLQ, and
     /// `on_failure` is the first `on_failure` step's envelope id, if the rule has one.
     Failed {
+        /// The id of the envelope that failed.
         envelope_id: String,
+        /// What failed and why, as the DLQ letter carries it.
         report: FailureReport,
+        /// The first `on_failure` step's envelope id, `None` when the rule has none.
         on_failure: Option<String>,
     },
     /// Not a valid envelope (unsigned, tampered, unknown key): on the DLQ unopened.
-    Refused { reason: String },
+    Refused {
+        /// Why it was refused, as the DLQ letter says.
+        reason: String,
+    },
 }
 
 /// The executor of one family and its dependencies, built once per cold start with

@@ -43,20 +43,41 @@ const KEY_LABEL: &[u8] = b"okta-hooks/step-output-encryption/v1";
 /// Why a secret output could not be sealed or opened. Never carries the value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealedError {
+    /// A secret must be sealed but the org secret does not hold the signing key it names
+    /// as active (empty when no keys were given): nothing can be sealed until it does.
     #[error("the org secret names active signing key {0:?}, which it does not hold")]
     NoActiveKey(String),
+    /// The value was sealed under a key the org secret no longer holds (a record older
+    /// than a key rotation's clean-up): it can never open again.
     #[error(
         "output {step}.{field} was sealed under signing key {kid:?}, which the org secret no longer holds"
     )]
     UnknownKey {
+        /// The step whose output holds the value.
         step: String,
+        /// The secret field of that output.
         field: String,
+        /// The signing key id the value names.
         kid: String,
     },
+    /// The key is there but the value does not open under it and this place (org, rule,
+    /// event, step, field): corrupt, or copied from elsewhere.
     #[error("output {step}.{field} is sealed but does not open (corrupt, or sealed elsewhere)")]
-    DoesNotOpen { step: String, field: String },
+    DoesNotOpen {
+        /// The step whose output holds the value.
+        step: String,
+        /// The secret field of that output.
+        field: String,
+    },
+    /// Sealing failed (key derivation, serialisation or encryption); the value is never
+    /// recorded or sent in clear instead.
     #[error("output {step}.{field} could not be sealed")]
-    Seal { step: String, field: String },
+    Seal {
+        /// The step whose output is being sealed.
+        step: String,
+        /// The secret field being sealed.
+        field: String,
+    },
 }
 
 /// Where a secret output belongs: it opens only under the same org, rule, event,
@@ -356,7 +377,7 @@ mod tests {
         )
     }
 
-    /// `temp` (expire_with_temp) then a webhook that reads `steps.temp.tempPassword`
+    /// `temp` (`expire_with_temp`) then a webhook that reads `steps.temp.tempPassword`
     /// when `told`.
     fn envelope(told: bool) -> Envelope<Plan> {
         let deferred = if told {
