@@ -26,7 +26,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
-use fifo_queue::{FifoMessage, MAX_BATCH_BYTES, RetryPolicy as QueueRetry, send_all};
+use fifo_queue::{FifoMessage, MAX_BATCH_BYTES, ResendPolicy, send_all};
 use okta_adapters::{CredentialError, okta_config};
 use okta_client::endpoints::logs::{LogQuery, LogSortOrder};
 use okta_client::{OktaClient, Page, RetryPolicy};
@@ -341,7 +341,7 @@ pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
             messages.push(message);
         }
         if let Some(queue) = &queue
-            && let Err(error) = send_all(queue, &messages, &QueueRetry::default()).await
+            && let Err(error) = send_all(queue, &messages, &ResendPolicy::default()).await
         {
             return Err(ReplayError::Queue {
                 sent: total + messages.len() - error.failed.len(),

@@ -14,4 +14,4 @@ mod send;
 pub use batch::{MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES};
 pub use memory::{MemoryQueue, StoredMessage};
 pub use port::{FailedEntry, FifoMessage, FifoQueue, QueueError};
-pub use send::{MAX_CALLS_IN_FLIGHT, RetryPolicy, SendError, send_all};
+pub use send::{MAX_CALLS_IN_FLIGHT, ResendPolicy, SendError, send_all};

@@ -23,18 +23,18 @@ pub const MAX_CALLS_IN_FLIGHT: usize = 10;
 ///
 /// The defaults stay far inside Okta's 3 s delivery timeout: three attempts, 50 ms then
 /// 100 ms apart. Whether an entry is tried again and after how long is
-/// [`retry::Policy::decide`]'s answer for these budgets ([`RetryPolicy::policy`]): an
+/// [`retry::Policy::decide`]'s answer for these budgets ([`ResendPolicy::policy`]): an
 /// entry the queue refused as the sender's fault is permanent, any other failure is
 /// retryable, and the waits double from `first_backoff`.
 #[derive(Debug, Clone)]
-pub struct RetryPolicy {
+pub struct ResendPolicy {
     /// Sends of one entry, the first included, before it is given up.
     pub attempts: u32,
     /// The wait before the first resend; doubled for each one after.
     pub first_backoff: Duration,
 }
 
-impl RetryPolicy {
+impl ResendPolicy {
     /// These budgets as a [`retry::Policy`]: `attempts` failures, no queue receive count
     /// (this is one process retrying in place), waits doubling from `first_backoff`.
     pub fn policy(&self) -> Policy {
@@ -51,9 +51,9 @@ impl RetryPolicy {
     }
 }
 
-impl Default for RetryPolicy {
+impl Default for ResendPolicy {
     fn default() -> Self {
-        RetryPolicy {
+        ResendPolicy {
             attempts: 3,
             first_backoff: Duration::from_millis(50),
         }
@@ -95,7 +95,7 @@ pub struct SendError {
 pub async fn send_all<Q: FifoQueue>(
     queue: &Q,
     messages: &[FifoMessage],
-    policy: &RetryPolicy,
+    policy: &ResendPolicy,
 ) -> Result<(), SendError> {
     Sender::new(queue, messages, policy).run().await
 }
@@ -121,7 +121,7 @@ struct Sender<'a, Q> {
 }
 
 impl<'a, Q: FifoQueue> Sender<'a, Q> {
-    fn new(queue: &'a Q, messages: &'a [FifoMessage], policy: &'a RetryPolicy) -> Self {
+    fn new(queue: &'a Q, messages: &'a [FifoMessage], policy: &'a ResendPolicy) -> Self {
         Sender {
             queue,
             messages,
@@ -338,7 +338,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn sends_one_call_per_batch() {
         let q = queue(vec![]);
-        send_all(&q, &messages(25), &RetryPolicy::default())
+        send_all(&q, &messages(25), &ResendPolicy::default())
             .await
             .unwrap();
         let calls = q.calls.lock().unwrap();
@@ -351,7 +351,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn retries_only_the_failed_entry() {
         let q = queue(vec![Step::Refuse("e3", false)]);
-        send_all(&q, &messages(5), &RetryPolicy::default())
+        send_all(&q, &messages(5), &ResendPolicy::default())
             .await
             .unwrap();
         let calls = q.calls.lock().unwrap();
@@ -361,7 +361,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn a_queue_that_stays_down_fails_every_entry() {
         let q = queue(vec![Step::Down, Step::Down, Step::Down]);
-        let err = send_all(&q, &messages(3), &RetryPolicy::default())
+        let err = send_all(&q, &messages(3), &ResendPolicy::default())
             .await
             .unwrap_err();
         assert_eq!(err.failed.len(), 3);
@@ -371,7 +371,7 @@ mod tests {
 
     #[test]
     fn the_default_policy_resends_twice_50_then_100_ms_apart_and_then_gives_up() {
-        let policy = RetryPolicy::default().policy();
+        let policy = ResendPolicy::default().policy();
         let after = |failures| match policy.decide(
             Failure::Retryable,
             Tries {
@@ -391,7 +391,7 @@ mod tests {
     async fn resends_wait_the_policy_s_backoff() {
         let q = queue(vec![Step::Down, Step::Down]);
         let started = tokio::time::Instant::now();
-        send_all(&q, &messages(1), &RetryPolicy::default())
+        send_all(&q, &messages(1), &ResendPolicy::default())
             .await
             .unwrap();
         assert_eq!(q.calls.lock().unwrap().len(), 3);
@@ -402,7 +402,7 @@ mod tests {
     #[tokio::test(start_paused = true)]
     async fn sender_faults_are_not_retried_but_reported() {
         let q = queue(vec![Step::Refuse("e1", true)]);
-        let err = send_all(&q, &messages(2), &RetryPolicy::default())
+        let err = send_all(&q, &messages(2), &ResendPolicy::default())
             .await
             .unwrap_err();
         assert_eq!(err.failed, vec!["e1".to_string()]);

@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use fifo_queue::{FifoMessage, FifoQueue, MAX_MESSAGE_BYTES, RetryPolicy, send_all};
+use fifo_queue::{FifoMessage, FifoQueue, MAX_MESSAGE_BYTES, ResendPolicy, send_all};
 use http::header::CONTENT_TYPE;
 use http::{HeaderMap, Method, StatusCode};
 use okta_events::{OKTA_EVENT_HOOK_TYPE, RawDelivery, queue_entry};
@@ -28,7 +28,7 @@ pub struct IngestHandler<Q, S, R = LogOnlyRejects> {
     auth: Authenticator<S>,
     queue: Q,
     rejects: R,
-    retry: RetryPolicy,
+    retry: ResendPolicy,
 }
 
 /// What became of a delivery's events.
@@ -46,7 +46,7 @@ impl<Q: FifoQueue, S: SecretSource> IngestHandler<Q, S> {
             auth,
             queue,
             rejects: LogOnlyRejects,
-            retry: RetryPolicy::default(),
+            retry: ResendPolicy::default(),
         }
     }
 }
@@ -64,7 +64,7 @@ impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
     }
 
     /// Replaces the retry policy for failed queue entries.
-    pub fn with_retry(mut self, retry: RetryPolicy) -> Self {
+    pub fn with_retry(mut self, retry: ResendPolicy) -> Self {
         self.retry = retry;
         self
     }

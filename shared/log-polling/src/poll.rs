@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use fifo_queue::{FifoMessage, FifoQueue, MAX_BATCH_BYTES, RetryPolicy, send_all};
+use fifo_queue::{FifoMessage, FifoQueue, MAX_BATCH_BYTES, ResendPolicy, send_all};
 use futures_util::stream::{self, StreamExt};
 use okta_client::endpoints::logs::LogQuery;
 use okta_client::{LogCursor, OktaClient};
@@ -34,7 +34,7 @@ pub struct PollSettings {
     /// the slowest page so far took, if more).
     pub page_reserve: Duration,
     /// Retries of events-queue entries that failed.
-    pub send_retry: RetryPolicy,
+    pub send_retry: ResendPolicy,
     /// Concurrent ledger lookups (the missed-by-hook count).
     pub ledger_concurrency: usize,
     /// The wall clock for `since`, "not before" and the lag metric; tests fix it.
@@ -48,7 +48,7 @@ impl Default for PollSettings {
             budget: Duration::from_secs(40),
             page_size: 1000,
             page_reserve: Duration::from_secs(3),
-            send_retry: RetryPolicy::default(),
+            send_retry: ResendPolicy::default(),
             ledger_concurrency: 16,
             clock: Arc::new(SystemTime::now),
         }

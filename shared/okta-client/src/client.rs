@@ -13,7 +13,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
-use crate::auth::{Authenticator, transport_error};
+use crate::auth::{RequestAuth, transport_error};
 use crate::config::{AuthConfig, OktaConfig, RetryPolicy};
 use crate::dry_run::{DRY_RUN_HEADER, DryRun, RecordedRequest, RequestLog};
 use crate::error::{ApiError, ErrorBody, OktaError, Result};
@@ -126,7 +126,7 @@ pub struct OktaClient {
 struct Inner {
     http: reqwest::Client,
     org_url: Url,
-    auth: Authenticator,
+    auth: RequestAuth,
     /// Shared with clients made by [`OktaClient::with_auth`]: the bound is per org.
     in_flight: Arc<Semaphore>,
     retry: RetryPolicy,
@@ -166,7 +166,7 @@ impl OktaClient {
     /// configuration fails at cold start; makes no network call.
     pub fn new(config: OktaConfig) -> Result<Self> {
         install_jwt_crypto_provider();
-        let auth = Authenticator::new(&config)?;
+        let auth = RequestAuth::new(&config)?;
         let user_agent = match &config.user_agent_suffix {
             Some(s) if !s.trim().is_empty() => format!("{USER_AGENT_PREFIX} {}", s.trim()),
             _ => USER_AGENT_PREFIX.to_owned(),
@@ -208,7 +208,7 @@ impl OktaClient {
             inner: Arc::new(Inner {
                 http,
                 org_url,
-                auth: Authenticator::None,
+                auth: RequestAuth::None,
                 in_flight: Arc::new(Semaphore::new(1)),
                 retry: RetryPolicy::Never,
                 token_refresh_margin: Duration::from_secs(300),
@@ -233,7 +233,7 @@ impl OktaClient {
             inner: Arc::new(Inner {
                 http: self.inner.http.clone(),
                 org_url: self.inner.org_url.clone(),
-                auth: Authenticator::new(&config)?,
+                auth: RequestAuth::new(&config)?,
                 in_flight: self.inner.in_flight.clone(),
                 retry: self.inner.retry,
                 token_refresh_margin: self.inner.token_refresh_margin,

@@ -52,7 +52,7 @@ fn parse_query(query: Option<&str>) -> Vec<(String, String)> {
 
 /// What the locked part decided: the answer, its rate-limit headers, and how long to
 /// hold it.
-struct Outcome {
+struct Answer {
     reply: Reply,
     rate: RateHeaders,
     hold: Option<Duration>,
@@ -104,11 +104,11 @@ async fn api(double: OktaDouble, req: Request) -> Response {
     respond(&outcome, &request_id)
 }
 
-fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>) -> Outcome {
+fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>) -> Answer {
     let now = org.now();
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
     let bucket = BucketName::of(req.method, &segs);
-    let outcome = |reply, rate| Outcome {
+    let outcome = |reply, rate| Answer {
         reply,
         rate,
         hold: None,
@@ -157,11 +157,11 @@ fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>)
             },
         ),
         FaultKind::Status { status } => outcome(okta_api::internal_error(status), rate),
-        FaultKind::Hang { millis } => Outcome {
+        FaultKind::Hang { millis } => Answer {
             hold: Some(Duration::from_millis(millis)),
             ..outcome(okta_api::internal_error(503), rate)
         },
-        FaultKind::Delay { millis } => Outcome {
+        FaultKind::Delay { millis } => Answer {
             hold: Some(Duration::from_millis(millis)),
             ..outcome(okta_api::handle(org, req), rate)
         },
@@ -181,7 +181,7 @@ fn too_many_requests() -> Reply {
     )
 }
 
-fn respond(outcome: &Outcome, request_id: &str) -> Response {
+fn respond(outcome: &Answer, request_id: &str) -> Response {
     let status =
         StatusCode::from_u16(outcome.reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
     let body = match &outcome.reply.body {

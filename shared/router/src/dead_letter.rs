@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
+use fifo_queue::{FifoMessage, FifoQueue, ResendPolicy, send_all};
 use okta_events::NO_SUBJECT_GROUP;
 use retry::{Attempts, Decision, GiveUp, Policy, Tries};
 use serde::Serialize;
@@ -125,7 +125,7 @@ impl<Q: FifoQueue> DeadLetters<Q> {
             group_id: message.group_id.unwrap_or(NO_SUBJECT_GROUP).to_owned(),
             dedup_id: fresh_dedup_id(message.body),
         };
-        if let Err(e) = send_all(&self.queue, &[sent], &RetryPolicy::default()).await {
+        if let Err(e) = send_all(&self.queue, &[sent], &ResendPolicy::default()).await {
             tracing::error!(event = uuid.unwrap_or(""), error = %error, letter_error = %e,
                 "event not routed, and its letter could not be sent: left on the queue");
             return Err(RouteError::Letter {

@@ -6,7 +6,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actions::Family;
 use envelope::{Cursor, Envelope, EventRef, Phase, envelope_id, seal};
-use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
+use fifo_queue::{FifoMessage, FifoQueue, ResendPolicy, send_all};
 use okta_events::{EventKey, QueuedEvent, parse_queued};
 use org_secrets::{OrgName, SecretCache, SecretSource};
 use rules::{EvalInput, Plan, RuleSet, SubjectUser};
@@ -280,7 +280,7 @@ where
                 .queues
                 .get(&family)
                 .ok_or(RouteError::NoQueue(family))?;
-            send_all(queue, &messages, &RetryPolicy::default())
+            send_all(queue, &messages, &ResendPolicy::default())
                 .await
                 .map_err(|e| RouteError::Queue {
                     family,

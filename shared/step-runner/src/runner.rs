@@ -10,7 +10,7 @@ use action_calls::{
 };
 use actions::Family;
 use envelope::{Envelope, seal};
-use fifo_queue::{FifoMessage, FifoQueue, RetryPolicy, send_all};
+use fifo_queue::{FifoMessage, FifoQueue, ResendPolicy, send_all};
 use okta_client::OktaClient;
 use org_secrets::{OrgName, SecretCache, SecretSource};
 use rules::{Plan, Protection};
@@ -510,7 +510,7 @@ where
             group_id: envelope.group.clone(),
             dedup_id: envelope.id.clone(),
         };
-        send_all(queue, &[message], &RetryPolicy::default())
+        send_all(queue, &[message], &ResendPolicy::default())
             .await
             .map_err(|e| retry(&e))?;
         tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id, envelope = %envelope.id,
@@ -551,7 +551,7 @@ where
             group_id: envelope.map_or_else(|| "refused".to_owned(), |e| e.group.clone()),
             dedup_id: dedup,
         };
-        send_all(&self.dead_letters, &[message], &RetryPolicy::default())
+        send_all(&self.dead_letters, &[message], &ResendPolicy::default())
             .await
             .map_err(|e| Retry::soon(receive_count, e))?;
         tracing::warn!(family = %self.family, envelope = envelope.map_or("", |e| e.id.as_str()),

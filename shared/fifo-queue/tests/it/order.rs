@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, QueueError, RetryPolicy, send_all};
+use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, QueueError, ResendPolicy, send_all};
 
 /// How the fake answers one entry.
 #[derive(Clone, Copy)]
@@ -141,8 +141,8 @@ fn first_batch_slow(batch: &[FifoMessage]) -> Duration {
     }
 }
 
-fn policy() -> RetryPolicy {
-    RetryPolicy {
+fn policy() -> ResendPolicy {
+    ResendPolicy {
         attempts: 3,
         first_backoff: Duration::from_millis(5),
     }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, MemoryQueue, QueueError, RetryPolicy};
+use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, MemoryQueue, QueueError, ResendPolicy};
 use hook_receiver::{
     Authenticator, HookRequest, HookResponse, IngestHandler, ReceiverConfig, VerifyHandler,
 };
@@ -58,7 +58,7 @@ fn config() -> ReceiverConfig {
 }
 
 fn ingest<Q: FifoQueue>(queue: Q) -> IngestHandler<Q, StaticSecrets> {
-    IngestHandler::new(config(), auth(secrets()), queue).with_retry(RetryPolicy {
+    IngestHandler::new(config(), auth(secrets()), queue).with_retry(ResendPolicy {
         attempts: 2,
         first_backoff: Duration::from_millis(1),
     })

@@ -29,7 +29,7 @@ pub(crate) struct Credentials {
 
 /// Chosen once from the configuration.
 #[derive(Debug)]
-pub(crate) enum Authenticator {
+pub(crate) enum RequestAuth {
     ApiToken(SecretString),
     OAuth {
         oauth: Box<OAuth>,
@@ -40,14 +40,14 @@ pub(crate) enum Authenticator {
     None,
 }
 
-impl Authenticator {
+impl RequestAuth {
     pub(crate) fn new(config: &OktaConfig) -> Result<Self> {
         Ok(match &config.auth {
             AuthConfig::ApiToken(token) => {
                 ssws::authorization(token)?;
-                Authenticator::ApiToken(token.clone())
+                RequestAuth::ApiToken(token.clone())
             }
-            AuthConfig::OAuth(o) => Authenticator::OAuth {
+            AuthConfig::OAuth(o) => RequestAuth::OAuth {
                 oauth: Box::new(OAuth::new(o, &config.org_url, config.token_refresh_margin)?),
                 resource_nonce: StdMutex::new(None),
             },
@@ -56,12 +56,12 @@ impl Authenticator {
 
     /// True when a 401 may be cured by minting a new token.
     pub(crate) fn can_remint(&self) -> bool {
-        matches!(self, Authenticator::OAuth { .. })
+        matches!(self, RequestAuth::OAuth { .. })
     }
 
     /// True when requests carry DPoP proofs.
     pub(crate) fn uses_dpop(&self) -> bool {
-        matches!(self, Authenticator::OAuth { oauth, .. } if oauth.uses_dpop())
+        matches!(self, RequestAuth::OAuth { oauth, .. } if oauth.uses_dpop())
     }
 
     /// Headers for one attempt of `method url`; may mint a token.
@@ -72,12 +72,12 @@ impl Authenticator {
         url: &Url,
     ) -> Result<Credentials> {
         match self {
-            Authenticator::ApiToken(token) => Ok(Credentials {
+            RequestAuth::ApiToken(token) => Ok(Credentials {
                 authorization: ssws::authorization(token)?,
                 dpop_proof: None,
                 generation: 0,
             }),
-            Authenticator::OAuth {
+            RequestAuth::OAuth {
                 oauth,
                 resource_nonce,
             } => {
@@ -104,7 +104,7 @@ impl Authenticator {
                     generation: token.generation,
                 })
             }
-            Authenticator::None => Err(OktaError::Config(
+            RequestAuth::None => Err(OktaError::Config(
                 "this offline dry-run client has no credential and sends no request".into(),
             )),
         }
@@ -112,14 +112,14 @@ impl Authenticator {
 
     /// Okta said the token is invalid: drop it so the next attempt mints another.
     pub(crate) async fn invalidate(&self, generation: u64) {
-        if let Authenticator::OAuth { oauth, .. } = self {
+        if let RequestAuth::OAuth { oauth, .. } = self {
             oauth.invalidate(generation).await;
         }
     }
 
     /// Caches a resource server `DPoP-Nonce`.
     pub(crate) fn set_resource_nonce(&self, nonce: &str) {
-        if let Authenticator::OAuth { resource_nonce, .. } = self {
+        if let RequestAuth::OAuth { resource_nonce, .. } = self {
             *resource_nonce
                 .lock()
                 .unwrap_or_else(PoisonError::into_inner) = Some(nonce.to_owned());
