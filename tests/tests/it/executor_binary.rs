@@ -58,7 +58,7 @@ fn failures(response: &Value) -> usize {
 async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/01234/lifecycle/suspend"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
@@ -140,7 +140,7 @@ const PREVIOUS: &str = "events/sqs-envelopes-batch-previous.json";
 async fn an_envelope_signed_by_the_previous_version_still_runs_and_passes_the_plan_on() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/01234/lifecycle/suspend"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))

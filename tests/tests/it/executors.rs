@@ -32,7 +32,7 @@ impl std::ops::Deref for Stack {
 }
 
 async fn stack() -> Stack {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     let pipeline = Pipeline::start(PipelineOptions {
         hook_secret: HOOK_SECRET,
         signing_key: KEY,

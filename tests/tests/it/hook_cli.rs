@@ -94,7 +94,7 @@ fn assert_no_secret(output: &str, values: &[&str]) {
 
 #[tokio::test]
 async fn setup_creates_and_verifies_then_updates_the_same_hook() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     let file = secret_file("setup", &okta.uri());
     let file_arg = file.display().to_string();
     let args = [
@@ -221,7 +221,7 @@ async fn setup_creates_and_verifies_then_updates_the_same_hook() {
 
 #[tokio::test]
 async fn setup_fails_when_okta_cannot_verify_and_says_why() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     let file = secret_file("verify-fails", &okta.uri());
     Mock::given(method("GET"))
         .and(path("/api/v1/eventHooks"))
@@ -274,7 +274,7 @@ async fn setup_fails_when_okta_cannot_verify_and_says_why() {
 
 #[tokio::test]
 async fn setup_refuses_a_secret_without_a_hook_value_before_calling_okta() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(500))
         .expect(0)
@@ -307,7 +307,7 @@ async fn setup_refuses_a_secret_without_a_hook_value_before_calling_okta() {
 async fn rotate_secret_writes_current_and_previous_and_updates_okta() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     aws.put_secret("okta-hooks/acme", &secret_json(&okta.uri()))
         .await;
 
@@ -398,7 +398,7 @@ async fn rotate_secret_writes_current_and_previous_and_updates_okta() {
 
 #[tokio::test]
 async fn delete_deactivates_first_with_an_admin_credential_from_the_environment() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/eventHooks"))
         .and(header("authorization", ssws().as_str()))

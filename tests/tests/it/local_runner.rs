@@ -204,7 +204,7 @@ fn raw_http(port: &str, request: &str) -> String {
 async fn dev_runs_the_plan_against_a_real_org_when_given_one() {
     use wiremock::matchers::{header, method, path};
     use wiremock::{Mock, MockServer, ResponseTemplate};
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/01234/lifecycle/suspend"))
         .and(header("authorization", "SSWS dev-token"))
@@ -245,7 +245,7 @@ async fn dev_runs_the_plan_against_a_real_org_when_given_one() {
 async fn dev_polls_the_system_log_of_a_real_org_when_asked() {
     use wiremock::matchers::{method, path, query_param};
     use wiremock::{Mock, MockServer, ResponseTemplate};
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     let event: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(reference_event(
             "user.account.report_suspicious_activity_by_enduser.json",

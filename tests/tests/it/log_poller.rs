@@ -124,7 +124,7 @@ async fn stack(delay: Duration) -> Stack {
     for table in ["ledger", "counters", "cursors"] {
         aws.table(table).await;
     }
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     let log = Arc::new(LogPages {
         pages: pages(),
         throttle_until: Mutex::new(None),

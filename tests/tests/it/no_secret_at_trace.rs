@@ -142,7 +142,7 @@ fn sqs_batch(body: &str, group: &str, dedup: &str) -> String {
 async fn the_executor_at_trace_logs_no_temporary_password_and_sends_it_sealed() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path(
             "/api/v1/users/01234/lifecycle/expire_password_with_temp_password",

@@ -10,7 +10,7 @@ const TOKEN: &str = "00TEST-token-do-not-print";
 
 #[tokio::test]
 async fn get_user_prints_the_user_and_never_the_token() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("GET"))
         // Logins are percent-encoded in the path.
         .and(path("/api/v1/users/jane.doe%40example.com"))

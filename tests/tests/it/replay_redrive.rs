@@ -55,7 +55,7 @@ async fn replay_feeds_a_paged_window_to_the_events_queue_once_with_source_replay
     let queue = aws.fifo_queue("events.fifo").await;
     let (since, until) = (since(), until());
 
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     let page1 = vec![
         log_event(
             "ev-1",
@@ -231,7 +231,7 @@ fn replay_refuses_bad_windows_before_calling_anyone() {
 async fn replay_refuses_a_window_older_than_the_ledger_unless_told_to_rerun() {
     // 20 days back: before the router's ledger horizon (14 days by default).
     let (since, until) = (utc_midnight_days_ago(20), utc_midnight_days_ago(19));
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     // AWS (the queue) on a port that refuses connections: nothing may be sent anyway.
     let nobody = RefusingPort::hold();
     let queue_url = format!("{}/123456789012/events.fifo", nobody.url());

@@ -64,7 +64,7 @@ impl std::ops::Deref for Stack {
 /// The whole pipeline on moto, with `extra` added to every function's environment.
 async fn stack_with(extra: &[(&str, &str)]) -> Stack {
     let okta = OktaDouble::start().await;
-    let slack = MockServer::start().await;
+    let slack = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/slack"))
         .respond_with(ResponseTemplate::new(200))

@@ -28,7 +28,7 @@ fn contains(got: &Value, expected: &Value) -> bool {
 }
 
 async fn run(case: &Case) -> Outcome {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     for (i, c) in case.calls.iter().enumerate() {
         let mut answer =
             ResponseTemplate::new(c.status).insert_header("x-okta-request-id", format!("req-{i}"));

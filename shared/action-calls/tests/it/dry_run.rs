@@ -116,7 +116,7 @@ async fn a_dry_run_records_exactly_the_writes_a_live_run_sends_and_sends_none() 
     for action in REPRESENTATIVE {
         assert!(covered.contains(action), "{action} is not in the table");
     }
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let log = RequestLog::new();
     let live = client(&server);
     let auth = okta_client::AuthConfig::ApiToken(okta_client::SecretString::from(API_TOKEN));
@@ -171,7 +171,7 @@ async fn a_dry_run_records_exactly_the_writes_a_live_run_sends_and_sends_none() 
 
 #[tokio::test]
 async fn password_set_in_dry_run_is_recorded_exactly_and_shown_redacted() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let log = RequestLog::new();
     let auth = okta_client::AuthConfig::ApiToken(okta_client::SecretString::from(API_TOKEN));
     let config = okta_client::OktaConfig::new(&server.uri(), auth)
@@ -209,7 +209,7 @@ const NEED_REAL_READS: &[&str] = &["user.find"];
 async fn offline_every_action_completes_or_fails_with_a_clear_error() {
     // The secrets point at this server (event_hook.create's auth value); no Okta
     // request may reach it.
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let org = "https://acme.okta.com";
     let log = RequestLog::new();
     let okta = OktaClient::offline_dry_run(org, log.clone()).unwrap();

@@ -30,7 +30,7 @@ fn code_error(status: u16, code: &str, summary: &str, request_id: &str) -> Respo
 
 #[tokio::test]
 async fn rate_limited_is_throttled_with_okta_s_retry_after_and_never_waits() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/00u1/lifecycle/suspend"))
         .respond_with(
@@ -96,7 +96,7 @@ async fn refused_then_read_as(server: &MockServer, action_path: &str, code: &str
 
 #[tokio::test]
 async fn a_refused_suspend_of_a_suspended_user_is_done() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     refused_then_read_as(
         &server,
         "/api/v1/users/00u1/lifecycle/suspend",
@@ -118,7 +118,7 @@ async fn a_refused_suspend_of_a_suspended_user_is_done() {
 
 #[tokio::test]
 async fn a_refused_suspend_of_a_locked_out_user_fails_naming_the_status() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     refused_then_read_as(
         &server,
         "/api/v1/users/00u1/lifecycle/suspend",
@@ -149,7 +149,7 @@ async fn a_refused_suspend_of_a_locked_out_user_fails_naming_the_status() {
 #[tokio::test]
 async fn an_activation_refused_as_already_active_is_done_for_active_and_provisioned_users() {
     for status in ["ACTIVE", "PROVISIONED"] {
-        let server = MockServer::start().await;
+        let server = MockServer::builder().start().await;
         refused_then_read_as(
             &server,
             "/api/v1/users/00u1/lifecycle/activate",
@@ -172,7 +172,7 @@ async fn an_activation_refused_as_already_active_is_done_for_active_and_provisio
 async fn a_status_refusal_of_an_action_without_a_target_status_is_never_done() {
     // A password reset refused for a SUSPENDED user did not reset anything: no reset URL
     // reaches the next step, so it must fail, not pass as "already so".
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     refused_then_read_as(
         &server,
         "/api/v1/users/00u1/lifecycle/reset_password",
@@ -196,7 +196,7 @@ async fn a_status_refusal_of_an_action_without_a_target_status_is_never_done() {
 
 #[tokio::test]
 async fn a_status_refusal_whose_user_cannot_be_read_now_is_retried() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/00u1/lifecycle/unsuspend"))
         .respond_with(code_error(403, "E0000038", "not allowed", "req-refused"))
@@ -219,7 +219,7 @@ async fn a_status_refusal_whose_user_cannot_be_read_now_is_retried() {
 
 #[tokio::test]
 async fn not_found_is_permanent_with_okta_s_code_summary_and_request_id() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/groups/00gMISSING"))
         .respond_with(okta_error(404, "ErrorResourceNotFound", "req-404"))
@@ -255,7 +255,7 @@ async fn not_found_is_permanent_with_okta_s_code_summary_and_request_id() {
 
 #[tokio::test]
 async fn server_errors_and_timeouts_are_retryable() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/users/00u1/sessions"))
         .respond_with(okta_error(500, "ErrorInternalServer", "req-500"))
@@ -302,7 +302,7 @@ async fn server_errors_and_timeouts_are_retryable() {
 
 #[tokio::test]
 async fn invalid_parameters_are_permanent_and_send_nothing() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(any())
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
         .expect(0)
@@ -380,7 +380,7 @@ async fn invalid_parameters_are_permanent_and_send_nothing() {
 
 #[tokio::test]
 async fn passwords_never_appear_in_errors() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(code_error(
@@ -436,7 +436,7 @@ async fn user_with_status(server: &MockServer, status: &str, transitioning: Opti
 
 #[tokio::test]
 async fn delete_deactivates_first_with_a_second_call() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     user_with_status(&server, "SUSPENDED", None).await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/users/00uDEL"))
@@ -459,7 +459,7 @@ async fn delete_deactivates_first_with_a_second_call() {
 
 #[tokio::test]
 async fn delete_of_a_deprovisioned_user_is_one_call() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     user_with_status(&server, "DEPROVISIONED", None).await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/users/00uDEL"))
@@ -480,7 +480,7 @@ async fn delete_of_a_deprovisioned_user_is_one_call() {
 #[tokio::test]
 async fn delete_while_okta_is_still_deactivating_is_retried_not_done() {
     // The user is mid-transition: nothing is sent, try again later.
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     user_with_status(&server, "ACTIVE", Some("DEPROVISIONED")).await;
     Mock::given(method("DELETE"))
         .respond_with(ResponseTemplate::new(204))
@@ -500,7 +500,7 @@ async fn delete_while_okta_is_still_deactivating_is_retried_not_done() {
 
     // The first DELETE deactivated, the second is refused as "not in this status":
     // that is not "already deleted", so it must be retried, not counted as done.
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     user_with_status(&server, "ACTIVE", None).await;
     Mock::given(method("DELETE"))
         .respond_with(ResponseTemplate::new(204))
@@ -526,7 +526,7 @@ async fn delete_while_okta_is_still_deactivating_is_retried_not_done() {
 
 #[tokio::test]
 async fn a_failed_second_call_of_delete_keeps_okta_s_classification() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     user_with_status(&server, "ACTIVE", None).await;
     Mock::given(method("DELETE"))
         .respond_with(ResponseTemplate::new(204))
@@ -550,7 +550,7 @@ async fn a_failed_second_call_of_delete_keeps_okta_s_classification() {
 
 #[tokio::test]
 async fn lists_follow_next_links_and_stop_at_the_limit_or_an_empty_page() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let base = server.uri();
     let users = fixture("users-list");
     let two_users = json!([users[0].clone(), users[0].clone()]);
@@ -600,7 +600,7 @@ async fn lists_follow_next_links_and_stop_at_the_limit_or_an_empty_page() {
     server.verify().await;
 
     // A System Log poll (no `until`): `next` never ends; an empty page stops it.
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let base = server.uri();
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))
@@ -656,7 +656,7 @@ async fn okta_actions_need_a_client_and_say_so() {
 
 #[tokio::test]
 async fn user_find_by_email_refuses_to_guess() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let users = fixture("users-list");
     Mock::given(method("GET"))
         .and(path("/api/v1/users"))
@@ -693,7 +693,7 @@ async fn user_find_by_email_refuses_to_guess() {
 
 #[tokio::test]
 async fn user_find_by_login_refuses_a_short_name_or_id_match() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     // Okta resolves `isaac` as a short name of isaac.brock@example.com.
     Mock::given(method("GET"))
         .and(path("/api/v1/users/isaac"))

@@ -48,7 +48,7 @@ fn assert_no_url(e: &ExecError, server: &MockServer) {
 
 #[tokio::test]
 async fn posts_json_to_the_url_held_in_the_secret() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let card = json!({"text": "Suspended jane", "blocks": [{"type": "section"}]});
     Mock::given(method("POST"))
         .and(path(WEBHOOK_PATH))
@@ -68,7 +68,7 @@ async fn posts_json_to_the_url_held_in_the_secret() {
 
 #[tokio::test]
 async fn failures_are_classified_and_never_show_the_url() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let echo = format!("no_service for {}{WEBHOOK_PATH}", server.uri());
     for (text, answer, class) in [
         (

@@ -14,8 +14,8 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn raw_requests_refuse_other_hosts_and_paths_outside_api() {
-    let org = MockServer::start().await;
-    let elsewhere = MockServer::start().await;
+    let org = MockServer::builder().start().await;
+    let elsewhere = MockServer::builder().start().await;
     for server in [&org, &elsewhere] {
         Mock::given(any())
             .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
@@ -48,7 +48,7 @@ async fn raw_requests_refuse_other_hosts_and_paths_outside_api() {
 
 #[tokio::test]
 async fn raw_requests_answer_status_headers_and_body_and_are_classified() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/groups/00g1"))
         .respond_with(
@@ -148,7 +148,7 @@ fn protected_targets_are_refused_on_rendered_parameters() {
 
 #[tokio::test]
 async fn the_recheck_learns_unknown_ids_from_okta() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let mut admin = fixture("user");
     admin["id"] = json!("00uADMIN");
     admin["profile"]["login"] = json!("admin@example.com");

@@ -99,7 +99,7 @@ async fn okta(pages: Vec<Vec<Value>>) -> Okta {
 }
 
 async fn okta_with_delay(pages: Vec<Vec<Value>>, delay: Duration) -> Okta {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let log = Arc::new(LogPages {
         pages,
         throttle: Mutex::new(None),
@@ -525,7 +525,7 @@ async fn a_long_type_list_is_filtered_locally() {
 
 #[tokio::test]
 async fn an_okta_error_fails_the_run_without_moving_the_cursor() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))
         .respond_with(ResponseTemplate::new(500).set_body_json(json!({"errorCode": "E0000009"})))

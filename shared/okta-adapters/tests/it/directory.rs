@@ -23,7 +23,7 @@ async fn directory(okta: &MockServer) -> OktaDirectory<StaticSecrets> {
 
 #[tokio::test]
 async fn reads_status_profile_and_groups() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .and(header("authorization", "SSWS 00tok"))
@@ -72,7 +72,7 @@ fn okta_error(status: u16, code: &str) -> ResponseTemplate {
 
 #[tokio::test]
 async fn a_user_okta_does_not_know_is_no_user_not_an_error() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00ugone"))
         .respond_with(okta_error(404, "E0000007"))
@@ -91,7 +91,7 @@ async fn a_user_okta_does_not_know_is_no_user_not_an_error() {
 
 #[tokio::test]
 async fn a_user_deleted_before_the_groups_call_is_no_user() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(ResponseTemplate::new(200).set_body_json(json!({"id": "00u1"})))
@@ -114,7 +114,7 @@ async fn a_user_deleted_before_the_groups_call_is_no_user() {
 
 #[tokio::test]
 async fn okta_unavailable_or_throttling_is_transient() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u503"))
         .respond_with(okta_error(503, "E0000009"))
@@ -134,7 +134,7 @@ async fn okta_unavailable_or_throttling_is_transient() {
 
 #[tokio::test]
 async fn a_refused_scope_or_an_org_without_credential_is_permanent() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .respond_with(okta_error(403, "E0000006"))
         .mount(&okta)

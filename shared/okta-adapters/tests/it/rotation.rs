@@ -17,7 +17,7 @@ fn secret(org_url: &str, token: &str) -> OrgSecret {
 
 #[tokio::test]
 async fn the_next_client_after_a_rotation_uses_the_new_token() {
-    let okta = MockServer::start().await;
+    let okta = MockServer::builder().start().await;
     for token in ["old-token", "new-token"] {
         Mock::given(method("GET"))
             .and(path("/api/v1/users/00u1"))

@@ -43,7 +43,7 @@ fn api_requests(reqs: &[Request]) -> Vec<&Request> {
 
 #[tokio::test]
 async fn ssws_sends_the_api_token() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .and(header(
@@ -59,7 +59,7 @@ async fn ssws_sends_the_api_token() {
 }
 
 async fn assertion_flow(alg: KeyAlgorithm, public: &'static str, jwt_alg: Algorithm) {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let seen = mount_token(&server, TokenEndpoint::new(public, jwt_alg)).await;
     mount_user(&server).await;
     let client = OktaClient::new(oauth_config(&server.uri(), alg, false)).unwrap();
@@ -111,7 +111,7 @@ async fn oauth_es256_assertion_has_okta_claims_and_token_is_cached() {
 
 #[tokio::test]
 async fn token_is_reminted_when_within_the_refresh_margin() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let mut endpoint = TokenEndpoint::new(RSA_PUBLIC, Algorithm::RS256);
     endpoint.expires_in = 120; // shorter than the 5-minute margin: never reused
     let seen = mount_token(&server, endpoint).await;
@@ -152,7 +152,7 @@ impl Respond for RejectFirstToken {
 
 #[tokio::test]
 async fn invalid_token_401_remints_once_and_succeeds() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let endpoint = TokenEndpoint::new(RSA_PUBLIC, Algorithm::RS256);
     let seen = mount_token(&server, endpoint).await;
     Mock::given(method("GET"))
@@ -181,7 +181,7 @@ async fn invalid_token_401_remints_once_and_succeeds() {
 
 #[tokio::test]
 async fn a_second_401_is_returned_not_looped_on() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let seen = mount_token(&server, TokenEndpoint::new(RSA_PUBLIC, Algorithm::RS256)).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
@@ -205,7 +205,7 @@ async fn a_second_401_is_returned_not_looped_on() {
 
 #[tokio::test]
 async fn token_endpoint_error_is_typed() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/v1/token"))
         .respond_with(ResponseTemplate::new(401).insert_header("x-okta-request-id", "tokreq").set_body_json(
@@ -242,7 +242,7 @@ fn decode_unverified(jwt: &str) -> (jsonwebtoken::Header, Value) {
 
 #[tokio::test]
 async fn dpop_nonce_challenge_is_answered_once_and_proofs_bind_each_request() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let mut endpoint = TokenEndpoint::new(EC_PUBLIC, Algorithm::ES256);
     endpoint.nonce = Some("nonce-abc".into());
     let seen = mount_token(&server, endpoint).await;
@@ -309,7 +309,7 @@ async fn dpop_nonce_challenge_is_answered_once_and_proofs_bind_each_request() {
 
 #[tokio::test]
 async fn a_second_nonce_challenge_is_an_error_not_a_loop() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/oauth2/v1/token"))
         .respond_with(ResponseTemplate::new(400).insert_header("dpop-nonce", "n-rotating").set_body_json(
@@ -345,7 +345,7 @@ impl Respond for ResourceNonce {
 
 #[tokio::test]
 async fn resource_server_nonce_challenge_is_answered_once() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let endpoint = TokenEndpoint::new(EC_PUBLIC, Algorithm::ES256);
     let seen = mount_token(&server, endpoint).await;
     Mock::given(method("GET"))
@@ -371,7 +371,7 @@ async fn resource_server_nonce_challenge_is_answered_once() {
 
 #[tokio::test]
 async fn with_auth_switches_the_credential_after_a_rotation() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .and(header("authorization", "SSWS rotated-token"))
@@ -404,7 +404,7 @@ async fn with_auth_switches_the_credential_after_a_rotation() {
 
 #[tokio::test]
 async fn a_nonce_handed_out_on_success_is_used_next_time() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     mount_token(&server, TokenEndpoint::new(EC_PUBLIC, Algorithm::ES256)).await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))

@@ -24,7 +24,7 @@ const PASSWORD: &str = "Pa55-word!-DO-NOT-LOG";
 /// A server that answers the user read, and 500 to anything else: a write that got
 /// through would fail the action, not only the assertion on received requests.
 async fn server() -> MockServer {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(

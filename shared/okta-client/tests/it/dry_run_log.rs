@@ -16,7 +16,7 @@ const PASSWORD: &str = "Pa55-word!-DO-NOT-LOG";
 async fn the_log_line_and_display_redact_passwords_and_the_record_keeps_them() {
     let captured = okta_fixtures::CapturedLogs::text();
 
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let log = RequestLog::new();
     let config = ssws_config(&server.uri()).with_dry_run(DryRun::with_live_reads(log.clone()));
     let okta = OktaClient::new(config).unwrap();

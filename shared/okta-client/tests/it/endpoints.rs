@@ -24,7 +24,7 @@ use wiremock::matchers::{body_json, method, path, query_param};
 use wiremock::{Mock, MockBuilder, MockServer, ResponseTemplate};
 
 async fn setup() -> (MockServer, OktaClient) {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let client = ssws_client(&server.uri());
     (server, client)
 }

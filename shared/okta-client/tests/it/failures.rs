@@ -19,7 +19,7 @@ fn too_many() -> ResponseTemplate {
 
 #[tokio::test]
 async fn throttled_429_returns_retry_after_from_reset_minus_date() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(rate_limit_headers(too_many(), 0, 42))
@@ -47,7 +47,7 @@ async fn throttled_429_returns_retry_after_from_reset_minus_date() {
 
 #[tokio::test]
 async fn rate_limit_headers_are_exposed_on_success() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(rate_limit_headers(
@@ -95,7 +95,7 @@ fn waiting(uri: &str) -> OktaClient {
 
 #[tokio::test]
 async fn server_error_then_success_with_the_waiting_policy_sends_retry_headers() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(FailOnce(AtomicUsize::new(0)))
@@ -115,7 +115,7 @@ async fn server_error_then_success_with_the_waiting_policy_sends_retry_headers()
 
 #[tokio::test]
 async fn server_error_without_policy_is_retryable_and_not_retried() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(FailOnce(AtomicUsize::new(0)))
@@ -132,7 +132,7 @@ async fn server_error_without_policy_is_retryable_and_not_retried() {
 
 #[tokio::test]
 async fn post_is_not_retried_on_5xx_by_default() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/00u1/lifecycle/suspend"))
         .respond_with(ResponseTemplate::new(502))
@@ -161,7 +161,7 @@ impl Respond for ThrottleOnce {
 
 #[tokio::test]
 async fn waiting_policy_waits_out_a_429_even_on_post() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/00u1/lifecycle/suspend"))
         .respond_with(ThrottleOnce(AtomicUsize::new(0)))
@@ -181,7 +181,7 @@ async fn waiting_policy_waits_out_a_429_even_on_post() {
 
 #[tokio::test]
 async fn waiting_policy_gives_up_when_the_wait_is_too_long() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(rate_limit_headers(too_many(), 0, 3600))
@@ -194,7 +194,7 @@ async fn waiting_policy_gives_up_when_the_wait_is_too_long() {
 
 #[tokio::test]
 async fn a_slow_answer_is_a_retryable_timeout() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(
@@ -231,7 +231,7 @@ async fn refused_connection_is_retryable() {
 
 #[tokio::test]
 async fn already_in_state_is_its_own_class() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/00u1/lifecycle/suspend"))
         .respond_with(ResponseTemplate::new(403).set_body_json(serde_json::json!({
@@ -250,7 +250,7 @@ async fn already_in_state_is_its_own_class() {
 
 #[tokio::test]
 async fn permanent_error_keeps_okta_fields() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users"))
         .respond_with(ResponseTemplate::new(400).insert_header("x-okta-request-id", "req-400").set_body_json(
@@ -279,7 +279,7 @@ async fn permanent_error_keeps_okta_fields() {
 
 #[tokio::test]
 async fn in_flight_requests_are_bounded() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(

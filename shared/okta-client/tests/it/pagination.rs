@@ -63,7 +63,7 @@ async fn three_pages(server: &MockServer) {
 
 #[tokio::test]
 async fn three_pages_as_items() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     three_pages(&server).await;
     let client = ssws_client(&server.uri());
     let query = ListUsersQuery {
@@ -77,7 +77,7 @@ async fn three_pages_as_items() {
 
 #[tokio::test]
 async fn three_pages_as_pages_follow_next_verbatim() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     three_pages(&server).await;
     let client = ssws_client(&server.uri());
     let query = ListUsersQuery {
@@ -108,7 +108,7 @@ async fn three_pages_as_pages_follow_next_verbatim() {
 
 #[tokio::test]
 async fn a_next_link_to_another_host_is_refused() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users"))
         .respond_with(
@@ -177,7 +177,7 @@ async fn endless_log(server: &MockServer) {
 
 #[tokio::test]
 async fn endless_log_poll_stops_when_caught_up_and_exposes_the_link() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     endless_log(&server).await;
     let client = ssws_client(&server.uri());
     let query = LogQuery {
@@ -209,7 +209,7 @@ async fn endless_log_poll_stops_when_caught_up_and_exposes_the_link() {
 
 #[tokio::test]
 async fn log_poll_respects_its_page_budget() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     endless_log(&server).await;
     let client = ssws_client(&server.uri());
     let start = client
@@ -227,7 +227,7 @@ async fn log_poll_respects_its_page_budget() {
 
 #[tokio::test]
 async fn a_bounded_query_is_not_a_poll() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let client = ssws_client(&server.uri());
     let bounded = LogQuery {
         until: Some("2026-01-01T00:00:00Z".into()),

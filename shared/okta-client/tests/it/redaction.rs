@@ -58,7 +58,7 @@ fn assert_clean(what: &str, text: &str, secrets: &[String]) {
 async fn no_secret_in_logs_debug_display_or_errors() {
     let captured = okta_fixtures::CapturedLogs::text();
 
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let mut endpoint = TokenEndpoint::new(EC_PUBLIC, Algorithm::ES256);
     endpoint.nonce = Some("nonce-1".into());
     let seen = endpoint.seen.clone();

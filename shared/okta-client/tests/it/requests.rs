@@ -14,7 +14,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn empty_post_sends_content_length_zero_and_json_headers() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/00u1/lifecycle/suspend"))
         .and(header("content-length", "0"))
@@ -41,7 +41,7 @@ async fn empty_post_sends_content_length_zero_and_json_headers() {
 
 #[tokio::test]
 async fn json_body_has_content_type() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     let mut profile = serde_json::Map::new();
     profile.insert("name".into(), json!("Engineering"));
     Mock::given(method("POST"))
@@ -61,7 +61,7 @@ async fn json_body_has_content_type() {
 
 #[tokio::test]
 async fn login_is_percent_encoded_in_the_path() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/first.last%2Btag%40example.com"))
         .respond_with(ResponseTemplate::new(200).set_body_json(fixture("user")))
@@ -76,7 +76,7 @@ async fn login_is_percent_encoded_in_the_path() {
 
 #[tokio::test]
 async fn a_login_with_a_slash_cannot_escape_its_segment() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/a%2F..%2Fgroups"))
         .respond_with(ResponseTemplate::new(200).set_body_json(fixture("user")))
@@ -91,7 +91,7 @@ async fn a_login_with_a_slash_cannot_escape_its_segment() {
 
 #[tokio::test]
 async fn typed_query_parameters() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("DELETE"))
         .and(path("/api/v1/users/00u1/sessions"))
         .and(query_param("oauthTokens", "true"))
@@ -160,7 +160,7 @@ async fn typed_query_parameters() {
 
 #[tokio::test]
 async fn raw_request_gets_auth_and_typed_errors() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/org"))
         .and(query_param("x", "1"))
@@ -198,7 +198,7 @@ async fn raw_request_gets_auth_and_typed_errors() {
 
 #[tokio::test]
 async fn redirects_are_not_followed() {
-    let server = MockServer::start().await;
+    let server = MockServer::builder().start().await;
     Mock::given(method("GET"))
         .and(path("/api/v1/users/00u1"))
         .respond_with(

@@ -136,7 +136,10 @@ impl Rig {
     }
 
     pub async fn with_settings(rules: &str, settings: Settings) -> Rig {
-        let okta = MockServer::start().await;
+        // A server of its own, not one from wiremock's process-wide pool, which every test
+        // of this binary shares: a pooled server handed on from a `plans` test hung the
+        // drop-time verification of the `rotation` flood test that got it next.
+        let okta = MockServer::builder().start().await;
         let secrets = secrets();
         let rules = RuleSet::from_sources(&[("rules.yaml", rules)]).expect("rules load");
         let queues: HashMap<Family, Queue> = Family::ALL
