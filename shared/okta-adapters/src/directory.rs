@@ -57,15 +57,14 @@ fn client_error(error: OktaClientError) -> DirectoryError {
 impl<S: SecretSource> Directory for OktaDirectory<S> {
     async fn user(
         &self,
-        org: &str,
+        org: &OrgName,
         user_id: &str,
         with_groups: bool,
     ) -> Result<Option<Value>, DirectoryError> {
-        let org = OrgName::parse(org).map_err(DirectoryError::permanent)?;
-        let client = self.clients.client(&org).await.map_err(client_error)?;
+        let client = self.clients.client(org).await.map_err(client_error)?;
         let user = match client.get_user(user_id).await {
             Ok(user) => user.value,
-            Err(e) => return self.classify(&org, e).await.map(|()| None),
+            Err(e) => return self.classify(org, e).await.map(|()| None),
         };
         let mut subject = json!({
             "id": user.id,
@@ -80,7 +79,7 @@ impl<S: SecretSource> Directory for OktaDirectory<S> {
             let groups = match listed {
                 Ok(groups) => groups,
                 // Deleted between the two calls: no such user either.
-                Err(e) => return self.classify(&org, e).await.map(|()| None),
+                Err(e) => return self.classify(org, e).await.map(|()| None),
             };
             subject["groups"] = groups
                 .into_iter()

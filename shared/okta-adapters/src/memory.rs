@@ -35,7 +35,7 @@ impl StaticDirectory {
 impl Directory for StaticDirectory {
     async fn user(
         &self,
-        _org: &str,
+        _org: &OrgName,
         user_id: &str,
         with_groups: bool,
     ) -> Result<Option<Value>, DirectoryError> {

@@ -2,6 +2,8 @@
 
 use std::future::Future;
 
+use org_secrets::OrgName;
+
 /// Why the directory could not answer.
 ///
 /// "No such user" is not an error (the lookup answers `Ok(None)`); this is for lookups
@@ -47,7 +49,7 @@ pub trait Directory: Send + Sync {
     /// usual. `Err` only when the lookup itself failed.
     fn user(
         &self,
-        org: &str,
+        org: &OrgName,
         user_id: &str,
         with_groups: bool,
     ) -> impl Future<Output = Result<Option<serde_json::Value>, DirectoryError>> + Send;

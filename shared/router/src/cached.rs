@@ -7,6 +7,7 @@ use std::sync::Mutex;
 
 use serde_json::Value;
 
+use org_secrets::OrgName;
 use ports::{Directory, DirectoryError};
 
 type Key = (String, String, bool);
@@ -42,11 +43,11 @@ impl<D: Directory> CachingDirectory<D> {
 impl<D: Directory> Directory for CachingDirectory<D> {
     async fn user(
         &self,
-        org: &str,
+        org: &OrgName,
         user_id: &str,
         with_groups: bool,
     ) -> Result<Option<Value>, DirectoryError> {
-        let key = (org.to_owned(), user_id.to_owned(), with_groups);
+        let key = (org.as_str().to_owned(), user_id.to_owned(), with_groups);
         if let Some(answer) = self.cached(&key) {
             return Ok(answer);
         }
@@ -66,12 +67,16 @@ mod tests {
 
     use super::*;
 
+    fn org() -> OrgName {
+        OrgName::parse("o").unwrap()
+    }
+
     struct Counting(AtomicUsize);
 
     impl Directory for Counting {
         async fn user(
             &self,
-            _: &str,
+            _: &OrgName,
             user_id: &str,
             _: bool,
         ) -> Result<Option<Value>, DirectoryError> {
@@ -88,28 +93,32 @@ mod tests {
     #[tokio::test]
     async fn asks_once_per_user_until_cleared() {
         let directory = CachingDirectory::new(Counting(AtomicUsize::new(0)));
-        directory.user("o", "u1", false).await.unwrap();
-        directory.user("o", "u1", false).await.unwrap();
-        directory.user("o", "u1", true).await.unwrap();
+        directory.user(&org(), "u1", false).await.unwrap();
+        directory.user(&org(), "u1", false).await.unwrap();
+        directory.user(&org(), "u1", true).await.unwrap();
         assert_eq!(
             directory.inner.0.load(Ordering::SeqCst),
             2,
             "with groups is another question"
         );
         directory.clear();
-        directory.user("o", "u1", false).await.unwrap();
+        directory.user(&org(), "u1", false).await.unwrap();
         assert_eq!(directory.inner.0.load(Ordering::SeqCst), 3);
     }
 
     #[tokio::test]
     async fn a_missing_user_is_remembered_and_a_failure_is_not() {
         let directory = CachingDirectory::new(Counting(AtomicUsize::new(0)));
-        assert_eq!(directory.user("o", "gone", false).await.unwrap(), None);
-        assert_eq!(directory.user("o", "gone", false).await.unwrap(), None);
+        assert_eq!(directory.user(&org(), "gone", false).await.unwrap(), None);
+        assert_eq!(directory.user(&org(), "gone", false).await.unwrap(), None);
         assert_eq!(directory.inner.0.load(Ordering::SeqCst), 1);
-        assert!(directory.user("o", "flaky", false).await.is_err());
+        assert!(directory.user(&org(), "flaky", false).await.is_err());
         assert!(
-            directory.user("o", "flaky", false).await.unwrap().is_some(),
+            directory
+                .user(&org(), "flaky", false)
+                .await
+                .unwrap()
+                .is_some(),
             "the failure was not cached: asked again"
         );
         assert_eq!(directory.inner.0.load(Ordering::SeqCst), 3);

@@ -176,11 +176,7 @@ where
         let (true, Some(user_id)) = (needs.any(), user_id) else {
             return Ok(None);
         };
-        let Some(user) = self
-            .directory
-            .user(org.as_str(), user_id, needs.groups)
-            .await?
-        else {
+        let Some(user) = self.directory.user(org, user_id, needs.groups).await? else {
             tracing::info!(
                 user = user_id,
                 "the subject user does not exist (any more): the rules see user == null"

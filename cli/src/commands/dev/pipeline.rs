@@ -48,7 +48,7 @@ pub enum DevDirectory {
 impl Directory for DevDirectory {
     async fn user(
         &self,
-        org: &str,
+        org: &OrgName,
         user_id: &str,
         with_groups: bool,
     ) -> Result<Option<Value>, DirectoryError> {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use okta_adapters::{OktaClients, OktaDirectory};
-use org_secrets::{OrgSecret, SecretCache, StaticSecrets};
+use org_secrets::{OrgName, OrgSecret, SecretCache, StaticSecrets};
 use ports::Directory;
 use serde_json::json;
 use wiremock::matchers::{header, method, path};
@@ -44,7 +44,7 @@ async fn reads_status_profile_and_groups() {
 
     let directory = directory(&okta).await;
     let user = directory
-        .user("acme", "00u1", true)
+        .user(&org("acme"), "00u1", true)
         .await
         .unwrap()
         .expect("the user exists");
@@ -56,7 +56,7 @@ async fn reads_status_profile_and_groups() {
         json!([{"id": "00g1", "name": "Everyone", "type": "OKTA_GROUP"}])
     );
     let without = directory
-        .user("acme", "00u1", false)
+        .user(&org("acme"), "00u1", false)
         .await
         .unwrap()
         .expect("the user exists");
@@ -64,6 +64,10 @@ async fn reads_status_profile_and_groups() {
         without.get("groups").is_none(),
         "no groups call when not asked"
     );
+}
+
+fn org(name: &str) -> OrgName {
+    OrgName::parse(name).unwrap()
 }
 
 fn okta_error(status: u16, code: &str) -> ResponseTemplate {
@@ -82,7 +86,7 @@ async fn a_user_okta_does_not_know_is_no_user_not_an_error() {
     let directory = directory(&okta).await;
     assert!(
         directory
-            .user("acme", "00ugone", true)
+            .user(&org("acme"), "00ugone", true)
             .await
             .unwrap()
             .is_none()
@@ -105,7 +109,7 @@ async fn a_user_deleted_before_the_groups_call_is_no_user() {
     let directory = directory(&okta).await;
     assert!(
         directory
-            .user("acme", "00u1", true)
+            .user(&org("acme"), "00u1", true)
             .await
             .unwrap()
             .is_none()
@@ -127,7 +131,7 @@ async fn okta_unavailable_or_throttling_is_transient() {
         .await;
     let directory = directory(&okta).await;
     for id in ["00u503", "00u429"] {
-        let error = directory.user("acme", id, false).await.unwrap_err();
+        let error = directory.user(&org("acme"), id, false).await.unwrap_err();
         assert!(error.transient, "{id}: {error}");
     }
 }
@@ -140,8 +144,14 @@ async fn a_refused_scope_or_an_org_without_credential_is_permanent() {
         .mount(&okta)
         .await;
     let directory = directory(&okta).await;
-    let error = directory.user("acme", "00u1", false).await.unwrap_err();
+    let error = directory
+        .user(&org("acme"), "00u1", false)
+        .await
+        .unwrap_err();
     assert!(!error.transient, "{error}");
-    let error = directory.user("other", "00u1", false).await.unwrap_err();
+    let error = directory
+        .user(&org("other"), "00u1", false)
+        .await
+        .unwrap_err();
     assert!(!error.transient, "no secret for the org: {error}");
 }
