@@ -46,10 +46,12 @@ test-integ: venv
 docs:
 	$(CARGO) run --quiet -p okta-hooks -- actions doc > docs/actions.md
 
-## lint: formatting and clippy, warnings are errors
+## lint: formatting and clippy (the workspace, then the Lambda functions alone as `make build`
+## compiles them: without the in-memory adapters), warnings are errors
 lint:
 	$(CARGO) fmt --all -- --check
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) clippy $(addprefix -p ,$(FUNCTIONS)) -- -D warnings
 
 ## bench: criterion benchmarks (ingest, rule evaluation, executor and step overhead), the executor burst, binaries
 bench: venv

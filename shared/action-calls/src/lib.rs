@@ -57,7 +57,9 @@ pub use error::{ExecError, FailureClass, FailureReport};
 pub use notify::{DEFAULT_WEBHOOK_TIMEOUT, WebhookError, WebhookSender, message_body};
 pub use outcome::Outcome;
 pub use protect::{recheck_protected, refuse_protected};
-pub use secrets::{NamedSecrets, OrgSecretNames, SecretLookupError, StaticNamedSecrets};
+#[cfg(any(test, feature = "memory"))]
+pub use secrets::StaticNamedSecrets;
+pub use secrets::{NamedSecrets, OrgSecretNames, SecretLookupError};
 
 use dispatch::Ctx;
 use params::Params;

@@ -8,7 +8,9 @@
 //! returns a boxed future so that the executor can hold it as `&dyn NamedSecrets`
 //! behind its table of handlers, and the AWS crates stay out of this one.
 
+#[cfg(any(test, feature = "memory"))]
 use std::collections::HashMap;
+#[cfg(any(test, feature = "memory"))]
 use std::fmt;
 
 use futures_util::future::BoxFuture;
@@ -59,12 +61,14 @@ pub trait NamedSecrets: Send + Sync {
     ) -> BoxFuture<'a, Result<SecretString, SecretLookupError>>;
 }
 
+#[cfg(any(test, feature = "memory"))]
 /// Named secrets held in memory (tests, the local runner). `Debug` shows names only.
 #[derive(Default, Clone)]
 pub struct StaticNamedSecrets {
     values: HashMap<(String, String), SecretString>,
 }
 
+#[cfg(any(test, feature = "memory"))]
 impl StaticNamedSecrets {
     /// An empty store.
     pub fn new() -> Self {
@@ -81,6 +85,7 @@ impl StaticNamedSecrets {
     }
 }
 
+#[cfg(any(test, feature = "memory"))]
 impl fmt::Debug for StaticNamedSecrets {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut names: Vec<String> = self
@@ -95,6 +100,7 @@ impl fmt::Debug for StaticNamedSecrets {
     }
 }
 
+#[cfg(any(test, feature = "memory"))]
 impl NamedSecrets for StaticNamedSecrets {
     fn get<'a>(
         &'a self,

@@ -7,11 +7,13 @@
 //! [`FifoQueue::send_batch`].
 
 mod batch;
+#[cfg(any(test, feature = "memory"))]
 mod memory;
 mod port;
 mod send;
 
 pub use batch::{MAX_BATCH_BYTES, MAX_BATCH_ENTRIES, MAX_MESSAGE_BYTES};
+#[cfg(any(test, feature = "memory"))]
 pub use memory::{MemoryQueue, StoredMessage};
 pub use port::{FailedEntry, FifoMessage, FifoQueue, QueueError};
 pub use send::{MAX_CALLS_IN_FLIGHT, ResendPolicy, SendError, send_all};

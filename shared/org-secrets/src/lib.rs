@@ -14,6 +14,8 @@ mod cache;
 mod config;
 mod hook_auth;
 mod known;
+#[cfg(any(test, feature = "memory"))]
+mod memory;
 mod model;
 mod okta;
 mod org;
@@ -24,8 +26,10 @@ pub use cache::{DEFAULT_CAPACITY, KeyReread, MAX_KEY_REREADS, MAX_NOT_FOUND, Sec
 pub use config::SecretsConfig;
 pub use hook_auth::HookAuth;
 pub use known::{KnownOrgs, MAX_ORGS};
+#[cfg(any(test, feature = "memory"))]
+pub use memory::StaticSecrets;
 pub use model::OrgSecret;
 pub use okta::OktaCredential;
 pub use org::{OrgName, OrgNameError};
 pub use signing::{MIN_SIGNING_KEY_LEN, SigningKeys};
-pub use source::{SecretError, SecretSource, StaticSecrets};
+pub use source::{SecretError, SecretSource};

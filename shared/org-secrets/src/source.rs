@@ -1,8 +1,6 @@
-//! The port through which secrets are read, and an in-memory source.
+//! The port through which secrets are read.
 
-use std::collections::HashMap;
 use std::future::Future;
-use std::sync::{Arc, Mutex};
 
 use crate::{OrgName, OrgSecret};
 
@@ -38,45 +36,4 @@ pub enum SecretError {
 pub trait SecretSource: Send + Sync {
     /// The org's secret, read from the store (callers cache it: see `SecretCache`).
     fn fetch(&self, org: &OrgName) -> impl Future<Output = Result<OrgSecret, SecretError>> + Send;
-}
-
-/// Secrets held in memory: the local runner's, and tests'. Values can be replaced while
-/// running, as a rotation would.
-#[derive(Debug, Clone, Default)]
-pub struct StaticSecrets {
-    secrets: Arc<Mutex<HashMap<String, OrgSecret>>>,
-}
-
-impl StaticSecrets {
-    /// No secrets yet.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets (or replaces) the secret of `org`.
-    pub fn set(&self, org: &str, secret: OrgSecret) {
-        if let Ok(mut map) = self.secrets.lock() {
-            map.insert(org.to_owned(), secret);
-        }
-    }
-
-    /// Builder form of [`StaticSecrets::set`].
-    pub fn with(self, org: &str, secret: OrgSecret) -> Self {
-        self.set(org, secret);
-        self
-    }
-}
-
-impl SecretSource for StaticSecrets {
-    async fn fetch(&self, org: &OrgName) -> Result<OrgSecret, SecretError> {
-        let map = self.secrets.lock().map_err(|_| SecretError::Unavailable {
-            org: org.to_string(),
-            reason: "secret map poisoned".to_owned(),
-        })?;
-        map.get(org.as_str())
-            .cloned()
-            .ok_or_else(|| SecretError::NotFound {
-                org: org.to_string(),
-            })
-    }
 }
