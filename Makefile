@@ -19,7 +19,7 @@ help:
 
 ## run: the local runner: hook endpoints on 127.0.0.1:8787, embedded queue, no AWS, no Okta
 run:
-	$(CARGO) run --quiet -p okta-hooks -- dev
+	$(CARGO) run --quiet -p cli -- dev
 
 ## test: unit tests, integration tests (moto_server, cargo-lambda), the OpenAPI spec check
 test: venv
@@ -44,7 +44,7 @@ test-integ: venv
 
 ## docs: regenerate docs/actions.md, the action catalog page (a test checks it is current)
 docs:
-	$(CARGO) run --quiet -p okta-hooks -- actions doc > docs/actions.md
+	$(CARGO) run --quiet -p cli -- actions doc > docs/actions.md
 
 ## lint: formatting and clippy (the workspace, then the Lambda functions alone as `make build`
 ## compiles them: without the in-memory adapters), warnings are errors

@@ -28,7 +28,7 @@ fn layer_of(package: &str) -> Option<Layer> {
         | "shipped-rules" => Layer::Domain,
         "aws-adapters" | "okta-adapters" | "lambda-support" => Layer::Adapters,
         "hook-verify" | "hook-ingest" | "event-router" | "action-executor" | "log-poller"
-        | "okta-hooks" | "integration-tests" | "okta-double" | "okta-fixtures" => Layer::Roots,
+        | "cli" | "integration-tests" | "okta-double" | "okta-fixtures" => Layer::Roots,
         _ => return None,
     })
 }

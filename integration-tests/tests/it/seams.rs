@@ -254,8 +254,8 @@ impl Stack {
     }
 }
 
-/// A reference event of `/work/shared/okta/events` with its own `uuid`, about `user`:
-/// the first target (or, for an event without targets, the actor) becomes that user.
+/// A reference event (`okta_fixtures::reference_dir`, by default `../shared/okta`) with
+/// its own `uuid`, about `user`: the first target (or, for an event without targets, the actor) becomes that user.
 fn event_about(name: &str, uuid: &str, user: &User) -> Value {
     let text = std::fs::read_to_string(integration_tests::reference_event(&format!("{name}.json")))
         .expect("reference event");

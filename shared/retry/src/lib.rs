@@ -15,15 +15,13 @@
 //!
 //! This crate depends on nothing, ours or third-party, so every crate may use it.
 
-#![warn(missing_docs)]
-
 use std::time::Duration;
 
 /// The wait after a `429` (or any throttling answer) that did not say how long.
 ///
 /// Okta counts requests per bucket in windows of (usually) one minute that are not
-/// aligned to the clock (`/work/shared/okta/NOTES.md` §3.4): whenever the answer was
-/// sent, its window ends within a minute. Waiting a whole window is the shortest wait
+/// aligned to the clock (the Okta notes beside the checkout, `../shared/okta/NOTES.md`
+/// §3.4): whenever the answer was sent, its window ends within a minute. Waiting a whole window is the shortest wait
 /// that cannot land in the same window again and spend another `429`.
 pub const THROTTLE_DEFAULT: Duration = Duration::from_secs(60);
 
