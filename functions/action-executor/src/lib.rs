@@ -65,10 +65,7 @@ pub fn build_with_webhook(
     webhook: WebhookSender,
 ) -> Result<App, StartError> {
     let rules = shipped_rules::load(config.rules_dir.as_deref())?;
-    let secrets = Arc::new(config.secrets.cache(SecretsManagerSource::from_config(
-        aws,
-        &config.secrets.prefix,
-    )));
+    let secrets = Arc::new(SecretsManagerSource::cache(aws, &config.secrets));
     let queue = |url: &str| SqsFifoQueue::from_config(aws, url);
     let family = config.family;
     let queues = config

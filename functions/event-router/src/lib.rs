@@ -43,8 +43,7 @@ pub fn build(
     aws: &aws_config::SdkConfig,
 ) -> Result<AppRouter, shipped_rules::RulesError> {
     let rules = shipped_rules::load(config.rules_dir.as_deref())?;
-    let source = SecretsManagerSource::from_config(aws, &config.secrets.prefix);
-    let secrets = Arc::new(config.secrets.cache(source));
+    let secrets = Arc::new(SecretsManagerSource::cache(aws, &config.secrets));
     let queues = config
         .queue_urls
         .iter()

@@ -52,10 +52,7 @@ pub fn build(config: &PollerConfig, aws: &aws_config::SdkConfig) -> Result<App, 
         orgs = config.orgs.len(),
         "log poller ready"
     );
-    let secrets = Arc::new(config.secrets.cache(SecretsManagerSource::from_config(
-        aws,
-        &config.secrets.prefix,
-    )));
+    let secrets = Arc::new(SecretsManagerSource::cache(aws, &config.secrets));
     Ok(App {
         poller: Poller {
             cursors: DynamoCursorStore::from_config(aws, &config.cursor_table),

@@ -25,6 +25,15 @@ impl SecretsManagerSource {
         Self::new(aws_sdk_secretsmanager::Client::new(config), prefix)
     }
 
+    /// The org secrets as the functions read them: from Secrets Manager under
+    /// `secrets.prefix`, through a cache with `secrets`' TTL and refresh age.
+    pub fn cache(
+        config: &aws_config::SdkConfig,
+        secrets: &org_secrets::SecretsConfig,
+    ) -> org_secrets::SecretCache<Self> {
+        secrets.cache(Self::from_config(config, secrets.prefix.clone()))
+    }
+
     /// The secret id of an org: `okta-hooks/acme` for org `acme` with the default prefix.
     pub fn secret_id(&self, org: &OrgName) -> String {
         format!("{}{}", self.prefix, org)

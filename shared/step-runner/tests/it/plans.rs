@@ -239,8 +239,12 @@ async fn a_429_waits_for_the_reset_then_runs_once() {
     assert_eq!(rig.bodies(Family::Sessions).len(), 1);
 }
 
-#[tokio::test]
-async fn little_rate_limit_headroom_holds_the_call_back_without_a_429() {
+/// A rig whose first step (a suspend) ran and whose Okta answer left 3 calls in the
+/// window (reserve 5), with `answer` adding the `Date` and `X-Rate-Limit-Reset` headers;
+/// the next step (the unsuspend) is waiting on the users queue.
+async fn rig_after_a_low_headroom_answer(
+    answer: impl FnOnce(ResponseTemplate) -> ResponseTemplate,
+) -> Rig {
     let settings = Settings {
         rate_reserve: 5,
         ..Settings::default()
@@ -256,18 +260,12 @@ rules:
         user: ${ target("User").id }
 "#;
     let mut rig = Rig::with_settings(rules, settings).await;
-    let reset = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        + 30;
     Mock::given(method("POST"))
         .and(path(format!("/api/v1/users/{USER}/lifecycle/suspend")))
-        .respond_with(
+        .respond_with(answer(
             ok().insert_header("x-rate-limit-limit", "600")
-                .insert_header("x-rate-limit-remaining", "3")
-                .insert_header("x-rate-limit-reset", reset.to_string()),
-        )
+                .insert_header("x-rate-limit-remaining", "3"),
+        ))
         .mount(&rig.okta)
         .await;
     rig.route(EVENT).await;
@@ -275,6 +273,20 @@ rules:
         rig.run_next(Family::Users).await,
         Some(Ok(Ran::Done { .. }))
     ));
+    rig
+}
+
+#[tokio::test]
+async fn little_rate_limit_headroom_holds_the_call_back_without_a_429() {
+    let reset = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 30;
+    let mut rig = rig_after_a_low_headroom_answer(|answer| {
+        answer.insert_header("x-rate-limit-reset", reset.to_string())
+    })
+    .await;
     // The executor now knows 3 calls are left (reserve 5): its next call waits.
     let retry = rig
         .run_next(Family::Users)
@@ -287,39 +299,15 @@ rules:
 
 #[tokio::test]
 async fn the_headroom_wait_counts_from_okta_date_not_from_a_skewed_host_clock() {
-    let settings = Settings {
-        rate_reserve: 5,
-        ..Settings::default()
-    };
-    let rules = r#"
-rules:
-  - id: suspend-and-back
-    on: [user.account.report_suspicious_activity_by_enduser]
-    do:
-      - action: user.suspend
-        user: ${ target("User").id }
-      - action: user.unsuspend
-        user: ${ target("User").id }
-"#;
-    let mut rig = Rig::with_settings(rules, settings).await;
     // Okta's clock (its `Date`) reads October 2015, years behind this host's: the
     // window resets 30 s after Okta's answer, whatever the host thinks the time is.
     let okta_now: u64 = 1_445_412_480;
-    Mock::given(method("POST"))
-        .and(path(format!("/api/v1/users/{USER}/lifecycle/suspend")))
-        .respond_with(
-            ok().insert_header("date", "Wed, 21 Oct 2015 07:28:00 GMT")
-                .insert_header("x-rate-limit-limit", "600")
-                .insert_header("x-rate-limit-remaining", "3")
-                .insert_header("x-rate-limit-reset", (okta_now + 30).to_string()),
-        )
-        .mount(&rig.okta)
-        .await;
-    rig.route(EVENT).await;
-    assert!(matches!(
-        rig.run_next(Family::Users).await,
-        Some(Ok(Ran::Done { .. }))
-    ));
+    let mut rig = rig_after_a_low_headroom_answer(|answer| {
+        answer
+            .insert_header("date", "Wed, 21 Oct 2015 07:28:00 GMT")
+            .insert_header("x-rate-limit-reset", (okta_now + 30).to_string())
+    })
+    .await;
     // By the host's clock that reset is long past; by Okta's it is 30 s away.
     let retry = rig
         .run_next(Family::Users)
