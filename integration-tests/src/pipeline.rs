@@ -134,7 +134,7 @@ impl Pipeline {
             })
             .collect();
         let receiver = ReceiverConfig::default();
-        let secrets = SecretsManagerSource::from_config(&aws.config, &receiver.secrets.prefix);
+        let secrets = SecretsManagerSource::for_hook_receiver(&aws.config, &receiver.secrets);
         let auth = Authenticator::for_config(secrets, &receiver);
         let ingest = IngestHandler::new(
             receiver,

@@ -433,8 +433,17 @@ async fn org_secret(args: &ReplayArgs, org: &OrgName) -> Result<(OrgSecret, Stri
         return Ok((secret, at));
     }
     let config = aws_adapters::load_config().await;
-    let source = SecretsManagerSource::from_config(&config, &args.secret_prefix);
-    let at = format!("secret {}", source.secret_id(org));
+    // TODO(issue 13, in progress): the split `okta-read` secret; the single one for now.
+    let source = SecretsManagerSource::from_config(
+        &config,
+        &org_secrets::SecretsConfig {
+            prefix: args.secret_prefix.clone(),
+            legacy_single_secret: true,
+            ..org_secrets::SecretsConfig::default()
+        },
+        org_secrets::SecretReads::all(),
+    );
+    let at = format!("secret {}", source.legacy_secret_id(org));
     let secret = source
         .fetch(org)
         .await

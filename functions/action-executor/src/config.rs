@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use actions::Family;
 use env_config::{ConfigError, fifo_queue_url, flag, max_receive_count, number, required};
-use org_secrets::SecretsConfig;
+use org_secrets::{ExecutorCredentials, SecretReads, SecretsConfig};
 use step_runner::Attempts;
 
 /// Everything one family's executor reads from its environment, checked once at cold
@@ -28,6 +28,10 @@ pub struct ExecutorConfig {
     /// `OKTA_HOOKS_SECRET_*`: the org secrets (signing keys, the Okta credential, named
     /// values) and their cache.
     pub secrets: SecretsConfig,
+    /// `OKTA_HOOKS_EXECUTOR_CREDENTIALS` (`shared`, the default, or `per-family`; the
+    /// template's `ExecutorCredentials`): whether this family first looks for its own
+    /// Okta credential, `okta-<family>`, before the shared `okta`.
+    pub credentials: ExecutorCredentials,
     /// `OKTA_HOOKS_DRY_RUN` (default false): log each Okta request instead of sending it.
     pub dry_run: bool,
     /// `OKTA_HOOKS_RATE_RESERVE` (default 20: the template's default concurrency 2 ×
@@ -95,8 +99,28 @@ impl ExecutorConfig {
             rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(20),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
             attempts,
+            credentials: match lookup("OKTA_HOOKS_EXECUTOR_CREDENTIALS") {
+                None => ExecutorCredentials::default(),
+                Some(value) => ExecutorCredentials::parse(&value).ok_or_else(|| ConfigError {
+                    var: "OKTA_HOOKS_EXECUTOR_CREDENTIALS",
+                    reason: format!("must be shared or per-family, not {value:?}"),
+                })?,
+            },
             secrets: SecretsConfig::from_lookup(lookup)?,
         })
+    }
+
+    /// The kinds of org secret this family's executor reads: the signing keys; its Okta
+    /// credential unless the family calls no Okta (notify); the named values only if its
+    /// actions name some (notify, admin). Decided by the family, so no variable can make
+    /// the notify executor read an Okta credential.
+    pub fn secret_reads(&self) -> SecretReads {
+        SecretReads::executor(
+            self.family.as_str(),
+            self.credentials,
+            self.family.calls_okta(),
+            self.family.reads_named_secrets(),
+        )
     }
 }
 
@@ -113,6 +137,41 @@ mod tests {
             n if n.starts_with("OKTA_HOOKS_QUEUE_URL_") => Some(format!("https://sqs/1/{n}.fifo")),
             _ => None,
         }
+    }
+
+    #[test]
+    fn each_family_reads_only_its_kinds_of_secret() {
+        use org_secrets::SecretKind;
+        let with = |family: &'static str, credentials: Option<&'static str>| {
+            ExecutorConfig::from_lookup(move |n| match n {
+                "OKTA_HOOKS_FAMILY" => Some(family.into()),
+                "OKTA_HOOKS_EXECUTOR_CREDENTIALS" => credentials.map(Into::into),
+                other => full(other),
+            })
+            .unwrap()
+            .secret_reads()
+            .kinds()
+        };
+        let groups = SecretKind::okta_family("groups").unwrap();
+        assert_eq!(
+            with("groups", None),
+            [SecretKind::Signing, SecretKind::Okta]
+        );
+        assert_eq!(
+            with("groups", Some("per-family")),
+            [SecretKind::Signing, groups, SecretKind::Okta]
+        );
+        assert_eq!(
+            with("notify", Some("per-family")),
+            [SecretKind::Signing, SecretKind::Named]
+        );
+        assert!(with("admin", None).contains(&SecretKind::Named));
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_EXECUTOR_CREDENTIALS" => Some("each".into()),
+            other => full(other),
+        })
+        .unwrap_err();
+        assert_eq!(err.var, "OKTA_HOOKS_EXECUTOR_CREDENTIALS");
     }
 
     #[test]

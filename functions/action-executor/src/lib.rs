@@ -65,7 +65,11 @@ pub fn build_with_webhook(
     webhook: WebhookSender,
 ) -> Result<App, StartError> {
     let rules = shipped_rules::load(config.rules_dir.as_deref())?;
-    let secrets = Arc::new(SecretsManagerSource::cache(aws, &config.secrets));
+    let secrets = Arc::new(SecretsManagerSource::cache(
+        aws,
+        &config.secrets,
+        config.secret_reads(),
+    ));
     let queue = |url: &str| SqsFifoQueue::from_config(aws, url);
     let family = config.family;
     let queues = config
@@ -74,7 +78,7 @@ pub fn build_with_webhook(
         .map(|(f, url)| (*f, queue(url)))
         .collect();
     let okta = OktaClients::new(secrets.clone(), &format!("action-executor/{family}"));
-    // Named values (webhook URLs) are the org secret's: the builder's default.
+    // Named values (webhook URLs) are the org's `named` secret: the builder's default.
     let runner = StepRunner::builder(family, secrets, rules.protection().clone(), webhook)
         .records(DynamoStepRecords::from_config(
             aws,

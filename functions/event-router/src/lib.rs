@@ -43,7 +43,11 @@ pub fn build(
     aws: &aws_config::SdkConfig,
 ) -> Result<AppRouter, shipped_rules::RulesError> {
     let rules = shipped_rules::load(config.rules_dir.as_deref())?;
-    let secrets = Arc::new(SecretsManagerSource::cache(aws, &config.secrets));
+    let secrets = Arc::new(SecretsManagerSource::cache(
+        aws,
+        &config.secrets,
+        org_secrets::SecretReads::router(),
+    ));
     let queues = config
         .queue_urls
         .iter()

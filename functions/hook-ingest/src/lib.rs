@@ -22,7 +22,7 @@ pub fn build(config: IngestConfig, aws: &aws_config::SdkConfig) -> Result<Handle
         reason: "required: the FIFO queue where events the events queue cannot take are parked"
             .to_owned(),
     })?;
-    let secrets = SecretsManagerSource::from_config(aws, &config.receiver.secrets.prefix);
+    let secrets = SecretsManagerSource::for_hook_receiver(aws, &config.receiver.secrets);
     let queue = SqsFifoQueue::from_config(aws, &config.events_queue_url);
     let auth = Authenticator::for_config(secrets, &config.receiver);
     let rejects = SqsFifoQueue::from_config(aws, &rejects_url);

@@ -14,7 +14,7 @@ pub type Handler = VerifyHandler<SecretsManagerSource>;
 
 /// Builds the handler once per cold start.
 pub fn build(config: ReceiverConfig, aws: &aws_config::SdkConfig) -> Handler {
-    let secrets = SecretsManagerSource::from_config(aws, &config.secrets.prefix);
+    let secrets = SecretsManagerSource::for_hook_receiver(aws, &config.secrets);
     let auth = Authenticator::for_config(secrets, &config);
     VerifyHandler::new(config, auth)
 }

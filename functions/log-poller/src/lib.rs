@@ -52,7 +52,11 @@ pub fn build(config: &PollerConfig, aws: &aws_config::SdkConfig) -> Result<App, 
         orgs = config.orgs.len(),
         "log poller ready"
     );
-    let secrets = Arc::new(SecretsManagerSource::cache(aws, &config.secrets));
+    let secrets = Arc::new(SecretsManagerSource::cache(
+        aws,
+        &config.secrets,
+        org_secrets::SecretReads::poller(),
+    ));
     Ok(App {
         poller: Poller {
             cursors: DynamoCursorStore::from_config(aws, &config.cursor_table),

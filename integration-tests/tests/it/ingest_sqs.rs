@@ -33,7 +33,7 @@ fn handler(
     ttl: Duration,
 ) -> IngestHandler<SqsFifoQueue, SecretsManagerSource> {
     let config = config(ttl);
-    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secrets.prefix);
+    let secrets = SecretsManagerSource::for_hook_receiver(&aws.config, &config.secrets);
     let auth = Authenticator::for_config(secrets, &config);
     IngestHandler::new(
         config,
@@ -103,7 +103,7 @@ async fn an_unreachable_queue_answers_503() {
     let refusing = integration_tests::RefusingPort::hold();
     let dead = Aws::new(&refusing.url()).await;
     let config = config(Duration::from_secs(300));
-    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secrets.prefix);
+    let secrets = SecretsManagerSource::for_hook_receiver(&aws.config, &config.secrets);
     let queue =
         SqsFifoQueue::from_config(&dead.config, "http://127.0.0.1:1/123456789012/events.fifo");
     let handler = IngestHandler::new(

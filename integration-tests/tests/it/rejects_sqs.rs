@@ -34,7 +34,7 @@ async fn bad_events_are_parked_on_the_rejects_queue_and_the_good_ones_enqueued()
         },
         ..ReceiverConfig::default()
     };
-    let secrets = SecretsManagerSource::from_config(&aws.config, &config.secrets.prefix);
+    let secrets = SecretsManagerSource::for_hook_receiver(&aws.config, &config.secrets);
     let auth = Authenticator::for_config(secrets, &config);
     let handler = IngestHandler::new(
         config,

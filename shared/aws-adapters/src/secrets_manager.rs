@@ -1,53 +1,94 @@
-//! Org secrets in AWS Secrets Manager: one JSON secret per org, named `<prefix><org>`.
+//! Org secrets in AWS Secrets Manager: one secret per org and kind, named
+//! `<prefix><org>/<kind>` (or the single `<prefix><org>` of before the split).
 
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
-use org_secrets::{OrgName, OrgSecret, SecretError, SecretSource};
+use futures_util::future::join_all;
+use org_secrets::{
+    OrgName, OrgSecret, SecretError, SecretKind, SecretReads, SecretSource, SecretsConfig,
+    StoredSecrets, legacy_secret_id,
+};
 
-/// Reads org secrets from Secrets Manager: org `acme` is the secret `<prefix>acme`.
+/// Reads the kinds of org secret one function reads ([`SecretReads`]) from Secrets
+/// Manager: org `acme`'s `okta-read` is the secret `<prefix>acme/okta-read`, and only
+/// the kinds read are ever asked for, so the function's role needs no other. With
+/// `legacy_single_secret` it reads `<prefix>acme` whole and keeps the same kinds.
 #[derive(Debug, Clone)]
 pub struct SecretsManagerSource {
     client: aws_sdk_secretsmanager::Client,
     prefix: String,
+    reads: SecretReads,
+    legacy: bool,
 }
 
 impl SecretsManagerSource {
-    /// Secrets named `prefix` + org, read through `client`.
-    pub fn new(client: aws_sdk_secretsmanager::Client, prefix: impl Into<String>) -> Self {
+    /// The kinds `reads` names, from the secrets `config` places, through `client`. With
+    /// the single secret of before the split it warns (once per cold start, as functions
+    /// build their source once) that the function can read every section.
+    pub fn new(
+        client: aws_sdk_secretsmanager::Client,
+        config: &SecretsConfig,
+        reads: SecretReads,
+    ) -> Self {
+        if config.legacy_single_secret {
+            warn_legacy(&reads);
+        }
         SecretsManagerSource {
             client,
-            prefix: prefix.into(),
+            prefix: config.prefix.clone(),
+            reads,
+            legacy: config.legacy_single_secret,
         }
     }
 
-    /// A Secrets Manager client built from the shared AWS configuration.
-    pub fn from_config(config: &aws_config::SdkConfig, prefix: impl Into<String>) -> Self {
-        Self::new(aws_sdk_secretsmanager::Client::new(config), prefix)
+    /// A source with a client built from the shared AWS configuration.
+    pub fn from_config(
+        aws: &aws_config::SdkConfig,
+        config: &SecretsConfig,
+        reads: SecretReads,
+    ) -> Self {
+        Self::new(aws_sdk_secretsmanager::Client::new(aws), config, reads)
     }
 
-    /// The org secrets as the functions read them: from Secrets Manager under
-    /// `secrets.prefix`, through a cache with `secrets`' TTL and refresh age.
+    /// The source of hook-verify and hook-ingest, the functions the internet reaches: the
+    /// `hook` kind and nothing else, whatever the configuration says, so a flaw in the
+    /// delivery parser reaches no Okta credential and no signing key.
+    pub fn for_hook_receiver(aws: &aws_config::SdkConfig, config: &SecretsConfig) -> Self {
+        Self::from_config(aws, config, SecretReads::hook_receiver())
+    }
+
+    /// The kinds this source reads.
+    pub fn reads(&self) -> &SecretReads {
+        &self.reads
+    }
+
+    /// The org secrets as a function reads them: its kinds, from Secrets Manager, through
+    /// a cache with `config`'s TTL and refresh age.
     pub fn cache(
-        config: &aws_config::SdkConfig,
-        secrets: &org_secrets::SecretsConfig,
+        aws: &aws_config::SdkConfig,
+        config: &SecretsConfig,
+        reads: SecretReads,
     ) -> org_secrets::SecretCache<Self> {
-        secrets.cache(Self::from_config(config, secrets.prefix.clone()))
+        config.cache(Self::from_config(aws, config, reads))
     }
 
-    /// The secret id of an org: `okta-hooks/acme` for org `acme` with the default prefix.
-    pub fn secret_id(&self, org: &OrgName) -> String {
-        format!("{}{}", self.prefix, org)
+    /// The Secrets Manager id of `org`'s `kind`.
+    pub fn secret_id(&self, org: &OrgName, kind: &SecretKind) -> String {
+        kind.secret_id(&self.prefix, org)
     }
-}
 
-impl SecretsManagerSource {
-    /// The org's secret JSON as stored, every section included (the CLI rotates a value
-    /// and writes the rest back unchanged). Secret material: never log it.
-    pub async fn read_raw(&self, org: &OrgName) -> Result<String, SecretError> {
+    /// The id of `org`'s single secret of before the split.
+    pub fn legacy_secret_id(&self, org: &OrgName) -> String {
+        legacy_secret_id(&self.prefix, org)
+    }
+
+    /// The secret `id`'s string as stored (the CLI rotates a value and writes the rest
+    /// back unchanged). Secret material: never log it. `org` only names the error.
+    pub async fn read_raw(&self, org: &OrgName, id: &str) -> Result<String, SecretError> {
         let output = self
             .client
             .get_secret_value()
-            .secret_id(self.secret_id(org))
+            .secret_id(id)
             .send()
             .await
             .map_err(|e| {
@@ -60,7 +101,7 @@ impl SecretsManagerSource {
                 } else {
                     SecretError::Unavailable {
                         org: org.to_string(),
-                        reason: DisplayErrorContext(&e).to_string(),
+                        reason: format!("{id}: {}", DisplayErrorContext(&e)),
                     }
                 }
             })?;
@@ -69,15 +110,15 @@ impl SecretsManagerSource {
             .map(str::to_owned)
             .ok_or_else(|| SecretError::Malformed {
                 org: org.to_string(),
-                reason: "the secret has no string value".to_owned(),
+                reason: format!("{id} has no string value"),
             })
     }
 
-    /// Stores `text` as the org secret's current version.
-    pub async fn write_raw(&self, org: &OrgName, text: &str) -> Result<(), SecretError> {
+    /// Stores `text` as the current version of the secret `id` (which must exist).
+    pub async fn write_raw(&self, org: &OrgName, id: &str, text: &str) -> Result<(), SecretError> {
         self.client
             .put_secret_value()
-            .secret_id(self.secret_id(org))
+            .secret_id(id)
             .secret_string(text)
             .version_stages("AWSCURRENT")
             .send()
@@ -85,17 +126,94 @@ impl SecretsManagerSource {
             .map(|_| ())
             .map_err(|e| SecretError::Unavailable {
                 org: org.to_string(),
-                reason: DisplayErrorContext(&e).to_string(),
+                reason: format!("{id}: {}", DisplayErrorContext(&e)),
             })
     }
+
+    /// The org's secrets of the kinds read, one `GetSecretValue` each, at once; a kind
+    /// the org does not have is left out, and an org with none of them is not found.
+    async fn stored(&self, org: &OrgName) -> Result<StoredSecrets, SecretError> {
+        if self.legacy {
+            let text = self.read_raw(org, &self.legacy_secret_id(org)).await?;
+            return StoredSecrets::from_json(&text).map_err(|reason| malformed(org, reason));
+        }
+        let kinds = self.reads.kinds();
+        let reads = kinds.iter().map(|kind| async move {
+            let id = self.secret_id(org, kind);
+            match self.read_raw(org, &id).await {
+                Ok(text) => Ok(Some((kind, text))),
+                Err(SecretError::NotFound { .. }) => Ok(None),
+                Err(other) => Err(other),
+            }
+        });
+        let mut stored = StoredSecrets::new();
+        let mut found = false;
+        for read in join_all(reads).await {
+            if let Some((kind, text)) = read? {
+                found = true;
+                stored
+                    .insert(kind.clone(), &text)
+                    .map_err(|reason| malformed(org, reason))?;
+            }
+        }
+        if found {
+            Ok(stored)
+        } else {
+            Err(SecretError::NotFound {
+                org: org.to_string(),
+            })
+        }
+    }
+}
+
+fn malformed(org: &OrgName, reason: String) -> SecretError {
+    SecretError::Malformed {
+        org: org.to_string(),
+        reason,
+    }
+}
+
+fn warn_legacy(reads: &SecretReads) {
+    let kinds: Vec<String> = reads.kinds().iter().map(ToString::to_string).collect();
+    tracing::warn!(
+        reads = %kinds.join(","),
+        "LegacySingleSecret is on: this function may read the org's whole single secret \
+         (hook values, signing keys, Okta credential, named values), though it uses only \
+         the kinds listed; split it (`okta-hooks secrets split`) and deploy with \
+         LegacySingleSecret=false"
+    );
 }
 
 impl SecretSource for SecretsManagerSource {
     async fn fetch(&self, org: &OrgName) -> Result<OrgSecret, SecretError> {
-        let text = self.read_raw(org).await?;
-        OrgSecret::from_json(&text).map_err(|reason| SecretError::Malformed {
-            org: org.to_string(),
-            reason,
-        })
+        let stored = self.stored(org).await?;
+        self.reads
+            .resolve(&stored)
+            .map_err(|reason| malformed(org, reason))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_hook_receivers_source_reads_the_hook_kind_alone_under_any_configuration() {
+        let aws = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        for legacy in [false, true] {
+            let config = SecretsConfig {
+                legacy_single_secret: legacy,
+                ..SecretsConfig::default()
+            };
+            let source = SecretsManagerSource::for_hook_receiver(&aws, &config);
+            assert_eq!(source.reads().kinds(), [SecretKind::Hook]);
+            assert!(
+                !source.reads().kinds().iter().any(|k| k.is_okta_credential()
+                    || *k == SecretKind::Signing
+                    || *k == SecretKind::Named)
+            );
+        }
     }
 }

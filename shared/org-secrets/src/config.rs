@@ -26,6 +26,11 @@ pub struct SecretsConfig {
     /// skipped when the secret was read more recently than this, so a caller cannot run
     /// up Secrets Manager calls by failing on purpose.
     pub refresh_min_age: Duration,
+    /// `OKTA_HOOKS_LEGACY_SINGLE_SECRET` (default false; the template's
+    /// `LegacySingleSecret`): read the org's single secret of before the split,
+    /// `<prefix><org>`, instead of one secret per kind. Every function can then read every
+    /// section, so each warns at cold start; `okta-hooks secrets split` ends it.
+    pub legacy_single_secret: bool,
 }
 
 impl SecretsConfig {
@@ -41,7 +46,7 @@ impl SecretsConfig {
         Self::from_lookup(env_config::process_env)
     }
 
-    /// Reads the three variables through `lookup` (unset ones take their defaults); a bad
+    /// Reads the four variables through `lookup` (unset ones take their defaults); a bad
     /// value is an error naming its variable.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
         Ok(SecretsConfig {
@@ -50,6 +55,11 @@ impl SecretsConfig {
             ttl: seconds(&lookup, "OKTA_HOOKS_SECRET_TTL_SECS")?.unwrap_or(Self::DEFAULT_TTL),
             refresh_min_age: seconds(&lookup, "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS")?
                 .unwrap_or(Self::DEFAULT_REFRESH_MIN_AGE),
+            legacy_single_secret: env_config::flag(
+                &lookup,
+                "OKTA_HOOKS_LEGACY_SINGLE_SECRET",
+                false,
+            )?,
         })
     }
 
@@ -67,6 +77,7 @@ impl Default for SecretsConfig {
             prefix: Self::DEFAULT_PREFIX.to_owned(),
             ttl: Self::DEFAULT_TTL,
             refresh_min_age: Self::DEFAULT_REFRESH_MIN_AGE,
+            legacy_single_secret: false,
         }
     }
 }
@@ -100,6 +111,7 @@ mod tests {
             read("OKTA_HOOKS_SECRET_REFRESH_MIN_SECS", "0").refresh_min_age,
             Duration::ZERO
         );
+        assert!(read("OKTA_HOOKS_LEGACY_SINGLE_SECRET", "true").legacy_single_secret);
     }
 
     #[test]
@@ -107,8 +119,9 @@ mod tests {
         for var in [
             "OKTA_HOOKS_SECRET_TTL_SECS",
             "OKTA_HOOKS_SECRET_REFRESH_MIN_SECS",
+            "OKTA_HOOKS_LEGACY_SINGLE_SECRET",
         ] {
-            for bad in ["-1", "ten", "86401"] {
+            for bad in ["-1", "ten", "86401", "maybe"] {
                 let err = SecretsConfig::from_lookup(only(var, bad)).unwrap_err();
                 assert_eq!(err.var, var, "{bad}");
                 assert!(err.to_string().contains(var), "{err}");

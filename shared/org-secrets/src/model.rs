@@ -3,11 +3,12 @@
 use std::collections::BTreeMap;
 
 use secrecy::SecretString;
-use serde::Deserialize;
 
-use crate::{HookAuth, OktaCredential, SigningKeys};
+use crate::{HookAuth, OktaCredential, SecretReads, SigningKeys, StoredSecrets};
 
-/// One org's secret, as stored in Secrets Manager:
+/// What one function holds of an org's secrets: only the sections of the kinds it reads
+/// ([`SecretReads`]), each parsed and checked. In the single shape of before the split it
+/// was also the stored format:
 ///
 /// ```json
 /// {
@@ -19,42 +20,23 @@ use crate::{HookAuth, OktaCredential, SigningKeys};
 /// ```
 ///
 /// Sections this version does not know are ignored, so a newer secret still loads.
-#[derive(Debug, Clone, Default, Deserialize)]
+#[derive(Debug, Clone, Default)]
 pub struct OrgSecret {
     /// The event hook's auth header. Absent: the org takes no deliveries.
-    #[serde(default)]
     pub hook: Option<HookAuth>,
     /// Envelope signing keys, held by the router and the executors only.
-    #[serde(default)]
     pub signing: Option<SigningKeys>,
-    /// The Okta credential of the router (enrichment) and the executors.
-    #[serde(default)]
+    /// The Okta credential this function uses (`okta-read`, `okta-<family>` or `okta`).
     pub okta: Option<OktaCredential>,
     /// Other secret values rules refer to by name (a step's `url_secret`, …).
-    #[serde(default)]
     pub named: BTreeMap<String, SecretString>,
 }
 
 impl OrgSecret {
-    /// Parses a secret string. The error names the position only, never the content.
+    /// Parses a secret in the single shape (or a file of either shape), every section
+    /// included, `okta` as the credential. The error names the kind and position only,
+    /// never the content.
     pub fn from_json(text: &str) -> Result<Self, String> {
-        let secret: OrgSecret = serde_json::from_str(text).map_err(|e| {
-            format!(
-                "not a valid org secret ({:?} error at line {} column {})",
-                e.classify(),
-                e.line(),
-                e.column()
-            )
-        })?;
-        if let Some(hook) = &secret.hook {
-            hook.validate()?;
-        }
-        if let Some(signing) = &secret.signing {
-            signing.validate()?;
-        }
-        if let Some(okta) = &secret.okta {
-            okta.validate()?;
-        }
-        Ok(secret)
+        SecretReads::all().resolve(&StoredSecrets::from_json(text)?)
     }
 }

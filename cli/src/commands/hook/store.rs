@@ -33,7 +33,16 @@ impl SecretStore {
         }
         let config = aws_adapters::load_config().await;
         Ok(SecretStore::SecretsManager {
-            source: SecretsManagerSource::from_config(&config, prefix),
+            // TODO(issue 13, in progress): the split `hook` secret; the single one for now.
+            source: SecretsManagerSource::from_config(
+                &config,
+                &org_secrets::SecretsConfig {
+                    prefix: prefix.to_owned(),
+                    legacy_single_secret: true,
+                    ..org_secrets::SecretsConfig::default()
+                },
+                org_secrets::SecretReads::all(),
+            ),
             org: org.clone(),
         })
     }
@@ -43,7 +52,7 @@ impl SecretStore {
         match self {
             SecretStore::File(path) => path.display().to_string(),
             SecretStore::SecretsManager { source, org, .. } => {
-                format!("secret {}", source.secret_id(org))
+                format!("secret {}", source.legacy_secret_id(org))
             }
         }
     }
@@ -71,15 +80,13 @@ impl SecretStore {
                     reason: e.to_string(),
                 })
             }
-            SecretStore::SecretsManager { source, org } => {
-                source
-                    .read_raw(org)
-                    .await
-                    .map_err(|e| HookCliError::Secret {
-                        at: self.describe(),
-                        reason: e.to_string(),
-                    })
-            }
+            SecretStore::SecretsManager { source, org } => source
+                .read_raw(org, &source.legacy_secret_id(org))
+                .await
+                .map_err(|e| HookCliError::Secret {
+                    at: self.describe(),
+                    reason: e.to_string(),
+                }),
         }
     }
 
@@ -92,7 +99,7 @@ impl SecretStore {
                 })
             }
             SecretStore::SecretsManager { source, org } => source
-                .write_raw(org, text)
+                .write_raw(org, &source.legacy_secret_id(org), text)
                 .await
                 .map_err(|e| HookCliError::Secret {
                     at: self.describe(),

@@ -1,0 +1,307 @@
+//! Which kinds of secret a function reads, and how they make the [`OrgSecret`] it holds.
+
+use std::collections::BTreeMap;
+
+use secrecy::SecretString;
+
+use crate::{HookAuth, OktaCredential, OrgSecret, SecretKind, SigningKeys, StoredSecrets};
+
+/// Where the executors take their Okta credential from (`OKTA_HOOKS_EXECUTOR_CREDENTIALS`,
+/// set from the template's `ExecutorCredentials`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ExecutorCredentials {
+    /// `shared`: every executor uses `okta`.
+    #[default]
+    Shared,
+    /// `per-family`: the users executor uses `okta-users`, or `okta` when the org has
+    /// no `okta-users`; and so on for each family.
+    PerFamily,
+}
+
+impl ExecutorCredentials {
+    /// `shared` or `per-family`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "shared" => Some(ExecutorCredentials::Shared),
+            "per-family" => Some(ExecutorCredentials::PerFamily),
+            _ => None,
+        }
+    }
+}
+
+/// The kinds of secret one function reads. Fixed in each function's composition root
+/// from what it does, never from configuration alone: hook-ingest cannot be configured
+/// into reading an Okta credential.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SecretReads {
+    hook: bool,
+    signing: bool,
+    /// The Okta credential kinds, the first configured one used.
+    okta: Vec<SecretKind>,
+    named: bool,
+}
+
+impl SecretReads {
+    /// hook-verify and hook-ingest: the hook's auth values, nothing else.
+    pub fn hook_receiver() -> Self {
+        SecretReads {
+            hook: true,
+            signing: false,
+            okta: Vec::new(),
+            named: false,
+        }
+    }
+
+    /// The router: the signing keys, and the read-only credential for enrichment.
+    pub fn router() -> Self {
+        SecretReads {
+            hook: false,
+            signing: true,
+            okta: vec![SecretKind::OktaRead],
+            named: false,
+        }
+    }
+
+    /// The poller: the read-only credential.
+    pub fn poller() -> Self {
+        SecretReads {
+            hook: false,
+            signing: false,
+            okta: vec![SecretKind::OktaRead],
+            named: false,
+        }
+    }
+
+    /// The executor of `family`: the signing keys; its Okta credential unless the family
+    /// calls no Okta (`okta-<family>` before `okta` with
+    /// [`ExecutorCredentials::PerFamily`]); the named values if its actions name some.
+    pub fn executor(
+        family: &str,
+        credentials: ExecutorCredentials,
+        calls_okta: bool,
+        reads_named: bool,
+    ) -> Self {
+        let mut okta = Vec::new();
+        if calls_okta {
+            if credentials == ExecutorCredentials::PerFamily
+                && let Some(own) = SecretKind::okta_family(family)
+            {
+                okta.push(own);
+            }
+            okta.push(SecretKind::Okta);
+        }
+        SecretReads {
+            hook: false,
+            signing: true,
+            okta,
+            named: reads_named,
+        }
+    }
+
+    /// Every section of the single shape (`okta` as the credential): tests, and the
+    /// command line where it acts as a whole deployment.
+    pub fn all() -> Self {
+        SecretReads {
+            hook: true,
+            signing: true,
+            okta: vec![SecretKind::Okta],
+            named: true,
+        }
+    }
+
+    /// The kinds read, each once: the secrets to fetch, and what the function's role must
+    /// be allowed.
+    pub fn kinds(&self) -> Vec<SecretKind> {
+        let mut kinds = Vec::new();
+        if self.hook {
+            kinds.push(SecretKind::Hook);
+        }
+        if self.signing {
+            kinds.push(SecretKind::Signing);
+        }
+        kinds.extend(self.okta.iter().cloned());
+        if self.named {
+            kinds.push(SecretKind::Named);
+        }
+        kinds
+    }
+
+    /// Whether `kind` is among [`SecretReads::kinds`].
+    pub fn reads(&self, kind: &SecretKind) -> bool {
+        self.kinds().contains(kind)
+    }
+
+    /// What the function holds of `stored`: only the sections it reads, parsed and
+    /// checked. With the single shape, `okta` serves whichever credential it reads. The
+    /// error names the kind and a position, never a value.
+    pub fn resolve(&self, stored: &StoredSecrets) -> Result<OrgSecret, String> {
+        let hook = if self.hook {
+            stored.parse::<HookAuth>(&SecretKind::Hook)?
+        } else {
+            None
+        };
+        if let Some(hook) = &hook {
+            hook.validate()?;
+        }
+        let signing = if self.signing {
+            stored.parse::<SigningKeys>(&SecretKind::Signing)?
+        } else {
+            None
+        };
+        if let Some(signing) = &signing {
+            signing.validate()?;
+        }
+        let single = [SecretKind::Okta];
+        let candidates: &[SecretKind] = if stored.is_single_shape() && !self.okta.is_empty() {
+            &single
+        } else {
+            &self.okta
+        };
+        let mut okta = None;
+        for kind in candidates {
+            if let Some(credential) = stored.parse::<OktaCredential>(kind)? {
+                credential.validate().map_err(|e| format!("{kind}: {e}"))?;
+                okta = Some(credential);
+                break;
+            }
+        }
+        let named = if self.named {
+            stored
+                .parse::<BTreeMap<String, SecretString>>(&SecretKind::Named)?
+                .unwrap_or_default()
+        } else {
+            BTreeMap::new()
+        };
+        Ok(OrgSecret {
+            hook,
+            signing,
+            okta,
+            named,
+        })
+    }
+
+    /// `secret` with the sections this function does not read dropped: for a source
+    /// that holds secrets already parsed (tests, the local runner).
+    pub fn keep(&self, secret: &OrgSecret) -> OrgSecret {
+        OrgSecret {
+            hook: secret.hook.clone().filter(|_| self.hook),
+            signing: secret.signing.clone().filter(|_| self.signing),
+            okta: secret.okta.clone().filter(|_| !self.okta.is_empty()),
+            named: if self.named {
+                secret.named.clone()
+            } else {
+                BTreeMap::new()
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stored(text: &str) -> StoredSecrets {
+        StoredSecrets::from_json(text).unwrap()
+    }
+
+    const SPLIT: &str = r#"{
+        "hook": {"current": "hook-value"},
+        "signing": {"active": "k1", "keys": {"k1": "0123456789abcdef0123456789abcdef"}},
+        "okta": {"org_url": "https://acme.okta.com", "api_token": "admin-token"},
+        "okta-read": {"org_url": "https://acme.okta.com", "api_token": "read-token"},
+        "okta-groups": {"org_url": "https://acme.okta.com", "api_token": "groups-token"},
+        "named": {"slack": "https://hooks.example.com/x"}
+    }"#;
+
+    fn token(secret: &OrgSecret) -> Option<String> {
+        use secrecy::ExposeSecret;
+        secret
+            .okta
+            .as_ref()
+            .and_then(|o| o.api_token.as_ref())
+            .map(|t| t.expose_secret().to_owned())
+    }
+
+    #[test]
+    fn a_hook_receiver_holds_the_hook_values_and_nothing_else() {
+        let held = SecretReads::hook_receiver()
+            .resolve(&stored(SPLIT))
+            .unwrap();
+        assert!(held.hook.is_some());
+        assert!(held.signing.is_none() && held.okta.is_none() && held.named.is_empty());
+        assert_eq!(SecretReads::hook_receiver().kinds(), [SecretKind::Hook]);
+    }
+
+    #[test]
+    fn the_router_and_poller_use_the_read_only_credential() {
+        let router = SecretReads::router().resolve(&stored(SPLIT)).unwrap();
+        assert_eq!(token(&router).as_deref(), Some("read-token"));
+        assert!(router.signing.is_some() && router.hook.is_none());
+        let poller = SecretReads::poller().resolve(&stored(SPLIT)).unwrap();
+        assert_eq!(token(&poller).as_deref(), Some("read-token"));
+        assert!(poller.signing.is_none());
+    }
+
+    #[test]
+    fn a_family_uses_its_own_credential_per_family_and_the_shared_one_otherwise() {
+        let exec = |family, creds| {
+            SecretReads::executor(family, creds, true, false)
+                .resolve(&stored(SPLIT))
+                .unwrap()
+        };
+        use ExecutorCredentials::{PerFamily, Shared};
+        assert_eq!(
+            token(&exec("groups", PerFamily)).as_deref(),
+            Some("groups-token")
+        );
+        assert_eq!(
+            token(&exec("users", PerFamily)).as_deref(),
+            Some("admin-token")
+        );
+        assert_eq!(
+            token(&exec("groups", Shared)).as_deref(),
+            Some("admin-token")
+        );
+        assert!(
+            !SecretReads::executor("groups", Shared, true, false)
+                .reads(&SecretKind::okta_family("groups").unwrap())
+        );
+    }
+
+    #[test]
+    fn notify_reads_no_okta_credential_and_only_namers_read_named_values() {
+        let notify = SecretReads::executor("notify", ExecutorCredentials::PerFamily, false, true);
+        let held = notify.resolve(&stored(SPLIT)).unwrap();
+        assert!(held.okta.is_none());
+        assert_eq!(held.named.len(), 1);
+        assert!(!notify.kinds().iter().any(SecretKind::is_okta_credential));
+        let users = SecretReads::executor("users", ExecutorCredentials::Shared, true, false);
+        assert!(users.resolve(&stored(SPLIT)).unwrap().named.is_empty());
+    }
+
+    #[test]
+    fn with_the_single_shape_okta_serves_every_credential() {
+        let single =
+            stored(r#"{"okta": {"org_url": "https://acme.okta.com", "api_token": "only-token"}}"#);
+        assert_eq!(
+            token(&SecretReads::poller().resolve(&single).unwrap()).as_deref(),
+            Some("only-token")
+        );
+        assert!(
+            SecretReads::hook_receiver()
+                .resolve(&single)
+                .unwrap()
+                .okta
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn an_invalid_section_is_an_error_naming_its_kind() {
+        let bad = stored(r#"{"okta-read": {"org_url": "http://acme.okta.com", "api_token": "t"}}"#);
+        let err = SecretReads::router().resolve(&bad).unwrap_err();
+        assert!(err.contains("okta-read") && err.contains("https"), "{err}");
+        // The receiver does not read it, so it does not fail on it either.
+        assert!(SecretReads::hook_receiver().resolve(&bad).is_ok());
+    }
+}
