@@ -72,6 +72,22 @@ impl Family {
         }
     }
 
+    /// Whether its executor calls Okta, and so holds an Okta credential (`okta`, or
+    /// `okta-<family>`). Only `notify` does not: its actions post to webhooks.
+    pub const fn calls_okta(self) -> bool {
+        !matches!(self, Family::Notify)
+    }
+
+    /// Whether its executor reads the org's `named` secrets: exactly when one of its
+    /// actions has a parameter naming a secret ([`crate::ParamSpec::names_secret`]:
+    /// `notify.webhook`'s `url_secret`, `event_hook.create`'s `auth_value_secret`).
+    /// Derived from the catalog, so a new such parameter grants the read by itself.
+    pub fn reads_named_secrets(self) -> bool {
+        crate::catalog()
+            .iter()
+            .any(|a| a.family == self && a.reads_named_secrets())
+    }
+
     /// The family named `name` (the inverse of [`Family::as_str`]).
     pub fn from_name(name: &str) -> Option<Family> {
         Family::ALL.into_iter().find(|f| f.as_str() == name)

@@ -13,6 +13,7 @@
 //! assert!(spec.validate(params.as_object().unwrap()).is_ok());
 //! ```
 
+mod admin_role;
 mod catalog;
 mod error;
 mod family;
@@ -22,6 +23,7 @@ mod status;
 
 use serde_json::{Map, Value};
 
+pub use admin_role::AdminRole;
 pub use error::{ParamError, json_kind};
 pub use family::Family;
 pub use page::markdown;
@@ -37,8 +39,13 @@ pub struct ActionSpec {
     pub family: Family,
     /// One line for `okta-hooks actions list`.
     pub summary: &'static str,
-    /// The Okta OAuth 2.0 scope the executor's credential needs for it.
+    /// The Okta OAuth 2.0 scope the executor's credential needs for it, or a text in
+    /// parentheses when there is no one scope ([`ActionSpec::oauth_scope`]).
     pub scope: &'static str,
+    /// The least-privileged Okta standard admin role that can perform it (an API
+    /// Services app needs the role as well as the scope; an SSWS token has its
+    /// creator's roles). [`AdminRole::None`] exactly for actions that call no Okta API.
+    pub admin_role: AdminRole,
     /// Its parameters.
     pub params: &'static [ParamSpec],
     /// Counts against a rule's `max_destructive_per_hour` (lifecycle downgrades,
@@ -120,6 +127,30 @@ impl ActionSpec {
             out.push_str(&format!("  {}: {value}\n", p.name));
         }
         out
+    }
+
+    /// The one OAuth scope its Okta call needs; `None` when it calls no Okta API
+    /// (`notify`) or when the scope depends on the request ([`ActionSpec::scope_depends_on_path`]).
+    pub fn oauth_scope(&self) -> Option<&'static str> {
+        (self.scope != catalog::SCOPE_BY_PATH && self.scope != catalog::SCOPE_NONE)
+            .then_some(self.scope)
+    }
+
+    /// Whether the scope (and the role) it needs depend on the path a rule gives
+    /// (`okta.request`): no catalog entry can say, so `okta-hooks scopes` flags it.
+    pub fn scope_depends_on_path(&self) -> bool {
+        self.scope == catalog::SCOPE_BY_PATH
+    }
+
+    /// Its parameters whose value names one of the org's named secrets.
+    pub fn secret_name_params(&self) -> impl Iterator<Item = &'static ParamSpec> {
+        self.params.iter().filter(|p| p.names_secret)
+    }
+
+    /// Whether a step of it reads one of the org's named secrets (it has a parameter
+    /// naming one, given or not: the executor must be able to read them).
+    pub fn reads_named_secrets(&self) -> bool {
+        self.secret_name_params().next().is_some()
     }
 
     /// `user, oauth_tokens, forget_devices` — for messages.

@@ -41,12 +41,14 @@ pub fn markdown() -> String {
          Each action is a rule step: `action:` names it, every other key is a parameter. \
          Parameters marked *required* must be given; an optional parameter left out takes \
          the default shown. The scope is the Okta OAuth 2.0 scope the executors' API \
-         Services app needs for it (an API token has its admin's permissions instead).\n",
+         Services app needs for it, and the admin role the least-privileged Okta standard \
+         role that can perform it: the app needs both (an API token has its admin's \
+         permissions instead). `okta-hooks scopes` prints what the rules in use need.\n",
     );
     for family in Family::ALL {
         let _ = write!(
             page,
-            "\n## {family}\n\n| action | what it does | scope |\n| --- | --- | --- |\n"
+            "\n## {family}\n\n| action | what it does | scope | admin role |\n| --- | --- | --- | --- |\n"
         );
         for spec in catalog().iter().filter(|a| a.family == family) {
             let mark = if spec.destructive {
@@ -56,11 +58,12 @@ pub fn markdown() -> String {
             };
             let _ = writeln!(
                 page,
-                "| [`{}`](#{}) | {}{mark} | `{}` |",
+                "| [`{}`](#{}) | {}{mark} | `{}` | `{}` |",
                 spec.name,
                 anchor(spec.name),
                 spec.summary.replace('|', "\\|"),
-                spec.scope
+                spec.scope,
+                spec.admin_role
             );
         }
         for spec in catalog().iter().filter(|a| a.family == family) {

@@ -81,6 +81,10 @@ pub struct ParamSpec {
     /// What an optional parameter left out means, when the executor decides it (else
     /// Okta's own default applies).
     pub default: Option<&'static str>,
+    /// The value is the *name* of one of the org's named secrets (`url_secret`,
+    /// `auth_value_secret`): the executor reads that secret, so its family needs the
+    /// `named` secret kind ([`crate::Family::reads_named_secrets`]).
+    pub names_secret: bool,
 }
 
 impl ParamSpec {
@@ -92,6 +96,7 @@ impl ParamSpec {
             required: true,
             role: ParamRole::None,
             default: None,
+            names_secret: false,
         }
     }
 
@@ -103,12 +108,22 @@ impl ParamSpec {
             required: false,
             role: ParamRole::None,
             default: None,
+            names_secret: false,
         }
     }
 
     /// The same parameter with a role.
     pub const fn role(self, role: ParamRole) -> Self {
         ParamSpec { role, ..self }
+    }
+
+    /// The same parameter, naming one of the org's named secrets (see
+    /// [`ParamSpec::names_secret`]).
+    pub const fn secret_name(self) -> Self {
+        ParamSpec {
+            names_secret: true,
+            ..self
+        }
     }
 
     /// The same parameter with the value the executor uses when it is left out.

@@ -214,3 +214,142 @@ fn example_steps_name_the_action_and_its_required_parameters() {
     let add = find("group.add_user").unwrap().example_step();
     assert!(add.contains("  group: 00g1example0000000x7\n"), "{add}");
 }
+
+#[test]
+fn an_action_has_no_role_exactly_when_its_family_calls_no_okta() {
+    for a in catalog() {
+        assert_eq!(
+            a.admin_role == AdminRole::None,
+            !a.family.calls_okta(),
+            "{}: {}",
+            a.name,
+            a.admin_role
+        );
+        assert_eq!(
+            a.oauth_scope().is_none(),
+            !a.family.calls_okta() || a.scope_depends_on_path(),
+            "{}: {}",
+            a.name,
+            a.scope
+        );
+    }
+    for family in Family::ALL {
+        assert_eq!(
+            family.calls_okta(),
+            catalog()
+                .iter()
+                .any(|a| a.family == family && a.admin_role != AdminRole::None),
+            "{family}"
+        );
+    }
+    assert_eq!(
+        Family::ALL
+            .into_iter()
+            .filter(|f| !f.calls_okta())
+            .collect::<Vec<_>>(),
+        [Family::Notify]
+    );
+    let by_path: Vec<&str> = catalog()
+        .iter()
+        .filter(|a| a.scope_depends_on_path())
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(by_path, ["okta.request"]);
+}
+
+#[test]
+fn a_read_needs_read_only_admin_at_most_unless_its_familys_writes_need_as_much() {
+    // Admin roles and event hooks are visible to super admins only: reading them needs
+    // what changing them needs, never more.
+    for read in catalog().iter().filter(|a| a.read_only) {
+        let writes: Vec<&ActionSpec> = catalog()
+            .iter()
+            .filter(|w| w.family == read.family && !w.read_only)
+            .collect();
+        assert!(
+            AdminRole::ReadOnlyAdmin.covers(read.admin_role)
+                || writes.iter().all(|w| w.admin_role.covers(read.admin_role)),
+            "{} needs {}",
+            read.name,
+            read.admin_role
+        );
+    }
+}
+
+#[test]
+fn read_only_roles_go_only_with_reads_and_read_scopes() {
+    for a in catalog() {
+        let reading_role = matches!(
+            a.admin_role,
+            AdminRole::ReadOnlyAdmin | AdminRole::ReportAdmin
+        );
+        if reading_role {
+            assert!(
+                a.read_only,
+                "{} changes state with {}",
+                a.name, a.admin_role
+            );
+            assert!(a.scope.ends_with(".read"), "{}: {}", a.name, a.scope);
+        }
+        if a.read_only {
+            assert!(a.scope.ends_with(".read"), "{}: {}", a.name, a.scope);
+        }
+    }
+}
+
+#[test]
+fn the_roles_okta_documents_for_the_shipped_rules_actions() {
+    let role = |name: &str| find(name).map(|a| a.admin_role);
+    assert_eq!(role("user.suspend"), Some(AdminRole::UserAdmin));
+    assert_eq!(role("user.sessions.clear"), Some(AdminRole::HelpDeskAdmin));
+    assert_eq!(role("user.password.reset"), Some(AdminRole::HelpDeskAdmin));
+    assert_eq!(
+        role("group.add_user"),
+        Some(AdminRole::GroupMembershipAdmin)
+    );
+    assert_eq!(
+        role("group.remove_user"),
+        Some(AdminRole::GroupMembershipAdmin)
+    );
+    assert_eq!(role("group.create"), Some(AdminRole::OrgAdmin));
+    assert_eq!(role("user.get"), Some(AdminRole::ReadOnlyAdmin));
+    assert_eq!(role("log.query"), Some(AdminRole::ReportAdmin));
+    assert_eq!(role("event_hook.list"), Some(AdminRole::SuperAdmin));
+    assert_eq!(role("user.roles.list"), Some(AdminRole::SuperAdmin));
+    assert_eq!(role("okta.request"), Some(AdminRole::SuperAdmin));
+    assert_eq!(role("notify.webhook"), Some(AdminRole::None));
+}
+
+#[test]
+fn secret_naming_parameters_are_marked_and_decide_who_reads_named_secrets() {
+    let mut marked = Vec::new();
+    for a in catalog() {
+        for p in a.params {
+            assert_eq!(
+                p.names_secret,
+                p.name.ends_with("_secret"),
+                "{}.{}: a parameter naming a secret ends in `_secret`, and is marked",
+                a.name,
+                p.name
+            );
+            if p.names_secret {
+                assert_eq!(p.ty, ParamType::String, "{}.{}", a.name, p.name);
+                marked.push(format!("{}.{}", a.name, p.name));
+            }
+        }
+    }
+    assert_eq!(
+        marked,
+        [
+            "event_hook.create.auth_value_secret",
+            "notify.webhook.url_secret"
+        ]
+    );
+    let readers: Vec<Family> = Family::ALL
+        .into_iter()
+        .filter(|f| f.reads_named_secrets())
+        .collect();
+    assert_eq!(readers, [Family::Admin, Family::Notify]);
+    assert!(find("event_hook.create").is_some_and(ActionSpec::reads_named_secrets));
+    assert!(!find("event_hook.list").is_some_and(ActionSpec::reads_named_secrets));
+}

@@ -167,6 +167,29 @@ impl RuleSet {
         &self.protection
     }
 
+    /// Every action a step of some rule names, in `do` or `on_failure`, once each and in
+    /// catalog order: what the executors' Okta credentials need (`okta-hooks scopes`).
+    pub fn actions_used(&self) -> Vec<&'static actions::ActionSpec> {
+        let used: BTreeSet<&str> = self
+            .rules
+            .iter()
+            .flat_map(|r| r.steps.iter().chain(&r.on_failure))
+            .map(|s| s.action.name)
+            .collect();
+        actions::catalog()
+            .iter()
+            .filter(|a| used.contains(a.name))
+            .collect()
+    }
+
+    /// What the rules, all orgs and event types together, ask to fetch about subjects:
+    /// the router's own Okta reads (`okta-hooks scopes`).
+    pub fn enrichment_used(&self) -> Enrichment {
+        self.rules
+            .iter()
+            .fold(Enrichment::default(), |acc, r| acc.union(r.enrich))
+    }
+
     /// What the rules that handle this event's type in `org` want fetched about its
     /// subject before evaluation. Nothing for an event no rule handles.
     pub fn enrichment(&self, org: &str, event: &Value) -> Enrichment {

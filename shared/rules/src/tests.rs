@@ -861,3 +861,40 @@ fn documented_examples_pass_the_checker() {
         assert!(diags.is_empty(), "{name}: {diags:#?}");
     }
 }
+
+#[test]
+fn actions_used_lists_do_and_on_failure_steps_once_in_catalog_order() {
+    let set = rules(
+        r#"
+rules:
+  - id: a
+    on: [user.account.lock]
+    enrich: [groups]
+    do:
+      - action: notify.webhook
+        url_secret: hook
+        body: {}
+      - action: user.suspend
+        user: ${ target("User").id }
+    on_failure:
+      - action: group.add_user
+        group: 00g1
+        user: ${ target("User").id }
+  - id: b
+    on: [user.session.start]
+    do:
+      - action: user.suspend
+        user: ${ target("User").id }
+"#,
+    );
+    let names: Vec<&str> = set.actions_used().iter().map(|a| a.name).collect();
+    assert_eq!(names, ["user.suspend", "group.add_user", "notify.webhook"]);
+    assert_eq!(
+        set.enrichment_used(),
+        Enrichment {
+            user: false,
+            groups: true
+        }
+    );
+    assert!(!rules("rules: []\n").enrichment_used().any());
+}
