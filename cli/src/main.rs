@@ -4,6 +4,7 @@
 //! - `okta-hooks send`: posts a delivery (or the verification challenge) as Okta does.
 //! - `okta-hooks okta get-user`: proves an Okta credential against a real org.
 //! - `okta-hooks rules check|test`, `okta-hooks actions list|show`: rules, offline.
+//! - `okta-hooks scopes`: the Okta scopes and admin roles each function needs for the rules.
 //! - `okta-hooks replay`: a System Log window fed through the events queue.
 //! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
 
@@ -13,7 +14,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{actions, dev, hook, okta, redrive, replay, rules, send};
+use commands::{actions, dev, hook, okta, redrive, replay, rules, scopes, send};
 
 #[derive(Parser)]
 #[command(
@@ -38,6 +39,8 @@ enum Command {
     /// The actions rules can use.
     #[command(subcommand)]
     Actions(actions::ActionsCommand),
+    /// The Okta scopes and admin roles each function needs for the rules in use.
+    Scopes(scopes::ScopesArgs),
     /// Call a real Okta org (credentials from OKTA_* environment variables).
     #[command(subcommand)]
     Okta(okta::OktaCommand),
@@ -62,6 +65,7 @@ async fn main() -> ExitCode {
         Command::Redrive(args) => redrive::run(args).await.map_err(|e| e.to_string()),
         Command::Rules(command) => rules::run(command).map_err(|e| e.to_string()),
         Command::Actions(command) => actions::run(command).map_err(|e| e.to_string()),
+        Command::Scopes(args) => scopes::run(&args).map_err(|e| e.to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

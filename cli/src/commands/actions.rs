@@ -28,8 +28,12 @@ pub fn run(command: ActionsCommand) -> Result<(), UnknownAction> {
             let spec = actions::find(&name).ok_or(UnknownAction(name))?;
             println!("{} — {}", spec.name, spec.summary);
             println!(
-                "family {}, Okta scope {}, destructive: {}",
-                spec.family, spec.scope, spec.destructive
+                "family {}, Okta scope {}, admin role {} ({}), destructive: {}",
+                spec.family,
+                spec.scope,
+                spec.admin_role,
+                spec.admin_role.label(),
+                spec.destructive
             );
             for param in spec.params {
                 println!(

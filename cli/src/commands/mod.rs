@@ -7,4 +7,5 @@ pub mod okta;
 pub mod redrive;
 pub mod replay;
 pub mod rules;
+pub mod scopes;
 pub mod send;

@@ -17,6 +17,7 @@ mod rejects_sqs;
 mod replay_redrive;
 mod router_stores;
 mod rules_cli;
+mod scopes_cli;
 mod seams;
 mod step_records;
 mod template;
