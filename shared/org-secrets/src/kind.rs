@@ -13,7 +13,8 @@ use crate::OrgName;
 /// | kind | holds | read by |
 /// | --- | --- | --- |
 /// | `hook` | the event hook's auth header values | hook-verify, hook-ingest |
-/// | `signing` | the envelope signing keys | the router, the executors |
+/// | `signing` | the envelope signing keys (HMAC), the plan public keys | the router, the executors |
+/// | `plan-signing` | the private Ed25519 plan keys (optional) | the router |
 /// | `okta` | the executors' shared Okta credential | the executors (not notify) |
 /// | `okta-<family>` | one family's own Okta credential (optional) | that family's executor |
 /// | `okta-read` | a read-only Okta credential | the router (enrichment), the poller |
@@ -27,6 +28,9 @@ pub enum SecretKind {
     Hook,
     /// `signing`: [`crate::SigningKeys`].
     Signing,
+    /// `plan-signing`: the router's private [`crate::PlanSigningKeys`]. Optional: an org
+    /// without it has HMAC-only envelopes (before plan signatures).
+    PlanSigning,
     /// `okta`: the executors' shared [`crate::OktaCredential`].
     Okta,
     /// `okta-read`: the read-only [`crate::OktaCredential`] of enrichment and the poller.
@@ -69,17 +73,24 @@ impl SecretKind {
         SecretKind::Named,
     ];
 
+    /// Whether this kind holds a key that signs what the executors run (`signing`,
+    /// `plan-signing`).
+    pub fn is_signing_key(&self) -> bool {
+        matches!(self, SecretKind::Signing | SecretKind::PlanSigning)
+    }
+
     /// `okta-<family>`, if `family` is a valid [`FamilyName`].
     pub fn okta_family(family: &str) -> Option<Self> {
         FamilyName::parse(family).map(SecretKind::OktaFamily)
     }
 
     /// The last part of the secret's id: `hook`, `signing`, `okta`, `okta-read`,
-    /// `okta-<family>`, `named`. Also the section's key in a secret file.
+    /// `okta-<family>`, `named`, `plan-signing`. Also the section's key in a secret file.
     pub fn suffix(&self) -> Cow<'static, str> {
         match self {
             SecretKind::Hook => Cow::Borrowed("hook"),
             SecretKind::Signing => Cow::Borrowed("signing"),
+            SecretKind::PlanSigning => Cow::Borrowed("plan-signing"),
             SecretKind::Okta => Cow::Borrowed("okta"),
             SecretKind::OktaRead => Cow::Borrowed("okta-read"),
             SecretKind::OktaFamily(family) => Cow::Owned(format!("okta-{}", family.as_str())),
@@ -92,6 +103,7 @@ impl SecretKind {
         match suffix {
             "hook" => Some(SecretKind::Hook),
             "signing" => Some(SecretKind::Signing),
+            "plan-signing" => Some(SecretKind::PlanSigning),
             "okta" => Some(SecretKind::Okta),
             "okta-read" => Some(SecretKind::OktaRead),
             "named" => Some(SecretKind::Named),
@@ -135,6 +147,7 @@ mod tests {
     fn every_kind_reads_back_from_its_suffix() {
         let mut kinds = SecretKind::BASE.to_vec();
         kinds.push(SecretKind::okta_family("users").unwrap());
+        kinds.push(SecretKind::PlanSigning);
         for kind in kinds {
             assert_eq!(
                 SecretKind::parse(&kind.suffix()),

@@ -7,6 +7,8 @@
 //! - [`SecretReads`]: what one function reads, and the [`OrgSecret`] it then holds.
 //! - [`OrgSecret`] and [`HookAuth`], [`SigningKeys`], [`OktaCredential`]: the sections;
 //!   values sit in a redacting type.
+//! - [`PlanSigningKeys`]: the router's private Ed25519 plan keys (`plan-signing`), held
+//!   inside its [`SigningKeys`] ([`OrgSecret::plan_signing`]); [`generate_plan_key`].
 //! - [`SecretSource`]: the port an adapter (Secrets Manager, or a static map) implements.
 //! - [`SecretCache`]: a bounded TTL cache in front of a source, with a forced re-read for
 //!   rotation (of a hook value, a credential, a signing key).
@@ -25,6 +27,7 @@ mod memory;
 mod model;
 mod okta;
 mod org;
+mod plan_keys;
 mod reads;
 mod signing;
 mod source;
@@ -40,6 +43,7 @@ pub use memory::StaticSecrets;
 pub use model::OrgSecret;
 pub use okta::OktaCredential;
 pub use org::{OrgName, OrgNameError};
+pub use plan_keys::{PLAN_KEY_LEN, PlanKeyError, PlanKeyPair, PlanSigningKeys, generate_plan_key};
 pub use reads::{ExecutorCredentials, SecretReads};
 pub use signing::{MIN_SIGNING_KEY_LEN, SigningKeys};
 pub use source::{SecretError, SecretSource};

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 
-use crate::{HookAuth, OktaCredential, SecretReads, SigningKeys, StoredSecrets};
+use crate::{HookAuth, OktaCredential, PlanSigningKeys, SecretReads, SigningKeys, StoredSecrets};
 
 /// What one function holds of an org's secrets: only the sections of the kinds it reads
 /// ([`SecretReads`]), each parsed and checked. In the single shape of before the split it
@@ -24,7 +24,8 @@ use crate::{HookAuth, OktaCredential, SecretReads, SigningKeys, StoredSecrets};
 pub struct OrgSecret {
     /// The event hook's auth header. Absent: the org takes no deliveries.
     pub hook: Option<HookAuth>,
-    /// Envelope signing keys, held by the router and the executors only.
+    /// Envelope signing keys, held by the router and the executors only; the router's
+    /// also hold its private plan keys ([`OrgSecret::plan_signing`]).
     pub signing: Option<SigningKeys>,
     /// The Okta credential this function uses (`okta-read`, `okta-<family>` or `okta`).
     pub okta: Option<OktaCredential>,
@@ -38,5 +39,11 @@ impl OrgSecret {
     /// never the content.
     pub fn from_json(text: &str) -> Result<Self, String> {
         SecretReads::all().resolve(&StoredSecrets::from_json(text)?)
+    }
+
+    /// The router's private plan keys (the `plan-signing` kind), where this function
+    /// reads them. They are held inside [`OrgSecret::signing`], which they need.
+    pub fn plan_signing(&self) -> Option<&PlanSigningKeys> {
+        self.signing.as_ref()?.plan_signing()
     }
 }

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use secrecy::SecretString;
 
-use crate::{HookAuth, OktaCredential, OrgSecret, SecretKind, SigningKeys, StoredSecrets};
+use crate::{
+    HookAuth, OktaCredential, OrgSecret, PlanSigningKeys, SecretKind, SigningKeys, StoredSecrets,
+};
 
 /// Where the executors take their Okta credential from (`OKTA_HOOKS_EXECUTOR_CREDENTIALS`,
 /// set from the template's `ExecutorCredentials`).
@@ -36,6 +38,8 @@ impl ExecutorCredentials {
 pub struct SecretReads {
     hook: bool,
     signing: bool,
+    /// The router's private plan keys (`plan-signing`): the router alone.
+    plan_signing: bool,
     /// The Okta credential kinds, the first configured one used.
     okta: Vec<SecretKind>,
     named: bool,
@@ -47,16 +51,19 @@ impl SecretReads {
         SecretReads {
             hook: true,
             signing: false,
+            plan_signing: false,
             okta: Vec::new(),
             named: false,
         }
     }
 
-    /// The router: the signing keys, and the read-only credential for enrichment.
+    /// The router: the signing keys, its private plan keys, and the read-only credential
+    /// for enrichment.
     pub fn router() -> Self {
         SecretReads {
             hook: false,
             signing: true,
+            plan_signing: true,
             okta: vec![SecretKind::OktaRead],
             named: false,
         }
@@ -67,6 +74,7 @@ impl SecretReads {
         SecretReads {
             hook: false,
             signing: false,
+            plan_signing: false,
             okta: vec![SecretKind::OktaRead],
             named: false,
         }
@@ -93,6 +101,7 @@ impl SecretReads {
         SecretReads {
             hook: false,
             signing: true,
+            plan_signing: false,
             okta,
             named: reads_named,
         }
@@ -104,6 +113,7 @@ impl SecretReads {
         SecretReads {
             hook: true,
             signing: true,
+            plan_signing: true,
             okta: vec![SecretKind::Okta],
             named: true,
         }
@@ -118,6 +128,9 @@ impl SecretReads {
         }
         if self.signing {
             kinds.push(SecretKind::Signing);
+        }
+        if self.plan_signing {
+            kinds.push(SecretKind::PlanSigning);
         }
         kinds.extend(self.okta.iter().cloned());
         if self.named {
@@ -151,6 +164,18 @@ impl SecretReads {
         if let Some(signing) = &signing {
             signing.validate()?;
         }
+        let plan_signing = if self.plan_signing {
+            stored.parse::<PlanSigningKeys>(&SecretKind::PlanSigning)?
+        } else {
+            None
+        };
+        let signing = match (signing, plan_signing) {
+            (Some(signing), Some(plan)) => Some(signing.attach(plan)?),
+            (None, Some(_)) => {
+                return Err("plan-signing is configured but signing is not".to_owned());
+            }
+            (signing, None) => signing,
+        };
         let single = [SecretKind::Okta];
         let candidates: &[SecretKind] = if stored.is_single_shape() && !self.okta.is_empty() {
             &single
@@ -185,7 +210,13 @@ impl SecretReads {
     pub fn keep(&self, secret: &OrgSecret) -> OrgSecret {
         OrgSecret {
             hook: secret.hook.clone().filter(|_| self.hook),
-            signing: secret.signing.clone().filter(|_| self.signing),
+            signing: secret.signing.clone().filter(|_| self.signing).map(|keys| {
+                if self.plan_signing {
+                    keys
+                } else {
+                    keys.without_plan_signing()
+                }
+            }),
             okta: secret.okta.clone().filter(|_| !self.okta.is_empty()),
             named: if self.named {
                 secret.named.clone()
@@ -294,6 +325,71 @@ mod tests {
                 .okta
                 .is_none()
         );
+    }
+
+    /// The split secrets with a plan key pair: the seed in `plan-signing`, its public
+    /// key in `signing.plan_keys` under `listed_as`.
+    fn with_plan_key(listed_as: &str) -> (StoredSecrets, String) {
+        use secrecy::ExposeSecret;
+        let pair = crate::generate_plan_key().unwrap();
+        let seed = pair.seed.expose_secret().to_owned();
+        let text = serde_json::json!({
+            "signing": {"active": "k1", "keys": {"k1": "0123456789abcdef0123456789abcdef"},
+                        "plan_keys": {listed_as: pair.public_key}},
+            "plan-signing": {"active": "p1", "keys": {"p1": seed}},
+        })
+        .to_string();
+        (StoredSecrets::from_json(&text).unwrap(), seed)
+    }
+
+    #[test]
+    fn only_the_router_holds_the_private_plan_keys() {
+        let (held, seed) = with_plan_key("p1");
+        let router = SecretReads::router().resolve(&held).unwrap();
+        assert!(router.plan_signing().is_some());
+        assert!(SecretReads::router().reads(&SecretKind::PlanSigning));
+        assert!(SecretReads::all().reads(&SecretKind::PlanSigning));
+        for reads in [
+            SecretReads::executor("users", ExecutorCredentials::Shared, true, true),
+            SecretReads::executor("notify", ExecutorCredentials::PerFamily, false, true),
+            SecretReads::poller(),
+            SecretReads::hook_receiver(),
+        ] {
+            assert!(!reads.reads(&SecretKind::PlanSigning), "{reads:?}");
+            assert!(
+                reads.resolve(&held).unwrap().plan_signing().is_none(),
+                "{reads:?}"
+            );
+            // Already parsed (the local runner's store), the view drops them too.
+            assert!(reads.keep(&router).plan_signing().is_none(), "{reads:?}");
+        }
+        let executor = SecretReads::executor("users", ExecutorCredentials::Shared, true, false);
+        let signing = executor.resolve(&held).unwrap().signing.unwrap();
+        assert!(signing.plan_keys_configured() && signing.plan_key("p1").is_some());
+        assert!(
+            !format!("{router:?}").contains(&seed),
+            "Debug shows the seed"
+        );
+    }
+
+    #[test]
+    fn a_plan_key_the_executors_cannot_verify_is_a_configuration_error() {
+        let (held, seed) = with_plan_key("p2");
+        let err = SecretReads::router().resolve(&held).unwrap_err();
+        assert!(err.contains("plan_keys") && err.contains("\"p1\""), "{err}");
+        assert!(!err.contains(&seed));
+        // An executor does not read plan-signing, so it does not fail on it.
+        assert!(
+            SecretReads::executor("users", ExecutorCredentials::Shared, true, false)
+                .resolve(&held)
+                .is_ok()
+        );
+        let bad = stored(
+            r#"{"signing": {"active": "k1",
+            "keys": {"k1": "0123456789abcdef0123456789abcdef"}, "plan_keys": {"p1": "c2hvcnQ="}}}"#,
+        );
+        let err = SecretReads::router().resolve(&bad).unwrap_err();
+        assert!(err.contains("plan_keys") && err.contains("p1"), "{err}");
     }
 
     #[test]

@@ -5,18 +5,34 @@ use std::collections::BTreeMap;
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 
+use crate::PlanSigningKeys;
+use crate::plan_keys::decode_public_key;
+
 /// Shortest key accepted: 32 bytes, as many as HMAC-SHA256's output.
 pub const MIN_SIGNING_KEY_LEN: usize = 32;
 
 /// `{"active": "k2", "keys": {"k1": "…", "k2": "…"}}`: new envelopes are signed with
 /// `active`; any key listed still verifies, so a rotation adds a key, makes it active,
 /// and drops the old one once the queues have drained.
+///
+/// `"plan_keys": {"p1": "<base64 Ed25519 public key>"}` (optional, not secret) are the
+/// public halves of the router's plan keys ([`PlanSigningKeys`]): once listed, executors
+/// run only plans the router signed with one of them; without them, every envelope is
+/// HMAC-only, as before plan signatures.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SigningKeys {
     /// The id of the key new envelopes are signed with.
     pub active: String,
     /// Every key that still verifies, by id.
     pub keys: BTreeMap<String, SecretString>,
+    /// The router's plan public keys by id (base64 of 32 bytes); `None`: plans are not
+    /// signed yet (migration).
+    #[serde(default)]
+    pub plan_keys: Option<BTreeMap<String, String>>,
+    /// The router's private plan keys, from the `plan-signing` kind (never from the
+    /// `signing` section): held only where [`crate::SecretReads`] reads that kind.
+    #[serde(skip)]
+    plan_signing: Option<PlanSigningKeys>,
 }
 
 impl SigningKeys {
@@ -28,7 +44,50 @@ impl SigningKeys {
                 .iter()
                 .map(|(kid, key)| (kid.to_string(), SecretString::from(*key)))
                 .collect(),
+            plan_keys: None,
+            plan_signing: None,
         }
+    }
+
+    /// These keys with the plan public keys `plan_keys` (`(id, base64 public key)`).
+    pub fn with_plan_keys(mut self, plan_keys: &[(&str, &str)]) -> Self {
+        self.plan_keys = Some(
+            plan_keys
+                .iter()
+                .map(|(kid, key)| (kid.to_string(), key.to_string()))
+                .collect(),
+        );
+        self
+    }
+
+    /// These keys with the router's private plan keys (what reading the `plan-signing`
+    /// kind adds).
+    pub fn with_plan_signing(mut self, plan_signing: PlanSigningKeys) -> Self {
+        self.plan_signing = Some(plan_signing);
+        self
+    }
+
+    /// The router's private plan keys, where this function reads them (the router).
+    pub fn plan_signing(&self) -> Option<&PlanSigningKeys> {
+        self.plan_signing.as_ref()
+    }
+
+    /// These keys without the private plan keys (what a function that does not read
+    /// `plan-signing` holds).
+    pub(crate) fn without_plan_signing(mut self) -> Self {
+        self.plan_signing = None;
+        self
+    }
+
+    /// Whether plan public keys are listed: then only router-signed plans may run.
+    pub fn plan_keys_configured(&self) -> bool {
+        self.plan_keys.is_some()
+    }
+
+    /// The plan public key `kid` as bytes; `None` when it is not listed (or, in keys
+    /// built without validation, not 32 bytes of base64).
+    pub fn plan_key(&self, kid: &str) -> Option<Vec<u8>> {
+        decode_public_key(self.plan_keys.as_ref()?.get(kid)?)
     }
 
     /// The key new envelopes are signed with (`None` only before validation).
@@ -54,6 +113,44 @@ impl SigningKeys {
                 "signing key {kid:?} is shorter than {MIN_SIGNING_KEY_LEN} bytes"
             )),
             None => Ok(()),
+        }?;
+        let Some(plan_keys) = &self.plan_keys else {
+            return Ok(());
+        };
+        if plan_keys.is_empty() {
+            return Err(
+                "signing.plan_keys is empty: leave it out until a plan key is made".to_owned(),
+            );
         }
+        match plan_keys
+            .iter()
+            .find(|(_, key)| decode_public_key(key).is_none())
+        {
+            Some((kid, _)) => Err(format!(
+                "signing.plan_keys {kid:?} is not base64 of a 32-byte Ed25519 public key"
+            )),
+            None => Ok(()),
+        }
+    }
+
+    /// `plan_signing` held with these keys: valid, and its active public key listed in
+    /// `plan_keys` under its id, so that what the router signs the executors verify.
+    pub(crate) fn attach(mut self, plan_signing: PlanSigningKeys) -> Result<Self, String> {
+        plan_signing.validate()?;
+        let kid = &plan_signing.active;
+        let public = plan_signing.public_key(kid).map_err(|e| e.to_string())?;
+        let listed = self
+            .plan_keys
+            .as_ref()
+            .and_then(|keys| keys.get(kid))
+            .and_then(|key| decode_public_key(key));
+        if listed.as_deref() != decode_public_key(&public).as_deref() {
+            return Err(format!(
+                "plan-signing.active {kid:?}: signing.plan_keys must list its public key \
+                 under the same id, or the executors refuse every plan"
+            ));
+        }
+        self.plan_signing = Some(plan_signing);
+        Ok(self)
     }
 }
