@@ -2,6 +2,7 @@
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use aws_sdk_secretsmanager::config::{Credentials, Region};
+use org_secrets::{OrgName, SecretKind, SecretsConfig, legacy_secret_id};
 
 /// SDK configuration and clients for an emulator endpoint.
 pub struct Aws {
@@ -123,6 +124,59 @@ impl Aws {
                 .await
                 .expect("put secret value");
         }
+    }
+
+    /// Puts `org`'s secrets in the split shape, as a deployment holds them: each key of
+    /// `kinds` (`hook`, `signing`, `okta`, `okta-read`, `okta-<family>`, `named`) becomes
+    /// its own secret `okta-hooks/<org>/<kind>` holding that key's value, and no other
+    /// secret is made, so a test says exactly which kinds the org has. Panics on a key
+    /// that names no kind (a typo would otherwise leave a kind silently missing).
+    pub async fn put_org_secrets(&self, org: &str, kinds: &serde_json::Value) {
+        let org = OrgName::parse(org).expect("an org name");
+        let kinds = kinds.as_object().expect("the kinds as a JSON object");
+        for (key, value) in kinds {
+            let kind = SecretKind::parse(key).unwrap_or_else(|| panic!("{key} is no kind"));
+            self.put_secret(&kind.secret_id(SecretsConfig::DEFAULT_PREFIX, &org), value)
+                .await;
+        }
+    }
+
+    /// Puts `org`'s single secret of before the split, `okta-hooks/<org>`, with its
+    /// sections (`hook`, `signing`, `okta`, `named`): what functions read with
+    /// `OKTA_HOOKS_LEGACY_SINGLE_SECRET=true`.
+    pub async fn put_legacy_org_secret(&self, org: &str, sections: &serde_json::Value) {
+        let org = OrgName::parse(org).expect("an org name");
+        self.put_secret(
+            &legacy_secret_id(SecretsConfig::DEFAULT_PREFIX, &org),
+            sections,
+        )
+        .await;
+    }
+
+    /// The names of every secret on the emulator, sorted.
+    pub async fn secret_names(&self) -> Vec<String> {
+        let mut names = Vec::new();
+        let mut next: Option<String> = None;
+        loop {
+            let page = self
+                .secrets
+                .list_secrets()
+                .set_next_token(next.take())
+                .send()
+                .await
+                .expect("list secrets");
+            names.extend(
+                page.secret_list()
+                    .iter()
+                    .filter_map(|s| s.name().map(str::to_owned)),
+            );
+            match page.next_token() {
+                Some(token) => next = Some(token.to_owned()),
+                None => break,
+            }
+        }
+        names.sort();
+        names
     }
 
     /// Receives and deletes every message of a FIFO queue: (group id, dedup id, body).

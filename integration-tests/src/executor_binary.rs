@@ -10,7 +10,7 @@ use actions::Family;
 use aws_adapters::memory::{MemoryCounter, MemoryLedger};
 use fifo_queue::{FifoMessage, MemoryQueue};
 use okta_adapters::memory::StaticDirectory;
-use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
+use org_secrets::{SecretCache, SecretKind, SecretReads, StaticSecrets, StoredSecrets};
 use router::Router;
 use rules::RuleSet;
 use serde_json::{Value, json};
@@ -20,11 +20,12 @@ use crate::aws::function_env;
 
 /// Routes the reference event `user.account.report_suspicious_activity_by_enduser.json`
 /// (of the Okta reference data's `events/`) as a hook delivery `delivery_id` of org
-/// `default` through an in-memory router with `rules`, signing with `keys`; returns the
+/// `default` through an in-memory router with `rules`, signing with the key `key` of id
+/// `key_id` (the org's `signing` secret, read as the router reads its kinds); returns the
 /// first message the router put on `family`'s queue.
 pub async fn route_suspicious_activity(
     rules: RuleSet,
-    keys: SigningKeys,
+    (key_id, key): (&str, &str),
     delivery_id: &str,
     family: Family,
 ) -> FifoMessage {
@@ -32,12 +33,18 @@ pub async fn route_suspicious_activity(
         .into_iter()
         .map(|f| (f, Arc::new(MemoryQueue::new())))
         .collect();
-    let secret = OrgSecret {
-        signing: Some(keys),
-        ..Default::default()
-    };
+    // The org's secrets as stored (split), read as the router reads them.
+    let mut stored = StoredSecrets::new();
+    stored
+        .insert(
+            SecretKind::Signing,
+            &json!({"active": key_id, "keys": {key_id: key}}).to_string(),
+        )
+        .expect("signing keys");
     let secrets = Arc::new(SecretCache::new(
-        StaticSecrets::new().with("default", secret),
+        StaticSecrets::new()
+            .with_stored("default", stored)
+            .reading(SecretReads::router()),
         Duration::from_secs(60),
         Duration::ZERO,
     ));
@@ -116,11 +123,12 @@ pub fn sqs_batch(message_id: &str, body: &str, group: &str, dedup: &str, family:
     }]})
 }
 
-/// Puts the org secret `okta-hooks/default` an executor needs: the signing key `key_id`
-/// (active) and the Okta org with its API token.
+/// Puts the secrets of org `default` an executor of a family calling Okta reads, each its
+/// own secret: `okta-hooks/default/signing` (the key `key_id`, active) and
+/// `okta-hooks/default/okta` (the Okta org and its API token).
 pub async fn put_executor_secret(aws: &Aws, key_id: &str, key: &str, org_url: &str, token: &str) {
-    aws.put_secret(
-        "okta-hooks/default",
+    aws.put_org_secrets(
+        "default",
         &json!({
             "signing": {"active": key_id, "keys": {key_id: key}},
             "okta": {"org_url": org_url, "api_token": token},

@@ -1,6 +1,7 @@
 //! The whole pipeline in process on `moto_server`: ingest, the event router and one action
-//! executor per family — their real handlers and AWS adapters — over the tables, secret
-//! and FIFO queues (each with its DLQ) the template creates. The repository's rules decide.
+//! executor per family — their real handlers and AWS adapters, each reading only its own
+//! kinds of the org's secrets, as in AWS — over the tables, secrets and FIFO queues (each
+//! with its DLQ) the template creates. The repository's rules decide.
 //!
 //! What plays Okta (wiremock, the stateful Okta double) and the Slack webhook is the
 //! test's: it passes their addresses in [`PipelineOptions`].
@@ -36,6 +37,33 @@ pub struct PipelineOptions<'a> {
     pub extra_env: &'a [(&'a str, &'a str)],
 }
 
+impl PipelineOptions<'_> {
+    /// The org's secrets in the split shape, one secret per kind: `hook` (ingest),
+    /// `signing` (the router, the executors), `okta` (the executors but notify),
+    /// `okta-read` (the router's enrichment; the same credential, as the double accepts
+    /// one token) and `named` (notify's webhook).
+    pub fn split_secrets(&self) -> Value {
+        json!({
+            "hook": {"current": self.hook_secret},
+            "signing": {"active": "k1", "keys": {"k1": self.signing_key}},
+            "okta": {"org_url": self.org_url, "api_token": self.api_token},
+            "okta-read": {"org_url": self.org_url, "api_token": self.api_token},
+            "named": {"slack_webhook": self.slack_webhook},
+        })
+    }
+
+    /// The same in the single secret of before the split, where `okta` serves every
+    /// Okta credential: what the pipeline puts when `extra_env` sets
+    /// `OKTA_HOOKS_LEGACY_SINGLE_SECRET=true`.
+    pub fn single_secret(&self) -> Value {
+        let mut single = self.split_secrets();
+        if let Some(sections) = single.as_object_mut() {
+            sections.remove("okta-read");
+        }
+        single
+    }
+}
+
 /// The running pipeline: the handles a test drives and inspects.
 pub struct Pipeline {
     /// Clients of the `moto_server` everything runs on, to read queues and tables.
@@ -61,7 +89,8 @@ pub struct Pipeline {
 
 impl Pipeline {
     /// Starts `moto_server`, creates the tables (`ledger`, `counters`, `steps`), the org
-    /// secret `okta-hooks/default`, the events queue and each family's queue with their
+    /// `default`'s secrets (split, one per kind: [`PipelineOptions::split_secrets`]; or
+    /// the single one with `OKTA_HOOKS_LEGACY_SINGLE_SECRET=true`), the events queue and each family's queue with their
     /// DLQs, and builds the functions from their environment as Lambda would.
     pub async fn start(options: PipelineOptions<'_>) -> Self {
         let moto = MotoServer::start();
@@ -69,16 +98,17 @@ impl Pipeline {
         for table in ["ledger", "counters", "steps"] {
             aws.table(table).await;
         }
-        aws.put_secret(
-            "okta-hooks/default",
-            &json!({
-                "hook": {"current": options.hook_secret},
-                "signing": {"active": "k1", "keys": {"k1": options.signing_key}},
-                "okta": {"org_url": options.org_url, "api_token": options.api_token},
-                "named": {"slack_webhook": options.slack_webhook},
-            }),
-        )
-        .await;
+        let legacy = options
+            .extra_env
+            .iter()
+            .any(|(k, v)| *k == "OKTA_HOOKS_LEGACY_SINGLE_SECRET" && *v == "true");
+        if legacy {
+            aws.put_legacy_org_secret("default", &options.single_secret())
+                .await;
+        } else {
+            aws.put_org_secrets("default", &options.split_secrets())
+                .await;
+        }
         let events_url = aws.fifo_queue("events.fifo").await;
         let events_dlq = aws.fifo_queue("events-dlq.fifo").await;
         let mut queues = HashMap::new();
@@ -133,7 +163,8 @@ impl Pipeline {
                 (family, app)
             })
             .collect();
-        let receiver = ReceiverConfig::default();
+        let mut receiver = ReceiverConfig::default();
+        receiver.secrets.legacy_single_secret = legacy;
         let secrets = SecretsManagerSource::for_hook_receiver(&aws.config, &receiver.secrets);
         let auth = Authenticator::for_config(secrets, &receiver);
         let ingest = IngestHandler::new(

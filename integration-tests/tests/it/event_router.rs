@@ -26,9 +26,10 @@ async fn stack() -> Stack {
     let aws = Aws::new(&moto.endpoint()).await;
     aws.table("ledger").await;
     aws.table("counters").await;
-    aws.put_secret(
-        "okta-hooks/default",
-        &json!({"hook": {"current": "x"}, "signing": {"active": "k1", "keys": {"k1": KEY}}}),
+    // The router reads `signing` and `okta-read`; the rules of this batch enrich nothing.
+    aws.put_org_secrets(
+        "default",
+        &json!({"signing": {"active": "k1", "keys": {"k1": KEY}}}),
     )
     .await;
     let mut env = function_env(&moto.endpoint());

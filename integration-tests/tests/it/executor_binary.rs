@@ -26,7 +26,13 @@ fn keys() -> SigningKeys {
 /// to the users executor.
 async fn envelope_batch() -> Value {
     let rules = RuleSet::load_dir(&workspace_root().join("rules")).expect("rules");
-    let message = route_suspicious_activity(rules, keys(), "example-delivery", Family::Users).await;
+    let message = route_suspicious_activity(
+        rules,
+        ("example", EXAMPLE_KEY),
+        "example-delivery",
+        Family::Users,
+    )
+    .await;
     sqs_batch(
         "7a1c2a6e-0000-4000-8000-000000000001",
         &message.body,

@@ -11,8 +11,6 @@ use okta_events::{LogEvent, QueuedEvent};
 use org_secrets::SecretsConfig;
 use serde_json::{Value, json};
 
-const SECRET_NAME: &str = "okta-hooks/default";
-
 /// Serves the orgs `default` and `acme`.
 fn config(ttl: Duration) -> ReceiverConfig {
     let org = |name: &str| org_secrets::OrgName::parse(name).expect("org name");
@@ -54,7 +52,7 @@ async fn a_100_event_delivery_posted_twice_leaves_exactly_100_messages() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
     let url = aws.fifo_queue("events.fifo").await;
-    aws.put_secret(SECRET_NAME, &json!({"hook": {"current": "s3cr3t"}}))
+    aws.put_org_secrets("default", &json!({"hook": {"current": "s3cr3t"}}))
         .await;
     let handler = handler(&aws, &url, Duration::from_secs(300));
 
@@ -97,7 +95,7 @@ async fn a_100_event_delivery_posted_twice_leaves_exactly_100_messages() {
 async fn an_unreachable_queue_answers_503() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    aws.put_secret(SECRET_NAME, &json!({"hook": {"current": "s3cr3t"}}))
+    aws.put_org_secrets("default", &json!({"hook": {"current": "s3cr3t"}}))
         .await;
     // Secrets come from moto; the queue endpoint is a port that refuses connections.
     let refusing = integration_tests::RefusingPort::hold();
@@ -123,7 +121,7 @@ async fn an_unreachable_queue_answers_503() {
 async fn a_missing_queue_answers_503_and_a_later_retry_succeeds() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    aws.put_secret(SECRET_NAME, &json!({"hook": {"current": "s3cr3t"}}))
+    aws.put_org_secrets("default", &json!({"hook": {"current": "s3cr3t"}}))
         .await;
     let url = format!("{}/123456789012/late.fifo", moto.endpoint());
     let handler = handler(&aws, &url, Duration::from_secs(300));
@@ -144,7 +142,7 @@ async fn a_rotated_secret_accepts_the_previous_value_until_it_is_dropped() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
     let url = aws.fifo_queue("events.fifo").await;
-    aws.put_secret(SECRET_NAME, &json!({"hook": {"current": "value-one"}}))
+    aws.put_org_secrets("default", &json!({"hook": {"current": "value-one"}}))
         .await;
     let ttl = Duration::from_millis(500);
     let handler = handler(&aws, &url, ttl);
@@ -159,8 +157,8 @@ async fn a_rotated_secret_accepts_the_previous_value_until_it_is_dropped() {
     assert_eq!(status("value-two").await, 401);
 
     // Rotate: new value current, old value previous. No restart, no wait for the TTL.
-    aws.put_secret(
-        SECRET_NAME,
+    aws.put_org_secrets(
+        "default",
         &json!({"hook": {"current": "value-two", "previous": "value-one"}}),
     )
     .await;
@@ -176,7 +174,7 @@ async fn a_rotated_secret_accepts_the_previous_value_until_it_is_dropped() {
     );
 
     // Drop the previous value: once the cache expires, the old value is refused.
-    aws.put_secret(SECRET_NAME, &json!({"hook": {"current": "value-two"}}))
+    aws.put_org_secrets("default", &json!({"hook": {"current": "value-two"}}))
         .await;
     tokio::time::sleep(ttl + Duration::from_millis(100)).await;
     assert_eq!(status("value-one").await, 401);
@@ -188,8 +186,8 @@ async fn an_org_in_the_path_uses_its_own_secret() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
     let url = aws.fifo_queue("events.fifo").await;
-    aws.put_secret(
-        "okta-hooks/acme",
+    aws.put_org_secrets(
+        "acme",
         &json!({"hook": {"header": "X-Acme-Hook", "current": "acme-value"}}),
     )
     .await;

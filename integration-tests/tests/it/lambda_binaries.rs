@@ -20,8 +20,8 @@ async fn hook_ingest_answers_the_api_gateway_events() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
     let url = aws.fifo_queue("okta-hooks-events.fifo").await;
-    aws.put_secret(
-        "okta-hooks/default",
+    aws.put_org_secrets(
+        "default",
         &json!({"hook": {"current": "okta-hooks-example-secret"}}),
     )
     .await;
@@ -65,8 +65,8 @@ async fn hook_ingest_answers_the_api_gateway_events() {
 async fn hook_verify_echoes_the_challenge_of_the_api_gateway_event() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    aws.put_secret(
-        "okta-hooks/default",
+    aws.put_org_secrets(
+        "default",
         &json!({"hook": {"current": "okta-hooks-example-secret"}}),
     )
     .await;

@@ -138,13 +138,12 @@ async fn stack(delay: Duration) -> Stack {
         .respond_with(Shared(log.clone()))
         .mount(&okta)
         .await;
-    aws.put_secret(
-        "okta-hooks/default",
+    // The poller reads `okta-read`; the router `signing` and `okta-read`.
+    aws.put_org_secrets(
+        "default",
         &json!({
-            "hook": {"current": "unused"},
             "signing": {"active": "k1", "keys": {"k1": KEY}},
-            "okta": {"org_url": okta.uri(), "api_token": "00poller-token"},
-            "named": {"slack_webhook": format!("{}/slack", okta.uri())},
+            "okta-read": {"org_url": okta.uri(), "api_token": "00poller-token"},
         }),
     )
     .await;
@@ -490,11 +489,11 @@ async fn a_rotated_credential_is_picked_up_after_a_401_without_waiting_for_the_c
     let secret = |token: &str| {
         json!({
             "signing": {"active": "k1", "keys": {"k1": KEY}},
-            "okta": {"org_url": s.okta.uri(), "api_token": token},
+            "okta-read": {"org_url": s.okta.uri(), "api_token": token},
         })
     };
     s.aws
-        .put_secret("okta-hooks/default", &secret("00old-token"))
+        .put_org_secrets("default", &secret("00old-token"))
         .await;
     let app = s.poller();
     let first = log_poller::poll_all(&app).await;
@@ -502,7 +501,7 @@ async fn a_rotated_credential_is_picked_up_after_a_401_without_waiting_for_the_c
     // Rotation: the secret now holds a new token and Okta refuses the old one. The
     // secret cache (TTL 300 s) still serves the old token to the next run.
     s.aws
-        .put_secret("okta-hooks/default", &secret("00new-token"))
+        .put_org_secrets("default", &secret("00new-token"))
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))

@@ -55,11 +55,8 @@ async fn hook_ingest_at_trace_logs_no_auth_header_value() {
     let aws = Aws::new(&moto.endpoint()).await;
     let url = aws.fifo_queue("okta-hooks-events.fifo").await;
     let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
-    aws.put_secret(
-        "okta-hooks/default",
-        &json!({"hook": {"current": HOOK_SECRET}}),
-    )
-    .await;
+    aws.put_org_secrets("default", &json!({"hook": {"current": HOOK_SECRET}}))
+        .await;
     let mut env = function_env(&moto.endpoint());
     env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
     env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
@@ -109,7 +106,8 @@ fn keys() -> SigningKeys {
 /// (the `temp` step, on the credentials queue).
 async fn first_envelope() -> Envelope<Plan> {
     let rules = RuleSet::from_sources(&[("rules.yaml", RULES)]).expect("rules");
-    let message = route_suspicious_activity(rules, keys(), "d-1", Family::Credentials).await;
+    let message =
+        route_suspicious_activity(rules, ("k1", SIGNING_KEY), "d-1", Family::Credentials).await;
     open(&message.body, &keys()).expect("signed")
 }
 

@@ -22,11 +22,8 @@ async fn bad_events_are_parked_on_the_rejects_queue_and_the_good_ones_enqueued()
     let aws = Aws::new(&moto.endpoint()).await;
     let events_url = fifo_queue_1_mib(&aws, "events.fifo").await;
     let rejects_url = fifo_queue_1_mib(&aws, "rejects.fifo").await;
-    aws.put_secret(
-        "okta-hooks/default",
-        &json!({"hook": {"current": "s3cr3t"}}),
-    )
-    .await;
+    aws.put_org_secrets("default", &json!({"hook": {"current": "s3cr3t"}}))
+        .await;
     let config = ReceiverConfig {
         secrets: org_secrets::SecretsConfig {
             refresh_min_age: Duration::ZERO,
