@@ -5,6 +5,7 @@
 //! - `okta-hooks okta get-user`: proves an Okta credential against a real org.
 //! - `okta-hooks rules check|test`, `okta-hooks actions list|show`: rules, offline.
 //! - `okta-hooks scopes`: the Okta scopes and admin roles each function needs for the rules.
+//! - `okta-hooks secrets split`: the single org secret of before the split, one per kind.
 //! - `okta-hooks replay`: a System Log window fed through the events queue.
 //! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
 
@@ -14,7 +15,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{actions, dev, hook, okta, redrive, replay, rules, scopes, send};
+use commands::{actions, dev, hook, okta, redrive, replay, rules, scopes, secrets, send};
 
 #[derive(Parser)]
 #[command(
@@ -47,6 +48,9 @@ enum Command {
     /// The org's event hook in Okta: setup, status, list, deactivate, delete, rotate-secret.
     #[command(subcommand)]
     Hook(hook::HookCommand),
+    /// The org's secrets: split the single secret of before the split into one per kind.
+    #[command(subcommand)]
+    Secrets(secrets::SecretsCommand),
     /// Feed a bounded System Log window through the events queue (dedup: no action twice).
     Replay(replay::ReplayArgs),
     /// Move a DLQ's messages back to their source queue (--dry-run lists them).
@@ -61,6 +65,7 @@ async fn main() -> ExitCode {
         Command::Send(args) => send::run(args).await.map_err(|e| e.to_string()),
         Command::Okta(command) => okta::run(command).await.map_err(|e| e.to_string()),
         Command::Hook(command) => hook::run(command).await.map_err(|e| e.to_string()),
+        Command::Secrets(command) => secrets::run(command).await.map_err(|e| e.to_string()),
         Command::Replay(args) => replay::run(args).await.map_err(|e| e.to_string()),
         Command::Redrive(args) => redrive::run(args).await.map_err(|e| e.to_string()),
         Command::Rules(command) => rules::run(command).map_err(|e| e.to_string()),

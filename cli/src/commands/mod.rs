@@ -8,4 +8,5 @@ pub mod redrive;
 pub mod replay;
 pub mod rules;
 pub mod scopes;
+pub mod secrets;
 pub mod send;

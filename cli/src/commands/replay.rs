@@ -19,8 +19,10 @@
 //!
 //! The event types are `--type` (repeatable), else every type the rules of `--rules`
 //! handle. The Okta credential is an admin's from `OKTA_*` variables when `OKTA_ORG_URL`
-//! is set (scope `okta.logs.read`), else the org secret's `okta` section (Secrets
-//! Manager `<prefix><org>`, or `--secret-file`).
+//! is set (scope `okta.logs.read`), else the poller's: the org's `okta-read` secret
+//! (Secrets Manager `<prefix><org>/okta-read`), the `okta` section of the single secret of
+//! before the split (`<prefix><org>`, with `--legacy-single-secret`), or `--secret-file`
+//! (either shape).
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -31,7 +33,10 @@ use okta_adapters::{CredentialError, okta_config};
 use okta_client::endpoints::logs::{LogQuery, LogSortOrder};
 use okta_client::{OktaClient, Page, RetryPolicy};
 use okta_events::{EventKey, queue_entry};
-use org_secrets::{OktaCredential, OrgName, OrgSecret, SecretSource};
+use org_secrets::{
+    OktaCredential, OrgName, OrgSecret, SecretError, SecretKind, SecretReads, SecretSource,
+    StoredSecrets,
+};
 use rules::RuleSet;
 use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
@@ -48,7 +53,8 @@ pub const DEFAULT_LEDGER_TTL_DAYS: u16 = 14;
 
 #[derive(clap::Args)]
 pub struct ReplayArgs {
-    /// The org (its secret is <secret-prefix><org>; its name goes on every message).
+    /// The org (its credential is the secret <secret-prefix><org>/okta-read; its name goes
+    /// on every message).
     #[arg(long, default_value = "default")]
     org: String,
     /// Start of the window, RFC 3339 (e.g. 2026-11-20T00:00:00Z), inclusive.
@@ -88,12 +94,17 @@ pub struct ReplayArgs {
     /// forgotten its older events, so their actions run again.
     #[arg(long)]
     allow_rerun: bool,
-    /// Read the org secret from this JSON file instead of Secrets Manager.
+    /// Read the Okta credential from this JSON file instead of Secrets Manager: either
+    /// shape (its `okta-read`, else its `okta`).
     #[arg(long)]
     secret_file: Option<PathBuf>,
     /// Prefix of the org secrets' names in Secrets Manager.
     #[arg(long, env = "OKTA_HOOKS_SECRET_PREFIX", default_value = "okta-hooks/")]
     secret_prefix: String,
+    /// Use the org's single secret of before the split, <secret-prefix><org>, as the
+    /// functions do with LegacySingleSecret=true.
+    #[arg(long, env = "OKTA_HOOKS_LEGACY_SINGLE_SECRET")]
+    legacy_single_secret: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -401,8 +412,8 @@ fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The client: `OKTA_*` variables when `OKTA_ORG_URL` is set, else the org secret's
-/// `okta` section (as `okta-hooks hook` chooses).
+/// The client: `OKTA_*` variables when `OKTA_ORG_URL` is set, else the poller's
+/// credential (`okta-read`).
 async fn okta_client(args: &ReplayArgs, org: &OrgName) -> Result<OktaClient, ReplayError> {
     let credential: OktaCredential = match env("OKTA_ORG_URL") {
         Some(org_url) => super::okta::credential(org_url, "okta.logs.read")
@@ -411,8 +422,8 @@ async fn okta_client(args: &ReplayArgs, org: &OrgName) -> Result<OktaClient, Rep
             let (secret, at) = org_secret(args, org).await?;
             secret.okta.ok_or_else(|| {
                 ReplayError::Config(format!(
-                    "no Okta credential: set OKTA_ORG_URL and OKTA_API_TOKEN, or give {at} an \
-                     `okta` section (with okta.logs.read)"
+                    "no Okta credential in {at}: set OKTA_ORG_URL and OKTA_API_TOKEN, or put \
+                     the org's read-only credential there (`okta-read`, with okta.logs.read)"
                 ))
             })?
         }
@@ -422,32 +433,42 @@ async fn okta_client(args: &ReplayArgs, org: &OrgName) -> Result<OktaClient, Rep
     Ok(OktaClient::new(config)?)
 }
 
-/// The org secret, and where it was read (for messages; never its content).
+/// The Okta credential the poller would use, and where it was read (for messages; never
+/// its content): the `okta-read` secret (`<prefix><org>/okta-read`), the single secret of
+/// before the split (`<prefix><org>`, whose `okta` serves) with `--legacy-single-secret`,
+/// or `--secret-file` (either shape).
 async fn org_secret(args: &ReplayArgs, org: &OrgName) -> Result<(OrgSecret, String), ReplayError> {
     if let Some(file) = &args.secret_file {
         let at = file.display().to_string();
         let text = std::fs::read_to_string(file)
             .map_err(|e| ReplayError::Config(format!("org secret ({at}): {e}")))?;
-        let secret = OrgSecret::from_json(&text)
+        let secret = StoredSecrets::from_json(&text)
+            .and_then(|stored| SecretReads::poller().resolve(&stored))
             .map_err(|reason| ReplayError::Config(format!("org secret ({at}): {reason}")))?;
         return Ok((secret, at));
     }
     let config = aws_adapters::load_config().await;
-    // TODO(issue 13, in progress): the split `okta-read` secret; the single one for now.
-    let source = SecretsManagerSource::from_config(
-        &config,
-        &org_secrets::SecretsConfig {
-            prefix: args.secret_prefix.clone(),
-            legacy_single_secret: true,
-            ..org_secrets::SecretsConfig::default()
-        },
-        org_secrets::SecretReads::all(),
-    );
-    let at = format!("secret {}", source.legacy_secret_id(org));
-    let secret = source
-        .fetch(org)
-        .await
-        .map_err(|e| ReplayError::Config(format!("org secret ({at}): {e}")))?;
+    let secrets = org_secrets::SecretsConfig {
+        prefix: args.secret_prefix.clone(),
+        legacy_single_secret: args.legacy_single_secret,
+        ..org_secrets::SecretsConfig::default()
+    };
+    let source = SecretsManagerSource::from_config(&config, &secrets, SecretReads::poller());
+    let at = if args.legacy_single_secret {
+        format!("secret {}", source.legacy_secret_id(org))
+    } else {
+        format!("secret {}", source.secret_id(org, &SecretKind::OktaRead))
+    };
+    let secret = source.fetch(org).await.map_err(|e| {
+        let hint = match (&e, args.legacy_single_secret) {
+            (SecretError::NotFound { .. }, false) => {
+                " (`okta-hooks secrets split` makes it from the single secret of before the \
+                 split; or give --legacy-single-secret to use that one)"
+            }
+            _ => "",
+        };
+        ReplayError::Config(format!("org secret ({at}): {e}{hint}"))
+    })?;
     Ok((secret, at))
 }
 
@@ -519,6 +540,7 @@ mod tests {
         // gets a plausible value, so this does not depend on which ones are required) ...
         let router = router::RouterConfig::from_lookup(|name| match name {
             "OKTA_HOOKS_LEDGER_TTL_DAYS" => None,
+            "OKTA_HOOKS_LEGACY_SINGLE_SECRET" => Some("false".to_owned()),
             n if n.contains("URL") => {
                 Some(format!("https://sqs.us-east-1.amazonaws.com/1/{n}.fifo"))
             }

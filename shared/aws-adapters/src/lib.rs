@@ -25,7 +25,7 @@ mod step_records;
 pub use cursor::DynamoCursorStore;
 pub use dead_letters::{DeadLetterQueue, FifoIds, ReceivedMessage};
 pub use dynamodb::{DynamoCounter, DynamoLedger};
-pub use secrets_manager::SecretsManagerSource;
+pub use secrets_manager::{SecretsManagerSource, Written};
 pub use sqs::SqsFifoQueue;
 pub use step_records::DynamoStepRecords;
 

@@ -3,6 +3,7 @@
 
 use aws_sdk_secretsmanager::error::DisplayErrorContext;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
+use aws_sdk_secretsmanager::operation::put_secret_value::PutSecretValueError;
 use futures_util::future::join_all;
 use org_secrets::{
     OrgName, OrgSecret, SecretError, SecretKind, SecretReads, SecretSource, SecretsConfig,
@@ -130,6 +131,49 @@ impl SecretsManagerSource {
             })
     }
 
+    /// Stores `text` as the current version of the secret `id`, creating the secret when
+    /// there is none (encrypted with `kms_key_id` when given, else the AWS-managed key;
+    /// an existing secret keeps its key). For `okta-hooks secrets split`. The error names
+    /// `id`, never the text.
+    pub async fn put_or_create(
+        &self,
+        org: &OrgName,
+        id: &str,
+        text: &str,
+        kms_key_id: Option<&str>,
+    ) -> Result<Written, SecretError> {
+        let unavailable = |e: String| SecretError::Unavailable {
+            org: org.to_string(),
+            reason: format!("{id}: {e}"),
+        };
+        let put = self
+            .client
+            .put_secret_value()
+            .secret_id(id)
+            .secret_string(text)
+            .version_stages("AWSCURRENT")
+            .send()
+            .await;
+        match put {
+            Ok(_) => Ok(Written::NewVersion),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(PutSecretValueError::is_resource_not_found_exception) =>
+            {
+                self.client
+                    .create_secret()
+                    .name(id)
+                    .secret_string(text)
+                    .set_kms_key_id(kms_key_id.map(str::to_owned))
+                    .send()
+                    .await
+                    .map(|_| Written::Created)
+                    .map_err(|e| unavailable(DisplayErrorContext(&e).to_string()))
+            }
+            Err(e) => Err(unavailable(DisplayErrorContext(&e).to_string())),
+        }
+    }
+
     /// The org's secrets of the kinds read, one `GetSecretValue` each, at once; a kind
     /// the org does not have is left out, and an org with none of them is not found.
     async fn stored(&self, org: &OrgName) -> Result<StoredSecrets, SecretError> {
@@ -164,6 +208,15 @@ impl SecretsManagerSource {
             })
         }
     }
+}
+
+/// What [`SecretsManagerSource::put_or_create`] did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Written {
+    /// The secret did not exist: it was created with the text.
+    Created,
+    /// The secret existed: the text is its new current version.
+    NewVersion,
 }
 
 fn malformed(org: &OrgName, reason: String) -> SecretError {

@@ -4,6 +4,13 @@
 //! the ingest handler, on `/hooks/okta` (the default org) and `/hooks/okta/{org}`. As in
 //! AWS, only the configured orgs are served: the default org, those of `OKTA_HOOKS_ORGS`,
 //! and each `--org`; any other org is `401`.
+//!
+//! Every served org has the same secrets: `--secret-file` (either shape), or built here in
+//! the split shape (`hook` from `--header`/`--secret`, a generated `signing` key, `okta`
+//! and `okta-read` from the `OKTA_*` credential with `--okta-domain`, `named` from
+//! `--named`). Each part holds only what its function holds in AWS: the hook endpoints
+//! `hook`, the router `signing` and `okta-read`, the poller `okta-read`, each executor
+//! `signing`, its Okta credential and (notify, admin) `named`.
 
 mod pipeline;
 mod poll;
@@ -24,10 +31,11 @@ use hook_receiver::{
 };
 use http::Method;
 use org_secrets::{
-    HookAuth, KnownOrgs, OrgName, OrgSecret, SecretError, SecretSource, SigningKeys,
+    ExecutorCredentials, KnownOrgs, OktaCredential, OrgName, SecretReads, StaticSecrets,
+    StoredSecrets,
 };
-use secrecy::SecretString;
-use serde_json::Value;
+use secrecy::ExposeSecret;
+use serde_json::{Value, json};
 
 use pipeline::DevOkta;
 
@@ -45,6 +53,13 @@ pub struct DevArgs {
     /// The auth header's name.
     #[arg(long, default_value = "Authorization")]
     header: String,
+    /// The org secrets from this JSON file, for every served org, instead of --secret,
+    /// --header and --named: the split shape (`{"hook": …, "signing": …, "okta": …,
+    /// "okta-read": …, "named": …}`) or the single one of before the split (`okta`
+    /// serving every part). Its Okta credentials are used only with --okta-domain (the
+    /// same org). A missing `signing` is generated.
+    #[arg(long, env = "OKTA_HOOKS_DEV_SECRET_FILE", conflicts_with_all = ["secret", "named"])]
+    secret_file: Option<std::path::PathBuf>,
     /// The rules each accepted event is routed through; default `rules/` when there is
     /// one here.
     #[arg(long)]
@@ -98,6 +113,12 @@ pub enum DevError {
     Org(String, org_secrets::OrgNameError),
     #[error(transparent)]
     Pipeline(#[from] pipeline::PipelineError),
+    #[error("--secret-file {file}: {reason}")]
+    SecretFile { file: String, reason: String },
+    #[error("the local org secrets: {0}")]
+    Secrets(String),
+    #[error("OKTA_HOOKS_EXECUTOR_CREDENTIALS must be shared or per-family, not {0:?}")]
+    ExecutorCredentials(String),
 }
 
 /// The scopes asked for with an OAuth credential when `OKTA_SCOPES` is not set: what
@@ -113,20 +134,151 @@ fn org_url(domain: &str) -> String {
     }
 }
 
-/// Every org gets the one local secret; which orgs are served at all is the
-/// configuration's (`--org`) decision.
-pub struct LocalSecret(pub OrgSecret);
+struct Endpoints {
+    verify: VerifyHandler<StaticSecrets>,
+    ingest: IngestHandler<Arc<MemoryQueue>, StaticSecrets>,
+    max_body_bytes: usize,
+}
 
-impl SecretSource for LocalSecret {
-    async fn fetch(&self, _org: &OrgName) -> Result<OrgSecret, SecretError> {
-        Ok(self.0.clone())
+/// The credential's JSON as an org secret holds it (in memory only: it becomes the
+/// local secrets' `okta` and `okta-read`).
+fn credential_json(credential: &OktaCredential) -> Value {
+    let expose =
+        |v: &Option<secrecy::SecretString>| v.as_ref().map(|s| s.expose_secret().to_owned());
+    json!({
+        "org_url": credential.org_url,
+        "api_token": expose(&credential.api_token),
+        "client_id": credential.client_id,
+        "private_key": expose(&credential.private_key),
+        "key_alg": credential.key_alg,
+        "key_id": credential.key_id,
+        "scopes": credential.scopes,
+        "dpop": credential.dpop,
+    })
+}
+
+/// The built-in org secrets, in the split shape: `hook`, `signing`, and with a
+/// credential `okta` and `okta-read` (the same one: locally, one person's credential).
+fn built_in_secrets(
+    header: &str,
+    hook_value: &str,
+    signing_key: &str,
+    credential: Option<&OktaCredential>,
+    named: &std::collections::BTreeMap<String, String>,
+) -> Result<StoredSecrets, DevError> {
+    let mut doc = json!({
+        "hook": {"header": header, "current": hook_value},
+        "signing": {"active": "local", "keys": {"local": signing_key}},
+        "named": named,
+    });
+    if let Some(credential) = credential {
+        doc["okta"] = credential_json(credential);
+        doc["okta-read"] = credential_json(credential);
+    }
+    StoredSecrets::from_json(&doc.to_string()).map_err(DevError::Secrets)
+}
+
+/// `--secret-file`: either shape; a missing `signing` gets `signing_key`. Says (once) when
+/// it is the single shape.
+fn file_secrets(file: &std::path::Path, signing_key: &str) -> Result<StoredSecrets, DevError> {
+    let failed = |reason: String| DevError::SecretFile {
+        file: file.display().to_string(),
+        reason,
+    };
+    let text = std::fs::read_to_string(file).map_err(|e| failed(e.to_string()))?;
+    let mut stored = StoredSecrets::from_json(&text).map_err(failed)?;
+    if stored.get(&org_secrets::SecretKind::Signing).is_none() {
+        let keys = json!({"active": "local", "keys": {"local": signing_key}});
+        stored
+            .insert(org_secrets::SecretKind::Signing, &keys.to_string())
+            .map_err(failed)?;
+    }
+    // Every part's view must load, as each function's would at its first read.
+    for reads in [
+        SecretReads::hook_receiver(),
+        SecretReads::router(),
+        SecretReads::poller(),
+        SecretReads::all(),
+    ] {
+        reads.resolve(&stored).map_err(failed)?;
+    }
+    if stored.is_single_shape() {
+        println!(
+            "warning: {} is in the single shape of before the split (an `okta` and no \
+             `okta-read`): its `okta` credential serves every part, the router's enrichment \
+             and the poller included, as with LegacySingleSecret=true. Add an `okta-read` \
+             section (a read-only credential) for the split shape",
+            file.display()
+        );
+    }
+    Ok(stored)
+}
+
+/// With `--secret-file` and `--okta-domain`: every Okta credential of the file is for that
+/// org, so the domain says where calls go.
+fn same_org(
+    stored: &StoredSecrets,
+    domain_url: &str,
+    file: &std::path::Path,
+) -> Result<(), DevError> {
+    let mut any = false;
+    for (kind, _) in stored.iter().filter(|(k, _)| k.is_okta_credential()) {
+        let Some(kind_reads) = reads_of(kind) else {
+            continue;
+        };
+        let held = kind_reads.resolve(stored).map_err(DevError::Secrets)?;
+        if let Some(credential) = held.okta {
+            any = true;
+            if credential.org_url.trim_end_matches('/') != domain_url {
+                return Err(DevError::SecretFile {
+                    file: file.display().to_string(),
+                    reason: format!(
+                        "its `{kind}` credential is for {}, not --okta-domain {domain_url}",
+                        credential.org_url
+                    ),
+                });
+            }
+        }
+    }
+    if any {
+        Ok(())
+    } else {
+        Err(DevError::SecretFile {
+            file: file.display().to_string(),
+            reason: "--okta-domain needs an Okta credential in the file (`okta`, `okta-read`)"
+                .to_owned(),
+        })
     }
 }
 
-struct Endpoints {
-    verify: VerifyHandler<LocalSecret>,
-    ingest: IngestHandler<Arc<MemoryQueue>, LocalSecret>,
-    max_body_bytes: usize,
+/// A view that reads exactly the Okta credential `kind` (for checks).
+fn reads_of(kind: &org_secrets::SecretKind) -> Option<SecretReads> {
+    use org_secrets::SecretKind;
+    match kind {
+        SecretKind::OktaRead => Some(SecretReads::poller()),
+        SecretKind::Okta => Some(SecretReads::executor(
+            "users",
+            ExecutorCredentials::Shared,
+            true,
+            false,
+        )),
+        SecretKind::OktaFamily(family) => Some(SecretReads::executor(
+            family.as_str(),
+            ExecutorCredentials::PerFamily,
+            true,
+            false,
+        )),
+        _ => None,
+    }
+}
+
+/// The executors' credential choice, as the function reads it
+/// (`OKTA_HOOKS_EXECUTOR_CREDENTIALS`, default `shared`).
+fn executor_credentials() -> Result<ExecutorCredentials, DevError> {
+    match std::env::var("OKTA_HOOKS_EXECUTOR_CREDENTIALS") {
+        Err(_) => Ok(ExecutorCredentials::default()),
+        Ok(value) => ExecutorCredentials::parse(&value).ok_or(DevError::ExecutorCredentials(value)),
+    }
 }
 
 pub async fn run(args: DevArgs) -> Result<(), DevError> {
@@ -134,16 +286,15 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     if http::HeaderName::try_from(args.header.as_str()).is_err() {
         return Err(DevError::Header(args.header));
     }
-    let secret = args
-        .secret
-        .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4().simple()));
     let signing_key = format!(
         "{}{}",
         uuid::Uuid::new_v4().simple(),
         uuid::Uuid::new_v4().simple()
     );
-    let (okta, credential) = match &args.okta_domain {
-        Some(domain) => {
+    let credentials = executor_credentials()?;
+    // The OKTA_* credential is read only when the secrets are built here.
+    let (okta, credential) = match (&args.okta_domain, &args.secret_file) {
+        (Some(domain), None) => {
             let url = org_url(domain);
             let credential = super::okta::credential(url, DEV_SCOPES)?;
             let okta = DevOkta::Org {
@@ -151,7 +302,13 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             };
             (okta, Some(credential))
         }
-        None => (DevOkta::Offline, None),
+        (Some(_), Some(_)) => (
+            DevOkta::Org {
+                dry_run: args.dry_run,
+            },
+            None,
+        ),
+        (None, _) => (DevOkta::Offline, None),
     };
     let okta_mode = match (&okta, &args.okta_domain) {
         (DevOkta::Org { dry_run: false }, Some(domain)) => format!("LIVE against {domain}"),
@@ -161,18 +318,43 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         _ => "dry run: every Okta request printed, none sent (give --okta-domain for a real org)"
             .to_owned(),
     };
-    let mut named = std::collections::BTreeMap::new();
-    for pair in &args.named {
-        let (name, value) = pair
-            .split_once('=')
-            .ok_or_else(|| DevError::Named(pair.clone()))?;
-        named.insert(name.trim().to_owned(), SecretString::from(value.to_owned()));
-    }
-    let hook = OrgSecret {
-        hook: Some(HookAuth::new(&args.header, &secret, None)),
-        signing: Some(SigningKeys::new("local", &[("local", &signing_key)])),
-        okta: credential,
-        named,
+    let stored = match &args.secret_file {
+        Some(file) => {
+            let stored = file_secrets(file, &signing_key)?;
+            if let Some(domain) = &args.okta_domain {
+                same_org(&stored, &org_url(domain), file)?;
+            }
+            stored
+        }
+        None => {
+            let mut named = std::collections::BTreeMap::new();
+            for pair in &args.named {
+                let (name, value) = pair
+                    .split_once('=')
+                    .ok_or_else(|| DevError::Named(pair.clone()))?;
+                named.insert(name.trim().to_owned(), value.to_owned());
+            }
+            let hook_value = args
+                .secret
+                .clone()
+                .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4().simple()));
+            built_in_secrets(
+                &args.header,
+                &hook_value,
+                &signing_key,
+                credential.as_ref(),
+                &named,
+            )?
+        }
+    };
+    let receiver_view = SecretReads::hook_receiver()
+        .resolve(&stored)
+        .map_err(DevError::Secrets)?;
+    let Some(hook) = receiver_view.hook else {
+        return Err(DevError::Secrets(
+            "no `hook` section (header and current value): every delivery would be refused"
+                .to_owned(),
+        ));
     };
     let mut config = ReceiverConfig::from_env()?;
     let mut extra = Vec::new();
@@ -181,6 +363,10 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     }
     let served = config.orgs.iter().cloned().chain(extra);
     config.orgs = KnownOrgs::new(config.default_org().clone(), served);
+    let secrets = StaticSecrets::new();
+    for org in config.orgs.iter() {
+        secrets.set_stored(org.as_str(), stored.clone());
+    }
     let rules_dir = args
         .rules
         .or_else(|| Some(std::path::PathBuf::from("rules")).filter(|d| d.is_dir()));
@@ -190,15 +376,27 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     };
     let rule_count = rules.len();
     let event_types = rules.event_types();
-    let poll_client = match (&hook.okta, args.poll) {
+    // The poller's credential is its own view's: `okta-read` (or a single shape's `okta`).
+    let poll_credential = SecretReads::poller()
+        .resolve(&stored)
+        .map_err(DevError::Secrets)?
+        .okta;
+    let poll_client = match (&poll_credential, args.poll) {
         (Some(credential), true) => Some(
             okta_adapters::okta_config(credential, "okta-hooks-dev")
                 .and_then(|c| okta_client::OktaClient::new(c).map_err(Into::into))
                 .map_err(|e| DevError::Poll(e.to_string()))?,
         ),
+        (None, true) => {
+            return Err(DevError::Poll(
+                "no read-only Okta credential (`okta-read`, or a single shape's `okta`) to \
+                 poll with"
+                    .to_owned(),
+            ));
+        }
         _ => None,
     };
-    let router = pipeline::spawn(rules, hook.clone(), &config.secrets, okta)?;
+    let router = pipeline::spawn(rules, &secrets, &config.secrets, okta, credentials)?;
     let queue = Arc::new(MemoryQueue::with_observer(move |stored| {
         print_accepted(stored);
         let _ = router.send(stored.message.body.clone());
@@ -206,11 +404,11 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     let endpoints = Arc::new(Endpoints {
         verify: VerifyHandler::new(
             config.clone(),
-            Authenticator::for_config(LocalSecret(hook.clone()), &config),
+            Authenticator::for_config(secrets.reading(SecretReads::hook_receiver()), &config),
         ),
         ingest: IngestHandler::new(
             config.clone(),
-            Authenticator::for_config(LocalSecret(hook), &config),
+            Authenticator::for_config(secrets.reading(SecretReads::hook_receiver()), &config),
             queue.clone(),
         ),
         max_body_bytes: config.max_body_bytes,
@@ -239,7 +437,13 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             source,
         })?;
     let local = listener.local_addr().map_err(DevError::Serve)?;
-    print_banner(local, &args.header, &secret);
+    match &args.secret_file {
+        None => print_banner(local, &hook.header, hook.current.expose_secret()),
+        Some(file) => {
+            print_banner(local, &hook.header, "<hook.current of the file>");
+            println!("  secrets       {} (every served org)", file.display());
+        }
+    }
     let orgs: Vec<&str> = config.orgs.iter().map(OrgName::as_str).collect();
     println!("  orgs          {} (more with --org ORG)", orgs.join(", "));
     match &rules_dir {

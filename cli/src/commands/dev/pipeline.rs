@@ -10,22 +10,22 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use action_calls::{StaticNamedSecrets, WebhookSender};
+use action_calls::WebhookSender;
 use actions::Family;
 use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords};
 use fifo_queue::MemoryQueue;
 use okta_adapters::memory::FixedOkta;
 use okta_adapters::{OktaClients, OktaDirectory};
 use okta_client::{OktaClient, RequestLog};
-use org_secrets::{OrgName, OrgSecret, SecretsConfig};
+use org_secrets::{
+    ExecutorCredentials, OrgName, SecretCache, SecretReads, SecretsConfig, StaticSecrets,
+};
 use ports::{AccessError, Directory, DirectoryError, OktaAccess};
 use router::{CachingDirectory, Decision, Routed, Router};
 use rules::RuleSet;
 use serde_json::Value;
 use step_runner::{Ran, Retry, Settings, StepRunner};
 use tokio::sync::mpsc;
-
-use super::LocalSecret;
 
 /// Longest wait the local runner sits out for a retry (a 429's reset, a backoff).
 const MAX_LOCAL_WAIT: Duration = Duration::from_secs(60);
@@ -42,7 +42,7 @@ pub enum DevOkta {
 /// Enrichment: the org's users, or an explanation that there is no org.
 pub enum DevDirectory {
     Offline,
-    Okta(Box<CachingDirectory<OktaDirectory<LocalSecret>>>),
+    Okta(Box<CachingDirectory<OktaDirectory<StaticSecrets>>>),
 }
 
 impl Directory for DevDirectory {
@@ -64,7 +64,7 @@ impl Directory for DevDirectory {
 /// Okta clients: the offline recorder, or the org's.
 pub enum DevAccess {
     Offline(FixedOkta),
-    Org(OktaClients<LocalSecret>),
+    Org(OktaClients<StaticSecrets>),
 }
 
 impl OktaAccess for DevAccess {
@@ -84,8 +84,8 @@ impl OktaAccess for DevAccess {
 }
 
 type Queue = Arc<MemoryQueue>;
-type LocalRouter = Router<MemoryLedger, MemoryCounter, DevDirectory, Queue, LocalSecret>;
-type LocalRunner = StepRunner<MemoryRecords, Queue, DevAccess, LocalSecret>;
+type LocalRouter = Router<MemoryLedger, MemoryCounter, DevDirectory, Queue, StaticSecrets>;
+type LocalRunner = StepRunner<MemoryRecords, Queue, DevAccess, StaticSecrets>;
 
 /// Routes and runs events one after the other.
 struct Pipeline {
@@ -101,15 +101,16 @@ struct Pipeline {
 #[error("local executors: {0}")]
 pub struct PipelineError(String);
 
-/// Starts the pipeline task; send it events-queue message bodies. The org secret is
-/// cached as `secrets` says, as in the functions.
+/// Starts the pipeline task; send it events-queue message bodies. Each part reads its own
+/// view of `secrets` (as its function's role allows in AWS), cached as `config` says.
 pub fn spawn(
     rules: RuleSet,
-    secret: OrgSecret,
-    secrets: &SecretsConfig,
+    secrets: &StaticSecrets,
+    config: &SecretsConfig,
     okta: DevOkta,
+    credentials: ExecutorCredentials,
 ) -> Result<mpsc::UnboundedSender<String>, PipelineError> {
-    let mut pipeline = build(rules, secret, secrets, okta)?;
+    let mut pipeline = build(rules, secrets, config, okta, credentials)?;
     let (tx, mut rx) = mpsc::unbounded_channel::<String>();
     tokio::spawn(async move {
         while let Some(body) = rx.recv().await {
@@ -124,18 +125,16 @@ pub fn spawn(
 /// the same way, over memory stores and queues.
 fn build(
     rules: RuleSet,
-    secret: OrgSecret,
+    all: &StaticSecrets,
     config: &SecretsConfig,
     okta: DevOkta,
+    credentials: ExecutorCredentials,
 ) -> Result<Pipeline, PipelineError> {
-    let named = secret
-        .named
-        .iter()
-        .fold(StaticNamedSecrets::new(), |store, (name, value)| {
-            use secrecy::ExposeSecret;
-            store.with("default", name, value.expose_secret())
-        });
-    let secrets = Arc::new(config.cache(LocalSecret(secret)));
+    let view = |reads: SecretReads| -> Arc<SecretCache<StaticSecrets>> {
+        Arc::new(config.cache(all.reading(reads)))
+    };
+    // The router: the signing keys and the read-only credential (enrichment).
+    let secrets = view(SecretReads::router());
     let queues: HashMap<Family, Queue> = Family::ALL
         .into_iter()
         .map(|f| (f, Arc::new(MemoryQueue::new())))
@@ -154,6 +153,14 @@ fn build(
         .map_err(|e| PipelineError(e.to_string()))?;
     let mut runners = HashMap::new();
     for family in Family::ALL {
+        // Each executor: the signing keys, its Okta credential unless it calls no Okta,
+        // the named values only if its actions name some.
+        let family_secrets = view(SecretReads::executor(
+            family.as_str(),
+            credentials,
+            family.calls_okta(),
+            family.reads_named_secrets(),
+        ));
         let access = if offline {
             let recorder =
                 OktaClient::offline_dry_run("https://your-org.okta.com", RequestLog::new())
@@ -163,18 +170,18 @@ fn build(
                 dry: Some(recorder),
             })
         } else {
-            DevAccess::Org(OktaClients::new(secrets.clone(), "okta-hooks-dev"))
+            DevAccess::Org(OktaClients::new(family_secrets.clone(), "okta-hooks-dev"))
         };
+        // Named values: the view's `named` (the builder's default), as in AWS.
         let runner = StepRunner::builder(
             family,
-            secrets.clone(),
+            family_secrets,
             rules.protection().clone(),
             webhook.clone(),
         )
         .records(MemoryRecords::new())
         .queues(queues.clone(), Arc::new(MemoryQueue::new()))
         .okta(access)
-        .named(Box::new(named.clone()))
         .settings(Settings {
             dry_run,
             ..Settings::default()

@@ -10,11 +10,13 @@
 //!   old one `previous` (the receivers accept both), the hook in Okta gets the new value,
 //!   and Okta verifies it again.
 //!
-//! The Okta credential is an admin's from `OKTA_*` variables when `OKTA_ORG_URL` is set
-//! (as `okta-hooks okta get-user` reads them; scopes default to
-//! `okta.eventHooks.manage okta.eventHooks.read`), else the org secret's `okta` section.
-//! The secret comes from Secrets Manager (`<prefix><org>`) or `--secret-file`. No secret
-//! value is ever printed.
+//! The hook values are the org's `hook` secret (`<prefix><org>/hook`), the single secret
+//! of before the split (`<prefix><org>`) with `--legacy-single-secret`, or the `hook`
+//! section of `--secret-file` (either shape). The Okta credential is an admin's from
+//! `OKTA_*` variables when `OKTA_ORG_URL` is set (as `okta-hooks okta get-user` reads
+//! them; scopes default to `okta.eventHooks.manage okta.eventHooks.read`), else the org's
+//! `okta` secret (`<prefix><org>/okta`, or the `okta` section of the single secret or
+//! file). No secret value is ever printed.
 
 mod store;
 
@@ -48,16 +50,20 @@ pub enum HookCommand {
 
 #[derive(clap::Args)]
 pub struct OrgArgs {
-    /// The org (its secret is <secret-prefix><org>).
+    /// The org (its hook values are the secret <secret-prefix><org>/hook).
     #[arg(long, default_value = "default")]
     org: String,
-    /// Read (and, to rotate, write) the org secret in this JSON file instead of Secrets
-    /// Manager.
+    /// Read (and, to rotate, write) the org's secrets in this JSON file instead of
+    /// Secrets Manager: either shape, `{"hook": …, "okta": …, …}`.
     #[arg(long)]
     secret_file: Option<PathBuf>,
     /// Prefix of the org secrets' names in Secrets Manager.
     #[arg(long, env = "OKTA_HOOKS_SECRET_PREFIX", default_value = "okta-hooks/")]
     secret_prefix: String,
+    /// Use the org's single secret of before the split, <secret-prefix><org>, as the
+    /// functions do with LegacySingleSecret=true.
+    #[arg(long, env = "OKTA_HOOKS_LEGACY_SINGLE_SECRET")]
+    legacy_single_secret: bool,
 }
 
 #[derive(clap::Args)]
@@ -164,8 +170,14 @@ async fn connect(
     let org = OrgName::parse(&args.org).map_err(|e| HookCliError::Usage(e.to_string()))?;
     let from_env = env_credential()?;
     let loaded = if need_secret || from_env.is_none() {
-        let store = SecretStore::open(args.secret_file.clone(), &org, &args.secret_prefix).await?;
-        let secret = store.read().await?;
+        let store = SecretStore::open(
+            args.secret_file.clone(),
+            &org,
+            &args.secret_prefix,
+            args.legacy_single_secret,
+        )
+        .await?;
+        let secret = store.read(from_env.is_none()).await?;
         Some((store, secret))
     } else {
         None
@@ -175,8 +187,8 @@ async fn connect(
         (None, Some((store, secret))) => secret.okta.clone().ok_or_else(|| {
             HookCliError::Config(format!(
                 "no Okta credential: set OKTA_ORG_URL and OKTA_API_TOKEN (an admin's, or an \
-                 app with okta.eventHooks.manage), or give {} an `okta` section",
-                store.describe()
+                 app with okta.eventHooks.manage), or put {}",
+                store.describe_credential()
             ))
         })?,
         (None, None) => {
