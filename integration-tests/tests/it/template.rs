@@ -3,6 +3,11 @@
 //! every work queue has a DLQ, every table a TTL, every SQS source reports item failures,
 //! and the functions' configuration loads with what the template sets.
 //!
+//! Who may read which secret, and the encryption wiring, are checked on the template as a
+//! deployment would see it: [`Deployment`] evaluates the intrinsics under given parameter
+//! values, and a concrete secret ARN (random suffix) is matched against each role's
+//! statements as IAM matches wildcards.
+//!
 //! The template is read with saphyr; the short forms of its intrinsic functions (`!Ref`,
 //! `!GetAtt`, `!Sub`, …) become their long forms (`{"Ref": …}`, `{"Fn::GetAtt": [r, a]}`, …).
 
@@ -126,6 +131,350 @@ fn as_list(value: &Value) -> Vec<&Value> {
     }
 }
 
+// ---------------------------------------------------------------- evaluating the template
+
+/// The pseudo parameters of the imagined deployment.
+const PARTITION: &str = "aws";
+const REGION: &str = "eu-west-1";
+const ACCOUNT: &str = "123456789012";
+const STACK: &str = "okta-hooks";
+
+/// The template as `CloudFormation` would see it for one set of parameter values: the
+/// intrinsics the IAM, secret and encryption properties use (`Ref`, `Fn::Sub`, `Fn::Join`,
+/// `Fn::Split`, `Fn::Select`, `Fn::If`, `Fn::GetAtt` and the `Conditions`) are evaluated.
+/// What only a deployment knows, a resource's `Ref` or attribute, stays a placeholder:
+/// `<Ref Name>` and `<Name.Attribute>`.
+struct Deployment<'t> {
+    template: &'t Value,
+    parameters: BTreeMap<String, String>,
+}
+
+impl<'t> Deployment<'t> {
+    /// The template's parameter defaults, with `set` overriding some (an unknown name panics).
+    fn new(template: &'t Value, set: &[(&str, &str)]) -> Self {
+        let mut parameters: BTreeMap<String, String> = template["Parameters"]
+            .as_object()
+            .expect("Parameters")
+            .iter()
+            .map(|(name, p)| {
+                let default = match &p["Default"] {
+                    Value::String(s) => s.clone(),
+                    Value::Number(n) => n.to_string(),
+                    other => panic!("{name}: no default ({other})"),
+                };
+                (name.clone(), default)
+            })
+            .collect();
+        for (name, value) in set {
+            let slot = parameters
+                .get_mut(*name)
+                .unwrap_or_else(|| panic!("no parameter {name}"));
+            *slot = (*value).to_owned();
+        }
+        Deployment {
+            template,
+            parameters,
+        }
+    }
+
+    /// Whether the template condition `name` holds.
+    fn condition(&self, name: &str) -> bool {
+        let definition = &self.template["Conditions"][name];
+        assert!(!definition.is_null(), "no condition {name}");
+        self.holds(definition)
+    }
+
+    fn holds(&self, expression: &Value) -> bool {
+        let (function, args) = single_key(expression)
+            .unwrap_or_else(|| panic!("not a condition expression: {expression}"));
+        match function {
+            "Condition" => self.condition(args.as_str().expect("a condition name")),
+            "Fn::Equals" => {
+                let [a, b] = args.as_array().map(Vec::as_slice).unwrap_or_default() else {
+                    panic!("Fn::Equals takes two values: {args}")
+                };
+                self.eval(a).map(|v| text(&v)) == self.eval(b).map(|v| text(&v))
+            }
+            "Fn::Not" => !self.holds(&args[0]),
+            "Fn::And" => args
+                .as_array()
+                .expect("Fn::And")
+                .iter()
+                .all(|c| self.holds(c)),
+            "Fn::Or" => args
+                .as_array()
+                .expect("Fn::Or")
+                .iter()
+                .any(|c| self.holds(c)),
+            other => panic!("unsupported condition function {other}"),
+        }
+    }
+
+    /// Whether a resource (or output) exists in this deployment: its `Condition` holds.
+    fn exists(&self, item: &Value) -> bool {
+        item["Condition"]
+            .as_str()
+            .is_none_or(|condition| self.condition(condition))
+    }
+
+    /// `value` evaluated; `None` is `AWS::NoValue` (the key or list item disappears).
+    fn eval(&self, value: &Value) -> Option<Value> {
+        if let Some((function, args)) = single_key(value) {
+            match function {
+                "Ref" => return self.reference(args.as_str().expect("Ref names a string")),
+                "Fn::GetAtt" => {
+                    let resource = args[0].as_str().expect("Fn::GetAtt resource");
+                    self.assert_resource(resource);
+                    let attribute = args[1].as_str().expect("Fn::GetAtt attribute");
+                    return Some(Value::String(format!("<{resource}.{attribute}>")));
+                }
+                "Fn::If" => {
+                    let name = args[0].as_str().expect("Fn::If condition");
+                    let chosen = if self.condition(name) {
+                        &args[1]
+                    } else {
+                        &args[2]
+                    };
+                    return self.eval(chosen);
+                }
+                "Fn::Sub" => return Some(Value::String(self.sub(args))),
+                "Fn::Join" => {
+                    let delimiter = args[0].as_str().expect("a literal Fn::Join delimiter");
+                    let parts = self.eval(&args[1]).expect("Fn::Join list");
+                    let parts: Vec<String> = as_list(&parts).into_iter().map(text).collect();
+                    return Some(Value::String(parts.join(delimiter)));
+                }
+                "Fn::Split" => {
+                    let delimiter = args[0].as_str().expect("a literal Fn::Split delimiter");
+                    let whole = text(&self.eval(&args[1]).expect("Fn::Split string"));
+                    return Some(Value::Array(
+                        whole.split(delimiter).map(|s| json!(s)).collect(),
+                    ));
+                }
+                "Fn::Select" => {
+                    let index: usize = text(&self.eval(&args[0]).expect("index"))
+                        .parse()
+                        .expect("Fn::Select index");
+                    let list = self.eval(&args[1]).expect("Fn::Select list");
+                    let item = list
+                        .as_array()
+                        .and_then(|items| items.get(index))
+                        .unwrap_or_else(|| panic!("Fn::Select {index} out of {list}"));
+                    return Some(item.clone());
+                }
+                f if f.starts_with("Fn::") => panic!("unsupported intrinsic {f}"),
+                _ => {}
+            }
+        }
+        Some(match value {
+            Value::Array(items) => {
+                Value::Array(items.iter().filter_map(|i| self.eval(i)).collect())
+            }
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .filter_map(|(k, v)| self.eval(v).map(|v| (k.clone(), v)))
+                    .collect(),
+            ),
+            other => other.clone(),
+        })
+    }
+
+    fn reference(&self, name: &str) -> Option<Value> {
+        let value = match name {
+            "AWS::NoValue" => return None,
+            "AWS::Partition" => PARTITION.to_owned(),
+            "AWS::Region" => REGION.to_owned(),
+            "AWS::AccountId" => ACCOUNT.to_owned(),
+            "AWS::StackName" => STACK.to_owned(),
+            "AWS::URLSuffix" => "amazonaws.com".to_owned(),
+            _ if self.parameters.contains_key(name) => self.parameters[name].clone(),
+            _ => {
+                self.assert_resource(name);
+                format!("<Ref {name}>")
+            }
+        };
+        Some(Value::String(value))
+    }
+
+    /// A resource this deployment refers to must exist in it (`CloudFormation` refuses a
+    /// reference to a resource whose condition is false).
+    fn assert_resource(&self, name: &str) {
+        let resource = &self.template["Resources"][name];
+        // SAM's generated roles (`<Function>Role`) are not in the template.
+        if name.strip_suffix("Role").is_some_and(|function| {
+            self.template["Resources"][function]["Type"] == "AWS::Serverless::Function"
+        }) {
+            return;
+        }
+        assert!(!resource.is_null(), "a reference to no resource: {name}");
+        assert!(
+            self.exists(resource),
+            "a reference to {name}, which this deployment does not create"
+        );
+    }
+
+    fn sub(&self, args: &Value) -> String {
+        let (source, variables) = match args {
+            Value::String(s) => (s.as_str(), None),
+            Value::Array(pair) => (
+                pair[0].as_str().expect("a literal Fn::Sub string"),
+                Some(&pair[1]),
+            ),
+            other => panic!("Fn::Sub {other}"),
+        };
+        let mut out = String::new();
+        let mut rest = source;
+        while let Some(start) = rest.find("${") {
+            out.push_str(&rest[..start]);
+            let after = &rest[start + 2..];
+            let end = after.find('}').expect("a closed ${…}");
+            let name = &after[..end];
+            if let Some(literal) = name.strip_prefix('!') {
+                out.push_str(&format!("${{{literal}}}"));
+            } else if let Some(value) = variables.map(|v| &v[name]).filter(|v| !v.is_null()) {
+                out.push_str(&text(&self.eval(value).expect("a Fn::Sub variable")));
+            } else if let Some((resource, attribute)) = name.split_once('.') {
+                self.assert_resource(resource);
+                out.push_str(&format!("<{resource}.{attribute}>"));
+            } else {
+                out.push_str(&text(&self.reference(name).expect("a Fn::Sub name")));
+            }
+            rest = &after[end + 1..];
+        }
+        out.push_str(rest);
+        out
+    }
+
+    fn resource(&self, name: &str) -> Value {
+        let resource = &self.template["Resources"][name];
+        assert!(self.exists(resource), "{name} is not created");
+        self.eval(resource).expect("a resource")
+    }
+
+    /// Every resource of `kind` this deployment creates, evaluated.
+    fn resources_of(&self, kind: &str) -> BTreeMap<String, Value> {
+        resources(self.template)
+            .iter()
+            .filter(|(_, r)| r["Type"] == kind && self.exists(r))
+            .map(|(name, _)| (name.clone(), self.resource(name)))
+            .collect()
+    }
+
+    /// The statements of the role SAM makes for `function`: its inline statements, the
+    /// managed policies of the template it attaches, and any policy that names its role.
+    fn role_statements(&self, function: &str) -> Vec<Value> {
+        let f = self.resource(function);
+        let mut statements = Vec::new();
+        for policy in as_list(&f["Properties"]["Policies"]) {
+            if let Some(list) = policy["Statement"].as_array() {
+                statements.extend(list.iter().cloned());
+                continue;
+            }
+            let reference = policy.as_str().unwrap_or_default();
+            let name = reference
+                .strip_prefix("<Ref ")
+                .and_then(|n| n.strip_suffix('>'))
+                .unwrap_or_else(|| panic!("{function}: a policy not of the template: {policy}"));
+            let managed = self.resource(name);
+            assert_eq!(managed["Type"], "AWS::IAM::ManagedPolicy", "{name}");
+            statements.extend(
+                as_list(&managed["Properties"]["PolicyDocument"]["Statement"])
+                    .into_iter()
+                    .cloned(),
+            );
+        }
+        let role = format!("<Ref {function}Role>");
+        for kind in ["AWS::IAM::ManagedPolicy", "AWS::IAM::Policy"] {
+            for (_, p) in self.resources_of(kind) {
+                if as_list(&p["Properties"]["Roles"])
+                    .iter()
+                    .any(|r| **r == json!(role))
+                {
+                    statements.extend(
+                        as_list(&p["Properties"]["PolicyDocument"]["Statement"])
+                            .into_iter()
+                            .cloned(),
+                    );
+                }
+            }
+        }
+        statements
+    }
+
+    /// Whether `function`'s role may call `action` on `arn`.
+    fn may(&self, function: &str, action: &str, arn: &str) -> bool {
+        may(&self.role_statements(function), action, arn)
+    }
+
+    /// A function's environment variables as this deployment sets them.
+    fn environment(&self, function: &str) -> BTreeMap<String, String> {
+        let f = &self.template["Resources"][function];
+        environment(self.template, f)
+            .into_iter()
+            .filter_map(|(k, v)| self.eval(&v).map(|v| (k, text(&v))))
+            .collect()
+    }
+}
+
+/// Whether `statements` allow `action` on `arn` (a statement's conditions count as met:
+/// the answer errs towards "may").
+fn may(statements: &[Value], action: &str, arn: &str) -> bool {
+    statements.iter().any(|s| {
+        s["Effect"] == "Allow"
+            && as_list(&s["Action"])
+                .iter()
+                .any(|a| wildcard_match(&text(a), action))
+            && as_list(&s["Resource"])
+                .iter()
+                .any(|r| wildcard_match(&text(r), arn))
+    })
+}
+
+/// `{"Fn::X": args}`: the function name and its arguments.
+fn single_key(value: &Value) -> Option<(&str, &Value)> {
+    let map = value.as_object()?;
+    if map.len() != 1 {
+        return None;
+    }
+    let (key, args) = map.iter().next()?;
+    (key == "Ref" || key == "Condition" || key.starts_with("Fn::")).then_some((key.as_str(), args))
+}
+
+/// A scalar as `CloudFormation` turns it into text.
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        other => panic!("not a scalar: {other}"),
+    }
+}
+
+/// IAM's wildcard match of a policy's `Resource` or `Action`: `*` is any run of
+/// characters (none included), `?` exactly one; everything else matches itself.
+fn wildcard_match(pattern: &str, subject: &str) -> bool {
+    let (p, s): (Vec<char>, Vec<char>) = (pattern.chars().collect(), subject.chars().collect());
+    // matches[j]: pattern[..i] matches subject[..j], row by row over i.
+    let mut matches = vec![false; s.len() + 1];
+    matches[0] = true;
+    for &pc in &p {
+        let mut next = vec![false; s.len() + 1];
+        if pc == '*' {
+            let mut any = false;
+            for j in 0..=s.len() {
+                any |= matches[j];
+                next[j] = any;
+            }
+        } else {
+            for j in 1..=s.len() {
+                next[j] = matches[j - 1] && (pc == '?' || pc == s[j - 1]);
+            }
+        }
+        matches = next;
+    }
+    matches[s.len()]
+}
+
 // ---------------------------------------------------------------- the workspace
 
 /// Every binary target of the packages under `functions/` (cargo metadata).
@@ -216,37 +565,47 @@ fn every_function_is_an_arm64_al2023_cargo_lambda_build_of_the_workspace() {
 #[test]
 fn iam_statements_name_actions_and_resources() {
     let t = template();
-    let mut statements = Vec::new();
-    for (name, f) in functions(&t) {
-        for policy in as_list(&f["Properties"]["Policies"]) {
-            // Managed policy names and SAM policy templates cannot be checked here: only
-            // inline statements are allowed.
-            let list = policy["Statement"]
-                .as_array()
-                .unwrap_or_else(|| panic!("{name}: a policy that is not inline: {policy}"));
-            statements.extend(list.iter().map(|s| (name.to_owned(), s)));
+    let key = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let everything = [
+        ("ExecutorCredentials", "PerFamily"),
+        ("LegacySingleSecret", "true"),
+        ("OtherOrgs", "a,b"),
+        ("KmsKeyArn", "create"),
+    ];
+    for set in [&[][..], &everything[..], &[("KmsKeyArn", key.as_str())][..]] {
+        let d = Deployment::new(&t, set);
+        let mut statements = Vec::new();
+        // Managed policy names and SAM policy templates cannot be checked here: a
+        // function's Policies are inline statements or managed policies of the template.
+        for name in functions(&t).keys() {
+            let own = d.role_statements(name);
+            statements.extend(own.into_iter().map(|s| ((*name).to_owned(), s)));
         }
-    }
-    for kind in [
-        "AWS::IAM::Role",
-        "AWS::IAM::Policy",
-        "AWS::IAM::ManagedPolicy",
-    ] {
-        for (name, r) in of_type(&t, kind) {
-            let documents = match kind {
-                "AWS::IAM::Role" => as_list(&r["Properties"]["Policies"])
-                    .into_iter()
-                    .map(|p| &p["PolicyDocument"])
-                    .collect(),
-                _ => vec![&r["Properties"]["PolicyDocument"]],
-            };
-            for document in documents {
-                for s in as_list(&document["Statement"]) {
-                    statements.push((name.to_owned(), s));
+        for kind in [
+            "AWS::IAM::Role",
+            "AWS::IAM::Policy",
+            "AWS::IAM::ManagedPolicy",
+        ] {
+            for (name, r) in d.resources_of(kind) {
+                let documents: Vec<&Value> = match kind {
+                    "AWS::IAM::Role" => as_list(&r["Properties"]["Policies"])
+                        .into_iter()
+                        .map(|p| &p["PolicyDocument"])
+                        .collect(),
+                    _ => vec![&r["Properties"]["PolicyDocument"]],
+                };
+                for document in documents {
+                    for s in as_list(&document["Statement"]) {
+                        statements.push((name.clone(), s.clone()));
+                    }
                 }
             }
         }
+        assert_statements_name_actions_and_resources(&statements);
     }
+}
+
+fn assert_statements_name_actions_and_resources(statements: &[(String, Value)]) {
     assert!(
         statements.len() >= 10,
         "found {} statements",
@@ -484,38 +843,27 @@ fn family_of(name: &str) -> Family {
         .unwrap_or_else(|| panic!("unknown family {name}"))
 }
 
-/// A stand-in for what a deployment resolves a variable to.
-/// The default of the template parameter a `!Ref` names, as text.
-fn parameter_default(value: &Value) -> Option<String> {
-    let name = value["Ref"].as_str()?;
-    match &template()["Parameters"][name]["Default"] {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        _ => None,
+/// What a deployment with the parameter defaults sets a variable to: parameters and
+/// conditions evaluated, a queue's or table's reference a stand-in URL or name.
+fn deployed_value(d: &Deployment, name: &str, value: &Value) -> String {
+    let evaluated = d.eval(value).map(|v| text(&v)).unwrap_or_default();
+    if !evaluated.contains('<') {
+        return evaluated;
     }
-}
-
-fn deployed_value(name: &str, value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        // `!Ref <Parameter>`: the parameter's default.
-        _ if parameter_default(value).is_some() => parameter_default(value).unwrap_or_default(),
-        _ if name.contains("QUEUE_URL") || name.ends_with("DLQ_URL") => {
-            format!(
-                "https://sqs.us-east-1.amazonaws.com/123456789012/{}.fifo",
-                target(value).unwrap_or("q")
-            )
-        }
-        _ if name.ends_with("_TABLE") => target(value).unwrap_or("table").to_owned(),
-        _ if name == "OKTA_HOOKS_SECRET_PREFIX" => "okta-hooks/".to_owned(),
-        _ if name == "OKTA_HOOKS_DEFAULT_ORG" => "default".to_owned(),
-        _ => "info".to_owned(),
+    let resource = target(value).unwrap_or_else(|| panic!("{name}: {value}"));
+    if name.contains("QUEUE_URL") || name.ends_with("DLQ_URL") {
+        format!("https://sqs.us-east-1.amazonaws.com/123456789012/{resource}.fifo")
+    } else if name.ends_with("_TABLE") {
+        resource.to_owned()
+    } else {
+        panic!("{name}: no stand-in for {value}")
     }
 }
 
 #[test]
 fn the_functions_configuration_loads_from_what_the_template_sets() {
     let t = template();
+    let d = Deployment::new(&t, &[]);
     let functions = functions(&t);
     let by_binary = |binary: &str| {
         functions
@@ -525,7 +873,7 @@ fn the_functions_configuration_loads_from_what_the_template_sets() {
                 environment(&t, f)
                     .into_iter()
                     .map(|(k, v)| {
-                        let resolved = deployed_value(&k, &v);
+                        let resolved = deployed_value(&d, &k, &v);
                         (k, resolved)
                     })
                     .collect::<BTreeMap<String, String>>()
@@ -566,16 +914,12 @@ fn the_functions_configuration_loads_from_what_the_template_sets() {
         let env: BTreeMap<String, String> = environment(&t, f)
             .into_iter()
             .map(|(k, v)| {
-                let resolved = deployed_value(&k, &v);
+                let resolved = deployed_value(&d, &k, &v);
                 (k, resolved)
             })
             .collect();
-        let config = action_executor::ExecutorConfig::from_lookup(|k| match k {
-            // A parameter (true/false) at deploy time.
-            "OKTA_HOOKS_DRY_RUN" => Some("false".to_owned()),
-            k => env.get(k).cloned(),
-        })
-        .expect("action-executor starts with the template's environment");
+        let config = action_executor::ExecutorConfig::from_lookup(|k| env.get(k).cloned())
+            .expect("action-executor starts with the template's environment");
         assert_eq!(config.queue_urls.len(), Family::ALL.len());
         assert_eq!(config.idempotency_table, "IdempotencyTable");
         assert!(config.dlq_url.ends_with("Dlq.fifo"), "{}", config.dlq_url);
@@ -652,7 +996,11 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
     for key in [
         "HookUrl",
         "HookUrlDefaultOrg",
-        "OrgSecretArn",
+        "HookSecret",
+        "SigningSecret",
+        "OktaSecret",
+        "OktaReadSecret",
+        "NamedSecret",
         "EventsQueueUrl",
         "EventsDlqUrl",
         "RejectsQueueUrl",
@@ -679,4 +1027,557 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
         "{hook_url}"
     );
     assert!(hook_url.ends_with("/hooks/okta/${OrgName}"), "{hook_url}");
+}
+
+// ---------------------------------------------------------------- who may read which secret
+
+/// The kinds of org secret (`<prefix><org>/<kind>`), and the former single secret.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Kind {
+    Hook,
+    Signing,
+    Okta,
+    OktaRead,
+    /// `okta-<family>`, for every family (notify's too: nobody may read it).
+    OktaOf(Family),
+    Named,
+    /// `<prefix><org>`, read only under `LegacySingleSecret`.
+    Legacy,
+}
+
+impl Kind {
+    fn all() -> Vec<Kind> {
+        let mut all = vec![
+            Kind::Hook,
+            Kind::Signing,
+            Kind::Okta,
+            Kind::OktaRead,
+            Kind::Named,
+        ];
+        all.extend(Family::ALL.into_iter().map(Kind::OktaOf));
+        all.push(Kind::Legacy);
+        all
+    }
+
+    fn secret_name(self, prefix: &str, org: &str) -> String {
+        match self {
+            Kind::Hook => format!("{prefix}{org}/hook"),
+            Kind::Signing => format!("{prefix}{org}/signing"),
+            Kind::Okta => format!("{prefix}{org}/okta"),
+            Kind::OktaRead => format!("{prefix}{org}/okta-read"),
+            Kind::OktaOf(family) => format!("{prefix}{org}/okta-{family}"),
+            Kind::Named => format!("{prefix}{org}/named"),
+            Kind::Legacy => format!("{prefix}{org}"),
+        }
+    }
+
+    /// Whether it holds an Okta credential or envelope signing keys.
+    fn is_okta_credential_or_signing_key(self) -> bool {
+        matches!(
+            self,
+            Kind::Signing | Kind::Okta | Kind::OktaRead | Kind::OktaOf(_)
+        )
+    }
+}
+
+/// The ARN Secrets Manager gives secret `name`: its name, a dash and 6 random characters.
+fn secret_arn(name: &str) -> String {
+    use std::hash::{BuildHasher, Hasher};
+    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let mut n = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    let suffix: String = (0..6)
+        .map(|_| {
+            let c = ALPHABET[(n % 62) as usize];
+            n /= 62;
+            char::from(c)
+        })
+        .collect();
+    format!("arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-{suffix}")
+}
+
+/// A function of the template: its logical name, binary and (executors) family.
+struct Function {
+    name: String,
+    binary: String,
+    family: Option<Family>,
+    internet_facing: bool,
+}
+
+fn template_functions(t: &Value) -> Vec<Function> {
+    functions(t)
+        .into_iter()
+        .map(|(name, f)| Function {
+            name: name.to_owned(),
+            binary: f["Metadata"]["BuildProperties"]["Binary"]
+                .as_str()
+                .expect("Binary")
+                .to_owned(),
+            family: f["Properties"]["Environment"]["Variables"]["OKTA_HOOKS_FAMILY"]
+                .as_str()
+                .map(family_of),
+            // Reached from the internet: an API Gateway route invokes it.
+            internet_facing: f["Properties"]["Events"]
+                .as_object()
+                .is_some_and(|events| events.values().any(|e| e["Type"] == "HttpApi")),
+        })
+        .collect()
+}
+
+/// Who reads what (issue 13): whether `f` needs `kind`, given the credential mode and the
+/// legacy switch. The executors: signing keys; the shared Okta credential, and with
+/// per-family credentials their own first, unless they call no Okta (notify); named
+/// values only where an action names a secret (notify's webhook, admin's event hook).
+fn needs(f: &Function, kind: Kind, per_family: bool, legacy: bool) -> bool {
+    let executor = f.binary == "action-executor";
+    let calls_okta = f.family.is_some_and(|family| family != Family::Notify);
+    match kind {
+        Kind::Hook => matches!(f.binary.as_str(), "hook-verify" | "hook-ingest"),
+        Kind::Signing => executor || f.binary == "event-router",
+        Kind::OktaRead => matches!(f.binary.as_str(), "event-router" | "log-poller"),
+        Kind::Okta => calls_okta,
+        Kind::OktaOf(family) => per_family && calls_okta && f.family == Some(family),
+        Kind::Named => matches!(f.family, Some(Family::Admin | Family::Notify)),
+        Kind::Legacy => legacy,
+    }
+}
+
+/// For every function, kind and served org: the function's role may read the secret
+/// (a concrete ARN with a random suffix) exactly when it needs it; and no function may
+/// read any kind of secret of an org the deployment does not serve, nor of another prefix.
+fn assert_who_reads_what(set: &[(&str, &str)], served: &[&str]) -> usize {
+    let t = template();
+    let d = Deployment::new(&t, set);
+    let prefix = d.parameters["SecretPrefix"].clone();
+    let per_family = d.parameters["ExecutorCredentials"] == "PerFamily";
+    let legacy = d.parameters["LegacySingleSecret"] == "true";
+    let not_served = ["evil", "defaul", "default-x", "acme2", "globex", "Default"];
+    let mut checked = 0;
+    let functions = template_functions(&t);
+    assert_eq!(functions.len(), 4 + Family::ALL.len());
+    for f in &functions {
+        let role = d.role_statements(&f.name);
+        let may = |arn: &str| may(&role, "secretsmanager:GetSecretValue", arn);
+        for kind in Kind::all() {
+            for org in served {
+                let arn = secret_arn(&kind.secret_name(&prefix, org));
+                let expected = needs(f, kind, per_family, legacy);
+                assert_eq!(
+                    may(&arn),
+                    expected,
+                    "{set:?}: {} {} read {arn}",
+                    f.name,
+                    if expected { "must" } else { "must not" },
+                );
+                checked += 1;
+            }
+            for org in not_served.iter().filter(|o| !served.contains(o)) {
+                let arn = secret_arn(&kind.secret_name(&prefix, org));
+                assert!(
+                    !may(&arn),
+                    "{set:?}: {} may read {arn} of an org not served",
+                    f.name
+                );
+            }
+            let elsewhere = secret_arn(&kind.secret_name("other-stack/", served[0]));
+            assert!(!may(&elsewhere), "{set:?}: {} may read {elsewhere}", f.name);
+        }
+    }
+    checked
+}
+
+#[test]
+fn with_the_defaults_each_function_reads_exactly_its_secret_kinds() {
+    assert!(assert_who_reads_what(&[], &["default"]) > 100);
+}
+
+#[test]
+fn with_per_family_credentials_each_okta_executor_also_reads_its_own_credential() {
+    assert_who_reads_what(&[("ExecutorCredentials", "PerFamily")], &["default"]);
+}
+
+#[test]
+fn with_other_orgs_every_served_org_is_readable_and_no_other() {
+    assert_who_reads_what(
+        &[("OtherOrgs", "acme,globex-eu")],
+        &["default", "acme", "globex-eu"],
+    );
+    // OrgName, a prefix of one's own, and the most orgs OtherOrgs takes.
+    let nine = "o1,o2,o3,o4,o5,o6,o7,o8,o_9";
+    assert_who_reads_what(
+        &[
+            ("OrgName", "acme"),
+            ("SecretPrefix", "team/okta/"),
+            ("OtherOrgs", nine),
+        ],
+        &[
+            "acme", "o1", "o2", "o3", "o4", "o5", "o6", "o7", "o8", "o_9",
+        ],
+    );
+    let pattern = t_parameter("OtherOrgs", "AllowedPattern");
+    assert!(
+        pattern.contains("{0,8}"),
+        "OtherOrgs takes at most the 9 orgs the policies have slots for: {pattern}"
+    );
+}
+
+#[test]
+fn with_the_legacy_single_secret_every_function_may_also_read_it() {
+    assert_who_reads_what(&[("LegacySingleSecret", "true")], &["default"]);
+    assert_who_reads_what(
+        &[
+            ("LegacySingleSecret", "true"),
+            ("ExecutorCredentials", "PerFamily"),
+            ("OtherOrgs", "acme,globex-eu"),
+        ],
+        &["default", "acme", "globex-eu"],
+    );
+}
+
+#[test]
+fn no_internet_facing_function_can_read_an_okta_credential_or_a_signing_key() {
+    let t = template();
+    let facing: Vec<Function> = template_functions(&t)
+        .into_iter()
+        .filter(|f| f.internet_facing)
+        .collect();
+    let names: BTreeSet<&str> = facing.iter().map(|f| f.binary.as_str()).collect();
+    assert_eq!(names, BTreeSet::from(["hook-ingest", "hook-verify"]));
+    // LegacySingleSecret stays at its default: the single secret holds everything.
+    for set in [
+        &[][..],
+        &[("ExecutorCredentials", "PerFamily")][..],
+        &[("OtherOrgs", "acme,globex-eu")][..],
+    ] {
+        let d = Deployment::new(&t, set);
+        for f in &facing {
+            for kind in Kind::all() {
+                for org in ["default", "acme", "globex-eu"] {
+                    let arn = secret_arn(&kind.secret_name("okta-hooks/", org));
+                    let may = d.may(&f.name, "secretsmanager:GetSecretValue", &arn);
+                    if kind.is_okta_credential_or_signing_key() || kind == Kind::Named {
+                        assert!(!may, "{set:?}: internet-facing {} may read {arn}", f.name);
+                    }
+                }
+            }
+            let arn = secret_arn("okta-hooks/default/hook");
+            assert!(
+                d.may(&f.name, "secretsmanager:GetSecretValue", &arn),
+                "{}",
+                f.name
+            );
+        }
+    }
+}
+
+#[test]
+fn secret_grants_name_exact_secrets_never_a_prefix() {
+    let t = template();
+    let everything = [
+        ("ExecutorCredentials", "PerFamily"),
+        ("LegacySingleSecret", "true"),
+        ("OtherOrgs", "a,b,c,d,e,f,g,h,i"),
+        ("KmsKeyArn", "create"),
+    ];
+    for set in [&[][..], &everything[..]] {
+        let d = Deployment::new(&t, set);
+        let mut grants = 0;
+        for f in template_functions(&t) {
+            for s in d.role_statements(&f.name) {
+                let actions: Vec<String> = as_list(&s["Action"]).into_iter().map(text).collect();
+                if !actions.iter().any(|a| a.starts_with("secretsmanager:")) {
+                    continue;
+                }
+                assert_eq!(actions, ["secretsmanager:GetSecretValue"], "{}", f.name);
+                for r in as_list(&s["Resource"]) {
+                    let r = text(r);
+                    let prefix =
+                        format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:okta-hooks/");
+                    assert!(
+                        r.starts_with(&prefix) && r.ends_with("-??????"),
+                        "{}: {r}",
+                        f.name
+                    );
+                    assert!(!r.contains('*'), "{}: {r}", f.name);
+                    assert_eq!(r.matches('?').count(), 6, "{}: {r}", f.name);
+                    grants += 1;
+                }
+            }
+        }
+        assert!(grants >= 10, "{set:?}: {grants}");
+    }
+}
+
+#[test]
+fn the_functions_are_told_the_legacy_switch_and_the_executors_the_credential_mode() {
+    let t = template();
+    for (set, legacy, mode) in [
+        (&[][..], "false", "shared"),
+        (
+            &[
+                ("LegacySingleSecret", "true"),
+                ("ExecutorCredentials", "PerFamily"),
+            ][..],
+            "true",
+            "per-family",
+        ),
+    ] {
+        let d = Deployment::new(&t, set);
+        for f in template_functions(&t) {
+            let env = d.environment(&f.name);
+            assert_eq!(env["OKTA_HOOKS_LEGACY_SINGLE_SECRET"], legacy, "{}", f.name);
+            if f.binary == "action-executor" {
+                assert_eq!(env["OKTA_HOOKS_EXECUTOR_CREDENTIALS"], mode, "{}", f.name);
+            } else {
+                assert!(
+                    !env.contains_key("OKTA_HOOKS_EXECUTOR_CREDENTIALS"),
+                    "{}",
+                    f.name
+                );
+            }
+        }
+    }
+}
+
+/// The secrets the deployment creates: name -> their evaluated properties.
+fn created_secrets(d: &Deployment) -> BTreeMap<String, Value> {
+    d.resources_of("AWS::SecretsManager::Secret")
+        .into_values()
+        .map(|s| (text(&s["Properties"]["Name"]), s["Properties"].clone()))
+        .collect()
+}
+
+#[test]
+fn the_stack_creates_placeholders_of_the_split_secrets_unless_told_not_to() {
+    let t = template();
+    let split = ["hook", "signing", "okta", "okta-read", "named"];
+    let d = Deployment::new(&t, &[("OrgName", "acme")]);
+    let secrets = created_secrets(&d);
+    let names: BTreeSet<String> = secrets.keys().cloned().collect();
+    let expected: BTreeSet<String> = split
+        .iter()
+        .map(|k| format!("okta-hooks/acme/{k}"))
+        .collect();
+    assert_eq!(names, expected);
+    for (name, p) in &secrets {
+        // Only "_readme": the functions treat the secret as not configured.
+        let placeholder: Value = serde_json::from_str(&text(&p["SecretString"])).expect("JSON");
+        let keys: Vec<&String> = placeholder.as_object().expect("an object").keys().collect();
+        assert_eq!(keys, ["_readme"], "{name}");
+        assert!(
+            text(&placeholder["_readme"]).len() > 20,
+            "{name} says what to put"
+        );
+        assert!(
+            p.get("KmsKeyId").is_none(),
+            "{name}: AWS-managed key by default"
+        );
+    }
+    // Outputs: the ARN of each created secret.
+    let outputs = t["Outputs"].as_object().expect("Outputs");
+    for (output, kind) in [
+        ("HookSecret", "hook"),
+        ("SigningSecret", "signing"),
+        ("OktaSecret", "okta"),
+        ("OktaReadSecret", "okta-read"),
+        ("NamedSecret", "named"),
+    ] {
+        let created = d.eval(&outputs[output]["Value"]).expect("a value");
+        assert_eq!(created, json!(format!("<Ref {output}>")), "{output}");
+        let d = Deployment::new(&t, &[("OrgName", "acme"), ("CreateOrgSecrets", "false")]);
+        assert_eq!(
+            d.eval(&outputs[output]["Value"]),
+            Some(json!(format!("okta-hooks/acme/{kind}")))
+        );
+    }
+    // The legacy placeholder only under LegacySingleSecret; none when you make your own.
+    let d = Deployment::new(&t, &[("LegacySingleSecret", "true")]);
+    assert!(created_secrets(&d).contains_key("okta-hooks/default"));
+    assert_eq!(created_secrets(&d).len(), split.len() + 1);
+    assert!(d.exists(&outputs["LegacyOrgSecret"]));
+    assert!(!Deployment::new(&t, &[]).exists(&outputs["LegacyOrgSecret"]));
+    let d = Deployment::new(
+        &t,
+        &[
+            ("CreateOrgSecrets", "false"),
+            ("LegacySingleSecret", "true"),
+        ],
+    );
+    assert!(created_secrets(&d).is_empty());
+    assert_eq!(
+        d.eval(&outputs["LegacyOrgSecret"]["Value"]),
+        Some(json!("okta-hooks/default"))
+    );
+}
+
+// ---------------------------------------------------------------- encryption keys
+
+/// The KMS operations a role needs through each service, from what it does there:
+/// `Decrypt` to read secrets, receive messages and read tables; `GenerateDataKey` (and
+/// `Decrypt`, which SQS requires of senders too) to send messages and write tables.
+fn kms_needs(d: &Deployment, function: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut needs: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for s in d.role_statements(function) {
+        for action in as_list(&s["Action"]).into_iter().map(text) {
+            let (service, operation) = action.split_once(':').expect("service:Operation");
+            let ops: &[&str] = match (service, operation) {
+                ("secretsmanager", "GetSecretValue") => &["kms:Decrypt"],
+                ("sqs", "SendMessage") => &["kms:Decrypt", "kms:GenerateDataKey"],
+                ("sqs", "ReceiveMessage") => &["kms:Decrypt"],
+                ("dynamodb", "GetItem" | "Query" | "Scan") => &["kms:Decrypt"],
+                ("dynamodb", "PutItem" | "UpdateItem") => &["kms:Decrypt", "kms:GenerateDataKey"],
+                _ => &[],
+            };
+            if !ops.is_empty() {
+                let via = format!("{service}.{REGION}.amazonaws.com");
+                needs
+                    .entry(via)
+                    .or_default()
+                    .extend(ops.iter().map(|o| (*o).to_owned()));
+            }
+        }
+    }
+    needs
+}
+
+/// The KMS operations a role is granted on `key`, by `kms:ViaService`.
+fn kms_grants(d: &Deployment, function: &str, key: &str) -> BTreeMap<String, BTreeSet<String>> {
+    let mut grants: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for s in d.role_statements(function) {
+        let actions: Vec<String> = as_list(&s["Action"]).into_iter().map(text).collect();
+        if !actions.iter().any(|a| a.starts_with("kms:")) {
+            continue;
+        }
+        assert_eq!(as_list(&s["Resource"]), [&json!(key)], "{function}: {s}");
+        let via = s["Condition"]["StringEquals"]["kms:ViaService"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{function}: a KMS grant not scoped to a service: {s}"));
+        grants.entry(via.to_owned()).or_default().extend(actions);
+    }
+    grants
+}
+
+fn assert_encrypted_with(d: &Deployment, key: &str) {
+    for (name, q) in d.resources_of("AWS::SQS::Queue") {
+        let p = &q["Properties"];
+        assert_eq!(p["KmsMasterKeyId"], key, "{name}");
+        assert!(
+            p.get("SqsManagedSseEnabled").is_none(),
+            "{name}: one kind of SSE"
+        );
+    }
+    for (name, table) in d.resources_of("AWS::DynamoDB::Table") {
+        assert_eq!(
+            table["Properties"]["SSESpecification"],
+            json!({"SSEEnabled": true, "SSEType": "KMS", "KMSMasterKeyId": key}),
+            "{name}"
+        );
+    }
+    let secrets = created_secrets(d);
+    assert!(secrets.len() >= 5);
+    for (name, s) in secrets {
+        assert_eq!(s["KmsKeyId"], key, "{name}");
+    }
+    let t = d.template;
+    for f in template_functions(t) {
+        let needs = kms_needs(d, &f.name);
+        assert!(
+            needs.contains_key(&format!("secretsmanager.{REGION}.amazonaws.com")),
+            "{}",
+            f.name
+        );
+        assert_eq!(
+            kms_grants(d, &f.name, key),
+            needs,
+            "{}: KMS grants != what it uses",
+            f.name
+        );
+    }
+}
+
+#[test]
+fn without_a_kms_key_aws_managed_keys_encrypt_everything_and_no_role_touches_kms() {
+    let t = template();
+    let d = Deployment::new(&t, &[("LegacySingleSecret", "true")]);
+    assert!(d.resources_of("AWS::KMS::Key").is_empty());
+    for (name, q) in d.resources_of("AWS::SQS::Queue") {
+        assert_eq!(q["Properties"]["SqsManagedSseEnabled"], true, "{name}");
+        assert!(q["Properties"].get("KmsMasterKeyId").is_none(), "{name}");
+    }
+    for (name, table) in d.resources_of("AWS::DynamoDB::Table") {
+        assert_eq!(
+            table["Properties"]["SSESpecification"],
+            json!({"SSEEnabled": true}),
+            "{name}"
+        );
+    }
+    for (name, s) in created_secrets(&d) {
+        assert!(s.get("KmsKeyId").is_none(), "{name}");
+    }
+    for f in template_functions(&t) {
+        assert!(kms_grants(&d, &f.name, "none").is_empty(), "{}", f.name);
+    }
+    assert!(!d.exists(&t["Outputs"]["EncryptionKeyArn"]));
+}
+
+#[test]
+fn with_kms_key_create_the_stacks_key_encrypts_everything_and_each_role_gets_only_its_operations() {
+    let t = template();
+    let d = Deployment::new(
+        &t,
+        &[
+            ("KmsKeyArn", "create"),
+            ("LegacySingleSecret", "true"),
+            ("ExecutorCredentials", "PerFamily"),
+        ],
+    );
+    let keys = d.resources_of("AWS::KMS::Key");
+    assert_eq!(keys.keys().collect::<Vec<_>>(), ["KmsKey"]);
+    let key = &keys["KmsKey"]["Properties"];
+    assert_eq!(key["EnableKeyRotation"], true);
+    // The account administers the key; nobody outside it is named.
+    let root = format!("arn:aws:iam::{ACCOUNT}:root");
+    for s in as_list(&key["KeyPolicy"]["Statement"]) {
+        assert_eq!(s["Principal"]["AWS"], json!(root), "{s}");
+    }
+    assert_encrypted_with(&d, "<KmsKey.Arn>");
+    assert_eq!(
+        d.eval(&t["Outputs"]["EncryptionKeyArn"]["Value"]),
+        Some(json!("<KmsKey.Arn>"))
+    );
+}
+
+#[test]
+fn with_an_existing_kms_key_arn_it_encrypts_everything_and_each_role_gets_only_its_operations() {
+    let t = template();
+    let arn = format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    let d = Deployment::new(&t, &[("KmsKeyArn", &arn)]);
+    assert!(
+        d.resources_of("AWS::KMS::Key").is_empty(),
+        "no key of the stack's own"
+    );
+    assert_encrypted_with(&d, &arn);
+    let pattern = t_parameter("KmsKeyArn", "AllowedPattern");
+    assert!(pattern.contains("create"), "{pattern}");
+}
+
+fn t_parameter(name: &str, field: &str) -> String {
+    text(&template()["Parameters"][name][field])
+}
+
+#[test]
+fn the_wildcard_matcher_matches_as_iam_does() {
+    assert!(wildcard_match("a*c", "abbbc"));
+    assert!(wildcard_match("a*c", "ac"));
+    assert!(wildcard_match("x/hook-??????", "x/hook-Ab3de9"));
+    assert!(!wildcard_match("x/hook-??????", "x/hook-Ab3de"));
+    assert!(!wildcard_match("x/hook-??????", "x/hook-Ab3de90"));
+    assert!(wildcard_match("okta-hooks/*", "okta-hooks/a/okta-xYz123"));
+    assert!(!wildcard_match(
+        "okta-hooks/a/okta-??????",
+        "okta-hooks/a/okta-read-xYz123"
+    ));
+    assert!(wildcard_match("*", ""));
+    assert!(!wildcard_match("", "a"));
 }
