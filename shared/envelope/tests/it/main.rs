@@ -1,4 +1,5 @@
 //! The envelope crate's integration tests: one test binary, one module per concern (a binary per file would link
 //! the whole tree again for each).
 
+mod plan_signed;
 mod seal_open;
