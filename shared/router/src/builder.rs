@@ -161,6 +161,7 @@ where
             queues: self.queues,
             secrets: self.secrets,
             ledger_ttl: self.ledger_ttl,
+            unsigned_orgs: Default::default(),
         }
     }
 }

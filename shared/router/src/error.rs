@@ -28,6 +28,14 @@ pub enum RouteError {
     /// Permanent until the secret is fixed (then redrive the letter).
     #[error("the secret of org {0} has no signing keys")]
     NoSigningKey(String),
+    /// Permanent until the secrets are fixed (then redrive the letter): the org's
+    /// `signing` lists plan public keys, so its executors run only router-signed plans,
+    /// but this router holds no `plan-signing` key to sign with.
+    #[error(
+        "org {0} lists plan keys (signing.plan_keys) but the router holds no plan-signing \
+         key: its executors would refuse every plan"
+    )]
+    NoPlanKey(String),
     /// Permanent: the secret names a key it does not hold.
     #[error(transparent)]
     Seal(#[from] envelope::SealError),
@@ -67,6 +75,7 @@ impl RouteError {
             RouteError::Secret(e) => matches!(e, SecretError::Unavailable { .. }),
             RouteError::Malformed(_)
             | RouteError::NoSigningKey(_)
+            | RouteError::NoPlanKey(_)
             | RouteError::Seal(_)
             | RouteError::NoQueue(_) => false,
         };

@@ -1,6 +1,13 @@
 //! The event router's domain: from one queued Okta event to the first step of each
 //! matching rule's plan, signed, on its family's queue.
 //!
+//! The router is the only function that signs plans: with the org's private plan key
+//! (`plan-signing`, which only its role reads) it signs each plan once
+//! ([`envelope::seal_plan`]), and the executors, which hold the HMAC key but no plan key,
+//! can carry that plan on but not make one. An org without a plan key gets HMAC-only
+//! envelopes as before (a warning per org); one whose `signing` lists plan public keys
+//! but whose router holds no plan key routes nothing ([`RouteError::NoPlanKey`]).
+//!
 //! Ports: [`ports::EventLedger`] (which events are done: DynamoDB), [`ports::ActionCounter`] (the
 //! per-rule hourly cap on destructive actions: DynamoDB), the family queues
 //! ([`fifo_queue::FifoQueue`]), the org secrets (signing keys) and a [`ports::Directory`] for

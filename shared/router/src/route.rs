@@ -1,11 +1,11 @@
 //! Routing one queued event.
 
-use std::collections::HashMap;
-use std::sync::Arc;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use actions::Family;
-use envelope::{Cursor, Envelope, EventRef, Phase, envelope_id, seal};
+use envelope::{Cursor, Envelope, EventRef, Phase, envelope_id, seal, seal_plan};
 use fifo_queue::{FifoMessage, FifoQueue, ResendPolicy, send_all};
 use okta_events::{EventKey, QueuedEvent, parse_queued};
 use org_secrets::{OrgName, SecretCache, SecretSource};
@@ -80,6 +80,9 @@ pub struct Router<L, C, D, Q, S> {
     pub(crate) secrets: Arc<SecretCache<S>>,
     /// How long a routed event is remembered (longer than any replay window you use).
     pub(crate) ledger_ttl: Duration,
+    /// The orgs already warned about for having no plan key (one warning per org and
+    /// cold start; bounded by the configured orgs, whose secrets alone are found).
+    pub(crate) unsigned_orgs: Mutex<BTreeSet<OrgName>>,
 }
 
 impl<L, C, D, Q, S> Router<L, C, D, Q, S> {
@@ -250,7 +253,17 @@ where
             .signing
             .as_ref()
             .ok_or_else(|| RouteError::NoSigningKey(org.to_string()))?;
-        let body = seal(&envelope, keys)?;
+        let body = match keys.plan_signing() {
+            // The plan is signed here, once: executors pass it on, and cannot make one.
+            Some(plan_keys) => seal_plan(&envelope, keys, plan_keys)?,
+            None if keys.plan_keys_configured() => {
+                return Err(RouteError::NoPlanKey(org.to_string()));
+            }
+            None => {
+                self.warn_unsigned(org);
+                seal(&envelope, keys)?
+            }
+        };
         let family = first.family;
         let batch = outgoing.entry(family).or_default();
         batch.push(FifoMessage {
@@ -267,6 +280,20 @@ where
             action: first.action.clone(),
         };
         Ok(outcome(decision, Some(plan)))
+    }
+
+    /// Once per org: its plans go out HMAC-only, which any executor could have made.
+    fn warn_unsigned(&self, org: &OrgName) {
+        let mut warned = self
+            .unsigned_orgs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if warned.insert(org.clone()) {
+            tracing::warn!(%org, "org has no plan-signing key: its plans are sent HMAC-only, \
+                which every executor could also make; add a plan key pair (plan-signing for \
+                the router, signing.plan_keys for the executors) so they run only plans the \
+                router signed");
+        }
     }
 
     /// Sends every first step, per family queue.
