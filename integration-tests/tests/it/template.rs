@@ -1127,20 +1127,37 @@ fn template_functions(t: &Value) -> Vec<Function> {
 
 /// Who reads what (issue 13): whether `f` needs `kind`, given the credential mode and the
 /// legacy switch. The executors: signing keys; the shared Okta credential, and with
-/// per-family credentials their own first, unless they call no Okta (notify); named
-/// values only where an action names a secret (notify's webhook, admin's event hook).
+/// per-family credentials their own first, unless their family calls no Okta
+/// ([`Family::calls_okta`]); named values only where an action names a secret
+/// ([`Family::reads_named_secrets`], from the catalog).
 fn needs(f: &Function, kind: Kind, per_family: bool, legacy: bool) -> bool {
     let executor = f.binary == "action-executor";
-    let calls_okta = f.family.is_some_and(|family| family != Family::Notify);
+    let calls_okta = f.family.is_some_and(Family::calls_okta);
     match kind {
         Kind::Hook => matches!(f.binary.as_str(), "hook-verify" | "hook-ingest"),
         Kind::Signing => executor || f.binary == "event-router",
         Kind::OktaRead => matches!(f.binary.as_str(), "event-router" | "log-poller"),
         Kind::Okta => calls_okta,
         Kind::OktaOf(family) => per_family && calls_okta && f.family == Some(family),
-        Kind::Named => matches!(f.family, Some(Family::Admin | Family::Notify)),
+        Kind::Named => f.family.is_some_and(Family::reads_named_secrets),
         Kind::Legacy => legacy,
     }
+}
+
+#[test]
+fn the_catalog_says_notify_calls_no_okta_and_only_notify_and_admin_name_secrets() {
+    // The table of issue 13 the template follows, pinned: a catalog change that moves it
+    // shows here and, through `needs`, in the template tests.
+    let okta_less: Vec<Family> = Family::ALL
+        .into_iter()
+        .filter(|f| !f.calls_okta())
+        .collect();
+    assert_eq!(okta_less, [Family::Notify]);
+    let named: Vec<Family> = Family::ALL
+        .into_iter()
+        .filter(|f| f.reads_named_secrets())
+        .collect();
+    assert_eq!(named, [Family::Admin, Family::Notify]);
 }
 
 /// For every function, kind and served org: the function's role may read the secret
