@@ -35,6 +35,9 @@ pub struct PipelineOptions<'a> {
     /// `OKTA_HOOKS_MAX_ATTEMPTS`, or `OKTA_HOOKS_MAX_RECEIVE_COUNT` for another redrive
     /// policy than the template's default of 100).
     pub extra_env: &'a [(&'a str, &'a str)],
+    /// The org's secrets, keyed by kind, to put instead of those the fields above make
+    /// ([`PipelineOptions::split_secrets`]): e.g. per-family Okta credentials.
+    pub secrets: Option<Value>,
 }
 
 impl PipelineOptions<'_> {
@@ -102,12 +105,17 @@ impl Pipeline {
             .extra_env
             .iter()
             .any(|(k, v)| *k == "OKTA_HOOKS_LEGACY_SINGLE_SECRET" && *v == "true");
-        if legacy {
-            aws.put_legacy_org_secret("default", &options.single_secret())
-                .await;
-        } else {
-            aws.put_org_secrets("default", &options.split_secrets())
-                .await;
+        match (&options.secrets, legacy) {
+            (Some(secrets), false) => aws.put_org_secrets("default", secrets).await,
+            (Some(secrets), true) => aws.put_legacy_org_secret("default", secrets).await,
+            (None, false) => {
+                aws.put_org_secrets("default", &options.split_secrets())
+                    .await;
+            }
+            (None, true) => {
+                aws.put_legacy_org_secret("default", &options.single_secret())
+                    .await;
+            }
         }
         let events_url = aws.fifo_queue("events.fifo").await;
         let events_dlq = aws.fifo_queue("events-dlq.fifo").await;

@@ -32,14 +32,26 @@ impl std::ops::Deref for Stack {
 }
 
 async fn stack() -> Stack {
+    stack_holding(None).await
+}
+
+/// The pipeline with the org's `secrets` (keyed by kind, `named.slack_webhook` set to
+/// the wiremock's `/slack`) instead of every kind, when given.
+async fn stack_holding(secrets: Option<Value>) -> Stack {
     let okta = MockServer::builder().start().await;
+    let slack_webhook = format!("{}/slack", okta.uri());
+    let secrets = secrets.map(|mut secrets| {
+        secrets["named"]["slack_webhook"] = json!(slack_webhook);
+        secrets
+    });
     let pipeline = Pipeline::start(PipelineOptions {
         hook_secret: HOOK_SECRET,
         signing_key: KEY,
         org_url: okta.uri(),
         api_token: "00e2e-token".into(),
-        slack_webhook: format!("{}/slack", okta.uri()),
+        slack_webhook,
         extra_env: &[("OKTA_HOOKS_MAX_RECEIVE_COUNT", "12")],
+        secrets,
     })
     .await;
     Stack { pipeline, okta }
@@ -400,4 +412,39 @@ async fn duplicates_429s_404s_and_tampering_on_the_users_queue() {
         texts[0].contains("failed at user.sessions.clear"),
         "{texts:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_notify_executor_posts_its_webhook_for_an_org_that_has_no_okta_credential_at_all() {
+    // The org has its hook values, signing keys and named values: no okta, no okta-read.
+    let stack = stack_holding(Some(json!({
+        "hook": {"current": HOOK_SECRET},
+        "signing": {"active": "k1", "keys": {"k1": KEY}},
+        "named": {},
+    })))
+    .await;
+    assert_eq!(
+        stack.aws.secret_names().await,
+        [
+            "okta-hooks/default/hook",
+            "okta-hooks/default/named",
+            "okta-hooks/default/signing"
+        ]
+    );
+    Mock::given(method("POST"))
+        .and(path("/slack"))
+        .respond_with(ResponseTemplate::new(200))
+        .mount(&stack.okta)
+        .await;
+    // account-locked: one notify.webhook step, nothing asked of Okta.
+    stack.deliver(&[event("user.account.lock")]).await;
+    stack.run_all().await;
+
+    assert_eq!(stack.calls().await, ["POST /slack"]);
+    let texts = stack.slack_texts().await;
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].contains("was locked out"), "{texts:?}");
+    for family in Family::ALL {
+        assert!(stack.dead_letters(family).await.is_empty(), "{family} DLQ");
+    }
 }

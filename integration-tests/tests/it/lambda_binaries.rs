@@ -1,9 +1,16 @@
 //! The built function binaries under cargo-lambda's Runtime API emulator, invoked with the
 //! files of `events/`, talking to `moto_server`.
 
+use std::path::{Path, PathBuf};
+
+use actions::Family;
 use integration_tests::aws::function_env;
+use integration_tests::executor_binary::ExecutorEnv;
 use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
+use org_secrets::SigningKeys;
 use serde_json::{Value, json};
+use wiremock::matchers::{header, method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 fn event_file(name: &str) -> String {
     std::fs::read_to_string(workspace_root().join("events").join(name)).expect("events/ file")
@@ -98,4 +105,209 @@ fn a_function_with_bad_configuration_fails_at_cold_start_naming_the_variable() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("OKTA_HOOKS_EVENTS_QUEUE_URL"), "{stderr}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hook_ingest_serves_deliveries_when_the_org_has_only_its_hook_secret() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let url = aws.fifo_queue("okta-hooks-events.fifo").await;
+    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
+    aws.put_org_secrets(
+        "default",
+        &json!({"hook": {"current": "okta-hooks-example-secret"}}),
+    )
+    .await;
+    // No Okta credential, no signing key, no single secret: nothing but the hook values.
+    assert_eq!(aws.secret_names().await, ["okta-hooks/default/hook"]);
+
+    let mut lambda = LambdaEmulator::start();
+    let mut env = function_env(&moto.endpoint());
+    env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
+    env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
+    lambda.attach(&workspace_binary("hook-ingest"), &env);
+    let (status, body) = status_and_body(&lambda.invoke(&event_file("apigw-v2-delivery.json")));
+    assert_eq!((status, &body["accepted"]), (200, &json!(3)), "{body}");
+    assert_eq!(aws.drain(&url).await.len(), 3);
+    let mut wrong: Value = serde_json::from_str(&event_file("apigw-v2-delivery.json")).unwrap();
+    wrong["headers"]["authorization"] = json!("not-the-secret");
+    let (status, _) = status_and_body(&lambda.invoke(&wrong.to_string()));
+    assert_eq!(status, 401);
+}
+
+/// The signing key of the envelope files of `events/` (events/README.md).
+const EXAMPLE_KEY: &str = "okta-hooks-example-signing-key-0123456789";
+const LEGACY_TOKEN: &str = "00legacy-single-secret-token";
+const LEGACY_WEBHOOK: &str = "https://hooks.example.com/legacy-named-value";
+
+/// A function binary's log (its stdout) in the temp dir, removed when read.
+fn log_file(name: &str) -> PathBuf {
+    std::env::temp_dir().join(format!("{name}-legacy-{}.log", std::process::id()))
+}
+
+/// The function's log lines, after asserting that it warned once about the single
+/// secret (naming the kinds it reads: `reads`) and that no value of the secret is in it.
+fn assert_warned_with_no_secret(log: &Path, reads: &str) -> String {
+    let text = std::fs::read_to_string(log).unwrap_or_default();
+    let _ = std::fs::remove_file(log);
+    let warnings: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l["level"] == "WARN" && l.to_string().contains("LegacySingleSecret is on"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "one warning at cold start: {text}");
+    assert!(
+        warnings[0]
+            .to_string()
+            .contains(&format!("\"reads\":\"{reads}\"")),
+        "{}",
+        warnings[0]
+    );
+    for secret in [
+        "okta-hooks-example-secret",
+        EXAMPLE_KEY,
+        LEGACY_TOKEN,
+        LEGACY_WEBHOOK,
+    ] {
+        assert!(!text.contains(secret), "{secret} logged: {text}");
+    }
+    text
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_the_legacy_single_secret_every_function_works_and_warns_at_cold_start() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let okta = MockServer::builder().start().await;
+    let ssws = format!("SSWS {LEGACY_TOKEN}");
+    let port = okta.address().port();
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/01234/lifecycle/suspend"))
+        .and(header("authorization", ssws.as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(header("authorization", ssws.as_str()))
+        .respond_with(move |request: &wiremock::Request| {
+            // An empty page whose next link polls on from the same query.
+            let mut next = request.url.clone();
+            let _ = next.set_host(Some("127.0.0.1"));
+            let _ = next.set_port(Some(port));
+            let kept: Vec<(String, String)> = next
+                .query_pairs()
+                .filter(|(k, _)| k != "after")
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+            next.query_pairs_mut()
+                .clear()
+                .extend_pairs(kept)
+                .append_pair("after", "end");
+            ResponseTemplate::new(200)
+                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str())
+                .set_body_json(json!([]))
+        })
+        .expect(1..)
+        .mount(&okta)
+        .await;
+    // Only the single secret of before the split exists.
+    aws.put_legacy_org_secret(
+        "default",
+        &json!({
+            "hook": {"current": "okta-hooks-example-secret"},
+            "signing": {"active": "example", "keys": {"example": EXAMPLE_KEY}},
+            "okta": {"org_url": okta.uri(), "api_token": LEGACY_TOKEN},
+            "named": {"slack_webhook": LEGACY_WEBHOOK},
+        }),
+    )
+    .await;
+    assert_eq!(aws.secret_names().await, ["okta-hooks/default"]);
+    let ExecutorEnv { env, queues, dlq } =
+        ExecutorEnv::create(&aws, &moto.endpoint(), Family::Users).await;
+    let legacy = |mut env: Vec<(&'static str, String)>| {
+        env.push(("OKTA_HOOKS_LEGACY_SINGLE_SECRET", "true".to_owned()));
+        env
+    };
+    let events_url = aws.fifo_queue("okta-hooks-events.fifo").await;
+    let events_dlq = aws.fifo_queue("okta-hooks-events-dlq.fifo").await;
+    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
+    for table in ["ledger", "counters", "cursors"] {
+        aws.table(table).await;
+    }
+
+    // hook-ingest: the hook values.
+    let mut ingest_env = legacy(function_env(&moto.endpoint()));
+    ingest_env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", events_url.clone()));
+    ingest_env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
+    let log = log_file("hook-ingest");
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach_with_log(&workspace_binary("hook-ingest"), &ingest_env, Some(&log));
+    let (status, body) = status_and_body(&lambda.invoke(&event_file("apigw-v2-delivery.json")));
+    assert_eq!((status, &body["accepted"]), (200, &json!(3)), "{body}");
+    drop(lambda);
+    assert_warned_with_no_secret(&log, "hook");
+    assert_eq!(aws.drain(&events_url).await.len(), 3);
+
+    // event-router: the signing keys sign its envelopes.
+    let mut router_env = legacy(function_env(&moto.endpoint()));
+    router_env.extend([
+        ("OKTA_HOOKS_LEDGER_TABLE", "ledger".to_owned()),
+        ("OKTA_HOOKS_COUNTER_TABLE", "counters".to_owned()),
+        ("OKTA_HOOKS_EVENTS_DLQ_URL", events_dlq.clone()),
+        ("OKTA_HOOKS_MAX_RECEIVE_COUNT", "3".to_owned()),
+    ]);
+    for family in Family::ALL {
+        router_env.push((family.queue_url_var(), queues[&family].clone()));
+    }
+    let log = log_file("event-router");
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach_with_log(&workspace_binary("event-router"), &router_env, Some(&log));
+    let response = lambda.invoke(&event_file("sqs-events-batch.json"));
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    drop(lambda);
+    assert_warned_with_no_secret(&log, "signing,okta-read");
+    assert!(aws.drain(&events_dlq).await.is_empty());
+    let keys = SigningKeys::new("example", &[("example", EXAMPLE_KEY)]);
+    let routed = aws.drain(&queues[&Family::Users]).await;
+    assert!(!routed.is_empty(), "the batch makes users steps");
+    for (_, _, body) in &routed {
+        envelope::open::<rules::Plan>(body, &keys).expect("signed with the single secret's key");
+    }
+
+    // The users executor: the signing keys verify, the Okta credential calls Okta.
+    let log = log_file("action-executor");
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach_with_log(
+        &workspace_binary("action-executor"),
+        &legacy(env),
+        Some(&log),
+    );
+    let response = lambda.invoke(
+        &std::fs::read_to_string(workspace_root().join("events/sqs-envelopes-batch.json"))
+            .expect("events file"),
+    );
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    drop(lambda);
+    assert_warned_with_no_secret(&log, "signing,okta");
+    assert!(aws.drain(&dlq).await.is_empty());
+    assert_eq!(aws.drain(&queues[&Family::Sessions]).await.len(), 1);
+
+    // log-poller: the Okta credential reads the System Log.
+    let mut poller_env = legacy(function_env(&moto.endpoint()));
+    poller_env.extend([
+        ("OKTA_HOOKS_EVENTS_QUEUE_URL", events_url.clone()),
+        ("OKTA_HOOKS_CURSOR_TABLE", "cursors".to_owned()),
+        ("OKTA_HOOKS_LEDGER_TABLE", "ledger".to_owned()),
+    ]);
+    let log = log_file("log-poller");
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach_with_log(&workspace_binary("log-poller"), &poller_env, Some(&log));
+    let summary = lambda.invoke(&event_file("eventbridge-schedule.json"));
+    assert_eq!(summary["orgs"][0]["org"], "default", "{summary}");
+    assert_eq!(summary["orgs"][0]["outcome"], "caught_up", "{summary}");
+    drop(lambda);
+    assert_warned_with_no_secret(&log, "okta-read");
+    okta.verify().await;
 }

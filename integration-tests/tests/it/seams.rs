@@ -15,7 +15,10 @@
 //! - a `429` or a nearly empty rate-limit bucket holds steps back, never uses up their
 //!   attempts, and every step applies once later;
 //! - a subject user who no longer exists is `user == null` for the rules, not a retry;
-//! - a delivery posted again changes nothing.
+//! - a delivery posted again changes nothing;
+//! - with per-family Okta credentials, each executor calls Okta with its own (or the
+//!   shared one), the router's enrichment with the read-only one, and a step sent to
+//!   another family's queue is refused before any Okta call.
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::{Duration, Instant};
@@ -63,20 +66,32 @@ impl std::ops::Deref for Stack {
 
 /// The whole pipeline on moto, with `extra` added to every function's environment.
 async fn stack_with(extra: &[(&str, &str)]) -> Stack {
-    let okta = OktaDouble::start().await;
+    stack_on(OktaDouble::start().await, extra, None).await
+}
+
+/// The same with Okta played by `okta` and, when given, the org's `secrets` (keyed by
+/// kind; `named.slack_webhook` is set to the Slack wiremock) instead of one credential
+/// for every function.
+async fn stack_on(okta: Running, extra: &[(&str, &str)], secrets: Option<Value>) -> Stack {
     let slack = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/slack"))
         .respond_with(ResponseTemplate::new(200))
         .mount(&slack)
         .await;
+    let slack_webhook = format!("{}/slack", slack.uri());
+    let secrets = secrets.map(|mut secrets| {
+        secrets["named"]["slack_webhook"] = json!(slack_webhook);
+        secrets
+    });
     let pipeline = Pipeline::start(PipelineOptions {
         hook_secret: HOOK_SECRET,
         signing_key: KEY,
         org_url: okta.org_url(),
         api_token: okta.token().to_owned(),
-        slack_webhook: format!("{}/slack", slack.uri()),
+        slack_webhook,
         extra_env: extra,
+        secrets,
     })
     .await;
     Stack {
@@ -236,22 +251,26 @@ impl Stack {
 
     /// The org's changes as `op user [group]` lines, sorted: what must happen, each once.
     fn changes(&self) -> Vec<String> {
-        let mut lines: Vec<String> = self
-            .okta
-            .changes()
-            .iter()
-            .map(|c| {
-                let mut line = format!("{} {}", c.op, c.user.as_deref().unwrap_or("-"));
-                if let Some(group) = &c.group {
-                    line.push(' ');
-                    line.push_str(group);
-                }
-                line
-            })
-            .collect();
-        lines.sort();
-        lines
+        changes_of(&self.okta)
     }
+}
+
+/// The changes applied to the org `okta` plays, as `op user [group]` lines, sorted.
+fn changes_of(okta: &OktaDouble) -> Vec<String> {
+    let mut lines: Vec<String> = okta
+        .changes()
+        .iter()
+        .map(|c| {
+            let mut line = format!("{} {}", c.op, c.user.as_deref().unwrap_or("-"));
+            if let Some(group) = &c.group {
+                line.push(' ');
+                line.push_str(group);
+            }
+            line
+        })
+        .collect();
+    lines.sort();
+    lines
 }
 
 /// A reference event (`okta_fixtures::reference_dir`, by default `../shared/okta`) with
@@ -880,4 +899,209 @@ async fn throttled_waits_never_use_up_a_steps_attempts() {
     assert_eq!(stack.okta.applied("clear_sessions", &user.id), 1);
     stack.no_letters().await;
     assert_eq!(stack.slack_texts().await.len(), 1);
+}
+
+/// Each Okta credential of the split tests is played by its own double that accepts only
+/// that credential's token: a change applied on one was sent with that token, and a call
+/// with any other would be refused (`401`) and counted in its requests.
+struct Credentials {
+    /// `okta-users`: the users executor's own.
+    users: Running,
+    /// `okta-groups`: the groups executor's own.
+    groups: Running,
+    /// `okta-read`: the router's enrichment.
+    read: Running,
+}
+
+const SHARED_TOKEN: &str = "00shared-executor-token";
+const USERS_TOKEN: &str = "00users-executor-token";
+const GROUPS_TOKEN: &str = "00groups-executor-token";
+const READ_TOKEN: &str = "00read-only-token";
+/// Reported suspicious activity: suspended (users), signed out (sessions), Slack told.
+const SUSPECT: &str = "00ususpect00";
+/// A new Sales joiner: added to Sales (groups), after the router read their profile.
+const JOINER: &str = "00ujoiner000";
+
+async fn double_accepting(token: &str) -> Running {
+    OktaDouble::with_token(token)
+        .serve()
+        .await
+        .expect("an Okta double")
+}
+
+/// The pipeline with `ExecutorCredentials=PerFamily`: the org has `okta-users`,
+/// `okta-groups`, the shared `okta` (the stack's own double) and `okta-read`, each on its
+/// own double with its own token; the same people are seeded in each.
+async fn per_family_stack() -> (Stack, Credentials) {
+    let shared = double_accepting(SHARED_TOKEN).await;
+    let credentials = Credentials {
+        users: double_accepting(USERS_TOKEN).await,
+        groups: double_accepting(GROUPS_TOKEN).await,
+        read: double_accepting(READ_TOKEN).await,
+    };
+    for okta in [
+        &*shared,
+        &*credentials.users,
+        &*credentials.groups,
+        &*credentials.read,
+    ] {
+        okta.add_user(User::new(SUSPECT, login(SUSPECT), Status::Active));
+        okta.add_user(
+            User::new(JOINER, login(JOINER), Status::Staged)
+                .password(false)
+                .attr("department", "Sales"),
+        );
+        okta.add_group(Group::okta(SALES_GROUP, "Sales"));
+    }
+    let credential =
+        |okta: &Running, token: &str| json!({"org_url": okta.org_url(), "api_token": token});
+    let secrets = json!({
+        "hook": {"current": HOOK_SECRET},
+        "signing": {"active": "k1", "keys": {"k1": KEY}},
+        "okta": credential(&shared, SHARED_TOKEN),
+        "okta-users": credential(&credentials.users, USERS_TOKEN),
+        "okta-groups": credential(&credentials.groups, GROUPS_TOKEN),
+        "okta-read": credential(&credentials.read, READ_TOKEN),
+        "named": {},
+    });
+    let stack = stack_on(
+        shared,
+        &[("OKTA_HOOKS_EXECUTOR_CREDENTIALS", "per-family")],
+        Some(secrets),
+    )
+    .await;
+    (stack, credentials)
+}
+
+/// The statuses a double answered, for asserting that no call was refused.
+fn statuses(okta: &OktaDouble) -> Vec<u16> {
+    okta.requests().iter().map(|r| r.status).collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn per_family_credentials_each_family_calls_okta_with_its_own_and_the_others_with_the_shared_one()
+ {
+    let (stack, credentials) = per_family_stack().await;
+    let suspect = User::new(SUSPECT, login(SUSPECT), Status::Active);
+    let joiner = User::new(JOINER, login(JOINER), Status::Staged);
+    stack
+        .deliver(&[
+            event_about(
+                "user.account.report_suspicious_activity_by_enduser",
+                "suspicious-suspect",
+                &suspect,
+            ),
+            created("created-joiner", &joiner),
+        ])
+        .await;
+    stack.run_until_quiet(Holds::Ignore).await;
+    stack.no_letters().await;
+
+    // The suspend with okta-users, the Sales membership with okta-groups, the sessions
+    // (no okta-sessions) with the shared okta; each once, and nowhere else.
+    assert_eq!(
+        changes_of(&credentials.users),
+        [format!("suspend {SUSPECT}")]
+    );
+    assert_eq!(credentials.users.applied("suspend", SUSPECT), 1);
+    assert_eq!(stack.okta.applied("clear_sessions", SUSPECT), 1);
+    assert_eq!(
+        credentials
+            .groups
+            .applied_membership("add_to_group", SALES_GROUP, JOINER),
+        1
+    );
+    assert_eq!(credentials.users.status(SUSPECT), Some("SUSPENDED"));
+    assert_eq!(
+        changes_of(&credentials.groups),
+        [format!("add_to_group {JOINER} {SALES_GROUP}")]
+    );
+    assert!(credentials.groups.is_member(SALES_GROUP, JOINER));
+    assert_eq!(stack.changes(), [format!("clear_sessions {SUSPECT}")]);
+    assert_eq!(
+        stack.okta.status(SUSPECT),
+        Some("ACTIVE"),
+        "not suspended here"
+    );
+    assert!(!stack.okta.is_member(SALES_GROUP, JOINER));
+    // The router read the joiner's profile with okta-read, and changed nothing there.
+    assert!(changes_of(&credentials.read).is_empty());
+    assert!(
+        credentials
+            .read
+            .requests()
+            .iter()
+            .any(|r| r.method == "GET" && r.path == format!("/api/v1/users/{JOINER}")),
+        "{:?}",
+        credentials.read.requests()
+    );
+    assert!(
+        credentials
+            .read
+            .requests()
+            .iter()
+            .all(|r| r.method == "GET"),
+        "{:?}",
+        credentials.read.requests()
+    );
+    // No credential was ever sent where it is not accepted.
+    for okta in [
+        &*stack.okta,
+        &*credentials.users,
+        &*credentials.groups,
+        &*credentials.read,
+    ] {
+        assert!(!statuses(okta).contains(&401), "{:?}", okta.requests());
+    }
+    let texts = stack.slack_texts().await;
+    assert_eq!(texts.len(), 1, "{texts:?}");
+    assert!(texts[0].starts_with(&format!("Suspended {}", login(SUSPECT))));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_groups_step_sent_to_the_users_queue_is_refused_with_a_letter_before_any_okta_call() {
+    let (stack, credentials) = per_family_stack().await;
+    let joiner = User::new(JOINER, login(JOINER), Status::Staged);
+    stack.deliver(&[created("created-joiner", &joiner)]).await;
+    assert_eq!(stack.route_once().await, (1, 0));
+    // The router's groups envelope, moved to the users executor's queue as it is.
+    let routed = stack.aws.drain(&stack.queues[&Family::Groups]).await;
+    assert_eq!(routed.len(), 1, "{routed:?}");
+    let (group, dedup, body) = &routed[0];
+    stack
+        .aws
+        .sqs
+        .send_message()
+        .queue_url(&stack.queues[&Family::Users])
+        .message_group_id(group)
+        .message_deduplication_id(dedup)
+        .message_body(body)
+        .send()
+        .await
+        .expect("send to the users queue");
+    assert_eq!(stack.execute_once(Family::Users, Holds::Keep).await, 1);
+
+    let letters = stack.only_letters_of(Family::Users).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let failure = &letters[0]["failure"];
+    assert_eq!(failure["class"], "permanent", "{letters:?}");
+    assert_eq!(
+        failure["error"], "group.add_user is a groups step; this is the users executor",
+        "{letters:?}"
+    );
+    // Neither the users credential, nor the groups one, nor the shared one was used.
+    for okta in [&*stack.okta, &*credentials.users, &*credentials.groups] {
+        assert!(okta.requests().is_empty(), "{:?}", okta.requests());
+        assert!(okta.changes().is_empty());
+    }
+    assert!(!credentials.groups.is_member(SALES_GROUP, JOINER));
+    assert_eq!(
+        credentials
+            .groups
+            .applied_membership("add_to_group", SALES_GROUP, JOINER),
+        0
+    );
+    for family in Family::ALL {
+        assert_eq!(stack.pending(&stack.queues[&family]).await, 0, "{family}");
+    }
 }
