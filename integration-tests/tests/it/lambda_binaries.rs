@@ -176,6 +176,7 @@ fn assert_warned_with_no_secret(log: &Path, reads: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_the_legacy_single_secret_every_function_works_and_warns_at_cold_start() {
+    // hook-ingest, hook-verify, the router, the users executor and the poller, in turn.
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
     let okta = MockServer::builder().start().await;
@@ -249,6 +250,17 @@ async fn with_the_legacy_single_secret_every_function_works_and_warns_at_cold_st
     drop(lambda);
     assert_warned_with_no_secret(&log, "hook");
     assert_eq!(aws.drain(&events_url).await.len(), 3);
+
+    // hook-verify: the hook values answer Okta's verification challenge.
+    let log = log_file("hook-verify");
+    let mut lambda = LambdaEmulator::start();
+    let verify_env = legacy(function_env(&moto.endpoint()));
+    lambda.attach_with_log(&workspace_binary("hook-verify"), &verify_env, Some(&log));
+    let (status, body) = status_and_body(&lambda.invoke(&event_file("apigw-v2-verify.json")));
+    assert_eq!(status, 200, "{body}");
+    assert!(body["verification"].is_string(), "{body}");
+    drop(lambda);
+    assert_warned_with_no_secret(&log, "hook");
 
     // event-router: the signing keys sign its envelopes.
     let mut router_env = legacy(function_env(&moto.endpoint()));
