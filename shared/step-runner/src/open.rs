@@ -1,7 +1,8 @@
-//! Opening a queue body: nothing in it is trusted until the signature checks out under
-//! the signing keys of the org it names.
+//! Opening a queue body: nothing in it is trusted until the signatures check out under
+//! the signing keys of the org it names — the HMAC, and once the org lists plan keys the
+//! router's signature of the plan ([`envelope::open_step`]).
 
-use envelope::{Envelope, OpenError, open, open_unverified_org};
+use envelope::{OpenError, Opened, open_step, open_unverified_org};
 use org_secrets::{KeyReread, SecretCache, SecretError, SecretSource};
 use rules::Plan;
 
@@ -12,11 +13,13 @@ use crate::Retry;
 #[error("envelope refused: {0}")]
 pub struct Refused(pub String);
 
-/// Verifies `body` with the keys of the org its payload names.
+/// Verifies `body` with the keys of the org it names; the opened envelope comes with the
+/// router's signed plan, to be passed on unchanged with the next step.
 ///
-/// A key id the cached secret lacks makes one re-read of the secret, whatever its age
-/// (a key added and made active in one edit is used by the router at once), and the
-/// envelope is refused only if the fresh secret lacks the key too. A key id already
+/// A key id the cached secret lacks (an HMAC key, or a plan key) makes one re-read of
+/// the secret, whatever its age (a key added and made active in one edit is used by the
+/// router at once), and the envelope is refused only if the fresh secret lacks the key
+/// too. A key id already
 /// re-read for is refused with no read; when no re-read can be made now (too many for
 /// unknown keys lately, or the store is down) the message is retried later, never
 /// refused, so a good envelope does not land on the DLQ.
@@ -24,7 +27,7 @@ pub(crate) async fn open_envelope<S: SecretSource>(
     secrets: &SecretCache<S>,
     body: &str,
     receive_count: u32,
-) -> Result<Result<Envelope<Plan>, Refused>, Retry> {
+) -> Result<Result<Opened<Plan>, Refused>, Retry> {
     let refused = |why: &str| Ok(Err(Refused(why.to_owned())));
     // The only thing read before verification: whose keys to verify with.
     let org = match open_unverified_org(body) {
@@ -46,18 +49,19 @@ pub(crate) async fn open_envelope<S: SecretSource>(
     let Some(signing) = secret.signing.as_ref() else {
         return refused(&format!("org {org} has no signing keys"));
     };
-    let kid = match open::<Plan>(body, signing) {
-        Ok(envelope) => return Ok(Ok(envelope)),
-        Err(OpenError::UnknownKey(kid)) => kid,
-        Err(e) => return refused(&e.to_string()),
+    let (kid, unknown) = match open_step::<Plan>(body, signing) {
+        Ok(opened) => return Ok(Ok(opened)),
+        Err(e) => match unknown_kid(&e) {
+            Some(kid) => (kid, e.to_string()),
+            None => return refused(&e.to_string()),
+        },
     };
-    let unknown = OpenError::UnknownKey(kid.clone()).to_string();
     match secrets.reread_for_key(&org, &kid).await {
         Ok(KeyReread::Secret(fresh)) => match fresh.signing.as_ref() {
-            Some(keys) => match open::<Plan>(body, keys) {
-                Ok(envelope) => {
+            Some(keys) => match open_step::<Plan>(body, keys) {
+                Ok(opened) => {
                     tracing::info!(%org, kid = %kid, "signing key new to this executor: secret re-read");
-                    Ok(Ok(envelope))
+                    Ok(Ok(opened))
                 }
                 Err(e) => refused(&e.to_string()),
             },
@@ -72,5 +76,15 @@ pub(crate) async fn open_envelope<S: SecretSource>(
             refused(&e.to_string())
         }
         Err(e) => Err(Retry::soon(receive_count, e)),
+    }
+}
+
+/// The key id to re-read the secret for, when `e` is an unknown key: `kid` for an HMAC
+/// key, `plan:kid` for a plan key (so that the two never share a re-read).
+fn unknown_kid(e: &OpenError) -> Option<String> {
+    match e {
+        OpenError::UnknownKey(kid) => Some(kid.clone()),
+        OpenError::UnknownPlanKey(kid) => Some(format!("plan:{kid}")),
+        _ => None,
     }
 }

@@ -9,7 +9,7 @@ use action_calls::{
     recheck_protected,
 };
 use actions::Family;
-use envelope::{Envelope, seal};
+use envelope::{Envelope, Opened, SignedPlan, seal, seal_step};
 use fifo_queue::{FifoMessage, FifoQueue, ResendPolicy, send_all};
 use okta_client::OktaClient;
 use org_secrets::{OrgName, SecretCache, SecretSource};
@@ -178,8 +178,11 @@ where
     }
 
     async fn run_once(&self, body: &str, receive_count: u32) -> Result<Ran, Retry> {
-        let envelope = match open_envelope(&self.secrets, body, receive_count).await? {
-            Ok(envelope) => envelope,
+        let Opened {
+            envelope,
+            plan: signed,
+        } = match open_envelope(&self.secrets, body, receive_count).await? {
+            Ok(opened) => opened,
             Err(refused) => {
                 tracing::warn!(reason = %refused, family = %self.family, "envelope refused unopened; to the DLQ");
                 let report = permanent(refused.to_string());
@@ -193,7 +196,9 @@ where
             Claim::Claimed { failures } => failures,
             Claim::Done { output } => {
                 tracing::info!(envelope = %id, event = %envelope.event.uuid, "duplicate envelope: the step already ran; passing the plan on again");
-                let next = self.pass_on(&envelope, output, receive_count).await?;
+                let next = self
+                    .pass_on(&envelope, signed.as_ref(), output, receive_count)
+                    .await?;
                 return Ok(Ran::Duplicate {
                     envelope_id: id,
                     next,
@@ -208,13 +213,19 @@ where
         };
         let started = Instant::now();
         match self.act(&envelope).await {
-            Ok(acted) => self.done(&envelope, acted, started, receive_count).await,
+            Ok(acted) => {
+                let signed = signed.as_ref();
+                self.done(&envelope, signed, acted, started, receive_count)
+                    .await
+            }
             Err(report) => {
                 let tries = Tries {
                     failures,
                     receive_count,
                 };
-                self.failed(&envelope, body, report, started, tries).await
+                let signed = signed.as_ref();
+                self.failed(&envelope, signed, body, report, started, tries)
+                    .await
             }
         }
     }
@@ -224,6 +235,7 @@ where
     async fn done(
         &self,
         envelope: &Envelope<Plan>,
+        signed: Option<&SignedPlan>,
         acted: Acted,
         started: Instant,
         receive_count: u32,
@@ -250,7 +262,9 @@ where
             self.records.complete(id, &output, ttl).await
         };
         recorded.map_err(|e| Retry::soon(receive_count, e))?;
-        let next = self.pass_on(envelope, output, receive_count).await?;
+        let next = self
+            .pass_on(envelope, signed, output, receive_count)
+            .await?;
         Ok(Ran::Done {
             envelope_id: id.clone(),
             action: step_action(envelope).to_owned(),
@@ -268,6 +282,7 @@ where
     async fn failed(
         &self,
         envelope: &Envelope<Plan>,
+        signed: Option<&SignedPlan>,
         body: &str,
         report: FailureReport,
         started: Instant,
@@ -304,7 +319,7 @@ where
         self.dead_letter(Some(envelope), body, &report, receive_count)
             .await?;
         let on_failure = match on_failure_start(envelope, &report) {
-            Some(start) => Some(self.send(&start, receive_count).await?),
+            Some(start) => Some(self.send(&start, signed, receive_count).await?),
             None => None,
         };
         Ok(Ran::Failed {
@@ -471,15 +486,17 @@ where
         ))
     }
 
-    /// Sends the plan's next step, if any; returns its envelope id.
+    /// Sends the plan's next step, if any, with the router's signed plan `signed`;
+    /// returns its envelope id.
     async fn pass_on(
         &self,
         envelope: &Envelope<Plan>,
+        signed: Option<&SignedPlan>,
         output: Value,
         receive_count: u32,
     ) -> Result<Option<String>, Retry> {
         match next_step(envelope, output) {
-            Some(next) => Ok(Some(self.send(&next, receive_count).await?)),
+            Some(next) => Ok(Some(self.send(&next, signed, receive_count).await?)),
             None => {
                 tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id, phase = envelope.cursor.phase.as_str(), "plan finished");
                 Ok(None)
@@ -487,8 +504,18 @@ where
         }
     }
 
-    /// Signs an envelope and sends it to its family's queue; returns its id.
-    async fn send(&self, envelope: &Envelope<Plan>, receive_count: u32) -> Result<String, Retry> {
+    /// Signs an envelope's progress and sends it to its family's queue; returns its id.
+    ///
+    /// With the router's signed plan (`signed`, from the body this step came in), the
+    /// plan goes on unchanged and only the progress is signed here (HMAC): this executor
+    /// holds no plan key and cannot make a plan. Without one (an org without plan keys,
+    /// whose body was HMAC-only), the whole envelope is HMAC-signed, as before.
+    async fn send(
+        &self,
+        envelope: &Envelope<Plan>,
+        signed: Option<&SignedPlan>,
+        receive_count: u32,
+    ) -> Result<String, Retry> {
         let retry = |e: &dyn std::fmt::Display| Retry::soon(receive_count, e);
         let step = current_step(envelope)
             .ok_or_else(|| retry(&"the envelope's cursor points past its plan"))?;
@@ -503,7 +530,11 @@ where
             .signing
             .as_ref()
             .ok_or_else(|| retry(&format!("org {org} has no signing keys")))?;
-        let body = seal(envelope, keys).map_err(|e| retry(&e))?;
+        let body = match signed {
+            Some(plan) => seal_step(envelope, plan, keys),
+            None => seal(envelope, keys),
+        }
+        .map_err(|e| retry(&e))?;
         let message = FifoMessage {
             entry_id: "next".into(),
             body,

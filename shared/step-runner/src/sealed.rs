@@ -13,6 +13,11 @@
 //!
 //! A sealed value opens as long as the org secret still holds its signing key: a step
 //! re-sent from a record older than a key rotation's clean-up fails with a clear reason.
+//!
+//! The key stays derived from the HMAC signing key, not from the router's plan keys:
+//! secret outputs are made by executors, which hold no plan key, and must be opened by
+//! executors. So any executor of the org can open them — as before plan signatures; a
+//! plan signature restricts who can make a plan, not who can read a step's outputs.
 
 use std::collections::BTreeMap;
 

@@ -4,6 +4,7 @@
 mod common;
 mod exhausted;
 mod no_secret_in_logs;
+mod plan_keys;
 mod plans;
 mod rotation;
 mod secret_outputs;

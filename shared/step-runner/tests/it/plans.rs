@@ -15,11 +15,11 @@ use step_runner::{Ran, Settings};
 use wiremock::matchers::{body_partial_json, method, path, query_param};
 use wiremock::{Mock, ResponseTemplate};
 
-const EVENT: &str = "user.account.report_suspicious_activity_by_enduser.json";
+pub(crate) const EVENT: &str = "user.account.report_suspicious_activity_by_enduser.json";
 const UUID: &str = "ABC1234";
 const USER: &str = "01234";
 
-const LOCK_DOWN: &str = r#"
+pub(crate) const LOCK_DOWN: &str = r#"
 rules:
   - id: lock-down
     on: [user.account.report_suspicious_activity_by_enduser]
@@ -50,7 +50,7 @@ fn ok() -> ResponseTemplate {
         .set_body_json(json!({}))
 }
 
-async fn mock_lock_down(rig: &Rig) {
+pub(crate) async fn mock_lock_down(rig: &Rig) {
     let mount = |m: Mock| m.mount(&rig.okta);
     mount(
         Mock::given(method("POST"))

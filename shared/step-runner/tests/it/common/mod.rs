@@ -13,10 +13,14 @@ use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords};
 use fifo_queue::MemoryQueue;
 use okta_adapters::memory::{FixedOkta, StaticDirectory};
 use okta_client::{AuthConfig, DryRun, OktaClient, OktaConfig, RequestLog, SecretString};
-use org_secrets::{OrgSecret, SecretCache, SigningKeys, StaticSecrets};
+use org_secrets::{
+    ExecutorCredentials, OrgSecret, PlanKeyPair, SecretCache, SecretReads, SigningKeys,
+    StaticSecrets, StoredSecrets, generate_plan_key,
+};
 use ports::{Claim, StepRecords, StoreError};
 use router::Router;
 use rules::{Protection, RuleSet};
+use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use step_runner::{Ran, Retry, Settings, StepRunner};
 use wiremock::MockServer;
@@ -116,6 +120,38 @@ pub fn secrets() -> Arc<SecretCache<StaticSecrets>> {
     ))
 }
 
+/// The org `default`'s secrets with a plan key pair, as stored (split shape): `signing`
+/// (the HMAC keys of [`secrets`] and the public plan key `p1`) and `plan-signing` (its
+/// seed, the router's alone). Also the pair, for tests that forge or check.
+pub fn plan_signed_store() -> (StaticSecrets, PlanKeyPair) {
+    let pair = generate_plan_key().expect("a plan key pair");
+    let stored = json!({
+        "signing": {"active": "k1", "keys": {"k1": KEY, "example": EXAMPLE_KEY},
+                    "plan_keys": {"p1": pair.public_key}},
+        "plan-signing": {"active": "p1", "keys": {"p1": pair.seed.expose_secret()}},
+    });
+    let stored = StoredSecrets::from_json(&stored.to_string()).expect("stored secrets");
+    (StaticSecrets::new().with_stored("default", stored), pair)
+}
+
+/// What an executor reads of `store` (its role's kinds: `signing`, no `plan-signing`).
+pub fn executor_view(store: &StaticSecrets) -> StaticSecrets {
+    store.reading(SecretReads::executor(
+        "users",
+        ExecutorCredentials::Shared,
+        true,
+        true,
+    ))
+}
+
+fn cache(source: StaticSecrets) -> Arc<SecretCache<StaticSecrets>> {
+    Arc::new(SecretCache::new(
+        source,
+        Duration::from_secs(600),
+        Duration::ZERO,
+    ))
+}
+
 pub fn okta_client(server: &MockServer) -> OktaClient {
     let auth = AuthConfig::ApiToken(SecretString::from(TOKEN));
     OktaClient::new(OktaConfig::new(&server.uri(), auth).expect("config")).expect("client")
@@ -136,11 +172,29 @@ impl Rig {
     }
 
     pub async fn with_settings(rules: &str, settings: Settings) -> Rig {
+        let secrets = secrets();
+        Self::build(rules, settings, secrets.clone(), secrets).await
+    }
+
+    /// A rig whose org has a plan key (`store`, from [`plan_signed_store`]): the router
+    /// reads it as the router's role does (its private plan key included), every
+    /// executor as an executor's role does (the `signing` section only).
+    pub async fn plan_signed(rules: &str, store: &StaticSecrets) -> Rig {
+        let router = cache(store.reading(SecretReads::router()));
+        let executors = cache(executor_view(store));
+        Self::build(rules, Settings::default(), router, executors).await
+    }
+
+    async fn build(
+        rules: &str,
+        settings: Settings,
+        router_secrets: Arc<SecretCache<StaticSecrets>>,
+        secrets: Arc<SecretCache<StaticSecrets>>,
+    ) -> Rig {
         // A server of its own, not one from wiremock's process-wide pool, which every test
         // of this binary shares: a pooled server handed on from a `plans` test hung the
         // drop-time verification of the `rotation` flood test that got it next.
         let okta = MockServer::builder().start().await;
-        let secrets = secrets();
         let rules = RuleSet::from_sources(&[("rules.yaml", rules)]).expect("rules load");
         let queues: HashMap<Family, Queue> = Family::ALL
             .into_iter()
@@ -162,7 +216,7 @@ impl Rig {
             named,
             settings,
         };
-        let router = router(rules, queues.clone(), secrets);
+        let router = router(rules, queues.clone(), router_secrets);
         let mut rig = Rig {
             okta,
             queues,
