@@ -1,5 +1,7 @@
 //! `okta-hooks hook setup|rotate-secret|status` through the real Okta client against an
-//! in-test Okta server (wiremock), with the org secret in a file or in `moto_server`.
+//! in-test Okta server (wiremock), with the org's secrets in a file (either shape) or in
+//! `moto_server` (split: `okta-hooks/acme/hook` and `/okta`; or the single secret with
+//! `--legacy-single-secret`).
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -18,6 +20,7 @@ fn run(args: &[&str], env: &[(&str, String)]) -> (bool, String) {
     integration_tests::okta_hooks_with_env(args, env)
 }
 
+/// The single shape of before the split.
 fn secret_json(okta_url: &str) -> Value {
     json!({
         "hook": {"header": "X-Okta-Hooks-Auth", "current": HOOK_VALUE},
@@ -27,10 +30,70 @@ fn secret_json(okta_url: &str) -> Value {
     })
 }
 
-fn secret_file(name: &str, okta_url: &str) -> PathBuf {
+/// A read-only token: the hook commands must never use it (Okta answers only `TOKEN`).
+const READ_TOKEN: &str = "00TEST-read-only-token-not-for-hooks";
+
+/// The split shape: the same sections, and a read-only `okta-read`.
+fn split_json(okta_url: &str) -> Value {
+    let mut split = secret_json(okta_url);
+    split["okta-read"] = json!({"org_url": okta_url, "api_token": READ_TOKEN});
+    split
+}
+
+fn write_file(name: &str, content: &Value) -> PathBuf {
     let file = std::env::temp_dir().join(format!("okta-hooks-{name}-{}.json", std::process::id()));
-    std::fs::write(&file, secret_json(okta_url).to_string()).expect("write the secret file");
+    std::fs::write(&file, content.to_string()).expect("write the secret file");
     file
+}
+
+/// A secret file in the single shape.
+fn secret_file(name: &str, okta_url: &str) -> PathBuf {
+    write_file(name, &secret_json(okta_url))
+}
+
+/// The JSON of the secret `id` on moto.
+async fn stored(aws: &Aws, id: &str) -> Value {
+    let got = aws
+        .secrets
+        .get_secret_value()
+        .secret_id(id)
+        .send()
+        .await
+        .unwrap_or_else(|e| panic!("get {id}: {e:?}"));
+    serde_json::from_str(got.secret_string().expect("a string secret")).expect("JSON")
+}
+
+/// Okta for `rotate-secret` of hook `id`: listed at `URL` (beside another hook, left
+/// alone), replaced once, verified once; only with `TOKEN`.
+async fn okta_for_rotation(okta: &MockServer, id: &str) {
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks"))
+        .and(header("authorization", ssws().as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
+            {"id": "who0", "status": "ACTIVE", "verificationStatus": "VERIFIED",
+             "channel": {"type": "HTTP", "version": "1.0.0",
+                         "config": {"uri": "https://elsewhere.example/hook"}}},
+            hook_json(id, "ACTIVE", "VERIFIED")
+        ])))
+        .mount(okta)
+        .await;
+    Mock::given(method("PUT"))
+        .and(path(format!("/api/v1/eventHooks/{id}")))
+        .and(header("authorization", ssws().as_str()))
+        .respond_with(ResponseTemplate::new(200).set_body_json(hook_json(
+            id,
+            "ACTIVE",
+            "UNVERIFIED",
+        )))
+        .expect(1)
+        .mount(okta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v1/eventHooks/{id}/lifecycle/verify")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(hook_json(id, "ACTIVE", "VERIFIED")))
+        .expect(1)
+        .mount(okta)
+        .await;
 }
 
 /// The hook-eligible event types of the shipped rules: what setup must subscribe to.
@@ -95,7 +158,8 @@ fn assert_no_secret(output: &str, values: &[&str]) {
 #[tokio::test]
 async fn setup_creates_and_verifies_then_updates_the_same_hook() {
     let okta = MockServer::builder().start().await;
-    let file = secret_file("setup", &okta.uri());
+    // A file in the split shape: the hook values and the `okta` credential are used.
+    let file = write_file("setup", &split_json(&okta.uri()));
     let file_arg = file.display().to_string();
     let args = [
         "hook",
@@ -304,82 +368,59 @@ async fn setup_refuses_a_secret_without_a_hook_value_before_calling_okta() {
 }
 
 #[tokio::test]
-async fn rotate_secret_writes_current_and_previous_and_updates_okta() {
+async fn rotate_secret_rotates_the_split_hook_secret_and_updates_okta_with_the_okta_credential() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
     let okta = MockServer::builder().start().await;
-    aws.put_secret("okta-hooks/acme", &secret_json(&okta.uri()))
-        .await;
-
-    Mock::given(method("GET"))
-        .and(path("/api/v1/eventHooks"))
-        .and(header("authorization", ssws().as_str()))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([
-            // Another hook of the org, at another URL: left alone.
-            {"id": "who0", "status": "ACTIVE", "verificationStatus": "VERIFIED",
-             "channel": {"type": "HTTP", "version": "1.0.0",
-                         "config": {"uri": "https://elsewhere.example/hook"}}},
-            hook_json("who9", "ACTIVE", "VERIFIED")
-        ])))
-        .mount(&okta)
-        .await;
-    Mock::given(method("PUT"))
-        .and(path("/api/v1/eventHooks/who9"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(hook_json(
-            "who9",
-            "ACTIVE",
-            "UNVERIFIED",
-        )))
-        .expect(1)
-        .mount(&okta)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/eventHooks/who9/lifecycle/verify"))
-        .respond_with(
-            ResponseTemplate::new(200).set_body_json(hook_json("who9", "ACTIVE", "VERIFIED")),
-        )
-        .expect(1)
-        .mount(&okta)
-        .await;
+    let split = split_json(&okta.uri());
+    aws.put_org_secrets("acme", &split).await;
+    okta_for_rotation(&okta, "who9").await;
 
     let (ok, output) = run(
         &["hook", "rotate-secret", "--org", "acme", "--url", URL],
         &function_env(&moto.endpoint()),
     );
     assert!(ok, "{output}");
+    assert!(
+        output.contains("rotated the hook value in secret okta-hooks/acme/hook"),
+        "{output}"
+    );
 
-    let stored = aws
-        .secrets
-        .get_secret_value()
-        .secret_id("okta-hooks/acme")
-        .send()
-        .await
-        .expect("get secret");
-    let stored: Value =
-        serde_json::from_str(stored.secret_string().expect("a string secret")).expect("JSON");
-    let new_value = stored["hook"]["current"]
+    // The hook secret is the hook section itself: {"header", "current", "previous"}.
+    let hook = stored(&aws, "okta-hooks/acme/hook").await;
+    let new_value = hook["current"]
         .as_str()
         .expect("a current value")
         .to_owned();
-    assert_eq!(stored["hook"]["previous"], HOOK_VALUE);
+    assert_eq!(hook["previous"], HOOK_VALUE);
     assert_ne!(new_value, HOOK_VALUE);
     assert!(
         new_value.len() >= 32,
         "a weak value: {} chars",
         new_value.len()
     );
-    assert_eq!(stored["hook"]["header"], "X-Okta-Hooks-Auth");
-    // The rest of the secret is kept as it was.
-    assert_eq!(stored["okta"], secret_json(&okta.uri())["okta"]);
-    assert_eq!(stored["signing"], secret_json(&okta.uri())["signing"]);
-    assert_eq!(stored["named"], secret_json(&okta.uri())["named"]);
+    assert_eq!(hook["header"], "X-Okta-Hooks-Auth");
+    assert_eq!(hook.as_object().map(serde_json::Map::len), Some(3), "{hook}");
+    // The other kinds are untouched, and no single secret appeared.
+    for kind in ["okta", "okta-read", "signing", "named"] {
+        assert_eq!(
+            stored(&aws, &format!("okta-hooks/acme/{kind}")).await,
+            split[kind],
+            "{kind}"
+        );
+    }
+    assert!(
+        !aws.secret_names()
+            .await
+            .contains(&"okta-hooks/acme".to_owned())
+    );
 
     let replaced = bodies(&okta, "PUT", "/api/v1/eventHooks/who9").await;
     assert_eq!(replaced.len(), 1);
     assert_channel(&replaced[0], &new_value);
     assert_eq!(replaced[0]["events"]["items"], json!(["user.account.lock"]));
     assert!(replaced[0].get("_links").is_none() && replaced[0].get("id").is_none());
-    assert_no_secret(&output, &[HOOK_VALUE, &new_value]);
+    assert_no_secret(&output, &[HOOK_VALUE, &new_value, READ_TOKEN]);
     okta.verify().await;
 
     // status reads the same hook through the same credential, and prints no value.
@@ -393,7 +434,113 @@ async fn rotate_secret_writes_current_and_previous_and_updates_okta() {
         output.contains("auth header: x-okta-hooks-auth"),
         "{output}"
     );
+    assert_no_secret(&output, &[HOOK_VALUE, &new_value, READ_TOKEN]);
+}
+
+#[tokio::test]
+async fn the_single_secret_is_used_only_when_asked_and_rotation_keeps_its_other_sections() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let okta = MockServer::builder().start().await;
+    let single = secret_json(&okta.uri());
+    aws.put_legacy_org_secret("acme", &single).await;
+    okta_for_rotation(&okta, "who7").await;
+    let env = function_env(&moto.endpoint());
+
+    // Not asked: the split secret is read, and its absence is said with the way out.
+    let (ok, output) = run(
+        &["hook", "rotate-secret", "--org", "acme", "--url", URL],
+        &env,
+    );
+    assert!(!ok, "{output}");
+    assert!(output.contains("secret okta-hooks/acme/hook"), "{output}");
+    assert!(
+        output.contains("okta-hooks secrets split --org acme"),
+        "{output}"
+    );
+    assert!(output.contains("--legacy-single-secret"), "{output}");
+    assert_eq!(stored(&aws, "okta-hooks/acme").await, single, "changed");
+
+    let (ok, output) = run(
+        &[
+            "hook",
+            "rotate-secret",
+            "--org",
+            "acme",
+            "--url",
+            URL,
+            "--legacy-single-secret",
+        ],
+        &env,
+    );
+    assert!(ok, "{output}");
+    assert!(
+        output.contains("rotated the hook value in secret okta-hooks/acme:"),
+        "{output}"
+    );
+    let rotated = stored(&aws, "okta-hooks/acme").await;
+    let new_value = rotated["hook"]["current"]
+        .as_str()
+        .expect("current")
+        .to_owned();
+    assert_eq!(rotated["hook"]["previous"], HOOK_VALUE);
+    for section in ["okta", "signing", "named"] {
+        assert_eq!(rotated[section], single[section], "{section}");
+    }
+    assert_eq!(
+        bodies(&okta, "PUT", "/api/v1/eventHooks/who7").await[0]["channel"]["config"]["authScheme"]
+            ["value"],
+        new_value.as_str()
+    );
+    assert_eq!(
+        aws.secret_names().await,
+        ["okta-hooks/acme"],
+        "no split secret made"
+    );
+    okta.verify().await;
+
+    // The functions' variable asks for it too.
+    let mut legacy_env = env.clone();
+    legacy_env.push(("OKTA_HOOKS_LEGACY_SINGLE_SECRET", "true".to_owned()));
+    let (ok, output) = run(
+        &["hook", "status", "--org", "acme", "--url", URL],
+        &legacy_env,
+    );
+    assert!(ok, "{output}");
+    assert!(output.contains("event hook who7"), "{output}");
     assert_no_secret(&output, &[HOOK_VALUE, &new_value]);
+}
+
+#[tokio::test]
+async fn rotate_secret_in_a_split_shape_file_rotates_its_hook_and_keeps_every_other_section() {
+    let okta = MockServer::builder().start().await;
+    okta_for_rotation(&okta, "who8").await;
+    let split = split_json(&okta.uri());
+    let file = write_file("rotate-split", &split);
+    let file_arg = file.display().to_string();
+    let (ok, output) = run(
+        &[
+            "hook",
+            "rotate-secret",
+            "--org",
+            "acme",
+            "--url",
+            URL,
+            "--secret-file",
+            &file_arg,
+        ],
+        &[],
+    );
+    let rotated: Value =
+        serde_json::from_str(&std::fs::read_to_string(&file).expect("read")).expect("JSON");
+    let _ = std::fs::remove_file(&file);
+    assert!(ok, "{output}");
+    assert_eq!(rotated["hook"]["previous"], HOOK_VALUE);
+    assert_ne!(rotated["hook"]["current"], HOOK_VALUE);
+    for section in ["okta", "okta-read", "signing", "named"] {
+        assert_eq!(rotated[section], split[section], "{section}");
+    }
+    okta.verify().await;
 }
 
 #[tokio::test]

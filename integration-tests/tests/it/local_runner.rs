@@ -28,8 +28,13 @@ impl DevServer {
     }
 
     fn start_with(secret: &str, args: &[&str], env: &[(&str, &str)]) -> Self {
+        Self::start_args(&[&["--secret", secret], args].concat(), env)
+    }
+
+    /// `okta-hooks dev --port 0 ARGS`, with `env` added.
+    fn start_args(args: &[&str], env: &[(&str, &str)]) -> Self {
         let mut child = Command::new(workspace_binary("okta-hooks"))
-            .args(["dev", "--port", "0", "--secret", secret])
+            .args(["dev", "--port", "0"])
             .args(args)
             .envs(env.iter().copied())
             .current_dir(integration_tests::workspace_root())
@@ -304,4 +309,201 @@ async fn dev_polls_the_system_log_of_a_real_org_when_asked() {
         received.iter().all(|r| r.method.as_str() == "GET"),
         "a dry run sends no write"
     );
+}
+
+fn secret_file(name: &str, content: &serde_json::Value) -> std::path::PathBuf {
+    let file =
+        std::env::temp_dir().join(format!("okta-hooks-dev-{name}-{}.json", std::process::id()));
+    std::fs::write(&file, content.to_string()).expect("write the secret file");
+    file
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_with_a_split_secret_file_gives_each_part_its_own_credential() {
+    use wiremock::matchers::{body_string_contains, header, method, path, query_param};
+    use wiremock::{Mock, MockServer, ResponseTemplate};
+    let okta = MockServer::builder().start().await;
+    // The poller reads the System Log with the read-only credential only.
+    let event: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(reference_event(
+            "user.account.report_suspicious_activity_by_enduser.json",
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    let next = format!("{}/api/v1/logs?after=page2", okta.uri());
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(header("authorization", "SSWS read-token"))
+        .and(query_param("after", "page2"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .mount(&okta)
+        .await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/logs"))
+        .and(header("authorization", "SSWS read-token"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str())
+                .set_body_json(serde_json::json!([event])),
+        )
+        .mount(&okta)
+        .await;
+    // The executors act with the shared `okta` credential.
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/01234/lifecycle/suspend"))
+        .and(header("authorization", "SSWS admin-token"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    Mock::given(method("DELETE"))
+        .and(path("/api/v1/users/01234/sessions"))
+        .and(header("authorization", "SSWS admin-token"))
+        .respond_with(ResponseTemplate::new(204))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    // The notify executor reads the named webhook (plain http to loopback, locally).
+    Mock::given(method("POST"))
+        .and(path("/slack"))
+        .and(body_string_contains("Suspended"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&okta)
+        .await;
+    let credential = |token: &str| serde_json::json!({"org_url": okta.uri(), "api_token": token});
+    let file = secret_file(
+        "split",
+        &serde_json::json!({
+            "hook": {"header": "Authorization", "current": "file-hook-value"},
+            "okta": credential("admin-token"),
+            "okta-read": credential("read-token"),
+            "named": {"slack_webhook": format!("{}/slack", okta.uri())}
+        }),
+    );
+    let uri = okta.uri();
+    let file_arg = file.display().to_string();
+    let dev = DevServer::start_args(
+        &[
+            "--secret-file",
+            &file_arg,
+            "--okta-domain",
+            &uri,
+            "--poll",
+            "--poll-interval",
+            "5",
+        ],
+        &[],
+    );
+    assert!(dev.next_line("  secrets ").contains(&file_arg));
+    assert!(dev.next_line("  okta ").contains("LIVE against"));
+    let accepted = dev.next_line("accepted");
+    assert!(
+        accepted.contains("user.account.report_suspicious_activity_by_enduser"),
+        "{accepted}"
+    );
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   user.suspend [users]: done"
+    );
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   user.sessions.clear [sessions]: done"
+    );
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   notify.webhook [notify]: done"
+    );
+
+    // The hook endpoints take the file's hook value, and only it.
+    let delivery = reference_event("event-hook-delivery.user.session.start.json");
+    let (ok, out) = send(&[&delivery, "--url", &dev.url, "--secret", "file-hook-value"]);
+    assert!(ok, "{out}");
+    assert!(dev.next_line("accepted").contains("user.session.start"));
+    let (ok, out) = send(&[&delivery, "--url", &dev.url, "--secret", "wrong"]);
+    assert!(!ok && out.contains("401"), "{out}");
+    let _ = std::fs::remove_file(&file);
+    okta.verify().await;
+}
+
+#[test]
+fn dev_with_a_single_shape_secret_file_serves_and_warns_about_the_shape() {
+    let file = secret_file(
+        "single",
+        &serde_json::json!({
+            "hook": {"header": "X-Dev-Auth", "current": "single-hook-value"},
+            "signing": {"active": "k1", "keys": {"k1": "0123456789abcdef0123456789abcdef-dev"}},
+            "okta": {"org_url": "https://acme.okta.com", "api_token": "00admin-never-used"},
+            "named": {"slack_webhook": "https://hooks.example.com/x"}
+        }),
+    );
+    let file_arg = file.display().to_string();
+    let dev = DevServer::start_args(&["--secret-file", &file_arg], &[]);
+    let _ = std::fs::remove_file(&file);
+    // The banner names the header, never the file's value.
+    assert!(!dev.banner.contains("single-hook-value"), "{}", dev.banner);
+    let header = dev.next_line("  auth header");
+    assert!(header.contains("X-Dev-Auth"), "{header}");
+    assert!(!header.contains("single-hook-value"), "{header}");
+    let warning = dev.next_line("warning:");
+    assert!(warning.contains("single shape"), "{warning}");
+    assert!(warning.contains("okta-read"), "{warning}");
+
+    let port = dev
+        .url
+        .trim_start_matches("http://127.0.0.1:")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    let body = std::fs::read_to_string(reference_event(
+        "event-hook-delivery.user.session.start.json",
+    ))
+    .unwrap();
+    let post = |value: &str| {
+        raw_http(
+            &port,
+            &format!(
+                "POST /hooks/okta HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Dev-Auth: {value}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            ),
+        )
+    };
+    let accepted = post("single-hook-value");
+    assert!(accepted.starts_with("HTTP/1.1 200"), "{accepted}");
+    assert!(dev.next_line("accepted").contains("user.session.start"));
+    let refused = post("wrong");
+    assert!(refused.starts_with("HTTP/1.1 401"), "{refused}");
+}
+
+#[test]
+fn dev_refuses_a_secret_file_whose_credential_is_for_another_org_than_okta_domain() {
+    let file = secret_file(
+        "other-org",
+        &serde_json::json!({
+            "hook": {"current": "v"},
+            "okta": {"org_url": "https://other.okta.com", "api_token": "00never-printed"}
+        }),
+    );
+    let file_arg = file.display().to_string();
+    let output = Command::new(workspace_binary("okta-hooks"))
+        .args(["dev", "--port", "0", "--secret-file", &file_arg])
+        .args(["--okta-domain", "acme.okta.com"])
+        .output()
+        .expect("runs");
+    let _ = std::fs::remove_file(&file);
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(!output.status.success(), "{text}");
+    assert!(
+        text.contains(
+            "credential is for https://other.okta.com, not --okta-domain https://acme.okta.com"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("00never-printed"), "{text}");
 }

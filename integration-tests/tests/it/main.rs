@@ -19,5 +19,6 @@ mod router_stores;
 mod rules_cli;
 mod scopes_cli;
 mod seams;
+mod secrets_cli;
 mod step_records;
 mod template;

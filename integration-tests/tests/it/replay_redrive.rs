@@ -294,6 +294,104 @@ async fn replay_refuses_a_window_older_than_the_ledger_unless_told_to_rerun() {
     assert!(out.contains("replayed 0 event(s) from 1 page(s)"), "{out}");
 }
 
+#[tokio::test]
+async fn replay_reads_the_pollers_okta_read_secret_or_the_single_secret_only_when_asked() {
+    const READ_TOKEN: &str = "00TEST-read-only-logs-token";
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let okta = MockServer::builder().start().await;
+    // Okta answers the read-only token (split) and the admin token (single) alike; which
+    // one came is read from the requests.
+    let answer = || async {
+        Mock::given(method("GET"))
+            .and(path("/api/v1/logs"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!([log_event(
+                "ev-9",
+                "user.lifecycle.create",
+                "00uNEW9",
+                "2026-11-20T08:00:00.000Z"
+            )])))
+            .mount(&okta)
+            .await;
+    };
+    answer().await;
+    let credential = |token: &str| json!({"org_url": okta.uri(), "api_token": token});
+    let (since, until) = (since(), until());
+    let env = function_env(&moto.endpoint());
+    let replay = |extra: &[&str]| {
+        let mut args = vec![
+            "replay",
+            "--org",
+            "acme",
+            "--since",
+            since.as_str(),
+            "--until",
+            until.as_str(),
+            "--type",
+            "user.lifecycle.create",
+            "--dry-run",
+        ];
+        args.extend_from_slice(extra);
+        run(&args, &env)
+    };
+    let tokens_seen = || async {
+        let seen: Vec<String> = okta
+            .received_requests()
+            .await
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|r| r.headers.get("authorization"))
+            .map(|v| v.to_str().unwrap_or_default().to_owned())
+            .collect();
+        okta.reset().await;
+        answer().await;
+        seen
+    };
+
+    // Only the single secret exists: without the flag, the okta-read secret is missing.
+    aws.put_legacy_org_secret("acme", &json!({"okta": credential(TOKEN)}))
+        .await;
+    let (ok, out) = replay(&[]);
+    assert!(!ok, "{out}");
+    assert!(out.contains("secret okta-hooks/acme/okta-read"), "{out}");
+    assert!(out.contains("okta-hooks secrets split"), "{out}");
+    assert!(tokens_seen().await.is_empty());
+
+    // Asked for: the single secret's okta serves.
+    let (ok, out) = replay(&["--legacy-single-secret"]);
+    assert!(ok, "{out}");
+    assert!(out.contains("ev-9"), "{out}");
+    assert_eq!(tokens_seen().await, [format!("SSWS {TOKEN}")]);
+
+    // Split: the read-only okta-read, not the executors' okta.
+    aws.put_org_secrets(
+        "acme",
+        &json!({"okta": credential(TOKEN), "okta-read": credential(READ_TOKEN)}),
+    )
+    .await;
+    let (ok, out) = replay(&[]);
+    assert!(ok, "{out}");
+    assert!(!out.contains(READ_TOKEN) && !out.contains(TOKEN), "{out}");
+    assert_eq!(tokens_seen().await, [format!("SSWS {READ_TOKEN}")]);
+
+    // A file of either shape: okta-read when it has one, else okta.
+    let file = std::env::temp_dir().join(format!("okta-hooks-replay-{}.json", std::process::id()));
+    let file_arg = file.display().to_string();
+    for (content, token) in [
+        (json!({"okta": credential(TOKEN)}), TOKEN),
+        (
+            json!({"okta": credential(TOKEN), "okta-read": credential(READ_TOKEN)}),
+            READ_TOKEN,
+        ),
+    ] {
+        std::fs::write(&file, content.to_string()).expect("write");
+        let (ok, out) = replay(&["--secret-file", &file_arg]);
+        assert!(ok, "{out}");
+        assert_eq!(tokens_seen().await, [format!("SSWS {token}")]);
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
 /// A source FIFO queue whose redrive policy names a FIFO DLQ: (source, DLQ).
 async fn queue_with_dlq(aws: &Aws, name: &str) -> (String, String) {
     let source = aws.fifo_queue(&format!("{name}.fifo")).await;

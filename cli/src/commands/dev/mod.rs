@@ -178,8 +178,7 @@ fn built_in_secrets(
     StoredSecrets::from_json(&doc.to_string()).map_err(DevError::Secrets)
 }
 
-/// `--secret-file`: either shape; a missing `signing` gets `signing_key`. Says (once) when
-/// it is the single shape.
+/// `--secret-file`: either shape; a missing `signing` gets `signing_key`.
 fn file_secrets(file: &std::path::Path, signing_key: &str) -> Result<StoredSecrets, DevError> {
     let failed = |reason: String| DevError::SecretFile {
         file: file.display().to_string(),
@@ -202,16 +201,18 @@ fn file_secrets(file: &std::path::Path, signing_key: &str) -> Result<StoredSecre
     ] {
         reads.resolve(&stored).map_err(failed)?;
     }
-    if stored.is_single_shape() {
-        println!(
-            "warning: {} is in the single shape of before the split (an `okta` and no \
-             `okta-read`): its `okta` credential serves every part, the router's enrichment \
-             and the poller included, as with LegacySingleSecret=true. Add an `okta-read` \
-             section (a read-only credential) for the split shape",
-            file.display()
-        );
-    }
     Ok(stored)
+}
+
+/// The one warning for a `--secret-file` in the single shape.
+fn warn_single_shape(file: &std::path::Path) {
+    println!(
+        "warning: {} is in the single shape of before the split (an `okta` and no \
+         `okta-read`): its `okta` credential serves every part, the router's enrichment and \
+         the poller included, as with LegacySingleSecret=true. Add an `okta-read` section \
+         (a read-only credential) for the split shape",
+        file.display()
+    );
 }
 
 /// With `--secret-file` and `--okta-domain`: every Okta credential of the file is for that
@@ -451,6 +452,11 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         None => println!("  rules         none (no rules/ here; give --rules DIR)"),
     }
     println!("  okta          {okta_mode}");
+    if let Some(file) = &args.secret_file
+        && stored.is_single_shape()
+    {
+        warn_single_shape(file);
+    }
     if args.poll {
         println!(
             "  poll          the org's System Log every {}s, from {} min back",
