@@ -583,3 +583,68 @@ fn init_logging() {
         .with_filter(lambda_support::secret_safe_filter(&spec));
     let _ = tracing_subscriber::registry().with(layer).try_init();
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use org_secrets::SecretKind;
+
+    fn token(held: &org_secrets::OrgSecret) -> Option<String> {
+        held.okta
+            .as_ref()
+            .and_then(|o| o.api_token.as_ref())
+            .map(|t| t.expose_secret().to_owned())
+    }
+
+    #[test]
+    fn the_built_in_secrets_are_in_the_split_shape_and_each_part_holds_only_its_own() {
+        let credential = OktaCredential {
+            org_url: "https://acme.okta.com".to_owned(),
+            api_token: Some("00dev".into()),
+            client_id: None,
+            private_key: None,
+            key_alg: None,
+            key_id: None,
+            scopes: Vec::new(),
+            dpop: false,
+        };
+        let named = [(
+            "slack_webhook".to_owned(),
+            "https://hooks.example.com/x".to_owned(),
+        )]
+        .into_iter()
+        .collect();
+        let stored = built_in_secrets(
+            "Authorization",
+            "hook-value",
+            "0123456789abcdef0123456789abcdef",
+            Some(&credential),
+            &named,
+        )
+        .unwrap();
+        let kinds: Vec<String> = stored.iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(kinds, ["hook", "signing", "okta", "okta-read", "named"]);
+        assert!(!stored.is_single_shape());
+
+        let receiver = SecretReads::hook_receiver().resolve(&stored).unwrap();
+        assert!(receiver.hook.is_some() && receiver.okta.is_none() && receiver.signing.is_none());
+        let poller = SecretReads::poller().resolve(&stored).unwrap();
+        assert_eq!(token(&poller).as_deref(), Some("00dev"));
+        assert!(poller.named.is_empty() && poller.hook.is_none());
+        let notify = SecretReads::executor(
+            "notify",
+            ExecutorCredentials::Shared,
+            actions::Family::Notify.calls_okta(),
+            actions::Family::Notify.reads_named_secrets(),
+        )
+        .resolve(&stored)
+        .unwrap();
+        assert!(notify.okta.is_none() && notify.named.contains_key("slack_webhook"));
+
+        // Offline: no credential, no Okta kind at all.
+        let offline = built_in_secrets("Authorization", "v", "k", None, &named);
+        let offline = offline.unwrap();
+        assert!(!offline.iter().any(|(k, _)| k.is_okta_credential()));
+        assert!(offline.get(&SecretKind::Hook).is_some());
+    }
+}
