@@ -384,6 +384,23 @@ mod tests {
                 .resolve(&held)
                 .is_ok()
         );
+        // Before plan_keys are listed, the router holds the key (and signs nothing yet).
+        let (unlisted, _) = with_plan_key("p1");
+        let mut text: serde_json::Value = serde_json::from_str(
+            unlisted
+                .get(&SecretKind::Signing)
+                .map(secrecy::ExposeSecret::expose_secret)
+                .unwrap(),
+        )
+        .unwrap();
+        text.as_object_mut().unwrap().remove("plan_keys");
+        let mut first_step = unlisted.clone();
+        first_step
+            .insert(SecretKind::Signing, &text.to_string())
+            .unwrap();
+        let router = SecretReads::router().resolve(&first_step).unwrap();
+        assert!(router.plan_signing().is_some());
+        assert!(!router.signing.unwrap().plan_keys_configured());
         let bad = stored(
             r#"{"signing": {"active": "k1",
             "keys": {"k1": "0123456789abcdef0123456789abcdef"}, "plan_keys": {"p1": "c2hvcnQ="}}}"#,

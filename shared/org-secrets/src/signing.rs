@@ -133,10 +133,16 @@ impl SigningKeys {
         }
     }
 
-    /// `plan_signing` held with these keys: valid, and its active public key listed in
-    /// `plan_keys` under its id, so that what the router signs the executors verify.
+    /// `plan_signing` held with these keys: valid, and once `plan_keys` are listed, its
+    /// active public key among them under its id, so that what the router signs the
+    /// executors verify. Before `plan_keys` are listed the router holds the key but does
+    /// not sign with it yet (the first step of turning plan signatures on).
     pub(crate) fn attach(mut self, plan_signing: PlanSigningKeys) -> Result<Self, String> {
         plan_signing.validate()?;
+        if self.plan_keys.is_none() {
+            self.plan_signing = Some(plan_signing);
+            return Ok(self);
+        }
         let kid = &plan_signing.active;
         let public = plan_signing.public_key(kid).map_err(|e| e.to_string())?;
         let listed = self

@@ -28,9 +28,10 @@ pub enum RouteError {
     /// Permanent until the secret is fixed (then redrive the letter).
     #[error("the secret of org {0} has no signing keys")]
     NoSigningKey(String),
-    /// Permanent until the secrets are fixed (then redrive the letter): the org's
-    /// `signing` lists plan public keys, so its executors run only router-signed plans,
-    /// but this router holds no `plan-signing` key to sign with.
+    /// Transient: the org's `signing` lists plan public keys, so its executors run only
+    /// router-signed plans, but this router holds no `plan-signing` key to sign with —
+    /// most likely a rollout that wrote `plan_keys` before `plan-signing`, which the
+    /// retries outlast; if not fixed in time, the last receive letters the event.
     #[error(
         "org {0} lists plan keys (signing.plan_keys) but the router holds no plan-signing \
          key: its executors would refuse every plan"
@@ -70,12 +71,14 @@ impl RouteError {
     /// succeeds, and the message goes to the DLQ at once rather than after every retry).
     pub fn failure(&self) -> Failure {
         let transient = match self {
-            RouteError::Store(_) | RouteError::Queue { .. } | RouteError::Letter { .. } => true,
+            RouteError::Store(_)
+            | RouteError::Queue { .. }
+            | RouteError::Letter { .. }
+            | RouteError::NoPlanKey(_) => true,
             RouteError::Directory(e) => e.transient,
             RouteError::Secret(e) => matches!(e, SecretError::Unavailable { .. }),
             RouteError::Malformed(_)
             | RouteError::NoSigningKey(_)
-            | RouteError::NoPlanKey(_)
             | RouteError::Seal(_)
             | RouteError::NoQueue(_) => false,
         };

@@ -5,8 +5,10 @@
 //! (`plan-signing`, which only its role reads) it signs each plan once
 //! ([`envelope::seal_plan`]), and the executors, which hold the HMAC key but no plan key,
 //! can carry that plan on but not make one. An org without a plan key gets HMAC-only
-//! envelopes as before (a warning per org); one whose `signing` lists plan public keys
-//! but whose router holds no plan key routes nothing ([`RouteError::NoPlanKey`]).
+//! envelopes as before (a warning per org), and so does one whose router holds a plan
+//! key that `signing.plan_keys` does not list yet (turning signatures on: `plan-signing`
+//! first, then `plan_keys`); one whose `signing` lists plan public keys but whose router
+//! holds no plan key routes nothing ([`RouteError::NoPlanKey`], retried).
 //!
 //! Ports: [`ports::EventLedger`] (which events are done: DynamoDB), [`ports::ActionCounter`] (the
 //! per-rule hourly cap on destructive actions: DynamoDB), the family queues

@@ -253,13 +253,12 @@ where
             .signing
             .as_ref()
             .ok_or_else(|| RouteError::NoSigningKey(org.to_string()))?;
-        let body = match keys.plan_signing() {
+        let body = match (keys.plan_signing(), keys.plan_keys_configured()) {
             // The plan is signed here, once: executors pass it on, and cannot make one.
-            Some(plan_keys) => seal_plan(&envelope, keys, plan_keys)?,
-            None if keys.plan_keys_configured() => {
-                return Err(RouteError::NoPlanKey(org.to_string()));
-            }
-            None => {
+            (Some(plan_keys), true) => seal_plan(&envelope, keys, plan_keys)?,
+            (None, true) => return Err(RouteError::NoPlanKey(org.to_string())),
+            // No plan keys listed yet: the executors accept HMAC-only bodies only.
+            (_, false) => {
                 self.warn_unsigned(org);
                 seal(&envelope, keys)?
             }
@@ -289,10 +288,10 @@ where
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if warned.insert(org.clone()) {
-            tracing::warn!(%org, "org has no plan-signing key: its plans are sent HMAC-only, \
-                which every executor could also make; add a plan key pair (plan-signing for \
-                the router, signing.plan_keys for the executors) so they run only plans the \
-                router signed");
+            tracing::warn!(%org, "org has no plan-signing key in use: its plans are sent \
+                HMAC-only, which every executor could also make; add a plan key pair \
+                (plan-signing for the router, then signing.plan_keys for the executors) so \
+                they run only plans the router signed");
         }
     }
 

@@ -178,8 +178,8 @@ async fn an_org_listing_plan_keys_without_a_plan_signing_key_routes_nothing() {
         "{refused}"
     );
     assert!(
-        !refused.is_transient(),
-        "fixed in the secrets, then redriven"
+        refused.is_transient(),
+        "retried: plan-signing may be on its way"
     );
     assert!(bodies(&queues, Family::Users).is_empty());
 }
@@ -201,4 +201,19 @@ async fn a_plan_key_the_executors_do_not_list_is_refused_before_anything_is_sent
     };
     assert!(matches!(outcomes[0].decision, Decision::Sent { .. }));
     assert_eq!(bodies(&queues, Family::Users).len(), 1);
+}
+
+#[tokio::test]
+async fn a_plan_key_not_listed_yet_is_held_but_plans_stay_hmac_only() {
+    let (_, seed) = pair();
+    let store = store(None, Some(&seed));
+    let (router, queues) = router(&store);
+    router.route(&queued("u-1")).await.unwrap();
+    let body = bodies(&queues, Family::Users).pop().expect("sent");
+    let keys = executor_keys(&store).await;
+    let opened = open_step::<Plan>(&body, &keys).expect("the executors still accept it");
+    assert!(
+        opened.plan.is_none(),
+        "not signed before plan_keys are listed"
+    );
 }
