@@ -19,7 +19,7 @@ use rules::Plan;
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
 use step_runner::Ran;
-use wiremock::matchers::any;
+use wiremock::matchers::{any, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 /// The signing keys an executor holds of `store` (HMAC keys, public plan keys).
@@ -272,4 +272,52 @@ async fn a_plan_key_rotated_in_one_edit_opens_at_an_executor_with_an_older_secre
     // The users executor's cached secret lacks p2: one re-read, and the step runs.
     let ran = run_on_users(&rig, &body).await;
     assert!(matches!(ran, Ran::Done { .. }), "{ran:?}");
+}
+
+#[tokio::test]
+async fn a_failed_steps_on_failure_steps_run_under_the_routers_signature() {
+    let (store, _) = plan_signed_store();
+    let mut rig = Rig::plan_signed(LOCK_DOWN, &store).await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/users/01234/lifecycle/suspend"))
+        .respond_with(
+            ResponseTemplate::new(403)
+                .set_body_json(okta_fixtures::error_body("ErrorAccessDenied")),
+        )
+        .mount(&rig.okta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/slack"))
+        .respond_with(ResponseTemplate::new(200))
+        .expect(1)
+        .mount(&rig.okta)
+        .await;
+    rig.route(EVENT).await;
+    let ran = rig.drain().await;
+    assert!(
+        matches!(
+            &ran[..],
+            [
+                (
+                    Family::Users,
+                    Ran::Failed {
+                        on_failure: Some(_),
+                        ..
+                    }
+                ),
+                (Family::Notify, Ran::Done { .. })
+            ]
+        ),
+        "{ran:?}"
+    );
+    let first = rig.bodies(Family::Users).pop().unwrap();
+    let on_failure = rig.bodies(Family::Notify).pop().unwrap();
+    assert_eq!(
+        plan_part(&on_failure),
+        plan_part(&first),
+        "the router's plan, unchanged"
+    );
+    let opened = open_step::<Plan>(&on_failure, &executor_keys(&store).await).unwrap();
+    assert_eq!(opened.envelope.cursor.phase, Phase::OnFailure);
+    assert!(opened.envelope.failure.is_some());
 }
