@@ -400,7 +400,11 @@ async fn rotate_secret_rotates_the_split_hook_secret_and_updates_okta_with_the_o
         new_value.len()
     );
     assert_eq!(hook["header"], "X-Okta-Hooks-Auth");
-    assert_eq!(hook.as_object().map(serde_json::Map::len), Some(3), "{hook}");
+    assert_eq!(
+        hook.as_object().map(serde_json::Map::len),
+        Some(3),
+        "{hook}"
+    );
     // The other kinds are untouched, and no single secret appeared.
     for kind in ["okta", "okta-read", "signing", "named"] {
         assert_eq!(
