@@ -279,7 +279,7 @@ async fn with_the_legacy_single_secret_every_function_works_and_warns_at_cold_st
     let response = lambda.invoke(&event_file("sqs-events-batch.json"));
     assert_eq!(response["batchItemFailures"], json!([]), "{response}");
     drop(lambda);
-    assert_warned_with_no_secret(&log, "signing,okta-read");
+    assert_warned_with_no_secret(&log, "signing,plan-signing,okta-read");
     assert!(aws.drain(&events_dlq).await.is_empty());
     let keys = SigningKeys::new("example", &[("example", EXAMPLE_KEY)]);
     let routed = aws.drain(&queues[&Family::Users]).await;
