@@ -16,6 +16,7 @@ use std::process::Command;
 
 use actions::Family;
 use integration_tests::workspace_root;
+use org_secrets::{ExecutorCredentials, SecretKind, SecretReads};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Value, json};
 
@@ -998,6 +999,7 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
         "HookUrlDefaultOrg",
         "HookSecret",
         "SigningSecret",
+        "PlanSigningSecret",
         "OktaSecret",
         "OktaReadSecret",
         "NamedSecret",
@@ -1036,6 +1038,8 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
 enum Kind {
     Hook,
     Signing,
+    /// `plan-signing`: the router's private Ed25519 plan keys.
+    PlanSigning,
     Okta,
     OktaRead,
     /// `okta-<family>`, for every family (notify's too: nobody may read it).
@@ -1050,6 +1054,7 @@ impl Kind {
         let mut all = vec![
             Kind::Hook,
             Kind::Signing,
+            Kind::PlanSigning,
             Kind::Okta,
             Kind::OktaRead,
             Kind::Named,
@@ -1063,6 +1068,7 @@ impl Kind {
         match self {
             Kind::Hook => format!("{prefix}{org}/hook"),
             Kind::Signing => format!("{prefix}{org}/signing"),
+            Kind::PlanSigning => format!("{prefix}{org}/plan-signing"),
             Kind::Okta => format!("{prefix}{org}/okta"),
             Kind::OktaRead => format!("{prefix}{org}/okta-read"),
             Kind::OktaOf(family) => format!("{prefix}{org}/okta-{family}"),
@@ -1071,12 +1077,20 @@ impl Kind {
         }
     }
 
-    /// Whether it holds an Okta credential or envelope signing keys.
+    /// Whether it holds an Okta credential or keys that sign what the executors run
+    /// (the envelope HMAC keys, the router's plan keys).
     fn is_okta_credential_or_signing_key(self) -> bool {
         matches!(
             self,
-            Kind::Signing | Kind::Okta | Kind::OktaRead | Kind::OktaOf(_)
+            Kind::Signing | Kind::PlanSigning | Kind::Okta | Kind::OktaRead | Kind::OktaOf(_)
         )
+    }
+
+    /// The kind of `org_secrets` it is; `None` for the former single secret.
+    fn secret_kind(self) -> Option<SecretKind> {
+        let name = self.secret_name("", "org");
+        let suffix = name.strip_prefix("org/")?;
+        Some(SecretKind::parse(suffix).unwrap_or_else(|| panic!("org_secrets knows no {suffix}")))
     }
 }
 
@@ -1136,6 +1150,7 @@ fn needs(f: &Function, kind: Kind, per_family: bool, legacy: bool) -> bool {
     match kind {
         Kind::Hook => matches!(f.binary.as_str(), "hook-verify" | "hook-ingest"),
         Kind::Signing => executor || f.binary == "event-router",
+        Kind::PlanSigning => f.binary == "event-router",
         Kind::OktaRead => matches!(f.binary.as_str(), "event-router" | "log-poller"),
         Kind::Okta => calls_okta,
         Kind::OktaOf(family) => per_family && calls_okta && f.family == Some(family),
@@ -1158,6 +1173,92 @@ fn the_catalog_says_notify_calls_no_okta_and_only_notify_and_admin_name_secrets(
         .filter(|f| f.reads_named_secrets())
         .collect();
     assert_eq!(named, [Family::Admin, Family::Notify]);
+}
+
+/// The kinds the function's code reads (its composition root's [`SecretReads`]).
+fn code_reads(f: &Function, per_family: bool) -> SecretReads {
+    match (f.binary.as_str(), f.family) {
+        ("hook-verify" | "hook-ingest", None) => SecretReads::hook_receiver(),
+        ("event-router", None) => SecretReads::router(),
+        ("log-poller", None) => SecretReads::poller(),
+        ("action-executor", Some(family)) => SecretReads::executor(
+            family.as_str(),
+            if per_family {
+                ExecutorCredentials::PerFamily
+            } else {
+                ExecutorCredentials::Shared
+            },
+            family.calls_okta(),
+            family.reads_named_secrets(),
+        ),
+        (binary, family) => panic!("{}: no secret reads known for {binary} {family:?}", f.name),
+    }
+}
+
+#[test]
+fn the_who_reads_what_table_is_what_each_functions_code_reads() {
+    // A kind the code starts reading (plan-signing for the router) and the template does
+    // not grant is an AccessDenied in AWS on every event: the table the template is checked
+    // against must be the code's.
+    let t = template();
+    let every_kind: Vec<SecretKind> = Kind::all()
+        .into_iter()
+        .filter_map(Kind::secret_kind)
+        .collect();
+    for per_family in [false, true] {
+        for f in template_functions(&t) {
+            let reads = code_reads(&f, per_family);
+            for kind in reads.kinds() {
+                assert!(
+                    every_kind.contains(&kind),
+                    "{} reads {}, a kind the template tests do not check",
+                    f.name,
+                    kind.suffix()
+                );
+            }
+            for kind in Kind::all() {
+                let Some(secret_kind) = kind.secret_kind() else {
+                    continue;
+                };
+                assert_eq!(
+                    needs(&f, kind, per_family, false),
+                    reads.reads(&secret_kind),
+                    "{} (per-family {per_family}): {kind:?}",
+                    f.name
+                );
+            }
+        }
+    }
+    assert!(SecretReads::router().reads(&SecretKind::PlanSigning));
+}
+
+#[test]
+fn only_the_router_may_read_the_private_plan_keys() {
+    let t = template();
+    for (set, served) in [
+        (&[][..], &["default"][..]),
+        (
+            &[("ExecutorCredentials", "PerFamily"), ("OtherOrgs", "acme")][..],
+            &["default", "acme"][..],
+        ),
+        (
+            &[("LegacySingleSecret", "true"), ("KmsKeyArn", "create")][..],
+            &["default"][..],
+        ),
+    ] {
+        let d = Deployment::new(&t, set);
+        for f in template_functions(&t) {
+            for org in served {
+                let arn = secret_arn(&format!("okta-hooks/{org}/plan-signing"));
+                assert_eq!(
+                    d.may(&f.name, "secretsmanager:GetSecretValue", &arn),
+                    f.binary == "event-router",
+                    "{set:?}: {} and {arn}",
+                    f.name
+                );
+            }
+        }
+    }
 }
 
 /// For every function, kind and served org: the function's role may read the secret
@@ -1368,7 +1469,14 @@ fn created_secrets(d: &Deployment) -> BTreeMap<String, Value> {
 #[test]
 fn the_stack_creates_placeholders_of_the_split_secrets_unless_told_not_to() {
     let t = template();
-    let split = ["hook", "signing", "okta", "okta-read", "named"];
+    let split = [
+        "hook",
+        "signing",
+        "plan-signing",
+        "okta",
+        "okta-read",
+        "named",
+    ];
     let d = Deployment::new(&t, &[("OrgName", "acme")]);
     let secrets = created_secrets(&d);
     let names: BTreeSet<String> = secrets.keys().cloned().collect();
@@ -1391,11 +1499,17 @@ fn the_stack_creates_placeholders_of_the_split_secrets_unless_told_not_to() {
             "{name}: AWS-managed key by default"
         );
     }
+    let plan = text(&secrets["okta-hooks/acme/plan-signing"]["SecretString"]);
+    assert!(
+        plan.contains("okta-hooks secrets plan-key --org acme"),
+        "the plan-signing placeholder says how to make a key: {plan}"
+    );
     // Outputs: the ARN of each created secret.
     let outputs = t["Outputs"].as_object().expect("Outputs");
     for (output, kind) in [
         ("HookSecret", "hook"),
         ("SigningSecret", "signing"),
+        ("PlanSigningSecret", "plan-signing"),
         ("OktaSecret", "okta"),
         ("OktaReadSecret", "okta-read"),
         ("NamedSecret", "named"),
