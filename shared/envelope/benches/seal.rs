@@ -73,7 +73,7 @@ fn seal_and_open(c: &mut Criterion) {
 
     let mut group = c.benchmark_group("envelope");
     group.bench_function("router_seal/hmac_only", |b| {
-        b.iter_custom(|n| time(n, || drop(std::hint::black_box(seal(&env, &hmac_only)))))
+        b.iter_custom(|n| time(n, || drop(std::hint::black_box(seal(&env, &hmac_only)))));
     });
     group.bench_function("router_seal/plan_signed", |b| {
         b.iter_custom(|n| {
@@ -82,26 +82,26 @@ fn seal_and_open(c: &mut Criterion) {
                     &env,
                     &with_plans,
                     &plan_keys,
-                )))
+                )));
             })
-        })
+        });
     });
     group.bench_function("executor_forward/hmac_only", |b| {
-        b.iter_custom(|n| time(n, || drop(std::hint::black_box(seal(&env, &hmac_only)))))
+        b.iter_custom(|n| time(n, || drop(std::hint::black_box(seal(&env, &hmac_only)))));
     });
     group.bench_function("executor_forward/plan_signed", |b| {
         b.iter_custom(|n| {
             time(n, || {
-                drop(std::hint::black_box(seal_step(&env, &signed, &with_plans)))
+                drop(std::hint::black_box(seal_step(&env, &signed, &with_plans)));
             })
-        })
+        });
     });
     group.bench_function("executor_open/hmac_only", |b| {
         b.iter_custom(|n| {
             time(n, || {
-                drop(std::hint::black_box(open::<Value>(&plain_body, &hmac_only)))
+                drop(std::hint::black_box(open::<Value>(&plain_body, &hmac_only)));
             })
-        })
+        });
     });
     group.bench_function("executor_open/plan_signed", |b| {
         b.iter_custom(|n| {
@@ -109,9 +109,9 @@ fn seal_and_open(c: &mut Criterion) {
                 drop(std::hint::black_box(open_step::<Value>(
                     &signed_body,
                     &with_plans,
-                )))
+                )));
             })
-        })
+        });
     });
     group.finish();
 
