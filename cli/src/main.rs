@@ -6,6 +6,7 @@
 //! - `okta-hooks rules check|test`, `okta-hooks actions list|show`: rules, offline.
 //! - `okta-hooks scopes`: the Okta scopes and admin roles each function needs for the rules.
 //! - `okta-hooks secrets split`: the single org secret of before the split, one per kind.
+//! - `okta-hooks secrets plan-key`: the router's plan key pair, made or rotated.
 //! - `okta-hooks replay`: a System Log window fed through the events queue.
 //! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
 
@@ -48,7 +49,8 @@ enum Command {
     /// The org's event hook in Okta: setup, status, list, deactivate, delete, rotate-secret.
     #[command(subcommand)]
     Hook(hook::HookCommand),
-    /// The org's secrets: split the single secret of before the split into one per kind.
+    /// The org's secrets: split the single secret of before the split into one per kind;
+    /// make or rotate the router's plan key pair.
     #[command(subcommand)]
     Secrets(secrets::SecretsCommand),
     /// Feed a bounded System Log window through the events queue (dedup: no action twice).

@@ -15,19 +15,57 @@
 //! credential's rights until a read-only app replaces it: a warning says so, and an
 //! `okta-read` that already differs from `okta` (a read-only credential put there since)
 //! is kept as it is. Only ids are printed, never a value.
+//!
+//! `okta-hooks secrets plan-key`: a new Ed25519 plan key pair for the org, the private
+//! half in `<prefix><org>/plan-signing` (the router's) and the public half in
+//! `<prefix><org>/signing`'s `plan_keys` (the executors'), written in the order that
+//! loses no envelope (see [`PlanKeyChange`]).
+//!
+//! ```sh
+//! okta-hooks secrets plan-key --org acme [--secret-file secrets.json] [--secret-prefix P] \
+//!   [--kms-key-id KEY] [--dry-run]
+//! ```
 
 use std::path::PathBuf;
 
 use aws_adapters::{SecretsManagerSource, Written};
-use org_secrets::{OrgName, SecretError, SecretKind, SecretReads, SecretsConfig, StoredSecrets};
+use org_secrets::{
+    ExecutorCredentials, OrgName, PlanKeyPair, SecretError, SecretKind, SecretReads, SecretsConfig,
+    StoredSecrets, generate_plan_key,
+};
 use secrecy::ExposeSecret;
-use serde_json::Value;
+use serde_json::{Map, Value, json};
 
 #[derive(clap::Subcommand)]
 pub enum SecretsCommand {
     /// Write each section of the org's single secret as its own secret
     /// (<prefix><org>/<kind>), for LegacySingleSecret=false.
     Split(SplitArgs),
+    /// Make a new plan key pair: the router's private key in <prefix><org>/plan-signing,
+    /// its public key in <prefix><org>/signing's plan_keys (first enablement: p1; then a
+    /// rotation to p<N+1>, older keys kept), in the order that keeps envelopes running.
+    PlanKey(PlanKeyArgs),
+}
+
+#[derive(clap::Args)]
+pub struct PlanKeyArgs {
+    /// The org whose plan keys are made (its `signing` secret must exist).
+    #[arg(long)]
+    org: String,
+    /// Edit this secret file (split or single shape: its `plan-signing` and `signing`
+    /// sections) instead of Secrets Manager.
+    #[arg(long)]
+    secret_file: Option<PathBuf>,
+    /// Prefix of the org secrets' names in Secrets Manager.
+    #[arg(long, env = "OKTA_HOOKS_SECRET_PREFIX", default_value = "okta-hooks/")]
+    secret_prefix: String,
+    /// The KMS key (id, alias or ARN: the stack's `KmsKeyArn`) a created `plan-signing`
+    /// secret is encrypted with. Default: the AWS-managed key.
+    #[arg(long)]
+    kms_key_id: Option<String>,
+    /// Say what would be written; write nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(clap::Args)]
@@ -71,11 +109,22 @@ pub enum SecretsCliError {
     Empty { at: String },
     #[error("cannot write: {0}")]
     Write(#[source] SecretError),
+    #[error(
+        "{at}: the org has no `signing` secret yet (the envelope keys the plan keys are \
+         listed in): create it first (`okta-hooks secrets split`, or the stack's \
+         CreateOrgSecrets with the keys put in), then make the plan key"
+    )]
+    NoSigning { at: String },
+    #[error("{at}: {reason}")]
+    Invalid { at: String, reason: String },
+    #[error("cannot write {at}: {reason}")]
+    WriteFile { at: String, reason: String },
 }
 
 pub async fn run(command: SecretsCommand) -> Result<(), SecretsCliError> {
     match command {
         SecretsCommand::Split(args) => split(args).await,
+        SecretsCommand::PlanKey(args) => plan_key(args).await,
     }
 }
 
@@ -229,9 +278,424 @@ fn plan(kind: &SecretKind, section: &str, existing: Option<&str>, copied: bool) 
     Step::Update
 }
 
+/// Which of the two secrets is written first: the order in which every envelope keeps
+/// running (README, "Org secrets").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FirstWrite {
+    /// First enablement (`signing` lists no plan keys yet): `plan-signing` first — the
+    /// router then holds the key but still seals HMAC-only, which the executors accept —
+    /// then `signing.plan_keys`, from when on they run only plans the router signed.
+    PlanSigning,
+    /// Rotation (`signing` lists plan keys): the new public key in `signing.plan_keys`
+    /// first, so the executors accept the old key and the new one, then `plan-signing`
+    /// with the new key active (a router whose active key is not listed signs nothing).
+    Signing,
+}
+
+/// A new plan key for an org: both secrets' new JSON and the order to write them in.
+/// `plan_signing` holds the seed: it is written, never printed.
+struct PlanKeyChange {
+    /// The new key's id, `p<N+1>`.
+    kid: String,
+    /// `signing` with the new public key added to `plan_keys`, every other field as is.
+    signing: Value,
+    /// `plan-signing` with the new seed added and made active, older keys kept.
+    plan_signing: Value,
+    first: FirstWrite,
+}
+
+/// Ids only: `plan_signing` holds a seed.
+impl std::fmt::Debug for PlanKeyChange {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PlanKeyChange")
+            .field("kid", &self.kid)
+            .field("first", &self.first)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PlanKeyChange {
+    /// The plan key ids a section lists (`plan_keys` of signing, `keys` of plan-signing).
+    fn ids(section: &Value, field: &str) -> String {
+        section[field]
+            .as_object()
+            .map(|keys| keys.keys().cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_default()
+    }
+
+    fn signing_note(&self) -> String {
+        format!("plan_keys: {}", Self::ids(&self.signing, "plan_keys"))
+    }
+
+    fn plan_signing_note(&self) -> String {
+        format!(
+            "active {}; keys: {}",
+            self.kid,
+            Self::ids(&self.plan_signing, "keys")
+        )
+    }
+}
+
+/// Whether a section is configured: an object with a key not starting with `_` (the
+/// stack's `{"_readme": …}` placeholders are not).
+fn configured(section: &Value) -> bool {
+    section
+        .as_object()
+        .is_some_and(|fields| fields.keys().any(|k| !k.starts_with('_')))
+}
+
+/// `p<N+1>` for the largest `p<N>` among `ids` (`p1` when there is none), skipping an id
+/// already taken.
+fn next_kid<'a>(ids: impl Iterator<Item = &'a String> + Clone) -> String {
+    let largest = ids
+        .clone()
+        .filter_map(|id| id.strip_prefix('p')?.parse::<u64>().ok())
+        .max()
+        .unwrap_or(0);
+    let mut n = largest.saturating_add(1);
+    loop {
+        let kid = format!("p{n}");
+        if !ids.clone().any(|id| *id == kid) {
+            return kid;
+        }
+        n = n.saturating_add(1);
+    }
+}
+
+/// Whether the router and an executor can load `signing` with `plan_signing` (absent: not
+/// written yet). The error names a kind and a position, never a value.
+fn loads(signing: &Value, plan_signing: Option<&Value>) -> Result<(), String> {
+    let mut stored = StoredSecrets::new();
+    stored.insert(SecretKind::Signing, &signing.to_string())?;
+    if let Some(plan_signing) = plan_signing {
+        stored.insert(SecretKind::PlanSigning, &plan_signing.to_string())?;
+    }
+    SecretReads::router().resolve(&stored)?;
+    SecretReads::executor("users", ExecutorCredentials::Shared, false, false).resolve(&stored)?;
+    Ok(())
+}
+
+/// `signing` (configured) and `plan-signing` (`None`: absent or a placeholder) with the
+/// key `pair` added under the next free id. Both the result and the state after the first
+/// write must load as the router and the executors read them.
+fn plan_key_change(
+    signing: &Value,
+    plan_signing: Option<&Value>,
+    pair: &PlanKeyPair,
+) -> Result<PlanKeyChange, String> {
+    let keys_of = |section: &Value, field: &str, what: &str| match section.get(field) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(keys)) => Ok(Some(keys.clone())),
+        Some(_) => Err(format!("{what}: must be a JSON object of key ids")),
+    };
+    let listed = keys_of(signing, "plan_keys", "signing.plan_keys")?;
+    let held = match plan_signing {
+        Some(section) => keys_of(section, "keys", "plan-signing.keys")?.unwrap_or_default(),
+        None => Map::new(),
+    };
+    let kid = next_kid(listed.iter().flat_map(|l| l.keys()).chain(held.keys()));
+
+    let mut new_signing = signing.clone();
+    let mut new_listed = listed.clone().unwrap_or_default();
+    new_listed.insert(kid.clone(), Value::String(pair.public_key.clone()));
+    new_signing
+        .as_object_mut()
+        .ok_or("signing: must be a JSON object")?
+        .insert("plan_keys".to_owned(), Value::Object(new_listed));
+
+    let mut new_plan_signing = plan_signing.cloned().unwrap_or_else(|| json!({}));
+    let mut new_held = held;
+    new_held.insert(
+        kid.clone(),
+        Value::String(pair.seed.expose_secret().to_owned()),
+    );
+    let fields = new_plan_signing
+        .as_object_mut()
+        .ok_or("plan-signing: must be a JSON object")?;
+    fields.insert("active".to_owned(), Value::String(kid.clone()));
+    fields.insert("keys".to_owned(), Value::Object(new_held));
+
+    let first = if listed.is_some() {
+        FirstWrite::Signing
+    } else {
+        FirstWrite::PlanSigning
+    };
+    match first {
+        FirstWrite::PlanSigning => loads(signing, Some(&new_plan_signing))?,
+        FirstWrite::Signing => loads(&new_signing, plan_signing)?,
+    }
+    loads(&new_signing, Some(&new_plan_signing))?;
+    Ok(PlanKeyChange {
+        kid,
+        signing: new_signing,
+        plan_signing: new_plan_signing,
+        first,
+    })
+}
+
+/// JSON text as a value; the error names the position only, never the content.
+fn json_at(text: &str, at: &str) -> Result<Value, SecretsCliError> {
+    serde_json::from_str(text).map_err(|e| SecretsCliError::Malformed {
+        at: at.to_owned(),
+        reason: format!(
+            "not JSON ({:?} error at line {} column {})",
+            e.classify(),
+            e.line(),
+            e.column()
+        ),
+    })
+}
+
+async fn plan_key(args: PlanKeyArgs) -> Result<(), SecretsCliError> {
+    let org = OrgName::parse(&args.org).map_err(|source| SecretsCliError::Org {
+        org: args.org.clone(),
+        source,
+    })?;
+    let pair = generate_plan_key().map_err(|e| SecretsCliError::Invalid {
+        at: "the new plan key".to_owned(),
+        reason: e.to_string(),
+    })?;
+    let change = match &args.secret_file {
+        Some(file) => plan_key_file(&org, file, &pair, args.dry_run)?,
+        None => plan_key_secrets(&org, &args, &pair).await?,
+    };
+    println!("public key {}: {}", change.kid, pair.public_key);
+    if args.dry_run {
+        println!("dry run: nothing written");
+    }
+    match change.first {
+        FirstWrite::PlanSigning => println!(
+            "note: from now on the executors run only plans the router signed; an envelope \
+             sealed HMAC-only before (still queued, or sent by a router that has not re-read \
+             its secrets yet) goes to its DLQ, to be redriven: turn signatures on while the \
+             queues are empty"
+        ),
+        FirstWrite::Signing => println!(
+            "next: keep the older plan keys listed in both secrets until the queues have \
+             drained of plans signed with them, then drop them"
+        ),
+    }
+    Ok(())
+}
+
+/// The first-enablement or rotation line, before the writes.
+fn print_plan_key_intro(org: &OrgName, at: &str, change: &PlanKeyChange) {
+    let what = match change.first {
+        FirstWrite::PlanSigning => {
+            "first enablement: plan-signing first (the router holds the key and still seals \
+             HMAC-only), then signing.plan_keys"
+        }
+        FirstWrite::Signing => {
+            "rotation: signing.plan_keys first (the executors accept the older keys and the \
+             new one), then plan-signing with the new key active"
+        }
+    };
+    println!("plan key {} for org {org} in {at} ({what}):", change.kid);
+}
+
+/// `--secret-file`: its `plan-signing` and `signing` sections edited in place.
+fn plan_key_file(
+    org: &OrgName,
+    file: &std::path::Path,
+    pair: &PlanKeyPair,
+    dry_run: bool,
+) -> Result<PlanKeyChange, SecretsCliError> {
+    let at = file.display().to_string();
+    let text = std::fs::read_to_string(file).map_err(|e| SecretsCliError::Read {
+        at: at.clone(),
+        reason: e.to_string(),
+    })?;
+    // Checked as an org secret file first: the error names a position only.
+    StoredSecrets::from_json(&text).map_err(|reason| SecretsCliError::Malformed {
+        at: at.clone(),
+        reason,
+    })?;
+    let mut doc = json_at(&text, &at)?;
+    let Some(sections) = doc.as_object_mut() else {
+        return Err(SecretsCliError::Malformed {
+            at,
+            reason: "not a JSON object".to_owned(),
+        });
+    };
+    let signing = sections
+        .get("signing")
+        .filter(|s| configured(s))
+        .ok_or_else(|| SecretsCliError::NoSigning { at: at.clone() })?;
+    let plan_signing = sections.get("plan-signing").filter(|s| configured(s));
+    let change = plan_key_change(signing, plan_signing, pair).map_err(|reason| {
+        SecretsCliError::Invalid {
+            at: at.clone(),
+            reason,
+        }
+    })?;
+    sections.insert("signing".to_owned(), change.signing.clone());
+    sections.insert("plan-signing".to_owned(), change.plan_signing.clone());
+    print_plan_key_intro(org, &at, &change);
+    let verb = if dry_run { "would edit" } else { "edited   " };
+    if !dry_run {
+        let mut out =
+            serde_json::to_string_pretty(&doc).map_err(|e| SecretsCliError::WriteFile {
+                at: at.clone(),
+                reason: e.to_string(),
+            })?;
+        out.push('\n');
+        // Written in place: the file keeps its permissions.
+        std::fs::write(file, out).map_err(|e| SecretsCliError::WriteFile {
+            at: at.clone(),
+            reason: e.to_string(),
+        })?;
+    }
+    println!("  {verb}  signing       {}", change.signing_note());
+    println!("  {verb}  plan-signing  {}", change.plan_signing_note());
+    Ok(change)
+}
+
+/// Secrets Manager: `<prefix><org>/signing` must exist; `<prefix><org>/plan-signing` is
+/// created when missing. The two are written in [`FirstWrite`]'s order.
+async fn plan_key_secrets(
+    org: &OrgName,
+    args: &PlanKeyArgs,
+    pair: &PlanKeyPair,
+) -> Result<PlanKeyChange, SecretsCliError> {
+    let aws = aws_adapters::load_config().await;
+    let config = SecretsConfig {
+        prefix: args.secret_prefix.clone(),
+        ..SecretsConfig::default()
+    };
+    // Reads and writes go through ids; the reads given here are not used.
+    let source = SecretsManagerSource::from_config(&aws, &config, SecretReads::hook_receiver());
+    let signing_id = source.secret_id(org, &SecretKind::Signing);
+    let plan_id = source.secret_id(org, &SecretKind::PlanSigning);
+    let read = |id: String| {
+        let source = &source;
+        async move {
+            match source.read_raw(org, &id).await {
+                Ok(text) => Ok(Some(json_at(&text, &format!("secret {id}"))?)),
+                Err(SecretError::NotFound { .. }) => Ok(None),
+                Err(other) => Err(SecretsCliError::Read {
+                    at: format!("secret {id}"),
+                    reason: other.to_string(),
+                }),
+            }
+        }
+    };
+    let signing = read(signing_id.clone())
+        .await?
+        .filter(configured)
+        .ok_or_else(|| SecretsCliError::NoSigning {
+            at: format!("secret {signing_id}"),
+        })?;
+    let plan_signing = read(plan_id.clone()).await?.filter(configured);
+    let change = plan_key_change(&signing, plan_signing.as_ref(), pair).map_err(|reason| {
+        SecretsCliError::Invalid {
+            at: format!("secrets {signing_id} and {plan_id}"),
+            reason,
+        }
+    })?;
+    print_plan_key_intro(org, "Secrets Manager", &change);
+    let signing_write = (&signing_id, &change.signing, change.signing_note());
+    let plan_write = (&plan_id, &change.plan_signing, change.plan_signing_note());
+    let order = match change.first {
+        FirstWrite::PlanSigning => [plan_write, signing_write],
+        FirstWrite::Signing => [signing_write, plan_write],
+    };
+    for (n, (id, value, note)) in order.into_iter().enumerate() {
+        let verb = if args.dry_run {
+            "would write"
+        } else {
+            let kms = args.kms_key_id.as_deref();
+            match source
+                .put_or_create(org, id, &value.to_string(), kms)
+                .await
+                .map_err(SecretsCliError::Write)?
+            {
+                Written::Created => "created  ",
+                Written::NewVersion => "updated  ",
+            }
+        };
+        println!("  {}. {verb}  {id}  {note}", n + 1);
+    }
+    Ok(change)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const HMAC: &str = "0123456789abcdef0123456789abcdef";
+
+    fn signing() -> Value {
+        json!({"active": "k1", "keys": {"k1": HMAC}, "note": "kept"})
+    }
+
+    #[test]
+    fn a_first_plan_key_is_p1_written_to_plan_signing_before_plan_keys() {
+        let pair = generate_plan_key().unwrap();
+        let change = plan_key_change(&signing(), None, &pair).unwrap();
+        assert_eq!(change.kid, "p1");
+        assert_eq!(change.first, FirstWrite::PlanSigning);
+        assert_eq!(
+            change.signing,
+            json!({"active": "k1", "keys": {"k1": HMAC}, "note": "kept",
+                "plan_keys": {"p1": pair.public_key}})
+        );
+        assert_eq!(
+            change.plan_signing,
+            json!({"active": "p1", "keys": {"p1": pair.seed.expose_secret()}})
+        );
+        assert_eq!(change.signing_note(), "plan_keys: p1");
+        assert_eq!(change.plan_signing_note(), "active p1; keys: p1");
+    }
+
+    #[test]
+    fn a_second_plan_key_rotates_to_p2_listing_it_before_making_it_active_and_keeps_p1() {
+        let first = generate_plan_key().unwrap();
+        let once = plan_key_change(&signing(), None, &first).unwrap();
+        let second = generate_plan_key().unwrap();
+        let change = plan_key_change(&once.signing, Some(&once.plan_signing), &second).unwrap();
+        assert_eq!(change.kid, "p2");
+        assert_eq!(change.first, FirstWrite::Signing);
+        assert_eq!(change.signing["plan_keys"]["p1"], json!(first.public_key));
+        assert_eq!(change.signing["plan_keys"]["p2"], json!(second.public_key));
+        assert_eq!(change.plan_signing["active"], "p2");
+        assert_eq!(
+            change.plan_signing["keys"]["p1"],
+            json!(first.seed.expose_secret())
+        );
+        assert_eq!(change.plan_signing_note(), "active p2; keys: p1, p2");
+    }
+
+    #[test]
+    fn plan_keys_listed_without_a_plan_signing_key_are_kept_and_listed_first() {
+        // The router routes nothing here (NoPlanKey): the new key is listed, then held.
+        let other = generate_plan_key().unwrap();
+        let mut listed = signing();
+        listed["plan_keys"] = json!({"p3": other.public_key});
+        let change = plan_key_change(&listed, None, &generate_plan_key().unwrap()).unwrap();
+        assert_eq!(change.kid, "p4");
+        assert_eq!(change.first, FirstWrite::Signing);
+        assert_eq!(change.signing_note(), "plan_keys: p3, p4");
+        assert_eq!(change.plan_signing_note(), "active p4; keys: p4");
+    }
+
+    #[test]
+    fn a_plan_key_change_refuses_signing_keys_that_do_not_load_naming_no_value() {
+        let short = json!({"active": "k1", "keys": {"k1": "short-key-value"}});
+        let err = plan_key_change(&short, None, &generate_plan_key().unwrap()).unwrap_err();
+        assert!(err.contains("shorter"), "{err}");
+        assert!(!err.contains("short-key-value"), "{err}");
+        let bad = json!({"active": "k1", "keys": {"k1": HMAC}, "plan_keys": ["p1"]});
+        let err = plan_key_change(&bad, None, &generate_plan_key().unwrap()).unwrap_err();
+        assert!(err.contains("signing.plan_keys"), "{err}");
+    }
+
+    #[test]
+    fn the_next_key_id_follows_the_largest_p_number_and_skips_taken_ids() {
+        let ids = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+        assert_eq!(next_kid(ids(&[]).iter()), "p1");
+        assert_eq!(next_kid(ids(&["p1", "p7", "local"]).iter()), "p8");
+        assert_eq!(next_kid(ids(&["local", "p"]).iter()), "p1");
+    }
 
     #[test]
     fn a_missing_secret_is_created_and_the_same_json_is_left_alone() {
