@@ -42,7 +42,7 @@ pub enum SecretsCommand {
     /// (<prefix><org>/<kind>), for LegacySingleSecret=false.
     Split(SplitArgs),
     /// Make a new plan key pair: the router's private key in <prefix><org>/plan-signing,
-    /// its public key in <prefix><org>/signing's plan_keys (first enablement: p1; then a
+    /// its public key in <prefix><org>/signing's `plan_keys` (first enablement: p1; then a
     /// rotation to p<N+1>, older keys kept), in the order that keeps envelopes running.
     PlanKey(PlanKeyArgs),
 }
@@ -346,16 +346,16 @@ fn configured(section: &Value) -> bool {
 
 /// `p<N+1>` for the largest `p<N>` among `ids` (`p1` when there is none), skipping an id
 /// already taken.
-fn next_kid<'a>(ids: impl Iterator<Item = &'a String> + Clone) -> String {
+fn next_kid(ids: &[&str]) -> String {
     let largest = ids
-        .clone()
+        .iter()
         .filter_map(|id| id.strip_prefix('p')?.parse::<u64>().ok())
         .max()
         .unwrap_or(0);
     let mut n = largest.saturating_add(1);
     loop {
         let kid = format!("p{n}");
-        if !ids.clone().any(|id| *id == kid) {
+        if !ids.contains(&kid.as_str()) {
             return kid;
         }
         n = n.saturating_add(1);
@@ -393,7 +393,13 @@ fn plan_key_change(
         Some(section) => keys_of(section, "keys", "plan-signing.keys")?.unwrap_or_default(),
         None => Map::new(),
     };
-    let kid = next_kid(listed.iter().flat_map(|l| l.keys()).chain(held.keys()));
+    let taken: Vec<&str> = listed
+        .iter()
+        .flat_map(|l| l.keys())
+        .chain(held.keys())
+        .map(String::as_str)
+        .collect();
+    let kid = next_kid(&taken);
 
     let mut new_signing = signing.clone();
     let mut new_listed = listed.clone().unwrap_or_default();
@@ -691,10 +697,9 @@ mod tests {
 
     #[test]
     fn the_next_key_id_follows_the_largest_p_number_and_skips_taken_ids() {
-        let ids = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
-        assert_eq!(next_kid(ids(&[]).iter()), "p1");
-        assert_eq!(next_kid(ids(&["p1", "p7", "local"]).iter()), "p8");
-        assert_eq!(next_kid(ids(&["local", "p"]).iter()), "p1");
+        assert_eq!(next_kid(&[]), "p1");
+        assert_eq!(next_kid(&["p1", "p7", "local"]), "p8");
+        assert_eq!(next_kid(&["local", "p"]), "p1");
     }
 
     #[test]
