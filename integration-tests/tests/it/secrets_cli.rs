@@ -1,7 +1,12 @@
 //! `okta-hooks secrets split` through the built binary against `moto_server`: the single
-//! org secret of before the split (or a file) in, one secret per kind out.
+//! org secret of before the split (or a file) in, one secret per kind out. And
+//! `okta-hooks secrets plan-key`: the router's plan key pair made, then rotated.
 
+use envelope::{Cursor, Envelope, EventRef, OpenError, Phase, envelope_id};
 use integration_tests::{Aws, MotoServer, aws::function_env, okta_hooks_with_env as run};
+use org_secrets::{
+    ExecutorCredentials, OrgName, OrgSecret, SecretKind, SecretReads, StoredSecrets,
+};
 use serde_json::{Value, json};
 
 const ADMIN_TOKEN: &str = "00TEST-admin-token-never-printed";
@@ -269,4 +274,355 @@ async fn split_refuses_a_missing_secret_malformed_json_and_a_bad_org_writing_not
         ["okta-hooks/acme"],
         "nothing written"
     );
+}
+
+// `okta-hooks secrets plan-key`: the router's plan key pair, made then rotated.
+
+/// The org's `signing` and `plan-signing` secrets on the emulator, as the router and an
+/// executor read them.
+async fn plan_views(aws: &Aws, org: &str) -> (OrgSecret, OrgSecret) {
+    let mut stored = StoredSecrets::new();
+    for kind in [SecretKind::Signing, SecretKind::PlanSigning] {
+        let (value, _) = secret(aws, &format!("okta-hooks/{org}/{kind}")).await;
+        stored.insert(kind, &value.to_string()).unwrap();
+    }
+    let router = SecretReads::router()
+        .resolve(&stored)
+        .expect("the router loads them");
+    let executor = SecretReads::executor("users", ExecutorCredentials::Shared, false, false)
+        .resolve(&stored)
+        .expect("an executor loads them");
+    (router, executor)
+}
+
+/// A plan's first step, as the router would send it.
+fn first_step() -> Envelope<Value> {
+    Envelope {
+        id: envelope_id("ev-1", "rule-1", Phase::Steps, 0),
+        org: OrgName::parse("acme").unwrap(),
+        rule_id: "rule-1".to_owned(),
+        cursor: Cursor {
+            phase: Phase::Steps,
+            index: 0,
+        },
+        group: "00u1".to_owned(),
+        dry_run: false,
+        event: EventRef {
+            uuid: "ev-1".to_owned(),
+            event_type: "user.session.start".to_owned(),
+            published: None,
+            delivery_id: None,
+        },
+        plan: json!({"steps": [{"action": "user.suspend", "params": {"user": "00u1"}}]}),
+        outputs: serde_json::Map::new(),
+        failure: None,
+    }
+}
+
+/// The router's view signs a plan that the executor's view opens (returns the plan key
+/// id it was signed with), and the executor refuses the same step HMAC-only.
+fn router_signs_what_the_executor_verifies(router: &OrgSecret, executor: &OrgSecret) -> String {
+    let signing = router.signing.as_ref().expect("signing keys");
+    let plan_keys = router.plan_signing().expect("the router holds plan keys");
+    let body = envelope::seal_plan(&first_step(), signing, plan_keys).expect("signed");
+    let executor_keys = executor.signing.as_ref().expect("signing keys");
+    let opened = envelope::open_step::<Value>(&body, executor_keys).expect("verified");
+    assert_eq!(opened.envelope, first_step());
+    let hmac_only = envelope::seal(&first_step(), signing).expect("sealed");
+    assert!(
+        matches!(
+            envelope::open_step::<Value>(&hmac_only, executor_keys),
+            Err(OpenError::PlanNotSigned)
+        ),
+        "an HMAC-only step is refused once plan keys are listed"
+    );
+    opened.plan.expect("plan-signed").kid().to_owned()
+}
+
+/// The seeds of a `plan-signing` value, by key id.
+fn seeds(plan_signing: &Value) -> Vec<(String, String)> {
+    plan_signing["keys"]
+        .as_object()
+        .expect("keys")
+        .iter()
+        .map(|(kid, seed)| (kid.clone(), seed.as_str().expect("a seed").to_owned()))
+        .collect()
+}
+
+fn assert_no_seed(output: &str, plan_signing: &Value) {
+    for (kid, seed) in seeds(plan_signing) {
+        assert!(
+            !output.contains(&seed),
+            "the seed of {kid} was printed:\n{output}"
+        );
+    }
+    assert_no_value(output);
+}
+
+fn signing_only() -> Value {
+    json!({"active": "k1", "keys": {"k1": SIGNING_KEY}, "comment": "kept as is"})
+}
+
+#[tokio::test]
+async fn plan_key_turns_signatures_on_writing_plan_signing_before_plan_keys() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    aws.put_org_secrets("acme", &json!({"signing": signing_only()}))
+        .await;
+    let env = function_env(&moto.endpoint());
+
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+    assert!(out.contains("plan key p1 for org acme"), "{out}");
+    assert!(out.contains("first enablement"), "{out}");
+    // plan-signing is created first (the router holds the key, still sealing HMAC-only),
+    // then the public key is listed in signing.
+    let held = out
+        .find("1. created    okta-hooks/acme/plan-signing  active p1; keys: p1")
+        .unwrap_or_else(|| panic!("{out}"));
+    let listed = out
+        .find("2. updated    okta-hooks/acme/signing  plan_keys: p1")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(held < listed, "{out}");
+    assert!(out.contains("while the queues are empty"), "{out}");
+
+    let (signing, _) = secret(&aws, "okta-hooks/acme/signing").await;
+    let (plan_signing, _) = secret(&aws, "okta-hooks/acme/plan-signing").await;
+    assert_no_seed(&out, &plan_signing);
+    let public = signing["plan_keys"]["p1"].as_str().expect("p1 listed");
+    assert!(out.contains(&format!("public key p1: {public}")), "{out}");
+    // Every other field of signing as it was.
+    let mut rest = signing.clone();
+    rest.as_object_mut().unwrap().remove("plan_keys");
+    assert_eq!(rest, signing_only());
+    assert_eq!(plan_signing["active"], "p1");
+
+    let (router, executor) = plan_views(&aws, "acme").await;
+    assert!(executor.plan_signing().is_none(), "executors hold no seed");
+    assert_eq!(
+        router_signs_what_the_executor_verifies(&router, &executor),
+        "p1"
+    );
+}
+
+#[tokio::test]
+async fn plan_key_run_again_rotates_to_p2_listed_before_it_is_active_and_keeps_p1_in_both() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    aws.put_org_secrets("acme", &json!({"signing": signing_only()}))
+        .await;
+    let env = function_env(&moto.endpoint());
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+    let (first_signing, _) = secret(&aws, "okta-hooks/acme/signing").await;
+    let (first_plan_signing, _) = secret(&aws, "okta-hooks/acme/plan-signing").await;
+    let (old_router, _) = plan_views(&aws, "acme").await;
+
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+    assert!(out.contains("plan key p2 for org acme"), "{out}");
+    assert!(out.contains("rotation"), "{out}");
+    // The executors list p2 before the router signs with it.
+    let listed = out
+        .find("1. updated    okta-hooks/acme/signing  plan_keys: p1, p2")
+        .unwrap_or_else(|| panic!("{out}"));
+    let active = out
+        .find("2. updated    okta-hooks/acme/plan-signing  active p2; keys: p1, p2")
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(listed < active, "{out}");
+
+    let (signing, _) = secret(&aws, "okta-hooks/acme/signing").await;
+    let (plan_signing, _) = secret(&aws, "okta-hooks/acme/plan-signing").await;
+    assert_no_seed(&out, &plan_signing);
+    assert_eq!(signing["plan_keys"]["p1"], first_signing["plan_keys"]["p1"]);
+    assert_eq!(plan_signing["keys"]["p1"], first_plan_signing["keys"]["p1"]);
+    assert_eq!(plan_signing["active"], "p2");
+    assert_eq!(signing["active"], "k1", "the HMAC keys are not touched");
+
+    let (router, executor) = plan_views(&aws, "acme").await;
+    assert_eq!(
+        router_signs_what_the_executor_verifies(&router, &executor),
+        "p2"
+    );
+    // A plan signed with p1 before the rotation (still queued) still opens.
+    assert_eq!(
+        router_signs_what_the_executor_verifies(&old_router, &executor),
+        "p1"
+    );
+}
+
+#[tokio::test]
+async fn plan_key_edits_a_secret_file_of_either_shape_and_a_dry_run_leaves_it_as_it_was() {
+    let dir = std::env::temp_dir();
+    // The single shape: its sections kept, plan-signing added.
+    let single = dir.join(format!(
+        "okta-hooks-plan-single-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&single, single_secret().to_string()).unwrap();
+    let single_arg = single.display().to_string();
+    let args = [
+        "secrets",
+        "plan-key",
+        "--org",
+        "acme",
+        "--secret-file",
+        &single_arg,
+    ];
+
+    let (ok, out) = run(&[&args[..], &["--dry-run"]].concat(), &[]);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("would edit  plan-signing  active p1; keys: p1"),
+        "{out}"
+    );
+    assert!(out.contains("dry run: nothing written"), "{out}");
+    let text = std::fs::read_to_string(&single).unwrap();
+    assert_eq!(
+        serde_json::from_str::<Value>(&text).unwrap(),
+        single_secret()
+    );
+
+    let (ok, out) = run(&args, &[]);
+    let text = std::fs::read_to_string(&single).unwrap();
+    let _ = std::fs::remove_file(&single);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("edited     signing       plan_keys: p1"),
+        "{out}"
+    );
+    let edited: Value = serde_json::from_str(&text).unwrap();
+    assert_no_seed(&out, &edited["plan-signing"]);
+    for kind in ["hook", "okta", "named"] {
+        assert_eq!(edited[kind], single_secret()[kind], "{kind}");
+    }
+    let stored = StoredSecrets::from_json(&text).unwrap();
+    assert!(stored.is_single_shape());
+    let router = SecretReads::router().resolve(&stored).unwrap();
+    let executor = SecretReads::executor("users", ExecutorCredentials::Shared, true, false)
+        .resolve(&stored)
+        .unwrap();
+    assert_eq!(
+        router_signs_what_the_executor_verifies(&router, &executor),
+        "p1"
+    );
+
+    // The split shape, already plan-signed: rotated to p2 in place.
+    let split = dir.join(format!("okta-hooks-plan-split-{}.json", std::process::id()));
+    let mut sections = edited.clone();
+    sections["okta-read"] = json!({"org_url": "https://acme.okta.com", "api_token": "00READ"});
+    std::fs::write(&split, sections.to_string()).unwrap();
+    let split_arg = split.display().to_string();
+    let (ok, out) = run(
+        &[
+            "secrets",
+            "plan-key",
+            "--org",
+            "acme",
+            "--secret-file",
+            &split_arg,
+        ],
+        &[],
+    );
+    let text = std::fs::read_to_string(&split).unwrap();
+    let _ = std::fs::remove_file(&split);
+    assert!(ok, "{out}");
+    assert!(out.contains("plan key p2"), "{out}");
+    let rotated: Value = serde_json::from_str(&text).unwrap();
+    assert_no_seed(&out, &rotated["plan-signing"]);
+    assert_eq!(rotated["okta-read"], sections["okta-read"]);
+    assert_eq!(rotated["plan-signing"]["active"], "p2");
+    assert_eq!(
+        rotated["plan-signing"]["keys"]["p1"],
+        edited["plan-signing"]["keys"]["p1"]
+    );
+    assert_eq!(
+        rotated["signing"]["plan_keys"]["p1"],
+        edited["signing"]["plan_keys"]["p1"]
+    );
+    let stored = StoredSecrets::from_json(&text).unwrap();
+    assert!(!stored.is_single_shape());
+    let router = SecretReads::router().resolve(&stored).unwrap();
+    let executor = SecretReads::executor("users", ExecutorCredentials::Shared, true, false)
+        .resolve(&stored)
+        .unwrap();
+    assert_eq!(
+        router_signs_what_the_executor_verifies(&router, &executor),
+        "p2"
+    );
+}
+
+#[tokio::test]
+async fn plan_key_refuses_an_org_without_signing_keys_or_with_bad_ones_writing_nothing() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let env = function_env(&moto.endpoint());
+
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "nobody"], &env);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("secret okta-hooks/nobody/signing: the org has no `signing` secret yet"),
+        "{out}"
+    );
+    assert!(out.contains("okta-hooks secrets split"), "{out}");
+
+    // The stack's placeholder is no signing key either.
+    aws.put_org_secrets(
+        "acme",
+        &json!({"signing": {"_readme": "put the keys here"}}),
+    )
+    .await;
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme"], &env);
+    assert!(!ok, "{out}");
+    assert!(out.contains("no `signing` secret yet"), "{out}");
+
+    // Signing keys that no function could load: refused, naming no value.
+    aws.put_org_secrets(
+        "bad",
+        &json!({"signing": {"active": "k1", "keys": {"k1": "short-never-printed"}}}),
+    )
+    .await;
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "bad"], &env);
+    assert!(!ok, "{out}");
+    assert!(out.contains("shorter than 32 bytes"), "{out}");
+    assert!(!out.contains("short-never-printed"), "{out}");
+
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme/evil"], &env);
+    assert!(!ok, "{out}");
+    assert!(out.contains("--org \"acme/evil\": an org name is"), "{out}");
+
+    assert_eq!(
+        aws.secret_names().await,
+        names(&["okta-hooks/acme/signing", "okta-hooks/bad/signing"]),
+        "no plan-signing written"
+    );
+
+    // A file without signing keys: refused, left as it was.
+    let file = std::env::temp_dir().join(format!(
+        "okta-hooks-plan-nosign-{}.json",
+        std::process::id()
+    ));
+    let hook_only = json!({"hook": {"current": HOOK_VALUE}});
+    std::fs::write(&file, hook_only.to_string()).unwrap();
+    let file_arg = file.display().to_string();
+    let (ok, out) = run(
+        &[
+            "secrets",
+            "plan-key",
+            "--org",
+            "acme",
+            "--secret-file",
+            &file_arg,
+        ],
+        &env,
+    );
+    let text = std::fs::read_to_string(&file).unwrap();
+    let _ = std::fs::remove_file(&file);
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains(&format!("{file_arg}: the org has no `signing` secret yet")),
+        "{out}"
+    );
+    assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), hook_only);
+    assert_no_value(&out);
 }
