@@ -81,6 +81,8 @@ fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
     // Only the orgs it is told of are served: acme is one (for the named-org delivery).
     let dev = DevServer::start_with("local-secret", &["--org", "acme"], &[]);
     assert!(dev.banner.contains("127.0.0.1"), "{}", dev.banner);
+    let plans = dev.next_line("  plans ");
+    assert!(plans.contains("router-signed"), "{plans}");
 
     let (ok, out) = send(&["--verify", "--url", &dev.url, "--secret", "local-secret"]);
     assert!(ok, "{out}");
@@ -136,26 +138,27 @@ fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
     assert!(plan.contains("lock-down-on-suspicious-activity"), "{plan}");
     assert!(plan.contains("user.suspend → users queue"), "{plan}");
     // …and the executors run it in process, dry: each Okta request printed, none sent.
-    assert!(
-        dev.next_line("  step ")
-            .contains("user.suspend [users]: dry run")
+    // The built-in secrets have a plan key: every step ran from the router-signed plan.
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   user.suspend [users]: dry run (plan signed by the router, key p1)"
     );
     let request = dev.next_line("           would send:");
     assert!(
         request.ends_with("POST https://your-org.okta.com/api/v1/users/01234/lifecycle/suspend"),
         "{request}"
     );
-    assert!(
-        dev.next_line("  step ")
-            .contains("user.sessions.clear [sessions]: dry run")
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   user.sessions.clear [sessions]: dry run (plan signed by the router, key p1)"
     );
     assert!(
         dev.next_line("           would send:")
             .contains("sessions?oauthTokens=true")
     );
-    assert!(
-        dev.next_line("  step ")
-            .contains("notify.webhook [notify]: dry run")
+    assert_eq!(
+        dev.next_line("  step "),
+        "  step   notify.webhook [notify]: dry run (plan signed by the router, key p1)"
     );
 
     // A delivery for a named org, after the refusals: still served.
@@ -235,11 +238,11 @@ async fn dev_runs_the_plan_against_a_real_org_when_given_one() {
     assert!(ok, "{out}");
     assert_eq!(
         dev.next_line("  step "),
-        "  step   user.suspend [users]: done"
+        "  step   user.suspend [users]: done (plan signed by the router, key p1)"
     );
     assert_eq!(
         dev.next_line("  step "),
-        "  step   user.sessions.clear [sessions]: done"
+        "  step   user.sessions.clear [sessions]: done (plan signed by the router, key p1)"
     );
     // The webhook secret was not given: the notify step fails, clearly, to the DLQ.
     let failed = dev.next_line("  failed ");
@@ -398,6 +401,9 @@ async fn dev_with_a_split_secret_file_gives_each_part_its_own_credential() {
     );
     assert!(dev.next_line("  secrets ").contains(&file_arg));
     assert!(dev.next_line("  okta ").contains("LIVE against"));
+    // The file has no plan-signing: HMAC-only envelopes, as before plan signatures.
+    let plans = dev.next_line("  plans ");
+    assert!(plans.contains("HMAC-only"), "{plans}");
     let accepted = dev.next_line("accepted");
     assert!(
         accepted.contains("user.account.report_suspicious_activity_by_enduser"),

@@ -6,11 +6,14 @@
 //! and each `--org`; any other org is `401`.
 //!
 //! Every served org has the same secrets: `--secret-file` (either shape), or built here in
-//! the split shape (`hook` from `--header`/`--secret`, a generated `signing` key, `okta`
-//! and `okta-read` from the `OKTA_*` credential with `--okta-domain`, `named` from
+//! the split shape (`hook` from `--header`/`--secret`, a generated `signing` key and a
+//! generated plan key pair — `plan-signing` and `signing.plan_keys`, so plans run
+//! router-signed as in a deployment that turned plan signatures on —, `okta` and
+//! `okta-read` from the `OKTA_*` credential with `--okta-domain`, `named` from
 //! `--named`). Each part holds only what its function holds in AWS: the hook endpoints
-//! `hook`, the router `signing` and `okta-read`, the poller `okta-read`, each executor
-//! `signing`, its Okta credential and (notify, admin) `named`.
+//! `hook`, the router `signing`, `plan-signing` and `okta-read`, the poller `okta-read`,
+//! each executor `signing`, its Okta credential and (notify, admin) `named`. A
+//! `--secret-file` without `plan-signing` runs HMAC-only envelopes (the router warns).
 
 mod pipeline;
 mod poll;
@@ -31,8 +34,8 @@ use hook_receiver::{
 };
 use http::Method;
 use org_secrets::{
-    ExecutorCredentials, KnownOrgs, OktaCredential, OrgName, SecretReads, StaticSecrets,
-    StoredSecrets,
+    ExecutorCredentials, KnownOrgs, OktaCredential, OrgName, PlanKeyPair, SecretReads,
+    StaticSecrets, StoredSecrets,
 };
 use secrecy::ExposeSecret;
 use serde_json::{Value, json};
@@ -157,18 +160,32 @@ fn credential_json(credential: &OktaCredential) -> Value {
     })
 }
 
-/// The built-in org secrets, in the split shape: `hook`, `signing`, and with a
-/// credential `okta` and `okta-read` (the same one: locally, one person's credential).
+/// The id of the built-in plan key.
+const PLAN_KEY_ID: &str = "p1";
+
+/// The built-in org secrets, in the split shape: `hook`, `signing` with the public half
+/// of `plan_key` listed, `plan-signing` with its private half (plans are router-signed),
+/// and with a credential `okta` and `okta-read` (the same one: locally, one person's
+/// credential).
 fn built_in_secrets(
     header: &str,
     hook_value: &str,
     signing_key: &str,
+    plan_key: &PlanKeyPair,
     credential: Option<&OktaCredential>,
     named: &std::collections::BTreeMap<String, String>,
 ) -> Result<StoredSecrets, DevError> {
     let mut doc = json!({
         "hook": {"header": header, "current": hook_value},
-        "signing": {"active": "local", "keys": {"local": signing_key}},
+        "signing": {
+            "active": "local",
+            "keys": {"local": signing_key},
+            "plan_keys": {PLAN_KEY_ID: plan_key.public_key},
+        },
+        "plan-signing": {
+            "active": PLAN_KEY_ID,
+            "keys": {PLAN_KEY_ID: plan_key.seed.expose_secret()},
+        },
         "named": named,
     });
     if let Some(credential) = credential {
@@ -339,10 +356,13 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
                 .secret
                 .clone()
                 .unwrap_or_else(|| format!("dev-{}", uuid::Uuid::new_v4().simple()));
+            let plan_key = org_secrets::generate_plan_key()
+                .map_err(|e| DevError::Secrets(format!("the local plan key: {e}")))?;
             built_in_secrets(
                 &args.header,
                 &hook_value,
                 &signing_key,
+                &plan_key,
                 credential.as_ref(),
                 &named,
             )?
@@ -452,6 +472,13 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         None => println!("  rules         none (no rules/ here; give --rules DIR)"),
     }
     println!("  okta          {okta_mode}");
+    let plans = match SecretReads::router().resolve(&stored) {
+        Ok(router) if router.plan_signing().is_some() => {
+            "router-signed (the executors run only plans the router signed)"
+        }
+        _ => "HMAC-only (no plan-signing key: the router warns)",
+    };
+    println!("  plans         {plans}");
     if let Some(file) = &args.secret_file
         && stored.is_single_shape()
     {
@@ -614,16 +641,35 @@ mod tests {
         )]
         .into_iter()
         .collect();
+        let plan_key = org_secrets::generate_plan_key().unwrap();
         let stored = built_in_secrets(
             "Authorization",
             "hook-value",
             "0123456789abcdef0123456789abcdef",
+            &plan_key,
             Some(&credential),
             &named,
         )
         .unwrap();
         let kinds: Vec<String> = stored.iter().map(|(k, _)| k.to_string()).collect();
-        assert_eq!(kinds, ["hook", "signing", "okta", "okta-read", "named"]);
+        assert_eq!(
+            kinds,
+            [
+                "hook",
+                "signing",
+                "plan-signing",
+                "okta",
+                "okta-read",
+                "named"
+            ]
+        );
+        // The router holds the plan key, listed for the executors, which hold no seed.
+        let router = SecretReads::router().resolve(&stored).unwrap();
+        assert_eq!(router.plan_signing().map(|p| p.active.as_str()), Some("p1"));
+        assert_eq!(
+            router.plan_signing().unwrap().public_key("p1").unwrap(),
+            plan_key.public_key
+        );
         assert!(!stored.is_single_shape());
 
         let receiver = SecretReads::hook_receiver().resolve(&stored).unwrap();
@@ -640,9 +686,11 @@ mod tests {
         .resolve(&stored)
         .unwrap();
         assert!(notify.okta.is_none() && notify.named.contains_key("slack_webhook"));
+        let keys = notify.signing.as_ref().unwrap();
+        assert!(notify.plan_signing().is_none() && keys.plan_key("p1").is_some());
 
         // Offline: no credential, no Okta kind at all.
-        let offline = built_in_secrets("Authorization", "v", "k", None, &named);
+        let offline = built_in_secrets("Authorization", "v", "k", &plan_key, None, &named);
         let offline = offline.unwrap();
         assert!(!offline.iter().any(|(k, _)| k.is_okta_credential()));
         assert!(offline.get(&SecretKind::Hook).is_some());

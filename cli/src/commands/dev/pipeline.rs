@@ -240,7 +240,7 @@ impl Pipeline {
         loop {
             match self.runners[&family].run(body, receive_count).await {
                 Ok(ran) => {
-                    print_ran(family, &ran);
+                    print_ran(family, &ran, signed_plan_kid(body).as_deref());
                     break;
                 }
                 Err(Retry { after, reason }) if after <= MAX_LOCAL_WAIT => {
@@ -261,7 +261,15 @@ impl Pipeline {
     }
 }
 
-fn print_ran(family: Family, ran: &Ran) {
+/// The router's plan key id of a plan-signed body (`{"plan": {"kid": …}}`); `None` for an
+/// HMAC-only body. Only said of a step that ran: the runner verified the signature.
+fn signed_plan_kid(body: &str) -> Option<String> {
+    let body: Value = serde_json::from_str(body).ok()?;
+    body.get("plan")?.get("kid")?.as_str().map(str::to_owned)
+}
+
+/// One line per step that ran; a step of a router-signed plan names the plan key.
+fn print_ran(family: Family, ran: &Ran, plan_kid: Option<&str>) {
     match ran {
         Ran::Done {
             action,
@@ -276,7 +284,10 @@ fn print_ran(family: Family, ran: &Ran) {
                 (false, true) => "done (already in that state)",
                 (false, false) => "done",
             };
-            println!("  step   {action} [{family}]: {how}");
+            let signed = plan_kid.map_or_else(String::new, |kid| {
+                format!(" (plan signed by the router, key {kid})")
+            });
+            println!("  step   {action} [{family}]: {how}{signed}");
             for request in requests {
                 println!("           would send: {request}");
             }
@@ -348,5 +359,22 @@ fn print_routed(result: Result<Routed, router::RouteError>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_plan_signed_body_names_its_plan_key_and_an_hmac_only_one_none() {
+        let signed =
+            r#"{"kid":"local","sig":"s","payload":"{}","plan":{"kid":"p1","sig":"x","text":"{}"}}"#;
+        assert_eq!(signed_plan_kid(signed).as_deref(), Some("p1"));
+        assert_eq!(
+            signed_plan_kid(r#"{"kid":"local","sig":"s","payload":"{}"}"#),
+            None
+        );
+        assert_eq!(signed_plan_kid("not json"), None);
     }
 }
