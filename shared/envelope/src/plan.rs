@@ -191,12 +191,12 @@ pub fn seal_plan<P: Serialize>(
 
 /// Verifies a body of either shape and only then parses it.
 ///
-/// The HMAC must hold under the key it names. Then, if `keys` list plan keys, the body
-/// must be plan-signed ([`OpenError::PlanNotSigned`] otherwise), its plan signature must
-/// hold under the plan key it names, and its progress must belong to its plan
-/// ([`OpenError::PlanMismatch`]); if they list none, only a body of before plan
-/// signatures opens (a plan-signed one is [`OpenError::UnknownPlanKey`]: the caller's
-/// copy of the keys may predate the plan keys).
+/// The HMAC must hold under the key it names. A plan-signed body's plan signature must
+/// hold under a plan key `keys` list ([`OpenError::UnknownPlanKey`] when they list no
+/// such key: the caller's copy may predate it), and its progress must belong to its plan
+/// ([`OpenError::PlanMismatch`]). A body without a plan signature (HMAC-only, as before
+/// plan signatures) opens unless `keys` require plan signatures
+/// ([`OpenError::PlanNotSigned`]).
 pub fn open_step<P: DeserializeOwned>(
     body: &str,
     keys: &SigningKeys,
@@ -204,7 +204,7 @@ pub fn open_step<P: DeserializeOwned>(
     let sealed: Received = serde_json::from_str(body).map_err(|_| OpenError::Unsigned)?;
     verify_mac(&sealed, keys)?;
     let Some(plan) = sealed.plan else {
-        if keys.plan_keys_configured() {
+        if keys.plan_signatures_required() {
             return Err(OpenError::PlanNotSigned);
         }
         let envelope = serde_json::from_str(&sealed.payload).map_err(OpenError::Malformed)?;

@@ -73,8 +73,8 @@ pub enum OpenError {
     /// newer than the caller's copy of the org secret.
     #[error("plan signed with unknown plan key {0:?}")]
     UnknownPlanKey(String),
-    /// The org's signing keys list plan keys, so only plans the router signed run, and
-    /// this body carries no plan signature (an HMAC alone, which every executor can make).
+    /// The org's signing keys require plan signatures, so only plans the router signed
+    /// run, and this body carries none (an HMAC alone, which every executor can make).
     #[error("the plan is not signed by the router, and this org requires it")]
     PlanNotSigned,
     /// The plan signature is not base64, or not the router's signature of the plan text:
@@ -90,8 +90,8 @@ pub enum OpenError {
 
 /// Signs an envelope with the org's active key (HMAC only); returns the queue body.
 ///
-/// The body of before plan signatures: an executor whose org lists plan keys refuses it
-/// ([`OpenError::PlanNotSigned`]). The router seals with [`crate::seal_plan`] once the
+/// The body of before plan signatures: an executor whose org requires plan signatures
+/// refuses it ([`OpenError::PlanNotSigned`]). The router seals with [`crate::seal_plan`] once the
 /// org has a plan key; an executor forwards with [`crate::seal_step`].
 pub fn seal<P: Serialize>(envelope: &Envelope<P>, keys: &SigningKeys) -> Result<String, SealError> {
     let payload = serde_json::to_string(envelope)?;

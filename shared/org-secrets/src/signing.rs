@@ -16,9 +16,12 @@ pub const MIN_SIGNING_KEY_LEN: usize = 32;
 /// and drops the old one once the queues have drained.
 ///
 /// `"plan_keys": {"p1": "<base64 Ed25519 public key>"}` (optional, not secret) are the
-/// public halves of the router's plan keys ([`PlanSigningKeys`]): once listed, executors
-/// run only plans the router signed with one of them; without them, every envelope is
-/// HMAC-only, as before plan signatures.
+/// public halves of the router's plan keys ([`PlanSigningKeys`]): once listed, the router
+/// signs every plan and executors verify the plan signature of every body that has one.
+/// `"require_plan_signatures": true` then makes executors refuse HMAC-only bodies too —
+/// set it a secret TTL after `plan_keys` (and once the queues hold no HMAC-only body),
+/// so that no router still holding a copy without `plan_keys` sends a body that every
+/// executor refuses. Without `plan_keys`, every envelope is HMAC-only, as before.
 #[derive(Debug, Clone, Deserialize)]
 pub struct SigningKeys {
     /// The id of the key new envelopes are signed with.
@@ -29,6 +32,10 @@ pub struct SigningKeys {
     /// signed yet (migration).
     #[serde(default)]
     pub plan_keys: Option<BTreeMap<String, String>>,
+    /// Whether executors refuse bodies that carry no router plan signature (the last
+    /// step of turning plan signatures on; needs `plan_keys`).
+    #[serde(default)]
+    pub require_plan_signatures: bool,
     /// The router's private plan keys, from the `plan-signing` kind (never from the
     /// `signing` section): held only where [`crate::SecretReads`] reads that kind.
     #[serde(skip)]
@@ -45,8 +52,22 @@ impl SigningKeys {
                 .map(|(kid, key)| (kid.to_string(), SecretString::from(*key)))
                 .collect(),
             plan_keys: None,
+            require_plan_signatures: false,
             plan_signing: None,
         }
+    }
+
+    /// These keys with HMAC-only bodies refused ([`SigningKeys::plan_signatures_required`]).
+    pub fn requiring_plan_signatures(mut self) -> Self {
+        self.require_plan_signatures = true;
+        self
+    }
+
+    /// Whether executors must refuse a body without a router plan signature: only once
+    /// `require_plan_signatures` is set (and `plan_keys` listed, which validation
+    /// demands of it).
+    pub fn plan_signatures_required(&self) -> bool {
+        self.require_plan_signatures && self.plan_keys.is_some()
     }
 
     /// These keys with the plan public keys `plan_keys` (`(id, base64 public key)`).
@@ -115,6 +136,13 @@ impl SigningKeys {
             None => Ok(()),
         }?;
         let Some(plan_keys) = &self.plan_keys else {
+            if self.require_plan_signatures {
+                return Err(
+                    "signing.require_plan_signatures needs signing.plan_keys: list \
+                            the router's public plan keys first"
+                        .to_owned(),
+                );
+            }
             return Ok(());
         };
         if plan_keys.is_empty() {
@@ -158,5 +186,30 @@ impl SigningKeys {
         }
         self.plan_signing = Some(plan_signing);
         Ok(self)
+    }
+}
+
+#[cfg(test)]
+mod require_tests {
+    use crate::OrgSecret;
+
+    const KEYS: &str = r#""active": "k1", "keys": {"k1": "0123456789abcdef0123456789abcdef"}"#;
+
+    #[test]
+    fn requiring_plan_signatures_needs_listed_plan_keys() {
+        let without = format!(r#"{{"signing": {{{KEYS}, "require_plan_signatures": true}}}}"#);
+        let err = OrgSecret::from_json(&without).unwrap_err();
+        assert!(err.contains("plan_keys"), "{err}");
+
+        let public = crate::generate_plan_key().unwrap().public_key;
+        let listed = |required: bool| {
+            let text = format!(
+                r#"{{"signing": {{{KEYS}, "plan_keys": {{"p1": "{public}"}},
+                    "require_plan_signatures": {required}}}}}"#
+            );
+            OrgSecret::from_json(&text).unwrap().signing.unwrap()
+        };
+        assert!(!listed(false).plan_signatures_required());
+        assert!(listed(true).plan_signatures_required());
     }
 }

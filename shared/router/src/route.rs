@@ -256,9 +256,12 @@ where
         let body = match (keys.plan_signing(), keys.plan_keys_configured()) {
             // The plan is signed here, once: executors pass it on, and cannot make one.
             (Some(plan_keys), true) => seal_plan(&envelope, keys, plan_keys)?,
-            (None, true) => return Err(RouteError::NoPlanKey(org.to_string())),
-            // No plan keys listed yet: the executors accept HMAC-only bodies only.
-            (_, false) => {
+            // Required: the executors would refuse an HMAC-only body; wait for the key.
+            (None, true) if keys.plan_signatures_required() => {
+                return Err(RouteError::NoPlanKey(org.to_string()));
+            }
+            // No plan key held or listed yet: HMAC-only, which executors still accept.
+            _ => {
                 self.warn_unsigned(org);
                 seal(&envelope, keys)?
             }

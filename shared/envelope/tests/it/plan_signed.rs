@@ -27,8 +27,15 @@ impl Org {
         PlanSigningKeys::new("p1", &[("p1", self.pair.seed.expose_secret())])
     }
 
-    /// What an executor holds: the HMAC key and the public plan key, no private key.
+    /// What an executor holds once plan signatures are on: the HMAC key and the public
+    /// plan key (no private key), HMAC-only bodies refused.
     fn executor(&self) -> SigningKeys {
+        self.listing().requiring_plan_signatures()
+    }
+
+    /// What it holds while they are being turned on: the public plan key listed, not yet
+    /// required.
+    fn listing(&self) -> SigningKeys {
         SigningKeys::new("k1", &[("k1", K1)]).with_plan_keys(&[("p1", &self.pair.public_key)])
     }
 }
@@ -228,7 +235,7 @@ fn a_rotated_plan_key_set_still_opens_plans_signed_with_the_old_key() {
 }
 
 #[test]
-fn without_plan_keys_todays_bodies_open_and_with_plan_keys_an_hmac_only_body_is_refused() {
+fn hmac_only_bodies_open_until_plan_signatures_are_required_and_are_refused_after() {
     let org = Org::new();
     let unsigned_org = SigningKeys::new("k1", &[("k1", K1)]);
     let today = seal(&envelope("u1", "user.suspend"), &unsigned_org).unwrap();
@@ -247,7 +254,12 @@ fn without_plan_keys_todays_bodies_open_and_with_plan_keys_an_hmac_only_body_is_
         open_step::<Value>(&signed, &unsigned_org),
         Err(OpenError::UnknownPlanKey(kid)) if kid == "p1"
     ));
-    // Once plan keys are listed, the same HMAC-only body is refused, and so is one of the
+    // Plan keys listed, not yet required: a body a router with an older copy of the
+    // secret sealed HMAC-only still opens, and a plan-signed one is verified.
+    assert!(open_step::<Value>(&today, &org.listing()).is_ok());
+    let tampered = signed.replace("user.suspend", "user.delete");
+    assert!(open_step::<Value>(&tampered, &org.listing()).is_err());
+    // Once they are required, the same HMAC-only body is refused, and so is one of the
     // previous envelope shape still in flight.
     assert!(matches!(
         open_step::<Value>(&today, &org.executor()),

@@ -41,9 +41,15 @@ type TestRouter =
 /// The org `default`'s split secrets: `signing` (with `plan_keys` when `public` is
 /// given) and `plan-signing` when `seed` is.
 fn store(public: Option<&str>, seed: Option<&str>) -> StaticSecrets {
+    stored(public, seed, false)
+}
+
+/// [`store`], with `require_plan_signatures` set as `required` (with a public key).
+fn stored(public: Option<&str>, seed: Option<&str>, required: bool) -> StaticSecrets {
     let mut signing = json!({"active": "k1", "keys": {"k1": KEY}});
     if let Some(public) = public {
         signing["plan_keys"] = json!({"p1": public});
+        signing["require_plan_signatures"] = json!(required);
     }
     let mut secrets = json!({"signing": signing});
     if let Some(seed) = seed {
@@ -168,9 +174,17 @@ async fn without_a_plan_key_the_router_seals_hmac_only_and_warns_once_per_org() 
 }
 
 #[tokio::test]
-async fn an_org_listing_plan_keys_without_a_plan_signing_key_routes_nothing() {
+async fn an_org_requiring_plan_signatures_without_a_plan_signing_key_routes_nothing() {
     let (pair, _) = pair();
-    let store = store(Some(&pair.public_key), None);
+    // Listed but not required: HMAC-only, which the executors still accept.
+    let listing = store(Some(&pair.public_key), None);
+    let (listing_router, listing_queues) = router(&listing);
+    listing_router.route(&queued("u-0")).await.unwrap();
+    let sent = bodies(&listing_queues, Family::Users);
+    assert_eq!(sent.len(), 1);
+    assert!(open_step::<Plan>(&sent[0], &executor_keys(&listing).await).is_ok());
+
+    let store = stored(Some(&pair.public_key), None, true);
     let (router, queues) = router(&store);
     let refused = router.route(&queued("u-1")).await.unwrap_err();
     assert!(

@@ -203,7 +203,7 @@ async fn a_tampered_plan_text_or_progress_glued_to_another_plan_is_refused() {
 }
 
 #[tokio::test]
-async fn without_plan_keys_todays_bodies_run_and_with_them_an_hmac_only_body_is_refused() {
+async fn hmac_only_bodies_run_until_plan_signatures_are_required_and_are_refused_after() {
     // Today's org: no plan keys; the router seals HMAC-only and the executor runs it.
     let mut today = Rig::new(LOCK_DOWN).await;
     mock_lock_down(&today).await;
@@ -213,7 +213,18 @@ async fn without_plan_keys_todays_bodies_run_and_with_them_an_hmac_only_body_is_
     let ran = today.drain().await;
     assert_eq!(ran.len(), 5, "{ran:?}");
 
-    // The same HMAC-only body (same HMAC key) once the org lists plan keys.
+    // The same HMAC-only body (same HMAC key) once the org lists plan keys, not yet
+    // requiring them: a router with a copy of the secret from before the keys sealed it,
+    // and it runs rather than being lost.
+    let (listing, _) = common::plan_key_store(false);
+    let rig = Rig::plan_signed(LOCK_DOWN, &listing).await;
+    okta_answers_anything(&rig).await;
+    let ran = run_on_users(&rig, &body).await;
+    assert!(!matches!(ran, Ran::Refused { .. }), "{ran:?}");
+    assert!(requests(&rig).await > 0, "the step reached Okta");
+    assert!(rig.dead_letters(Family::Users).is_empty());
+
+    // Once they are required, it is refused.
     let (store, _) = plan_signed_store();
     let rig = Rig::plan_signed(LOCK_DOWN, &store).await;
     okta_answers_anything(&rig).await;

@@ -124,10 +124,17 @@ pub fn secrets() -> Arc<SecretCache<StaticSecrets>> {
 /// (the HMAC keys of [`secrets`] and the public plan key `p1`) and `plan-signing` (its
 /// seed, the router's alone). Also the pair, for tests that forge or check.
 pub fn plan_signed_store() -> (StaticSecrets, PlanKeyPair) {
+    plan_key_store(true)
+}
+
+/// [`plan_signed_store`], HMAC-only bodies still accepted unless `required` (the step
+/// before `require_plan_signatures`, while routers may hold an older copy).
+pub fn plan_key_store(required: bool) -> (StaticSecrets, PlanKeyPair) {
     let pair = generate_plan_key().expect("a plan key pair");
     let stored = json!({
         "signing": {"active": "k1", "keys": {"k1": KEY, "example": EXAMPLE_KEY},
-                    "plan_keys": {"p1": pair.public_key}},
+                    "plan_keys": {"p1": pair.public_key},
+                    "require_plan_signatures": required},
         "plan-signing": {"active": "p1", "keys": {"p1": pair.seed.expose_secret()}},
     });
     let stored = StoredSecrets::from_json(&stored.to_string()).expect("stored secrets");
