@@ -184,14 +184,12 @@ mod tests {
     }
 
     #[test]
-    fn the_seed_never_shows_in_debug_or_errors() {
+    fn the_seed_never_shows_in_debug() {
         let pair = generate_plan_key().unwrap();
         let seed = pair.seed.expose_secret().to_owned();
         let keys = PlanSigningKeys::new("p1", &[("p1", &seed)]);
         for shown in [format!("{keys:?}"), format!("{pair:?}")] {
             assert!(!shown.contains(&seed), "{shown}");
         }
-        let err = keys.public_key("p2").unwrap_err().to_string();
-        assert!(!err.contains(&seed));
     }
 }
