@@ -19,11 +19,15 @@
 //! `okta-hooks secrets plan-key`: a new Ed25519 plan key pair for the org, the private
 //! half in `<prefix><org>/plan-signing` (the router's) and the public half in
 //! `<prefix><org>/signing`'s `plan_keys` (the executors'), written in the order that
-//! loses no envelope (see [`PlanKeyChange`]).
+//! loses no envelope ([`FirstWrite`]). Turning signatures on takes two runs: the first
+//! makes key `p1` (the router signs plans from its next secret read; executors verify
+//! every plan signature but still run HMAC-only envelopes), and `--require`, a secret TTL
+//! later, sets `signing.require_plan_signatures` so that executors refuse HMAC-only
+//! envelopes. Each later run rotates to `p<N+1>`, older keys kept.
 //!
 //! ```sh
-//! okta-hooks secrets plan-key --org acme [--secret-file secrets.json] [--secret-prefix P] \
-//!   [--kms-key-id KEY] [--dry-run]
+//! okta-hooks secrets plan-key --org acme [--require] [--secret-file secrets.json] \
+//!   [--secret-prefix P] [--kms-key-id KEY] [--dry-run]
 //! ```
 
 use std::path::PathBuf;
@@ -43,7 +47,8 @@ pub enum SecretsCommand {
     Split(SplitArgs),
     /// Make a new plan key pair: the router's private key in <prefix><org>/plan-signing,
     /// its public key in <prefix><org>/signing's `plan_keys` (first enablement: p1; then a
-    /// rotation to p<N+1>, older keys kept), in the order that keeps envelopes running.
+    /// rotation to p<N+1>, older keys kept), in the order that keeps envelopes running;
+    /// with --require, make executors refuse HMAC-only envelopes (the last step).
     PlanKey(PlanKeyArgs),
 }
 
@@ -63,6 +68,11 @@ pub struct PlanKeyArgs {
     /// secret is encrypted with. Default: the AWS-managed key.
     #[arg(long)]
     kms_key_id: Option<String>,
+    /// Make no key: set `signing.require_plan_signatures` instead, so that executors
+    /// refuse HMAC-only envelopes (the last step of turning plan signatures on, a secret
+    /// TTL after the first run, once the queues hold no HMAC-only envelope).
+    #[arg(long)]
+    require: bool,
     /// Say what would be written; write nothing.
     #[arg(long)]
     dry_run: bool,
@@ -452,176 +462,258 @@ fn json_at(text: &str, at: &str) -> Result<Value, SecretsCliError> {
     })
 }
 
+/// Sets `signing.require_plan_signatures` (the last step of turning plan signatures on):
+/// the new `signing`, or `None` when it already requires them. Needs `plan_keys` listed
+/// and a `plan-signing` key the router holds, or every envelope would be refused.
+fn require_change(signing: &Value, plan_signing: Option<&Value>) -> Result<Option<Value>, String> {
+    if signing.get("plan_keys").is_none_or(Value::is_null) {
+        return Err(
+            "signing lists no plan_keys yet: run `okta-hooks secrets plan-key` \
+                    without --require first, then --require a secret TTL later"
+                .to_owned(),
+        );
+    }
+    if plan_signing.is_none() {
+        return Err(
+            "there is no plan-signing key for the router: executors that require \
+                    plan signatures would refuse every envelope"
+                .to_owned(),
+        );
+    }
+    if signing.get("require_plan_signatures") == Some(&Value::Bool(true)) {
+        return Ok(None);
+    }
+    let mut required = signing.clone();
+    required
+        .as_object_mut()
+        .ok_or("signing: must be a JSON object")?
+        .insert("require_plan_signatures".to_owned(), Value::Bool(true));
+    loads(&required, plan_signing)?;
+    Ok(Some(required))
+}
+
+/// What `secrets plan-key` does to the org's two sections.
+enum Outcome {
+    /// A new key pair (first enablement or rotation).
+    NewKey(PlanKeyChange, String),
+    /// `--require`: the new `signing` (`None`: it already requires plan signatures).
+    Require(Option<Value>),
+}
+
+impl Outcome {
+    /// The sections to write, in order: (kind, new JSON, what it says, ids only).
+    fn writes(&self) -> Vec<(SecretKind, &Value, String)> {
+        match self {
+            Outcome::NewKey(change, _) => {
+                let signing = (SecretKind::Signing, &change.signing, change.signing_note());
+                let plan = (
+                    SecretKind::PlanSigning,
+                    &change.plan_signing,
+                    change.plan_signing_note(),
+                );
+                match change.first {
+                    FirstWrite::PlanSigning => vec![plan, signing],
+                    FirstWrite::Signing => vec![signing, plan],
+                }
+            }
+            Outcome::Require(Some(signing)) => vec![(
+                SecretKind::Signing,
+                signing,
+                "require_plan_signatures: true".to_owned(),
+            )],
+            Outcome::Require(None) => Vec::new(),
+        }
+    }
+}
+
+/// The sections' new state: a new key pair, or with `require` the requirement set.
+fn decide(require: bool, signing: &Value, plan_signing: Option<&Value>) -> Result<Outcome, String> {
+    if require {
+        return require_change(signing, plan_signing).map(Outcome::Require);
+    }
+    let pair = generate_plan_key().map_err(|e| e.to_string())?;
+    let change = plan_key_change(signing, plan_signing, &pair)?;
+    Ok(Outcome::NewKey(change, pair.public_key))
+}
+
+/// Where the sections live.
+enum Target {
+    /// A secret file (either shape), edited in place.
+    File { path: PathBuf, doc: Value },
+    /// The org's secrets `<prefix><org>/signing` and `/plan-signing`.
+    Secrets(Box<SecretsManagerSource>),
+}
+
 async fn plan_key(args: PlanKeyArgs) -> Result<(), SecretsCliError> {
     let org = OrgName::parse(&args.org).map_err(|source| SecretsCliError::Org {
         org: args.org.clone(),
         source,
     })?;
-    let pair = generate_plan_key().map_err(|e| SecretsCliError::Invalid {
-        at: "the new plan key".to_owned(),
-        reason: e.to_string(),
-    })?;
-    let change = match &args.secret_file {
-        Some(file) => plan_key_file(&org, file, &pair, args.dry_run)?,
-        None => plan_key_secrets(&org, &args, &pair).await?,
-    };
-    println!("public key {}: {}", change.kid, pair.public_key);
-    if args.dry_run {
-        println!("dry run: nothing written");
-    }
-    match change.first {
-        FirstWrite::PlanSigning => println!(
-            "note: from now on the executors run only plans the router signed; an envelope \
-             sealed HMAC-only before (still queued, or sent by a router that has not re-read \
-             its secrets yet) goes to its DLQ, to be redriven: turn signatures on while the \
-             queues are empty"
-        ),
-        FirstWrite::Signing => println!(
-            "next: keep the older plan keys listed in both secrets until the queues have \
-             drained of plans signed with them, then drop them"
-        ),
-    }
-    Ok(())
-}
-
-/// The first-enablement or rotation line, before the writes.
-fn print_plan_key_intro(org: &OrgName, at: &str, change: &PlanKeyChange) {
-    let what = match change.first {
-        FirstWrite::PlanSigning => {
-            "first enablement: plan-signing first (the router holds the key and still seals \
-             HMAC-only), then signing.plan_keys"
+    let (mut target, at, signing, plan_signing) = match &args.secret_file {
+        Some(file) => {
+            let at = file.display().to_string();
+            let text = std::fs::read_to_string(file).map_err(|e| SecretsCliError::Read {
+                at: at.clone(),
+                reason: e.to_string(),
+            })?;
+            // Checked as an org secret file first: the error names a position only.
+            StoredSecrets::from_json(&text).map_err(|reason| SecretsCliError::Malformed {
+                at: at.clone(),
+                reason,
+            })?;
+            let doc = json_at(&text, &at)?;
+            let section = |kind: &str| doc.get(kind).filter(|s| configured(s)).cloned();
+            let signing =
+                section("signing").ok_or_else(|| SecretsCliError::NoSigning { at: at.clone() })?;
+            let plan_signing = section("plan-signing");
+            let target = Target::File {
+                path: file.clone(),
+                doc,
+            };
+            (target, at, signing, plan_signing)
         }
-        FirstWrite::Signing => {
-            "rotation: signing.plan_keys first (the executors accept the older keys and the \
-             new one), then plan-signing with the new key active"
+        None => {
+            let aws = aws_adapters::load_config().await;
+            let config = SecretsConfig {
+                prefix: args.secret_prefix.clone(),
+                ..SecretsConfig::default()
+            };
+            // Reads and writes go through ids; the reads given here are not used.
+            let source =
+                SecretsManagerSource::from_config(&aws, &config, SecretReads::hook_receiver());
+            let signing_id = source.secret_id(&org, &SecretKind::Signing);
+            let signing = read_section(&source, &org, &signing_id)
+                .await?
+                .ok_or_else(|| SecretsCliError::NoSigning {
+                    at: format!("secret {signing_id}"),
+                })?;
+            let plan_id = source.secret_id(&org, &SecretKind::PlanSigning);
+            let plan_signing = read_section(&source, &org, &plan_id).await?;
+            let at = format!("secrets {signing_id} and {plan_id}");
+            (Target::Secrets(Box::new(source)), at, signing, plan_signing)
         }
     };
-    println!("plan key {} for org {org} in {at} ({what}):", change.kid);
-}
-
-/// `--secret-file`: its `plan-signing` and `signing` sections edited in place.
-fn plan_key_file(
-    org: &OrgName,
-    file: &std::path::Path,
-    pair: &PlanKeyPair,
-    dry_run: bool,
-) -> Result<PlanKeyChange, SecretsCliError> {
-    let at = file.display().to_string();
-    let text = std::fs::read_to_string(file).map_err(|e| SecretsCliError::Read {
-        at: at.clone(),
-        reason: e.to_string(),
-    })?;
-    // Checked as an org secret file first: the error names a position only.
-    StoredSecrets::from_json(&text).map_err(|reason| SecretsCliError::Malformed {
-        at: at.clone(),
-        reason,
-    })?;
-    let mut doc = json_at(&text, &at)?;
-    let Some(sections) = doc.as_object_mut() else {
-        return Err(SecretsCliError::Malformed {
-            at,
-            reason: "not a JSON object".to_owned(),
-        });
-    };
-    let signing = sections
-        .get("signing")
-        .filter(|s| configured(s))
-        .ok_or_else(|| SecretsCliError::NoSigning { at: at.clone() })?;
-    let plan_signing = sections.get("plan-signing").filter(|s| configured(s));
-    let change = plan_key_change(signing, plan_signing, pair).map_err(|reason| {
+    let outcome = decide(args.require, &signing, plan_signing.as_ref()).map_err(|reason| {
         SecretsCliError::Invalid {
             at: at.clone(),
             reason,
         }
     })?;
-    sections.insert("signing".to_owned(), change.signing.clone());
-    sections.insert("plan-signing".to_owned(), change.plan_signing.clone());
-    print_plan_key_intro(org, &at, &change);
-    let verb = if dry_run { "would edit" } else { "edited   " };
-    if !dry_run {
+
+    let place = match &target {
+        Target::File { path, .. } => path.display().to_string(),
+        Target::Secrets(_) => "Secrets Manager".to_owned(),
+    };
+    match &outcome {
+        Outcome::NewKey(change, _) => {
+            let what = match change.first {
+                FirstWrite::PlanSigning => {
+                    "first enablement: plan-signing first (the router holds the key), then \
+                     signing.plan_keys"
+                }
+                FirstWrite::Signing => {
+                    "rotation: signing.plan_keys first (the executors accept the older keys \
+                     and the new one), then plan-signing with the new key active"
+                }
+            };
+            println!("plan key {} for org {org} in {place} ({what}):", change.kid);
+        }
+        Outcome::Require(_) => {
+            println!("plan signatures required for org {org} in {place}:");
+        }
+    }
+    let writes = outcome.writes();
+    for (n, (kind, value, note)) in writes.iter().enumerate() {
+        let (verb, name) = match &mut target {
+            Target::File { doc, .. } => {
+                if let Some(sections) = doc.as_object_mut() {
+                    sections.insert(kind.to_string(), (*value).clone());
+                }
+                let verb = if args.dry_run {
+                    "would edit"
+                } else {
+                    "edited   "
+                };
+                (verb, format!("{:<12}", kind.to_string()))
+            }
+            Target::Secrets(source) => {
+                let id = source.secret_id(&org, kind);
+                let verb = if args.dry_run {
+                    "would write"
+                } else {
+                    let kms = args.kms_key_id.as_deref();
+                    match source
+                        .put_or_create(&org, &id, &value.to_string(), kms)
+                        .await
+                        .map_err(SecretsCliError::Write)?
+                    {
+                        Written::Created => "created  ",
+                        Written::NewVersion => "updated  ",
+                    }
+                };
+                (verb, id)
+            }
+        };
+        println!("  {}. {verb}  {name}  {note}", n + 1);
+    }
+    if let (Target::File { path, doc }, false, false) = (&target, args.dry_run, writes.is_empty()) {
+        let at = path.display().to_string();
         let mut out =
-            serde_json::to_string_pretty(&doc).map_err(|e| SecretsCliError::WriteFile {
+            serde_json::to_string_pretty(doc).map_err(|e| SecretsCliError::WriteFile {
                 at: at.clone(),
                 reason: e.to_string(),
             })?;
         out.push('\n');
         // Written in place: the file keeps its permissions.
-        std::fs::write(file, out).map_err(|e| SecretsCliError::WriteFile {
-            at: at.clone(),
+        std::fs::write(path, out).map_err(|e| SecretsCliError::WriteFile {
+            at,
             reason: e.to_string(),
         })?;
     }
-    println!("  {verb}  signing       {}", change.signing_note());
-    println!("  {verb}  plan-signing  {}", change.plan_signing_note());
-    Ok(change)
+
+    if let Outcome::NewKey(change, public_key) = &outcome {
+        println!("public key {}: {public_key}", change.kid);
+    }
+    if args.dry_run {
+        println!("dry run: nothing written");
+    }
+    match &outcome {
+        Outcome::NewKey(change, _) if change.first == FirstWrite::PlanSigning => println!(
+            "next: the router signs each plan from its next secret read; executors verify \
+             every plan signature and still run HMAC-only envelopes (a router holding its \
+             secrets from before sends them for up to a secret TTL). Once a TTL has passed \
+             and the queues hold no HMAC-only envelope, run `okta-hooks secrets plan-key \
+             --org {org} --require`: executors then refuse HMAC-only envelopes"
+        ),
+        Outcome::NewKey(..) => println!(
+            "next: keep the older plan keys listed in both secrets until the queues have \
+             drained of plans signed with them, then drop them"
+        ),
+        Outcome::Require(Some(_)) => println!(
+            "executors refuse HMAC-only envelopes from their next secret read on (one still \
+             queued goes to its DLQ)"
+        ),
+        Outcome::Require(None) => {
+            println!("nothing to write: signing already requires plan signatures");
+        }
+    }
+    Ok(())
 }
 
-/// Secrets Manager: `<prefix><org>/signing` must exist; `<prefix><org>/plan-signing` is
-/// created when missing. The two are written in [`FirstWrite`]'s order.
-async fn plan_key_secrets(
+/// The JSON of the secret `id` if it exists and is configured (not a placeholder).
+async fn read_section(
+    source: &SecretsManagerSource,
     org: &OrgName,
-    args: &PlanKeyArgs,
-    pair: &PlanKeyPair,
-) -> Result<PlanKeyChange, SecretsCliError> {
-    let aws = aws_adapters::load_config().await;
-    let config = SecretsConfig {
-        prefix: args.secret_prefix.clone(),
-        ..SecretsConfig::default()
-    };
-    // Reads and writes go through ids; the reads given here are not used.
-    let source = SecretsManagerSource::from_config(&aws, &config, SecretReads::hook_receiver());
-    let signing_id = source.secret_id(org, &SecretKind::Signing);
-    let plan_id = source.secret_id(org, &SecretKind::PlanSigning);
-    let read = |id: String| {
-        let source = &source;
-        async move {
-            match source.read_raw(org, &id).await {
-                Ok(text) => Ok(Some(json_at(&text, &format!("secret {id}"))?)),
-                Err(SecretError::NotFound { .. }) => Ok(None),
-                Err(other) => Err(SecretsCliError::Read {
-                    at: format!("secret {id}"),
-                    reason: other.to_string(),
-                }),
-            }
-        }
-    };
-    let signing = read(signing_id.clone())
-        .await?
-        .filter(configured)
-        .ok_or_else(|| SecretsCliError::NoSigning {
-            at: format!("secret {signing_id}"),
-        })?;
-    let plan_signing = read(plan_id.clone()).await?.filter(configured);
-    let change = plan_key_change(&signing, plan_signing.as_ref(), pair).map_err(|reason| {
-        SecretsCliError::Invalid {
-            at: format!("secrets {signing_id} and {plan_id}"),
-            reason,
-        }
-    })?;
-    print_plan_key_intro(org, "Secrets Manager", &change);
-    let signing_write = (&signing_id, &change.signing, change.signing_note());
-    let plan_write = (&plan_id, &change.plan_signing, change.plan_signing_note());
-    let order = match change.first {
-        FirstWrite::PlanSigning => [plan_write, signing_write],
-        FirstWrite::Signing => [signing_write, plan_write],
-    };
-    for (n, (id, value, note)) in order.into_iter().enumerate() {
-        let verb = if args.dry_run {
-            "would write"
-        } else {
-            let kms = args.kms_key_id.as_deref();
-            match source
-                .put_or_create(org, id, &value.to_string(), kms)
-                .await
-                .map_err(SecretsCliError::Write)?
-            {
-                Written::Created => "created  ",
-                Written::NewVersion => "updated  ",
-            }
-        };
-        println!("  {}. {verb}  {id}  {note}", n + 1);
+    id: &str,
+) -> Result<Option<Value>, SecretsCliError> {
+    match source.read_raw(org, id).await {
+        Ok(text) => Ok(Some(json_at(&text, &format!("secret {id}"))?).filter(configured)),
+        Err(SecretError::NotFound { .. }) => Ok(None),
+        Err(other) => Err(SecretsCliError::Read {
+            at: format!("secret {id}"),
+            reason: other.to_string(),
+        }),
     }
-    Ok(change)
 }
 
 #[cfg(test)]
@@ -693,6 +785,28 @@ mod tests {
         let bad = json!({"active": "k1", "keys": {"k1": HMAC}, "plan_keys": ["p1"]});
         let err = plan_key_change(&bad, None, &generate_plan_key().unwrap()).unwrap_err();
         assert!(err.contains("signing.plan_keys"), "{err}");
+    }
+
+    #[test]
+    fn require_sets_the_flag_only_with_listed_plan_keys_and_a_router_key() {
+        let pair = generate_plan_key().unwrap();
+        let once = plan_key_change(&signing(), None, &pair).unwrap();
+        let required = require_change(&once.signing, Some(&once.plan_signing))
+            .unwrap()
+            .expect("a change");
+        let mut expected = once.signing.clone();
+        expected["require_plan_signatures"] = json!(true);
+        assert_eq!(required, expected);
+        assert!(
+            require_change(&required, Some(&once.plan_signing))
+                .unwrap()
+                .is_none(),
+            "already required: nothing to write"
+        );
+        let err = require_change(&signing(), None).unwrap_err();
+        assert!(err.contains("no plan_keys"), "{err}");
+        let err = require_change(&once.signing, None).unwrap_err();
+        assert!(err.contains("no plan-signing key"), "{err}");
     }
 
     #[test]

@@ -81,8 +81,10 @@ fn dev_accepts_a_real_event_verifies_and_keeps_serving_after_refusals() {
     // Only the orgs it is told of are served: acme is one (for the named-org delivery).
     let dev = DevServer::start_with("local-secret", &["--org", "acme"], &[]);
     assert!(dev.banner.contains("127.0.0.1"), "{}", dev.banner);
-    let plans = dev.next_line("  plans ");
-    assert!(plans.contains("router-signed"), "{plans}");
+    assert_eq!(
+        dev.next_line("  plans "),
+        "  plans         router-signed; executors refuse HMAC-only envelopes"
+    );
 
     let (ok, out) = send(&["--verify", "--url", &dev.url, "--secret", "local-secret"]);
     assert!(ok, "{out}");

@@ -320,8 +320,13 @@ fn first_step() -> Envelope<Value> {
 }
 
 /// The router's view signs a plan that the executor's view opens (returns the plan key
-/// id it was signed with), and the executor refuses the same step HMAC-only.
-fn router_signs_what_the_executor_verifies(router: &OrgSecret, executor: &OrgSecret) -> String {
+/// id it was signed with); the same step HMAC-only opens too unless plan signatures are
+/// `required`.
+fn router_signs_what_the_executor_verifies(
+    router: &OrgSecret,
+    executor: &OrgSecret,
+    required: bool,
+) -> String {
     let signing = router.signing.as_ref().expect("signing keys");
     let plan_keys = router.plan_signing().expect("the router holds plan keys");
     let body = envelope::seal_plan(&first_step(), signing, plan_keys).expect("signed");
@@ -329,13 +334,15 @@ fn router_signs_what_the_executor_verifies(router: &OrgSecret, executor: &OrgSec
     let opened = envelope::open_step::<Value>(&body, executor_keys).expect("verified");
     assert_eq!(opened.envelope, first_step());
     let hmac_only = envelope::seal(&first_step(), signing).expect("sealed");
-    assert!(
-        matches!(
-            envelope::open_step::<Value>(&hmac_only, executor_keys),
-            Err(OpenError::PlanNotSigned)
-        ),
-        "an HMAC-only step is refused once plan keys are listed"
-    );
+    let hmac_opened = envelope::open_step::<Value>(&hmac_only, executor_keys);
+    if required {
+        assert!(
+            matches!(hmac_opened, Err(OpenError::PlanNotSigned)),
+            "an HMAC-only step is refused once plan signatures are required: {hmac_opened:?}"
+        );
+    } else {
+        assert!(hmac_opened.is_ok(), "HMAC-only still runs: {hmac_opened:?}");
+    }
     opened.plan.expect("plan-signed").kid().to_owned()
 }
 
@@ -384,7 +391,10 @@ async fn plan_key_turns_signatures_on_writing_plan_signing_before_plan_keys() {
         .find("2. updated    okta-hooks/acme/signing  plan_keys: p1")
         .unwrap_or_else(|| panic!("{out}"));
     assert!(held < listed, "{out}");
-    assert!(out.contains("while the queues are empty"), "{out}");
+    assert!(
+        out.contains("run `okta-hooks secrets plan-key --org acme --require`"),
+        "{out}"
+    );
 
     let (signing, _) = secret(&aws, "okta-hooks/acme/signing").await;
     let (plan_signing, _) = secret(&aws, "okta-hooks/acme/plan-signing").await;
@@ -397,12 +407,59 @@ async fn plan_key_turns_signatures_on_writing_plan_signing_before_plan_keys() {
     assert_eq!(rest, signing_only());
     assert_eq!(plan_signing["active"], "p1");
 
+    // Executors verify the router's signature and still run HMAC-only envelopes (a
+    // router holding its secrets from before sends those for up to a secret TTL).
     let (router, executor) = plan_views(&aws, "acme").await;
     assert!(executor.plan_signing().is_none(), "executors hold no seed");
     assert_eq!(
-        router_signs_what_the_executor_verifies(&router, &executor),
+        router_signs_what_the_executor_verifies(&router, &executor, false),
         "p1"
     );
+}
+
+#[tokio::test]
+async fn plan_key_require_makes_executors_refuse_hmac_only_envelopes_once_keys_are_listed() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    aws.put_org_secrets("acme", &json!({"signing": signing_only()}))
+        .await;
+    let env = function_env(&moto.endpoint());
+    let require = ["secrets", "plan-key", "--org", "acme", "--require"];
+
+    // Before any plan key: refused, nothing written.
+    let (ok, out) = run(&require, &env);
+    assert!(!ok, "{out}");
+    assert!(out.contains("signing lists no plan_keys yet"), "{out}");
+    assert_eq!(
+        secret(&aws, "okta-hooks/acme/signing").await.0,
+        signing_only()
+    );
+
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+    let (listed, _) = secret(&aws, "okta-hooks/acme/signing").await;
+    let (ok, out) = run(&require, &env);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("1. updated    okta-hooks/acme/signing  require_plan_signatures: true"),
+        "{out}"
+    );
+    assert!(!out.contains("public key"), "no key made: {out}");
+    let (required, version) = secret(&aws, "okta-hooks/acme/signing").await;
+    let mut expected = listed.clone();
+    expected["require_plan_signatures"] = json!(true);
+    assert_eq!(required, expected, "only the requirement added");
+    let (router, executor) = plan_views(&aws, "acme").await;
+    assert_eq!(
+        router_signs_what_the_executor_verifies(&router, &executor, true),
+        "p1"
+    );
+
+    // Again: nothing to write, no new version.
+    let (ok, out) = run(&require, &env);
+    assert!(ok, "{out}");
+    assert!(out.contains("nothing to write"), "{out}");
+    assert_eq!(secret(&aws, "okta-hooks/acme/signing").await.1, version);
 }
 
 #[tokio::test]
@@ -413,6 +470,8 @@ async fn plan_key_run_again_rotates_to_p2_listed_before_it_is_active_and_keeps_p
         .await;
     let env = function_env(&moto.endpoint());
     let (ok, out) = run(&["secrets", "plan-key", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme", "--require"], &env);
     assert!(ok, "{out}");
     let (first_signing, _) = secret(&aws, "okta-hooks/acme/signing").await;
     let (first_plan_signing, _) = secret(&aws, "okta-hooks/acme/plan-signing").await;
@@ -438,15 +497,16 @@ async fn plan_key_run_again_rotates_to_p2_listed_before_it_is_active_and_keeps_p
     assert_eq!(plan_signing["keys"]["p1"], first_plan_signing["keys"]["p1"]);
     assert_eq!(plan_signing["active"], "p2");
     assert_eq!(signing["active"], "k1", "the HMAC keys are not touched");
+    assert_eq!(signing["require_plan_signatures"], true, "still required");
 
     let (router, executor) = plan_views(&aws, "acme").await;
     assert_eq!(
-        router_signs_what_the_executor_verifies(&router, &executor),
+        router_signs_what_the_executor_verifies(&router, &executor, true),
         "p2"
     );
     // A plan signed with p1 before the rotation (still queued) still opens.
     assert_eq!(
-        router_signs_what_the_executor_verifies(&old_router, &executor),
+        router_signs_what_the_executor_verifies(&old_router, &executor, true),
         "p1"
     );
 }
@@ -503,7 +563,7 @@ async fn plan_key_edits_a_secret_file_of_either_shape_and_a_dry_run_leaves_it_as
         .resolve(&stored)
         .unwrap();
     assert_eq!(
-        router_signs_what_the_executor_verifies(&router, &executor),
+        router_signs_what_the_executor_verifies(&router, &executor, false),
         "p1"
     );
 
@@ -547,7 +607,7 @@ async fn plan_key_edits_a_secret_file_of_either_shape_and_a_dry_run_leaves_it_as
         .resolve(&stored)
         .unwrap();
     assert_eq!(
-        router_signs_what_the_executor_verifies(&router, &executor),
+        router_signs_what_the_executor_verifies(&router, &executor, false),
         "p2"
     );
 }

@@ -7,8 +7,8 @@
 //!
 //! Every served org has the same secrets: `--secret-file` (either shape), or built here in
 //! the split shape (`hook` from `--header`/`--secret`, a generated `signing` key and a
-//! generated plan key pair — `plan-signing` and `signing.plan_keys`, so plans run
-//! router-signed as in a deployment that turned plan signatures on —, `okta` and
+//! generated plan key pair — `plan-signing` and `signing.plan_keys`, plan signatures
+//! required, so plans run router-signed as in a deployment that turned them on —, `okta` and
 //! `okta-read` from the `OKTA_*` credential with `--okta-domain`, `named` from
 //! `--named`). Each part holds only what its function holds in AWS: the hook endpoints
 //! `hook`, the router `signing`, `plan-signing` and `okta-read`, the poller `okta-read`,
@@ -181,6 +181,8 @@ fn built_in_secrets(
             "active": "local",
             "keys": {"local": signing_key},
             "plan_keys": {PLAN_KEY_ID: plan_key.public_key},
+            // A fresh local run has no HMAC-only envelope in flight to wait for.
+            "require_plan_signatures": true,
         },
         "plan-signing": {
             "active": PLAN_KEY_ID,
@@ -472,11 +474,20 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         None => println!("  rules         none (no rules/ here; give --rules DIR)"),
     }
     println!("  okta          {okta_mode}");
-    let plans = match SecretReads::router().resolve(&stored) {
-        Ok(router) if router.plan_signing().is_some() => {
-            "router-signed (the executors run only plans the router signed)"
+    let router_keys = SecretReads::router()
+        .resolve(&stored)
+        .ok()
+        .and_then(|r| r.signing);
+    let plans = match router_keys {
+        Some(keys) if keys.plan_signing().is_some() && keys.plan_keys_configured() => {
+            if keys.plan_signatures_required() {
+                "router-signed; executors refuse HMAC-only envelopes"
+            } else {
+                "router-signed; executors still run HMAC-only envelopes \
+                 (signing.require_plan_signatures is not set)"
+            }
         }
-        _ => "HMAC-only (no plan-signing key: the router warns)",
+        _ => "HMAC-only (no plan key in use: the router warns)",
     };
     println!("  plans         {plans}");
     if let Some(file) = &args.secret_file
@@ -688,6 +699,7 @@ mod tests {
         assert!(notify.okta.is_none() && notify.named.contains_key("slack_webhook"));
         let keys = notify.signing.as_ref().unwrap();
         assert!(notify.plan_signing().is_none() && keys.plan_key("p1").is_some());
+        assert!(keys.plan_signatures_required());
 
         // Offline: no credential, no Okta kind at all.
         let offline = built_in_secrets("Authorization", "v", "k", &plan_key, None, &named);
