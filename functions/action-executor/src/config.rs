@@ -28,9 +28,10 @@ pub struct ExecutorConfig {
     /// `OKTA_HOOKS_SECRET_*`: the org secrets (signing keys, the Okta credential, named
     /// values) and their cache.
     pub secrets: SecretsConfig,
-    /// `OKTA_HOOKS_EXECUTOR_CREDENTIALS` (`shared`, the default, or `per-family`; the
-    /// template's `ExecutorCredentials`): whether this family first looks for its own
-    /// Okta credential, `okta-<family>`, before the shared `okta`.
+    /// `OKTA_HOOKS_EXECUTOR_CREDENTIALS` (`shared`, the default, `per-family` or
+    /// `per-family-only`; the template's `ExecutorCredentials`): whether this family
+    /// first looks for its own Okta credential, `okta-<family>`, before the shared
+    /// `okta`, or reads only its own.
     pub credentials: ExecutorCredentials,
     /// `OKTA_HOOKS_DRY_RUN` (default false): log each Okta request instead of sending it.
     pub dry_run: bool,
@@ -103,7 +104,7 @@ impl ExecutorConfig {
                 None => ExecutorCredentials::default(),
                 Some(value) => ExecutorCredentials::parse(&value).ok_or_else(|| ConfigError {
                     var: "OKTA_HOOKS_EXECUTOR_CREDENTIALS",
-                    reason: format!("must be shared or per-family, not {value:?}"),
+                    reason: format!("must be shared, per-family or per-family-only, not {value:?}"),
                 })?,
             },
             secrets: SecretsConfig::from_lookup(lookup)?,
@@ -171,7 +172,47 @@ mod tests {
             other => full(other),
         })
         .unwrap_err();
+        assert!(err.reason.contains("per-family-only"), "{}", err.reason);
+        let err = ExecutorConfig::from_lookup(|n| match n {
+            "OKTA_HOOKS_EXECUTOR_CREDENTIALS" => Some("each".into()),
+            other => full(other),
+        })
+        .unwrap_err();
         assert_eq!(err.var, "OKTA_HOOKS_EXECUTOR_CREDENTIALS");
+    }
+
+    #[test]
+    fn per_family_only_reads_the_familys_own_okta_credential_and_not_the_shared_one() {
+        use org_secrets::SecretKind;
+        let only = |family: &'static str| {
+            ExecutorConfig::from_lookup(move |n| match n {
+                "OKTA_HOOKS_FAMILY" => Some(family.into()),
+                "OKTA_HOOKS_EXECUTOR_CREDENTIALS" => Some("per-family-only".into()),
+                other => full(other),
+            })
+            .unwrap()
+        };
+        let groups = only("groups");
+        assert_eq!(groups.credentials, ExecutorCredentials::PerFamilyOnly);
+        assert_eq!(
+            groups.secret_reads().kinds(),
+            [
+                SecretKind::Signing,
+                SecretKind::okta_family("groups").unwrap()
+            ]
+        );
+        assert_eq!(
+            only("admin").secret_reads().kinds(),
+            [
+                SecretKind::Signing,
+                SecretKind::okta_family("admin").unwrap(),
+                SecretKind::Named
+            ]
+        );
+        assert_eq!(
+            only("notify").secret_reads().kinds(),
+            [SecretKind::Signing, SecretKind::Named]
+        );
     }
 
     #[test]

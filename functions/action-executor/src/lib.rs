@@ -77,7 +77,13 @@ pub fn build_with_webhook(
         .iter()
         .map(|(f, url)| (*f, queue(url)))
         .collect();
-    let okta = OktaClients::new(secrets.clone(), &format!("action-executor/{family}"));
+    let mut okta = OktaClients::new(secrets.clone(), &format!("action-executor/{family}"));
+    // An org without the credential this family reads (with `per-family-only`, its own
+    // `okta-<family>`) fails its Okta steps naming the secret to create.
+    if !config.secrets.legacy_single_secret {
+        okta = okta
+            .naming_credential_secrets(&config.secrets.prefix, config.secret_reads().okta_kinds());
+    }
     // Named values (webhook URLs) are the org's `named` secret: the builder's default.
     let runner = StepRunner::builder(family, secrets, rules.protection().clone(), webhook)
         .records(DynamoStepRecords::from_config(

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use okta_client::{
     AuthConfig, DryRun, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig, OktaError, RequestLog,
 };
-use org_secrets::{OktaCredential, OrgName, SecretCache, SecretError, SecretSource};
+use org_secrets::{OktaCredential, OrgName, SecretCache, SecretError, SecretKind, SecretSource};
 use ports::{AccessError, OktaAccess};
 use tokio::sync::Mutex;
 
@@ -19,6 +19,16 @@ pub enum OktaClientError {
     /// The org's secret has no `okta` section.
     #[error("the secret of org {0} has no okta credential")]
     NoCredential(OrgName),
+    /// The org has none of the secrets its Okta credential is read from
+    /// ([`OktaClients::naming_credential_secrets`]): the message names them, so whoever
+    /// reads the failure knows which secret to create (`okta-hooks/acme/okta-users`).
+    #[error("org {org} has no Okta credential: create the secret {}", .secrets.join(" or "))]
+    NoCredentialSecret {
+        /// The org asked for.
+        org: OrgName,
+        /// The secret ids its credential is read from, in the order tried.
+        secrets: Vec<String>,
+    },
     /// The `okta` section makes no client.
     #[error("the okta credential of org {org} is unusable: {source}")]
     Invalid {
@@ -88,6 +98,9 @@ pub struct OktaClients<S> {
     clients: Mutex<HashMap<OrgName, Built>>,
     /// Dry-run clients: reads go to Okta, writes are recorded and logged, not sent.
     dry_runs: Mutex<HashMap<OrgName, Built>>,
+    /// The secret prefix and the kinds the credential is read from, to name in the
+    /// error when an org has none; `None`: [`OktaClientError::NoCredential`].
+    credential_secrets: Option<(String, Vec<SecretKind>)>,
 }
 
 /// A client and the fingerprint of the credential it was built from: when the secret
@@ -129,6 +142,27 @@ impl<S: SecretSource> OktaClients<S> {
             agent: agent.to_owned(),
             clients: Mutex::new(HashMap::new()),
             dry_runs: Mutex::new(HashMap::new()),
+            credential_secrets: None,
+        }
+    }
+
+    /// An org without a credential fails with [`OktaClientError::NoCredentialSecret`],
+    /// naming `<prefix><org>/<kind>` of each of `kinds` (the function's
+    /// `SecretReads::okta_kinds`), instead of [`OktaClientError::NoCredential`]. For the
+    /// split secrets only: the single secret of before the split has no such names.
+    #[must_use]
+    pub fn naming_credential_secrets(mut self, prefix: &str, kinds: &[SecretKind]) -> Self {
+        self.credential_secrets = (!kinds.is_empty()).then(|| (prefix.to_owned(), kinds.to_vec()));
+        self
+    }
+
+    fn no_credential(&self, org: &OrgName) -> OktaClientError {
+        match &self.credential_secrets {
+            Some((prefix, kinds)) => OktaClientError::NoCredentialSecret {
+                org: org.clone(),
+                secrets: kinds.iter().map(|k| k.secret_id(prefix, org)).collect(),
+            },
+            None => OktaClientError::NoCredential(org.clone()),
         }
     }
 
@@ -156,7 +190,7 @@ impl<S: SecretSource> OktaClients<S> {
         let credential = secret
             .okta
             .as_ref()
-            .ok_or_else(|| OktaClientError::NoCredential(org.clone()))?;
+            .ok_or_else(|| self.no_credential(org))?;
         let print = fingerprint(credential);
         if let Some(built) = cache.lock().await.get(org)
             && built.credential == print

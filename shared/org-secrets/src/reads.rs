@@ -18,15 +18,30 @@ pub enum ExecutorCredentials {
     /// `per-family`: the users executor uses `okta-users`, or `okta` when the org has
     /// no `okta-users`; and so on for each family.
     PerFamily,
+    /// `per-family-only`: the users executor uses `okta-users` and nothing else, so no
+    /// executor can reach the shared `okta` credential (the template grants none the
+    /// read): a family whose org has no `okta-<family>` fails its Okta steps, naming
+    /// the secret to create.
+    PerFamilyOnly,
 }
 
 impl ExecutorCredentials {
-    /// `shared` or `per-family`.
+    /// `shared`, `per-family` or `per-family-only`.
     pub fn parse(value: &str) -> Option<Self> {
         match value {
             "shared" => Some(ExecutorCredentials::Shared),
             "per-family" => Some(ExecutorCredentials::PerFamily),
+            "per-family-only" => Some(ExecutorCredentials::PerFamilyOnly),
             _ => None,
+        }
+    }
+
+    /// The value [`ExecutorCredentials::parse`] takes for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExecutorCredentials::Shared => "shared",
+            ExecutorCredentials::PerFamily => "per-family",
+            ExecutorCredentials::PerFamilyOnly => "per-family-only",
         }
     }
 }
@@ -81,8 +96,9 @@ impl SecretReads {
     }
 
     /// The executor of `family`: the signing keys; its Okta credential unless the family
-    /// calls no Okta (`okta-<family>` before `okta` with
-    /// [`ExecutorCredentials::PerFamily`]); the named values if its actions name some.
+    /// calls no Okta (`okta` with [`ExecutorCredentials::Shared`], `okta-<family>` before
+    /// `okta` with [`ExecutorCredentials::PerFamily`], `okta-<family>` alone with
+    /// [`ExecutorCredentials::PerFamilyOnly`]); the named values if its actions name some.
     pub fn executor(
         family: &str,
         credentials: ExecutorCredentials,
@@ -91,12 +107,14 @@ impl SecretReads {
     ) -> Self {
         let mut okta = Vec::new();
         if calls_okta {
-            if credentials == ExecutorCredentials::PerFamily
+            if credentials != ExecutorCredentials::Shared
                 && let Some(own) = SecretKind::okta_family(family)
             {
                 okta.push(own);
             }
-            okta.push(SecretKind::Okta);
+            if credentials != ExecutorCredentials::PerFamilyOnly {
+                okta.push(SecretKind::Okta);
+            }
         }
         SecretReads {
             hook: false,
@@ -137,6 +155,12 @@ impl SecretReads {
             kinds.push(SecretKind::Named);
         }
         kinds
+    }
+
+    /// The kinds the Okta credential is read from, in the order tried (empty: the
+    /// function holds none). An Okta client that finds none names these secrets.
+    pub fn okta_kinds(&self) -> &[SecretKind] {
+        &self.okta
     }
 
     /// Whether `kind` is among [`SecretReads::kinds`].
@@ -297,6 +321,42 @@ mod tests {
             !SecretReads::executor("groups", Shared, true, false)
                 .reads(&SecretKind::okta_family("groups").unwrap())
         );
+    }
+
+    #[test]
+    fn per_family_only_reads_the_familys_own_credential_and_never_the_shared_one() {
+        use ExecutorCredentials::PerFamilyOnly;
+        let groups = SecretReads::executor("groups", PerFamilyOnly, true, false);
+        let own = SecretKind::okta_family("groups").unwrap();
+        assert_eq!(groups.kinds(), [SecretKind::Signing, own.clone()]);
+        assert_eq!(groups.okta_kinds(), [own]);
+        assert!(!groups.reads(&SecretKind::Okta));
+        assert_eq!(
+            token(&groups.resolve(&stored(SPLIT)).unwrap()).as_deref(),
+            Some("groups-token")
+        );
+        // users has no okta-users: no credential at all, not the shared admin one.
+        let users = SecretReads::executor("users", PerFamilyOnly, true, false);
+        assert!(!users.reads(&SecretKind::Okta));
+        let held = users.resolve(&stored(SPLIT)).unwrap();
+        assert!(held.okta.is_none(), "fell back to {:?}", token(&held));
+        assert!(held.signing.is_some());
+        // notify calls no Okta: nothing, as in every mode.
+        let notify = SecretReads::executor("notify", PerFamilyOnly, false, true);
+        assert!(notify.okta_kinds().is_empty());
+        assert_eq!(notify.kinds(), [SecretKind::Signing, SecretKind::Named]);
+        for mode in [
+            ExecutorCredentials::Shared,
+            ExecutorCredentials::PerFamily,
+            PerFamilyOnly,
+        ] {
+            assert_eq!(ExecutorCredentials::parse(mode.as_str()), Some(mode));
+        }
+        assert_eq!(
+            ExecutorCredentials::parse("per-family-only"),
+            Some(PerFamilyOnly)
+        );
+        assert_eq!(ExecutorCredentials::parse("PerFamilyOnly"), None);
     }
 
     #[test]

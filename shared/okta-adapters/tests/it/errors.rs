@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use okta_adapters::{CredentialError, OktaClientError, OktaClients};
-use org_secrets::{OrgName, OrgSecret, SecretCache, StaticSecrets};
+use org_secrets::{OrgName, OrgSecret, SecretCache, SecretKind, StaticSecrets};
 use ports::OktaAccess;
 use serde_json::json;
 
@@ -70,4 +70,55 @@ async fn the_step_runners_access_error_keeps_the_client_error_as_its_source() {
             ..
         })
     ));
+}
+
+/// The org's secrets without an Okta credential (the signing keys only).
+fn clients_without_credential() -> OktaClients<StaticSecrets> {
+    let store = StaticSecrets::new();
+    let secret = OrgSecret::from_json(
+        &json!({"signing": {"active": "k1", "keys": {"k1": "0123456789abcdef0123456789abcdef"}}})
+            .to_string(),
+    )
+    .expect("secret");
+    store.set("acme", secret);
+    let cache = SecretCache::new(store, Duration::from_secs(60), Duration::ZERO);
+    OktaClients::new(Arc::new(cache), "test")
+}
+
+#[tokio::test]
+async fn an_org_without_its_familys_credential_names_the_secret_to_create_and_is_not_retried() {
+    // ExecutorCredentials=PerFamilyOnly: the users executor reads okta-users alone.
+    let users = SecretKind::okta_family("users").expect("a family");
+    let clients = clients_without_credential().naming_credential_secrets("okta-hooks/", &[users]);
+    let error = clients.client(&acme()).await.expect_err("no credential");
+    assert_eq!(
+        error.to_string(),
+        "org acme has no Okta credential: create the secret okta-hooks/acme/okta-users"
+    );
+    let access = OktaAccess::client(&clients, &acme(), false)
+        .await
+        .expect_err("no credential");
+    assert!(
+        access.message.contains("okta-hooks/acme/okta-users"),
+        "{}",
+        access.message
+    );
+    assert!(!access.retryable, "a missing credential is not retried");
+    // PerFamily: either secret would do, tried in this order.
+    let both = [
+        SecretKind::okta_family("users").expect("a family"),
+        SecretKind::Okta,
+    ];
+    let clients = clients_without_credential().naming_credential_secrets("team/", &both);
+    let error = clients.client(&acme()).await.expect_err("no credential");
+    assert_eq!(
+        error.to_string(),
+        "org acme has no Okta credential: create the secret team/acme/okta-users or team/acme/okta"
+    );
+    // Without the names (the single secret of before the split): as before.
+    let error = clients_without_credential()
+        .client(&acme())
+        .await
+        .expect_err("no credential");
+    assert!(matches!(error, OktaClientError::NoCredential(ref org) if *org == acme()));
 }
