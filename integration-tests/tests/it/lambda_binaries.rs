@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use actions::Family;
 use integration_tests::aws::function_env;
-use integration_tests::executor_binary::ExecutorEnv;
-use integration_tests::{Aws, LambdaEmulator, MotoServer, workspace_binary, workspace_root};
-use org_secrets::SigningKeys;
+use integration_tests::executor_binary::{ExecutorEnv, sqs_batch};
+use integration_tests::{
+    Aws, LambdaEmulator, MotoServer, okta_hooks_with_env, workspace_binary, workspace_root,
+};
+use org_secrets::{ExecutorCredentials, SecretKind, SecretReads, SigningKeys, StoredSecrets};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -321,5 +323,151 @@ async fn with_the_legacy_single_secret_every_function_works_and_warns_at_cold_st
     assert_eq!(summary["orgs"][0]["outcome"], "caught_up", "{summary}");
     drop(lambda);
     assert_warned_with_no_secret(&log, "okta-read");
+    okta.verify().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_router_binary_sends_plan_signed_steps_that_the_executor_binary_runs_and_refuses_hmac_only_ones()
+ {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let okta = MockServer::builder().start().await;
+    let env = function_env(&moto.endpoint());
+    // The split secrets, then plan signatures turned on as an operator does: the key
+    // pair (plan-signing, read by the router only; its public key in signing.plan_keys),
+    // then, the queues being empty, HMAC-only envelopes refused.
+    aws.put_org_secrets(
+        "default",
+        &json!({
+            "signing": {"active": "example", "keys": {"example": EXAMPLE_KEY}},
+            "okta": {"org_url": okta.uri(), "api_token": "00admin"},
+            "okta-read": {"org_url": okta.uri(), "api_token": "00read"},
+        }),
+    )
+    .await;
+    for args in [
+        &["--org", "default"][..],
+        &["--org", "default", "--require"],
+    ] {
+        let (ok, out) = okta_hooks_with_env(&[&["secrets", "plan-key"][..], args].concat(), &env);
+        assert!(ok, "{out}");
+    }
+    let ExecutorEnv {
+        env: executor_env,
+        queues,
+        dlq,
+    } = ExecutorEnv::create(&aws, &moto.endpoint(), Family::Users).await;
+    let events_dlq = aws.fifo_queue("okta-hooks-events-dlq.fifo").await;
+    for table in ["ledger", "counters"] {
+        aws.table(table).await;
+    }
+
+    // event-router: each plan signed with the router's plan key.
+    let mut router_env = env.clone();
+    router_env.extend([
+        ("OKTA_HOOKS_LEDGER_TABLE", "ledger".to_owned()),
+        ("OKTA_HOOKS_COUNTER_TABLE", "counters".to_owned()),
+        ("OKTA_HOOKS_EVENTS_DLQ_URL", events_dlq.clone()),
+        ("OKTA_HOOKS_MAX_RECEIVE_COUNT", "3".to_owned()),
+    ]);
+    for family in Family::ALL {
+        router_env.push((family.queue_url_var(), queues[&family].clone()));
+    }
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach(&workspace_binary("event-router"), &router_env);
+    let response = lambda.invoke(&event_file("sqs-events-batch.json"));
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    drop(lambda);
+    assert!(aws.drain(&events_dlq).await.is_empty());
+    let routed = aws.drain(&queues[&Family::Users]).await;
+    assert!(!routed.is_empty(), "the batch makes users steps");
+    // What the executors hold: the signing section, plan_keys included, no seed.
+    let executor_keys = {
+        let signing = aws
+            .secrets
+            .get_secret_value()
+            .secret_id("okta-hooks/default/signing")
+            .send()
+            .await
+            .expect("the signing secret");
+        let mut stored = StoredSecrets::new();
+        stored
+            .insert(SecretKind::Signing, signing.secret_string().expect("text"))
+            .expect("signing");
+        SecretReads::executor("users", ExecutorCredentials::Shared, false, false)
+            .resolve(&stored)
+            .expect("the executors' view")
+            .signing
+            .expect("signing keys")
+    };
+    for (_, _, body) in &routed {
+        let body: Value = serde_json::from_str(body).expect("JSON");
+        assert_eq!(body["plan"]["kid"], "p1", "plan-signed: {body}");
+    }
+    let (group, dedup, body) = &routed[0];
+    let opened = envelope::open_step::<rules::Plan>(body, &executor_keys).expect("verified");
+    assert!(opened.plan.is_some());
+    let step = &opened.envelope.plan.steps[opened.envelope.cursor.index];
+    assert_eq!(step.action, "user.suspend");
+    let user = step.params["user"].as_str().expect("a user").to_owned();
+    Mock::given(method("POST"))
+        .and(path(format!("/api/v1/users/{user}/lifecycle/suspend")))
+        .and(header("authorization", "SSWS 00admin"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(1)
+        .mount(&okta)
+        .await;
+
+    // The users executor runs the router-signed step: the change applied once, the next
+    // step passed on with the router's plan unchanged.
+    let mut lambda = LambdaEmulator::start();
+    lambda.attach(&workspace_binary("action-executor"), &executor_env);
+    let batch = sqs_batch("m-1", body, group, dedup, Family::Users);
+    let response = lambda.invoke(&batch.to_string());
+    assert_eq!(response["batchItemFailures"], json!([]), "{response}");
+    assert!(aws.drain(&dlq).await.is_empty());
+    let next = aws.drain(&queues[&Family::Sessions]).await;
+    assert_eq!(next.len(), 1, "{next:?}");
+    let next_body: Value = serde_json::from_str(&next[0].2).expect("JSON");
+    let first_body: Value = serde_json::from_str(body).expect("JSON");
+    assert_eq!(
+        next_body["plan"], first_body["plan"],
+        "the plan passed on unchanged"
+    );
+    let calls = okta.received_requests().await.expect("recorded").len();
+    assert_eq!(calls, 1);
+
+    // What an executor without the plan key can make: the HMAC keys' seal of a plan of
+    // its own (another user), on the same queue. Refused, lettered, no Okta call.
+    let mut forged = opened.envelope.clone();
+    let index = forged.cursor.index;
+    forged.plan.steps[index]
+        .params
+        .insert("user".to_owned(), json!("00uvictim"));
+    let hmac = SigningKeys::new("example", &[("example", EXAMPLE_KEY)]);
+    let forged_body = envelope::seal(&forged, &hmac).expect("sealed");
+    let batch = sqs_batch("m-2", &forged_body, group, "forged", Family::Users);
+    let response = lambda.invoke(&batch.to_string());
+    drop(lambda);
+    assert_eq!(
+        response["batchItemFailures"],
+        json!([]),
+        "refused, not retried: {response}"
+    );
+    let letters = aws.drain(&dlq).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    let letter: Value = serde_json::from_str(&letters[0].2).expect("letter");
+    assert_eq!(
+        letter["failure"]["error"],
+        "envelope refused: the plan is not signed by the router, and this org requires it",
+        "{letter}"
+    );
+    assert_eq!(letter["envelope"], json!(forged_body));
+    assert_eq!(
+        okta.received_requests().await.expect("recorded").len(),
+        calls,
+        "no Okta call for the forged step"
+    );
+    assert!(aws.drain(&queues[&Family::Sessions]).await.is_empty());
     okta.verify().await;
 }

@@ -64,21 +64,22 @@ impl Directory for DevDirectory {
 /// Okta clients: the offline recorder, or the org's.
 pub enum DevAccess {
     Offline(FixedOkta),
-    Org(OktaClients<StaticSecrets>),
+    /// Boxed: far larger than the offline recorder.
+    Org(Box<OktaClients<StaticSecrets>>),
 }
 
 impl OktaAccess for DevAccess {
     async fn client(&self, org: &OrgName, dry_run: bool) -> Result<OktaClient, AccessError> {
         match self {
             DevAccess::Offline(fixed) => fixed.client(org, true).await,
-            DevAccess::Org(clients) => OktaAccess::client(clients, org, dry_run).await,
+            DevAccess::Org(clients) => OktaAccess::client(clients.as_ref(), org, dry_run).await,
         }
     }
 
     async fn renew(&self, org: &OrgName) -> bool {
         match self {
             DevAccess::Offline(_) => false,
-            DevAccess::Org(clients) => OktaAccess::renew(clients, org).await,
+            DevAccess::Org(clients) => OktaAccess::renew(clients.as_ref(), org).await,
         }
     }
 }
@@ -173,7 +174,10 @@ fn build(
                 dry: Some(recorder),
             })
         } else {
-            DevAccess::Org(OktaClients::new(family_secrets.clone(), "okta-hooks-dev"))
+            DevAccess::Org(Box::new(OktaClients::new(
+                family_secrets.clone(),
+                "okta-hooks-dev",
+            )))
         };
         // Named values: the view's `named` (the builder's default), as in AWS.
         let runner = StepRunner::builder(
