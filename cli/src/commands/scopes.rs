@@ -7,8 +7,10 @@
 //! groups: the calls of `user.get` and `user.groups.list`), the poller's the System Log
 //! (`log.query`'s); an executor's are the actions of its family that some step of some
 //! rule names, `on_failure` steps included. Then per secret: `okta-read` (router and
-//! poller), `okta-<family>` (read when `ExecutorCredentials` = `PerFamily`) and `okta`
-//! (`Shared`, and the fallback of a family without its own). Actions whose scope depends
+//! poller), `okta-<family>` (read when `ExecutorCredentials` = `PerFamily`, and the only
+//! credential of its family with `PerFamilyOnly`) and `okta` (`Shared`, and with
+//! `PerFamily` the fallback of a family without its own; never read with
+//! `PerFamilyOnly`). Actions whose scope depends
 //! on the request path (`okta.request`) are flagged: no catalog entry can say what
 //! they need.
 //!
@@ -87,7 +89,8 @@ struct Need {
     family: Option<Family>,
     /// The secret holding its Okta credential; `None`: it holds none.
     secret: Option<String>,
-    /// The secret read when `secret` is absent (`okta` for an executor's `okta-<family>`).
+    /// The secret read when `secret` is absent (`okta` for an executor's `okta-<family>`,
+    /// with `ExecutorCredentials=PerFamily`; `PerFamilyOnly` has no fallback).
     fallback_secret: Option<&'static str>,
     /// The catalog entries whose Okta calls it makes.
     calls: Vec<&'static ActionSpec>,
@@ -204,8 +207,8 @@ impl Rights {
             credentials.push(Credential {
                 secret: need.secret.clone().unwrap_or_default(),
                 used_by: vec![need.function.clone()],
-                when: "ExecutorCredentials=PerFamily",
-                when_short: "PerFamily",
+                when: "ExecutorCredentials=PerFamily or PerFamilyOnly (then required)",
+                when_short: "PerFamily[Only]",
                 calls: need.calls.clone(),
             });
         }
@@ -213,7 +216,8 @@ impl Rights {
             credentials.push(Credential {
                 secret: SHARED_SECRET.into(),
                 used_by: okta_executors.iter().map(|n| n.function.clone()).collect(),
-                when: "ExecutorCredentials=Shared, and PerFamily for a family without its own",
+                when: "ExecutorCredentials=Shared, and PerFamily for a family without its own; \
+                       never PerFamilyOnly",
                 when_short: "Shared, or fallback",
                 calls: okta_executors
                     .iter()
@@ -331,7 +335,10 @@ impl Rights {
         out.push_str(&aligned(&rows));
         out.push_str(
             "\nExecutorCredentials=Shared (the default): every executor reads `okta`. \
-             PerFamily: each reads `okta-<family>`, else `okta`.\n",
+             PerFamily: each reads `okta-<family>`, else `okta`. PerFamilyOnly: each reads \
+             only `okta-<family>` and none may read `okta`; create every okta-<family> above \
+             yourself (the stack makes no placeholder for them), else that family's Okta \
+             steps fail naming the secret.\n",
         );
 
         let flagged: BTreeSet<&str> = self
@@ -432,6 +439,43 @@ mod tests {
             .map(|c| c["secret"].as_str().unwrap())
             .collect();
         assert_eq!(secrets, ["okta-read"], "no executor, no okta credential");
+    }
+
+    #[test]
+    fn the_per_family_credentials_say_per_family_only_needs_them_and_never_reads_okta() {
+        let r = rights(
+            "rules:\n  - id: lock\n    on: [user.account.lock]\n    do:\n      - action: group.add_user\n        group: 00gsales0000000000x7\n        user: ${ event.target[0].id }\n",
+        );
+        let json = r.to_json("t");
+        let own = json["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["secret"] == "okta-groups")
+            .unwrap();
+        assert!(
+            own["when"].as_str().unwrap().contains("PerFamilyOnly"),
+            "{own}"
+        );
+        let shared = json["credentials"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["secret"] == "okta")
+            .unwrap();
+        assert!(
+            shared["when"]
+                .as_str()
+                .unwrap()
+                .contains("never PerFamilyOnly"),
+            "{shared}"
+        );
+        let table = r.table("t");
+        assert!(
+            table.contains("PerFamilyOnly: each reads only `okta-<family>`"),
+            "{table}"
+        );
+        assert!(table.contains("PerFamily[Only]"), "{table}");
     }
 
     #[test]

@@ -1140,20 +1140,22 @@ fn template_functions(t: &Value) -> Vec<Function> {
 }
 
 /// Who reads what (issue 13): whether `f` needs `kind`, given the credential mode and the
-/// legacy switch. The executors: signing keys; the shared Okta credential, and with
-/// per-family credentials their own first, unless their family calls no Okta
-/// ([`Family::calls_okta`]); named values only where an action names a secret
-/// ([`Family::reads_named_secrets`], from the catalog).
-fn needs(f: &Function, kind: Kind, per_family: bool, legacy: bool) -> bool {
+/// legacy switch. The executors: signing keys; the shared Okta credential (not with
+/// `PerFamilyOnly`), and with per-family credentials their own (first), unless their
+/// family calls no Okta ([`Family::calls_okta`]); named values only where an action names
+/// a secret ([`Family::reads_named_secrets`], from the catalog).
+fn needs(f: &Function, kind: Kind, mode: ExecutorCredentials, legacy: bool) -> bool {
     let executor = f.binary == "action-executor";
     let calls_okta = f.family.is_some_and(Family::calls_okta);
+    let own = mode != ExecutorCredentials::Shared;
+    let shared = mode != ExecutorCredentials::PerFamilyOnly;
     match kind {
         Kind::Hook => matches!(f.binary.as_str(), "hook-verify" | "hook-ingest"),
         Kind::Signing => executor || f.binary == "event-router",
         Kind::PlanSigning => f.binary == "event-router",
         Kind::OktaRead => matches!(f.binary.as_str(), "event-router" | "log-poller"),
-        Kind::Okta => calls_okta,
-        Kind::OktaOf(family) => per_family && calls_okta && f.family == Some(family),
+        Kind::Okta => shared && calls_okta,
+        Kind::OktaOf(family) => own && calls_okta && f.family == Some(family),
         Kind::Named => f.family.is_some_and(Family::reads_named_secrets),
         Kind::Legacy => legacy,
     }
@@ -1175,19 +1177,32 @@ fn the_catalog_says_notify_calls_no_okta_and_only_notify_and_admin_name_secrets(
     assert_eq!(named, [Family::Admin, Family::Notify]);
 }
 
+/// Every value of the template's `ExecutorCredentials`, as the executors take it.
+const MODES: [ExecutorCredentials; 3] = [
+    ExecutorCredentials::Shared,
+    ExecutorCredentials::PerFamily,
+    ExecutorCredentials::PerFamilyOnly,
+];
+
+/// The executors' mode a value of the template parameter `ExecutorCredentials` stands for.
+fn credential_mode(parameter: &str) -> ExecutorCredentials {
+    match parameter {
+        "Shared" => ExecutorCredentials::Shared,
+        "PerFamily" => ExecutorCredentials::PerFamily,
+        "PerFamilyOnly" => ExecutorCredentials::PerFamilyOnly,
+        other => panic!("ExecutorCredentials {other}"),
+    }
+}
+
 /// The kinds the function's code reads (its composition root's [`SecretReads`]).
-fn code_reads(f: &Function, per_family: bool) -> SecretReads {
+fn code_reads(f: &Function, mode: ExecutorCredentials) -> SecretReads {
     match (f.binary.as_str(), f.family) {
         ("hook-verify" | "hook-ingest", None) => SecretReads::hook_receiver(),
         ("event-router", None) => SecretReads::router(),
         ("log-poller", None) => SecretReads::poller(),
         ("action-executor", Some(family)) => SecretReads::executor(
             family.as_str(),
-            if per_family {
-                ExecutorCredentials::PerFamily
-            } else {
-                ExecutorCredentials::Shared
-            },
+            mode,
             family.calls_okta(),
             family.reads_named_secrets(),
         ),
@@ -1205,9 +1220,9 @@ fn the_who_reads_what_table_is_what_each_functions_code_reads() {
         .into_iter()
         .filter_map(Kind::secret_kind)
         .collect();
-    for per_family in [false, true] {
+    for mode in MODES {
         for f in template_functions(&t) {
-            let reads = code_reads(&f, per_family);
+            let reads = code_reads(&f, mode);
             for kind in reads.kinds() {
                 assert!(
                     every_kind.contains(&kind),
@@ -1221,9 +1236,9 @@ fn the_who_reads_what_table_is_what_each_functions_code_reads() {
                     continue;
                 };
                 assert_eq!(
-                    needs(&f, kind, per_family, false),
+                    needs(&f, kind, mode, false),
                     reads.reads(&secret_kind),
-                    "{} (per-family {per_family}): {kind:?}",
+                    "{} ({mode:?}): {kind:?}",
                     f.name
                 );
             }
@@ -1268,7 +1283,7 @@ fn assert_who_reads_what(set: &[(&str, &str)], served: &[&str]) -> usize {
     let t = template();
     let d = Deployment::new(&t, set);
     let prefix = d.parameters["SecretPrefix"].clone();
-    let per_family = d.parameters["ExecutorCredentials"] == "PerFamily";
+    let mode = credential_mode(&d.parameters["ExecutorCredentials"]);
     let legacy = d.parameters["LegacySingleSecret"] == "true";
     let not_served = ["evil", "defaul", "default-x", "acme2", "globex", "Default"];
     let mut checked = 0;
@@ -1280,7 +1295,7 @@ fn assert_who_reads_what(set: &[(&str, &str)], served: &[&str]) -> usize {
         for kind in Kind::all() {
             for org in served {
                 let arn = secret_arn(&kind.secret_name(&prefix, org));
-                let expected = needs(f, kind, per_family, legacy);
+                let expected = needs(f, kind, mode, legacy);
                 assert_eq!(
                     may(&arn),
                     expected,
@@ -1313,6 +1328,68 @@ fn with_the_defaults_each_function_reads_exactly_its_secret_kinds() {
 #[test]
 fn with_per_family_credentials_each_okta_executor_also_reads_its_own_credential() {
     assert_who_reads_what(&[("ExecutorCredentials", "PerFamily")], &["default"]);
+}
+
+#[test]
+fn with_per_family_only_credentials_no_function_may_read_the_shared_okta_credential() {
+    let t = template();
+    let allowed = as_list(&t["Parameters"]["ExecutorCredentials"]["AllowedValues"]);
+    assert!(allowed.contains(&&json!("PerFamilyOnly")), "{allowed:?}");
+    let served = ["default", "acme"];
+    for set in [
+        &[
+            ("ExecutorCredentials", "PerFamilyOnly"),
+            ("OtherOrgs", "acme"),
+        ][..],
+        &[
+            ("ExecutorCredentials", "PerFamilyOnly"),
+            ("OtherOrgs", "acme"),
+            ("KmsKeyArn", "create"),
+        ][..],
+    ] {
+        assert_who_reads_what(set, &served);
+        let d = Deployment::new(&t, set);
+        for f in template_functions(&t) {
+            let may = |kind: Kind, org: &str| {
+                let arn = secret_arn(&kind.secret_name("okta-hooks/", org));
+                d.may(&f.name, "secretsmanager:GetSecretValue", &arn)
+            };
+            for org in served {
+                assert!(!may(Kind::Okta, org), "{}: reads {org}/okta", f.name);
+                for family in Family::ALL {
+                    // Its own, and only if it calls Okta (notify reads none).
+                    let own = f.family == Some(family) && family.calls_okta();
+                    assert_eq!(
+                        may(Kind::OktaOf(family), org),
+                        own,
+                        "{}: okta-{family} of {org}",
+                        f.name
+                    );
+                }
+                let read_only = matches!(f.binary.as_str(), "event-router" | "log-poller");
+                assert_eq!(may(Kind::OktaRead, org), read_only, "{}", f.name);
+            }
+            if f.binary == "action-executor" {
+                let env = d.environment(&f.name);
+                let mode = &env["OKTA_HOOKS_EXECUTOR_CREDENTIALS"];
+                assert_eq!(mode, "per-family-only", "{}", f.name);
+                assert_eq!(
+                    ExecutorCredentials::parse(mode),
+                    Some(ExecutorCredentials::PerFamilyOnly)
+                );
+            }
+        }
+        // No shared-credential policy at all, and no per-family placeholders: the user
+        // creates each okta-<family> (okta-hooks scopes says what each needs).
+        assert!(!d.exists(&t["Resources"]["ReadOktaSecrets"]));
+        let secrets = created_secrets(&d);
+        assert!(
+            secrets.keys().all(|name| !Family::ALL
+                .iter()
+                .any(|family| name.ends_with(&format!("/okta-{family}")))),
+            "{secrets:?}"
+        );
+    }
 }
 
 #[test]
@@ -1366,6 +1443,7 @@ fn no_internet_facing_function_can_read_an_okta_credential_or_a_signing_key() {
     for set in [
         &[][..],
         &[("ExecutorCredentials", "PerFamily")][..],
+        &[("ExecutorCredentials", "PerFamilyOnly")][..],
         &[("OtherOrgs", "acme,globex-eu")][..],
     ] {
         let d = Deployment::new(&t, set);
@@ -1439,6 +1517,11 @@ fn the_functions_are_told_the_legacy_switch_and_the_executors_the_credential_mod
             ][..],
             "true",
             "per-family",
+        ),
+        (
+            &[("ExecutorCredentials", "PerFamilyOnly")][..],
+            "false",
+            "per-family-only",
         ),
     ] {
         let d = Deployment::new(&t, set);
@@ -1691,6 +1774,103 @@ fn with_an_existing_kms_key_arn_it_encrypts_everything_and_each_role_gets_only_i
     assert_encrypted_with(&d, &arn);
     let pattern = t_parameter("KmsKeyArn", "AllowedPattern");
     assert!(pattern.contains("create"), "{pattern}");
+}
+
+/// The condition value at `operator` / `key` of statement `s`, as a set of strings.
+fn condition_values(s: &Value, operator: &str, key: &str) -> BTreeSet<String> {
+    as_list(&s["Condition"][operator][key])
+        .into_iter()
+        .map(text)
+        .collect()
+}
+
+/// Whether `statements` allow Secrets Manager to decrypt, with `key`, the secret `arn`:
+/// `kms:Decrypt` through `secretsmanager` with the encryption context Secrets Manager
+/// gives (`SecretARN`: the secret's ARN, random suffix included).
+fn may_decrypt_secret(statements: &[Value], key: &str, arn: &str) -> bool {
+    let via = format!("secretsmanager.{REGION}.amazonaws.com");
+    statements.iter().any(|s| {
+        s["Effect"] == "Allow"
+            && as_list(&s["Action"])
+                .iter()
+                .any(|a| text(a) == "kms:Decrypt")
+            && as_list(&s["Resource"]).iter().any(|r| text(r) == key)
+            && s["Condition"]["StringEquals"]["kms:ViaService"] == json!(via)
+            && condition_values(s, "StringLike", SECRET_ARN_CONTEXT)
+                .iter()
+                .any(|pattern| wildcard_match(pattern, arn))
+    })
+}
+
+/// The encryption context key Secrets Manager sets on its KMS calls: the secret's ARN.
+const SECRET_ARN_CONTEXT: &str = "kms:EncryptionContext:SecretARN";
+
+#[test]
+fn each_secret_decrypt_grant_is_bound_to_the_secrets_its_policy_may_read() {
+    let t = template();
+    let arn_key =
+        format!("arn:aws:kms:{REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab");
+    for (key, extra) in [
+        ("<KmsKey.Arn>", "create"),
+        (arn_key.as_str(), arn_key.as_str()),
+    ] {
+        for mode in ["Shared", "PerFamily", "PerFamilyOnly"] {
+            let set = [
+                ("KmsKeyArn", extra),
+                ("ExecutorCredentials", mode),
+                ("LegacySingleSecret", "true"),
+                ("OtherOrgs", "acme,globex-eu"),
+            ];
+            let d = Deployment::new(&t, &set);
+            // Per policy: its decrypt statement names exactly the ARNs it may read.
+            let mut policies = 0;
+            for (name, p) in d.resources_of("AWS::IAM::ManagedPolicy") {
+                let statements = as_list(&p["Properties"]["PolicyDocument"]["Statement"]);
+                let readable: BTreeSet<String> = statements
+                    .iter()
+                    .filter(|s| {
+                        as_list(&s["Action"]).contains(&&json!("secretsmanager:GetSecretValue"))
+                    })
+                    .flat_map(|s| as_list(&s["Resource"]).into_iter().map(text))
+                    .collect();
+                if readable.is_empty() {
+                    continue;
+                }
+                policies += 1;
+                let decrypts: Vec<&&Value> = statements
+                    .iter()
+                    .filter(|s| as_list(&s["Action"]).contains(&&json!("kms:Decrypt")))
+                    .collect();
+                assert_eq!(decrypts.len(), 1, "{set:?}: {name}");
+                assert_eq!(
+                    condition_values(decrypts[0], "StringLike", SECRET_ARN_CONTEXT),
+                    readable,
+                    "{set:?}: {name}'s decrypt is not bound to the secrets it may read"
+                );
+                assert_eq!(readable.len(), 3, "{name}: one ARN per served org");
+            }
+            assert!(policies >= 7, "{set:?}: {policies} secret policies");
+            // Per role and secret: it may decrypt exactly what it may read.
+            let prefix = "okta-hooks/";
+            for f in template_functions(&t) {
+                let role = d.role_statements(&f.name);
+                for kind in Kind::all() {
+                    for org in ["default", "acme", "globex-eu", "evil"] {
+                        let arn = secret_arn(&kind.secret_name(prefix, org));
+                        assert_eq!(
+                            may_decrypt_secret(&role, key, &arn),
+                            may(&role, "secretsmanager:GetSecretValue", &arn),
+                            "{set:?}: {} and {arn}",
+                            f.name
+                        );
+                    }
+                }
+                // Not even with the right key can it decrypt another secret of the key.
+                let other = secret_arn("elsewhere/db-password");
+                assert!(!may_decrypt_secret(&role, key, &other), "{}", f.name);
+            }
+        }
+    }
 }
 
 fn t_parameter(name: &str, field: &str) -> String {
