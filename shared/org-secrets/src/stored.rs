@@ -20,10 +20,14 @@ use crate::SecretKind;
 ///
 /// A section that holds only keys starting with `_` (the template's `{"_readme": …}`
 /// placeholders) is not configured: it is left out. Keys that name no kind are ignored,
-/// so a newer secret still loads.
+/// so a newer secret still loads; their names (not their values) are kept, so that a
+/// command can warn about a typo such as `okta_read` ([`StoredSecrets::ignored_keys`]).
 #[derive(Debug, Clone, Default)]
 pub struct StoredSecrets {
     sections: BTreeMap<SecretKind, SecretString>,
+    /// Top-level keys of [`StoredSecrets::from_json`] that name no kind and do not start
+    /// with `_`, sorted. Names only: never a value.
+    ignored: Vec<String>,
 }
 
 impl StoredSecrets {
@@ -39,11 +43,21 @@ impl StoredSecrets {
             serde_json::from_str(text).map_err(|e| position("org secret", &e))?;
         let mut stored = StoredSecrets::new();
         for (key, raw) in map {
-            if let Some(kind) = SecretKind::parse(&key) {
-                stored.insert(kind, raw.get())?;
+            match SecretKind::parse(&key) {
+                Some(kind) => stored.insert(kind, raw.get())?,
+                None if key.starts_with('_') => {}
+                None => stored.ignored.push(key),
             }
         }
         Ok(stored)
+    }
+
+    /// The keys [`StoredSecrets::from_json`] ignored because they name no kind (a typo
+    /// such as `okta_read` or `Hook`, or a kind of a newer version), sorted; keys starting
+    /// with `_` (comments) are not among them. Names only, for a warning: the values are
+    /// not kept.
+    pub fn ignored_keys(&self) -> &[String] {
+        &self.ignored
     }
 
     /// Adds the section of `kind` as read from its own secret (or a file's key); a
@@ -136,9 +150,24 @@ mod tests {
         let kinds: Vec<String> = stored.iter().map(|(k, _)| k.to_string()).collect();
         assert_eq!(kinds, ["hook", "okta-read", "okta-users"]);
         assert!(!stored.is_single_shape());
+        assert_eq!(stored.ignored_keys(), ["future"]);
 
         let single = r#"{"hook": {"current": "h"}, "okta": {"org_url": "https://a"}}"#;
         assert!(StoredSecrets::from_json(single).unwrap().is_single_shape());
+    }
+
+    #[test]
+    fn keys_that_name_no_kind_are_listed_by_name_for_a_warning_and_comments_are_not() {
+        let stored = StoredSecrets::from_json(
+            r#"{"okta_read": {"api_token": "hunter2"}, "Hook": {"current": "h"},
+            "hook": {"current": "h"}, "_comment": "fine", "okta-Users": {}}"#,
+        )
+        .unwrap();
+        assert_eq!(stored.ignored_keys(), ["Hook", "okta-Users", "okta_read"]);
+        let kinds: Vec<String> = stored.iter().map(|(k, _)| k.to_string()).collect();
+        assert_eq!(kinds, ["hook"]);
+        assert!(!format!("{stored:?}").contains("hunter2"));
+        assert!(StoredSecrets::new().ignored_keys().is_empty());
     }
 
     #[test]
