@@ -443,7 +443,10 @@ async fn org_secret(args: &ReplayArgs, org: &OrgName) -> Result<(OrgSecret, Stri
         let text = std::fs::read_to_string(file)
             .map_err(|e| ReplayError::Config(format!("org secret ({at}): {e}")))?;
         let secret = StoredSecrets::from_json(&text)
-            .and_then(|stored| SecretReads::poller().resolve(&stored))
+            .and_then(|stored| {
+                crate::commands::secrets::warn_ignored_keys(&at, &stored);
+                SecretReads::poller().resolve(&stored)
+            })
             .map_err(|reason| ReplayError::Config(format!("org secret ({at}): {reason}")))?;
         return Ok((secret, at));
     }

@@ -3,18 +3,25 @@
 //!
 //! ```sh
 //! okta-hooks secrets split --org acme [--secret-file single.json] [--secret-prefix P] \
-//!   [--kms-key-id KEY] [--dry-run]
+//!   [--kms-key-id KEY] [--overwrite KIND]... [--dry-run]
 //! ```
 //!
 //! The source is the single secret `<prefix><org>` in Secrets Manager, or `--secret-file`
-//! (a JSON file of either shape). Each of its sections is written as the secret
-//! `<prefix><org>/<kind>` (created when missing, with `--kms-key-id` when given; else a new
-//! version), unless that secret already holds the same JSON: running it twice writes
-//! nothing the second time. For the single shape, `okta` is also copied to `okta-read`
-//! (the router and the poller read only that one), which then carries the admin
-//! credential's rights until a read-only app replaces it: a warning says so, and an
-//! `okta-read` that already differs from `okta` (a read-only credential put there since)
-//! is kept as it is. Only ids are printed, never a value.
+//! (a JSON file of either shape). Each of its sections becomes the secret
+//! `<prefix><org>/<kind>`: created when missing (with `--kms-key-id` when given), a new
+//! version when it holds the stack's placeholder (only `_` keys). An existing secret
+//! that holds other JSON is kept and reported, since the single secret stays until the
+//! user deletes it and a split secret changed since (a rotated hook value, a revoked
+//! token, plan keys added by `secrets plan-key`) is newer than it: writing the old value
+//! back would make Okta's deliveries fail authentication, bring a revoked token back or
+//! turn plan signatures off. `--overwrite KIND` (repeatable) replaces that kind's secret
+//! anyway — and even then `signing` keeps the existing `plan_keys` and
+//! `require_plan_signatures` (merged in, and said so). Running it twice writes nothing
+//! the second time. For the single shape, `okta` is also copied to `okta-read` (the
+//! router and the poller read only that one), which then carries the admin credential's
+//! rights until a read-only app replaces it: a warning says so. Keys of the source that
+//! name no kind (a typo such as `okta_read`) are named in a warning. Only ids and key
+//! names are printed, never a value.
 //!
 //! `okta-hooks secrets plan-key`: a new Ed25519 plan key pair for the org, the private
 //! half in `<prefix><org>/plan-signing` (the router's) and the public half in
@@ -37,7 +44,7 @@ use org_secrets::{
     ExecutorCredentials, OrgName, PlanKeyPair, SecretError, SecretKind, SecretReads, SecretsConfig,
     StoredSecrets, generate_plan_key,
 };
-use secrecy::ExposeSecret;
+use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
 #[derive(clap::Subcommand)]
@@ -94,9 +101,48 @@ pub struct SplitArgs {
     /// encrypted with. Default: the AWS-managed key. Existing secrets keep their key.
     #[arg(long)]
     kms_key_id: Option<String>,
+    /// Replace this kind's secret (hook, signing, plan-signing, okta, okta-read,
+    /// okta-<family>, named) with the source's section even when it holds other values
+    /// (changed since the first split); repeatable. Without it such a secret is kept.
+    /// `signing` keeps its `plan_keys` and `require_plan_signatures` either way.
+    #[arg(long, value_name = "KIND", value_parser = parse_kind)]
+    overwrite: Vec<SecretKind>,
     /// Say what would be written; write nothing.
     #[arg(long)]
     dry_run: bool,
+}
+
+/// A `--overwrite` value: a kind's name as in the secret ids.
+fn parse_kind(name: &str) -> Result<SecretKind, String> {
+    SecretKind::parse(name).ok_or_else(|| {
+        format!(
+            "{name:?} is no secret kind (hook, signing, plan-signing, okta, okta-read, \
+             okta-<family>, named)"
+        )
+    })
+}
+
+/// The warning for keys of a secret file or single secret (`at`) that name no kind and
+/// were ignored ([`StoredSecrets::ignored_keys`]): a typo such as `okta_read` otherwise
+/// leaves a credential silently unused. Names only, never a value; `None` when there is
+/// none.
+pub(crate) fn ignored_keys_warning(at: &str, stored: &StoredSecrets) -> Option<String> {
+    let ignored = stored.ignored_keys();
+    (!ignored.is_empty()).then(|| {
+        format!(
+            "warning: {at}: ignored key(s) that name no kind: {} (the kinds: hook, signing, \
+             plan-signing, okta, okta-read, okta-<family>, named; a key starting with `_` \
+             is a comment)",
+            ignored.join(", ")
+        )
+    })
+}
+
+/// Prints [`ignored_keys_warning`] to stderr, if any.
+pub(crate) fn warn_ignored_keys(at: &str, stored: &StoredSecrets) {
+    if let Some(warning) = ignored_keys_warning(at, stored) {
+        eprintln!("{warning}");
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -141,12 +187,31 @@ pub async fn run(command: SecretsCommand) -> Result<(), SecretsCliError> {
 /// What happens to one kind's secret.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Step {
+    /// Missing: created.
     Create,
-    Update,
+    /// The stack's placeholder (only `_` keys): replaced.
+    Fill,
+    /// Holds other values and `--overwrite` names the kind: replaced.
+    Overwrite,
     Unchanged,
+    /// Holds other values (changed since the first split): kept.
+    Kept,
     /// The copied `okta-read` exists and differs from `okta`: a read-only credential was
     /// put there since, and it is kept.
     KeptReadOnly,
+}
+
+/// What to do with one kind's secret, and the JSON to write (secret material: never
+/// printed).
+#[derive(Debug)]
+struct Decision {
+    step: Step,
+    /// The source's section, for `signing` with the existing secret's plan fields merged
+    /// in.
+    content: SecretString,
+    /// The fields of an existing `signing` merged into the source's section
+    /// (`plan_keys`, `require_plan_signatures`): kept, never dropped.
+    kept_fields: Vec<&'static str>,
 }
 
 async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
@@ -188,13 +253,25 @@ async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
         at: at.clone(),
         reason,
     })?;
+    warn_ignored_keys(&at, &stored);
     if stored.is_empty() {
         return Err(SecretsCliError::Empty { at });
     }
     let (split, copied) = stored.to_split();
+    let source_name = if args.secret_file.is_some() {
+        "secret file"
+    } else {
+        "single secret"
+    };
 
     println!("splitting {at} for org {org}:");
+    for kind in &args.overwrite {
+        if split.get(kind).is_none() {
+            eprintln!("warning: --overwrite {kind}: {at} has no {kind} section to write");
+        }
+    }
     let mut writes = 0usize;
+    let mut kept = 0usize;
     for (kind, section) in split.iter() {
         let id = source.secret_id(&org, kind);
         let existing = match source.read_raw(&org, &id).await {
@@ -207,18 +284,28 @@ async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
                 });
             }
         };
-        let step = plan(kind, section.expose_secret(), existing.as_deref(), copied);
-        let verb = match (step, args.dry_run) {
+        let overwrite = args.overwrite.contains(kind);
+        let decision = plan(
+            kind,
+            section.expose_secret(),
+            existing.as_deref(),
+            copied,
+            overwrite,
+        );
+        let verb = match (decision.step, args.dry_run) {
             (Step::Unchanged, _) => "unchanged",
-            (Step::KeptReadOnly, _) => "kept     ",
+            (Step::Kept | Step::KeptReadOnly, _) => {
+                kept += 1;
+                "kept     "
+            }
             (Step::Create, true) => "would create",
-            (Step::Update, true) => "would update",
-            (Step::Create | Step::Update, false) => {
+            (Step::Fill | Step::Overwrite, true) => "would update",
+            (Step::Create | Step::Fill | Step::Overwrite, false) => {
                 let written = source
                     .put_or_create(
                         &org,
                         &id,
-                        section.expose_secret(),
+                        decision.content.expose_secret(),
                         args.kms_key_id.as_deref(),
                     )
                     .await
@@ -230,14 +317,26 @@ async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
                 }
             }
         };
-        let note = match (kind, step) {
+        let note = match (kind, decision.step) {
             (SecretKind::OktaRead, Step::KeptReadOnly) => {
-                "  (it differs from okta: a read-only credential, left as it is)"
+                "  (it differs from okta: a read-only credential, left as it is)".to_owned()
             }
-            (SecretKind::OktaRead, _) if copied => "  (a copy of okta)",
-            _ => "",
+            (_, Step::Kept) => {
+                format!(": differs from the {source_name}, kept; --overwrite {kind} to replace it")
+            }
+            (SecretKind::OktaRead, _) if copied => "  (a copy of okta)".to_owned(),
+            (_, Step::Overwrite) => format!("  (--overwrite {kind}: the {source_name}'s values)"),
+            _ => String::new(),
         };
-        println!("  {verb}  {id}{note}");
+        let merged = if decision.kept_fields.is_empty() || decision.step == Step::Kept {
+            String::new()
+        } else {
+            format!(
+                "  ({} kept from the existing secret)",
+                decision.kept_fields.join(", ")
+            )
+        };
+        println!("  {verb}  {id}{note}{merged}");
     }
 
     if copied {
@@ -249,10 +348,19 @@ async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
             source.secret_id(&org, &SecretKind::OktaRead)
         );
     }
+    if kept > 0 {
+        println!(
+            "kept {kept} secret(s) holding other values than the {source_name} (changed since \
+             the first split: newer than it); check them, and give --overwrite KIND only for \
+             a kind the {source_name} should replace"
+        );
+    }
     if args.dry_run {
         println!("dry run: nothing written");
-    } else if writes == 0 {
+    } else if writes == 0 && kept == 0 {
         println!("nothing to write: the split secrets already hold these sections");
+    } else if writes == 0 {
+        println!("nothing written");
     } else {
         println!("wrote {writes} secret(s)");
     }
@@ -265,27 +373,107 @@ async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
     Ok(())
 }
 
-/// What to do with `kind`'s secret, holding `existing`, to make it hold `section`.
-/// JSON that means the same is the same (whitespace, key order); text that is not JSON
-/// is replaced.
-fn plan(kind: &SecretKind, section: &str, existing: Option<&str>, copied: bool) -> Step {
+/// What to do with `kind`'s secret, holding `existing` (`None`: missing), given the
+/// source's `section`: create it when missing, fill a placeholder (only `_` keys), and
+/// otherwise keep it unless `overwrite` (then replace it; a copied `okta-read` that
+/// differs, a read-only credential put there since, is kept either way unless
+/// `overwrite`). JSON that means the same is the same (whitespace, key order); an
+/// existing secret that is not JSON counts as different. For `signing`, the existing
+/// secret's `plan_keys` and `require_plan_signatures` are merged into the section first
+/// ([`keep_plan_fields`]): a source without them is not a difference, and they are never
+/// dropped.
+fn plan(
+    kind: &SecretKind,
+    section: &str,
+    existing: Option<&str>,
+    copied: bool,
+    overwrite: bool,
+) -> Decision {
+    let as_is = |step| Decision {
+        step,
+        content: SecretString::from(section.to_owned()),
+        kept_fields: Vec::new(),
+    };
     let Some(existing) = existing else {
-        return Step::Create;
+        return as_is(Step::Create);
     };
     let parse = |text: &str| serde_json::from_str::<Value>(text).ok();
-    let wanted = parse(section);
     let held = parse(existing);
-    if wanted.is_some() && wanted == held {
-        return Step::Unchanged;
-    }
-    let placeholder = held.as_ref().is_some_and(|v| {
+    if held.as_ref().is_some_and(|v| {
         v.as_object()
             .is_some_and(|fields| fields.keys().all(|k| k.starts_with('_')))
-    });
-    if copied && *kind == SecretKind::OktaRead && !placeholder {
-        return Step::KeptReadOnly;
+    }) {
+        return as_is(Step::Fill);
     }
-    Step::Update
+    let mut wanted = parse(section);
+    let mut kept_fields = Vec::new();
+    if *kind == SecretKind::Signing
+        && let (Some(Value::Object(wanted)), Some(Value::Object(held))) = (&mut wanted, &held)
+    {
+        kept_fields = keep_plan_fields(wanted, held);
+    }
+    let content = match (&wanted, kept_fields.is_empty()) {
+        (Some(merged), false) => SecretString::from(merged.to_string()),
+        _ => SecretString::from(section.to_owned()),
+    };
+    let step = if wanted.is_some() && wanted == held {
+        Step::Unchanged
+    } else if overwrite {
+        Step::Overwrite
+    } else if copied && *kind == SecretKind::OktaRead {
+        Step::KeptReadOnly
+    } else {
+        Step::Kept
+    };
+    Decision {
+        step,
+        content,
+        kept_fields,
+    }
+}
+
+/// Merges into the source's `signing` section what `secrets plan-key` put in the
+/// existing `signing` secret, so that no split turns plan signatures off: every plan key
+/// id the existing `plan_keys` lists (its public key winning over the source's for the
+/// same id: the `plan-signing` secret in use matches it) and `require_plan_signatures:
+/// true`. Returns the fields that changed the section, for the message.
+fn keep_plan_fields(
+    wanted: &mut Map<String, Value>,
+    held: &Map<String, Value>,
+) -> Vec<&'static str> {
+    let mut kept = Vec::new();
+    if let Some(Value::Object(held_keys)) = held.get("plan_keys")
+        && !held_keys.is_empty()
+    {
+        let listed = wanted
+            .entry("plan_keys")
+            .and_modify(|v| {
+                if !v.is_object() {
+                    *v = json!({});
+                }
+            })
+            .or_insert_with(|| json!({}));
+        if let Value::Object(listed) = listed {
+            let mut changed = false;
+            for (kid, key) in held_keys {
+                if listed.get(kid) != Some(key) {
+                    listed.insert(kid.clone(), key.clone());
+                    changed = true;
+                }
+            }
+            if changed {
+                kept.push("plan_keys");
+            }
+        }
+    }
+    let required = Some(&Value::Bool(true));
+    if held.get("require_plan_signatures") == required
+        && wanted.get("require_plan_signatures") != required
+    {
+        wanted.insert("require_plan_signatures".to_owned(), Value::Bool(true));
+        kept.push("require_plan_signatures");
+    }
+    kept
 }
 
 /// Which of the two secrets is written first: the order in which every envelope keeps
@@ -557,10 +745,12 @@ async fn plan_key(args: PlanKeyArgs) -> Result<(), SecretsCliError> {
                 reason: e.to_string(),
             })?;
             // Checked as an org secret file first: the error names a position only.
-            StoredSecrets::from_json(&text).map_err(|reason| SecretsCliError::Malformed {
-                at: at.clone(),
-                reason,
-            })?;
+            let stored =
+                StoredSecrets::from_json(&text).map_err(|reason| SecretsCliError::Malformed {
+                    at: at.clone(),
+                    reason,
+                })?;
+            warn_ignored_keys(&at, &stored);
             let doc = json_at(&text, &at)?;
             let section = |kind: &str| doc.get(kind).filter(|s| configured(s)).cloned();
             let signing =
@@ -816,15 +1006,19 @@ mod tests {
         assert_eq!(next_kid(&["local", "p"]), "p1");
     }
 
+    fn step(kind: &SecretKind, section: &str, existing: Option<&str>, copied: bool) -> Step {
+        plan(kind, section, existing, copied, false).step
+    }
+
     #[test]
-    fn a_missing_secret_is_created_and_the_same_json_is_left_alone() {
+    fn a_missing_secret_is_created_a_placeholder_filled_and_the_same_json_left_alone() {
         let kind = SecretKind::Hook;
         assert_eq!(
-            plan(&kind, r#"{"current": "a"}"#, None, false),
+            step(&kind, r#"{"current": "a"}"#, None, false),
             Step::Create
         );
         assert_eq!(
-            plan(
+            step(
                 &kind,
                 r#"{"current": "a", "header": "X"}"#,
                 Some(r#"{"header":"X","current":"a"}"#),
@@ -833,18 +1027,69 @@ mod tests {
             Step::Unchanged
         );
         assert_eq!(
-            plan(
+            step(
                 &kind,
-                r#"{"current": "b"}"#,
-                Some(r#"{"current": "a"}"#),
+                r#"{"current": "a"}"#,
+                Some(r#"{"_readme": "put it here"}"#),
                 false
             ),
-            Step::Update
+            Step::Fill
+        );
+    }
+
+    #[test]
+    fn a_secret_changed_since_the_first_split_is_kept_unless_its_kind_is_overwritten() {
+        // A hook value rotated since: writing the single secret's back would fail Okta's
+        // deliveries.
+        let kind = SecretKind::Hook;
+        let single = r#"{"current": "old"}"#;
+        let rotated = r#"{"current": "new", "previous": "old"}"#;
+        assert_eq!(step(&kind, single, Some(rotated), false), Step::Kept);
+        assert_eq!(step(&kind, single, Some("not json"), false), Step::Kept);
+        let overwritten = plan(&kind, single, Some(rotated), false, true);
+        assert_eq!(overwritten.step, Step::Overwrite);
+        assert_eq!(overwritten.content.expose_secret(), single);
+        assert!(overwritten.kept_fields.is_empty());
+    }
+
+    #[test]
+    fn signing_keeps_the_plan_keys_and_the_requirement_of_the_existing_secret_even_overwritten() {
+        let kind = SecretKind::Signing;
+        let single = json!({"active": "k1", "keys": {"k1": HMAC}}).to_string();
+        let mut planned = json!({"active": "k1", "keys": {"k1": HMAC},
+            "plan_keys": {"p1": "pub1"}, "require_plan_signatures": true});
+        // Only plan-key's fields added since: nothing to write.
+        let same = plan(&kind, &single, Some(&planned.to_string()), false, false);
+        assert_eq!(same.step, Step::Unchanged);
+        assert_eq!(same.kept_fields, ["plan_keys", "require_plan_signatures"]);
+
+        // A new HMAC key in the source: kept, or with --overwrite written with the plan
+        // fields merged in (the source's own plan key ids kept, the existing one's
+        // public key winning for the same id).
+        let rotated = json!({"active": "k2", "keys": {"k1": HMAC, "k2": HMAC},
+            "plan_keys": {"p1": "other", "p0": "pub0"}});
+        let text = rotated.to_string();
+        assert_eq!(
+            step(&kind, &text, Some(&planned.to_string()), false),
+            Step::Kept
+        );
+        let overwritten = plan(&kind, &text, Some(&planned.to_string()), false, true);
+        assert_eq!(overwritten.step, Step::Overwrite);
+        assert_eq!(
+            serde_json::from_str::<Value>(overwritten.content.expose_secret()).unwrap(),
+            json!({"active": "k2", "keys": {"k1": HMAC, "k2": HMAC},
+                "plan_keys": {"p0": "pub0", "p1": "pub1"}, "require_plan_signatures": true})
         );
         assert_eq!(
-            plan(&kind, r#"{"current": "b"}"#, Some("not json"), false),
-            Step::Update
+            overwritten.kept_fields,
+            ["plan_keys", "require_plan_signatures"]
         );
+
+        // Without plan keys in the existing secret, the source is written as it is.
+        planned = json!({"active": "k1", "keys": {"k1": HMAC}});
+        let overwritten = plan(&kind, &text, Some(&planned.to_string()), false, true);
+        assert_eq!(overwritten.content.expose_secret(), text);
+        assert!(overwritten.kept_fields.is_empty());
     }
 
     #[test]
@@ -853,16 +1098,32 @@ mod tests {
         let admin = r#"{"org_url": "https://a", "api_token": "admin"}"#;
         let read_only = r#"{"org_url": "https://a", "client_id": "0oa", "private_key": "k"}"#;
         assert_eq!(
-            plan(&read, admin, Some(read_only), true),
+            step(&read, admin, Some(read_only), true),
             Step::KeptReadOnly
         );
-        assert_eq!(plan(&read, admin, Some(admin), true), Step::Unchanged);
-        // The stack's placeholder is no credential: it is replaced.
+        assert_eq!(step(&read, admin, Some(admin), true), Step::Unchanged);
+        // The stack's placeholder is no credential: it is filled.
         assert_eq!(
-            plan(&read, admin, Some(r#"{"_readme": "put it here"}"#), true),
-            Step::Update
+            step(&read, admin, Some(r#"{"_readme": "put it here"}"#), true),
+            Step::Fill
         );
-        // A source that has its own okta-read is written as any other kind.
-        assert_eq!(plan(&read, admin, Some(read_only), false), Step::Update);
+        // A source that has its own okta-read is treated as any other kind.
+        assert_eq!(step(&read, admin, Some(read_only), false), Step::Kept);
+    }
+
+    #[test]
+    fn the_ignored_keys_warning_names_the_keys_and_never_a_value() {
+        let stored = StoredSecrets::from_json(
+            r#"{"okta_read": {"api_token": "hunter2"}, "hook": {"current": "h"}}"#,
+        )
+        .unwrap();
+        let warning = ignored_keys_warning("s.json", &stored).expect("a warning");
+        assert!(
+            warning.starts_with("warning: s.json: ignored key(s) that name no kind: okta_read ("),
+            "{warning}"
+        );
+        assert!(!warning.contains("hunter2"), "{warning}");
+        let clean = StoredSecrets::from_json(r#"{"hook": {"current": "h"}}"#).unwrap();
+        assert!(ignored_keys_warning("s.json", &clean).is_none());
     }
 }

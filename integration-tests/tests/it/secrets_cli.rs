@@ -143,6 +143,192 @@ async fn split_run_again_writes_nothing_and_keeps_a_read_only_credential_put_the
     assert_no_value(&out);
 }
 
+const ROTATED_HOOK_VALUE: &str = "hook-value-rotated-since-never-printed";
+const NEW_ADMIN_TOKEN: &str = "00TEST-new-admin-token-never-printed";
+
+#[tokio::test]
+async fn split_run_again_keeps_secrets_changed_since_and_overwrite_replaces_only_the_kind_named() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    aws.put_legacy_org_secret("acme", &single_secret()).await;
+    let env = function_env(&moto.endpoint());
+    let (ok, out) = run(&["secrets", "split", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+
+    // Since: the hook value rotated (what `hook rotate-secret` writes: Okta now sends
+    // the new value) and the admin token revoked and replaced; the single secret still
+    // holds the old ones.
+    let rotated = json!({"header": "X-Okta-Hooks-Auth", "current": ROTATED_HOOK_VALUE,
+        "previous": HOOK_VALUE});
+    aws.put_secret("okta-hooks/acme/hook", &rotated).await;
+    let new_okta = json!({"org_url": "https://acme.okta.com", "api_token": NEW_ADMIN_TOKEN});
+    aws.put_secret("okta-hooks/acme/okta", &new_okta).await;
+    let (_, hook_version) = secret(&aws, "okta-hooks/acme/hook").await;
+    let (_, okta_version) = secret(&aws, "okta-hooks/acme/okta").await;
+
+    let (ok, out) = run(&["secrets", "split", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+    for kind in ["hook", "okta"] {
+        assert!(
+            out.contains(&format!(
+                "okta-hooks/acme/{kind}: differs from the single secret, kept; \
+                 --overwrite {kind} to replace it"
+            )),
+            "{kind}: {out}"
+        );
+    }
+    assert_eq!(
+        secret(&aws, "okta-hooks/acme/hook").await,
+        (rotated.clone(), hook_version)
+    );
+    assert_eq!(
+        secret(&aws, "okta-hooks/acme/okta").await,
+        (new_okta.clone(), okta_version.clone())
+    );
+    assert!(out.contains("unchanged  okta-hooks/acme/signing"), "{out}");
+    assert!(!out.contains("wrote"), "{out}");
+    assert_no_value(&out);
+    assert!(
+        !out.contains(ROTATED_HOOK_VALUE) && !out.contains(NEW_ADMIN_TOKEN),
+        "{out}"
+    );
+
+    // Asked for: the hook secret takes the single secret's value, the okta one is kept.
+    let (ok, out) = run(
+        &["secrets", "split", "--org", "acme", "--overwrite", "hook"],
+        &env,
+    );
+    assert!(ok, "{out}");
+    assert!(out.contains("updated    okta-hooks/acme/hook"), "{out}");
+    assert!(out.contains("wrote 1 secret(s)"), "{out}");
+    assert_eq!(
+        secret(&aws, "okta-hooks/acme/hook").await.0,
+        single_secret()["hook"]
+    );
+    assert_eq!(
+        secret(&aws, "okta-hooks/acme/okta").await,
+        (new_okta, okta_version)
+    );
+    assert!(
+        !out.contains(ROTATED_HOOK_VALUE) && !out.contains(NEW_ADMIN_TOKEN),
+        "{out}"
+    );
+    assert_no_value(&out);
+}
+
+#[tokio::test]
+async fn split_after_plan_key_keeps_plan_keys_and_overwrite_signing_merges_them_in() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    aws.put_legacy_org_secret("acme", &single_secret()).await;
+    let env = function_env(&moto.endpoint());
+    let split = ["secrets", "split", "--org", "acme"];
+    let (ok, out) = run(&split, &env);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme"], &env);
+    assert!(ok, "{out}");
+    let (ok, out) = run(&["secrets", "plan-key", "--org", "acme", "--require"], &env);
+    assert!(ok, "{out}");
+    let (signed, version) = secret(&aws, "okta-hooks/acme/signing").await;
+
+    // The single secret's signing lacks only what plan-key added: nothing to write.
+    let (ok, out) = run(&split, &env);
+    assert!(ok, "{out}");
+    assert!(out.contains("unchanged  okta-hooks/acme/signing"), "{out}");
+    assert_eq!(
+        secret(&aws, "okta-hooks/acme/signing").await,
+        (signed.clone(), version.clone())
+    );
+
+    // A new HMAC key in the single secret: kept out until asked for.
+    let mut single = single_secret();
+    single["signing"] = json!({"active": "k2",
+        "keys": {"k1": SIGNING_KEY, "k2": "fedcba9876543210fedcba9876543210-k2-never-printed"}});
+    aws.put_legacy_org_secret("acme", &single).await;
+    let (ok, out) = run(&split, &env);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(
+            "okta-hooks/acme/signing: differs from the single secret, kept; \
+             --overwrite signing to replace it"
+        ),
+        "{out}"
+    );
+    assert_eq!(
+        secret(&aws, "okta-hooks/acme/signing").await,
+        (signed.clone(), version)
+    );
+
+    // --overwrite signing takes the new HMAC keys and still keeps the plan keys and the
+    // requirement: plan signatures stay on.
+    let (ok, out) = run(&[&split[..], &["--overwrite", "signing"]].concat(), &env);
+    assert!(ok, "{out}");
+    assert!(out.contains("updated    okta-hooks/acme/signing"), "{out}");
+    assert!(
+        out.contains("plan_keys, require_plan_signatures kept from the existing secret"),
+        "{out}"
+    );
+    assert!(!out.contains("k2-never-printed"), "{out}");
+    let mut expected = single["signing"].clone();
+    expected["plan_keys"] = signed["plan_keys"].clone();
+    expected["require_plan_signatures"] = json!(true);
+    assert_eq!(secret(&aws, "okta-hooks/acme/signing").await.0, expected);
+    let (router, executor) = plan_views(&aws, "acme").await;
+    assert_eq!(
+        router_signs_what_the_executor_verifies(&router, &executor, true),
+        "p1"
+    );
+}
+
+#[tokio::test]
+async fn split_warns_naming_the_keys_that_name_no_kind_and_never_their_values() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let env = function_env(&moto.endpoint());
+    let mut sections = single_secret();
+    sections["okta_read"] = json!({"org_url": "https://acme.okta.com",
+        "api_token": "00READ-typo-never-printed"});
+    sections["Hook"] = json!({"current": "typo-hook-never-printed"});
+    sections["_comment"] = json!("a comment, not a kind");
+    let file = std::env::temp_dir().join(format!("okta-hooks-typo-{}.json", std::process::id()));
+    std::fs::write(&file, sections.to_string()).unwrap();
+    let file_arg = file.display().to_string();
+    let (ok, out) = run(
+        &[
+            "secrets",
+            "split",
+            "--org",
+            "acme",
+            "--secret-file",
+            &file_arg,
+        ],
+        &env,
+    );
+    let _ = std::fs::remove_file(&file);
+    assert!(ok, "{out}");
+    assert!(
+        out.contains(&format!(
+            "warning: {file_arg}: ignored key(s) that name no kind: Hook, okta_read"
+        )),
+        "{out}"
+    );
+    assert!(!out.contains("_comment"), "{out}");
+    assert!(
+        !out.contains("never-printed"),
+        "a value of an ignored key was printed:\n{out}"
+    );
+    assert_eq!(
+        aws.secret_names().await,
+        names(&[
+            "okta-hooks/acme/hook",
+            "okta-hooks/acme/named",
+            "okta-hooks/acme/okta",
+            "okta-hooks/acme/okta-read",
+            "okta-hooks/acme/signing",
+        ])
+    );
+}
+
 #[tokio::test]
 async fn split_reads_a_secret_file_with_a_prefix_and_a_dry_run_writes_nothing() {
     let moto = MotoServer::start();

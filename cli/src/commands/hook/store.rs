@@ -95,10 +95,14 @@ impl SecretStore {
     /// validated. In the split shape a missing `okta` secret leaves the credential out.
     pub async fn read(&self, credential: bool) -> Result<OrgSecret, HookCliError> {
         let stored = match self {
-            SecretStore::File(_) | SecretStore::Single { .. } => {
-                StoredSecrets::from_json(&self.read_raw().await?)
-                    .map_err(|reason| self.malformed(reason))?
+            SecretStore::File(file) => {
+                let stored = StoredSecrets::from_json(&self.read_raw().await?)
+                    .map_err(|reason| self.malformed(reason))?;
+                crate::commands::secrets::warn_ignored_keys(&file.display().to_string(), &stored);
+                stored
             }
+            SecretStore::Single { .. } => StoredSecrets::from_json(&self.read_raw().await?)
+                .map_err(|reason| self.malformed(reason))?,
             SecretStore::Split { source, org } => {
                 let mut stored = StoredSecrets::new();
                 let hook = self.read_raw().await?;
