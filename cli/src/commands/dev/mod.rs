@@ -120,7 +120,7 @@ pub enum DevError {
     SecretFile { file: String, reason: String },
     #[error("the local org secrets: {0}")]
     Secrets(String),
-    #[error("OKTA_HOOKS_EXECUTOR_CREDENTIALS must be shared or per-family, not {0:?}")]
+    #[error("OKTA_HOOKS_EXECUTOR_CREDENTIALS must be shared, per-family or per-family-only, not {0:?}")]
     ExecutorCredentials(String),
 }
 
