@@ -120,7 +120,9 @@ pub enum DevError {
     SecretFile { file: String, reason: String },
     #[error("the local org secrets: {0}")]
     Secrets(String),
-    #[error("OKTA_HOOKS_EXECUTOR_CREDENTIALS must be shared, per-family or per-family-only, not {0:?}")]
+    #[error(
+        "OKTA_HOOKS_EXECUTOR_CREDENTIALS must be shared, per-family or per-family-only, not {0:?}"
+    )]
     ExecutorCredentials(String),
 }
 
