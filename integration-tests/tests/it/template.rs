@@ -148,6 +148,10 @@ const STACK: &str = "okta-hooks";
 struct Deployment<'t> {
     template: &'t Value,
     parameters: BTreeMap<String, String>,
+    /// `AWS::Partition` and `AWS::Region`: [`PARTITION`] and [`REGION`] unless
+    /// [`Deployment::in_region`] says otherwise.
+    partition: String,
+    region: String,
 }
 
 impl<'t> Deployment<'t> {
@@ -175,6 +179,17 @@ impl<'t> Deployment<'t> {
         Deployment {
             template,
             parameters,
+            partition: PARTITION.to_owned(),
+            region: REGION.to_owned(),
+        }
+    }
+
+    /// The same deployment in another partition and region.
+    fn in_region(self, partition: &str, region: &str) -> Self {
+        Deployment {
+            partition: partition.to_owned(),
+            region: region.to_owned(),
+            ..self
         }
     }
 
@@ -283,8 +298,8 @@ impl<'t> Deployment<'t> {
     fn reference(&self, name: &str) -> Option<Value> {
         let value = match name {
             "AWS::NoValue" => return None,
-            "AWS::Partition" => PARTITION.to_owned(),
-            "AWS::Region" => REGION.to_owned(),
+            "AWS::Partition" => self.partition.clone(),
+            "AWS::Region" => self.region.clone(),
             "AWS::AccountId" => ACCOUNT.to_owned(),
             "AWS::StackName" => STACK.to_owned(),
             "AWS::URLSuffix" => "amazonaws.com".to_owned(),
@@ -1108,7 +1123,15 @@ fn secret_arn(name: &str) -> String {
             char::from(c)
         })
         .collect();
-    format!("arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}-{suffix}")
+    format!("{}-{suffix}", bare_arn(name))
+}
+
+/// The ARN AWS authorizes a `GetSecretValue` of secret `name` against when there is no
+/// such secret: the one derived from the name, without the suffix (ministackorg/ministack
+/// #1737 measured it). Only a role allowed on it hears "not found"; any other hears
+/// `AccessDenied`, which the functions must treat as a failed read and retry.
+fn bare_arn(name: &str) -> String {
+    format!("arn:{PARTITION}:secretsmanager:{REGION}:{ACCOUNT}:secret:{name}")
 }
 
 /// A function of the template: its logical name, binary and (executors) family.
@@ -1277,8 +1300,11 @@ fn only_the_router_may_read_the_private_plan_keys() {
 }
 
 /// For every function, kind and served org: the function's role may read the secret
-/// (a concrete ARN with a random suffix) exactly when it needs it; and no function may
-/// read any kind of secret of an org the deployment does not serve, nor of another prefix.
+/// (a concrete ARN with a random suffix) exactly when it needs it, and is allowed on the
+/// bare ARN AWS checks when that secret does not exist exactly then too (so a missing
+/// optional kind answers "not found", not `AccessDenied`); and no function may read any
+/// kind of secret of an org the deployment does not serve, nor of another prefix, under
+/// either ARN.
 fn assert_who_reads_what(set: &[(&str, &str)], served: &[&str]) -> usize {
     let t = template();
     let d = Deployment::new(&t, set);
@@ -1292,10 +1318,21 @@ fn assert_who_reads_what(set: &[(&str, &str)], served: &[&str]) -> usize {
     for f in &functions {
         let role = d.role_statements(&f.name);
         let may = |arn: &str| may(&role, "secretsmanager:GetSecretValue", arn);
+        let granted: Vec<String> = Kind::all()
+            .into_iter()
+            .filter(|kind| needs(f, *kind, mode, legacy))
+            .flat_map(|kind| {
+                served
+                    .iter()
+                    .map(|org| kind.secret_name(&prefix, org))
+                    .collect::<Vec<_>>()
+            })
+            .collect();
         for kind in Kind::all() {
             for org in served {
-                let arn = secret_arn(&kind.secret_name(&prefix, org));
+                let name = kind.secret_name(&prefix, org);
                 let expected = needs(f, kind, mode, legacy);
+                let arn = secret_arn(&name);
                 assert_eq!(
                     may(&arn),
                     expected,
@@ -1303,21 +1340,49 @@ fn assert_who_reads_what(set: &[(&str, &str)], served: &[&str]) -> usize {
                     f.name,
                     if expected { "must" } else { "must not" },
                 );
-                checked += 1;
+                let bare = bare_arn(&name);
+                assert_eq!(
+                    may(&bare),
+                    expected || suffix_shaped(&name, &granted),
+                    "{set:?}: {} {} hear whether {name} exists",
+                    f.name,
+                    if expected { "must" } else { "must not" },
+                );
+                checked += 2;
             }
-            for org in not_served.iter().filter(|o| !served.contains(o)) {
-                let arn = secret_arn(&kind.secret_name(&prefix, org));
-                assert!(
-                    !may(&arn),
-                    "{set:?}: {} may read {arn} of an org not served",
+            let not_served = not_served.iter().filter(|o| !served.contains(o));
+            let elsewhere = kind.secret_name("other-stack/", served[0]);
+            for name in not_served
+                .map(|org| kind.secret_name(&prefix, org))
+                .chain([elsewhere])
+            {
+                let arn = secret_arn(&name);
+                assert!(!may(&arn), "{set:?}: {} may read {arn}", f.name);
+                let bare = bare_arn(&name);
+                assert_eq!(
+                    may(&bare),
+                    suffix_shaped(&name, &granted),
+                    "{set:?}: {} may hear whether {name} exists",
                     f.name
                 );
             }
-            let elsewhere = secret_arn(&kind.secret_name("other-stack/", served[0]));
-            assert!(!may(&elsewhere), "{set:?}: {} may read {elsewhere}", f.name);
         }
     }
     checked
+}
+
+/// Whether `name` is one of the `granted` names plus `-` and 6 characters, which the
+/// `<granted>-??????` grant takes for the bare ARN of `name` too (`?` is any character):
+/// `okta-groups` is `okta` + `-groups`, org `default-x`'s `hook` the single secret
+/// `default` + `-x/hook`. Harmless: AWS checks the bare ARN only when `name` does not
+/// exist (the role hears "not found"); an existing `name` is checked on its own suffixed
+/// ARN, which is 7 characters longer than any such grant matches.
+fn suffix_shaped(name: &str, granted: &[String]) -> bool {
+    granted.iter().any(|g| {
+        name.strip_prefix(g.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|rest| rest.chars().count() == 6)
+    })
 }
 
 #[test]
@@ -1486,19 +1551,35 @@ fn secret_grants_name_exact_secrets_never_a_prefix() {
                     continue;
                 }
                 assert_eq!(actions, ["secretsmanager:GetSecretValue"], "{}", f.name);
-                for r in as_list(&s["Resource"]) {
-                    let r = text(r);
-                    let prefix =
-                        format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:okta-hooks/");
-                    assert!(
-                        r.starts_with(&prefix) && r.ends_with("-??????"),
-                        "{}: {r}",
-                        f.name
-                    );
+                let resources: BTreeSet<String> =
+                    as_list(&s["Resource"]).into_iter().map(text).collect();
+                let prefix =
+                    format!("arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:okta-hooks/");
+                let (suffixed, bare): (BTreeSet<&String>, BTreeSet<&String>) =
+                    resources.iter().partition(|r| r.ends_with("-??????"));
+                for r in &resources {
+                    assert!(r.starts_with(&prefix), "{}: {r}", f.name);
                     assert!(!r.contains('*'), "{}: {r}", f.name);
+                }
+                for r in &suffixed {
                     assert_eq!(r.matches('?').count(), 6, "{}: {r}", f.name);
                     grants += 1;
                 }
+                // The bare ARNs (what AWS checks when the secret does not exist) are
+                // literal and exactly those of the secrets the statement grants.
+                for r in &bare {
+                    assert!(!r.contains('?'), "{}: {r}", f.name);
+                }
+                let stripped: BTreeSet<&str> = suffixed
+                    .iter()
+                    .map(|r| r.strip_suffix("-??????").unwrap_or_default())
+                    .collect();
+                let bare: BTreeSet<&str> = bare.iter().map(|r| r.as_str()).collect();
+                assert_eq!(
+                    bare, stripped,
+                    "{}: bare ARNs != the secrets granted",
+                    f.name
+                );
             }
         }
         assert!(grants >= 10, "{set:?}: {grants}");
@@ -1822,20 +1903,23 @@ fn each_secret_decrypt_grant_is_bound_to_the_secrets_its_policy_may_read() {
                 ("OtherOrgs", "acme,globex-eu"),
             ];
             let d = Deployment::new(&t, &set);
-            // Per policy: its decrypt statement names exactly the ARNs it may read.
+            // Per policy: its decrypt statement names exactly the ARNs of the secrets it
+            // may read (the -?????? ones; a bare ARN is no secret's, there is nothing to
+            // decrypt).
             let mut policies = 0;
             for (name, p) in d.resources_of("AWS::IAM::ManagedPolicy") {
                 let statements = as_list(&p["Properties"]["PolicyDocument"]["Statement"]);
-                let readable: BTreeSet<String> = statements
+                let (readable, bare): (BTreeSet<String>, BTreeSet<String>) = statements
                     .iter()
                     .filter(|s| {
                         as_list(&s["Action"]).contains(&&json!("secretsmanager:GetSecretValue"))
                     })
                     .flat_map(|s| as_list(&s["Resource"]).into_iter().map(text))
-                    .collect();
+                    .partition(|r| r.ends_with("-??????"));
                 if readable.is_empty() {
                     continue;
                 }
+                assert_eq!(bare.len(), 3, "{name}: one bare ARN per served org");
                 policies += 1;
                 let decrypts: Vec<&&Value> = statements
                     .iter()
@@ -1871,6 +1955,112 @@ fn each_secret_decrypt_grant_is_bound_to_the_secrets_its_policy_may_read() {
             }
         }
     }
+}
+
+// ---------------------------------------------------------------- policy size
+
+/// IAM's limit on a managed policy document: 6,144 characters, whitespace not counted.
+/// A larger one fails the deployment (`LimitExceeded`), and only with the parameters
+/// that make it larger.
+const MANAGED_POLICY_MAX_CHARS: usize = 6144;
+
+/// The longest partition and region names AWS has (`us-isof-south-1` is of `aws-iso-f`,
+/// a shorter partition): no real pair is longer, so what fits with these fits anywhere.
+const LONGEST_PARTITION: &str = "aws-us-gov";
+const LONGEST_REGION: &str = "us-isof-south-1";
+
+/// The longest `SecretPrefix` and org name the template's `AllowedPattern`s take (the
+/// code takes org names up to 64: the template's limit is narrower so that 10 orgs fit).
+const PREFIX_MAX: usize = 64;
+const ORG_MAX: usize = 32;
+
+#[test]
+fn every_managed_policy_fits_iams_size_limit_with_the_longest_parameters_allowed() {
+    let t = template();
+    // The patterns the worst case is built from: widening one fails here first.
+    let org = format!("[A-Za-z0-9_-]{{1,{ORG_MAX}}}");
+    assert_eq!(
+        t_parameter("SecretPrefix", "AllowedPattern"),
+        format!("^[A-Za-z0-9/_+=.@-]{{1,{PREFIX_MAX}}}$")
+    );
+    assert_eq!(t_parameter("OrgName", "AllowedPattern"), format!("^{org}$"));
+    assert_eq!(
+        t_parameter("OtherOrgs", "AllowedPattern"),
+        format!("^({org}(,{org}){{0,8}})?$")
+    );
+    assert_eq!(
+        t_parameter("KmsKeyArn", "AllowedPattern"),
+        "^(|create|arn:aws[a-z-]{0,12}:kms:[a-z0-9-]{1,20}:[0-9]{12}:key/[A-Za-z0-9-]{1,40})$"
+    );
+    for name in ["OrgName", "OtherOrgs", "SecretPrefix"] {
+        let says = t_parameter(name, "Description").to_lowercase();
+        let limit = if name == "SecretPrefix" {
+            PREFIX_MAX
+        } else {
+            ORG_MAX
+        };
+        assert!(
+            says.contains(&format!("at most {limit} characters")),
+            "{name}'s description states its limit: {says}"
+        );
+    }
+    // The longest of each: prefix, OrgName and the 9 OtherOrgs, the KMS key ARN.
+    let prefix = format!("{}/", "p".repeat(PREFIX_MAX - 1));
+    let orgs: Vec<String> = (0..10)
+        .map(|i| format!("{i}{}", "o".repeat(ORG_MAX - 1)))
+        .collect();
+    let other_orgs = orgs[1..].join(",");
+    let longest_key = format!(
+        "arn:aws{}:kms:{}:{ACCOUNT}:key/{}",
+        "x".repeat(12),
+        "r".repeat(20),
+        "k".repeat(40)
+    );
+    // What `KmsKey.Arn` is once the stack made it (a key id is a UUID).
+    let created_key = format!(
+        "arn:{LONGEST_PARTITION}:kms:{LONGEST_REGION}:{ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab"
+    );
+    let mut largest = (0, String::new());
+    for mode in ["Shared", "PerFamily", "PerFamilyOnly"] {
+        for legacy in ["false", "true"] {
+            for kms in ["", "create", longest_key.as_str()] {
+                let set = [
+                    ("SecretPrefix", prefix.as_str()),
+                    ("OrgName", orgs[0].as_str()),
+                    ("OtherOrgs", other_orgs.as_str()),
+                    ("ExecutorCredentials", mode),
+                    ("LegacySingleSecret", legacy),
+                    ("KmsKeyArn", kms),
+                ];
+                let d = Deployment::new(&t, &set).in_region(LONGEST_PARTITION, LONGEST_REGION);
+                let policies = d.resources_of("AWS::IAM::ManagedPolicy");
+                assert!(policies.len() >= 6, "{mode} {legacy} {kms}: {policies:?}");
+                for (name, p) in policies {
+                    let document = serde_json::to_string(&p["Properties"]["PolicyDocument"])
+                        .expect("JSON")
+                        .replace("<KmsKey.Arn>", &created_key);
+                    assert!(!document.contains('<'), "{name}: unevaluated: {document}");
+                    assert!(
+                        orgs.iter().all(|o| document.contains(o.as_str())),
+                        "{name} names every served org: {document}"
+                    );
+                    let size = document.chars().filter(|c| !c.is_whitespace()).count();
+                    assert!(
+                        size <= MANAGED_POLICY_MAX_CHARS,
+                        "{mode} legacy={legacy} KmsKeyArn={kms:?}: {name} is {size} characters, \
+                         over IAM's {MANAGED_POLICY_MAX_CHARS}"
+                    );
+                    if size > largest.0 {
+                        largest = (size, format!("{name}, {mode} legacy={legacy} kms={kms:?}"));
+                    }
+                }
+            }
+        }
+    }
+    eprintln!(
+        "the largest managed policy: {} characters ({})",
+        largest.0, largest.1
+    );
 }
 
 fn t_parameter(name: &str, field: &str) -> String {
