@@ -152,6 +152,8 @@ struct Deployment<'t> {
     /// [`Deployment::in_region`] says otherwise.
     partition: String,
     region: String,
+    /// `AWS::StackName`: [`STACK`] unless [`Deployment::named`] says otherwise.
+    stack_name: String,
 }
 
 impl<'t> Deployment<'t> {
@@ -181,6 +183,15 @@ impl<'t> Deployment<'t> {
             parameters,
             partition: PARTITION.to_owned(),
             region: REGION.to_owned(),
+            stack_name: STACK.to_owned(),
+        }
+    }
+
+    /// The same deployment as a stack of another name.
+    fn named(self, stack_name: &str) -> Self {
+        Deployment {
+            stack_name: stack_name.to_owned(),
+            ..self
         }
     }
 
@@ -301,7 +312,7 @@ impl<'t> Deployment<'t> {
             "AWS::Partition" => self.partition.clone(),
             "AWS::Region" => self.region.clone(),
             "AWS::AccountId" => ACCOUNT.to_owned(),
-            "AWS::StackName" => STACK.to_owned(),
+            "AWS::StackName" => self.stack_name.clone(),
             "AWS::URLSuffix" => "amazonaws.com".to_owned(),
             _ if self.parameters.contains_key(name) => self.parameters[name].clone(),
             _ => {
@@ -702,7 +713,9 @@ fn every_work_queue_has_a_fifo_dlq_of_the_template_and_outlasts_its_consumer() {
         );
         assert!(!redrive["maxReceiveCount"].is_null(), "{name}");
     }
-    // Visibility timeout >= 6 x the timeout of the function that consumes the queue.
+    // Visibility timeout >= 6 x the timeout of the function that consumes the queue, with
+    // the parameters' defaults (the local stack's tests run it shorter).
+    let defaults = Deployment::new(&t, &[]);
     let mut consumed = BTreeSet::new();
     for (fname, f) in functions(&t) {
         for event in f["Properties"]["Events"].as_object().into_iter().flatten() {
@@ -713,9 +726,10 @@ fn every_work_queue_has_a_fifo_dlq_of_the_template_and_outlasts_its_consumer() {
             let queue =
                 target(&event["Properties"]["Queue"]).expect("an SQS source names its queue");
             let timeout = property(&t, f, "Timeout").as_i64().expect("a timeout");
-            let visibility = queues[queue]["Properties"]["VisibilityTimeout"]
-                .as_i64()
-                .expect("an explicit VisibilityTimeout");
+            let visibility: i64 =
+                text(&defaults.resource(queue)["Properties"]["VisibilityTimeout"])
+                    .parse()
+                    .expect("an explicit VisibilityTimeout");
             assert!(
                 visibility >= 6 * timeout,
                 "{queue}: {visibility} s < 6 x {fname}'s {timeout} s"
@@ -2081,4 +2095,159 @@ fn the_wildcard_matcher_matches_as_iam_does() {
     ));
     assert!(wildcard_match("*", ""));
     assert!(!wildcard_match("", "a"));
+}
+
+/// The longest stack name `CloudFormation` allows, and SQS's limit on a queue name.
+const LONGEST_STACK_NAME: usize = 128;
+const SQS_QUEUE_NAME_LIMIT: usize = 80;
+/// The longest prefix `QueueNamePrefix` allows, and the longest stack name that works as
+/// the prefix when `QueueNamePrefix` is empty (its description says so).
+const LONGEST_QUEUE_PREFIX: usize = 59;
+
+/// Every queue's evaluated `QueueName`, by logical id.
+fn queue_names(d: &Deployment) -> BTreeMap<String, String> {
+    d.resources_of("AWS::SQS::Queue")
+        .into_iter()
+        .map(|(id, q)| (id, text(&q["Properties"]["QueueName"])))
+        .collect()
+}
+
+fn assert_queue_names_fit(d: &Deployment, prefix: &str) {
+    let names = queue_names(d);
+    assert_eq!(names.len(), 19, "events, its DLQ, rejects, 8 families x 2");
+    let distinct: BTreeSet<&String> = names.values().collect();
+    assert_eq!(distinct.len(), names.len(), "distinct names: {names:?}");
+    for (id, name) in &names {
+        assert!(
+            name.ends_with(".fifo"),
+            "{id}: {name} (moto and SQS need .fifo)"
+        );
+        assert!(
+            name.starts_with(&format!("{prefix}-")),
+            "{id}: {name} starts with {prefix}-"
+        );
+        assert!(
+            name.len() <= SQS_QUEUE_NAME_LIMIT,
+            "{id}: {name} is {} characters, over SQS's {SQS_QUEUE_NAME_LIMIT}",
+            name.len()
+        );
+        assert!(
+            name.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.')),
+            "{id}: {name} has characters SQS refuses"
+        );
+    }
+}
+
+#[test]
+fn queues_are_named_after_the_stack_readably_and_fit_sqs_limit() {
+    let t = template();
+    let d = Deployment::new(&t, &[]);
+    let names = queue_names(&d);
+    assert_eq!(names["EventsQueue"], "okta-hooks-events.fifo");
+    assert_eq!(names["EventsDlq"], "okta-hooks-events-dlq.fifo");
+    assert_eq!(names["RejectsQueue"], "okta-hooks-rejects.fifo");
+    for family in Family::ALL {
+        let title = {
+            let lower = family.as_str();
+            let mut chars = lower.chars();
+            let first = chars.next().expect("a family name").to_ascii_uppercase();
+            format!("{first}{}", chars.as_str())
+        };
+        assert_eq!(
+            names[&format!("{title}Queue")],
+            format!("okta-hooks-{}.fifo", family.as_str())
+        );
+        assert_eq!(
+            names[&format!("{title}Dlq")],
+            format!("okta-hooks-{}-dlq.fifo", family.as_str())
+        );
+    }
+    // The stack name as the prefix: fits up to the documented 59 characters.
+    let stack = "s".repeat(LONGEST_QUEUE_PREFIX);
+    assert_queue_names_fit(&Deployment::new(&t, &[]).named(&stack), &stack);
+    assert!(
+        t_parameter("QueueNamePrefix", "Description").contains("at most 59 characters"),
+        "the limit on a stack name used as the prefix is documented"
+    );
+}
+
+#[test]
+fn with_the_longest_stack_name_a_queue_name_prefix_keeps_every_name_within_80_characters() {
+    let t = template();
+    let stack = "s".repeat(LONGEST_STACK_NAME);
+    let prefix = "p".repeat(LONGEST_QUEUE_PREFIX);
+    let d = Deployment::new(&t, &[("QueueNamePrefix", &prefix)]).named(&stack);
+    assert_queue_names_fit(&d, &prefix);
+    assert!(
+        !queue_names(&d).values().any(|n| n.contains(&stack)),
+        "the prefix replaces the stack name"
+    );
+    // The parameter admits exactly 1..=59 characters of the name alphabet (or nothing).
+    assert_eq!(
+        t_parameter("QueueNamePrefix", "AllowedPattern"),
+        format!("^([A-Za-z0-9_-]{{1,{LONGEST_QUEUE_PREFIX}}})?$")
+    );
+    // And 59 is the most that fits: one more character overflows the longest name.
+    let longest_suffix = queue_names(&d)
+        .values()
+        .map(|n| n.len() - prefix.len())
+        .max()
+        .expect("queues");
+    assert_eq!(LONGEST_QUEUE_PREFIX + longest_suffix, SQS_QUEUE_NAME_LIMIT);
+}
+
+#[test]
+fn the_slow_timings_are_parameters_whose_defaults_are_the_production_values() {
+    let t = template();
+    assert_eq!(t_parameter("VisibilityTimeout", "Default"), "180");
+    assert_eq!(t_parameter("MaxReceiveCount", "Default"), "100");
+    assert_eq!(t_parameter("PollSchedule", "Default"), "rate(1 minute)");
+    for (set, visibility, receives, schedule) in [
+        (vec![], "180", "100", "rate(1 minute)"),
+        (
+            vec![
+                ("VisibilityTimeout", "5"),
+                ("MaxReceiveCount", "3"),
+                ("PollSchedule", "rate(2 minutes)"),
+            ],
+            "5",
+            "3",
+            "rate(2 minutes)",
+        ),
+    ] {
+        let d = Deployment::new(&t, &set);
+        let queues = d.resources_of("AWS::SQS::Queue");
+        let mut consumed = 0;
+        for (id, q) in &queues {
+            let redrive = &q["Properties"]["RedrivePolicy"];
+            if redrive.is_null() {
+                continue; // a DLQ or the rejects queue: nothing consumes it
+            }
+            consumed += 1;
+            assert_eq!(
+                text(&q["Properties"]["VisibilityTimeout"]),
+                visibility,
+                "{id}"
+            );
+            assert_eq!(text(&redrive["maxReceiveCount"]), receives, "{id}");
+        }
+        assert_eq!(
+            consumed,
+            1 + Family::ALL.len(),
+            "the events queue and the families'"
+        );
+        let poller = d.resource("LogPollerFunction");
+        assert_eq!(
+            text(&poller["Properties"]["Events"]["Schedule"]["Properties"]["Schedule"]),
+            schedule
+        );
+        for (name, _) in functions(&t) {
+            assert_eq!(
+                d.environment(name)["OKTA_HOOKS_MAX_RECEIVE_COUNT"],
+                receives,
+                "{name} is told the receive count"
+            );
+        }
+    }
 }
