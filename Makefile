@@ -83,6 +83,17 @@ validate: venv
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} SAM_CLI_TELEMETRY=0 \
 	  sam validate --lint --template-file infra/template.yaml
 
+## stack: `okta-hooks stack up`: the template deployed into moto_server on 127.0.0.1 until
+## Ctrl-C (deploy-only for now: no function runs yet); STACK_ARGS="--parameter K=V ..."
+.PHONY: stack stack-test
+stack: venv
+	$(CARGO) run --quiet -p cli -- stack up $(STACK_ARGS)
+
+## stack-test: the local stack's integration tests alone (they also run in `make test`)
+stack-test: venv
+	$(CARGO) build -p cli
+	$(CARGO) test -p integration-tests --test it -- stack::
+
 ## venv: the Python tools of requirements-dev.txt, in .venv
 venv: $(VENV)/.installed
 

@@ -9,6 +9,7 @@
 //! - `okta-hooks secrets plan-key`: the router's plan key pair, made or rotated.
 //! - `okta-hooks replay`: a System Log window fed through the events queue.
 //! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
+//! - `okta-hooks stack up`: the template deployed into a local AWS emulator.
 
 mod commands;
 
@@ -16,7 +17,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{actions, dev, hook, okta, redrive, replay, rules, scopes, secrets, send};
+use commands::{actions, dev, hook, okta, redrive, replay, rules, scopes, secrets, send, stack};
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +58,9 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Move a DLQ's messages back to their source queue (--dry-run lists them).
     Redrive(redrive::RedriveArgs),
+    /// The template deployed into a local AWS emulator (deploy-only for now).
+    #[command(subcommand)]
+    Stack(stack::StackCommand),
 }
 
 #[tokio::main]
@@ -70,6 +74,7 @@ async fn main() -> ExitCode {
         Command::Secrets(command) => secrets::run(command).await.map_err(|e| e.to_string()),
         Command::Replay(args) => replay::run(args).await.map_err(|e| e.to_string()),
         Command::Redrive(args) => redrive::run(args).await.map_err(|e| e.to_string()),
+        Command::Stack(command) => stack::run(command).await.map_err(|e| e.to_string()),
         Command::Rules(command) => rules::run(command).map_err(|e| e.to_string()),
         Command::Actions(command) => actions::run(command).map_err(|e| e.to_string()),
         Command::Scopes(args) => scopes::run(&args).map_err(|e| e.to_string()),

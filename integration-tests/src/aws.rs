@@ -332,3 +332,55 @@ impl Aws {
         )
     }
 }
+
+/// One unsigned request to the emulator for an API the tests have no SDK client of
+/// (Lambda's REST API, `EventBridge`'s JSON API): `service` goes in the credential scope
+/// of a dummy `Authorization` header, which is how a single-host `moto_server` tells the
+/// services apart (it checks no signature). `Connection: close`, the body read to the end;
+/// panics unless the answer is 200 with a JSON body.
+pub fn moto_request(
+    endpoint: &str,
+    service: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let authority = endpoint
+        .strip_prefix("http://")
+        .expect("an http:// emulator endpoint")
+        .trim_end_matches('/');
+    let mut stream = std::net::TcpStream::connect(authority).expect("the emulator answers");
+    stream
+        .set_read_timeout(Some(std::time::Duration::from_secs(30)))
+        .expect("a read timeout");
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/{service}/aws4_request, \
+         SignedHeaders=host, Signature=0\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).expect("request sent");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).expect("response read");
+    let (head, payload) = response
+        .split_once("\r\n\r\n")
+        .expect("an HTTP response with a body");
+    assert!(
+        head.starts_with("HTTP/1.1 200") || head.starts_with("HTTP/1.0 200"),
+        "{method} {path}: {head}\n{payload}"
+    );
+    assert!(
+        !head
+            .to_ascii_lowercase()
+            .contains("transfer-encoding: chunked"),
+        "{method} {path}: a chunked answer"
+    );
+    serde_json::from_str(payload).unwrap_or_else(|e| panic!("{method} {path}: {e}: {payload}"))
+}

@@ -10,3 +10,4 @@ pub mod rules;
 pub mod scopes;
 pub mod secrets;
 pub mod send;
+pub mod stack;

@@ -20,5 +20,6 @@ mod rules_cli;
 mod scopes_cli;
 mod seams;
 mod secrets_cli;
+mod stack;
 mod step_records;
 mod template;

@@ -1,0 +1,402 @@
+//! `okta-hooks stack up`: `infra/template.yaml` deployed into a local AWS emulator.
+//!
+//! ```sh
+//! okta-hooks stack up [--stack-name okta-hooks] [--endpoint http://127.0.0.1:5000]
+//!                     [--parameter VisibilityTimeout=5 ...] [--exit-after-deploy]
+//! ```
+//!
+//! Deploy-only for now: the stack's queues, tables, secrets, roles, functions (their
+//! environment resolved by `CloudFormation`), event source mappings and schedule are created
+//! in `moto_server`; no function runs yet (a later step adds the Runtime API, the event source
+//! mapping pumps and the HTTP routes). The hook URL is a loopback placeholder that answers
+//! 503 until then.
+//!
+//! Without `--endpoint` it starts `moto_server` itself on 127.0.0.1 (port chosen by the
+//! server, read from its output), and stops it (by its PID) on Ctrl-C. The deployment itself
+//! is `scripts/stack_deploy.py` in the workspace's `.venv` (samtranslator transforms the SAM
+//! template as `sam validate` does, the `CodeUri` becomes an artifact in the emulator's S3 as
+//! `sam package` makes it, the emulator's `CloudFormation` creates the stack, and what it
+//! skips is created or stood in for). A state file records the emulator endpoint, the stack
+//! name and its outputs, so other commands and the tests find the stack; it is removed when
+//! the stack stops.
+
+use std::io::{BufRead, BufReader};
+use std::net::Ipv4Addr;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+/// The longest stack name usable as the queues' name prefix: SQS allows 80 characters and
+/// the longest suffix is `-credentials-dlq.fifo` (the template's `QueueNamePrefix`).
+const LONGEST_QUEUE_PREFIX: usize = 59;
+/// How long `moto_server` may take to say where it listens.
+const EMULATOR_START: Duration = Duration::from_secs(60);
+
+#[derive(clap::Subcommand)]
+pub enum StackCommand {
+    /// Deploy infra/template.yaml into a local AWS emulator and keep it up until Ctrl-C
+    /// (deploy-only for now: the functions do not run yet).
+    Up(UpArgs),
+}
+
+#[derive(clap::Args)]
+pub struct UpArgs {
+    /// The `CloudFormation` stack name (queues are named `<stack-name>-events.fifo`, ...).
+    #[arg(long, default_value = "okta-hooks")]
+    stack_name: String,
+    /// An AWS emulator already running (`moto_server`). Default: start `moto_server` on
+    /// 127.0.0.1 and stop it on Ctrl-C.
+    #[arg(long)]
+    endpoint: Option<String>,
+    /// A template parameter, e.g. `VisibilityTimeout=5`, `MaxReceiveCount=3`,
+    /// `PollSchedule="rate(1 minute)"` (repeatable).
+    #[arg(long = "parameter", value_name = "KEY=VALUE")]
+    parameters: Vec<String>,
+    /// Where to write the state file. Default: target/okta-hooks-stack/<stack-name>.json
+    /// under the workspace.
+    #[arg(long)]
+    state_file: Option<PathBuf>,
+    /// The workspace (`infra/template.yaml`, `scripts/stack_deploy.py`, `.venv`). Default: the
+    /// current directory or the nearest parent holding infra/template.yaml.
+    #[arg(long)]
+    workspace: Option<PathBuf>,
+    /// Deploy, print, write the state file and exit (needs --endpoint: the emulator stays
+    /// up; the hook URL's placeholder does not).
+    #[arg(long, requires = "endpoint")]
+    exit_after_deploy: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StackError {
+    #[error("{0}")]
+    Usage(String),
+    #[error("{what}: {source}")]
+    Io {
+        what: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("moto_server: {0}")]
+    Emulator(String),
+    #[error("deploying the stack failed (scripts/stack_deploy.py): {0}")]
+    Deploy(String),
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StackError {
+    let what = what.into();
+    move |source| StackError::Io { what, source }
+}
+
+/// Runs `okta-hooks stack <command>`.
+///
+/// # Errors
+/// A usage error, an emulator that does not start, or a deployment that fails.
+pub async fn run(command: StackCommand) -> Result<(), StackError> {
+    match command {
+        StackCommand::Up(args) => up(args).await,
+    }
+}
+
+async fn up(args: UpArgs) -> Result<(), StackError> {
+    let workspace = match &args.workspace {
+        Some(dir) => dir.clone(),
+        None => find_workspace()?,
+    };
+    check_stack_name(&args.stack_name, &args.parameters)?;
+    let venv = workspace.join(".venv/bin");
+
+    // The emulator: given, or ours (stopped by PID when `_emulator` drops).
+    let (endpoint, emulator) = match &args.endpoint {
+        Some(endpoint) => (endpoint.trim_end_matches('/').to_owned(), None),
+        None => {
+            let emulator = Emulator::start(&venv.join("moto_server"))?;
+            (emulator.endpoint(), Some(emulator))
+        }
+    };
+
+    // The placeholder behind the hook URL, on a loopback port it holds from now on.
+    let placeholder = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(io("binding the hook URL's loopback port"))?;
+    let hook_port = placeholder
+        .local_addr()
+        .map_err(io("the hook URL's loopback port"))?
+        .port();
+    let hook_base = format!("http://127.0.0.1:{hook_port}");
+
+    let deployed = deploy(&workspace, &args, &endpoint, &hook_base).await?;
+    let state_file = args.state_file.clone().unwrap_or_else(|| {
+        workspace
+            .join("target/okta-hooks-stack")
+            .join(format!("{}.json", args.stack_name))
+    });
+    write_state(&state_file, &deployed, &hook_base)?;
+    print_summary(&deployed, &state_file);
+
+    if args.exit_after_deploy {
+        return Ok(());
+    }
+    let app = axum::Router::new().fallback(|| async {
+        (
+            http::StatusCode::SERVICE_UNAVAILABLE,
+            "okta-hooks stack: deploy-only for now; the functions do not run yet\n",
+        )
+    });
+    let server = tokio::spawn(async move { axum::serve(placeholder, app).await });
+    let ours = if emulator.is_some() {
+        " and moto_server"
+    } else {
+        ""
+    };
+    println!("up: Ctrl-C stops the stack{ours}");
+    let _ = tokio::signal::ctrl_c().await;
+    server.abort();
+    let _ = std::fs::remove_file(&state_file);
+    drop(emulator);
+    println!("stopped: {}", args.stack_name);
+    Ok(())
+}
+
+/// Refuses a stack name the queues cannot be named after (before anything starts).
+fn check_stack_name(stack_name: &str, parameters: &[String]) -> Result<(), StackError> {
+    let valid = stack_name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic())
+        && stack_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        && stack_name.len() <= 128;
+    if !valid {
+        return Err(StackError::Usage(format!(
+            "--stack-name {stack_name:?}: a letter, then letters, digits and '-', at most 128"
+        )));
+    }
+    let prefixed = parameters
+        .iter()
+        .any(|p| p.starts_with("QueueNamePrefix=") && p.len() > "QueueNamePrefix=".len());
+    if stack_name.len() > LONGEST_QUEUE_PREFIX && !prefixed {
+        return Err(StackError::Usage(format!(
+            "--stack-name is {} characters: the queues are named after it only up to \
+             {LONGEST_QUEUE_PREFIX} (SQS's 80 with -credentials-dlq.fifo); add \
+             --parameter QueueNamePrefix=<at most {LONGEST_QUEUE_PREFIX} characters>",
+            stack_name.len()
+        )));
+    }
+    for parameter in parameters {
+        if !parameter.contains('=') {
+            return Err(StackError::Usage(format!(
+                "--parameter {parameter:?}: KEY=VALUE"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The nearest directory, from the current one up, that holds the template and the script.
+fn find_workspace() -> Result<PathBuf, StackError> {
+    let here = std::env::current_dir().map_err(io("the current directory"))?;
+    here.ancestors()
+        .find(|dir| {
+            dir.join("infra/template.yaml").is_file()
+                && dir.join("scripts/stack_deploy.py").is_file()
+        })
+        .map(Path::to_path_buf)
+        .ok_or_else(|| {
+            StackError::Usage(
+                "no infra/template.yaml here or above: run it in the okta-hooks workspace \
+                 or give --workspace"
+                    .to_owned(),
+            )
+        })
+}
+
+/// `scripts/stack_deploy.py` with the venv's Python; its stdout is the deployment (JSON).
+async fn deploy(
+    workspace: &Path,
+    args: &UpArgs,
+    endpoint: &str,
+    hook_base: &str,
+) -> Result<Value, StackError> {
+    let mut command = Command::new(workspace.join(".venv/bin/python"));
+    command
+        .arg(workspace.join("scripts/stack_deploy.py"))
+        .arg("--template")
+        .arg(workspace.join("infra/template.yaml"))
+        .args(["--stack-name", &args.stack_name])
+        .args(["--endpoint", endpoint])
+        .args(["--hook-base-url", hook_base]);
+    for parameter in &args.parameters {
+        command.args(["--parameter", parameter]);
+    }
+    command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let output = tokio::task::spawn_blocking(move || command.output())
+        .await
+        .map_err(|e| StackError::Deploy(e.to_string()))?
+        .map_err(io(format!(
+            "running {}/.venv/bin/python (make venv once)",
+            workspace.display()
+        )))?;
+    if !output.status.success() {
+        return Err(StackError::Deploy(format!(
+            "exit {} (its reason is on stderr above)",
+            output.status
+        )));
+    }
+    serde_json::from_slice(&output.stdout)
+        .map_err(|e| StackError::Deploy(format!("its output is not the expected JSON: {e}")))
+}
+
+fn write_state(path: &Path, deployed: &Value, hook_base: &str) -> Result<(), StackError> {
+    let state = json!({
+        "stack_name": deployed["stack_name"],
+        "endpoint": deployed["endpoint"],
+        "region": deployed["region"],
+        "hook_base_url": hook_base,
+        "outputs": deployed["outputs"],
+        "queues": deployed["queues"],
+        "tables": deployed["tables"],
+        "functions": deployed["functions"],
+        "skipped": deployed["skipped"],
+    });
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
+    }
+    let text = serde_json::to_string_pretty(&state).unwrap_or_default();
+    std::fs::write(path, text + "\n").map_err(io(format!("writing {}", path.display())))
+}
+
+fn print_summary(deployed: &Value, state_file: &Path) {
+    let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
+    let outputs = &deployed["outputs"];
+    println!(
+        "stack {} deployed into {} (deploy-only: the functions do not run yet)",
+        text(&deployed["stack_name"]),
+        text(&deployed["endpoint"])
+    );
+    println!("hook URL: {}", text(&outputs["HookUrl"]));
+    println!(
+        "hook URL (default org): {}",
+        text(&outputs["HookUrlDefaultOrg"])
+    );
+    for (title, key) in [
+        ("queue", "queues"),
+        ("table", "tables"),
+        ("function", "functions"),
+    ] {
+        if let Some(map) = deployed[key].as_object() {
+            for (logical, physical) in map {
+                println!("{title} {logical}: {}", text(physical));
+            }
+        }
+    }
+    if let Some(skipped) = deployed["skipped"].as_array() {
+        for s in skipped {
+            println!(
+                "not created by the emulator: {} ({}): {}",
+                text(&s["logical_id"]),
+                text(&s["type"]),
+                text(&s["emulated"])
+            );
+        }
+    }
+    println!("state: {}", state_file.display());
+}
+
+/// `moto_server` started by us on a loopback port it chose; killed by PID on drop.
+struct Emulator {
+    child: Child,
+    port: u16,
+}
+
+impl Emulator {
+    fn start(moto_server: &Path) -> Result<Self, StackError> {
+        let mut child = Command::new(moto_server)
+            .args(["-H", "127.0.0.1", "-p", "0"])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(io(format!(
+                "starting {} (make venv once)",
+                moto_server.display()
+            )))?;
+        let Some(stderr) = child.stderr.take() else {
+            let _ = child.kill();
+            return Err(StackError::Emulator(
+                "no stderr to read its port from".into(),
+            ));
+        };
+        // werkzeug says ` * Running on http://127.0.0.1:PORT` once the socket listens; the
+        // rest of its output is drained so that it never blocks on a full pipe.
+        let (found, port) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut found = Some(found);
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if let Some(port) = line
+                    .split("Running on http://127.0.0.1:")
+                    .nth(1)
+                    .and_then(|rest| rest.trim().parse::<u16>().ok())
+                    && let Some(sender) = found.take()
+                {
+                    let _ = sender.send(port);
+                }
+            }
+        });
+        let mut emulator = Emulator { child, port: 0 };
+        match port.recv_timeout(EMULATOR_START) {
+            Ok(port) => emulator.port = port,
+            Err(_) => {
+                let status = emulator.child.try_wait().ok().flatten();
+                return Err(StackError::Emulator(match status {
+                    Some(status) => format!("exited before listening: {status}"),
+                    None => format!("said no port within {EMULATOR_START:?}"),
+                }));
+            }
+        }
+        println!(
+            "moto_server: pid {} on {}",
+            emulator.child.id(),
+            emulator.endpoint()
+        );
+        Ok(emulator)
+    }
+
+    fn endpoint(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_stack_name_longer_than_the_queue_prefix_needs_a_queue_name_prefix() {
+        let long = format!("a{}", "b".repeat(LONGEST_QUEUE_PREFIX));
+        let refused = check_stack_name(&long, &[]).expect_err("60 characters");
+        assert!(refused.to_string().contains("QueueNamePrefix"), "{refused}");
+        assert!(check_stack_name(&long, &["QueueNamePrefix=short".to_owned()]).is_ok());
+        assert!(check_stack_name(&long[..LONGEST_QUEUE_PREFIX], &[]).is_ok());
+    }
+
+    #[test]
+    fn a_stack_name_cloudformation_refuses_is_refused_before_anything_starts() {
+        for bad in ["", "1stack", "with space", "under_score", &"a".repeat(129)] {
+            assert!(check_stack_name(bad, &[]).is_err(), "{bad:?}");
+        }
+        assert!(check_stack_name("okta-hooks", &["NoEquals".to_owned()]).is_err());
+    }
+}

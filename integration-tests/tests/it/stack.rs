@@ -1,0 +1,403 @@
+//! `okta-hooks stack up` (deploy-only): infra/template.yaml transformed by samtranslator and
+//! created by `moto_server`'s `CloudFormation`; what the emulator holds afterwards is checked
+//! through its own APIs (SQS, `DynamoDB`, Secrets Manager, Lambda, `EventBridge`), not through
+//! what the command says.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actions::Family;
+use aws_sdk_sqs::types::QueueAttributeName;
+use integration_tests::{
+    Aws, MotoServer, aws::function_env, aws::moto_request, okta_hooks_with_env as run,
+    workspace_root,
+};
+use serde_json::Value;
+
+const STACK: &str = "it-stack";
+/// Short timings, as the stack tests run them (the defaults are 180 s and 100).
+const VISIBILITY: &str = "7";
+const RECEIVES: &str = "3";
+
+/// The stack deployed into a fresh `moto_server` by `okta-hooks stack up --exit-after-deploy`,
+/// and the state file it wrote.
+struct Deployed {
+    moto: MotoServer,
+    state: Value,
+    stdout: String,
+    _dir: TempDir,
+}
+
+struct TempDir(std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn deploy() -> Deployed {
+    let moto = MotoServer::start();
+    let dir = TempDir(std::env::temp_dir().join(format!(
+        "okta-hooks-stack-test-{}-{}",
+        std::process::id(),
+        moto.port
+    )));
+    let state_file = dir.0.join("state.json");
+    let endpoint = moto.endpoint();
+    let workspace = workspace_root().display().to_string();
+    let (ok, stdout) = run(
+        &[
+            "stack",
+            "up",
+            "--stack-name",
+            STACK,
+            "--endpoint",
+            &endpoint,
+            "--workspace",
+            &workspace,
+            "--parameter",
+            &format!("VisibilityTimeout={VISIBILITY}"),
+            "--parameter",
+            &format!("MaxReceiveCount={RECEIVES}"),
+            "--state-file",
+            &state_file.display().to_string(),
+            "--exit-after-deploy",
+        ],
+        &function_env(&endpoint),
+    );
+    assert!(ok, "stack up failed:\n{stdout}");
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).expect("the state file"))
+            .expect("the state file is JSON");
+    Deployed {
+        moto,
+        state,
+        stdout,
+        _dir: dir,
+    }
+}
+
+fn title(family: Family) -> String {
+    let name = family.as_str();
+    format!("{}{}", name[..1].to_ascii_uppercase(), &name[1..])
+}
+
+/// The queues of the stack by logical id: `Events`, `EventsDlq`, `Rejects`, `<Family>`,
+/// `<Family>Dlq` (`Queue` dropped from the work queues' ids).
+fn expected_queue_names() -> BTreeMap<String, String> {
+    let mut names = BTreeMap::from([
+        ("EventsQueue".to_owned(), format!("{STACK}-events.fifo")),
+        ("EventsDlq".to_owned(), format!("{STACK}-events-dlq.fifo")),
+        ("RejectsQueue".to_owned(), format!("{STACK}-rejects.fifo")),
+    ]);
+    for family in Family::ALL {
+        let f = family.as_str();
+        names.insert(
+            format!("{}Queue", title(family)),
+            format!("{STACK}-{f}.fifo"),
+        );
+        names.insert(
+            format!("{}Dlq", title(family)),
+            format!("{STACK}-{f}-dlq.fifo"),
+        );
+    }
+    names
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_written() {
+    let deployed = deploy();
+    let endpoint = deployed.moto.endpoint();
+    let aws = Aws::new(&endpoint).await;
+    let state = &deployed.state;
+    assert_eq!(state["stack_name"], STACK);
+    assert_eq!(state["endpoint"], endpoint.as_str());
+
+    // ------------------------------------------------------------ queues
+    let queues: BTreeMap<String, String> = state["queues"]
+        .as_object()
+        .expect("queues")
+        .iter()
+        .map(|(k, v)| (k.clone(), text(v)))
+        .collect();
+    let expected = expected_queue_names();
+    assert_eq!(
+        queues.keys().collect::<BTreeSet<_>>(),
+        expected.keys().collect::<BTreeSet<_>>()
+    );
+    let mut arns = BTreeMap::new();
+    for (id, url) in &queues {
+        assert!(url.ends_with(&format!("/{}", expected[id])), "{id}: {url}");
+        let attributes = aws
+            .sqs
+            .get_queue_attributes()
+            .queue_url(url)
+            .attribute_names(QueueAttributeName::All)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {url} is a queue of the emulator: {e:?}"));
+        let attributes = attributes.attributes().expect("attributes");
+        let get = |name: QueueAttributeName| attributes.get(&name).cloned().unwrap_or_default();
+        assert_eq!(get(QueueAttributeName::FifoQueue), "true", "{id}");
+        arns.insert(id.clone(), get(QueueAttributeName::QueueArn));
+        let redrive = get(QueueAttributeName::RedrivePolicy);
+        let is_work_queue = id == "EventsQueue" || id.ends_with("Queue") && id != "RejectsQueue";
+        if is_work_queue {
+            assert_eq!(
+                get(QueueAttributeName::VisibilityTimeout),
+                VISIBILITY,
+                "{id}"
+            );
+            let redrive: Value = serde_json::from_str(&redrive)
+                .unwrap_or_else(|e| panic!("{id}: a redrive policy ({e}): {redrive:?}"));
+            assert_eq!(text(&redrive["maxReceiveCount"]), RECEIVES, "{id}");
+            let dlq = id.replace("Queue", "Dlq");
+            let dlq_name = &expected[&dlq];
+            assert!(
+                text(&redrive["deadLetterTargetArn"]).ends_with(&format!(":{dlq_name}")),
+                "{id} -> {dlq}: {redrive}"
+            );
+        } else {
+            assert!(
+                redrive.is_empty(),
+                "{id} is a DLQ or the rejects queue: {redrive}"
+            );
+        }
+    }
+
+    // ------------------------------------------------------------ tables
+    let tables: BTreeMap<String, String> = state["tables"]
+        .as_object()
+        .expect("tables")
+        .iter()
+        .map(|(k, v)| (k.clone(), text(v)))
+        .collect();
+    assert_eq!(
+        tables.keys().map(String::as_str).collect::<Vec<_>>(),
+        [
+            "CounterTable",
+            "IdempotencyTable",
+            "LedgerTable",
+            "PollerCursorTable"
+        ]
+    );
+    for (id, name) in &tables {
+        let table = aws
+            .dynamodb
+            .describe_table()
+            .table_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{id}: {name}: {e:?}"));
+        let key = table.table().expect("a table").key_schema();
+        assert_eq!(key.len(), 1, "{id}");
+        assert_eq!(key[0].attribute_name(), "pk", "{id}");
+    }
+
+    // ------------------------------------------------------------ secrets (moto skips them)
+    let secrets = aws.secret_names().await;
+    for kind in [
+        "hook",
+        "signing",
+        "plan-signing",
+        "okta",
+        "okta-read",
+        "named",
+    ] {
+        assert!(
+            secrets.contains(&format!("okta-hooks/default/{kind}")),
+            "{kind}: {secrets:?}"
+        );
+    }
+
+    // ------------------------------------------------------------ functions
+    let functions: BTreeMap<String, String> = state["functions"]
+        .as_object()
+        .expect("functions")
+        .iter()
+        .map(|(k, v)| (k.clone(), text(v)))
+        .collect();
+    assert_eq!(functions.len(), 4 + Family::ALL.len(), "{functions:?}");
+    let lambda = |path: &str| moto_request(&endpoint, "lambda", "GET", path, &[], "");
+    let queue_urls: BTreeSet<&String> = queues.values().collect();
+    for (id, name) in &functions {
+        let config = lambda(&format!("/2015-03-31/functions/{name}"));
+        let env = &config["Configuration"]["Environment"]["Variables"];
+        assert_eq!(
+            config["Configuration"]["Runtime"], "provided.al2023",
+            "{id}"
+        );
+        assert_eq!(config["Configuration"]["Handler"], "bootstrap", "{id}");
+        for family in Family::ALL {
+            let var = format!(
+                "OKTA_HOOKS_QUEUE_URL_{}",
+                family.as_str().to_ascii_uppercase()
+            );
+            let url = text(&env[&var]);
+            assert_eq!(
+                url,
+                queues[&format!("{}Queue", title(family))],
+                "{id} {var}"
+            );
+        }
+        assert_eq!(text(&env["OKTA_HOOKS_MAX_RECEIVE_COUNT"]), RECEIVES, "{id}");
+        assert_eq!(
+            text(&env["OKTA_HOOKS_SECRET_PREFIX"]),
+            "okta-hooks/",
+            "{id}"
+        );
+        for (var, value) in env.as_object().expect("variables") {
+            if var.ends_with("_URL") && var.starts_with("OKTA_HOOKS_") {
+                assert!(queue_urls.contains(&text(value)), "{id} {var}: {value}");
+            }
+            if var.ends_with("_TABLE") {
+                assert!(
+                    tables.values().any(|t| *t == text(value)),
+                    "{id} {var}: {value}"
+                );
+            }
+        }
+    }
+    let env_of = |id: &str| {
+        lambda(&format!("/2015-03-31/functions/{}", functions[id]))["Configuration"]["Environment"]
+            ["Variables"]
+            .clone()
+    };
+    let ingest = env_of("HookIngestFunction");
+    assert_eq!(
+        text(&ingest["OKTA_HOOKS_EVENTS_QUEUE_URL"]),
+        queues["EventsQueue"]
+    );
+    assert_eq!(
+        text(&ingest["OKTA_HOOKS_REJECTS_QUEUE_URL"]),
+        queues["RejectsQueue"]
+    );
+    let router = env_of("EventRouterFunction");
+    assert_eq!(
+        text(&router["OKTA_HOOKS_LEDGER_TABLE"]),
+        tables["LedgerTable"]
+    );
+    assert_eq!(
+        text(&router["OKTA_HOOKS_EVENTS_DLQ_URL"]),
+        queues["EventsDlq"]
+    );
+    for family in Family::ALL {
+        let env = env_of(&format!("{}ExecutorFunction", title(family)));
+        assert_eq!(text(&env["OKTA_HOOKS_FAMILY"]), family.as_str());
+        assert_eq!(
+            text(&env["OKTA_HOOKS_DLQ_URL"]),
+            queues[&format!("{}Dlq", title(family))]
+        );
+        assert_eq!(
+            text(&env["OKTA_HOOKS_IDEMPOTENCY_TABLE"]),
+            tables["IdempotencyTable"]
+        );
+    }
+
+    // ------------------------------------------------------------ event source mappings
+    let mappings = lambda("/2015-03-31/event-source-mappings/");
+    let mut sources = BTreeMap::new();
+    for m in mappings["EventSourceMappings"]
+        .as_array()
+        .expect("mappings")
+    {
+        let function = text(&m["FunctionArn"]);
+        let id = functions
+            .iter()
+            .find(|(_, name)| function.ends_with(&format!(":{name}")))
+            .map(|(id, _)| id.clone())
+            .unwrap_or_else(|| panic!("a mapping to no function of the stack: {m}"));
+        assert_eq!(m["BatchSize"], 10, "{id}");
+        assert_eq!(
+            m["FunctionResponseTypes"][0], "ReportBatchItemFailures",
+            "{id}"
+        );
+        let concurrency = if id == "EventRouterFunction" { 5 } else { 2 };
+        assert_eq!(
+            m["ScalingConfig"]["MaximumConcurrency"], concurrency,
+            "{id}"
+        );
+        let queue = arns
+            .iter()
+            .find(|(_, arn)| **arn == text(&m["EventSourceArn"]))
+            .map(|(q, _)| q.clone())
+            .unwrap_or_else(|| panic!("{id}: a mapping from no queue of the stack: {m}"));
+        assert!(
+            sources.insert(id, queue).is_none(),
+            "one mapping per function"
+        );
+    }
+    let mut expected_sources =
+        BTreeMap::from([("EventRouterFunction".to_owned(), "EventsQueue".to_owned())]);
+    for family in Family::ALL {
+        expected_sources.insert(
+            format!("{}ExecutorFunction", title(family)),
+            format!("{}Queue", title(family)),
+        );
+    }
+    assert_eq!(sources, expected_sources);
+
+    // ------------------------------------------------------------ the poller's schedule
+    let rules = moto_request(
+        &endpoint,
+        "events",
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", "AWSEvents.ListRules"),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        "{}",
+    );
+    let schedules: Vec<String> = rules["Rules"]
+        .as_array()
+        .expect("rules")
+        .iter()
+        .filter_map(|r| r["ScheduleExpression"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(schedules, ["rate(1 minute)"], "the poller's schedule");
+
+    // ------------------------------------------------------------ outputs
+    let outputs = &state["outputs"];
+    let hook_url = text(&outputs["HookUrl"]);
+    assert!(
+        hook_url.starts_with("http://127.0.0.1:") && hook_url.ends_with("/hooks/okta/default"),
+        "a loopback hook URL: {hook_url}"
+    );
+    assert!(deployed.stdout.contains(&format!("hook URL: {hook_url}")));
+    for (id, url) in &queues {
+        let output = format!("{id}Url");
+        assert_eq!(text(&outputs[&output]), *url, "{output}");
+    }
+    for (id, name) in &tables {
+        assert_eq!(text(&outputs[&format!("{id}Name")]), *name, "{id}");
+    }
+    for (output, kind) in [
+        ("HookSecret", "hook"),
+        ("SigningSecret", "signing"),
+        ("PlanSigningSecret", "plan-signing"),
+        ("OktaSecret", "okta"),
+        ("OktaReadSecret", "okta-read"),
+        ("NamedSecret", "named"),
+    ] {
+        let arn = text(&outputs[output]);
+        let described = aws
+            .secrets
+            .describe_secret()
+            .secret_id(&arn)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{output}: {arn}: {e:?}"));
+        assert_eq!(
+            described.name(),
+            Some(format!("okta-hooks/default/{kind}").as_str())
+        );
+    }
+}

@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Deploys infra/template.yaml into a local AWS emulator (moto_server): `okta-hooks stack up`.
+
+What `sam package` + `sam deploy` do, offline:
+  1. parse the SAM template (CloudFormation tags) and rewrite every `CodeUri` to an artifact
+     uploaded to an S3 bucket of the emulator (a placeholder zip: the functions do not run in
+     the emulator; `stack up` runs the built binaries itself);
+  2. transform it with samtranslator (AWS::Serverless-2016-10-31, as `sam validate` does);
+  3. create the stack with the emulator's CloudFormation and wait for CREATE_COMPLETE;
+  4. create or emulate what moto's CloudFormation skips (resource types it does not
+     implement), so every output resolves: the org secrets (SecretsManager::Secret) are
+     created with their template name and placeholder value, the HTTP API (ApiGatewayV2)
+     is a loopback URL given by the caller.
+
+Prints one JSON object on stdout: stack name, region, endpoint, outputs (each resolved,
+placeholders replaced), queues {logical id: url}, tables {logical id: name}, functions
+{logical id: name}, skipped [{logical id, type, emulated}], transformed template path.
+Everything else (progress, errors) goes to stderr; exit status 1 on failure.
+
+Credentials and region are fixed dummies: nothing reads ~/.aws, so no real account is reached.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import sys
+import time
+import zipfile
+from typing import Any
+
+REGION = "us-east-1"
+ARTIFACT_BUCKET = "okta-hooks-stack-artifacts"
+
+
+def log(message: str) -> None:
+    print(f"stack: {message}", file=sys.stderr, flush=True)
+
+
+def load_template(path: str) -> dict[str, Any]:
+    """The template as CloudFormation's JSON form (short-form tags become Fn:: maps)."""
+    from samcli.yamlhelper import yaml_parse
+
+    with open(path, encoding="utf-8") as f:
+        return yaml_parse(f.read())
+
+
+class NoManagedPolicies:
+    """samtranslator's managed-policy loader: the template names AWS managed policies nowhere
+    (its Policies are its own ManagedPolicy resources and inline statements), so no IAM call."""
+
+    def load(self) -> dict[str, str]:
+        return {}
+
+
+def placeholder_artifact() -> bytes:
+    """A zip holding a `bootstrap` that says it is not meant to run in the emulator."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as z:
+        info = zipfile.ZipInfo("bootstrap")
+        info.external_attr = 0o755 << 16
+        z.writestr(
+            info,
+            "#!/bin/sh\necho 'okta-hooks stack: the functions run as the built binaries, "
+            "not in the emulator' >&2\nexit 1\n",
+        )
+    return buffer.getvalue()
+
+
+def package(template: dict[str, Any], s3: Any) -> dict[str, Any]:
+    """`sam package`: every function's CodeUri (a local path) -> s3://bucket/key."""
+    s3.create_bucket(Bucket=ARTIFACT_BUCKET)
+    key = "okta-hooks/bootstrap.zip"
+    s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=placeholder_artifact())
+    uri = f"s3://{ARTIFACT_BUCKET}/{key}"
+    for resource in template.get("Resources", {}).values():
+        if resource.get("Type") == "AWS::Serverless::Function":
+            resource.setdefault("Properties", {})["CodeUri"] = uri
+    function_globals = template.get("Globals", {}).get("Function", {})
+    if "CodeUri" in function_globals:
+        function_globals["CodeUri"] = uri
+    return template
+
+
+def transform(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+    # samtranslator builds ARNs for the session's region (boto's default session)
+    os.environ["AWS_DEFAULT_REGION"] = REGION
+    from samtranslator.translator.transform import transform as sam_transform
+
+    return sam_transform(template, parameters, NoManagedPolicies())
+
+
+def wait_for_stack(cfn: Any, name: str, timeout: float = 120.0) -> dict[str, Any]:
+    deadline = time.monotonic() + timeout
+    while True:
+        stack = cfn.describe_stacks(StackName=name)["Stacks"][0]
+        status = stack["StackStatus"]
+        if status.endswith("_COMPLETE") and "ROLLBACK" not in status:
+            return stack
+        if "FAILED" in status or "ROLLBACK" in status:
+            reason = stack.get("StackStatusReason", "")
+            raise RuntimeError(f"stack {name}: {status} {reason}")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"stack {name}: still {status} after {timeout:.0f} s")
+        time.sleep(0.2)
+
+
+def resolve(value: Any, parameters: dict[str, str], physical: dict[str, str]) -> Any:
+    """The few intrinsics the secrets' properties use (Sub over parameters, Ref, If NoValue)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref":
+            if arg == "AWS::NoValue":
+                return None
+            return parameters.get(arg, physical.get(arg, arg))
+        if fn == "Fn::Sub":
+            text, extra = (arg, {}) if isinstance(arg, str) else (arg[0], arg[1])
+            names = {**parameters, **{k: resolve(v, parameters, physical) for k, v in extra.items()}}
+            for name, replacement in names.items():
+                text = text.replace("${" + name + "}", str(replacement))
+            return text
+        if fn == "Fn::If":
+            return None  # only `KmsKeyId: !If [UseKms, ...]`: no KMS key in the local stack
+    return value
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--template", required=True)
+    parser.add_argument("--stack-name", required=True)
+    parser.add_argument("--endpoint", required=True)
+    parser.add_argument("--hook-base-url", required=True,
+                        help="the loopback URL that stands for the HTTP API (no trailing /)")
+    parser.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--transformed-out", help="write the transformed template here")
+    args = parser.parse_args()
+
+    import boto3
+
+    session = boto3.session.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+    )
+    client = lambda service: session.client(service, endpoint_url=args.endpoint)  # noqa: E731
+    cfn, s3, secrets = client("cloudformation"), client("s3"), client("secretsmanager")
+
+    overrides = dict(p.split("=", 1) for p in args.parameter)
+    sam = load_template(args.template)
+    parameters = {k: str(v.get("Default", "")) for k, v in sam.get("Parameters", {}).items()}
+    unknown = set(overrides) - set(parameters)
+    if unknown:
+        raise SystemExit(f"unknown template parameters: {', '.join(sorted(unknown))}")
+    parameters.update(overrides)
+
+    sam = package(sam, s3)
+    transformed = fold_conditions(transform(sam, parameters), parameters)
+    if args.transformed_out:
+        with open(args.transformed_out, "w", encoding="utf-8") as f:
+            json.dump(transformed, f, indent=1)
+    log(f"transformed: {len(transformed['Resources'])} resources")
+
+    cfn.create_stack(
+        StackName=args.stack_name,
+        TemplateBody=json.dumps(transformed),
+        Parameters=[{"ParameterKey": k, "ParameterValue": v} for k, v in overrides.items()],
+        Capabilities=["CAPABILITY_IAM", "CAPABILITY_NAMED_IAM", "CAPABILITY_AUTO_EXPAND"],
+    )
+    stack = wait_for_stack(cfn, args.stack_name)
+    created = {
+        r["LogicalResourceId"]: r
+        for page in cfn.get_paginator("list_stack_resources").paginate(StackName=args.stack_name)
+        for r in page["StackResourceSummaries"]
+    }
+    physical = {k: r["PhysicalResourceId"] for k, r in created.items()}
+    parameters.update({"AWS::StackName": args.stack_name, "AWS::Region": REGION})
+
+    # What the emulator's CloudFormation skipped: a resource of the transformed template
+    # whose condition holds and that the stack does not list.
+    conditions = {c: bool(v) for c, v in evaluate_conditions(transformed, parameters).items()}
+    skipped = []
+    stand_ins: dict[str, str] = {}
+    for logical_id, resource in transformed["Resources"].items():
+        if logical_id in created:
+            continue
+        condition = resource.get("Condition")
+        if condition and not conditions.get(condition, True):
+            continue
+        kind = resource["Type"]
+        emulated = ""
+        if kind == "AWS::SecretsManager::Secret":
+            props = resource.get("Properties", {})
+            name = resolve(props["Name"], parameters, physical)
+            request = {"Name": name, "SecretString": resolve(props["SecretString"], parameters, physical)}
+            description = resolve(props.get("Description"), parameters, physical)
+            if description:
+                request["Description"] = description
+            stand_ins[logical_id] = secrets.create_secret(**request)["ARN"]
+            emulated = f"created {name}"
+        elif kind == "AWS::ApiGatewayV2::Api":
+            stand_ins[logical_id] = "loopback"
+            emulated = f"loopback URL {args.hook_base_url}"
+        else:
+            emulated = "not needed before the functions run"
+        skipped.append({"logical_id": logical_id, "type": kind, "emulated": emulated})
+
+    outputs = resolve_outputs(transformed, stack, conditions, parameters, physical, stand_ins,
+                              args.hook_base_url)
+
+    of_type = lambda kind: {  # noqa: E731
+        k: r["PhysicalResourceId"] for k, r in created.items() if r["ResourceType"] == kind
+    }
+    result = {
+        "stack_name": args.stack_name,
+        "region": REGION,
+        "endpoint": args.endpoint,
+        "stack_id": stack["StackId"],
+        "outputs": outputs,
+        "queues": of_type("AWS::SQS::Queue"),
+        "tables": of_type("AWS::DynamoDB::Table"),
+        "functions": of_type("AWS::Lambda::Function"),
+        "skipped": skipped,
+    }
+    json.dump(result, sys.stdout, indent=1)
+    print()
+    return 0
+
+
+API_HOST = "https://${HookApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+
+
+def resolve_outputs(
+    template: dict[str, Any],
+    stack: dict[str, Any],
+    conditions: dict[str, bool],
+    parameters: dict[str, str],
+    physical: dict[str, str],
+    stand_ins: dict[str, str],
+    hook_base_url: str,
+) -> dict[str, str]:
+    """Every output of the template whose condition holds, resolved.
+
+    moto resolves what refers to resources it created; an output that refers to a skipped
+    one it drops (a secret's Ref) or leaves unresolved (`${HookApi}` in the hook URLs). Those
+    are resolved here: a secret's Ref is the ARN of the secret created in its place, the
+    HTTP API's URL is the loopback base URL."""
+    given = {o["OutputKey"]: o.get("OutputValue", "") for o in stack.get("Outputs", [])}
+    resolved: dict[str, str] = {}
+    for key, output in template.get("Outputs", {}).items():
+        condition = output.get("Condition")
+        if condition and not conditions.get(condition, True):
+            continue
+        value = output["Value"]
+        if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str) \
+                and value["Fn::Sub"].startswith(API_HOST):
+            path = value["Fn::Sub"][len(API_HOST):]
+            resolved[key] = hook_base_url + resolve({"Fn::Sub": path}, parameters, physical)
+        elif isinstance(value, dict) and value.get("Ref") in stand_ins:
+            resolved[key] = stand_ins[value["Ref"]]
+        elif key in given and "${" not in given[key]:
+            resolved[key] = given[key]
+        else:
+            resolved[key] = str(resolve(value, parameters, physical))
+        if not isinstance(resolved[key], str) or "${" in resolved[key] or resolved[key] in (
+            "None", ""):
+            raise RuntimeError(f"output {key} did not resolve: {value!r} -> {resolved[key]!r}")
+    return resolved
+
+
+NO_VALUE = {"Ref": "AWS::NoValue"}
+
+
+def fold_conditions(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, Any]:
+    """Every `Fn::If` replaced by its branch for these parameters, and `AWS::NoValue`
+    removed from lists and maps, as CloudFormation does. moto leaves a None in a list where
+    an `!If [..., !Ref AWS::NoValue]` falls through, which its IAM validator then refuses
+    (MalformedPolicyDocument), so the stack is created from the folded template."""
+    conditions = evaluate_conditions(template, parameters)
+
+    def fold(node: Any) -> Any:
+        if isinstance(node, list):
+            folded = [fold(n) for n in node]
+            return [n for n in folded if n != NO_VALUE]
+        if isinstance(node, dict):
+            if len(node) == 1 and "Fn::If" in node:
+                name, then, otherwise = node["Fn::If"]
+                return fold(then if conditions[name] else otherwise)
+            folded = {k: fold(v) for k, v in node.items()}
+            return {k: v for k, v in folded.items() if v != NO_VALUE}
+        return node
+
+    return {
+        key: (value if key == "Conditions" else fold(value)) for key, value in template.items()
+    }
+
+
+def evaluate_conditions(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, bool]:
+    """The template's Conditions over the given parameter values (Equals, Not, And, Or,
+    Condition, Select/Split/Sub/Ref as the OtherOrgN conditions use them)."""
+    conditions = template.get("Conditions", {})
+    cache: dict[str, bool] = {}
+
+    def value(node: Any) -> Any:
+        if isinstance(node, (str, int, float, bool)):
+            return node
+        if isinstance(node, list):
+            return [value(n) for n in node]
+        (fn, arg), = node.items()
+        if fn == "Ref":
+            return parameters.get(arg, "")
+        if fn == "Fn::Sub":
+            text = arg if isinstance(arg, str) else arg[0]
+            for name, replacement in parameters.items():
+                text = text.replace("${" + name + "}", str(replacement))
+            return text
+        if fn == "Fn::Split":
+            return value(arg[1]).split(arg[0])
+        if fn == "Fn::Select":
+            return value(arg[1])[int(value(arg[0]))]
+        if fn == "Fn::Equals":
+            return str(value(arg[0])) == str(value(arg[1]))
+        if fn == "Fn::Not":
+            return not value(arg[0])
+        if fn == "Fn::And":
+            return all(value(a) for a in arg)
+        if fn == "Fn::Or":
+            return any(value(a) for a in arg)
+        if fn == "Condition":
+            return condition(arg)
+        raise ValueError(f"condition function {fn} not understood")
+
+    def condition(name: str) -> bool:
+        if name not in cache:
+            cache[name] = bool(value(conditions[name]))
+        return cache[name]
+
+    return {name: condition(name) for name in conditions}
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main())
+    except Exception as error:  # noqa: BLE001 - one line for the CLI, not a traceback
+        log(f"failed: {type(error).__name__}: {error}")
+        sys.exit(1)
