@@ -9,6 +9,7 @@ FUNCTIONS   := hook-ingest hook-verify event-router action-executor log-poller
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help docs run test test-unit test-integ spec-check lint bench build deploy validate venv clean
+.PHONY: fuzz fuzz-smoke
 .DEFAULT_GOAL := help
 
 ## help: this list: every target with its `##` line (a bare `make` prints it)
@@ -62,6 +63,15 @@ bench: venv
 	$(CARGO) bench -p step-runner --bench step
 	$(CARGO) bench -p step-runner --bench burst
 	bash scripts/bench-binaries.sh $(FUNCTIONS)
+
+## fuzz: every cargo-fuzz target (fuzz/) for FUZZ_SECS seconds each (default 60): execs, execs/s, crashes
+FUZZ_SECS ?= 60
+fuzz:
+	bash fuzz/run.sh $(FUZZ_SECS)
+
+## fuzz-smoke: every fuzz target for 30 s (what CI would run); installs cargo-fuzz if missing
+fuzz-smoke:
+	bash fuzz/run.sh 30
 
 ## build: release Lambda binaries for arm64 (target/lambda/<function>/bootstrap)
 build: venv

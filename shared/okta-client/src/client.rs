@@ -50,6 +50,20 @@ impl ResponseMeta {
         self.headers.contains_key(DRY_RUN_HEADER)
     }
 
+    /// An answer's metadata as read from its status and headers: the request id and the
+    /// rate-limit headers parsed, every header kept.
+    pub(crate) fn from_headers(status: u16, headers: HeaderMap) -> Self {
+        ResponseMeta {
+            status,
+            request_id: headers
+                .get(REQUEST_ID_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned),
+            rate_limit: RateLimit::from_headers(&headers),
+            headers,
+        }
+    }
+
     /// A synthetic dry-run answer's metadata: `status`, no request id, no rate limits.
     fn synthetic(status: u16) -> Self {
         let mut headers = HeaderMap::new();
@@ -481,15 +495,7 @@ impl OktaClient {
                 );
             }
         };
-        let meta = ResponseMeta {
-            status: status.as_u16(),
-            request_id: headers
-                .get(REQUEST_ID_HEADER)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned),
-            rate_limit: RateLimit::from_headers(&headers),
-            headers,
-        };
+        let meta = ResponseMeta::from_headers(status.as_u16(), headers);
         // A server may hand out a fresh DPoP nonce on any answer (RFC 9449 §8.2).
         if self.inner.auth.uses_dpop()
             && let Some(nonce) = meta.headers.get("dpop-nonce").and_then(|v| v.to_str().ok())
@@ -575,7 +581,7 @@ fn dpop_nonce_challenge(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-fn api_error(what: &str, status: StatusCode, raw: &RawResponse) -> OktaError {
+pub(crate) fn api_error(what: &str, status: StatusCode, raw: &RawResponse) -> OktaError {
     let body: ErrorBody = serde_json::from_slice(&raw.body).unwrap_or_default();
     OktaError::Api(Box::new(ApiError {
         status: status.as_u16(),

@@ -65,6 +65,33 @@ mod pagination;
 mod rate_limit;
 mod request;
 
+/// The parsers of Okta's answers that the client keeps private, reachable without a
+/// network for the fuzz targets in `fuzz/` (feature `fuzzing`, off in every other
+/// build). Not an API: hidden, and free to change with the fuzz targets.
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing {
+    use http::{HeaderMap, StatusCode};
+    use reqwest::Url;
+
+    use crate::{OktaError, RawResponse, ResponseMeta};
+
+    /// What the client makes of a non-success answer: its metadata read from `headers`
+    /// (request id, rate limits), then the error body parsed from `body`.
+    pub fn api_error(status: StatusCode, headers: HeaderMap, body: &[u8]) -> OktaError {
+        let raw = RawResponse {
+            meta: ResponseMeta::from_headers(status.as_u16(), headers),
+            body: bytes::Bytes::copy_from_slice(body),
+        };
+        crate::client::api_error("GET /api/v1/fuzz", status, &raw)
+    }
+
+    /// The `rel="next"` target of a page's `Link` headers, resolved against `base`.
+    pub fn next_link(headers: &HeaderMap, base: &Url) -> Option<Url> {
+        crate::pagination::next_link(headers, base)
+    }
+}
+
 pub use client::{
     OktaClient, REQUEST_ID_HEADER, RETRY_COUNT_HEADER, RETRY_FOR_HEADER, RawResponse, Reply,
     ResponseMeta, USER_AGENT_PREFIX,
