@@ -291,9 +291,21 @@ def fold_conditions(template: dict[str, Any], parameters: dict[str, str]) -> dic
             return {k: v for k, v in folded.items() if v != NO_VALUE}
         return node
 
-    return {
+    folded = {
         key: (value if key == "Conditions" else fold(value)) for key, value in template.items()
     }
+    # Lambda holds environment values as strings; moto keeps a Number parameter's Ref (e.g.
+    # OKTA_HOOKS_MAX_RECEIVE_COUNT) as a number, so those are resolved to text here.
+    for resource in folded.get("Resources", {}).values():
+        if resource.get("Type") != "AWS::Lambda::Function":
+            continue
+        variables = resource.get("Properties", {}).get("Environment", {}).get("Variables", {})
+        for name, value in variables.items():
+            if isinstance(value, dict) and set(value) == {"Ref"} and value["Ref"] in parameters:
+                variables[name] = str(parameters[value["Ref"]])
+            elif isinstance(value, (int, float)) and not isinstance(value, bool):
+                variables[name] = str(value)
+    return folded
 
 
 def evaluate_conditions(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, bool]:

@@ -254,6 +254,10 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
             "{id}"
         );
         for (var, value) in env.as_object().expect("variables") {
+            assert!(
+                value.is_string(),
+                "{id} {var}: Lambda holds text, not {value}"
+            );
             if var.ends_with("_URL") && var.starts_with("OKTA_HOOKS_") {
                 assert!(queue_urls.contains(&text(value)), "{id} {var}: {value}");
             }
@@ -400,4 +404,85 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
             Some(format!("okta-hooks/default/{kind}").as_str())
         );
     }
+}
+
+#[test]
+fn stack_up_without_an_endpoint_runs_its_own_moto_server_until_ctrl_c_and_then_stops_it() {
+    use integration_tests::{ChildLines, Guarded, http_status, listens_on, port_after};
+    use std::process::{Command, Stdio};
+    use std::time::Duration;
+
+    let dir = TempDir(
+        std::env::temp_dir().join(format!("okta-hooks-stack-ctrl-c-{}", std::process::id())),
+    );
+    let state_file = dir.0.join("state.json");
+    let mut command = Command::new(integration_tests::workspace_binary("okta-hooks"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OKTA_") || name.starts_with("AWS_") {
+            command.env_remove(name);
+        }
+    }
+    let mut child = command
+        .args(["stack", "up", "--stack-name", "it-own-moto", "--state-file"])
+        .arg(&state_file)
+        .arg("--workspace")
+        .arg(workspace_root())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("okta-hooks stack up starts");
+    let stdout = ChildLines::read(child.stdout.take().expect("stdout"));
+    let mut child = Guarded(child);
+    // `moto_server: pid <pid> on http://127.0.0.1:<port>`
+    let (moto_pid, moto_port) =
+        stdout.wait_for("moto_server line", Duration::from_secs(60), |line| {
+            let rest = line.strip_prefix("moto_server: pid ")?;
+            let pid: u32 = rest.split_whitespace().next()?.parse().ok()?;
+            Some((pid, port_after(line, "http://127.0.0.1:")?))
+        });
+    let hook_port = stdout.wait_for("hook URL line", Duration::from_secs(60), |line| {
+        line.strip_prefix("hook URL: ")
+            .and_then(|url| port_after(url, "http://127.0.0.1:"))
+    });
+    stdout.wait_for("the up line", Duration::from_secs(60), |line| {
+        line.starts_with("up: Ctrl-C").then_some(())
+    });
+    assert!(
+        listens_on(moto_pid, moto_port),
+        "its moto_server listens on the port it reported"
+    );
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).expect("the state file"))
+            .expect("JSON");
+    assert_eq!(state["endpoint"], format!("http://127.0.0.1:{moto_port}"));
+    assert_eq!(state["stack_name"], "it-own-moto");
+    assert_eq!(
+        http_status(hook_port, "/hooks/okta/default").expect("the hook URL answers"),
+        503,
+        "deploy-only: the placeholder says the functions do not run yet"
+    );
+
+    // Ctrl-C: SIGINT to the command alone (not its process group, as a terminal would),
+    // so that stopping moto_server is the command's doing.
+    let pid = child.0.id().to_string();
+    let sent = Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(sent.success());
+    let status = child.0.wait().expect("the command exits");
+    assert!(
+        status.success(),
+        "stack up exits cleanly on Ctrl-C: {status}"
+    );
+    assert!(
+        !std::path::Path::new(&format!("/proc/{moto_pid}")).exists()
+            || std::fs::read_to_string(format!("/proc/{moto_pid}/stat"))
+                .is_ok_and(|s| s.contains(") Z ")),
+        "moto_server (pid {moto_pid}) is stopped"
+    );
+    assert!(
+        !state_file.exists(),
+        "the state file is removed with the stack"
+    );
 }
