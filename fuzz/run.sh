@@ -42,7 +42,7 @@ for t in "${targets[@]}"; do
     cargo +nightly fuzz run "${flags[@]}" "$t" -- -max_total_time="$secs" -print_final_stats=1 \
         -close_fd_mask=1 -timeout=25 >"$log" 2>&1
     rc=$?
-    grep -E '^#[0-9]+ +(DONE|INITED)|^stat::|^==|panicked|SUMMARY|Test unit written' "$log" | tail -n 20
+    grep -E '^#[0-9]+[[:space:]]+(DONE|INITED)|^stat::|^==|panicked|SUMMARY|Test unit written' "$log" | tail -n 20
     execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
     rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
     crashes=$(( $(find "artifacts/$t" -type f | wc -l) - before ))
