@@ -17,6 +17,11 @@ impl Drop for Spawned {
     }
 }
 
+/// The JSON a control endpoint of the double answers to a GET.
+async fn get_json(control: &reqwest::Client, url: &str) -> serde_json::Value {
+    control.get(url).send().await.unwrap().json().await.unwrap()
+}
+
 fn spawn(args: &[&str]) -> (Spawned, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_okta-double"))
         .args(args)
@@ -116,32 +121,15 @@ async fn the_binary_is_controlled_over_http_under_double() {
         403
     );
 
-    let applied: serde_json::Value = control
-        .get(format!("{url}/__double/applied?op=suspend&user=00u1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let applied: serde_json::Value = get_json(
+        &control,
+        &format!("{url}/__double/applied?op=suspend&user=00u1"),
+    )
+    .await;
     assert_eq!(applied["count"], 1);
-    let user: serde_json::Value = control
-        .get(format!("{url}/__double/users/00u1"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let user: serde_json::Value = get_json(&control, &format!("{url}/__double/users/00u1")).await;
     assert_eq!(user["status"], "SUSPENDED");
-    let requests: serde_json::Value = control
-        .get(format!("{url}/__double/requests"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let requests: serde_json::Value = get_json(&control, &format!("{url}/__double/requests")).await;
     let statuses: Vec<u64> = requests
         .as_array()
         .unwrap()
@@ -174,13 +162,6 @@ async fn the_binary_is_controlled_over_http_under_double() {
         .await
         .unwrap();
     assert_eq!(reset.status(), 204);
-    let state: serde_json::Value = control
-        .get(format!("{url}/__double/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state: serde_json::Value = get_json(&control, &format!("{url}/__double/state")).await;
     assert_eq!(state, json!({"users": [], "groups": [], "memberships": []}));
 }

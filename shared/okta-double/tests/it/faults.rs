@@ -93,21 +93,27 @@ async fn faults_match_method_and_path_prefix_only() {
     assert_eq!(okta.status("00u2"), Some("ACTIVE"));
 }
 
-#[tokio::test]
-async fn a_delayed_answer_times_the_client_out_but_the_change_is_applied() {
-    let okta = org().await;
-    okta.fault(Fault::delay("POST", SUSPEND, Duration::from_secs(30)));
+/// The suspend of 00u1 by a client that waits 200 ms for an answer.
+async fn suspend_giving_up_after_200ms(
+    okta: &okta_double::Running,
+) -> Result<reqwest::Response, reqwest::Error> {
     let impatient = reqwest::Client::builder()
         .timeout(Duration::from_millis(200))
         .build()
         .unwrap();
-
-    let result = impatient
+    impatient
         .post(format!("{}{SUSPEND}", okta.base_url()))
         .header("authorization", format!("SSWS {}", okta.token()))
         .header("content-length", "0")
         .send()
-        .await;
+        .await
+}
+
+#[tokio::test]
+async fn a_delayed_answer_times_the_client_out_but_the_change_is_applied() {
+    let okta = org().await;
+    okta.fault(Fault::delay("POST", SUSPEND, Duration::from_secs(30)));
+    let result = suspend_giving_up_after_200ms(&okta).await;
 
     assert!(result.is_err_and(|e| e.is_timeout()));
     assert_eq!(okta.status("00u1"), Some("SUSPENDED"));
@@ -118,17 +124,7 @@ async fn a_delayed_answer_times_the_client_out_but_the_change_is_applied() {
 async fn a_hang_times_the_client_out_and_applies_nothing() {
     let okta = org().await;
     okta.fault(Fault::hang("POST", SUSPEND, Duration::from_secs(30)));
-    let impatient = reqwest::Client::builder()
-        .timeout(Duration::from_millis(200))
-        .build()
-        .unwrap();
-
-    let result = impatient
-        .post(format!("{}{SUSPEND}", okta.base_url()))
-        .header("authorization", format!("SSWS {}", okta.token()))
-        .header("content-length", "0")
-        .send()
-        .await;
+    let result = suspend_giving_up_after_200ms(&okta).await;
 
     assert!(result.is_err_and(|e| e.is_timeout()));
     assert_eq!(okta.status("00u1"), Some("ACTIVE"));
