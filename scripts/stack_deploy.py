@@ -222,10 +222,119 @@ def main() -> int:
         "tables": of_type("AWS::DynamoDB::Table"),
         "functions": of_type("AWS::Lambda::Function"),
         "skipped": skipped,
+        "runtime": runtime(session, args.endpoint, sam, transformed, physical),
     }
     json.dump(result, sys.stdout, indent=1)
     print()
     return 0
+
+
+def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[str, Any],
+            physical: dict[str, str]) -> dict[str, Any]:
+    """What `stack up` needs to run the functions as Lambda would, read back from the
+    emulator where it holds it (so what CloudFormation resolved is what runs): per function
+    its binary (the SAM Metadata's BuildProperties.Binary), configuration and environment,
+    its role's statements (inline and managed policies, resolved), its HTTP API routes, its
+    schedules and its SQS event source mappings with their queue's settings."""
+    import ast
+
+    client = lambda service: session.client(service, endpoint_url=endpoint)  # noqa: E731
+    lam, iam, sqs, events = client("lambda"), client("iam"), client("sqs"), client("events")
+
+    def document(value: Any) -> dict[str, Any]:
+        # moto keeps an inline policy created by CloudFormation as Python's repr of a dict
+        if isinstance(value, str):
+            try:
+                return json.loads(value)
+            except ValueError:
+                return ast.literal_eval(value)
+        return value
+
+    def statements(role_logical: str, role_name: str) -> list[dict[str, Any]]:
+        found: list[dict[str, Any]] = []
+        for name in iam.list_role_policies(RoleName=role_name)["PolicyNames"]:
+            doc = document(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"])
+            found += as_list(doc.get("Statement"))
+        role = transformed["Resources"].get(role_logical, {}).get("Properties", {})
+        for arn in role.get("ManagedPolicyArns", []):
+            if isinstance(arn, dict) and "Ref" in arn:
+                arn = physical.get(arn["Ref"], "")
+            if not isinstance(arn, str) or ":aws:policy/" in arn:
+                continue  # AWS managed (logs): no AWS API call of ours needs it here
+            policy = iam.get_policy(PolicyArn=arn)["Policy"]
+            version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+            found += as_list(document(version["PolicyVersion"]["Document"]).get("Statement"))
+        return found
+
+    queue_urls = {
+        sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]: url
+        for url in sqs.list_queues().get("QueueUrls", [])
+    }
+    schedules: dict[str, list[str]] = {}
+    for rule in events.list_rules().get("Rules", []):
+        if "ScheduleExpression" not in rule or rule.get("State") != "ENABLED":
+            continue
+        for target in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
+            schedules.setdefault(target["Arn"], []).append(rule["ScheduleExpression"])
+
+    functions = []
+    for logical_id, resource in sam.get("Resources", {}).items():
+        if resource.get("Type") != "AWS::Serverless::Function" or logical_id not in physical:
+            continue
+        name = physical[logical_id]
+        got = lam.get_function(FunctionName=name)
+        config = got["Configuration"]
+        role_name = config["Role"].rsplit("/", 1)[-1]
+        routes = [
+            {"method": e["Properties"]["Method"].upper(), "path": e["Properties"]["Path"]}
+            for e in resource.get("Properties", {}).get("Events", {}).values()
+            if e.get("Type") == "HttpApi"
+        ]
+        mappings = []
+        for m in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
+            url = queue_urls.get(m["EventSourceArn"])
+            if url is None:
+                continue
+            attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
+            redrive = json.loads(attrs["RedrivePolicy"]) if "RedrivePolicy" in attrs else None
+            mappings.append({
+                "queue_arn": m["EventSourceArn"],
+                "queue_url": url,
+                "batch_size": m.get("BatchSize", 10),
+                "batching_window_seconds": m.get("MaximumBatchingWindowInSeconds", 0),
+                "max_concurrency": m.get("ScalingConfig", {}).get("MaximumConcurrency"),
+                "report_batch_item_failures":
+                    "ReportBatchItemFailures" in m.get("FunctionResponseTypes", []),
+                "visibility_timeout": int(attrs.get("VisibilityTimeout", "30")),
+                "fifo": attrs.get("FifoQueue") == "true",
+                "redrive": redrive and {
+                    "dead_letter_target_arn": redrive["deadLetterTargetArn"],
+                    "max_receive_count": int(redrive["maxReceiveCount"]),
+                },
+            })
+        functions.append({
+            "logical_id": logical_id,
+            "name": name,
+            "arn": config["FunctionArn"],
+            "binary": resource.get("Metadata", {}).get("BuildProperties", {}).get("Binary", ""),
+            "timeout": config.get("Timeout", 3),
+            "memory": config.get("MemorySize", 128),
+            "reserved_concurrency":
+                got.get("Concurrency", {}).get("ReservedConcurrentExecutions"),
+            "role_arn": config["Role"],
+            "environment": config.get("Environment", {}).get("Variables", {}),
+            "statements": statements(f"{logical_id}Role", role_name),
+            "http_routes": routes,
+            "schedules": schedules.get(config["FunctionArn"], []),
+            "sqs": mappings,
+        })
+    return {"account": "123456789012", "functions": functions}
+
+
+def as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 API_HOST = "https://${HookApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
