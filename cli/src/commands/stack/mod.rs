@@ -29,6 +29,7 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub mod aws_proxy;
+pub mod runtime;
 
 /// The longest stack name usable as the queues' name prefix: SQS allows 80 characters and
 /// the longest suffix is `-credentials-dlq.fifo` (the template's `QueueNamePrefix`).
