@@ -100,13 +100,7 @@ impl ExecutorConfig {
             rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(20),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
             attempts,
-            credentials: match lookup("OKTA_HOOKS_EXECUTOR_CREDENTIALS") {
-                None => ExecutorCredentials::default(),
-                Some(value) => ExecutorCredentials::parse(&value).ok_or_else(|| ConfigError {
-                    var: "OKTA_HOOKS_EXECUTOR_CREDENTIALS",
-                    reason: format!("must be shared, per-family or per-family-only, not {value:?}"),
-                })?,
-            },
+            credentials: ExecutorCredentials::from_lookup(&lookup)?,
             secrets: SecretsConfig::from_lookup(lookup)?,
         })
     }

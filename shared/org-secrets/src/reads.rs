@@ -2,6 +2,7 @@
 
 use std::collections::BTreeMap;
 
+use env_config::ConfigError;
 use secrecy::SecretString;
 
 use crate::{
@@ -33,6 +34,23 @@ impl ExecutorCredentials {
             "per-family" => Some(ExecutorCredentials::PerFamily),
             "per-family-only" => Some(ExecutorCredentials::PerFamilyOnly),
             _ => None,
+        }
+    }
+
+    /// The variable the executors (and `okta-hooks dev`) read it from.
+    pub const VAR: &str = "OKTA_HOOKS_EXECUTOR_CREDENTIALS";
+
+    /// Reads [`ExecutorCredentials::VAR`] through `lookup`: unset is
+    /// [`ExecutorCredentials::Shared`]; any value other than `shared`, `per-family` or
+    /// `per-family-only` is an error naming the variable and quoting the value, so a
+    /// misspelt mode fails at cold start instead of falling back to the shared credential.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        match lookup(Self::VAR) {
+            None => Ok(ExecutorCredentials::default()),
+            Some(value) => ExecutorCredentials::parse(&value).ok_or_else(|| ConfigError {
+                var: Self::VAR,
+                reason: format!("must be shared, per-family or per-family-only, not {value:?}"),
+            }),
         }
     }
 
@@ -357,6 +375,31 @@ mod tests {
             Some(PerFamilyOnly)
         );
         assert_eq!(ExecutorCredentials::parse("PerFamilyOnly"), None);
+    }
+
+    #[test]
+    fn executor_credentials_default_to_shared_and_a_bad_value_names_the_variable() {
+        let with = |value: Option<&'static str>| {
+            ExecutorCredentials::from_lookup(move |name| {
+                assert_eq!(name, "OKTA_HOOKS_EXECUTOR_CREDENTIALS");
+                value.map(str::to_owned)
+            })
+        };
+        assert_eq!(with(None), Ok(ExecutorCredentials::Shared));
+        assert_eq!(with(Some("shared")), Ok(ExecutorCredentials::Shared));
+        assert_eq!(with(Some("per-family")), Ok(ExecutorCredentials::PerFamily));
+        assert_eq!(
+            with(Some("per-family-only")),
+            Ok(ExecutorCredentials::PerFamilyOnly)
+        );
+        for bad in ["each", "", "PerFamily"] {
+            let err = with(Some(bad)).unwrap_err();
+            assert_eq!(err.var, "OKTA_HOOKS_EXECUTOR_CREDENTIALS");
+            assert_eq!(
+                err.reason,
+                format!("must be shared, per-family or per-family-only, not {bad:?}")
+            );
+        }
     }
 
     #[test]

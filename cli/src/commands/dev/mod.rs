@@ -120,10 +120,8 @@ pub enum DevError {
     SecretFile { file: String, reason: String },
     #[error("the local org secrets: {0}")]
     Secrets(String),
-    #[error(
-        "OKTA_HOOKS_EXECUTOR_CREDENTIALS must be shared, per-family or per-family-only, not {0:?}"
-    )]
-    ExecutorCredentials(String),
+    #[error("{} {}", .0.var, .0.reason)]
+    ExecutorCredentials(hook_receiver::ConfigError),
 }
 
 /// The scopes asked for with an OAuth credential when `OKTA_SCOPES` is not set: what
@@ -296,12 +294,10 @@ fn reads_of(kind: &org_secrets::SecretKind) -> Option<SecretReads> {
 }
 
 /// The executors' credential choice, as the function reads it
-/// (`OKTA_HOOKS_EXECUTOR_CREDENTIALS`, default `shared`).
+/// (`OKTA_HOOKS_EXECUTOR_CREDENTIALS`, default `shared`; set but empty is refused).
 fn executor_credentials() -> Result<ExecutorCredentials, DevError> {
-    match std::env::var("OKTA_HOOKS_EXECUTOR_CREDENTIALS") {
-        Err(_) => Ok(ExecutorCredentials::default()),
-        Ok(value) => ExecutorCredentials::parse(&value).ok_or(DevError::ExecutorCredentials(value)),
-    }
+    ExecutorCredentials::from_lookup(|name| std::env::var(name).ok())
+        .map_err(DevError::ExecutorCredentials)
 }
 
 pub async fn run(args: DevArgs) -> Result<(), DevError> {
