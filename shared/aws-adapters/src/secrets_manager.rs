@@ -19,6 +19,8 @@ pub struct SecretsManagerSource {
     client: aws_sdk_secretsmanager::Client,
     prefix: String,
     reads: SecretReads,
+    /// `reads.kinds()`, listed once at construction rather than on every fetch.
+    kinds: Vec<SecretKind>,
     legacy: bool,
 }
 
@@ -31,13 +33,15 @@ impl SecretsManagerSource {
         config: &SecretsConfig,
         reads: SecretReads,
     ) -> Self {
+        let kinds = reads.kinds();
         if config.legacy_single_secret {
-            warn_legacy(&reads);
+            warn_legacy(&kinds);
         }
         SecretsManagerSource {
             client,
             prefix: config.prefix.clone(),
             reads,
+            kinds,
             legacy: config.legacy_single_secret,
         }
     }
@@ -181,8 +185,7 @@ impl SecretsManagerSource {
             let text = self.read_raw(org, &self.legacy_secret_id(org)).await?;
             return StoredSecrets::from_json(&text).map_err(|reason| malformed(org, reason));
         }
-        let kinds = self.reads.kinds();
-        let reads = kinds.iter().map(|kind| async move {
+        let reads = self.kinds.iter().map(|kind| async move {
             let id = self.secret_id(org, kind);
             match self.read_raw(org, &id).await {
                 Ok(text) => Ok(Some((kind, text))),
@@ -226,8 +229,8 @@ fn malformed(org: &OrgName, reason: String) -> SecretError {
     }
 }
 
-fn warn_legacy(reads: &SecretReads) {
-    let kinds: Vec<String> = reads.kinds().iter().map(ToString::to_string).collect();
+fn warn_legacy(kinds: &[SecretKind]) {
+    let kinds: Vec<String> = kinds.iter().map(ToString::to_string).collect();
     tracing::warn!(
         reads = %kinds.join(","),
         "LegacySingleSecret is on: this function may read the org's whole single secret \

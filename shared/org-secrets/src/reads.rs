@@ -181,9 +181,18 @@ impl SecretReads {
         &self.okta
     }
 
-    /// Whether `kind` is among [`SecretReads::kinds`].
+    /// Whether `kind` is among [`SecretReads::kinds`], answered from the flags without
+    /// building the list (a source may ask for every kind of every read).
     pub fn reads(&self, kind: &SecretKind) -> bool {
-        self.kinds().contains(kind)
+        match kind {
+            SecretKind::Hook => self.hook,
+            SecretKind::Signing => self.signing,
+            SecretKind::PlanSigning => self.plan_signing,
+            SecretKind::Named => self.named,
+            SecretKind::Okta | SecretKind::OktaRead | SecretKind::OktaFamily(_) => {
+                self.okta.contains(kind)
+            }
+        }
     }
 
     /// What the function holds of `stored`: only the sections it reads, parsed and
@@ -375,6 +384,45 @@ mod tests {
             Some(PerFamilyOnly)
         );
         assert_eq!(ExecutorCredentials::parse("PerFamilyOnly"), None);
+    }
+
+    #[test]
+    fn reads_answers_exactly_what_kinds_lists_for_every_function() {
+        let mut every = SecretKind::BASE.to_vec();
+        every.push(SecretKind::PlanSigning);
+        let mut functions = vec![
+            SecretReads::hook_receiver(),
+            SecretReads::router(),
+            SecretReads::poller(),
+            SecretReads::all(),
+        ];
+        for family in ["users", "groups", "notify", "admin"] {
+            every.push(SecretKind::okta_family(family).unwrap());
+            for credentials in [
+                ExecutorCredentials::Shared,
+                ExecutorCredentials::PerFamily,
+                ExecutorCredentials::PerFamilyOnly,
+            ] {
+                for (calls_okta, reads_named) in [(true, false), (false, true), (true, true)] {
+                    functions.push(SecretReads::executor(
+                        family,
+                        credentials,
+                        calls_okta,
+                        reads_named,
+                    ));
+                }
+            }
+        }
+        for reads in &functions {
+            let kinds = reads.kinds();
+            for kind in &every {
+                assert_eq!(
+                    reads.reads(kind),
+                    kinds.contains(kind),
+                    "{kind} for {reads:?}"
+                );
+            }
+        }
     }
 
     #[test]
