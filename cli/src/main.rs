@@ -12,6 +12,7 @@
 //! - `okta-hooks stack up`: the template deployed into a local AWS emulator.
 
 mod commands;
+mod secret_file;
 
 use std::process::ExitCode;
 
