@@ -35,7 +35,6 @@ use okta_client::{OktaClient, Page, RetryPolicy};
 use okta_events::{EventKey, queue_entry};
 use org_secrets::{
     OktaCredential, OrgName, OrgSecret, SecretError, SecretKind, SecretReads, SecretSource,
-    StoredSecrets,
 };
 use rules::RuleSet;
 use serde_json::value::RawValue;
@@ -440,13 +439,9 @@ async fn okta_client(args: &ReplayArgs, org: &OrgName) -> Result<OktaClient, Rep
 async fn org_secret(args: &ReplayArgs, org: &OrgName) -> Result<(OrgSecret, String), ReplayError> {
     if let Some(file) = &args.secret_file {
         let at = file.display().to_string();
-        let text = std::fs::read_to_string(file)
-            .map_err(|e| ReplayError::Config(format!("org secret ({at}): {e}")))?;
-        let secret = StoredSecrets::from_json(&text)
-            .and_then(|stored| {
-                crate::commands::secrets::warn_ignored_keys(&at, &stored);
-                SecretReads::poller().resolve(&stored)
-            })
+        let secret = crate::secret_file::read_secret_file(file)
+            .map_err(|e| e.to_string())
+            .and_then(|stored| SecretReads::poller().resolve(&stored))
             .map_err(|reason| ReplayError::Config(format!("org secret ({at}): {reason}")))?;
         return Ok((secret, at));
     }

@@ -47,6 +47,8 @@ use org_secrets::{
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
+use crate::secret_file::{SecretFileError, parse_stored, read_secret_file, read_secret_file_text};
+
 #[derive(clap::Subcommand)]
 pub enum SecretsCommand {
     /// Write each section of the org's single secret as its own secret
@@ -145,6 +147,19 @@ pub(crate) fn warn_ignored_keys(at: &str, stored: &StoredSecrets) {
     }
 }
 
+/// A `--secret-file` that could not be used, as [`SecretsCliError::Read`] (the file) or
+/// [`SecretsCliError::Malformed`] (its content), naming the file `at`.
+fn secret_file_error(at: &str, error: SecretFileError) -> SecretsCliError {
+    let at = at.to_owned();
+    match error {
+        SecretFileError::Read(e) => SecretsCliError::Read {
+            at,
+            reason: e.to_string(),
+        },
+        SecretFileError::Malformed(reason) => SecretsCliError::Malformed { at, reason },
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum SecretsCliError {
     #[error("--org {org:?}: {source}")]
@@ -228,32 +243,29 @@ async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
     // are not used.
     let source = SecretsManagerSource::from_config(&aws, &config, SecretReads::hook_receiver());
 
-    let (text, at) = match &args.secret_file {
+    let (stored, at) = match &args.secret_file {
         Some(file) => {
             let at = file.display().to_string();
-            let text = std::fs::read_to_string(file).map_err(|e| SecretsCliError::Read {
-                at: at.clone(),
-                reason: e.to_string(),
-            })?;
-            (text, at)
+            let stored = read_secret_file(file).map_err(|e| secret_file_error(&at, e))?;
+            (stored, at)
         }
         None => {
             let id = source.legacy_secret_id(&org);
+            let at = format!("secret {id}");
             let text = source.read_raw(&org, &id).await.map_err(|e| match e {
                 SecretError::NotFound { .. } => SecretsCliError::NoSource { id: id.clone() },
                 other => SecretsCliError::Read {
-                    at: format!("secret {id}"),
+                    at: at.clone(),
                     reason: other.to_string(),
                 },
             })?;
-            (text, format!("secret {id}"))
+            let stored = parse_stored(&text, &at).map_err(|reason| SecretsCliError::Malformed {
+                at: at.clone(),
+                reason,
+            })?;
+            (stored, at)
         }
     };
-    let stored = StoredSecrets::from_json(&text).map_err(|reason| SecretsCliError::Malformed {
-        at: at.clone(),
-        reason,
-    })?;
-    warn_ignored_keys(&at, &stored);
     if stored.is_empty() {
         return Err(SecretsCliError::Empty { at });
     }
@@ -740,17 +752,8 @@ async fn plan_key(args: PlanKeyArgs) -> Result<(), SecretsCliError> {
     let (mut target, at, signing, plan_signing) = match &args.secret_file {
         Some(file) => {
             let at = file.display().to_string();
-            let text = std::fs::read_to_string(file).map_err(|e| SecretsCliError::Read {
-                at: at.clone(),
-                reason: e.to_string(),
-            })?;
             // Checked as an org secret file first: the error names a position only.
-            let stored =
-                StoredSecrets::from_json(&text).map_err(|reason| SecretsCliError::Malformed {
-                    at: at.clone(),
-                    reason,
-                })?;
-            warn_ignored_keys(&at, &stored);
+            let (text, _) = read_secret_file_text(file).map_err(|e| secret_file_error(&at, e))?;
             let doc = json_at(&text, &at)?;
             let section = |kind: &str| doc.get(kind).filter(|s| configured(s)).cloned();
             let signing =

@@ -203,9 +203,8 @@ fn file_secrets(file: &std::path::Path, signing_key: &str) -> Result<StoredSecre
         file: file.display().to_string(),
         reason,
     };
-    let text = std::fs::read_to_string(file).map_err(|e| failed(e.to_string()))?;
-    let mut stored = StoredSecrets::from_json(&text).map_err(failed)?;
-    crate::commands::secrets::warn_ignored_keys(&file.display().to_string(), &stored);
+    let mut stored =
+        crate::secret_file::read_secret_file(file).map_err(|e| failed(e.to_string()))?;
     if stored.get(&org_secrets::SecretKind::Signing).is_none() {
         let keys = json!({"active": "local", "keys": {"local": signing_key}});
         stored

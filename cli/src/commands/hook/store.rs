@@ -18,6 +18,7 @@ use org_secrets::{OrgName, OrgSecret, SecretError, SecretKind, SecretReads, Stor
 use serde_json::Value;
 
 use super::HookCliError;
+use crate::secret_file::{parse_stored, read_secret_file};
 
 /// An org's hook values (and Okta credential), in a file or in Secrets Manager.
 pub enum SecretStore {
@@ -96,12 +97,9 @@ impl SecretStore {
     pub async fn read(&self, credential: bool) -> Result<OrgSecret, HookCliError> {
         let stored = match self {
             SecretStore::File(file) => {
-                let stored = StoredSecrets::from_json(&self.read_raw().await?)
-                    .map_err(|reason| self.malformed(reason))?;
-                crate::commands::secrets::warn_ignored_keys(&file.display().to_string(), &stored);
-                stored
+                read_secret_file(file).map_err(|e| self.malformed(e.to_string()))?
             }
-            SecretStore::Single { .. } => StoredSecrets::from_json(&self.read_raw().await?)
+            SecretStore::Single { .. } => parse_stored(&self.read_raw().await?, &self.describe())
                 .map_err(|reason| self.malformed(reason))?,
             SecretStore::Split { source, org } => {
                 let mut stored = StoredSecrets::new();
