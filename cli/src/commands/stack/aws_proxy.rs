@@ -1326,50 +1326,74 @@ enum ErrorKind {
     ServerError,
 }
 
-/// The error AWS answers for this service and protocol.
+/// The error AWS answers for this service and protocol: AWS JSON protocols a JSON body with
+/// `__type` (SQS adds `x-amzn-query-error: CODE;TYPE`, from which its SDK takes the code),
+/// the query protocol an XML `ErrorResponse`.
 fn error_response(
     classified: &Classified,
     request_headers: &HeaderMap,
     kind: ErrorKind,
     message: &str,
 ) -> Response {
+    const DYNAMODB: &str = "com.amazonaws.dynamodb.v20120810#";
     let service = classified.service.as_str();
-    let (status, code, fault_type) = match (kind, service) {
-        (ErrorKind::AccessDenied, _) => (StatusCode::BAD_REQUEST, "AccessDenied", "Sender"),
-        (ErrorKind::Throttle, "sqs") => (StatusCode::BAD_REQUEST, "RequestThrottled", "Sender"),
-        (ErrorKind::Throttle, _) => (StatusCode::BAD_REQUEST, "Throttling", "Sender"),
+    let json = classified.protocol == Protocol::Json;
+    // (status, code, sender or receiver, JSON __type)
+    let (status, code, fault_type, json_type) = match (kind, service) {
+        (ErrorKind::AccessDenied, _) => {
+            let status = if json {
+                StatusCode::BAD_REQUEST
+            } else {
+                StatusCode::FORBIDDEN
+            };
+            (
+                status,
+                "AccessDenied",
+                "Sender",
+                "AccessDeniedException".to_owned(),
+            )
+        }
+        (ErrorKind::Throttle, "sqs") => (
+            StatusCode::BAD_REQUEST,
+            "RequestThrottled",
+            "Sender",
+            "com.amazonaws.sqs#RequestThrottled".to_owned(),
+        ),
+        (ErrorKind::Throttle, _) => (
+            StatusCode::BAD_REQUEST,
+            "Throttling",
+            "Sender",
+            if service == "dynamodb" {
+                format!("{DYNAMODB}ThrottlingException")
+            } else {
+                "ThrottlingException".to_owned()
+            },
+        ),
         (ErrorKind::ServerError, "sqs") => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
             "Receiver",
+            "com.amazonaws.sqs#InternalError".to_owned(),
         ),
         (ErrorKind::ServerError, _) => (
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalFailure",
             "Receiver",
+            if service == "dynamodb" {
+                format!("{DYNAMODB}InternalServerError")
+            } else {
+                "InternalFailure".to_owned()
+            },
         ),
     };
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = if classified.protocol == Protocol::Json {
-        let type_name = match (kind, service) {
-            (ErrorKind::AccessDenied, _) => "AccessDeniedException".to_owned(),
-            (ErrorKind::Throttle, "sqs") => "com.amazonaws.sqs#RequestThrottled".to_owned(),
-            (ErrorKind::Throttle, "dynamodb") => {
-                "com.amazonaws.dynamodb.v20120810#ThrottlingException".to_owned()
-            }
-            (ErrorKind::Throttle, _) => "ThrottlingException".to_owned(),
-            (ErrorKind::ServerError, "sqs") => "com.amazonaws.sqs#InternalError".to_owned(),
-            (ErrorKind::ServerError, "dynamodb") => {
-                "com.amazonaws.dynamodb.v20120810#InternalServerError".to_owned()
-            }
-            (ErrorKind::ServerError, _) => "InternalFailure".to_owned(),
-        };
+    let mut response = if json {
         let content_type = request_headers
             .get(header::CONTENT_TYPE)
             .cloned()
             .unwrap_or(HeaderValue::from_static("application/x-amz-json-1.1"));
         let mut response = Response::new(Body::from(
-            json!({ "__type": type_name, "message": message }).to_string(),
+            json!({ "__type": json_type, "message": message }).to_string(),
         ));
         response
             .headers_mut()
@@ -1381,11 +1405,6 @@ fn error_response(
         }
         response
     } else {
-        let status = if kind == ErrorKind::AccessDenied {
-            StatusCode::FORBIDDEN
-        } else {
-            status
-        };
         let xml = format!(
             "<ErrorResponse><Error><Type>{fault_type}</Type><Code>{code}</Code><Message>{}</Message></Error><RequestId>{request_id}</RequestId></ErrorResponse>",
             xml_escape(message)
@@ -1394,12 +1413,9 @@ fn error_response(
         response
             .headers_mut()
             .insert(header::CONTENT_TYPE, HeaderValue::from_static("text/xml"));
-        *response.status_mut() = status;
         response
     };
-    if classified.protocol == Protocol::Json {
-        *response.status_mut() = status;
-    }
+    *response.status_mut() = status;
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-requestid", value);
     }
@@ -2209,6 +2225,67 @@ mod tests {
         )));
         // The secret's value is neither recorded nor broadcast.
         assert!(!format!("{recorded:?}").contains("s3cr3t"));
+    }
+
+    #[tokio::test]
+    async fn a_denied_query_protocol_call_is_answered_with_an_xml_access_denied_403() {
+        let upstream = Upstream::start().await;
+        let calls = AwsCalls::new();
+        let proxy = ingest_proxy(&upstream, &calls).await;
+        let answer = reqwest::Client::new()
+            .post(format!("{}/", proxy.endpoint()))
+            .headers(signed("sqs"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("Action=SendMessage&QueueUrl=http%3A%2F%2F127.0.0.1%3A1%2F123456789012%2Fx-users.fifo&MessageBody=x")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(answer.status(), 403);
+        let body = answer.text().await.unwrap();
+        assert!(body.contains("<Code>AccessDenied</Code>"), "{body}");
+        assert!(
+            body.contains("not authorized to perform: sqs:SendMessage"),
+            "{body}"
+        );
+        assert_eq!(upstream.count(), 0);
+        assert_eq!(calls.denied().len(), 1);
+    }
+
+    async fn body_json(response: Response) -> Value {
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX)
+            .await
+            .unwrap();
+        serde_json::from_slice(&bytes).unwrap()
+    }
+
+    #[tokio::test]
+    async fn faults_answer_the_codes_the_sdks_retry_classifiers_know_for_each_service() {
+        let headers = HeaderMap::new();
+        let put = classify_json(
+            "dynamodb",
+            "DynamoDB_20120810.PutItem",
+            &json!({"TableName": "t"}),
+        );
+        let throttled = error_response(&put, &headers, ErrorKind::Throttle, "m");
+        assert_eq!(throttled.status(), 400);
+        assert_eq!(
+            body_json(throttled).await["__type"],
+            "com.amazonaws.dynamodb.v20120810#ThrottlingException"
+        );
+        let secret = classify_json(
+            "secretsmanager",
+            "secretsmanager.GetSecretValue",
+            &json!({}),
+        );
+        let failed = error_response(&secret, &headers, ErrorKind::ServerError, "m");
+        assert_eq!(failed.status(), 500);
+        assert_eq!(body_json(failed).await["__type"], "InternalFailure");
+        let send = classify_json("sqs", "AmazonSQS.SendMessage", &json!({}));
+        let throttled = error_response(&send, &headers, ErrorKind::Throttle, "m");
+        assert_eq!(
+            throttled.headers()["x-amzn-query-error"],
+            "RequestThrottled;Sender"
+        );
     }
 
     #[tokio::test]
