@@ -1,24 +1,31 @@
-//! `okta-hooks stack up`: `infra/template.yaml` deployed into a local AWS emulator.
+//! `okta-hooks stack up`: `infra/template.yaml` deployed into a local AWS emulator and run
+//! there, every function as its built binary, until Ctrl-C.
 //!
 //! ```sh
 //! okta-hooks stack up [--stack-name okta-hooks] [--endpoint http://127.0.0.1:5000]
-//!                     [--parameter VisibilityTimeout=5 ...] [--exit-after-deploy]
+//!                     [--parameter VisibilityTimeout=5 ...] [--secret-file F]
+//!                     [--okta-domain URL] [--rules DIR] [--exit-after-deploy]
 //! ```
 //!
-//! Deploy-only for now: the stack's queues, tables, secrets, roles, functions (their
-//! environment resolved by `CloudFormation`), event source mappings and schedule are created
-//! in `moto_server`; no function runs yet (a later step adds the Runtime API, the event source
-//! mapping pumps and the HTTP routes). The hook URL is a loopback placeholder that answers
-//! 503 until then.
+//! 1. Deploy: `scripts/stack_deploy.py` in the workspace's `.venv` (samtranslator
+//!    transforms the SAM template as `sam validate` does, the `CodeUri` becomes an artifact
+//!    in the emulator's S3 as `sam package` makes it, the emulator's `CloudFormation`
+//!    creates the stack, and what it skips is created or stood in for). It reports what
+//!    `CloudFormation` resolved for each function: environment, role, routes, schedules,
+//!    event source mappings.
+//! 2. Secrets: the org's secrets go into the emulator's Secrets Manager ([`org_secrets`]);
+//!    without `--okta-domain` or an Okta credential in `--secret-file` the Okta org is an
+//!    embedded Okta double (`okta_double`) on loopback.
+//! 3. Run ([`serve`]): each function behind a Lambda Runtime API of ours ([`runtime`]), its
+//!    AWS calls through a proxy that checks them against its role ([`aws_proxy`]); the SQS
+//!    event source mappings pumped as Lambda does ([`pump`]); the template's HTTP API routes
+//!    on the hook URL's loopback port ([`http_api`]); `rate(…)` schedules on time.
 //!
 //! Without `--endpoint` it starts `moto_server` itself on 127.0.0.1 (port chosen by the
-//! server, read from its output), and stops it (by its PID) on Ctrl-C. The deployment itself
-//! is `scripts/stack_deploy.py` in the workspace's `.venv` (samtranslator transforms the SAM
-//! template as `sam validate` does, the `CodeUri` becomes an artifact in the emulator's S3 as
-//! `sam package` makes it, the emulator's `CloudFormation` creates the stack, and what it
-//! skips is created or stood in for). A state file records the emulator endpoint, the stack
-//! name and its outputs, so other commands and the tests find the stack; it is removed when
-//! the stack stops.
+//! server, read from its output), and stops it (by its PID) on Ctrl-C. A state file records
+//! the emulator endpoint, the stack name, its outputs, the control API and the log
+//! directory, so other commands and the tests find the stack; it is removed when the stack
+//! stops.
 
 use std::io::{BufRead, BufReader};
 use std::net::Ipv4Addr;
@@ -29,7 +36,11 @@ use std::time::Duration;
 use serde_json::{Value, json};
 
 pub mod aws_proxy;
+pub mod http_api;
+pub mod org_secrets;
+pub mod pump;
 pub mod runtime;
+pub mod serve;
 
 /// The longest stack name usable as the queues' name prefix: SQS allows 80 characters and
 /// the longest suffix is `-credentials-dlq.fifo` (the template's `QueueNamePrefix`).
@@ -39,8 +50,8 @@ const EMULATOR_START: Duration = Duration::from_secs(60);
 
 #[derive(clap::Subcommand)]
 pub enum StackCommand {
-    /// Deploy infra/template.yaml into a local AWS emulator and keep it up until Ctrl-C
-    /// (deploy-only for now: the functions do not run yet).
+    /// Deploy infra/template.yaml into a local AWS emulator and run every function of it
+    /// until Ctrl-C.
     Up(UpArgs),
 }
 
@@ -65,10 +76,32 @@ pub struct UpArgs {
     /// current directory or the nearest parent holding infra/template.yaml.
     #[arg(long)]
     workspace: Option<PathBuf>,
-    /// Deploy, print, write the state file and exit (needs --endpoint: the emulator stays
-    /// up; the hook URL's placeholder does not).
+    /// Deploy, print, write the state file and exit without running the functions (needs
+    /// --endpoint: the emulator stays up).
     #[arg(long, requires = "endpoint")]
     exit_after_deploy: bool,
+    /// The org secret, either shape (a JSON file as `okta-hooks dev` takes it), put into
+    /// the emulator's Secrets Manager. Default: a generated hook value and plan keys, and
+    /// the embedded Okta double's credential.
+    #[arg(long)]
+    secret_file: Option<PathBuf>,
+    /// Point every Okta credential of the secrets at this org (`acme.okta.com` or a URL):
+    /// the stack then acts on it. Needs an Okta credential in --secret-file.
+    #[arg(long, requires = "secret_file")]
+    okta_domain: Option<String>,
+    /// Seed the embedded Okta double (users, groups, memberships: its `Seed` JSON).
+    #[arg(long, conflicts_with = "okta_domain")]
+    okta_seed: Option<PathBuf>,
+    /// The rules directory the functions load (`OKTA_HOOKS_RULES_DIR`). Default: the
+    /// rules compiled into the binaries.
+    #[arg(long)]
+    rules: Option<PathBuf>,
+    /// Where the function binaries are. Default: <workspace>/target/debug.
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+    /// Print only the summary and failures, not a line per request, batch and log line.
+    #[arg(long)]
+    quiet: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,6 +118,10 @@ pub enum StackError {
     Emulator(String),
     #[error("deploying the stack failed (scripts/stack_deploy.py): {0}")]
     Deploy(String),
+    #[error("the org secrets: {0}")]
+    Secrets(String),
+    #[error("running the stack: {0}")]
+    Serve(#[from] serve::ServeError),
 }
 
 fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> StackError {
@@ -135,19 +172,145 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
             .join("target/okta-hooks-stack")
             .join(format!("{}.json", args.stack_name))
     });
-    write_state(&state_file, &deployed, &hook_base)?;
-    print_summary(&deployed, &state_file);
-
     if args.exit_after_deploy {
+        write_state(&state_file, &deployed, &hook_base, &json!({}))?;
+        print_summary(&deployed, &state_file);
         return Ok(());
     }
-    let app = axum::Router::new().fallback(|| async {
-        (
-            http::StatusCode::SERVICE_UNAVAILABLE,
-            "okta-hooks stack: deploy-only for now; the functions do not run yet\n",
+
+    let specs: Vec<runtime::FunctionSpec> =
+        serde_json::from_value(deployed["runtime"]["functions"].clone())
+            .map_err(|e| StackError::Deploy(format!("its runtime section: {e}")))?;
+    let region = text(&deployed["region"]);
+    let account = deployed["runtime"]["account"]
+        .as_str()
+        .unwrap_or("123456789012")
+        .to_owned();
+
+    // The Okta org: given (--okta-domain or the file's credential), or the embedded double.
+    let file_has_okta = match &args.secret_file {
+        Some(file) => crate::secret_file::read_secret_file(file)
+            .map_err(|e| StackError::Secrets(e.to_string()))?
+            .iter()
+            .any(|(kind, _)| kind.is_okta_credential()),
+        None => false,
+    };
+    let double = if args.okta_domain.is_none() && !file_has_okta {
+        let double = okta_double::OktaDouble::new();
+        if let Some(seed) = &args.okta_seed {
+            let text = std::fs::read_to_string(seed)
+                .map_err(io(format!("reading --okta-seed {}", seed.display())))?;
+            let seed: okta_double::Seed = serde_json::from_str(&text)
+                .map_err(|e| StackError::Usage(format!("--okta-seed {}: {e}", seed.display())))?;
+            double.seed(seed);
+        }
+        Some(
+            double
+                .serve()
+                .await
+                .map_err(io("serving the embedded Okta double"))?,
         )
+    } else {
+        None
+    };
+    let default_okta = double.as_ref().map(|d| org_secrets::DefaultOkta {
+        org_url: d.org_url(),
+        token: d.token().to_owned(),
     });
-    let server = tokio::spawn(async move { axum::serve(placeholder, app).await });
+    let prepared = org_secrets::prepare(
+        args.secret_file.as_deref(),
+        args.okta_domain.as_deref(),
+        default_okta.as_ref(),
+    )
+    .map_err(StackError::Secrets)?;
+    put_secrets(&endpoint, &region, &specs, &prepared.stored).await?;
+
+    let log_dir = state_file.with_extension("logs");
+    std::fs::create_dir_all(&log_dir).map_err(io(format!("creating {}", log_dir.display())))?;
+    let (printer, mut lines) = tokio::sync::mpsc::unbounded_channel::<String>();
+    let quiet = args.quiet;
+    let printing = tokio::spawn(async move {
+        while let Some(line) = lines.recv().await {
+            if !quiet
+                || line.contains("failed")
+                || line.contains("DENIED")
+                || line.contains("ERROR")
+            {
+                println!("{line}");
+            }
+        }
+    });
+    let mut overrides = Vec::new();
+    if let Some(rules) = &args.rules {
+        let rules =
+            std::path::absolute(rules).map_err(io(format!("--rules {}", rules.display())))?;
+        overrides.push((
+            "OKTA_HOOKS_RULES_DIR".to_owned(),
+            rules.display().to_string(),
+        ));
+    }
+    let launch = runtime::Launch {
+        bin_dir: args
+            .bin_dir
+            .clone()
+            .unwrap_or_else(|| workspace.join("target/debug")),
+        log_dir: log_dir.clone(),
+        region: region.clone(),
+        overrides,
+        printer: printer.clone(),
+    };
+    let calls = aws_proxy::AwsCalls::new();
+    let mut denials = calls.subscribe();
+    let denial_printer = printer.clone();
+    let watching = tokio::spawn(async move {
+        while let Ok(call) = denials.recv().await {
+            if !call.allowed {
+                let _ = denial_printer.send(format!(
+                    "DENIED {}: {} on {} (not granted by its role)",
+                    call.function,
+                    call.action,
+                    call.resources.join(", ")
+                ));
+            }
+        }
+    });
+    let running = serve::start(
+        specs,
+        &endpoint,
+        &region,
+        &account,
+        launch,
+        placeholder,
+        calls,
+    )
+    .await?;
+    let local = json!({
+        "control_url": running.control_url,
+        "log_dir": log_dir,
+        "okta_org_url": double.as_ref().map(okta_double::Running::org_url),
+    });
+    write_state(&state_file, &deployed, &hook_base, &local)?;
+    print_summary(&deployed, &state_file);
+    if let Some((header, value)) = &prepared.generated_hook {
+        // A local stack's generated value, printed so that `okta-hooks send` can use it.
+        println!("hook auth: {header}: {value}");
+        println!(
+            "try: okta-hooks send --url {hook_base}/hooks/okta --secret {value} \
+             events/okta-delivery.user.session.start.json"
+        );
+    }
+    if let Some(double) = &double {
+        println!(
+            "okta: the embedded Okta double at {} (state: GET {}/__double/state)",
+            double.org_url(),
+            double.base_url()
+        );
+    }
+    println!(
+        "control: {}  logs: {}",
+        running.control_url,
+        log_dir.display()
+    );
     let ours = if emulator.is_some() {
         " and moto_server"
     } else {
@@ -155,10 +318,69 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
     };
     println!("up: Ctrl-C stops the stack{ours}");
     let _ = tokio::signal::ctrl_c().await;
-    server.abort();
+    running.stop().await;
+    watching.abort();
+    drop(printer);
+    let _ = printing.await;
     let _ = std::fs::remove_file(&state_file);
+    drop(double);
     drop(emulator);
     println!("stopped: {}", args.stack_name);
+    Ok(())
+}
+
+fn text(value: &Value) -> String {
+    value.as_str().unwrap_or_default().to_owned()
+}
+
+/// Puts the org secrets where the functions read them: the template's prefix and legacy
+/// setting from their environment, every served org (`OKTA_HOOKS_ORGS`).
+async fn put_secrets(
+    endpoint: &str,
+    region: &str,
+    specs: &[runtime::FunctionSpec],
+    stored: &::org_secrets::StoredSecrets,
+) -> Result<(), StackError> {
+    let lookup = |name: &str| specs.iter().find_map(|s| s.environment.get(name).cloned());
+    let env = |name: &str| lookup(name).unwrap_or_default();
+    let config = ::org_secrets::SecretsConfig::from_lookup(lookup)
+        .map_err(|e| StackError::Secrets(format!("the functions' environment: {e}")))?;
+    let prefix = config.prefix.clone();
+    let legacy = config.legacy_single_secret;
+    let mut orgs = Vec::new();
+    for name in env("OKTA_HOOKS_ORGS").split(',').filter(|o| !o.is_empty()) {
+        orgs.push(
+            ::org_secrets::OrgName::parse(name)
+                .map_err(|e| StackError::Secrets(format!("OKTA_HOOKS_ORGS {name}: {e}")))?,
+        );
+    }
+    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "okta-hooks-stack",
+        ))
+        .load()
+        .await;
+    let source = aws_adapters::SecretsManagerSource::from_config(
+        &aws,
+        &config,
+        ::org_secrets::SecretReads::all(),
+    );
+    for org in &orgs {
+        for (id, value) in
+            org_secrets::secret_values(stored, &prefix, std::slice::from_ref(org), legacy)
+        {
+            source
+                .put_or_create(org, &id, &value, None)
+                .await
+                .map_err(|e| StackError::Secrets(e.to_string()))?;
+        }
+    }
     Ok(())
 }
 
@@ -255,8 +477,13 @@ async fn deploy(
         .map_err(|e| StackError::Deploy(format!("its output is not the expected JSON: {e}")))
 }
 
-fn write_state(path: &Path, deployed: &Value, hook_base: &str) -> Result<(), StackError> {
-    let state = json!({
+fn write_state(
+    path: &Path,
+    deployed: &Value,
+    hook_base: &str,
+    local: &Value,
+) -> Result<(), StackError> {
+    let mut state = json!({
         "stack_name": deployed["stack_name"],
         "endpoint": deployed["endpoint"],
         "region": deployed["region"],
@@ -267,6 +494,9 @@ fn write_state(path: &Path, deployed: &Value, hook_base: &str) -> Result<(), Sta
         "functions": deployed["functions"],
         "skipped": deployed["skipped"],
     });
+    if let (Some(state), Some(local)) = (state.as_object_mut(), local.as_object()) {
+        state.extend(local.clone());
+    }
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io(format!("creating {}", dir.display())))?;
     }
@@ -278,7 +508,7 @@ fn print_summary(deployed: &Value, state_file: &Path) {
     let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
     let outputs = &deployed["outputs"];
     println!(
-        "stack {} deployed into {} (deploy-only: the functions do not run yet)",
+        "stack {} deployed into {}",
         text(&deployed["stack_name"]),
         text(&deployed["endpoint"])
     );

@@ -72,7 +72,8 @@ pub struct HttpRoute {
     pub path: String,
 }
 
-/// One SQS event source mapping and its queue's settings.
+/// One SQS event source mapping and its queue's settings (the redrive policy is the
+/// emulator's to apply).
 #[derive(Debug, Clone, Deserialize)]
 pub struct SqsMapping {
     /// The queue's ARN.
@@ -81,20 +82,12 @@ pub struct SqsMapping {
     pub queue_url: String,
     /// `BatchSize`.
     pub batch_size: i32,
-    /// `MaximumBatchingWindowInSeconds`.
-    #[serde(default)]
-    pub batching_window_seconds: u64,
     /// `ScalingConfig.MaximumConcurrency`.
     pub max_concurrency: Option<u32>,
     /// `FunctionResponseTypes` holds `ReportBatchItemFailures`.
     pub report_batch_item_failures: bool,
     /// The queue's `VisibilityTimeout` (seconds).
     pub visibility_timeout: u64,
-    /// A FIFO queue.
-    #[serde(default)]
-    pub fifo: bool,
-    /// The queue's redrive policy (the emulator applies it as SQS does).
-    pub redrive: Option<Value>,
 }
 
 /// Why an invocation has no response.
@@ -286,7 +279,10 @@ impl Function {
             .env("AWS_LAMBDA_FUNCTION_NAME", &spec.name)
             .env("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST")
             .env("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", spec.memory.to_string())
-            .env("AWS_LAMBDA_LOG_GROUP_NAME", format!("/aws/lambda/{}", spec.name))
+            .env(
+                "AWS_LAMBDA_LOG_GROUP_NAME",
+                format!("/aws/lambda/{}", spec.name),
+            )
             .env("AWS_LAMBDA_LOG_STREAM_NAME", &stream)
             .env("AWS_LAMBDA_INITIALIZATION_TYPE", "on-demand")
             .env("AWS_REGION", &self.launch.region)
@@ -428,15 +424,10 @@ impl Instance {
             if let Some(outcome) = self.api.take_answer() {
                 return outcome;
             }
-            let exited = self
-                .child
-                .lock()
-                .ok()
-                .map(|mut c| match c.as_mut() {
-                    None => Some("killed".to_owned()),
-                    Some(c) => c.try_wait().ok().flatten().map(|s| s.to_string()),
-                })
-                .flatten();
+            let exited = self.child.lock().ok().and_then(|mut c| match c.as_mut() {
+                None => Some("killed".to_owned()),
+                Some(c) => c.try_wait().ok().flatten().map(|s| s.to_string()),
+            });
             if let Some(status) = exited {
                 // An answer may have arrived just before the exit.
                 if let Some(outcome) = self.api.take_answer() {
@@ -545,7 +536,10 @@ async fn next_invocation(State(state): State<Arc<ApiState>>) -> axum::response::
     axum::response::Response::builder()
         .status(200)
         .header("Lambda-Runtime-Aws-Request-Id", &invocation.request_id)
-        .header("Lambda-Runtime-Deadline-Ms", invocation.deadline_ms.to_string())
+        .header(
+            "Lambda-Runtime-Deadline-Ms",
+            invocation.deadline_ms.to_string(),
+        )
         .header("Lambda-Runtime-Invoked-Function-Arn", arn)
         .header(
             "Lambda-Runtime-Trace-Id",
