@@ -13,6 +13,7 @@
 
 mod commands;
 mod secret_file;
+mod stack_outputs;
 
 use std::process::ExitCode;
 

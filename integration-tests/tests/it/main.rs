@@ -6,6 +6,7 @@ mod executor_binary;
 mod executors;
 mod harness;
 mod hook_cli;
+mod hook_setup_stack;
 mod ingest_sqs;
 mod lambda_binaries;
 mod layers;

@@ -4,7 +4,10 @@
 //! - `setup --url URL --org ORG`: creates the event hook pointing at URL (or updates the one
 //!   already there: channel and events), activates it, asks Okta to verify it, prints the
 //!   outcome. The auth header comes from the org secret's `hook` section; the event types
-//!   are the hook-eligible types the rules handle.
+//!   are the hook-eligible types the rules handle. `--stack NAME` instead of `--url` reads
+//!   the URL from the stack's `HookUrl` output (`DescribeStacks`, on the local stack of
+//!   `okta-hooks stack up` when its state file exists, else on AWS: see
+//!   [`crate::stack_outputs`]); for an org other than the stack's `OrgName`, its own path.
 //! - `status`, `list`, `deactivate`, `delete`: what they say.
 //! - `rotate-secret`: a new random header value becomes `current` in the secret and the
 //!   old one `previous` (the receivers accept both), the hook in Okta gets the new value,
@@ -31,6 +34,8 @@ use rules::RuleSet;
 use serde_json::{Value, json};
 
 use store::SecretStore;
+
+use crate::stack_outputs::{StackOutputError, StackOutputs};
 
 #[derive(clap::Subcommand)]
 pub enum HookCommand {
@@ -83,8 +88,18 @@ pub struct SetupArgs {
     #[command(flatten)]
     org: OrgArgs,
     /// The hook URL: the stack's `HookUrl` output, `https://…/hooks/okta/<org>`.
-    #[arg(long)]
-    url: String,
+    #[arg(long, required_unless_present = "stack", conflicts_with = "stack")]
+    url: Option<String>,
+    /// Read the hook URL from this `CloudFormation` stack's outputs (`HookUrl`; another
+    /// org than the stack's `OrgName` gets `…/hooks/okta/<org>`): the local stack of
+    /// `okta-hooks stack up` when its state file exists, else the stack in AWS (default
+    /// credential chain and region).
+    #[arg(long, value_name = "NAME")]
+    stack: Option<String>,
+    /// The local stack's state file (default: target/okta-hooks-stack/<NAME>.json under
+    /// the workspace, as `okta-hooks stack up` writes it).
+    #[arg(long, value_name = "FILE", requires = "stack")]
+    stack_state: Option<PathBuf>,
     /// The rules whose event types the hook subscribes to.
     #[arg(long, default_value = "rules")]
     rules: PathBuf,
@@ -111,6 +126,15 @@ pub enum HookCliError {
     NotFound(String),
     #[error("Okta could not verify the hook: {0}")]
     Verification(OktaError),
+    /// Boxed: the stack errors name the stack and where it was looked for.
+    #[error(transparent)]
+    Stack(Box<StackOutputError>),
+}
+
+impl From<StackOutputError> for HookCliError {
+    fn from(error: StackOutputError) -> Self {
+        HookCliError::Stack(Box::new(error))
+    }
 }
 
 pub async fn run(command: HookCommand) -> Result<(), HookCliError> {
@@ -236,7 +260,21 @@ fn env_credential() -> Result<Option<OktaCredential>, HookCliError> {
 }
 
 async fn setup(args: SetupArgs) -> Result<(), HookCliError> {
-    let url = checked_url(&args.url)?;
+    let given = match (&args.url, &args.stack) {
+        (Some(url), _) => url.clone(),
+        (None, Some(stack)) => {
+            let outputs = StackOutputs::read(stack, args.stack_state.as_deref()).await?;
+            let url = outputs.hook_url(&args.org.org)?;
+            println!(
+                "stack {stack} ({}): hook URL for org {}: {url}",
+                outputs.location(),
+                args.org.org
+            );
+            url
+        }
+        (None, None) => return Err(HookCliError::Usage("give --url or --stack".to_owned())),
+    };
+    let url = checked_url(&given)?;
     let (subscribed, skipped) = hook_event_types(&args.rules)?;
     let (client, loaded) = connect(&args.org, true).await?;
     let Some((store, secret)) = loaded else {
