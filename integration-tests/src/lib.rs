@@ -20,7 +20,9 @@ use std::time::{Duration, Instant};
 
 pub mod aws;
 pub mod executor_binary;
+pub mod mixed_org;
 pub mod pipeline;
+pub mod stack;
 
 pub use aws::Aws;
 

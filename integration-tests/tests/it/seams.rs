@@ -20,21 +20,20 @@
 //!   shared one), the router's enrichment with the read-only one, and a step sent to
 //!   another family's queue is refused before any Okta call.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use actions::Family;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
+use integration_tests::mixed_org::{Org, SALES_GROUP, changes_of, created, event_about, login};
 use integration_tests::pipeline::{Pipeline, PipelineOptions};
-use okta_double::{BucketName, Fault, Group, GroupType, OktaDouble, Running, Status, User};
+use okta_double::{BucketName, Fault, Group, OktaDouble, Running, Status, User};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "seams-signing-key-0123456789abcdef0123456";
 const HOOK_SECRET: &str = "seams-hook-secret";
-/// The group the shipped `department-groups` rule adds Sales people to.
-const SALES_GROUP: &str = "00gsales0000000000x7";
 /// Longest a test waits for its queues to drain (moto handles ~100 messages/s).
 const QUIET_WITHIN: Duration = Duration::from_secs(120);
 
@@ -255,186 +254,6 @@ impl Stack {
     }
 }
 
-/// The changes applied to the org `okta` plays, as `op user [group]` lines, sorted.
-fn changes_of(okta: &OktaDouble) -> Vec<String> {
-    let mut lines: Vec<String> = okta
-        .changes()
-        .iter()
-        .map(|c| {
-            let mut line = format!("{} {}", c.op, c.user.as_deref().unwrap_or("-"));
-            if let Some(group) = &c.group {
-                line.push(' ');
-                line.push_str(group);
-            }
-            line
-        })
-        .collect();
-    lines.sort();
-    lines
-}
-
-/// A reference event (`okta_fixtures::reference_dir`, by default `../shared/okta`) with
-/// its own `uuid`, about `user`: the first target (or, for an event without targets, the actor) becomes that user.
-fn event_about(name: &str, uuid: &str, user: &User) -> Value {
-    let text = std::fs::read_to_string(integration_tests::reference_event(&format!("{name}.json")))
-        .expect("reference event");
-    let mut event: Value = serde_json::from_str(&text).expect("event JSON");
-    event["uuid"] = json!(uuid);
-    let login = user.login().unwrap_or_default();
-    let subject = match event["target"].as_array_mut().and_then(|t| t.first_mut()) {
-        Some(target) => target,
-        None => &mut event["actor"],
-    };
-    subject["id"] = json!(user.id);
-    subject["alternateId"] = json!(login);
-    event
-}
-
-/// A `user.lifecycle.create` event (Okta's deactivate event, retyped) about `user`.
-fn created(uuid: &str, user: &User) -> Value {
-    let mut event = event_about("user.lifecycle.deactivate", uuid, user);
-    event["eventType"] = json!("user.lifecycle.create");
-    event["legacyEventType"] = json!("core.user.config.user_creation.success");
-    event
-}
-
-fn login(id: &str) -> String {
-    format!("{id}@example.com")
-}
-
-/// The people of the mixed-status org: one per status the suspend rule can meet, plus
-/// users for the other shipped rules. Ids are the same length, so that none is a prefix
-/// of another.
-struct Org {
-    active: User,
-    suspended: User,
-    locked: User,
-    expired: User,
-    recovery: User,
-    staged: User,
-    provisioned: User,
-    deprovisioned: User,
-    leaver: User,
-    joiner: User,
-    marketer: User,
-    lockout: User,
-    mfa: User,
-    admin: User,
-}
-
-impl Org {
-    fn seed(okta: &OktaDouble) -> Org {
-        let user = |id: &str, status: Status| User::new(id, login(id), status);
-        let org = Org {
-            active: user("00uactive000", Status::Active),
-            suspended: user("00ususpend00", Status::Suspended),
-            locked: user("00ulocked000", Status::LockedOut),
-            expired: user("00uexpired00", Status::PasswordExpired),
-            recovery: user("00urecovery0", Status::Recovery),
-            staged: user("00ustaged000", Status::Staged).password(false),
-            provisioned: user("00uprovisio0", Status::Provisioned).password(false),
-            deprovisioned: user("00udeprovis0", Status::Deprovisioned),
-            leaver: user("00uleaver000", Status::Deprovisioned),
-            joiner: user("00ujoiner000", Status::Staged)
-                .password(false)
-                .attr("department", "Sales"),
-            marketer: user("00umarketer0", Status::Provisioned)
-                .password(false)
-                .attr("department", "Marketing"),
-            lockout: user("00ulockout00", Status::LockedOut),
-            mfa: user("00umfa000000", Status::Active),
-            admin: user("00uadmin0000", Status::Active),
-        };
-        for u in org.all() {
-            okta.add_user(u.clone());
-        }
-        okta.add_group(Group::okta(SALES_GROUP, "Sales"));
-        okta.add_group(Group::okta("00gengineers", "Engineering"));
-        okta.add_group(Group::app("00gadimport0", "AD Engineering"));
-        okta.add_group(Group {
-            group_type: GroupType::BuiltIn,
-            ..Group::okta("00geveryone0", "Everyone")
-        });
-        for group in ["00gengineers", "00gadimport0", "00geveryone0"] {
-            okta.add_member(group, &org.leaver.id);
-        }
-        okta.add_member("00geveryone0", &org.active.id);
-        org
-    }
-
-    fn all(&self) -> [&User; 14] {
-        [
-            &self.active,
-            &self.suspended,
-            &self.locked,
-            &self.expired,
-            &self.recovery,
-            &self.staged,
-            &self.provisioned,
-            &self.deprovisioned,
-            &self.leaver,
-            &self.joiner,
-            &self.marketer,
-            &self.lockout,
-            &self.mfa,
-            &self.admin,
-        ]
-    }
-
-    /// Users the suspend step cannot act on: each gets a letter and `on_failure`.
-    fn wrong_status(&self) -> [&User; 6] {
-        [
-            &self.locked,
-            &self.expired,
-            &self.recovery,
-            &self.staged,
-            &self.provisioned,
-            &self.deprovisioned,
-        ]
-    }
-
-    /// One delivery with an event for each user, for the rule that reacts to it.
-    fn delivery(&self) -> Vec<Value> {
-        let suspicious = "user.account.report_suspicious_activity_by_enduser";
-        let mut events: Vec<Value> = [
-            &self.active,
-            &self.suspended,
-            &self.locked,
-            &self.expired,
-            &self.recovery,
-            &self.staged,
-            &self.provisioned,
-            &self.deprovisioned,
-        ]
-        .iter()
-        .map(|u| event_about(suspicious, &format!("suspicious-{}", u.id), u))
-        .collect();
-        events.push(event_about(
-            "user.lifecycle.deactivate",
-            "deactivated-leaver",
-            &self.leaver,
-        ));
-        events.push(created("created-joiner", &self.joiner));
-        events.push(created("created-marketer", &self.marketer));
-        events.push(event_about(
-            "user.account.lock",
-            "locked-lockout",
-            &self.lockout,
-        ));
-        events.push(event_about(
-            "user.mfa.factor.suspend",
-            "mfa-suspend",
-            &self.mfa,
-        ));
-        events.push(event_about(
-            "user.account.privilege.grant",
-            "privilege-grant",
-            &self.admin,
-        ));
-        events
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mixed_status_users_end_in_the_right_state_with_each_change_applied_once() {
     let stack = stack().await;
@@ -443,127 +262,11 @@ async fn mixed_status_users_end_in_the_right_state_with_each_change_applied_once
     stack.deliver(&delivery).await;
     stack.run_until_quiet(Holds::Ignore).await;
 
-    // Every change in the org, each exactly once, and nothing else: the ACTIVE user
-    // suspended and signed out; the already SUSPENDED one signed out (the refused
-    // suspend counted as done, not applied); the leaver signed out and taken out of the
-    // one Okta-managed group (not the APP_GROUP, not Everyone); the Sales joiner added
-    // to Sales; the wrong-status users untouched.
-    let active = &org.active.id;
-    let suspended = &org.suspended.id;
-    let leaver = &org.leaver.id;
-    let joiner = &org.joiner.id;
-    let mut expected = vec![
-        format!("suspend {active}"),
-        format!("clear_sessions {active}"),
-        format!("clear_sessions {suspended}"),
-        format!("clear_sessions {leaver}"),
-        format!("remove_from_group {leaver} 00gengineers"),
-        format!("add_to_group {joiner} {SALES_GROUP}"),
-    ];
-    expected.sort();
-    assert_eq!(stack.changes(), expected);
-
-    let final_status: BTreeMap<&str, &str> = org
-        .all()
-        .iter()
-        .map(|u| (u.id.as_str(), stack.okta.status(&u.id).unwrap_or("deleted")))
-        .collect();
-    let want: BTreeMap<&str, &str> = org
-        .all()
-        .iter()
-        .map(|u| {
-            let status = if u.id == org.active.id {
-                "SUSPENDED"
-            } else {
-                u.status.as_str()
-            };
-            (u.id.as_str(), status)
-        })
-        .collect();
-    assert_eq!(final_status, want);
-    assert_eq!(
-        stack.okta.groups_of(leaver),
-        ["00gadimport0", "00geveryone0"]
-    );
-    assert!(stack.okta.is_member(SALES_GROUP, joiner));
-    assert!(!stack.okta.is_member(SALES_GROUP, &org.marketer.id));
-
-    // Within a plan, the suspend lands before the sessions are cleared.
-    let order: Vec<String> = stack
-        .okta
-        .changes()
-        .iter()
-        .filter(|c| c.user.as_deref() == Some(active))
-        .map(|c| c.op.clone())
-        .collect();
-    assert_eq!(order, ["suspend", "clear_sessions"]);
-
-    // Each wrong-status user: one letter on the users DLQ naming the status, and the
-    // rule's on_failure told Slack.
-    let letters = stack.only_letters_of(Family::Users).await;
-    assert_eq!(letters.len(), org.wrong_status().len(), "{letters:?}");
-    for user in org.wrong_status() {
-        let status = user.status.as_str();
-        let letter = letters
-            .iter()
-            .find(|l| l["event"] == json!(format!("suspicious-{}", user.id)))
-            .unwrap_or_else(|| panic!("no letter for {} ({status}): {letters:?}", user.id));
-        assert_eq!(letter["action"], "user.suspend", "{letter}");
-        assert_eq!(
-            letter["rule"], "lock-down-on-suspicious-activity",
-            "{letter}"
-        );
-        let failure = &letter["failure"];
-        assert_eq!(failure["class"], "permanent", "{letter}");
-        assert_eq!(failure["userStatus"], status, "{letter}");
-        assert_eq!(
-            failure["error"],
-            format!("user is {status}; user.suspend needs ACTIVE"),
-            "{letter}"
-        );
-        assert_eq!(failure["errorCode"], "E0000038", "{letter}");
-    }
-
-    let texts = stack.slack_texts().await;
-    let with = |needle: &str| texts.iter().filter(|t| t.contains(needle)).count();
-    for user in org.wrong_status() {
-        let login = login(&user.id);
-        let status = user.status.as_str();
-        assert_eq!(
-            with(&format!(
-                "Lock-down of {login} failed at user.suspend: user is {status}; user.suspend needs ACTIVE"
-            )),
-            1,
-            "{texts:?}"
-        );
-        assert_eq!(with(&format!("Suspended {login} ")), 0, "{texts:?}");
-    }
-    for user in [&org.active, &org.suspended] {
-        assert_eq!(
-            with(&format!(
-                "Suspended {} and ended their sessions",
-                login(&user.id)
-            )),
-            1,
-            "{texts:?}"
-        );
-    }
-    assert_eq!(
-        with(&format!("{} was locked out", login(&org.lockout.id))),
-        1
-    );
-    assert_eq!(
-        with(&format!("for {} by", login(&org.mfa.id))),
-        1,
-        "{texts:?}"
-    );
-    assert_eq!(
-        with(&format!("to {}.", login(&org.admin.id))),
-        1,
-        "{texts:?}"
-    );
-    // Two lock-downs, six failed lock-downs, the lockout, the MFA change, the grant.
-    assert_eq!(texts.len(), 11, "{texts:?}");
+    // Every change in the org, each exactly once, and nothing else; each wrong-status
+    // user a letter naming the status (and the rule's on_failure told Slack).
+    org.assert_state(&stack.okta);
+    org.assert_letters(&stack.only_letters_of(Family::Users).await);
+    org.assert_told(&stack.slack_texts().await);
     assert!(
         stack.retried.lock().unwrap().is_empty(),
         "nothing needed a retry: {:?}",
@@ -573,8 +276,8 @@ async fn mixed_status_users_end_in_the_right_state_with_each_change_applied_once
     // Okta delivers the same events again: nothing changes, nothing is told twice.
     stack.deliver(&delivery).await;
     stack.run_until_quiet(Holds::Ignore).await;
-    assert_eq!(stack.changes(), expected);
-    assert_eq!(stack.okta.applied("suspend", active), 1);
+    assert_eq!(stack.changes(), org.expected_changes());
+    assert_eq!(stack.okta.applied("suspend", &org.active.id), 1);
     assert_eq!(stack.slack_texts().await.len(), 11);
     assert!(stack.only_letters_of(Family::Users).await.is_empty());
 }
