@@ -1,11 +1,35 @@
-//! `--secret-file`: a local JSON file of the org's secrets, in either shape
-//! ([`StoredSecrets::from_json`]), read the same way by every command that takes one
-//! (`secrets split`, `secrets plan-key`, `dev`, `hook`, `replay`), so each warns of the
-//! same ignored keys and fails with the same reasons.
+//! Where the commands read an org's secrets outside a function:
+//!
+//! - `--secret-file`: a local JSON file of the org's secrets, in either shape
+//!   ([`StoredSecrets::from_json`]), read the same way by every command that takes one
+//!   (`secrets split`, `secrets plan-key`, `dev`, `hook`, `replay`), so each warns of the
+//!   same ignored keys and fails with the same reasons;
+//! - Secrets Manager by id ([`id_source`]), for the commands that read and write whole
+//!   secrets themselves (`secrets split`, `secrets plan-key`, `hook`).
 
 use std::path::Path;
 
-use org_secrets::StoredSecrets;
+use aws_adapters::SecretsManagerSource;
+use org_secrets::{SecretReads, SecretsConfig, StoredSecrets};
+
+/// A Secrets Manager source for the split secrets under `prefix` (`<prefix><org>/<kind>`,
+/// the single `<prefix><org>`), with a client from the SDK's standard configuration
+/// (`AWS_REGION`, `AWS_PROFILE`, `AWS_ENDPOINT_URL`, …). For a command that reads and
+/// writes secrets by id (`secret_id`, `legacy_secret_id`, `read_raw`, `write_raw`,
+/// `put_or_create`): its own fetch is never used, so it is given the narrowest reads
+/// (the hook receiver's) and no legacy mode, whose cold-start warning would not apply.
+pub(crate) async fn id_source(prefix: &str) -> SecretsManagerSource {
+    id_source_with(&aws_adapters::load_config().await, prefix)
+}
+
+/// [`id_source`] with the AWS configuration given.
+fn id_source_with(aws: &aws_config::SdkConfig, prefix: &str) -> SecretsManagerSource {
+    let config = SecretsConfig {
+        prefix: prefix.to_owned(),
+        ..SecretsConfig::default()
+    };
+    SecretsManagerSource::from_config(aws, &config, SecretReads::hook_receiver())
+}
 
 /// Why a secret file could not be used. The reasons name a position, never a value;
 /// callers add the file's name.
@@ -73,6 +97,22 @@ mod tests {
         fn drop(&mut self) {
             let _ = std::fs::remove_dir_all(&self.0);
         }
+    }
+
+    #[test]
+    fn an_id_source_names_secrets_under_its_prefix_and_reads_only_hook() {
+        let aws = aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let org = org_secrets::OrgName::parse("acme").unwrap();
+        let source = id_source_with(&aws, "team/");
+        assert_eq!(source.secret_id(&org, &SecretKind::Hook), "team/acme/hook");
+        assert_eq!(
+            source.secret_id(&org, &SecretKind::OktaRead),
+            "team/acme/okta-read"
+        );
+        assert_eq!(source.legacy_secret_id(&org), "team/acme");
+        assert_eq!(source.reads(), &SecretReads::hook_receiver());
     }
 
     #[test]

@@ -41,13 +41,15 @@ use std::path::PathBuf;
 
 use aws_adapters::{SecretsManagerSource, Written};
 use org_secrets::{
-    ExecutorCredentials, OrgName, PlanKeyPair, SecretError, SecretKind, SecretReads, SecretsConfig,
-    StoredSecrets, generate_plan_key,
+    ExecutorCredentials, OrgName, PlanKeyPair, SecretError, SecretKind, SecretReads, StoredSecrets,
+    generate_plan_key,
 };
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
 
-use crate::secret_file::{SecretFileError, parse_stored, read_secret_file, read_secret_file_text};
+use crate::secret_file::{
+    SecretFileError, id_source, parse_stored, read_secret_file, read_secret_file_text,
+};
 
 #[derive(clap::Subcommand)]
 pub enum SecretsCommand {
@@ -234,14 +236,8 @@ async fn split(args: SplitArgs) -> Result<(), SecretsCliError> {
         org: args.org.clone(),
         source,
     })?;
-    let aws = aws_adapters::load_config().await;
-    let config = SecretsConfig {
-        prefix: args.secret_prefix.clone(),
-        ..SecretsConfig::default()
-    };
-    // Reads and writes go through ids (read_raw, put_or_create); the reads given here
-    // are not used.
-    let source = SecretsManagerSource::from_config(&aws, &config, SecretReads::hook_receiver());
+    // Reads and writes go through ids (read_raw, put_or_create).
+    let source = id_source(&args.secret_prefix).await;
 
     let (stored, at) = match &args.secret_file {
         Some(file) => {
@@ -766,14 +762,8 @@ async fn plan_key(args: PlanKeyArgs) -> Result<(), SecretsCliError> {
             (target, at, signing, plan_signing)
         }
         None => {
-            let aws = aws_adapters::load_config().await;
-            let config = SecretsConfig {
-                prefix: args.secret_prefix.clone(),
-                ..SecretsConfig::default()
-            };
-            // Reads and writes go through ids; the reads given here are not used.
-            let source =
-                SecretsManagerSource::from_config(&aws, &config, SecretReads::hook_receiver());
+            // Reads and writes go through ids.
+            let source = id_source(&args.secret_prefix).await;
             let signing_id = source.secret_id(&org, &SecretKind::Signing);
             let signing = read_section(&source, &org, &signing_id)
                 .await?

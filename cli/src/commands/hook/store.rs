@@ -18,7 +18,7 @@ use org_secrets::{OrgName, OrgSecret, SecretError, SecretKind, SecretReads, Stor
 use serde_json::Value;
 
 use super::HookCliError;
-use crate::secret_file::{parse_stored, read_secret_file};
+use crate::secret_file::{id_source, parse_stored, read_secret_file};
 
 /// An org's hook values (and Okta credential), in a file or in Secrets Manager.
 pub enum SecretStore {
@@ -49,17 +49,9 @@ impl SecretStore {
         if let Some(file) = file {
             return Ok(SecretStore::File(file));
         }
-        let config = aws_adapters::load_config().await;
         // The command reads and writes ids itself (`read_raw`, `write_raw`): the source's
         // own reads, and its legacy warning, are not used.
-        let source = SecretsManagerSource::from_config(
-            &config,
-            &org_secrets::SecretsConfig {
-                prefix: prefix.to_owned(),
-                ..org_secrets::SecretsConfig::default()
-            },
-            SecretReads::hook_receiver(),
-        );
+        let source = id_source(prefix).await;
         let org = org.clone();
         Ok(if legacy_single_secret {
             SecretStore::Single { source, org }
