@@ -1,6 +1,7 @@
 //! A stateful test double of an Okta org, served on loopback.
 //!
-//! It keeps users (with Okta's lifecycle rules), groups and memberships; answers the
+//! It keeps users (with Okta's lifecycle rules), groups, memberships and a System Log
+//! (`GET /api/v1/logs`, polling and bounded queries); answers the
 //! Management API calls the executors make as Okta does (`403 E0000038` from a wrong
 //! status, `E0000016` on activating an active user, `404 E0000007`, `401 E0000011`);
 //! keeps rate-limit buckets with `X-Rate-Limit-*` and `Date` headers; and injects
@@ -31,6 +32,7 @@ mod okta_api;
 mod org;
 mod rate_limit;
 mod server;
+mod system_log;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::ops::Deref;
@@ -45,6 +47,7 @@ pub use faults::{Fault, FaultKind};
 pub use model::{Group, GroupType, Membership, Seed, Status, User};
 pub use org::{Change, LoggedRequest};
 pub use rate_limit::{BucketName, DEFAULT_LIMIT, DEFAULT_WINDOW};
+pub use system_log::LogEventError;
 
 use org::Org;
 
@@ -216,9 +219,38 @@ impl OktaDouble {
         self
     }
 
-    /// Back to an empty org: no users, groups, history or faults, default buckets.
+    /// Back to an empty org: no users, groups, System Log, history or faults, default
+    /// buckets.
     pub fn reset(&self) {
         self.with_org(Org::reset);
+    }
+
+    // ------------------------------------------------------------ System Log
+
+    /// Appends an event to the System Log, which `GET /api/v1/logs` serves. Give the
+    /// whole `LogEvent` with its own `uuid` and `published` (RFC 3339); a missing `uuid`
+    /// gets a fresh one and a missing `published` the double's current time. The event
+    /// is "persisted" now on the double's clock: polling queries return events in the
+    /// order they were logged, bounded ones by `published`. Not a change, not a request.
+    ///
+    /// # Panics
+    /// When the event is not a JSON object or its `published` is not RFC 3339 — a test's
+    /// own mistake. [`OktaDouble::try_log_event`] returns the error instead.
+    pub fn log_event(&self, event: serde_json::Value) -> &Self {
+        if let Err(e) = self.try_log_event(event) {
+            panic!("okta-double: {e}");
+        }
+        self
+    }
+
+    /// [`OktaDouble::log_event`], returning why an event cannot be logged.
+    pub fn try_log_event(&self, event: serde_json::Value) -> Result<(), LogEventError> {
+        self.with_org(|org| org.append_log(event))
+    }
+
+    /// Every System Log event, in the order logged.
+    pub fn log_events(&self) -> Vec<serde_json::Value> {
+        self.with_org(|org| org.logs.iter().map(|r| r.event.clone()).collect())
     }
 
     // ------------------------------------------------------------ reading state

@@ -1,4 +1,5 @@
-//! The Okta Management API surface: users, lifecycle, sessions, groups, memberships.
+//! The Okta Management API surface: users, lifecycle, sessions, groups, memberships
+//! (the System Log is in `system_log.rs`).
 //!
 //! Each handler works on the locked [`Org`] and returns a [`Reply`]; authentication,
 //! rate limits, faults, logging and headers are the server's job (`server.rs`). Paths,
@@ -32,7 +33,7 @@ pub(crate) struct ApiRequest<'a> {
 }
 
 impl ApiRequest<'_> {
-    fn param(&self, name: &str) -> Option<&str> {
+    pub(crate) fn param(&self, name: &str) -> Option<&str> {
         self.query
             .iter()
             .find(|(k, _)| k == name)
@@ -60,7 +61,7 @@ pub(crate) struct Reply {
 }
 
 impl Reply {
-    fn json(status: u16, body: Value) -> Reply {
+    pub(crate) fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
             body: Some(body),
@@ -108,7 +109,7 @@ pub(crate) fn internal_error(status: u16) -> Reply {
     error(status, "E0000009", "Internal Server Error", &[])
 }
 
-fn method_not_allowed() -> Reply {
+pub(crate) fn method_not_allowed() -> Reply {
     error(
         405,
         "E0000022",
@@ -126,7 +127,7 @@ fn bad_body() -> Reply {
     )
 }
 
-fn validation(field: &str, cause: &str) -> Reply {
+pub(crate) fn validation(field: &str, cause: &str) -> Reply {
     error(
         400,
         "E0000001",
@@ -135,7 +136,7 @@ fn validation(field: &str, cause: &str) -> Reply {
     )
 }
 
-fn invalid_search() -> Reply {
+pub(crate) fn invalid_search() -> Reply {
     error(400, "E0000031", "Invalid search criteria.", &[])
 }
 
@@ -177,6 +178,8 @@ pub(crate) fn handle(org: &mut Org, req: &ApiRequest<'_>) -> Reply {
         ("PUT", ["groups", gid, "users", uid]) => membership(org, req, gid, uid, true),
         ("DELETE", ["groups", gid, "users", uid]) => membership(org, req, gid, uid, false),
         (_, ["groups", _, "users", _]) => method_not_allowed(),
+        ("GET", ["logs"]) => crate::system_log::list(org, req),
+        (_, ["logs"]) => method_not_allowed(),
         _ => error(
             404,
             "E0000007",
@@ -250,7 +253,7 @@ pub(crate) fn group_json(g: &GroupRecord, base: &str) -> Value {
 // ---------------------------------------------------------------- paging
 
 /// Characters escaped in a query value of a `Link` we build.
-const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
+pub(crate) const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')

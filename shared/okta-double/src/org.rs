@@ -1,5 +1,6 @@
 //! The org's state behind the double: users, groups, memberships, and what happened to
-//! them — applied changes, the request log, pending faults, rate-limit buckets, clock.
+//! them — applied changes, the request log, the System Log, pending faults, rate-limit
+//! buckets, clock.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
@@ -9,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use crate::faults::Fault;
 use crate::model::{Group, Seed, User};
 use crate::rate_limit::Buckets;
+use crate::system_log::LogRecord;
 
 /// A change the double applied to the org: a state transition that happened, once.
 ///
@@ -85,6 +87,11 @@ pub(crate) struct Org {
     pub clock_offset: Duration,
     /// Counter for generated ids.
     pub next_id: u64,
+    /// The System Log, in logging order.
+    pub logs: Vec<LogRecord>,
+    /// The last System Log sequence number handed out (kept across resets, so that an
+    /// old cursor never points into new events).
+    pub log_seq: u64,
 }
 
 impl Org {
@@ -187,9 +194,11 @@ impl Org {
     pub fn reset(&mut self) {
         let offset = self.clock_offset;
         let next_id = self.next_id;
+        let log_seq = self.log_seq;
         *self = Org {
             clock_offset: offset,
             next_id,
+            log_seq,
             ..Org::default()
         };
     }

@@ -22,17 +22,20 @@ pub enum BucketName {
     Groups,
     /// `DELETE /api/v1/users/{id}/sessions`, `/api/v1/sessions…`.
     Sessions,
+    /// `/api/v1/logs` (the System Log): a bucket of its own at Okta.
+    Logs,
     /// Any other `/api/v1` path.
     Other,
 }
 
 impl BucketName {
     /// Every bucket.
-    pub const ALL: [BucketName; 5] = [
+    pub const ALL: [BucketName; 6] = [
         BucketName::UsersRead,
         BucketName::UsersWrite,
         BucketName::Groups,
         BucketName::Sessions,
+        BucketName::Logs,
         BucketName::Other,
     ];
 
@@ -41,6 +44,7 @@ impl BucketName {
         match segments {
             ["users", _, "sessions", ..] | ["sessions", ..] => BucketName::Sessions,
             ["groups", ..] => BucketName::Groups,
+            ["logs", ..] => BucketName::Logs,
             ["users", ..] if method == "GET" => BucketName::UsersRead,
             ["users", ..] => BucketName::UsersWrite,
             _ => BucketName::Other,
@@ -54,6 +58,7 @@ impl BucketName {
             BucketName::UsersWrite => "users_write",
             BucketName::Groups => "groups",
             BucketName::Sessions => "sessions",
+            BucketName::Logs => "logs",
             BucketName::Other => "other",
         }
     }
@@ -198,7 +203,8 @@ mod tests {
             BucketName::of("PUT", &["groups", "00g1", "users", "00u1"]),
             BucketName::Groups
         );
-        assert_eq!(BucketName::of("GET", &["logs"]), BucketName::Other);
+        assert_eq!(BucketName::of("GET", &["logs"]), BucketName::Logs);
+        assert_eq!(BucketName::of("GET", &["apps"]), BucketName::Other);
     }
 
     #[test]

@@ -257,6 +257,14 @@ struct Advance {
     millis: u64,
 }
 
+/// One System Log event or a list of them.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum LogEvents {
+    Many(Vec<Value>),
+    One(Value),
+}
+
 /// One fault or a list of them.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -266,7 +274,7 @@ enum Faults {
 }
 
 /// The control API (see the README): seed, read state, applied counts, request log,
-/// faults, buckets, clock, reset. Not authenticated: the double listens on loopback only.
+/// System Log events, faults, buckets, clock, reset. Not authenticated: the double listens on loopback only.
 async fn control(double: OktaDouble, req: Request, rest: &str) -> Response {
     let method = req.method().as_str().to_owned();
     let query = parse_query(req.uri().query());
@@ -313,6 +321,18 @@ async fn control(double: OktaDouble, req: Request, rest: &str) -> Response {
             json_response(StatusCode::OK, &json!({ "count": count }))
         }
         ("GET", ["requests"]) => json_response(StatusCode::OK, &json!(double.requests())),
+        ("GET", ["logs"]) => json_response(StatusCode::OK, &json!(double.log_events())),
+        ("POST", ["logs"]) => {
+            let events = match serde_json::from_slice::<LogEvents>(&body) {
+                Ok(LogEvents::Many(events)) => events,
+                Ok(LogEvents::One(event)) => vec![event],
+                Err(e) => return bad_request(e),
+            };
+            match double.with_org(|org| org.append_logs(events)) {
+                Ok(()) => plain(StatusCode::NO_CONTENT),
+                Err(e) => bad_request(e),
+            }
+        }
         ("GET", ["faults"]) => json_response(StatusCode::OK, &json!(double.pending_faults())),
         ("POST", ["faults"]) => match serde_json::from_slice::<Faults>(&body) {
             Ok(Faults::One(f)) => {

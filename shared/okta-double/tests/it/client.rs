@@ -2,8 +2,11 @@
 
 use std::time::Duration;
 
+use okta_client::endpoints::logs::LogQuery;
 use okta_client::endpoints::users::ListUsersQuery;
-use okta_client::{AuthConfig, ErrorClass, OktaClient, OktaConfig, OktaError, SecretString};
+use okta_client::{
+    AuthConfig, ErrorClass, LogCursor, OktaClient, OktaConfig, OktaError, SecretString,
+};
 use okta_double::{BucketName, Fault, Group, OktaDouble, User};
 
 fn client(okta: &okta_double::Running) -> OktaClient {
@@ -112,4 +115,71 @@ async fn the_client_pages_through_users_and_writes_memberships() {
     assert_eq!(okta.request_count("GET", "/api/v1/users"), 3);
     assert_eq!(okta.members("00g1"), ["00u3"]);
     assert_eq!(okta.applied_membership("add_to_group", "00g1", "00u3"), 1);
+}
+
+fn log_event(uuid: &str, minute: u32) -> serde_json::Value {
+    serde_json::json!({
+        "uuid": uuid,
+        "published": format!("2026-11-30T10:{minute:02}:00.000Z"),
+        "eventType": "user.lifecycle.suspend",
+        "version": "0",
+        "target": [{"id": "00u1", "type": "User"}],
+    })
+}
+
+fn uuids(events: &[okta_client::models::LogEvent]) -> Vec<String> {
+    events.iter().filter_map(|e| e.uuid.clone()).collect()
+}
+
+#[tokio::test]
+async fn the_client_pages_through_every_event_of_a_bounded_system_log_query() {
+    let okta = OktaDouble::start().await;
+    for minute in [4, 1, 3, 2, 5] {
+        okta.log_event(log_event(&format!("e{minute}"), minute));
+    }
+    let client = client(&okta);
+
+    let events = client
+        .query_logs(&LogQuery {
+            since: Some("2026-11-30T10:00:00.000Z".into()),
+            until: Some("2026-11-30T11:00:00.000Z".into()),
+            limit: Some(2),
+            ..LogQuery::default()
+        })
+        .unwrap()
+        .all()
+        .await
+        .unwrap();
+
+    assert_eq!(uuids(&events), ["e1", "e2", "e3", "e4", "e5"]);
+    assert_eq!(okta.request_count("GET", "/api/v1/logs"), 3);
+}
+
+#[tokio::test]
+async fn the_client_polls_the_system_log_until_caught_up_and_resumes_from_its_next_link() {
+    let okta = OktaDouble::start().await;
+    for minute in 1..=3 {
+        okta.log_event(log_event(&format!("e{minute}"), minute));
+    }
+    let client = client(&okta);
+    let start = client
+        .log_poll_start(&LogQuery {
+            since: Some("2026-01-01T00:00:00.000Z".into()),
+            limit: Some(2),
+            ..LogQuery::default()
+        })
+        .unwrap();
+
+    let first = client.poll_logs(&start, 10).await.unwrap();
+    okta.log_event(log_event("e4", 4));
+    let second = client
+        .poll_logs(&LogCursor::Next(first.next.clone()), 10)
+        .await
+        .unwrap();
+
+    assert_eq!(uuids(&first.events), ["e1", "e2", "e3"]);
+    assert!(first.caught_up);
+    assert_eq!(first.pages, 3);
+    assert_eq!(uuids(&second.events), ["e4"]);
+    assert!(second.caught_up);
 }

@@ -6,5 +6,6 @@ mod faults;
 mod groups;
 mod helpers;
 mod lifecycle;
+mod logs;
 mod rate_limits;
 mod users;
