@@ -265,11 +265,8 @@ async fn setup(args: SetupArgs) -> Result<(), HookCliError> {
         (None, Some(stack)) => {
             let outputs = StackOutputs::read(stack, args.stack_state.as_deref()).await?;
             let url = outputs.hook_url(&args.org.org)?;
-            println!(
-                "stack {stack} ({}): hook URL for org {}: {url}",
-                outputs.location(),
-                args.org.org
-            );
+            println!("stack {stack}: hook URL for org {}: {url}", args.org.org);
+            println!("  from {}", outputs.location());
             url
         }
         (None, None) => return Err(HookCliError::Usage("give --url or --stack".to_owned())),
@@ -451,7 +448,7 @@ fn checked_url(url: &str) -> Result<&str, HookCliError> {
         || url.starts_with("http://localhost");
     if !scheme_ok || url.contains(char::is_whitespace) {
         return Err(HookCliError::Usage(format!(
-            "--url must be an https URL (Okta refuses others), not {url}"
+            "the hook URL must be an https URL (Okta refuses others), not {url}"
         )));
     }
     Ok(url)
