@@ -31,14 +31,16 @@ pub struct StackOptions {
 impl StackOptions {
     /// A stack named `name` acting on the Okta org at `org_url` with `token` (the
     /// executors' and the read-only credential), `named` values as given, and the short
-    /// timings of the stack tests (visibility timeout 4 s, 3 receives before the DLQ).
+    /// timings of the stack tests (visibility timeout 4 s, 5 receives before the DLQ, 3
+    /// attempts of a retried step).
     pub fn new(name: &str, org_url: &str, token: &str, named: Value) -> StackOptions {
         let credential = json!({"org_url": org_url, "api_token": token});
         StackOptions {
             name: name.to_owned(),
             parameters: vec![
                 ("VisibilityTimeout".into(), "4".into()),
-                ("MaxReceiveCount".into(), "3".into()),
+                ("MaxReceiveCount".into(), "5".into()),
+                ("MaxAttempts".into(), "3".into()),
             ],
             secrets: json!({
                 "hook": {"header": "Authorization", "current": HOOK_SECRET},
@@ -279,7 +281,11 @@ impl LocalStack {
 impl Drop for LocalStack {
     fn drop(&mut self) {
         self.stop();
-        let _ = std::fs::remove_dir_all(&self.dir);
+        if std::thread::panicking() {
+            eprintln!("the failed stack's state and function logs: {}", self.dir.display());
+        } else {
+            let _ = std::fs::remove_dir_all(&self.dir);
+        }
     }
 }
 

@@ -1,4 +1,4 @@
-//! `okta-hooks stack up` (deploy-only): infra/template.yaml transformed by samtranslator and
+//! `okta-hooks stack up`'s deployment: infra/template.yaml transformed by samtranslator and
 //! created by `moto_server`'s `CloudFormation`; what the emulator holds afterwards is checked
 //! through its own APIs (SQS, `DynamoDB`, Secrets Manager, Lambda, `EventBridge`), not through
 //! what the command says.
@@ -458,8 +458,14 @@ fn stack_up_without_an_endpoint_runs_its_own_moto_server_until_ctrl_c_and_then_s
     assert_eq!(state["stack_name"], "it-own-moto");
     assert_eq!(
         http_status(hook_port, "/hooks/okta/default").expect("the hook URL answers"),
-        503,
-        "deploy-only: the placeholder says the functions do not run yet"
+        401,
+        "the HTTP API's GET route reaches hook-verify, which refuses a request without \
+         the hook's auth header"
+    );
+    assert_eq!(
+        http_status(hook_port, "/nowhere").expect("the hook URL answers"),
+        404,
+        "a path that is no route of the template's HTTP API"
     );
 
     // Ctrl-C: SIGINT to the command alone (not its process group, as a terminal would),
@@ -484,5 +490,9 @@ fn stack_up_without_an_endpoint_runs_its_own_moto_server_until_ctrl_c_and_then_s
     assert!(
         !state_file.exists(),
         "the state file is removed with the stack"
+    );
+    assert!(
+        http_status(hook_port, "/hooks/okta/default").is_err(),
+        "the hook URL is closed with the stack"
     );
 }
