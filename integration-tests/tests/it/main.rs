@@ -22,5 +22,7 @@ mod scopes_cli;
 mod seams;
 mod secrets_cli;
 mod stack;
+mod stack_faults;
+mod stack_flow;
 mod step_records;
 mod template;

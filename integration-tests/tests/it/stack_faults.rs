@@ -1,0 +1,1 @@
+//! The deployed stack under faults at every seam (filled in next).
