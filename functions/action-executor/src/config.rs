@@ -6,9 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use actions::Family;
-use env_config::{ConfigError, fifo_queue_url, flag, max_receive_count, number, required};
+use env_config::{
+    ConfigError, backoff_cap, fifo_queue_url, flag, max_receive_count, number, required,
+};
 use org_secrets::{ExecutorCredentials, SecretReads, SecretsConfig};
-use step_runner::Attempts;
+use step_runner::{Attempts, Backoff};
 
 /// Everything one family's executor reads from its environment, checked once at cold
 /// start so a misconfigured deployment fails there, not on the first step.
@@ -46,6 +48,10 @@ pub struct ExecutorConfig {
     /// moved to the DLQ unexplained; `OKTA_HOOKS_MAX_ATTEMPTS` (default 8, below the
     /// receive count): retryable failures (5xx, timeouts) after which a step gives up.
     pub attempts: Attempts,
+    /// `OKTA_HOOKS_BACKOFF_CAP_SECS` (default 900, 1 to 43200; see
+    /// `env_config::backoff_cap`): the longest wait between retries, on the 5 s doubling
+    /// curve ([`Backoff::queue_capped`]).
+    pub backoff: Backoff,
 }
 
 impl ExecutorConfig {
@@ -100,6 +106,7 @@ impl ExecutorConfig {
             rate_reserve: number(&lookup, "OKTA_HOOKS_RATE_RESERVE", 0..=10_000)?.unwrap_or(20),
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
             attempts,
+            backoff: Backoff::queue_capped(backoff_cap(&lookup)?),
             credentials: ExecutorCredentials::from_lookup(&lookup)?,
             secrets: SecretsConfig::from_lookup(lookup)?,
         })
@@ -224,6 +231,31 @@ mod tests {
                 max_receives: 100
             }
         );
+        assert_eq!(config.backoff, Backoff::QUEUE);
+    }
+
+    #[test]
+    fn the_backoff_cap_comes_from_okta_hooks_backoff_cap_secs_and_a_bad_one_names_it() {
+        let with = |cap: &'static str| {
+            ExecutorConfig::from_lookup(move |n| match n {
+                "OKTA_HOOKS_BACKOFF_CAP_SECS" => Some(cap.into()),
+                n => full(n),
+            })
+        };
+        let config = with("2").unwrap();
+        assert_eq!(config.backoff.max, Duration::from_secs(2));
+        assert_eq!(config.backoff.delay(1), Duration::from_secs(2));
+        assert_eq!(
+            with("60").unwrap().backoff,
+            Backoff::queue_capped(Duration::from_secs(60))
+        );
+        for bad in ["0", "43201", "soon"] {
+            assert_eq!(
+                with(bad).unwrap_err().var,
+                "OKTA_HOOKS_BACKOFF_CAP_SECS",
+                "{bad}"
+            );
+        }
     }
 
     #[test]

@@ -98,6 +98,7 @@ pub fn build_with_webhook(
             record_ttl: config.record_ttl,
             metrics: true,
             attempts: config.attempts,
+            backoff: config.backoff,
             ..Settings::default()
         })
         .build();

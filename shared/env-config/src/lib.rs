@@ -27,6 +27,15 @@ pub fn max_receive_count(lookup: &impl Fn(&str) -> Option<String>) -> Result<u32
     Ok(u32::try_from(count).unwrap_or(1000))
 }
 
+/// `OKTA_HOOKS_BACKOFF_CAP_SECS` (the template's `BackoffCapSeconds`; default 900, a
+/// quarter hour): the longest wait between queue-driven retries of a failing message,
+/// 1 s to 12 h (SQS's longest visibility timeout, which holds the message back). Short
+/// caps are for the local stack's tests.
+pub fn backoff_cap(lookup: &impl Fn(&str) -> Option<String>) -> Result<Duration, ConfigError> {
+    let secs = number(lookup, "OKTA_HOOKS_BACKOFF_CAP_SECS", 1..=43_200)?.unwrap_or(900);
+    Ok(Duration::from_secs(secs))
+}
+
 /// The process environment as a lookup.
 pub fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -157,5 +166,35 @@ mod flag_tests {
         let err = flag(&env("maybe"), "X", false).unwrap_err();
         assert_eq!(err.var, "X");
         assert!(err.reason.contains("maybe"));
+    }
+}
+
+#[cfg(test)]
+mod backoff_cap_tests {
+    use super::*;
+
+    fn with(value: Option<&'static str>) -> Result<Duration, ConfigError> {
+        backoff_cap(&|name: &str| {
+            (name == "OKTA_HOOKS_BACKOFF_CAP_SECS")
+                .then_some(value)
+                .flatten()
+                .map(str::to_owned)
+        })
+    }
+
+    #[test]
+    fn the_backoff_cap_defaults_to_a_quarter_hour_and_reads_one_second_to_twelve_hours() {
+        assert_eq!(with(None), Ok(Duration::from_secs(900)));
+        assert_eq!(with(Some("1")), Ok(Duration::from_secs(1)));
+        assert_eq!(with(Some("43200")), Ok(Duration::from_secs(43_200)));
+    }
+
+    #[test]
+    fn a_backoff_cap_out_of_range_or_not_a_number_names_the_variable() {
+        for bad in ["0", "43201", "15m", "-5"] {
+            let err = with(Some(bad)).unwrap_err();
+            assert_eq!(err.var, "OKTA_HOOKS_BACKOFF_CAP_SECS", "{bad}");
+            assert!(err.reason.contains("1 to 43200"), "{bad}: {}", err.reason);
+        }
     }
 }

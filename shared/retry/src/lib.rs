@@ -72,6 +72,16 @@ impl Backoff {
         max: Duration::from_secs(15 * 60),
     };
 
+    /// The [`Backoff::QUEUE`] curve with its longest wait set to `cap` (the template's
+    /// `BackoffCapSeconds`, so the local stack's tests can retry within seconds). A cap
+    /// below the first wait (5 s) becomes the first wait too: every wait is then `cap`.
+    pub fn queue_capped(cap: Duration) -> Backoff {
+        Backoff {
+            first: Backoff::QUEUE.first.min(cap),
+            max: cap,
+        }
+    }
+
     /// The wait before retry number `retry` (1 for the first retry; 0 reads as 1).
     pub fn delay(&self, retry: u32) -> Duration {
         let doublings = retry.saturating_sub(1).min(16);
@@ -240,6 +250,41 @@ mod tests {
         assert_eq!(b.delay(8), secs(640));
         assert_eq!(b.delay(9), secs(900));
         assert_eq!(b.delay(u32::MAX), secs(900));
+    }
+
+    #[test]
+    fn a_capped_queue_backoff_waits_exactly_the_cap_once_doubling_would_pass_it() {
+        let b = Backoff::queue_capped(secs(30));
+        assert_eq!(b.delay(1), secs(5));
+        assert_eq!(b.delay(3), secs(20));
+        // 5 s doubled three times is 40 s: above the cap, so the cap.
+        assert_eq!(b.delay(4), secs(30));
+        assert_eq!(b.delay(u32::MAX), secs(30));
+        assert_eq!(Backoff::queue_capped(secs(900)), Backoff::QUEUE);
+    }
+
+    #[test]
+    fn a_queue_backoff_capped_below_five_seconds_waits_the_cap_from_the_first_retry() {
+        let b = Backoff::queue_capped(secs(2));
+        assert_eq!(b.first, secs(2));
+        assert_eq!(b.delay(1), secs(2));
+        assert_eq!(b.delay(5), secs(2));
+    }
+
+    #[test]
+    fn a_policy_waits_along_its_own_backoff_curve() {
+        let policy = Policy {
+            attempts: Attempts::default(),
+            backoff: Backoff::queue_capped(secs(8)),
+        };
+        assert_eq!(
+            wait_of(&policy.decide(Failure::Retryable, tries(0, 1))),
+            Some(secs(5))
+        );
+        assert_eq!(
+            wait_of(&policy.decide(Failure::Retryable, tries(1, 2))),
+            Some(secs(8))
+        );
     }
 
     #[test]

@@ -4,9 +4,9 @@
 use std::time::Duration;
 
 use action_calls::{FailureClass, FailureReport};
-pub use retry::Attempts;
 pub(crate) use retry::jitter;
-use retry::{Backoff, GiveUp, Policy, Tries};
+pub use retry::{Attempts, Backoff};
+use retry::{GiveUp, Policy, Tries};
 
 /// Try again later: keep the message invisible for `after` and report it failed.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -21,19 +21,18 @@ pub struct Retry {
 }
 
 impl Retry {
-    /// A store or queue call failed: retry with the backoff of this receive.
-    pub(crate) fn soon(receive_count: u32, reason: impl std::fmt::Display) -> Retry {
+    /// A store or queue call failed: retry after `backoff`'s wait for this receive (1 on
+    /// the first receive; the runner's [`Settings::backoff`](crate::Settings::backoff)).
+    pub(crate) fn soon(
+        backoff: Backoff,
+        receive_count: u32,
+        reason: impl std::fmt::Display,
+    ) -> Retry {
         Retry {
-            after: backoff(receive_count),
+            after: backoff.delay(receive_count),
             reason: reason.to_string(),
         }
     }
-}
-
-/// The delay before the next try of a message received `receive_count` times (1 on the
-/// first receive): [`Backoff::QUEUE`], 5 s, 10 s, 20 s, … up to 15 min.
-pub fn backoff(receive_count: u32) -> Duration {
-    Backoff::QUEUE.delay(receive_count)
 }
 
 /// What to do about a failed step.
@@ -46,21 +45,21 @@ pub(crate) enum Decision {
 }
 
 /// Retry or give up, for a step whose earlier runs failed `failures` times (retryably)
-/// and whose message is on its `receive_count`th receive: [`retry::Policy::decide`] on
-/// the queue's curve, plus the envelope's jitter so that steps throttled together come
-/// back spread out.
+/// and whose message is on its `receive_count`th receive: [`retry::Policy::decide`] with
+/// the runner's budgets and backoff curve, plus the envelope's jitter so that steps
+/// throttled together come back spread out.
 pub(crate) fn decide(
     report: FailureReport,
     failures: u32,
     receive_count: u32,
-    attempts: Attempts,
+    policy: Policy,
     envelope_id: &str,
 ) -> Decision {
     let tries = Tries {
         failures,
         receive_count,
     };
-    match Policy::queue(attempts).decide(report.class.failure(), tries) {
+    match policy.decide(report.class.failure(), tries) {
         retry::Decision::RetryAfter { wait, counted } => Decision::Retry {
             retry: Retry {
                 after: wait + jitter(envelope_id),
@@ -107,12 +106,36 @@ mod tests {
     use super::*;
 
     #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(0), Duration::from_secs(5));
-        assert_eq!(backoff(1), Duration::from_secs(5));
-        assert_eq!(backoff(2), Duration::from_secs(10));
-        assert_eq!(backoff(4), Duration::from_secs(40));
-        assert_eq!(backoff(30), Duration::from_secs(15 * 60));
+    fn a_store_failure_retries_along_the_given_backoff_up_to_its_cap() {
+        let soon = |backoff, receive_count| Retry::soon(backoff, receive_count, "down").after;
+        assert_eq!(soon(Backoff::QUEUE, 1), Duration::from_secs(5));
+        assert_eq!(soon(Backoff::QUEUE, 4), Duration::from_secs(40));
+        assert_eq!(soon(Backoff::QUEUE, 30), Duration::from_secs(15 * 60));
+        let capped = Backoff::queue_capped(Duration::from_secs(12));
+        assert_eq!(soon(capped, 2), Duration::from_secs(10));
+        assert_eq!(soon(capped, 3), Duration::from_secs(12));
+        let below_first = Backoff::queue_capped(Duration::from_secs(1));
+        assert_eq!(soon(below_first, 1), Duration::from_secs(1));
+    }
+
+    #[test]
+    fn a_retryable_step_waits_the_cap_once_doubling_would_pass_it() {
+        let policy = Policy {
+            attempts: Attempts::default(),
+            backoff: Backoff::queue_capped(Duration::from_secs(30)),
+        };
+        let retryable = report(FailureClass::Retryable, "503");
+        // The fifth failure would wait 80 s on the uncapped curve.
+        let after = retry_after(decide(retryable.clone(), 4, 5, policy, "abc")).expect("retried");
+        assert!(after >= Duration::from_secs(30), "{after:?}");
+        assert!(after < Duration::from_secs(31), "{after:?}");
+        let policy = Policy {
+            backoff: Backoff::queue_capped(Duration::from_secs(2)),
+            ..policy
+        };
+        let after = retry_after(decide(retryable, 0, 1, policy, "abc")).expect("retried");
+        assert!(after >= Duration::from_secs(2), "{after:?}");
+        assert!(after < Duration::from_secs(3), "{after:?}");
     }
 
     fn retry_after(decision: Decision) -> Option<Duration> {
@@ -131,27 +154,41 @@ mod tests {
             },
             "429",
         );
-        let after = retry_after(decide(throttled.clone(), 0, 1, attempts, "abc")).expect("retried");
+        let after = retry_after(decide(
+            throttled.clone(),
+            0,
+            1,
+            Policy::queue(attempts),
+            "abc",
+        ))
+        .expect("retried");
         assert!(after >= Duration::from_secs(7));
         assert!(after < Duration::from_secs(8));
         assert_eq!(
             Some(after),
-            retry_after(decide(throttled, 0, 1, attempts, "abc"))
+            retry_after(decide(throttled, 0, 1, Policy::queue(attempts), "abc"))
         );
         assert!(matches!(
-            decide(permanent("404"), 0, 1, attempts, "abc"),
+            decide(permanent("404"), 0, 1, Policy::queue(attempts), "abc"),
             Decision::GiveUp(r) if r.class == FailureClass::Permanent
         ));
         let retryable = report(FailureClass::Retryable, "503");
-        let after = retry_after(decide(retryable, 2, 3, attempts, "abc")).expect("retried");
+        let after =
+            retry_after(decide(retryable, 2, 3, Policy::queue(attempts), "abc")).expect("retried");
         assert!(after >= Duration::from_secs(20));
     }
 
     #[test]
     fn a_throttled_step_that_named_no_wait_waits_the_one_default_plus_jitter() {
         let throttled = report(FailureClass::Throttled { retry_after: None }, "429");
-        let after =
-            retry_after(decide(throttled, 0, 1, Attempts::default(), "abc")).expect("retried");
+        let after = retry_after(decide(
+            throttled,
+            0,
+            1,
+            Policy::queue(Attempts::default()),
+            "abc",
+        ))
+        .expect("retried");
         assert!(after >= retry::THROTTLE_DEFAULT, "{after:?}");
         assert!(
             after < retry::THROTTLE_DEFAULT + Duration::from_secs(1),
@@ -163,7 +200,13 @@ mod tests {
     fn an_exhausted_report_is_given_up_as_it_is() {
         let given_up = report(FailureClass::Exhausted, "gave up earlier");
         assert_eq!(
-            decide(given_up.clone(), 0, 1, Attempts::default(), "abc"),
+            decide(
+                given_up.clone(),
+                0,
+                1,
+                Policy::queue(Attempts::default()),
+                "abc"
+            ),
             Decision::GiveUp(given_up)
         );
     }
@@ -177,10 +220,11 @@ mod tests {
         let mut failed = report(FailureClass::Retryable, "Okta answered 503");
         failed.error_code = Some("E0000009".into());
         assert!(matches!(
-            decide(failed.clone(), 1, 9, attempts, "abc"),
+            decide(failed.clone(), 1, 9, Policy::queue(attempts), "abc"),
             Decision::Retry { failed: true, .. }
         ));
-        let Decision::GiveUp(given_up) = decide(failed, 2, 10, attempts, "abc") else {
+        let Decision::GiveUp(given_up) = decide(failed, 2, 10, Policy::queue(attempts), "abc")
+        else {
             panic!("the third failure must give up");
         };
         assert_eq!(given_up.class, FailureClass::Exhausted);
@@ -204,11 +248,12 @@ mod tests {
         let throttled = report(FailureClass::Throttled { retry_after: None }, "429");
         // Forty throttled receives in a row: still waiting, nothing counted.
         assert!(matches!(
-            decide(throttled.clone(), 2, 49, attempts, "abc"),
+            decide(throttled.clone(), 2, 49, Policy::queue(attempts), "abc"),
             Decision::Retry { failed: false, .. }
         ));
         // The queue's last delivery: a letter instead of a silent redrive.
-        let Decision::GiveUp(given_up) = decide(throttled, 2, 50, attempts, "abc") else {
+        let Decision::GiveUp(given_up) = decide(throttled, 2, 50, Policy::queue(attempts), "abc")
+        else {
             panic!("the last receive must give up");
         };
         assert_eq!(given_up.class, FailureClass::Exhausted);

@@ -32,6 +32,6 @@ mod runner;
 pub mod sealed;
 
 pub use builder::{Missing, Queues, StepRunnerBuilder};
-pub use failure::{Attempts, Retry, backoff};
+pub use failure::{Attempts, Backoff, Retry};
 pub use next::{current_step, next_step, on_failure_start};
 pub use runner::{Ran, Settings, StepRunner};

@@ -6,7 +6,7 @@ use envelope::{OpenError, Opened, open_step, open_unverified_org};
 use org_secrets::{KeyReread, SecretCache, SecretError, SecretSource};
 use rules::Plan;
 
-use crate::Retry;
+use crate::{Backoff, Retry};
 
 /// Why a body is refused unopened (to the DLQ, no Okta call).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -22,11 +22,13 @@ pub struct Refused(pub String);
 /// too. A key id already
 /// re-read for is refused with no read; when no re-read can be made now (too many for
 /// unknown keys lately, or the store is down) the message is retried later, never
-/// refused, so a good envelope does not land on the DLQ.
+/// refused, so a good envelope does not land on the DLQ (after `backoff`'s wait for
+/// this receive).
 pub(crate) async fn open_envelope<S: SecretSource>(
     secrets: &SecretCache<S>,
     body: &str,
     receive_count: u32,
+    backoff: Backoff,
 ) -> Result<Result<Opened<Plan>, Refused>, Retry> {
     let refused = |why: &str| Ok(Err(Refused(why.to_owned())));
     // The only thing read before verification: whose keys to verify with.
@@ -44,7 +46,7 @@ pub(crate) async fn open_envelope<S: SecretSource>(
         Err(e @ (SecretError::NotFound { .. } | SecretError::Malformed { .. })) => {
             return refused(&e.to_string());
         }
-        Err(e) => return Err(Retry::soon(receive_count, e)),
+        Err(e) => return Err(Retry::soon(backoff, receive_count, e)),
     };
     let Some(signing) = secret.signing.as_ref() else {
         return refused(&format!("org {org} has no signing keys"));
@@ -69,13 +71,14 @@ pub(crate) async fn open_envelope<S: SecretSource>(
         },
         Ok(KeyReread::AlreadyTried) => refused(&unknown),
         Ok(KeyReread::NotNow) => Err(Retry::soon(
+            backoff,
             receive_count,
             format!("{unknown}; the secret cannot be re-read now"),
         )),
         Err(e @ (SecretError::NotFound { .. } | SecretError::Malformed { .. })) => {
             refused(&e.to_string())
         }
-        Err(e) => Err(Retry::soon(receive_count, e)),
+        Err(e) => Err(Retry::soon(backoff, receive_count, e)),
     }
 }
 

@@ -18,7 +18,7 @@ use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::audit::{self, Verdict};
-use crate::failure::{self, Attempts, Decision, Retry, jitter, permanent};
+use crate::failure::{self, Attempts, Backoff, Decision, Retry, jitter, permanent};
 use crate::next::{current_step, next_step, on_failure_start};
 use crate::open::open_envelope;
 use crate::sealed;
@@ -43,6 +43,10 @@ pub struct Settings {
     pub metrics: bool,
     /// When a failing step gives up ([`FailureClass::Exhausted`]).
     pub attempts: Attempts,
+    /// The waits between retries of a failing step, or of a store or queue call that
+    /// failed: [`Backoff::QUEUE`] by default; the functions cap it at
+    /// `OKTA_HOOKS_BACKOFF_CAP_SECS` ([`Backoff::queue_capped`]).
+    pub backoff: Backoff,
 }
 
 impl Default for Settings {
@@ -54,6 +58,7 @@ impl Default for Settings {
             rate_reserve: 20,
             metrics: false,
             attempts: Attempts::default(),
+            backoff: Backoff::QUEUE,
         }
     }
 }
@@ -181,7 +186,7 @@ where
         let Opened {
             envelope,
             plan: signed,
-        } = match open_envelope(&self.secrets, body, receive_count).await? {
+        } = match open_envelope(&self.secrets, body, receive_count, self.settings.backoff).await? {
             Ok(opened) => opened,
             Err(refused) => {
                 tracing::warn!(reason = %refused, family = %self.family, "envelope refused unopened; to the DLQ");
@@ -192,7 +197,9 @@ where
         };
         let id = envelope.id.clone();
         let claim = self.records.claim(&id, self.settings.lease).await;
-        let failures = match claim.map_err(|e| Retry::soon(receive_count, e))? {
+        let failures = match claim
+            .map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?
+        {
             Claim::Claimed { failures } => failures,
             Claim::Done { output } => {
                 tracing::info!(envelope = %id, event = %envelope.event.uuid, "duplicate envelope: the step already ran; passing the plan on again");
@@ -254,14 +261,14 @@ where
         // Secret outputs are dropped or sealed before anything records or sends them.
         let output = sealed::protect_with(&self.secrets, envelope, outcome.output)
             .await
-            .map_err(|e| Retry::soon(receive_count, e))?;
+            .map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
         let recorded = if dry_run {
             self.records.release(id).await
         } else {
             let ttl = self.settings.record_ttl;
             self.records.complete(id, &output, ttl).await
         };
-        recorded.map_err(|e| Retry::soon(receive_count, e))?;
+        recorded.map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
         let next = self
             .pass_on(envelope, signed, output, receive_count)
             .await?;
@@ -294,8 +301,11 @@ where
         } = tries;
         let id = &envelope.id;
         let request_ids: Vec<String> = report.request_id.iter().cloned().collect();
-        let attempts = self.settings.attempts;
-        let report = match failure::decide(report, failures, receive_count, attempts, id) {
+        let policy = retry::Policy {
+            attempts: self.settings.attempts,
+            backoff: self.settings.backoff,
+        };
+        let report = match failure::decide(report, failures, receive_count, policy, id) {
             Decision::Retry { retry, failed } => {
                 let ttl = self.settings.record_ttl;
                 if let Err(e) = self.records.retry_later(id, failed, ttl).await {
@@ -516,7 +526,8 @@ where
         signed: Option<&SignedPlan>,
         receive_count: u32,
     ) -> Result<String, Retry> {
-        let retry = |e: &dyn std::fmt::Display| Retry::soon(receive_count, e);
+        let retry =
+            |e: &dyn std::fmt::Display| Retry::soon(self.settings.backoff, receive_count, e);
         let step = current_step(envelope)
             .ok_or_else(|| retry(&"the envelope's cursor points past its plan"))?;
         let family = step.family;
@@ -584,7 +595,7 @@ where
         };
         send_all(&self.dead_letters, &[message], &ResendPolicy::default())
             .await
-            .map_err(|e| Retry::soon(receive_count, e))?;
+            .map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
         tracing::warn!(family = %self.family, envelope = envelope.map_or("", |e| e.id.as_str()),
             error = %report.message, error_code = report.error_code.as_deref().unwrap_or(""),
             okta_request_id = report.request_id.as_deref().unwrap_or(""), "step on the DLQ");

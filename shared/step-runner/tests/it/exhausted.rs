@@ -6,7 +6,9 @@ use crate::common;
 use actions::Family;
 use common::Rig;
 use serde_json::json;
-use step_runner::{Attempts, Ran, Settings};
+use std::time::Duration;
+
+use step_runner::{Attempts, Backoff, Ran, Settings};
 use wiremock::matchers::{body_partial_json, method, path};
 use wiremock::{Mock, ResponseTemplate};
 
@@ -101,6 +103,29 @@ async fn a_step_that_keeps_failing_gives_up_on_its_last_attempt_with_a_letter_an
     let notify = rig.run_next(Family::Notify).await;
     assert!(matches!(notify, Some(Ok(Ran::Done { .. }))), "{notify:?}");
     assert!(rig.bodies(Family::Sessions).is_empty());
+}
+
+#[tokio::test]
+async fn a_failing_step_is_held_back_for_the_settings_backoff_cap_not_the_default_curve() {
+    let settings = Settings {
+        backoff: Backoff::queue_capped(Duration::from_secs(2)),
+        ..settings()
+    };
+    let rig = Rig::with_settings(SUSPEND, settings).await;
+    suspend_answers(
+        &rig,
+        ResponseTemplate::new(500).set_body_json(okta_fixtures::error_body("ErrorInternalServer")),
+    )
+    .await;
+    rig.route(EVENT).await;
+    let body = rig.bodies(Family::Users)[0].clone();
+    let retry = rig.runners[&Family::Users]
+        .run(&body, 1)
+        .await
+        .expect_err("a 500 is retried");
+    // The default curve would wait 5 s; the 2 s cap is the first wait (plus jitter < 1 s).
+    assert!(retry.after >= Duration::from_secs(2), "{retry:?}");
+    assert!(retry.after < Duration::from_secs(3), "{retry:?}");
 }
 
 #[tokio::test]
