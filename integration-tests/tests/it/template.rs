@@ -2251,3 +2251,34 @@ fn the_slow_timings_are_parameters_whose_defaults_are_the_production_values() {
         }
     }
 }
+
+#[test]
+fn the_backoff_cap_is_a_parameter_the_executors_read_as_their_longest_retry_wait() {
+    let t = template();
+    assert_eq!(t_parameter("BackoffCapSeconds", "Default"), "900");
+    assert_eq!(t_parameter("BackoffCapSeconds", "MaxValue"), "43200");
+    for (set, cap) in [(vec![], 900), (vec![("BackoffCapSeconds", "2")], 2)] {
+        let d = Deployment::new(&t, &set);
+        let mut executors = 0;
+        for (_, f) in functions(&t) {
+            if f["Metadata"]["BuildProperties"]["Binary"] != "action-executor" {
+                continue;
+            }
+            let env: BTreeMap<String, String> = environment(&t, f)
+                .into_iter()
+                .map(|(k, v)| {
+                    let resolved = deployed_value(&d, &k, &v);
+                    (k, resolved)
+                })
+                .collect();
+            let config = action_executor::ExecutorConfig::from_lookup(|k| env.get(k).cloned())
+                .expect("action-executor starts with the template's environment");
+            assert_eq!(
+                config.backoff,
+                step_runner::Backoff::queue_capped(std::time::Duration::from_secs(cap))
+            );
+            executors += 1;
+        }
+        assert_eq!(executors, Family::ALL.len());
+    }
+}
