@@ -93,16 +93,26 @@ validate: venv
 	AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} SAM_CLI_TELEMETRY=0 \
 	  sam validate --lint --template-file infra/template.yaml
 
-## stack: `okta-hooks stack up`: the template deployed into moto_server on 127.0.0.1 until
-## Ctrl-C (deploy-only for now: no function runs yet); STACK_ARGS="--parameter K=V ..."
-.PHONY: stack stack-test
+## stack: `okta-hooks stack up`: the template deployed into moto_server on 127.0.0.1 and every
+## function run as its built binary until Ctrl-C; STACK_ARGS="--parameter K=V --secret-file F ..."
+.PHONY: stack stack-test stack-burst
 stack: venv
+	$(CARGO) build --quiet --workspace --bins
 	$(CARGO) run --quiet -p cli -- stack up $(STACK_ARGS)
 
 ## stack-test: the local stack's integration tests alone (they also run in `make test`)
 stack-test: venv
-	$(CARGO) build -p cli
-	$(CARGO) test -p integration-tests --test it -- stack::
+	$(CARGO) build --workspace --bins
+	$(CARGO) test -p integration-tests --test it -- stack
+
+## stack-burst: the burst through the local stack at full size: 10,000 events for 1,000 users
+## (BURST_EVENTS, BURST_USERS); prints events/s and delivery-to-last-step p50/p99
+BURST_EVENTS ?= 10000
+BURST_USERS  ?= 1000
+stack-burst: venv
+	$(CARGO) build --workspace --bins
+	OKTA_HOOKS_BURST_EVENTS=$(BURST_EVENTS) OKTA_HOOKS_BURST_USERS=$(BURST_USERS) \
+	  $(CARGO) test -p integration-tests --test it -- stack_burst --nocapture
 
 ## venv: the Python tools of requirements-dev.txt, in .venv
 venv: $(VENV)/.installed

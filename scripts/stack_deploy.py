@@ -295,6 +295,12 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
             url = queue_urls.get(m["EventSourceArn"])
             if url is None:
                 continue
+            # moto runs an enabled SQS mapping itself: on every message sent it receives the
+            # message (counting a receive) and tries to invoke the function in Docker, which
+            # fails, so messages reach the DLQ unseen. `stack up` pumps the mapping as Lambda
+            # does, so the emulator's copy is switched off (its settings are kept).
+            if m.get("State") != "Disabled":
+                lam.update_event_source_mapping(UUID=m["UUID"], Enabled=False)
             attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["All"])["Attributes"]
             redrive = json.loads(attrs["RedrivePolicy"]) if "RedrivePolicy" in attrs else None
             mappings.append({

@@ -62,21 +62,21 @@ pub fn login(id: &str) -> String {
 /// users for the other shipped rules. Ids are the same length, so that none is a prefix
 /// of another.
 pub struct Org {
-    /// ACTIVE: suspended and signed out.
+    /// `ACTIVE`: suspended and signed out.
     pub active: User,
-    /// SUSPENDED: the suspend is done already; signed out.
+    /// `SUSPENDED`: the suspend is done already; signed out.
     pub suspended: User,
-    /// LOCKED_OUT: the suspend is refused (a letter).
+    /// `LOCKED_OUT`: the suspend is refused (a letter).
     pub locked: User,
-    /// PASSWORD_EXPIRED: refused.
+    /// `PASSWORD_EXPIRED`: refused.
     pub expired: User,
-    /// RECOVERY: refused.
+    /// `RECOVERY`: refused.
     pub recovery: User,
-    /// STAGED: refused.
+    /// `STAGED`: refused.
     pub staged: User,
-    /// PROVISIONED: refused.
+    /// `PROVISIONED`: refused.
     pub provisioned: User,
-    /// DEPROVISIONED: refused.
+    /// `DEPROVISIONED`: refused.
     pub deprovisioned: User,
     /// Deactivated: signed out, taken out of the Okta-managed group.
     pub leaver: User,

@@ -31,26 +31,30 @@ pub struct StackOptions {
 impl StackOptions {
     /// A stack named `name` acting on the Okta org at `org_url` with `token` (the
     /// executors' and the read-only credential), `named` values as given, and the short
-    /// timings of the stack tests (visibility timeout 4 s, 5 receives before the DLQ, 3
-    /// attempts of a retried step).
+    /// timings of the stack tests: 5 receives before the DLQ, 3 attempts of a retried step,
+    /// retries at most 2 s apart, and a visibility timeout of 20 s — short, yet longer than
+    /// any batch takes here, as a deployment's must be (a message whose batch outlives its
+    /// visibility timeout is delivered again while it runs).
     pub fn new(name: &str, org_url: &str, token: &str, named: Value) -> StackOptions {
         let credential = json!({"org_url": org_url, "api_token": token});
-        StackOptions {
+        let mut options = StackOptions {
             name: name.to_owned(),
             parameters: vec![
-                ("VisibilityTimeout".into(), "4".into()),
+                ("VisibilityTimeout".into(), "20".into()),
                 ("MaxReceiveCount".into(), "5".into()),
                 ("MaxAttempts".into(), "3".into()),
+                ("BackoffCapSeconds".into(), "2".into()),
             ],
             secrets: json!({
                 "hook": {"header": "Authorization", "current": HOOK_SECRET},
                 "okta": credential,
                 "okta-read": credential,
-                "named": named,
             }),
             okta_domain: None,
             rules: None,
-        }
+        };
+        options.secrets["named"] = named;
+        options
     }
 
     /// Sets a template parameter.
@@ -101,7 +105,7 @@ impl LocalStack {
             }
         }
         command
-            .args(["stack", "up", "--quiet", "--stack-name", &options.name])
+            .args(["stack", "up", "--stack-name", &options.name])
             .args(["--endpoint", &moto.endpoint()])
             .arg("--workspace")
             .arg(workspace_root())
@@ -233,13 +237,41 @@ impl LocalStack {
     {
         let start = Instant::now();
         while !done().await {
-            assert!(
-                start.elapsed() < timeout,
-                "{what}: not within {timeout:?}; the stack's last lines:\n{}",
-                self.stdout_tail()
-            );
+            if start.elapsed() >= timeout {
+                let calls = self.calls_summary().await;
+                std::fs::write(self.dir.join("aws-calls.txt"), &calls).ok();
+                panic!(
+                    "{what}: not within {timeout:?}; the stack's last lines:\n{}\nits AWS \
+                     calls (function action status: count):\n{calls}",
+                    self.stdout_tail()
+                );
+            }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The AWS calls so far, counted by function, action and status.
+    pub async fn calls_summary(&self) -> String {
+        let calls = self.control_get("/aws/calls").await;
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for call in calls.as_array().into_iter().flatten() {
+            let key = format!(
+                "{} {} {}{}",
+                text(&call["function"]),
+                text(&call["action"]),
+                call["status"],
+                call["fault"]
+                    .as_str()
+                    .map(|f| format!(" ({f})"))
+                    .unwrap_or_default()
+            );
+            *counts.entry(key).or_default() += 1;
+        }
+        counts
+            .iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     }
 
     fn stdout_tail(&self) -> String {
@@ -282,7 +314,10 @@ impl Drop for LocalStack {
     fn drop(&mut self) {
         self.stop();
         if std::thread::panicking() {
-            eprintln!("the failed stack's state and function logs: {}", self.dir.display());
+            eprintln!(
+                "the failed stack's state and function logs: {}",
+                self.dir.display()
+            );
         } else {
             let _ = std::fs::remove_dir_all(&self.dir);
         }

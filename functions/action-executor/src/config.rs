@@ -52,6 +52,11 @@ pub struct ExecutorConfig {
     /// `env_config::backoff_cap`): the longest wait between retries, on the 5 s doubling
     /// curve ([`Backoff::queue_capped`]).
     pub backoff: Backoff,
+    /// `OKTA_HOOKS_ALLOW_LOOPBACK_HTTP` (default false): webhook URLs may also be
+    /// `http://` on a loopback address. Set only by `okta-hooks stack up`, whose webhook
+    /// doubles listen on 127.0.0.1 without TLS; the template never sets it, so a deployed
+    /// executor posts to `https://` URLs only.
+    pub allow_loopback_http: bool,
 }
 
 impl ExecutorConfig {
@@ -107,6 +112,7 @@ impl ExecutorConfig {
             rules_dir: lookup("OKTA_HOOKS_RULES_DIR").map(PathBuf::from),
             attempts,
             backoff: Backoff::queue_capped(backoff_cap(&lookup)?),
+            allow_loopback_http: flag(&lookup, "OKTA_HOOKS_ALLOW_LOOPBACK_HTTP", false)?,
             credentials: ExecutorCredentials::from_lookup(&lookup)?,
             secrets: SecretsConfig::from_lookup(lookup)?,
         })
@@ -231,9 +237,26 @@ mod tests {
                 max_receives: 100
             }
         );
+        assert!(
+            !config.allow_loopback_http,
+            "a deployed executor posts to https only"
+        );
         assert_eq!(config.backoff, Backoff::QUEUE);
     }
 
+    #[test]
+    fn loopback_http_webhooks_are_allowed_only_when_the_local_stack_says_so() {
+        let with = |value: &'static str| {
+            ExecutorConfig::from_lookup(move |name| match name {
+                "OKTA_HOOKS_ALLOW_LOOPBACK_HTTP" => Some(value.to_owned()),
+                other => full(other),
+            })
+        };
+        assert!(with("true").expect("config").allow_loopback_http);
+        assert!(!with("false").expect("config").allow_loopback_http);
+        let refused = with("yes please").expect_err("refused");
+        assert_eq!(refused.var, "OKTA_HOOKS_ALLOW_LOOPBACK_HTTP");
+    }
     #[test]
     fn the_backoff_cap_comes_from_okta_hooks_backoff_cap_secs_and_a_bad_one_names_it() {
         let with = |cap: &'static str| {

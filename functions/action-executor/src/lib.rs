@@ -52,9 +52,14 @@ pub enum StartError {
 }
 
 /// Builds everything once per cold start: rules (protection), stores, queues, secrets,
-/// clients, with the function's webhook client (HTTPS only).
+/// clients, with the function's webhook client (HTTPS only, unless the configuration
+/// allows loopback `http://` for the local stack).
 pub fn build(config: &ExecutorConfig, aws: &aws_config::SdkConfig) -> Result<App, StartError> {
-    build_with_webhook(config, aws, WebhookSender::new(DEFAULT_WEBHOOK_TIMEOUT)?)
+    let mut webhook = WebhookSender::new(DEFAULT_WEBHOOK_TIMEOUT)?;
+    if config.allow_loopback_http {
+        webhook = webhook.allow_loopback_http();
+    }
+    build_with_webhook(config, aws, webhook)
 }
 
 /// The composition root: [`build`] with this webhook client (tests give one that may

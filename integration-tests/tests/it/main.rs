@@ -22,6 +22,7 @@ mod scopes_cli;
 mod seams;
 mod secrets_cli;
 mod stack;
+mod stack_burst;
 mod stack_faults;
 mod stack_flow;
 mod step_records;

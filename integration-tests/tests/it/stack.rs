@@ -253,6 +253,10 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
             "okta-hooks/",
             "{id}"
         );
+        assert!(
+            env.get("OKTA_HOOKS_ALLOW_LOOPBACK_HTTP").is_none(),
+            "{id}: the template never allows loopback http (only stack up's own runs do)"
+        );
         for (var, value) in env.as_object().expect("variables") {
             assert!(
                 value.is_string(),

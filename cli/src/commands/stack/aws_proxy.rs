@@ -50,6 +50,11 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Shared by every proxy of one stack: the record of AWS calls, the grants of every role and
 /// the scripted faults.
 pub struct AwsCalls {
+    /// Held while one request is at the emulator: `moto_server` is not thread-safe (its
+    /// SQS `DeleteMessage` rebuilds the queue's message list from a copy, so a message sent
+    /// by another thread meanwhile is lost, and two deletes can bring one back), so every
+    /// proxy of the stack sends it one request at a time.
+    emulator: tokio::sync::Mutex<()>,
     calls: Mutex<Vec<AwsCall>>,
     faults: Mutex<Vec<AwsFault>>,
     grants: Mutex<Vec<Grant>>,
@@ -195,6 +200,7 @@ impl AwsCalls {
     pub fn new() -> Arc<AwsCalls> {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
         Arc::new(AwsCalls {
+            emulator: tokio::sync::Mutex::new(()),
             calls: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
             grants: Mutex::new(Vec::new()),
@@ -1119,6 +1125,7 @@ async fn secret_arn(state: &ProxyState, name: &str) -> String {
         "AWS4-HMAC-SHA256 Credential=okta-hooks-stack/20000101/{}/secretsmanager/aws4_request, SignedHeaders=host, Signature=0",
         state.region
     );
+    let _one_at_a_time = state.calls.emulator.lock().await;
     let answer = state
         .client
         .post(format!("{}/", state.upstream))
@@ -1297,6 +1304,7 @@ async fn forward(
 ) -> Result<Response, reqwest::Error> {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let headers = end_to_end(headers);
+    let _one_at_a_time = state.calls.emulator.lock().await;
     let answer = state
         .client
         .request(method, format!("{}{path}", state.upstream))

@@ -90,6 +90,7 @@ pub struct UpArgs {
     #[arg(long, requires = "secret_file")]
     okta_domain: Option<String>,
     /// Seed the embedded Okta double (users, groups, memberships: its `Seed` JSON).
+    /// Default: events/local-org.json (the users of the sample deliveries in events/).
     #[arg(long, conflicts_with = "okta_domain")]
     okta_seed: Option<PathBuf>,
     /// The rules directory the functions load (`OKTA_HOOKS_RULES_DIR`). Default: the
@@ -197,7 +198,12 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
     };
     let double = if args.okta_domain.is_none() && !file_has_okta {
         let double = okta_double::OktaDouble::new();
-        if let Some(seed) = &args.okta_seed {
+        let default_seed = workspace.join("events/local-org.json");
+        let seed = args
+            .okta_seed
+            .clone()
+            .or_else(|| default_seed.is_file().then_some(default_seed));
+        if let Some(seed) = &seed {
             let text = std::fs::read_to_string(seed)
                 .map_err(io(format!("reading --okta-seed {}", seed.display())))?;
             let seed: okta_double::Seed = serde_json::from_str(&text)
@@ -213,9 +219,19 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
     } else {
         None
     };
+    let control = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
+        .await
+        .map_err(io("binding the control API's loopback port"))?;
+    let control_url = format!(
+        "http://{}",
+        control
+            .local_addr()
+            .map_err(io("the control API's loopback port"))?
+    );
     let default_okta = double.as_ref().map(|d| org_secrets::DefaultOkta {
         org_url: d.org_url(),
         token: d.token().to_owned(),
+        webhook: format!("{control_url}/webhook"),
     });
     let prepared = org_secrets::prepare(
         args.secret_file.as_deref(),
@@ -240,7 +256,12 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
             }
         }
     });
-    let mut overrides = Vec::new();
+    // Loopback http for webhooks and Okta: the local stack's doubles listen on 127.0.0.1
+    // without TLS. Only `stack up` sets this; the template never does.
+    let mut overrides = vec![(
+        "OKTA_HOOKS_ALLOW_LOOPBACK_HTTP".to_owned(),
+        "true".to_owned(),
+    )];
     if let Some(rules) = &args.rules {
         let rules =
             std::path::absolute(rules).map_err(io(format!("--rules {}", rules.display())))?;
@@ -281,6 +302,7 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
         &account,
         launch,
         placeholder,
+        control,
         calls,
     )
     .await?;
@@ -296,7 +318,7 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
         println!("hook auth: {header}: {value}");
         println!(
             "try: okta-hooks send --url {hook_base}/hooks/okta --secret {value} \
-             events/okta-delivery.user.session.start.json"
+             events/okta-delivery.suspicious-activity.json"
         );
     }
     if let Some(double) = &double {

@@ -28,6 +28,8 @@ pub struct DefaultOkta {
     pub org_url: String,
     /// Its API token.
     pub token: String,
+    /// Where the built-in `slack_webhook` points (the stack's own printing sink).
+    pub webhook: String,
 }
 
 /// The stack's secrets and what to print about them.
@@ -63,6 +65,10 @@ pub fn prepare(
                 let credential = json!({"org_url": okta.org_url, "api_token": okta.token});
                 stored.insert(SecretKind::Okta, &credential.to_string())?;
                 stored.insert(SecretKind::OktaRead, &credential.to_string())?;
+                stored.insert(
+                    SecretKind::Named,
+                    &json!({"slack_webhook": okta.webhook}).to_string(),
+                )?;
             }
             stored
         }
@@ -174,6 +180,7 @@ mod tests {
         let okta = DefaultOkta {
             org_url: "http://127.0.0.1:9".into(),
             token: "t".into(),
+            webhook: "http://127.0.0.1:9/webhook".into(),
         };
         let prepared = prepare(None, None, Some(&okta)).expect("prepared");
         let (header, value) = prepared.generated_hook.expect("generated");
@@ -197,6 +204,7 @@ mod tests {
         let okta = DefaultOkta {
             org_url: "http://127.0.0.1:9".into(),
             token: "t".into(),
+            webhook: "http://127.0.0.1:9/webhook".into(),
         };
         // Built-in secrets with --okta-domain have no credential for it: refused.
         let refused = prepare(None, Some("acme.okta.com"), Some(&okta))
@@ -229,6 +237,7 @@ mod tests {
         let okta = DefaultOkta {
             org_url: "http://127.0.0.1:9".into(),
             token: "t".into(),
+            webhook: "http://127.0.0.1:9/webhook".into(),
         };
         let prepared = prepare(None, None, Some(&okta)).expect("prepared");
         let orgs = [

@@ -28,8 +28,12 @@ use tokio::task::JoinHandle;
 
 use super::runtime::{Function, SqsMapping};
 
-/// How long one receive waits for messages (long polling).
-const WAIT_SECONDS: i32 = 1;
+/// The pause after an empty receive, doubling while the queue stays empty up to
+/// [`IDLE_MAX`]. Receives are short (`WaitTimeSeconds` 0): the stack sends the emulator one
+/// request at a time (see `aws_proxy`), and a long poll would hold every other call back.
+const IDLE_FIRST: Duration = Duration::from_millis(25);
+/// The longest pause between receives of an empty queue.
+const IDLE_MAX: Duration = Duration::from_millis(800);
 /// Pollers when the mapping sets no maximum concurrency.
 const DEFAULT_CONCURRENCY: u32 = 5;
 
@@ -87,12 +91,13 @@ async fn poll(
         .next()
         .unwrap_or_default()
         .to_owned();
+    let mut idle = IDLE_FIRST;
     loop {
         let received = sqs
             .receive_message()
             .queue_url(&mapping.queue_url)
             .max_number_of_messages(mapping.batch_size.clamp(1, 10))
-            .wait_time_seconds(WAIT_SECONDS)
+            .wait_time_seconds(0)
             .message_system_attribute_names(MessageSystemAttributeName::All)
             .message_attribute_names("All")
             .send()
@@ -110,8 +115,11 @@ async fn poll(
             }
         };
         if messages.is_empty() {
+            tokio::time::sleep(idle).await;
+            idle = (idle * 2).min(IDLE_MAX);
             continue;
         }
+        idle = IDLE_FIRST;
         let outcome = run_batch(function, mapping, sqs, &messages).await;
         let line = match &outcome {
             BatchOutcome::Done(n) => format!("{n} done"),

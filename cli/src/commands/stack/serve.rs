@@ -11,7 +11,8 @@
 //! - `POST /functions/{logical_id}/invoke`: invokes it with the body (its answer back);
 //! - `POST /functions/{logical_id}/kill`: kills its instances that are running an
 //!   invocation now (a crash mid-invocation, as a test needs it);
-//! - `POST /schedules/{logical_id}/run`: runs its schedule now (the `EventBridge` event).
+//! - `POST /schedules/{logical_id}/run`: runs its schedule now (the `EventBridge` event);
+//! - `POST /webhook`: the built-in secrets' `slack_webhook`; each message is printed.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -72,6 +73,7 @@ pub async fn start(
     account: &str,
     launch: Launch,
     hook_listener: tokio::net::TcpListener,
+    control: tokio::net::TcpListener,
     calls: Arc<AwsCalls>,
 ) -> Result<Running, ServeError> {
     for spec in &specs {
@@ -159,9 +161,6 @@ pub async fn start(
         let _ = axum::serve(hook_listener, super::http_api::app(api)).await;
     }));
 
-    let control = tokio::net::TcpListener::bind((std::net::Ipv4Addr::LOCALHOST, 0))
-        .await
-        .map_err(|e| start_error("the control API".into())(e.to_string()))?;
     let control_url = format!(
         "http://{}",
         control
@@ -173,6 +172,7 @@ pub async fn start(
         calls,
         account: account.to_owned(),
         region: region.to_owned(),
+        printer: printer.clone(),
     });
     let app = axum::Router::new()
         .route("/aws/calls", get(aws_calls))
@@ -183,6 +183,7 @@ pub async fn start(
         .route("/functions/{id}/invoke", post(invoke))
         .route("/functions/{id}/kill", post(kill))
         .route("/schedules/{id}/run", post(run_schedule))
+        .route("/webhook", post(webhook))
         .with_state(state);
     tasks.push(tokio::spawn(async move {
         let _ = axum::serve(control, app).await;
@@ -290,6 +291,17 @@ struct Control {
     calls: Arc<AwsCalls>,
     account: String,
     region: String,
+    printer: mpsc::UnboundedSender<String>,
+}
+
+/// The built-in secrets' `slack_webhook`: each message is printed.
+async fn webhook(State(c): State<Arc<Control>>, body: Bytes) -> Response {
+    let text = serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|b| b["text"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned());
+    let _ = c.printer.send(format!("webhook ← {text}"));
+    http::StatusCode::OK.into_response()
 }
 
 async fn aws_calls(State(c): State<Arc<Control>>) -> Response {
