@@ -411,7 +411,8 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
 }
 
 #[test]
-fn stack_up_without_an_endpoint_runs_its_own_moto_server_until_ctrl_c_and_then_stops_it() {
+fn stack_up_without_an_endpoint_serves_the_sample_delivery_end_to_end_until_ctrl_c_and_then_stops_moto()
+ {
     use integration_tests::{ChildLines, Guarded, http_status, listens_on, port_after};
     use std::process::{Command, Stdio};
     use std::time::Duration;
@@ -448,18 +449,55 @@ fn stack_up_without_an_endpoint_runs_its_own_moto_server_until_ctrl_c_and_then_s
         line.strip_prefix("hook URL: ")
             .and_then(|url| port_after(url, "http://127.0.0.1:"))
     });
+    // `try: okta-hooks send --url URL --secret VALUE FILE`: what it says a newcomer runs.
+    let try_args: Vec<String> = stdout.wait_for("the try line", Duration::from_secs(60), |line| {
+        line.strip_prefix("try: okta-hooks ")
+            .map(|rest| rest.split_whitespace().map(str::to_owned).collect())
+    });
+    let double_url = stdout.wait_for("the okta line", Duration::from_secs(60), |line| {
+        let rest = line.strip_prefix("okta: the embedded Okta double at ")?;
+        Some(rest.split_whitespace().next()?.to_owned())
+    });
     stdout.wait_for("the up line", Duration::from_secs(60), |line| {
         line.starts_with("up: Ctrl-C").then_some(())
     });
+
+    // The sample delivery goes through every function to the embedded Okta double and
+    // back out of the webhook: the suspicious-activity user is suspended, the channel told.
+    let args: Vec<&str> = try_args.iter().map(String::as_str).collect();
+    let (sent, said) = integration_tests::okta_hooks(&args);
+    assert!(sent, "okta-hooks send as the stack says: {said}");
+    stdout.wait_for("the lock-down message", Duration::from_secs(60), |line| {
+        line.starts_with("webhook ← Suspended homer.simpson@duff.com and ended their sessions")
+            .then_some(())
+    });
+    let port = port_after(&double_url, "http://127.0.0.1:").expect("the double's port");
+    let state: Value = tokio::runtime::Runtime::new()
+        .expect("a runtime")
+        .block_on(async {
+            reqwest::get(format!("http://127.0.0.1:{port}/__double/state"))
+                .await?
+                .json()
+                .await
+        })
+        .expect("the double's state");
+    let homer = state["users"]
+        .as_array()
+        .and_then(|users| users.iter().find(|u| u["id"] == "01234"))
+        .expect("the seeded user");
+    assert_eq!(homer["status"], "SUSPENDED", "{homer}");
     assert!(
         listens_on(moto_pid, moto_port),
         "its moto_server listens on the port it reported"
     );
-    let state: Value =
+    let stack_state: Value =
         serde_json::from_str(&std::fs::read_to_string(&state_file).expect("the state file"))
             .expect("JSON");
-    assert_eq!(state["endpoint"], format!("http://127.0.0.1:{moto_port}"));
-    assert_eq!(state["stack_name"], "it-own-moto");
+    assert_eq!(
+        stack_state["endpoint"],
+        format!("http://127.0.0.1:{moto_port}")
+    );
+    assert_eq!(stack_state["stack_name"], "it-own-moto");
     assert_eq!(
         http_status(hook_port, "/hooks/okta/default").expect("the hook URL answers"),
         401,
