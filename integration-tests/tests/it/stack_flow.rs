@@ -5,6 +5,7 @@
 //! the audit lines and metrics the functions wrote, and that no function made an AWS call
 //! its role does not allow.
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use actions::Family;
@@ -90,19 +91,149 @@ fn metric_names(stack: &LocalStack, function: &str) -> Vec<String> {
     names
 }
 
+/// The functions this flow runs (the other executors' roles are the same statements
+/// over their own queue; the poller's are exercised by the fault tests).
+const RAN: &[&str] = &[
+    "HookVerifyFunction",
+    "HookIngestFunction",
+    "EventRouterFunction",
+    "UsersExecutorFunction",
+    "SessionsExecutorFunction",
+    "GroupsExecutorFunction",
+    "NotifyExecutorFunction",
+];
+
+/// Grants of [`RAN`] the flow may leave unused, as `Function Sid action`, and why: the
+/// paths it does not take (the fault tests take them).
+const UNUSED_HERE: &[(&str, &str)] = &[
+    (
+        "EventRouterFunction Counters dynamodb:GetItem",
+        "read only after a refused take, to tell a repeated event from a spent cap",
+    ),
+    (
+        "EventRouterFunction LettersOfUnroutableEvents sqs:SendMessage",
+        "only an event no retry can route is lettered",
+    ),
+    (
+        "UsersExecutorFunction ConsumeOwnQueue sqs:ChangeMessageVisibility",
+        "holds a step back: a 429, a retry's backoff",
+    ),
+    (
+        "UsersExecutorFunction Idempotency dynamodb:GetItem",
+        "read only after a refused claim (a redelivered step)",
+    ),
+    (
+        "SessionsExecutorFunction ConsumeOwnQueue sqs:ChangeMessageVisibility",
+        "holds a step back",
+    ),
+    (
+        "SessionsExecutorFunction Idempotency dynamodb:GetItem",
+        "read only after a refused claim",
+    ),
+    (
+        "SessionsExecutorFunction Idempotency dynamodb:DeleteItem",
+        "releases the claim of a step that failed for good",
+    ),
+    (
+        "GroupsExecutorFunction ConsumeOwnQueue sqs:ChangeMessageVisibility",
+        "holds a step back",
+    ),
+    (
+        "GroupsExecutorFunction Idempotency dynamodb:GetItem",
+        "read only after a refused claim",
+    ),
+    (
+        "GroupsExecutorFunction Idempotency dynamodb:DeleteItem",
+        "releases the claim of a step that failed for good",
+    ),
+    (
+        "GroupsExecutorFunction SendNextStepsAndFailures sqs:SendMessage",
+        "its steps here are last steps and none fails",
+    ),
+    (
+        "NotifyExecutorFunction ConsumeOwnQueue sqs:ChangeMessageVisibility",
+        "holds a step back (a webhook's 429)",
+    ),
+    (
+        "NotifyExecutorFunction Idempotency dynamodb:GetItem",
+        "read only after a refused claim",
+    ),
+    (
+        "NotifyExecutorFunction Idempotency dynamodb:DeleteItem",
+        "releases the claim of a step that failed for good",
+    ),
+    (
+        "NotifyExecutorFunction SendNextStepsAndFailures sqs:SendMessage",
+        "notify steps are last steps and none fails here",
+    ),
+];
+
+/// The grants of `functions` no call used, as `Function Sid action` (a statement's
+/// action counts as used when any of its resources was).
+async fn unused_grants(stack: &LocalStack, functions: &[&str]) -> BTreeSet<String> {
+    let grants = stack.control_get("/aws/grants").await;
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut all: BTreeSet<String> = BTreeSet::new();
+    for grant in grants.as_array().into_iter().flatten() {
+        let function = grant["function"].as_str().unwrap_or_default();
+        if !functions.contains(&function) {
+            continue;
+        }
+        let key = format!(
+            "{function} {} {}",
+            grant["sid"].as_str().unwrap_or("-"),
+            grant["action"].as_str().unwrap_or_default()
+        );
+        if grant["used"] == true {
+            used.insert(key.clone());
+        }
+        all.insert(key);
+    }
+    all.difference(&used).cloned().collect()
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_aws_call_is_granted()
 {
     let okta = OktaDouble::start().await;
     let org = Org::seed(&okta);
     let slack = slack().await;
-    let stack = LocalStack::up(StackOptions::new(
-        "it-flow",
-        &okta.org_url(),
-        okta.token(),
-        json!({"slack_webhook": format!("{}/slack", slack.uri())}),
-    ))
+    let stack = LocalStack::up(
+        StackOptions::new(
+            "it-flow",
+            &okta.org_url(),
+            okta.token(),
+            json!({"slack_webhook": format!("{}/slack", slack.uri())}),
+        )
+        // The poller's schedule stays out of this flow.
+        .parameter("PollSchedule", "rate(1 day)"),
+    )
     .await;
+
+    // Okta's one-time verification, through the HTTP API's GET route.
+    let verified: Value = reqwest::Client::new()
+        .get(stack.hook_url())
+        .header("Authorization", integration_tests::stack::HOOK_SECRET)
+        .header("x-okta-verification-challenge", "flow-challenge")
+        .send()
+        .await
+        .expect("the hook URL answers")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(verified, json!({"verification": "flow-challenge"}));
+    // An event without its uuid is parked on the rejects queue, the rest goes on.
+    assert_eq!(
+        stack
+            .deliver(&[json!({"eventType": "user.session.start"})])
+            .await,
+        200
+    );
+    stack
+        .wait_until("the parked event", SETTLES_WITHIN, || async {
+            stack.depth("RejectsQueue").await.0 == 1
+        })
+        .await;
 
     assert_eq!(stack.deliver(&org.delivery()).await, 200);
     let want = org.expected_changes();
@@ -160,6 +291,20 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
     assert!(
         denied.is_empty(),
         "calls the roles do not allow: {denied:#?}"
+    );
+    // And no role grants more than its function uses: each grant (statement and action)
+    // of the functions this flow runs was used, but for the paths it does not take, each
+    // named here with the reason. A grant added without a use fails here.
+    let unused = unused_grants(&stack, RAN).await;
+    let explained: BTreeSet<String> = UNUSED_HERE
+        .iter()
+        .map(|(grant, _why)| (*grant).to_owned())
+        .collect();
+    let unexplained: Vec<&String> = unused.difference(&explained).collect();
+    assert!(
+        unexplained.is_empty(),
+        "granted but never used, and no path named that would use them (too broad?): \
+         {unexplained:#?}"
     );
 
     // Okta delivers the same events again: nothing changes, nothing is told twice.

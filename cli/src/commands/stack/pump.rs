@@ -13,14 +13,17 @@
 //! - the queue's redrive policy is the emulator's to apply (a message received
 //!   `maxReceiveCount` times goes to the DLQ on the next receive), as SQS applies it;
 //! - the pollers use the function's role (its AWS proxy), as Lambda polls with the
-//!   execution role: `sqs:ReceiveMessage`, `sqs:DeleteMessage` and the rest must be granted.
+//!   execution role: `sqs:GetQueueAttributes` (read once, before polling),
+//!   `sqs:ReceiveMessage` and `sqs:DeleteMessage` must be granted.
 
 use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName};
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, Message, MessageSystemAttributeName, QueueAttributeName,
+};
 use bytes::Bytes;
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
@@ -91,6 +94,22 @@ async fn poll(
         .next()
         .unwrap_or_default()
         .to_owned();
+    // Lambda reads the queue's attributes with the function's role before it polls (a role
+    // without `sqs:GetQueueAttributes` gets no mapping).
+    if let Err(error) = sqs
+        .get_queue_attributes()
+        .queue_url(&mapping.queue_url)
+        .attribute_names(QueueAttributeName::VisibilityTimeout)
+        .send()
+        .await
+    {
+        let _ = printer.send(format!(
+            "{queue} → {}: mapping not started: the role cannot read the queue: {}",
+            function.spec.logical_id,
+            aws_sdk_sqs::error::DisplayErrorContext(&error)
+        ));
+        return;
+    }
     let mut idle = IDLE_FIRST;
     loop {
         let received = sqs
