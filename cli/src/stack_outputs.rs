@@ -18,7 +18,6 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-use aws_sdk_cloudformation::config::Credentials;
 use aws_sdk_cloudformation::error::DisplayErrorContext;
 use serde_json::Value;
 
@@ -181,18 +180,8 @@ impl StackOutputs {
         };
         let (client, at) = match &local {
             Some(local) => {
-                let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .endpoint_url(&local.endpoint)
-                    .region(aws_config::Region::new(local.region.clone()))
-                    .credentials_provider(Credentials::new(
-                        "testing",
-                        "testing",
-                        None,
-                        None,
-                        "okta-hooks-stack",
-                    ))
-                    .load()
-                    .await;
+                let config =
+                    crate::commands::stack::emulator_aws(&local.endpoint, &local.region).await;
                 let at = Location::Local {
                     state_file: local.path.clone(),
                     endpoint: local.endpoint.clone(),

@@ -22,6 +22,7 @@ pub mod aws;
 pub mod executor_binary;
 pub mod mixed_org;
 pub mod pipeline;
+pub mod slack;
 pub mod stack;
 
 pub use aws::Aws;

@@ -27,10 +27,9 @@ use actions::Family;
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent};
 use integration_tests::mixed_org::{Org, SALES_GROUP, changes_of, created, event_about, login};
 use integration_tests::pipeline::{Pipeline, PipelineOptions};
+use integration_tests::slack::Slack;
 use okta_double::{BucketName, Fault, Group, OktaDouble, Running, Status, User};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const KEY: &str = "seams-signing-key-0123456789abcdef0123456";
 const HOOK_SECRET: &str = "seams-hook-secret";
@@ -50,7 +49,7 @@ enum Holds {
 struct Stack {
     pipeline: Pipeline,
     okta: Running,
-    slack: MockServer,
+    slack: Slack,
     /// Batch items the executors reported failed (to be retried), per family.
     retried: std::sync::Mutex<HashMap<Family, usize>>,
 }
@@ -72,13 +71,8 @@ async fn stack_with(extra: &[(&str, &str)]) -> Stack {
 /// kind; `named.slack_webhook` is set to the Slack wiremock) instead of one credential
 /// for every function.
 async fn stack_on(okta: Running, extra: &[(&str, &str)], secrets: Option<Value>) -> Stack {
-    let slack = MockServer::builder().start().await;
-    Mock::given(method("POST"))
-        .and(path("/slack"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&slack)
-        .await;
-    let slack_webhook = format!("{}/slack", slack.uri());
+    let slack = Slack::start().await;
+    let slack_webhook = slack.webhook();
     let secrets = secrets.map(|mut secrets| {
         secrets["named"]["slack_webhook"] = json!(slack_webhook);
         secrets
@@ -212,14 +206,7 @@ impl Stack {
 
     /// Every message posted to the Slack webhook, in order of arrival.
     async fn slack_texts(&self) -> Vec<String> {
-        self.slack
-            .received_requests()
-            .await
-            .unwrap_or_default()
-            .iter()
-            .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-            .filter_map(|b| b["text"].as_str().map(str::to_owned))
-            .collect()
+        self.slack.texts().await
     }
 
     /// Letters of every family, after asserting that only `family` has any.

@@ -10,36 +10,13 @@ use std::time::Duration;
 
 use actions::Family;
 use integration_tests::mixed_org::{Org, changes_of};
+use integration_tests::slack::Slack;
 use integration_tests::stack::{LocalStack, StackOptions};
 use okta_double::OktaDouble;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
 
 /// How long the stack may take to settle a delivery (cold starts included).
 const SETTLES_WITHIN: Duration = Duration::from_secs(90);
-
-/// A Slack webhook double.
-async fn slack() -> MockServer {
-    let slack = MockServer::builder().start().await;
-    Mock::given(method("POST"))
-        .and(path("/slack"))
-        .respond_with(ResponseTemplate::new(200))
-        .mount(&slack)
-        .await;
-    slack
-}
-
-async fn texts(slack: &MockServer) -> Vec<String> {
-    slack
-        .received_requests()
-        .await
-        .unwrap_or_default()
-        .iter()
-        .filter_map(|r| serde_json::from_slice::<Value>(&r.body).ok())
-        .filter_map(|b| b["text"].as_str().map(str::to_owned))
-        .collect()
-}
 
 /// The letters on a family's DLQ (drained).
 async fn letters(stack: &LocalStack, family: Family) -> Vec<Value> {
@@ -197,13 +174,13 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
 {
     let okta = OktaDouble::start().await;
     let org = Org::seed(&okta);
-    let slack = slack().await;
+    let slack = Slack::start().await;
     let stack = LocalStack::up(
         StackOptions::new(
             "it-flow",
             &okta.org_url(),
             okta.token(),
-            json!({"slack_webhook": format!("{}/slack", slack.uri())}),
+            json!({"slack_webhook": slack.webhook()}),
         )
         // The poller's schedule stays out of this flow.
         .parameter("PollSchedule", "rate(1 day)"),
@@ -239,7 +216,7 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
     let want = org.expected_changes();
     stack
         .wait_until("the shipped rules' changes", SETTLES_WITHIN, || async {
-            changes_of(&okta) == want && texts(&slack).await.len() >= 11
+            changes_of(&okta) == want && slack.texts().await.len() >= 11
         })
         .await;
     // Settled: the family queues are empty (nothing left to retry).
@@ -253,7 +230,7 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
     }
     org.assert_state(&okta);
     org.assert_letters(&letters(&stack, Family::Users).await);
-    org.assert_told(&texts(&slack).await);
+    org.assert_told(&slack.texts().await);
     for family in Family::ALL.into_iter().filter(|f| *f != Family::Users) {
         assert!(letters(&stack, family).await.is_empty(), "{family} letters");
     }
@@ -331,5 +308,5 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
     }
     assert_eq!(changes_of(&okta), want);
     assert_eq!(okta.applied("suspend", &org.active.id), 1);
-    assert_eq!(texts(&slack).await.len(), 11);
+    assert_eq!(slack.texts().await.len(), 11);
 }

@@ -259,6 +259,27 @@ pub(crate) const QUERY_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'.')
     .remove(b'~');
 
+/// This path of the org with the query `pairs` (percent-encoded), as Okta writes the
+/// URLs of its `Link` headers.
+pub(crate) fn page_url(req: &ApiRequest<'_>, pairs: &[(String, String)]) -> String {
+    let query = pairs
+        .iter()
+        .map(|(k, v)| {
+            format!(
+                "{}={}",
+                utf8_percent_encode(k, QUERY_VALUE),
+                utf8_percent_encode(v, QUERY_VALUE)
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("&");
+    if query.is_empty() {
+        format!("{}{}", req.base_url, req.raw_path)
+    } else {
+        format!("{}{}?{query}", req.base_url, req.raw_path)
+    }
+}
+
 /// One page of `items` (already sorted by id, filtered) after the cursor `after`, and
 /// the `self`/`next` links Okta would send.
 fn page(req: &ApiRequest<'_>, items: Vec<(String, Value)>, default_limit: usize) -> Reply {
@@ -291,22 +312,7 @@ fn page(req: &ApiRequest<'_>, items: Vec<(String, Value)>, default_limit: usize)
         if let Some(a) = after {
             pairs.push(("after".into(), a.into()));
         }
-        let query = pairs
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(k, QUERY_VALUE),
-                    utf8_percent_encode(v, QUERY_VALUE)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        if query.is_empty() {
-            format!("{}{}", req.base_url, req.raw_path)
-        } else {
-            format!("{}{}?{query}", req.base_url, req.raw_path)
-        }
+        page_url(req, &pairs)
     };
     let mut links = vec![format!("<{}>; rel=\"self\"", link(after))];
     if rest.peek().is_some()

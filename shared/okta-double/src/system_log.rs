@@ -22,13 +22,12 @@
 
 use std::time::{Duration, SystemTime};
 
-use percent_encoding::utf8_percent_encode;
 use serde_json::Value;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::filter::Expr;
-use crate::okta_api::{self, ApiRequest, QUERY_VALUE, Reply};
+use crate::okta_api::{self, ApiRequest, Reply};
 use crate::org::Org;
 
 /// Okta's default window: `since` is this long before `until` (or now).
@@ -327,24 +326,7 @@ fn reply(
     next: Option<Cursor>,
     dropped: &[&str],
 ) -> Reply {
-    let url = |pairs: Vec<(String, String)>| {
-        let query = pairs
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{}={}",
-                    utf8_percent_encode(k, QUERY_VALUE),
-                    utf8_percent_encode(v, QUERY_VALUE)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        if query.is_empty() {
-            format!("{}{}", req.base_url, req.raw_path)
-        } else {
-            format!("{}{}?{query}", req.base_url, req.raw_path)
-        }
-    };
+    let url = |pairs: Vec<(String, String)>| okta_api::page_url(req, &pairs);
     let mut links = vec![format!("<{}>; rel=\"self\"", url(req.query.clone()))];
     if let Some(cursor) = next {
         let mut pairs: Vec<(String, String)> = req

@@ -351,6 +351,23 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
     Ok(())
 }
 
+/// The AWS configuration of the local stack's emulator at `endpoint`: its region and
+/// dummy credentials (nothing reads `~/.aws`, so no real account is reached).
+pub async fn emulator_aws(endpoint: &str, region: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(region.to_owned()))
+        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
+            "testing",
+            "testing",
+            None,
+            None,
+            "okta-hooks-stack",
+        ))
+        .load()
+        .await
+}
+
 fn text(value: &Value) -> String {
     value.as_str().unwrap_or_default().to_owned()
 }
@@ -376,18 +393,7 @@ async fn put_secrets(
                 .map_err(|e| StackError::Secrets(format!("OKTA_HOOKS_ORGS {name}: {e}")))?,
         );
     }
-    let aws = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "okta-hooks-stack",
-        ))
-        .load()
-        .await;
+    let aws = emulator_aws(endpoint, region).await;
     let source = aws_adapters::SecretsManagerSource::from_config(
         &aws,
         &config,

@@ -211,19 +211,7 @@ impl Running {
 
 /// An SQS client for the pumps, through the function's proxy (its role).
 async fn sqs_client(endpoint: &str, region: &str) -> aws_sdk_sqs::Client {
-    let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(endpoint)
-        .region(aws_config::Region::new(region.to_owned()))
-        .credentials_provider(aws_sdk_sqs::config::Credentials::new(
-            "testing",
-            "testing",
-            None,
-            None,
-            "okta-hooks-stack",
-        ))
-        .load()
-        .await;
-    aws_sdk_sqs::Client::new(&config)
+    aws_sdk_sqs::Client::new(&super::emulator_aws(endpoint, region).await)
 }
 
 /// `rate(5 minutes)` → 5 min; anything else (cron) → None.
