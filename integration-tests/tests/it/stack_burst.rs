@@ -306,7 +306,10 @@ async fn a_burst_of_events_loses_none_applies_no_change_twice_and_keeps_each_use
             .or_default() += 1;
     }
     let not_once: Vec<_> = letters_per_event.iter().filter(|(_, n)| **n != 1).collect();
-    assert!(not_once.is_empty(), "events with more than one letter: {not_once:?}");
+    assert!(
+        not_once.is_empty(),
+        "events with more than one letter: {not_once:?}"
+    );
     assert_eq!(letters.len(), failing, "one letter per failed event");
     assert!(stack.aws.drain(&stack.queue("EventsDlq")).await.is_empty());
     let denied = stack.denied().await;
