@@ -260,18 +260,20 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
     let slack = slack().await;
     let stack = stack_on("it-fault-aws", &okta, &slack, &[("BackoffCapSeconds", "2")]).await;
 
-    // Faults in the order they are met. The SDK makes three attempts per call, and the
-    // functions' queue sends are tried three times in place, so: two throttles and a
-    // 500 fail one call (the next gets the rest); nine 500s fail a send outright. A call
-    // that fails is the event's or step's failure: its message comes back.
+    // 1. One user's lock-down meets the faults alone (one call at a time, so each fault
+    // meets the call it is meant for). The SDK makes three attempts per call and the
+    // functions try each queue send three times in place, so two throttles and a 500
+    // fail one call (the next call gets the rest), and nine 500s fail a send outright.
+    // A failed call fails its message, which comes back.
+    let first = &users[0];
     let script = [
-        // The router's ledger writes: one fails.
+        // The router's ledger write: fails once.
         ("EventRouterFunction", "dynamodb:PutItem", "throttle", 2),
         ("EventRouterFunction", "dynamodb:PutItem", "server_error", 3),
-        // The router's sends of the first steps: one send fails outright.
+        // The router's send of the first step: fails once.
         ("EventRouterFunction", "sqs:SendMessage", "throttle", 2),
         ("EventRouterFunction", "sqs:SendMessage", "server_error", 9),
-        // The users executor's claims on its step records: one fails.
+        // The users executor's claim on its step record: fails once.
         (
             "UsersExecutorFunction",
             "dynamodb:UpdateItem",
@@ -284,8 +286,8 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
             "server_error",
             3,
         ),
-        // Its sends of the next step, after the suspend is recorded done: one fails
-        // outright, and the step, found done, passes the plan on when it comes back.
+        // Its send of the next step, after the suspend is recorded done: fails once; the
+        // step, found done when it comes back, passes the plan on.
         ("UsersExecutorFunction", "sqs:SendMessage", "throttle", 2),
         (
             "UsersExecutorFunction",
@@ -293,8 +295,9 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
             "server_error",
             9,
         ),
-        // The sessions executor's record of a done step, throttled (a record that fails
-        // outright keeps the step's claim until its lease ends: the kill test's path).
+        // The sessions executor's record of its done step, throttled only (a record
+        // that fails outright keeps the step's claim until its lease ends: the kill
+        // test's path).
         (
             "SessionsExecutorFunction",
             "dynamodb:PutItem",
@@ -305,7 +308,41 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
     for (function, action, kind, times) in script {
         aws_fault(&stack, function, action, kind, times).await;
     }
-    let events: Vec<Value> = users
+    let event = event_about(SUSPICIOUS, &format!("aws-{}", first.id), first);
+    assert_eq!(stack.deliver(&[event]).await, 200);
+    stack
+        .wait_until("the first lock-down told", SETTLES_WITHIN, || async {
+            told(&slack, &lock_down_text(first)).await >= 1
+        })
+        .await;
+    settled(&stack, SETTLES_WITHIN).await;
+    assert_eq!(faulted_calls(&stack, "EventRouterFunction").await, 16);
+    assert_eq!(faulted_calls(&stack, "UsersExecutorFunction").await, 16);
+    assert_eq!(faulted_calls(&stack, "SessionsExecutorFunction").await, 2);
+    let retried = |function: &str| {
+        stack
+            .log(function)
+            .lines()
+            .filter(|l| l.contains("message failed; it will be retried"))
+            .count()
+    };
+    // The router's event failed twice (the send, then the ledger write), the users
+    // step twice (the claim, then the send).
+    assert_eq!(retried("EventRouterFunction"), 2);
+    assert_eq!(retried("UsersExecutorFunction"), 2);
+    assert_eq!(retried("SessionsExecutorFunction"), 0);
+
+    // 2. Three more at once, each call throttled twice at most: the SDK absorbs it, no
+    // message fails.
+    for (function, action) in [
+        ("EventRouterFunction", "dynamodb:PutItem"),
+        ("EventRouterFunction", "sqs:SendMessage"),
+        ("UsersExecutorFunction", "dynamodb:UpdateItem"),
+        ("UsersExecutorFunction", "sqs:SendMessage"),
+    ] {
+        aws_fault(&stack, function, action, "throttle", 2).await;
+    }
+    let events: Vec<Value> = users[1..]
         .iter()
         .map(|u| event_about(SUSPICIOUS, &format!("aws-{}", u.id), u))
         .collect();
@@ -320,11 +357,11 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
         })
         .await;
     settled(&stack, SETTLES_WITHIN).await;
+    assert_eq!(faulted_calls(&stack, "EventRouterFunction").await, 20);
+    assert_eq!(faulted_calls(&stack, "UsersExecutorFunction").await, 20);
+    assert_eq!(retried("EventRouterFunction"), 2);
+    assert_eq!(retried("UsersExecutorFunction"), 2);
 
-    // Every scripted fault was met.
-    assert_eq!(faulted_calls(&stack, "EventRouterFunction").await, 16);
-    assert_eq!(faulted_calls(&stack, "UsersExecutorFunction").await, 16);
-    assert_eq!(faulted_calls(&stack, "SessionsExecutorFunction").await, 2);
     // Nothing lost, nothing twice.
     for user in &users {
         locked_down_once(&okta, user);
