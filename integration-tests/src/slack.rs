@@ -18,6 +18,8 @@ impl Slack {
         Mock::given(method("POST"))
             .and(path("/slack"))
             .respond_with(ResponseTemplate::new(200))
+            // A test may mount a more urgent answer (priority below 5), e.g. a slow one.
+            .with_priority(5)
             .mount(&server)
             .await;
         Slack { server }

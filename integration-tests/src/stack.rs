@@ -32,7 +32,7 @@ impl StackOptions {
     /// A stack named `name` acting on the Okta org at `org_url` with `token` (the
     /// executors' and the read-only credential), `named` values as given, and the short
     /// timings of the stack tests: 5 receives before the DLQ, 3 attempts of a retried step,
-    /// retries at most 2 s apart, and a visibility timeout of 20 s — short, yet longer than
+    /// retries at most 2 s apart, a dead run's claim on a step over after 31 s, and a visibility timeout of 20 s — short, yet longer than
     /// any batch takes here, as a deployment's must be (a message whose batch outlives its
     /// visibility timeout is delivered again while it runs).
     pub fn new(name: &str, org_url: &str, token: &str, named: Value) -> StackOptions {
@@ -44,6 +44,7 @@ impl StackOptions {
                 ("MaxReceiveCount".into(), "5".into()),
                 ("MaxAttempts".into(), "3".into()),
                 ("BackoffCapSeconds".into(), "2".into()),
+                ("StepLeaseSeconds".into(), "31".into()),
             ],
             secrets: json!({
                 "hook": {"header": "Authorization", "current": HOOK_SECRET},

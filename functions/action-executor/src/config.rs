@@ -57,6 +57,10 @@ pub struct ExecutorConfig {
     /// doubles listen on 127.0.0.1 without TLS; the template never sets it, so a deployed
     /// executor posts to `https://` URLs only.
     pub allow_loopback_http: bool,
+    /// `OKTA_HOOKS_STEP_LEASE_SECS` (default 120, 31 to 900: longer than the function's
+    /// 30 s timeout, so a claim outlives the run that holds it): how long a run's claim on
+    /// a step keeps other runs out; a run that dies holding it is replaced after this.
+    pub lease: Duration,
 }
 
 impl ExecutorConfig {
@@ -113,6 +117,9 @@ impl ExecutorConfig {
             attempts,
             backoff: Backoff::queue_capped(backoff_cap(&lookup)?),
             allow_loopback_http: flag(&lookup, "OKTA_HOOKS_ALLOW_LOOPBACK_HTTP", false)?,
+            lease: Duration::from_secs(
+                number(&lookup, "OKTA_HOOKS_STEP_LEASE_SECS", 31..=900)?.unwrap_or(120),
+            ),
             credentials: ExecutorCredentials::from_lookup(&lookup)?,
             secrets: SecretsConfig::from_lookup(lookup)?,
         })
@@ -241,7 +248,23 @@ mod tests {
             !config.allow_loopback_http,
             "a deployed executor posts to https only"
         );
+        assert_eq!(config.lease, Duration::from_secs(120));
         assert_eq!(config.backoff, Backoff::QUEUE);
+    }
+
+    #[test]
+    fn the_step_lease_outlives_the_function_timeout_and_a_shorter_one_names_the_variable() {
+        let with = |value: &'static str| {
+            ExecutorConfig::from_lookup(move |name| match name {
+                "OKTA_HOOKS_STEP_LEASE_SECS" => Some(value.to_owned()),
+                other => full(other),
+            })
+        };
+        assert_eq!(with("45").expect("config").lease, Duration::from_secs(45));
+        for bad in ["30", "901", "2m"] {
+            let refused = with(bad).expect_err(bad);
+            assert_eq!(refused.var, "OKTA_HOOKS_STEP_LEASE_SECS", "{bad}");
+        }
     }
 
     #[test]

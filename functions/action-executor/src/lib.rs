@@ -51,6 +51,12 @@ pub enum StartError {
     Webhook(#[from] action_calls::WebhookError),
 }
 
+/// How long one Okta request may take: a third of the function's 30 s timeout, so that a
+/// hung call ends as its step's retryable timeout (the batch's other steps go on), not as
+/// the invocation's timeout, which fails the whole batch and leaves the step's claim held
+/// for its lease.
+pub const OKTA_REQUEST_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// Builds everything once per cold start: rules (protection), stores, queues, secrets,
 /// clients, with the function's webhook client (HTTPS only, unless the configuration
 /// allows loopback `http://` for the local stack).
@@ -82,7 +88,8 @@ pub fn build_with_webhook(
         .iter()
         .map(|(f, url)| (*f, queue(url)))
         .collect();
-    let mut okta = OktaClients::new(secrets.clone(), &format!("action-executor/{family}"));
+    let mut okta = OktaClients::new(secrets.clone(), &format!("action-executor/{family}"))
+        .request_timeout(OKTA_REQUEST_TIMEOUT);
     // An org without the credential this family reads (with `per-family-only`, its own
     // `okta-<family>`) fails its Okta steps naming the secret to create.
     if !config.secrets.legacy_single_secret {
@@ -104,7 +111,7 @@ pub fn build_with_webhook(
             metrics: true,
             attempts: config.attempts,
             backoff: config.backoff,
-            ..Settings::default()
+            lease: config.lease,
         })
         .build();
     let own_queue = queue(&config.queue_urls[&family]);

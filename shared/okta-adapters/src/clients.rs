@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Duration;
 
 use okta_client::{
     AuthConfig, DryRun, KeyAlgorithm, OAuthConfig, OktaClient, OktaConfig, OktaError, RequestLog,
@@ -101,6 +102,8 @@ pub struct OktaClients<S> {
     /// The secret prefix and the kinds the credential is read from, to name in the
     /// error when an org has none; `None`: [`OktaClientError::NoCredential`].
     credential_secrets: Option<(String, Vec<SecretKind>)>,
+    /// Each request's timeout, when not the client's default (30 s).
+    request_timeout: Option<Duration>,
 }
 
 /// A client and the fingerprint of the credential it was built from: when the secret
@@ -143,7 +146,17 @@ impl<S: SecretSource> OktaClients<S> {
             clients: Mutex::new(HashMap::new()),
             dry_runs: Mutex::new(HashMap::new()),
             credential_secrets: None,
+            request_timeout: None,
         }
+    }
+
+    /// Each Okta request gives up after `timeout` (a retryable timeout), instead of the
+    /// client's default 30 s. A function must wait less for one call than its own
+    /// timeout, or a hung call ends the whole invocation instead of its step.
+    #[must_use]
+    pub fn request_timeout(mut self, timeout: Duration) -> Self {
+        self.request_timeout = Some(timeout);
+        self
     }
 
     /// An org without a credential fails with [`OktaClientError::NoCredentialSecret`],
@@ -203,6 +216,9 @@ impl<S: SecretSource> OktaClients<S> {
         };
         let mut config = okta_config(credential, &self.agent).map_err(invalid)?;
         config.dry_run = dry_run;
+        if let Some(timeout) = self.request_timeout {
+            config.timeout = timeout;
+        }
         let client = OktaClient::new(config).map_err(|e| invalid(e.into()))?;
         let built = Built {
             credential: print,

@@ -45,3 +45,34 @@ async fn the_next_client_after_a_rotation_uses_the_new_token() {
     client.get_user("00u1").await.expect("new token used");
     okta.verify().await;
 }
+
+#[tokio::test]
+async fn a_request_timeout_shorter_than_a_slow_answer_ends_the_call_as_a_retryable_timeout() {
+    let okta = MockServer::builder().start().await;
+    Mock::given(method("GET"))
+        .and(path("/api/v1/users/00u1"))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(json!({"id": "00u1"}))
+                .set_delay(Duration::from_secs(5)),
+        )
+        .mount(&okta)
+        .await;
+    let store = StaticSecrets::new();
+    store.set("acme", secret(&okta.uri(), "token"));
+    let cache = Arc::new(SecretCache::new(
+        store,
+        Duration::from_secs(60),
+        Duration::ZERO,
+    ));
+    let clients = OktaClients::new(cache, "test").request_timeout(Duration::from_millis(300));
+    let org = OrgName::parse("acme").expect("org");
+
+    let client = clients.client(&org).await.expect("client");
+    let error = client.get_user("00u1").await.expect_err("timed out");
+    assert!(
+        matches!(error, okta_client::OktaError::Timeout { .. }),
+        "{error:?}"
+    );
+    assert_eq!(error.class(), okta_client::ErrorClass::Retryable);
+}
