@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use actions::Family;
 use serde_json::{Value, json};
 
 use crate::{Aws, ChildLines, Guarded, MotoServer, workspace_binary, workspace_root};
@@ -287,6 +288,41 @@ impl LocalStack {
         lines[skip..].join("\n")
     }
 
+    /// Waits until the events queue and every family queue are empty (in flight
+    /// included): nothing left to run or retry.
+    pub async fn settled(&self, within: Duration) {
+        let mut queues = vec!["EventsQueue".to_owned()];
+        queues.extend(Family::ALL.map(|f| family_id(f, "Queue")));
+        for queue in queues {
+            self.wait_until(&format!("{queue} empty"), within, || async {
+                self.depth(&queue).await == (0, 0)
+            })
+            .await;
+        }
+    }
+
+    /// The letters on `family`'s DLQ (drained).
+    pub async fn letters(&self, family: Family) -> Vec<Value> {
+        self.aws
+            .drain(&self.queue(&family_id(family, "Dlq")))
+            .await
+            .into_iter()
+            .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
+            .collect()
+    }
+
+    /// Asserts that no DLQ, the events DLQ included, holds a letter.
+    pub async fn no_letters(&self) {
+        assert!(
+            self.aws.drain(&self.queue("EventsDlq")).await.is_empty(),
+            "letters on EventsDlq"
+        );
+        for family in Family::ALL {
+            let letters = self.letters(family).await;
+            assert!(letters.is_empty(), "{family} letters: {letters:?}");
+        }
+    }
+
     /// Messages on the queue `logical_id`: (visible, in flight).
     pub async fn depth(&self, logical_id: &str) -> (u64, u64) {
         self.aws.depth(&self.queue(logical_id)).await
@@ -323,6 +359,18 @@ impl Drop for LocalStack {
             let _ = std::fs::remove_dir_all(&self.dir);
         }
     }
+}
+
+/// The template's logical id of one of `family`'s resources: `suffix` `Queue` →
+/// `UsersQueue`, `Dlq` → `UsersDlq`, `ExecutorFunction` → `UsersExecutorFunction`.
+pub fn family_id(family: Family, suffix: &str) -> String {
+    let name = family.to_string();
+    let mut chars = name.chars();
+    let title = chars
+        .next()
+        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
+        .unwrap_or_default();
+    format!("{title}{suffix}")
 }
 
 fn text(value: &Value) -> String {

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use actions::Family;
 use aws_sdk_sqs::types::QueueAttributeName;
+use integration_tests::stack::family_id;
 use integration_tests::{
     Aws, MotoServer, aws::function_env, aws::moto_request, okta_hooks_with_env as run,
     workspace_root,
@@ -77,11 +78,6 @@ fn deploy() -> Deployed {
     }
 }
 
-fn title(family: Family) -> String {
-    let name = family.as_str();
-    format!("{}{}", name[..1].to_ascii_uppercase(), &name[1..])
-}
-
 /// The queues of the stack by logical id: `Events`, `EventsDlq`, `Rejects`, `<Family>`,
 /// `<Family>Dlq` (`Queue` dropped from the work queues' ids).
 fn expected_queue_names() -> BTreeMap<String, String> {
@@ -92,14 +88,8 @@ fn expected_queue_names() -> BTreeMap<String, String> {
     ]);
     for family in Family::ALL {
         let f = family.as_str();
-        names.insert(
-            format!("{}Queue", title(family)),
-            format!("{STACK}-{f}.fifo"),
-        );
-        names.insert(
-            format!("{}Dlq", title(family)),
-            format!("{STACK}-{f}-dlq.fifo"),
-        );
+        names.insert(family_id(family, "Queue"), format!("{STACK}-{f}.fifo"));
+        names.insert(family_id(family, "Dlq"), format!("{STACK}-{f}-dlq.fifo"));
     }
     names
 }
@@ -241,11 +231,7 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
                 family.as_str().to_ascii_uppercase()
             );
             let url = text(&env[&var]);
-            assert_eq!(
-                url,
-                queues[&format!("{}Queue", title(family))],
-                "{id} {var}"
-            );
+            assert_eq!(url, queues[&family_id(family, "Queue")], "{id} {var}");
         }
         assert_eq!(text(&env["OKTA_HOOKS_MAX_RECEIVE_COUNT"]), RECEIVES, "{id}");
         assert_eq!(
@@ -297,11 +283,11 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
         queues["EventsDlq"]
     );
     for family in Family::ALL {
-        let env = env_of(&format!("{}ExecutorFunction", title(family)));
+        let env = env_of(&family_id(family, "ExecutorFunction"));
         assert_eq!(text(&env["OKTA_HOOKS_FAMILY"]), family.as_str());
         assert_eq!(
             text(&env["OKTA_HOOKS_DLQ_URL"]),
-            queues[&format!("{}Dlq", title(family))]
+            queues[&family_id(family, "Dlq")]
         );
         assert_eq!(
             text(&env["OKTA_HOOKS_IDEMPOTENCY_TABLE"]),
@@ -346,8 +332,8 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
         BTreeMap::from([("EventRouterFunction".to_owned(), "EventsQueue".to_owned())]);
     for family in Family::ALL {
         expected_sources.insert(
-            format!("{}ExecutorFunction", title(family)),
-            format!("{}Queue", title(family)),
+            family_id(family, "ExecutorFunction"),
+            family_id(family, "Queue"),
         );
     }
     assert_eq!(sources, expected_sources);

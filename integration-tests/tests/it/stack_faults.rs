@@ -12,7 +12,6 @@
 
 use std::time::Duration;
 
-use actions::Family;
 use integration_tests::mixed_org::{event_about, login};
 use integration_tests::slack::Slack;
 use integration_tests::stack::{LocalStack, StackOptions};
@@ -55,38 +54,6 @@ async fn stack_on(
         options = options.parameter(key, value);
     }
     LocalStack::up(options).await
-}
-
-fn title(family: Family) -> String {
-    let name = family.to_string();
-    let mut chars = name.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
-
-/// Waits until the events queue and every family queue are empty (in flight included).
-async fn settled(stack: &LocalStack, within: Duration) {
-    let mut queues = vec!["EventsQueue".to_owned()];
-    queues.extend(Family::ALL.map(|f| format!("{}Queue", title(f))));
-    for queue in queues {
-        stack
-            .wait_until(&format!("{queue} empty"), within, || async {
-                stack.depth(&queue).await == (0, 0)
-            })
-            .await;
-    }
-}
-
-/// Asserts that no DLQ, the events DLQ included, holds a letter.
-async fn no_letters(stack: &LocalStack) {
-    let mut dlqs = vec!["EventsDlq".to_owned()];
-    dlqs.extend(Family::ALL.map(|f| format!("{}Dlq", title(f))));
-    for dlq in dlqs {
-        let letters = stack.aws.drain(&stack.queue(&dlq)).await;
-        assert!(letters.is_empty(), "{dlq}: {letters:?}");
-    }
 }
 
 /// Asserts that every AWS call of every function was granted by its role.
@@ -221,11 +188,11 @@ async fn the_events_queue_refusing_sends_makes_ingest_answer_5xx_and_okta_s_retr
             told(&slack, &lock_down_text(&user)).await >= 1
         })
         .await;
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     locked_down_once(&okta, &user);
     assert_eq!(told(&slack, &lock_down_text(&user)).await, 1);
     assert_eq!(slack.texts().await.len(), 1);
-    no_letters(&stack).await;
+    stack.no_letters().await;
     all_granted(&stack).await;
 }
 
@@ -293,7 +260,7 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
             told(&slack, &lock_down_text(first)).await >= 1
         })
         .await;
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     assert_eq!(faulted_calls(&stack, "EventRouterFunction").await, 16);
     assert_eq!(faulted_calls(&stack, "UsersExecutorFunction").await, 16);
     assert_eq!(faulted_calls(&stack, "SessionsExecutorFunction").await, 2);
@@ -334,7 +301,7 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
             all
         })
         .await;
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     assert_eq!(faulted_calls(&stack, "EventRouterFunction").await, 20);
     assert_eq!(faulted_calls(&stack, "UsersExecutorFunction").await, 20);
     assert_eq!(retried("EventRouterFunction"), 2);
@@ -348,7 +315,7 @@ async fn throttled_and_failing_sqs_and_dynamodb_calls_are_retried_and_each_chang
     assert_eq!(okta.applied_total("suspend"), users.len());
     assert_eq!(okta.applied_total("clear_sessions"), users.len());
     assert_eq!(slack.texts().await.len(), users.len());
-    no_letters(&stack).await;
+    stack.no_letters().await;
     all_granted(&stack).await;
 }
 
@@ -383,7 +350,7 @@ async fn an_executor_killed_between_the_okta_call_and_its_record_does_not_apply_
             told(&slack, &lock_down_text(&user)).await >= 1
         })
         .await;
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     locked_down_once(&okta, &user);
     let answers: Vec<u16> = okta
         .requests()
@@ -406,7 +373,7 @@ async fn an_executor_killed_between_the_okta_call_and_its_record_does_not_apply_
     );
     assert_eq!(told(&slack, &lock_down_text(&user)).await, 1);
     assert_eq!(slack.texts().await.len(), 1);
-    no_letters(&stack).await;
+    stack.no_letters().await;
     all_granted(&stack).await;
 }
 
@@ -442,7 +409,7 @@ async fn a_notify_killed_while_the_webhook_answers_may_post_twice_and_only_then(
             faulted_calls(&stack, "NotifyExecutorFunction").await == 3
         })
         .await;
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     assert_eq!(told(&slack, &locked_out(&undeleted)).await, 1);
 
     // 2. The instance dies while the webhook holds its answer (it has the message): the
@@ -480,12 +447,12 @@ async fn a_notify_killed_while_the_webhook_answers_may_post_twice_and_only_then(
         "the second post came {:?} after the kill (the step's claim held for its lease)",
         killed_at.elapsed()
     );
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     assert_eq!(told(&slack, &locked_out(&killed)).await, 2);
     assert_eq!(told(&slack, &locked_out(&undeleted)).await, 1);
     assert_eq!(slack.texts().await.len(), 3);
     assert!(okta.changes().is_empty(), "notify changes nothing in Okta");
-    no_letters(&stack).await;
+    stack.no_letters().await;
     all_granted(&stack).await;
 }
 
@@ -549,7 +516,7 @@ async fn okta_429s_5xx_timeouts_and_500_after_apply_each_end_with_the_change_app
             all
         })
         .await;
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
 
     assert!(okta.pending_faults().is_empty(), "every fault was met");
     for user in users {
@@ -573,7 +540,7 @@ async fn okta_429s_5xx_timeouts_and_500_after_apply_each_end_with_the_change_app
     // give up after 10 s), not as the invocation's: no batch failed.
     assert_eq!(function_errors(&stack, "UsersExecutorFunction").await, 0);
     assert_eq!(slack.texts().await.len(), users.len());
-    no_letters(&stack).await;
+    stack.no_letters().await;
     all_granted(&stack).await;
 }
 
@@ -636,7 +603,7 @@ async fn a_hook_that_misses_a_tenth_of_deliveries_is_made_whole_by_the_poller() 
         })
         .await;
     // Routed (the router's ledger has them) before the poller looks.
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     for user in &dropped {
         assert_eq!(okta.status(&user.id), Some("ACTIVE"), "{}", user.id);
     }
@@ -650,13 +617,13 @@ async fn a_hook_that_misses_a_tenth_of_deliveries_is_made_whole_by_the_poller() 
             slack.texts().await.len() >= users.len()
         })
         .await;
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
     // A second run finds nothing new.
     let (status, body) = stack
         .control_post("/schedules/LogPollerFunction/run", &json!({}))
         .await;
     assert_eq!(status, 200, "{body}");
-    settled(&stack, SETTLES_WITHIN).await;
+    stack.settled(SETTLES_WITHIN).await;
 
     for user in &users {
         locked_down_once(&okta, user);
@@ -670,6 +637,6 @@ async fn a_hook_that_misses_a_tenth_of_deliveries_is_made_whole_by_the_poller() 
         "EventsMissedByHook per run: {}",
         stack.log("LogPollerFunction")
     );
-    no_letters(&stack).await;
+    stack.no_letters().await;
     all_granted(&stack).await;
 }

@@ -18,27 +18,6 @@ use serde_json::{Value, json};
 /// How long the stack may take to settle a delivery (cold starts included).
 const SETTLES_WITHIN: Duration = Duration::from_secs(90);
 
-/// The letters on a family's DLQ (drained).
-async fn letters(stack: &LocalStack, family: Family) -> Vec<Value> {
-    let dlq = format!("{}Dlq", title(family));
-    stack
-        .aws
-        .drain(&stack.queue(&dlq))
-        .await
-        .into_iter()
-        .filter_map(|(_, _, body)| serde_json::from_str(&body).ok())
-        .collect()
-}
-
-fn title(family: Family) -> String {
-    let name = family.to_string();
-    let mut chars = name.chars();
-    chars
-        .next()
-        .map(|c| c.to_ascii_uppercase().to_string() + chars.as_str())
-        .unwrap_or_default()
-}
-
 /// The JSON lines of a function's log with `audit: true`.
 fn audit_lines(stack: &LocalStack, function: &str) -> Vec<Value> {
     stack
@@ -219,20 +198,13 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
             changes_of(&okta) == want && slack.texts().await.len() >= 11
         })
         .await;
-    // Settled: the family queues are empty (nothing left to retry).
-    for family in Family::ALL {
-        let queue = format!("{}Queue", title(family));
-        stack
-            .wait_until(&format!("{queue} empty"), SETTLES_WITHIN, || async {
-                stack.depth(&queue).await == (0, 0)
-            })
-            .await;
-    }
+    // Settled: nothing left to run or retry.
+    stack.settled(SETTLES_WITHIN).await;
     org.assert_state(&okta);
-    org.assert_letters(&letters(&stack, Family::Users).await);
+    org.assert_letters(&stack.letters(Family::Users).await);
     org.assert_told(&slack.texts().await);
     for family in Family::ALL.into_iter().filter(|f| *f != Family::Users) {
-        assert!(letters(&stack, family).await.is_empty(), "{family} letters");
+        assert!(stack.letters(family).await.is_empty(), "{family} letters");
     }
     assert!(
         stack.aws.drain(&stack.queue("EventsDlq")).await.is_empty(),
@@ -298,14 +270,7 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
                     > routed
         })
         .await;
-    for family in Family::ALL {
-        let queue = format!("{}Queue", title(family));
-        stack
-            .wait_until(&format!("{queue} empty"), SETTLES_WITHIN, || async {
-                stack.depth(&queue).await == (0, 0)
-            })
-            .await;
-    }
+    stack.settled(SETTLES_WITHIN).await;
     assert_eq!(changes_of(&okta), want);
     assert_eq!(okta.applied("suspend", &org.active.id), 1);
     assert_eq!(slack.texts().await.len(), 11);
