@@ -50,11 +50,13 @@ const MAX_BODY: usize = 16 * 1024 * 1024;
 /// Shared by every proxy of one stack: the record of AWS calls, the grants of every role and
 /// the scripted faults.
 pub struct AwsCalls {
-    /// Held while one request is at the emulator: `moto_server` is not thread-safe (its
-    /// SQS `DeleteMessage` rebuilds the queue's message list from a copy, so a message sent
-    /// by another thread meanwhile is lost, and two deletes can bring one back), so every
-    /// proxy of the stack sends it one request at a time.
-    emulator: tokio::sync::Mutex<()>,
+    /// One lock per queue or table: `moto_server` is not thread-safe — its SQS
+    /// `DeleteMessage` rebuilds the queue's message list from a copy, so a message sent by
+    /// another thread meanwhile is lost and two deletes can bring one back; a conditional
+    /// DynamoDB write checks and writes without a lock — so the writes to one queue or
+    /// table reach it one at a time ([`serialized`]), and so do the (short) receives of one
+    /// queue. Reads go freely.
+    writes: Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>,
     calls: Mutex<Vec<AwsCall>>,
     faults: Mutex<Vec<AwsFault>>,
     grants: Mutex<Vec<Grant>>,
@@ -200,12 +202,25 @@ impl AwsCalls {
     pub fn new() -> Arc<AwsCalls> {
         let (sender, _) = broadcast::channel(BROADCAST_CAPACITY);
         Arc::new(AwsCalls {
-            emulator: tokio::sync::Mutex::new(()),
+            writes: Mutex::new(HashMap::new()),
             calls: Mutex::new(Vec::new()),
             faults: Mutex::new(Vec::new()),
             grants: Mutex::new(Vec::new()),
             sender,
         })
+    }
+
+    /// The write locks of `resources`, in one order (so two calls on the same tables
+    /// cannot wait on each other).
+    fn write_locks(&self, resources: &[String]) -> Vec<Arc<tokio::sync::Mutex<()>>> {
+        let mut names: Vec<&String> = resources.iter().collect();
+        names.sort();
+        names.dedup();
+        let mut writes = lock(&self.writes);
+        names
+            .into_iter()
+            .map(|name| writes.entry(name.clone()).or_default().clone())
+            .collect()
     }
 
     /// Every call so far, in order.
@@ -1125,7 +1140,6 @@ async fn secret_arn(state: &ProxyState, name: &str) -> String {
         "AWS4-HMAC-SHA256 Credential=okta-hooks-stack/20000101/{}/secretsmanager/aws4_request, SignedHeaders=host, Signature=0",
         state.region
     );
-    let _one_at_a_time = state.calls.emulator.lock().await;
     let answer = state
         .client
         .post(format!("{}/", state.upstream))
@@ -1254,6 +1268,16 @@ async fn handle(
         return response;
     }
 
+    // The emulator's writes to one queue or table, one at a time (see `AwsCalls::writes`).
+    let locks = if serialized(&classified.operation) {
+        state.calls.write_locks(&call.resources)
+    } else {
+        Vec::new()
+    };
+    let mut _held = Vec::with_capacity(locks.len());
+    for lock in &locks {
+        _held.push(lock.lock().await);
+    }
     let response = match forward(&state, method, &uri, &headers, body).await {
         Ok(response) => response,
         Err(error) => {
@@ -1295,6 +1319,27 @@ fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     kept
 }
 
+/// The operations moto cannot run concurrently on one queue or table: SQS receives, sends
+/// and deletes (a delete rebuilds the list a send appends to; a receive decides which FIFO
+/// groups are in flight as it starts), `DynamoDB` writes (a condition is checked, then the
+/// item written).
+fn serialized(operation: &str) -> bool {
+    matches!(
+        operation,
+        "sqs:ReceiveMessage"
+            | "sqs:SendMessage"
+            | "sqs:SendMessageBatch"
+            | "sqs:DeleteMessage"
+            | "sqs:DeleteMessageBatch"
+            | "sqs:PurgeQueue"
+            | "dynamodb:PutItem"
+            | "dynamodb:UpdateItem"
+            | "dynamodb:DeleteItem"
+            | "dynamodb:TransactWriteItems"
+            | "dynamodb:BatchWriteItem"
+    )
+}
+
 async fn forward(
     state: &ProxyState,
     method: Method,
@@ -1304,7 +1349,6 @@ async fn forward(
 ) -> Result<Response, reqwest::Error> {
     let path = uri.path_and_query().map_or("/", |p| p.as_str());
     let headers = end_to_end(headers);
-    let _one_at_a_time = state.calls.emulator.lock().await;
     let answer = state
         .client
         .request(method, format!("{}{path}", state.upstream))

@@ -32,11 +32,14 @@ use tokio::task::JoinHandle;
 use super::runtime::{Function, SqsMapping};
 
 /// The pause after an empty receive, doubling while the queue stays empty up to
-/// [`IDLE_MAX`]. Receives are short (`WaitTimeSeconds` 0): the stack sends the emulator one
-/// request at a time (see `aws_proxy`), and a long poll would hold every other call back.
+/// [`IDLE_MAX`]. Receives are short (`WaitTimeSeconds` 0), unlike Lambda's long polls:
+/// moto decides which FIFO message groups are in flight when a receive starts, so a long
+/// poll woken by a new message could hand out a group's next message while another poller
+/// holds its previous one. Short receives of one queue reach moto one at a time (see
+/// `aws_proxy`), so each sees the groups as they are.
 const IDLE_FIRST: Duration = Duration::from_millis(25);
 /// The longest pause between receives of an empty queue.
-const IDLE_MAX: Duration = Duration::from_millis(800);
+const IDLE_MAX: Duration = Duration::from_secs(1);
 /// Pollers when the mapping sets no maximum concurrency.
 const DEFAULT_CONCURRENCY: u32 = 5;
 
