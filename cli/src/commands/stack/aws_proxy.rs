@@ -1319,8 +1319,8 @@ fn end_to_end(headers: &HeaderMap) -> HeaderMap {
     kept
 }
 
-/// The operations moto cannot run concurrently on one queue or table: SQS receives, sends
-/// and deletes (a delete rebuilds the list a send appends to; a receive decides which FIFO
+/// The operations moto cannot run concurrently on one queue or table: SQS receives, sends,
+/// visibility changes and deletes (a delete rebuilds the list a send appends to; a receive decides which FIFO
 /// groups are in flight as it starts), `DynamoDB` writes (a condition is checked, then the
 /// item written).
 fn serialized(operation: &str) -> bool {
@@ -1331,6 +1331,8 @@ fn serialized(operation: &str) -> bool {
             | "sqs:SendMessageBatch"
             | "sqs:DeleteMessage"
             | "sqs:DeleteMessageBatch"
+            | "sqs:ChangeMessageVisibility"
+            | "sqs:ChangeMessageVisibilityBatch"
             | "sqs:PurgeQueue"
             | "dynamodb:PutItem"
             | "dynamodb:UpdateItem"
