@@ -8,7 +8,8 @@
 //!
 //! Size: `OKTA_HOOKS_BURST_EVENTS` (default 300) events for `OKTA_HOOKS_BURST_USERS`
 //! (default 30) users; `make stack-burst` runs 10,000 for 1,000. Deliveries are posted
-//! while fewer than `OKTA_HOOKS_BURST_IN_FLIGHT` (500) events wait on the events queue.
+//! while fewer than `OKTA_HOOKS_BURST_IN_FLIGHT` (500) messages wait on the queues it goes
+//! through (events, users, sessions, notify).
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -175,18 +176,18 @@ async fn a_burst_of_events_loses_none_applies_no_change_twice_and_keeps_each_use
     let mut retried = 0;
     let in_flight = size("OKTA_HOOKS_BURST_IN_FLIGHT", 500) as u64;
     for (i, chunk) in events.chunks(PER_DELIVERY).enumerate() {
-        // At most `in_flight` events wait on the events queue: moto's receive scans the
-        // whole queue, so a queue of thousands slows every call of the stack (a steady
-        // stream, not one dump).
+        // At most `in_flight` messages wait on the queues the burst goes through: moto's
+        // receive scans the whole queue, so a queue of thousands slows every call of the
+        // stack (a steady stream, not one dump).
         stack
-            .wait_until(
-                "room on the events queue",
-                Duration::from_secs(600),
-                || async {
-                    let (visible, held) = stack.depth("EventsQueue").await;
-                    visible + held < in_flight
-                },
-            )
+            .wait_until("room on the queues", Duration::from_secs(600), || async {
+                let mut waiting = 0;
+                for queue in ["EventsQueue", "UsersQueue", "SessionsQueue", "NotifyQueue"] {
+                    let (visible, held) = stack.depth(queue).await;
+                    waiting += visible + held;
+                }
+                waiting < in_flight
+            })
             .await;
         let body = json!({
             "eventType": "com.okta.event_hook", "eventTypeVersion": "1.0",
