@@ -8,7 +8,7 @@
 //!
 //! Size: `OKTA_HOOKS_BURST_EVENTS` (default 300) events for `OKTA_HOOKS_BURST_USERS`
 //! (default 30) users; `make stack-burst` runs 10,000 for 1,000. Deliveries are posted
-//! while fewer than `OKTA_HOOKS_BURST_IN_FLIGHT` (500) messages wait on the queues it goes
+//! while fewer than `OKTA_HOOKS_BURST_IN_FLIGHT` (200) messages wait on the queues it goes
 //! through (events, users, sessions, notify).
 
 use std::collections::{BTreeMap, HashMap};
@@ -174,7 +174,7 @@ async fn a_burst_of_events_loses_none_applies_no_change_twice_and_keeps_each_use
     let mut posted_at: HashMap<String, Instant> = HashMap::new();
     let mut deliveries = 0;
     let mut retried = 0;
-    let in_flight = size("OKTA_HOOKS_BURST_IN_FLIGHT", 500) as u64;
+    let in_flight = size("OKTA_HOOKS_BURST_IN_FLIGHT", 200) as u64;
     for (i, chunk) in events.chunks(PER_DELIVERY).enumerate() {
         // At most `in_flight` messages wait on the queues the burst goes through: moto's
         // receive scans the whole queue, so a queue of thousands slows every call of the
