@@ -129,7 +129,7 @@ pub enum DevError {
 const DEV_SCOPES: &str = "okta.users.read okta.users.manage okta.groups.manage";
 
 /// `acme.okta.com` → `https://acme.okta.com`; a URL stays as given.
-fn org_url(domain: &str) -> String {
+pub(crate) fn org_url(domain: &str) -> String {
     if domain.starts_with("https://") || domain.starts_with("http://") {
         domain.trim_end_matches('/').to_owned()
     } else {

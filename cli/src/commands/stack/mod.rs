@@ -189,13 +189,16 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
         .to_owned();
 
     // The Okta org: given (--okta-domain or the file's credential), or the embedded double.
-    let file_has_okta = match &args.secret_file {
-        Some(file) => crate::secret_file::read_secret_file(file)
-            .map_err(|e| StackError::Secrets(e.to_string()))?
-            .iter()
-            .any(|(kind, _)| kind.is_okta_credential()),
-        None => false,
+    let from_file = match &args.secret_file {
+        Some(file) => Some(
+            crate::secret_file::read_secret_file(file)
+                .map_err(|e| StackError::Secrets(e.to_string()))?,
+        ),
+        None => None,
     };
+    let file_has_okta = from_file
+        .as_ref()
+        .is_some_and(|stored| stored.iter().any(|(kind, _)| kind.is_okta_credential()));
     let double = if args.okta_domain.is_none() && !file_has_okta {
         let double = okta_double::OktaDouble::new();
         let default_seed = workspace.join("events/local-org.json");
@@ -234,7 +237,7 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
         webhook: format!("{control_url}/webhook"),
     });
     let prepared = org_secrets::prepare(
-        args.secret_file.as_deref(),
+        from_file,
         args.okta_domain.as_deref(),
         default_okta.as_ref(),
     )

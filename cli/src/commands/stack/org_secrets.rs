@@ -1,7 +1,7 @@
 //! The org secrets the local stack runs with, put into the emulator's Secrets Manager
 //! where the template's functions read them.
 //!
-//! - `--secret-file F` (either shape): its sections, as given;
+//! - `--secret-file F` (either shape, read once by the caller): its sections, as given;
 //! - otherwise built-in: a fresh hook auth value (printed: it is a local stack's), and an
 //!   Okta credential for the embedded Okta double;
 //! - either way a missing `signing` or `plan-signing` is generated (plans router-signed,
@@ -11,8 +11,6 @@
 //! The secrets go to `<prefix><org>/<kind>` for each served org (the split shape the
 //! template's roles may read), or to `<prefix><org>` when the stack runs with
 //! `LegacySingleSecret=true`.
-
-use std::path::Path;
 
 use org_secrets::{OrgName, SecretKind, StoredSecrets};
 use secrecy::ExposeSecret;
@@ -43,16 +41,15 @@ pub struct Prepared {
 /// Builds the stack's secrets.
 ///
 /// # Errors
-/// A file that cannot be read or parsed, or `--okta-domain` with a file that has no Okta
-/// credential to point at it.
+/// `--okta-domain` with secrets that have no Okta credential to point at it.
 pub fn prepare(
-    secret_file: Option<&Path>,
+    from_file: Option<StoredSecrets>,
     okta_domain: Option<&str>,
     default_okta: Option<&DefaultOkta>,
 ) -> Result<Prepared, String> {
     let mut generated_hook = None;
-    let mut stored = match secret_file {
-        Some(file) => crate::secret_file::read_secret_file(file).map_err(|e| e.to_string())?,
+    let mut stored = match from_file {
+        Some(stored) => stored,
         None => {
             let value = format!("stack-{}", uuid::Uuid::new_v4().simple());
             let mut stored = StoredSecrets::new();
@@ -75,21 +72,12 @@ pub fn prepare(
     };
     ensure_signing(&mut stored)?;
     if let Some(domain) = okta_domain {
-        point_at(&mut stored, &org_url(domain))?;
+        point_at(&mut stored, &crate::commands::dev::org_url(domain))?;
     }
     Ok(Prepared {
         stored,
         generated_hook,
     })
-}
-
-/// `acme.okta.com` → `https://acme.okta.com`; a URL stays as given.
-pub fn org_url(domain: &str) -> String {
-    if domain.starts_with("https://") || domain.starts_with("http://") {
-        domain.trim_end_matches('/').to_owned()
-    } else {
-        format!("https://{}", domain.trim_end_matches('/'))
-    }
 }
 
 /// Adds a `signing` key and a router plan key (`plan-signing`, its public half in
