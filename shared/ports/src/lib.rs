@@ -15,11 +15,13 @@
 //! | [`StepRecords`] | step-runner | `aws_adapters::DynamoStepRecords` |
 //! | [`OktaAccess`] | step-runner | `okta_adapters::OktaClients` |
 //! | [`CursorStore`] | log-polling | `aws_adapters::DynamoCursorStore` |
+//! | [`ResultSink`] | router, step-runner | `aws_adapters::EventBridgeResults` |
 
 mod cursor;
 mod directory;
 mod ledger;
 mod okta_access;
+mod results;
 mod step_records;
 mod store;
 
@@ -27,5 +29,9 @@ pub use cursor::{CursorStore, CursorUpdate, StoredCursor};
 pub use directory::{Directory, DirectoryError};
 pub use ledger::{ActionCounter, EventLedger};
 pub use okta_access::{AccessError, OktaAccess};
+pub use results::{
+    ActionResult, NoResults, RESULT_DETAIL_TYPE, RESULT_SOURCE, ResultSink, ResultStatus,
+    StepOutcome, StepStatus,
+};
 pub use step_records::{Claim, StepRecords};
 pub use store::StoreError;

@@ -3,8 +3,10 @@
 
 mod cursor;
 mod ledger;
+mod results;
 mod step_records;
 
 pub use cursor::{CrashBeforeStore, MemoryCursorStore};
 pub use ledger::{MemoryCounter, MemoryLedger};
+pub use results::{MemoryResults, Published};
 pub use step_records::MemoryRecords;
