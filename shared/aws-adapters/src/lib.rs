@@ -1,10 +1,13 @@
 //! AWS adapters for the domain's ports. Nothing else in the workspace imports the SDK.
 //!
-//! - [`SqsFifoQueue`]: [`fifo_queue::FifoQueue`] over `SendMessageBatch`.
+//! - [`SqsFifoQueue`]: [`fifo_queue::FifoQueue`] over `SendMessageBatch` (a standard
+//!   queue too: the ids FIFO needs are left out when the URL does not end in `.fifo`).
 //! - [`SecretsManagerSource`]: [`org_secrets::SecretSource`] over `GetSecretValue`.
 //! - [`DynamoLedger`], [`DynamoCounter`]: the router's stores, over DynamoDB.
 //! - [`DynamoStepRecords`]: the executors' idempotency records, over DynamoDB.
 //! - [`DynamoCursorStore`]: the System Log poller's cursors, over DynamoDB.
+//! - [`EventBridgeResults`]: [`ports::ResultSink`] over EventBridge `PutEvents` and the
+//!   requester's reply queue.
 //! - [`DeadLetterQueue`]: a DLQ for `okta-hooks redrive` (receive, send on, delete,
 //!   release, its source queue, its approximate size).
 //! - [`memory`] (feature `memory`): the in-memory twins of the stores, for the local
@@ -18,6 +21,7 @@ mod dead_letters;
 mod dynamodb;
 #[cfg(feature = "memory")]
 pub mod memory;
+mod results;
 mod secrets_manager;
 mod sqs;
 mod step_records;
@@ -25,6 +29,7 @@ mod step_records;
 pub use cursor::DynamoCursorStore;
 pub use dead_letters::{DeadLetterQueue, FifoIds, ReceivedMessage};
 pub use dynamodb::{DynamoCounter, DynamoLedger};
+pub use results::{DEFAULT_EVENT_BUS, EventBridgeResults, PutEventsRefused};
 pub use secrets_manager::{SecretsManagerSource, Written};
 pub use sqs::SqsFifoQueue;
 pub use step_records::DynamoStepRecords;

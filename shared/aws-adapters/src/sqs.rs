@@ -1,10 +1,17 @@
-//! An SQS FIFO queue.
+//! An SQS queue behind the [`FifoQueue`] port: a FIFO queue, or a standard one.
 
 use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, QueueError};
 
-/// One SQS FIFO queue, by URL.
+/// One SQS queue, by URL.
+///
+/// Made for FIFO queues (each message's group and deduplication id go with it), it also
+/// sends to a standard queue — one whose URL does not end in `.fifo`, as SQS requires
+/// of every FIFO queue's name — leaving both ids out, which SQS refuses on a standard
+/// queue. That is how the router letters refused action requests on the standard
+/// `ActionRequestsDlq` through the same port: there the order and deduplication the ids
+/// would give are not promised.
 #[derive(Debug, Clone)]
 pub struct SqsFifoQueue {
     client: aws_sdk_sqs::Client,
@@ -29,18 +36,31 @@ impl SqsFifoQueue {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// Whether the queue is a FIFO queue: its name (the URL's last segment) ends in
+    /// `.fifo`.
+    pub fn is_fifo(&self) -> bool {
+        self.url.trim_end_matches('/').ends_with(".fifo")
+    }
 }
 
 impl FifoQueue for SqsFifoQueue {
     async fn send_batch(&self, batch: &[FifoMessage]) -> Result<Vec<FailedEntry>, QueueError> {
+        let fifo = self.is_fifo();
         let entries = batch
             .iter()
             .map(|m| {
-                SendMessageBatchRequestEntry::builder()
+                let entry = SendMessageBatchRequestEntry::builder()
                     .id(&m.entry_id)
-                    .message_body(&m.body)
-                    .message_group_id(&m.group_id)
-                    .message_deduplication_id(&m.dedup_id)
+                    .message_body(&m.body);
+                let entry = if fifo {
+                    entry
+                        .message_group_id(&m.group_id)
+                        .message_deduplication_id(&m.dedup_id)
+                } else {
+                    entry
+                };
+                entry
                     .build()
                     .map_err(|e| QueueError::with_source(format!("invalid batch entry: {e}"), e))
             })
