@@ -45,10 +45,12 @@ fn envelope() -> Envelope<Value> {
             event_type: "user.account.report_suspicious_activity_by_enduser".into(),
             published: Some("2026-11-30T12:00:00Z".into()),
             delivery_id: None,
+            request: None,
         },
         plan: json!({"steps": steps}),
         outputs: serde_json::Map::new(),
         failure: None,
+        done: Vec::new(),
     }
 }
 

@@ -18,6 +18,6 @@ mod plan;
 mod seal;
 
 pub use id::envelope_id;
-pub use model::{Cursor, Envelope, EventRef, Phase};
+pub use model::{Cursor, Envelope, EventRef, Phase, RequestRef};
 pub use plan::{Opened, PLAN_CONTEXT, SignedPlan, open_step, seal_plan, seal_step, sign_plan};
 pub use seal::{OpenError, SealError, open, open_unverified_org, seal};

@@ -55,6 +55,32 @@ pub struct EventRef {
     /// polling), so an audit line can be traced back to the delivery.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub delivery_id: Option<String>,
+    /// For a plan someone asked for on the action-requests queue rather than one a rule
+    /// made: who asked, why and where the result goes. Its `uuid` is then
+    /// `request:<request id>`, which no System Log event has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub request: Option<RequestRef>,
+}
+
+/// The action request a plan came from: signed with the plan, so no executor can change
+/// who asked or where the result goes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RequestRef {
+    /// The request's `request_id` (given, or the SQS message id): it makes the request
+    /// idempotent and names its result.
+    pub id: String,
+    /// The IAM principal that sent it, as SQS reports it (`SenderId`).
+    pub requester: String,
+    /// The request's free-text `requested_by`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    /// The request's `reason`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+    /// The SQS queue URL the result is also sent to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 /// One step of a plan, with the whole plan and where it stands.
@@ -108,4 +134,8 @@ pub struct Envelope<P> {
     /// errorCode, …}`), which those steps read as `failure`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub failure: Option<Value>,
+    /// What became of each step run so far, in order (the executors' step outcomes,
+    /// without secrets): the plan's result is made of them when it finishes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub done: Vec<Value>,
 }

@@ -14,7 +14,7 @@
 //!   alone with the org's Ed25519 plan key `plan.kid` (over [`PLAN_CONTEXT`] followed by
 //!   the text's bytes: the exact string, no canonical JSON). Every step carries it
 //!   unchanged.
-//! - `payload` is the progress — `id`, `cursor`, `outputs`, `failure` — and
+//! - `payload` is the progress — `id`, `cursor`, `outputs`, `failure`, `done` — and
 //!   `planSha256`, the SHA-256 (hex) of `plan.text`, which ties the progress to its plan;
 //!   it is under the HMAC, as every body was before.
 //!
@@ -109,6 +109,8 @@ struct Progress<'a> {
     outputs: &'a Map<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     failure: Option<&'a Value>,
+    #[serde(skip_serializing_if = "<[Value]>::is_empty")]
+    done: &'a [Value],
     plan_sha256: String,
 }
 
@@ -122,6 +124,8 @@ struct ReadProgress {
     outputs: Map<String, Value>,
     #[serde(default)]
     failure: Option<Value>,
+    #[serde(default)]
+    done: Vec<Value>,
     plan_sha256: String,
 }
 
@@ -169,6 +173,7 @@ pub fn seal_step<P>(
         cursor: envelope.cursor,
         outputs: &envelope.outputs,
         failure: envelope.failure.as_ref(),
+        done: &envelope.done,
         plan_sha256: digest(&plan.text),
     })?;
     let (kid, sig) = sign_mac(keys, &payload)?;
@@ -235,6 +240,7 @@ pub fn open_step<P: DeserializeOwned>(
         plan: part.plan,
         outputs: progress.outputs,
         failure: progress.failure,
+        done: progress.done,
     };
     Ok(Opened {
         envelope,

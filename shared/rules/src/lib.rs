@@ -52,6 +52,7 @@ mod load;
 mod model;
 mod plan;
 mod protect;
+mod request;
 mod template;
 mod text;
 mod yaml;
@@ -67,6 +68,7 @@ pub use expr::VARIABLES;
 pub use model::Enrichment;
 pub use plan::{Deferred, DeferredPart, DeferredTemplate, Plan, Step, Touched, touched_by};
 pub use protect::Protection;
+pub use request::{REQUEST_RULE_ID, request_plan};
 
 use eval::Scope;
 use model::Rule;

@@ -56,10 +56,12 @@ fn envelope(uuid: &str, action: &str) -> Envelope<Value> {
             event_type: "user.account.lock".into(),
             published: None,
             delivery_id: None,
+            request: None,
         },
         plan: json!({"steps": [{"action": action}, {"action": "notify.webhook"}]}),
         outputs: Default::default(),
         failure: None,
+        done: Vec::new(),
     }
 }
 

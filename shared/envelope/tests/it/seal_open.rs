@@ -25,10 +25,12 @@ fn envelope() -> Envelope<Value> {
             event_type: "user.account.lock".into(),
             published: None,
             delivery_id: None,
+            request: None,
         },
         plan: json!({"steps": [{"action": "user.suspend"}]}),
         outputs: Default::default(),
         failure: None,
+        done: Vec::new(),
     }
 }
 
