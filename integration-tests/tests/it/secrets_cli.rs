@@ -498,10 +498,12 @@ fn first_step() -> Envelope<Value> {
             event_type: "user.session.start".to_owned(),
             published: None,
             delivery_id: None,
+            request: None,
         },
         plan: json!({"steps": [{"action": "user.suspend", "params": {"user": "00u1"}}]}),
         outputs: serde_json::Map::new(),
         failure: None,
+        done: Vec::new(),
     }
 }
 

@@ -137,6 +137,7 @@ where
                 .and_then(Value::as_str)
                 .map(str::to_owned),
             delivery_id: queued.delivery_id.clone(),
+            request: None,
         };
         let mut outcomes = Vec::new();
         let mut outgoing: HashMap<Family, Vec<FifoMessage>> = HashMap::new();
@@ -247,6 +248,7 @@ where
             plan: plan.clone(),
             outputs: Default::default(),
             failure: None,
+            done: Vec::new(),
         };
         let secret = self.secrets.get(org).await?;
         let keys = secret

@@ -114,6 +114,7 @@ fn at(
         plan: envelope.plan.clone(),
         outputs,
         failure,
+        done: envelope.done.clone(),
     })
 }
 
@@ -164,10 +165,12 @@ mod tests {
                 event_type: "user.lifecycle.create".into(),
                 published: None,
                 delivery_id: None,
+                request: None,
             },
             plan,
             outputs: Map::new(),
             failure: None,
+            done: Vec::new(),
         }
     }
 

@@ -436,10 +436,12 @@ mod tests {
                 event_type: "user.lifecycle.create".into(),
                 published: None,
                 delivery_id: None,
+                request: None,
             },
             plan,
             outputs: Map::new(),
             failure: None,
+            done: Vec::new(),
         }
     }
 
