@@ -9,6 +9,7 @@
 //! - `okta-hooks secrets plan-key`: the router's plan key pair, made or rotated.
 //! - `okta-hooks replay`: a System Log window fed through the events queue.
 //! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
+//! - `okta-hooks run`: one catalog action on request (to the stack's requests queue, or here).
 //! - `okta-hooks stack up`: the template deployed into a local AWS emulator.
 
 mod commands;
@@ -19,7 +20,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use commands::{actions, dev, hook, okta, redrive, replay, rules, scopes, secrets, send, stack};
+use commands::{
+    actions, dev, hook, okta, redrive, replay, rules, run, scopes, secrets, send, stack,
+};
 
 #[derive(Parser)]
 #[command(
@@ -60,6 +63,9 @@ enum Command {
     Replay(replay::ReplayArgs),
     /// Move a DLQ's messages back to their source queue (--dry-run lists them).
     Redrive(redrive::RedriveArgs),
+    /// Run one catalog action on request: sent to the stack's requests queue (--stack,
+    /// --queue-url; --wait for its result), or here against an org (--local).
+    Run(run::RunArgs),
     /// The template deployed into a local AWS emulator (deploy-only for now).
     #[command(subcommand)]
     Stack(stack::StackCommand),
@@ -76,6 +82,8 @@ async fn main() -> ExitCode {
         Command::Secrets(command) => secrets::run(command).await.map_err(|e| e.to_string()),
         Command::Replay(args) => replay::run(args).await.map_err(|e| e.to_string()),
         Command::Redrive(args) => redrive::run(args).await.map_err(|e| e.to_string()),
+        // Its own exit codes: 2 for an invalid request, 1 for a failed or refused one.
+        Command::Run(args) => return run::main(args).await,
         Command::Stack(command) => stack::run(command).await.map_err(|e| e.to_string()),
         Command::Rules(command) => rules::run(command).map_err(|e| e.to_string()),
         Command::Actions(command) => actions::run(command).map_err(|e| e.to_string()),

@@ -1,4 +1,5 @@
-//! `okta-hooks actions list|show|doc`: the action catalog rules can use.
+//! `okta-hooks actions list|show|doc|schema`: the action catalog rules can use, and the
+//! JSON Schema of an action request generated from it.
 
 #[derive(clap::Subcommand)]
 pub enum ActionsCommand {
@@ -8,6 +9,8 @@ pub enum ActionsCommand {
     Show { name: String },
     /// The whole catalog as Markdown (the page docs/actions.md).
     Doc,
+    /// The JSON Schema of an action request (docs/action-request.schema.json).
+    Schema,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -65,6 +68,10 @@ pub fn run(command: ActionsCommand) -> Result<(), UnknownAction> {
         }
         ActionsCommand::Doc => {
             emit(&actions::markdown());
+            Ok(())
+        }
+        ActionsCommand::Schema => {
+            emit(&actions::request_schema_text());
             Ok(())
         }
     }

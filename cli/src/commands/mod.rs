@@ -7,6 +7,7 @@ pub mod okta;
 pub mod redrive;
 pub mod replay;
 pub mod rules;
+pub mod run;
 pub mod scopes;
 pub mod secrets;
 pub mod send;

@@ -19,7 +19,9 @@ mod error;
 mod family;
 mod page;
 mod param;
+mod schema;
 mod status;
+mod suggest;
 
 use serde_json::{Map, Value};
 
@@ -28,7 +30,9 @@ pub use error::{ParamError, json_kind};
 pub use family::Family;
 pub use page::markdown;
 pub use param::{ParamRole, ParamSpec, ParamType};
+pub use schema::{REQUEST_SCHEMA_ID, param_type_schema, request_schema, request_schema_text};
 pub use status::{StatusRule, is_secret_output};
+pub use suggest::{closest_action, edit_distance, unknown_action_message};
 
 /// One action of the catalog.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -353,3 +353,80 @@ fn secret_naming_parameters_are_marked_and_decide_who_reads_named_secrets() {
     assert!(find("event_hook.create").is_some_and(ActionSpec::reads_named_secrets));
     assert!(!find("event_hook.list").is_some_and(ActionSpec::reads_named_secrets));
 }
+
+#[test]
+fn a_mistyped_action_gets_the_closest_catalog_name_and_a_far_one_none() {
+    assert_eq!(closest_action("user.suspnd"), Some("user.suspend"));
+    assert_eq!(closest_action("group.add_usr"), Some("group.add_user"));
+    assert_eq!(closest_action("completely.different.thing"), None);
+    assert_eq!(
+        unknown_action_message("user.suspnd"),
+        "unknown action `user.suspnd` — did you mean `user.suspend`?"
+    );
+    assert_eq!(edit_distance("kitten", "sitting"), 3);
+}
+
+#[test]
+fn the_request_schema_has_one_branch_per_action_typed_from_the_catalog() {
+    let schema = request_schema();
+    assert_eq!(
+        schema["$schema"],
+        "https://json-schema.org/draft/2020-12/schema"
+    );
+    let branches = schema["oneOf"].as_array().unwrap();
+    assert_eq!(
+        branches.len(),
+        catalog().len() + 1,
+        "one per action + steps"
+    );
+    for (spec, branch) in catalog().iter().zip(branches) {
+        assert_eq!(branch["properties"]["action"]["const"], spec.name);
+        let params = &branch["properties"]["params"];
+        assert_eq!(params["additionalProperties"], false, "{}", spec.name);
+        for p in spec.params {
+            let mut expected = param_type_schema(p.ty);
+            expected.as_object_mut().unwrap().insert(
+                "description".into(),
+                params["properties"][p.name]["description"].clone(),
+            );
+            assert_eq!(
+                params["properties"][p.name], expected,
+                "{}.{}",
+                spec.name, p.name
+            );
+            let required = params["required"]
+                .as_array()
+                .is_some_and(|r| r.iter().any(|n| n == p.name));
+            assert_eq!(required, p.required, "{}.{}", spec.name, p.name);
+        }
+    }
+    let suspend = &branches[catalog()
+        .iter()
+        .position(|s| s.name == "user.suspend")
+        .unwrap()];
+    assert_eq!(suspend["required"], json!(["action", "params"]));
+    let steps = branches.last().unwrap();
+    assert_eq!(steps["required"], json!(["steps"]));
+    let names = schema["$defs"]["step"]["properties"]["action"]["enum"]
+        .as_array()
+        .unwrap();
+    assert_eq!(names.len(), catalog().len());
+    assert_eq!(schema["unevaluatedProperties"], false);
+    assert_eq!(schema["properties"]["dry_run"]["type"], "boolean");
+    assert_eq!(schema["properties"]["reply_to"]["format"], "uri");
+}
+
+/// The committed `docs/action-request.schema.json` is what the catalog generates.
+#[test]
+fn the_committed_request_schema_is_current() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../docs/action-request.schema.json");
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == request_schema_text(),
+        "{} is not what the action catalog generates: regenerate it with \
+         `cargo run -p cli -- actions schema > docs/action-request.schema.json` \
+         (or `okta-hooks actions schema > docs/action-request.schema.json`) and commit it",
+        path.display()
+    );
+}
