@@ -30,8 +30,8 @@ pub use directory::{Directory, DirectoryError};
 pub use ledger::{ActionCounter, EventLedger};
 pub use okta_access::{AccessError, OktaAccess};
 pub use results::{
-    ActionResult, NoResults, RESULT_DETAIL_TYPE, RESULT_SOURCE, ResultSink, ResultStatus,
-    StepOutcome, StepStatus,
+    ActionResult, DynResultSink, NoResults, RESULT_DETAIL_TYPE, RESULT_SOURCE, ResultSink,
+    ResultStatus, StepOutcome, StepStatus,
 };
 pub use step_records::{Claim, StepRecords};
 pub use store::StoreError;

@@ -159,6 +159,27 @@ impl<T: ResultSink> ResultSink for std::sync::Arc<T> {
     }
 }
 
+/// A [`ResultSink`] behind a pointer (`Arc<dyn DynResultSink>`), for holders that are not
+/// generic over their sink: every `ResultSink` is one.
+pub trait DynResultSink: Send + Sync {
+    /// [`ResultSink::publish`], boxed.
+    fn publish_dyn<'a>(
+        &'a self,
+        result: &'a ActionResult,
+        reply_to: Option<&'a str>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+}
+
+impl<T: ResultSink> DynResultSink for T {
+    fn publish_dyn<'a>(
+        &'a self,
+        result: &'a ActionResult,
+        reply_to: Option<&'a str>,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>> {
+        Box::pin(self.publish(result, reply_to))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

@@ -52,7 +52,7 @@ use action_calls::{NamedSecrets, OrgSecretNames, WebhookSender};
 use actions::Family;
 use fifo_queue::FifoQueue;
 use org_secrets::{SecretCache, SecretSource};
-use ports::{OktaAccess, StepRecords};
+use ports::{DynResultSink, NoResults, OktaAccess, StepRecords};
 use rules::Protection;
 
 use crate::{Settings, StepRunner};
@@ -81,6 +81,7 @@ pub struct StepRunnerBuilder<R, P, A, S> {
     queues: P,
     okta: A,
     named: Option<Box<dyn NamedSecrets>>,
+    results: Option<Arc<dyn DynResultSink>>,
     settings: Settings,
 }
 
@@ -104,6 +105,7 @@ impl<S> StepRunner<Missing, Missing, Missing, S> {
             queues: Missing,
             okta: Missing,
             named: None,
+            results: None,
             settings: Settings::default(),
         }
     }
@@ -121,6 +123,7 @@ impl<R, P, A, S> StepRunnerBuilder<R, P, A, S> {
             queues: self.queues,
             okta: self.okta,
             named: self.named,
+            results: self.results,
             settings: self.settings,
         }
     }
@@ -144,6 +147,7 @@ impl<R, P, A, S> StepRunnerBuilder<R, P, A, S> {
             },
             okta: self.okta,
             named: self.named,
+            results: self.results,
             settings: self.settings,
         }
     }
@@ -159,6 +163,7 @@ impl<R, P, A, S> StepRunnerBuilder<R, P, A, S> {
             queues: self.queues,
             okta,
             named: self.named,
+            results: self.results,
             settings: self.settings,
         }
     }
@@ -167,6 +172,13 @@ impl<R, P, A, S> StepRunnerBuilder<R, P, A, S> {
     /// `named`, through the same cache.
     pub fn named(mut self, named: Box<dyn NamedSecrets>) -> Self {
         self.named = Some(named);
+        self
+    }
+
+    /// Where each finished plan's result goes (EventBridge and the request's
+    /// `reply_to`, in the functions); default: nowhere ([`ports::NoResults`]).
+    pub fn results(mut self, results: Arc<dyn DynResultSink>) -> Self {
+        self.results = Some(results);
         self
     }
 
@@ -198,6 +210,7 @@ where
             okta: self.okta,
             secrets: self.secrets,
             named,
+            results: self.results.unwrap_or_else(|| Arc::new(NoResults)),
             webhook: self.webhook,
             protection: self.protection,
             settings: self.settings,

@@ -28,6 +28,7 @@ mod builder;
 mod failure;
 mod next;
 mod open;
+mod results;
 mod runner;
 pub mod sealed;
 

@@ -21,8 +21,9 @@ use crate::audit::{self, Verdict};
 use crate::failure::{self, Attempts, Backoff, Decision, Retry, jitter, permanent};
 use crate::next::{current_step, next_step, on_failure_start};
 use crate::open::open_envelope;
+use crate::results::{self as told, Outcome as Told};
 use crate::sealed;
-use ports::{AccessError, Claim, OktaAccess, StepRecords};
+use ports::{AccessError, Claim, DynResultSink, OktaAccess, ResultStatus, StepRecords, StepStatus};
 
 /// Knobs with safe defaults.
 #[derive(Debug, Clone)]
@@ -124,6 +125,8 @@ pub struct StepRunner<R, Q, A, S> {
     pub(crate) secrets: Arc<SecretCache<S>>,
     /// Named secrets (webhook URLs, hook auth values).
     pub(crate) named: Box<dyn NamedSecrets>,
+    /// Where each finished plan's result goes.
+    pub(crate) results: Arc<dyn DynResultSink>,
     pub(crate) webhook: WebhookSender,
     /// The rules' protected users and groups, re-checked on rendered parameters.
     pub(crate) protection: Protection,
@@ -203,8 +206,21 @@ where
             Claim::Claimed { failures } => failures,
             Claim::Done { output } => {
                 tracing::info!(envelope = %id, event = %envelope.event.uuid, "duplicate envelope: the step already ran; passing the plan on again");
+                // The record keeps the output, not the call's request ids: the outcome
+                // passed on says what the record knows.
+                let record = told::step_outcome(
+                    &envelope,
+                    &Told {
+                        status: StepStatus::Done,
+                        output: Some(&output),
+                        request_ids: &[],
+                        requests: &[],
+                        failure: None,
+                    },
+                );
+                let progressed = with_done(&envelope, record);
                 let next = self
-                    .pass_on(&envelope, signed.as_ref(), output, receive_count)
+                    .pass_on(&progressed, signed.as_ref(), output, receive_count)
                     .await?;
                 return Ok(Ran::Duplicate {
                     envelope_id: id,
@@ -262,6 +278,21 @@ where
         let output = sealed::protect_with(&self.secrets, envelope, outcome.output)
             .await
             .map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
+        let status = match (dry_run, outcome.already_in_state) {
+            (true, _) => StepStatus::DryRun,
+            (false, true) => StepStatus::AlreadyInState,
+            (false, false) => StepStatus::Done,
+        };
+        let record = told::step_outcome(
+            envelope,
+            &Told {
+                status,
+                output: Some(&output),
+                request_ids: &outcome.request_ids,
+                requests: &requests,
+                failure: None,
+            },
+        );
         let recorded = if dry_run {
             self.records.release(id).await
         } else {
@@ -269,8 +300,9 @@ where
             self.records.complete(id, &output, ttl).await
         };
         recorded.map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
+        let progressed = with_done(envelope, record);
         let next = self
-            .pass_on(envelope, signed, output, receive_count)
+            .pass_on(&progressed, signed, output, receive_count)
             .await?;
         Ok(Ran::Done {
             envelope_id: id.clone(),
@@ -328,9 +360,35 @@ where
         self.audit(envelope, verdict, &request_ids, started.elapsed());
         self.dead_letter(Some(envelope), body, &report, receive_count)
             .await?;
-        let on_failure = match on_failure_start(envelope, &report) {
+        let record = told::step_outcome(
+            envelope,
+            &Told {
+                status: StepStatus::Failed,
+                output: None,
+                request_ids: &request_ids,
+                requests: &[],
+                failure: Some(&report),
+            },
+        );
+        let progressed = with_done(envelope, record);
+        let on_failure = match on_failure_start(&progressed, &report) {
             Some(start) => Some(self.send(&start, signed, receive_count).await?),
-            None => None,
+            None => {
+                // The plan ends here. The step is lettered and its claim released, so a
+                // retry would run it again: a result that cannot be published is logged,
+                // not retried (the letter says what happened).
+                let error = match told::finished_status(&progressed) {
+                    (_, Some(first)) => first,
+                    (_, None) => report.message.clone(),
+                };
+                if let Err(e) = self
+                    .publish(&progressed, ResultStatus::Failed, Some(error))
+                    .await
+                {
+                    tracing::error!(envelope = %id, error = %e, "the plan's result could not be published");
+                }
+                None
+            }
         };
         Ok(Ran::Failed {
             envelope_id: id.clone(),
@@ -509,9 +567,33 @@ where
             Some(next) => Ok(Some(self.send(&next, signed, receive_count).await?)),
             None => {
                 tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id, phase = envelope.cursor.phase.as_str(), "plan finished");
+                let (status, error) = told::finished_status(envelope);
+                // The step is recorded done: a retry comes back as a duplicate and
+                // publishes again (results are at least once).
+                self.publish(envelope, status, error)
+                    .await
+                    .map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
                 Ok(None)
             }
         }
+    }
+
+    /// Publishes the result of the plan that ends with `envelope` (whose `done` holds
+    /// every step's outcome).
+    async fn publish(
+        &self,
+        envelope: &Envelope<Plan>,
+        status: ResultStatus,
+        error: Option<String>,
+    ) -> Result<(), ports::StoreError> {
+        let (result, reply_to) = told::plan_result(envelope, &envelope.done, status, error);
+        self.results
+            .publish_dyn(&result, reply_to.as_deref())
+            .await?;
+        tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id,
+            request = result.request_id.as_deref().unwrap_or(""), status = status.as_str(),
+            "plan result published");
+        Ok(())
     }
 
     /// Signs an envelope's progress and sends it to its family's queue; returns its id.
@@ -601,6 +683,13 @@ where
             okta_request_id = report.request_id.as_deref().unwrap_or(""), "step on the DLQ");
         Ok(())
     }
+}
+
+/// `envelope` with one more step outcome in `done`.
+fn with_done(envelope: &Envelope<Plan>, record: Value) -> Envelope<Plan> {
+    let mut progressed = envelope.clone();
+    progressed.done.push(record);
+    progressed
 }
 
 /// The action of the step the envelope runs (empty when its cursor points past its plan).

@@ -6,5 +6,6 @@ mod exhausted;
 mod no_secret_in_logs;
 mod plan_keys;
 mod plans;
+mod results;
 mod rotation;
 mod secret_outputs;

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use action_calls::{StaticNamedSecrets, WebhookSender};
 use actions::Family;
-use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords};
+use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords, MemoryResults};
 use fifo_queue::MemoryQueue;
 use okta_adapters::memory::{FixedOkta, StaticDirectory};
 use okta_client::{AuthConfig, DryRun, OktaClient, OktaConfig, RequestLog, SecretString};
@@ -83,6 +83,8 @@ pub struct Rig {
     pub router: TestRouter,
     /// Each family runner's step records.
     pub records: HashMap<Family, SharedRecords>,
+    /// Every result the runners published, in order.
+    pub results: Arc<MemoryResults>,
     parts: RunnerParts,
     /// Messages of each queue already run to an end (not retried).
     consumed: HashMap<Family, usize>,
@@ -234,6 +236,7 @@ impl Rig {
                 .into_iter()
                 .map(|f| (f, SharedRecords::default()))
                 .collect(),
+            results: Arc::default(),
             parts,
             consumed: HashMap::new(),
         };
@@ -261,6 +264,7 @@ impl Rig {
             dry: Some(dry_run_client(&self.okta)),
         })
         .named(Box::new(parts.named.clone()))
+        .results(self.results.clone())
         .settings(parts.settings.clone())
         .build()
     }
