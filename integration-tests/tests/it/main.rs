@@ -18,6 +18,7 @@ mod rejects_sqs;
 mod replay_redrive;
 mod router_stores;
 mod rules_cli;
+mod run_cli;
 mod scopes_cli;
 mod seams;
 mod secrets_cli;
