@@ -492,3 +492,73 @@ for line in sys.stdin:
         .collect();
     assert_eq!(stdout, expected);
 }
+
+/// A stack on moto whose only output is `ActionRequestsQueueUrl` (created with the venv's
+/// boto3: the tests have no CloudFormation client); returns the queue URL it names.
+fn stack_with_requests_queue(moto: &MotoServer, stack: &str) -> String {
+    let script = r#"
+import sys, boto3
+cf = boto3.client("cloudformation", endpoint_url=sys.argv[1], region_name="us-east-1",
+                  aws_access_key_id="testing", aws_secret_access_key="testing")
+template = """
+Resources:
+  ActionRequestsQueue:
+    Type: AWS::SQS::Queue
+    Properties: {QueueName: run-cli-action-requests}
+Outputs:
+  ActionRequestsQueueUrl: {Value: !Ref ActionRequestsQueue}
+"""
+cf.create_stack(StackName=sys.argv[2], TemplateBody=template)
+outputs = cf.describe_stacks(StackName=sys.argv[2])["Stacks"][0]["Outputs"]
+print(outputs[0]["OutputValue"])
+"#;
+    let output = std::process::Command::new(integration_tests::venv_bin("python"))
+        .args(["-c", script, &moto.endpoint(), stack])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+#[tokio::test]
+async fn run_stack_sends_to_the_queue_its_outputs_name() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    // No local state file of this name exists, so the stack is looked up through the
+    // default chain, which AWS_ENDPOINT_URL points at moto.
+    let stack = format!("run-cli-{}", std::process::id());
+    let queue = stack_with_requests_queue(&moto, &stack);
+    assert!(queue.ends_with("/run-cli-action-requests"), "{queue}");
+    let ran = run(
+        &["run", "user.unlock", "user=00uSTACK", "--stack", &stack],
+        &aws_env(&moto),
+    )
+    .await;
+    assert_eq!(ran.code, Some(0), "{}", ran.all());
+    assert_eq!(
+        next_body(&aws, &queue).await,
+        json!({"action": "user.unlock", "params": {"user": "00uSTACK"}, "requested_by": "tester"})
+    );
+    let ran = run(
+        &[
+            "run",
+            "user.unlock",
+            "user=00uSTACK",
+            "--stack",
+            "run-cli-no-such-stack",
+        ],
+        &aws_env(&moto),
+    )
+    .await;
+    assert_eq!(ran.code, Some(1), "{}", ran.all());
+    assert!(
+        ran.stderr
+            .contains("stack run-cli-no-such-stack does not exist in AWS CloudFormation"),
+        "{}",
+        ran.all()
+    );
+}
