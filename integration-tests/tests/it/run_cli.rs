@@ -494,7 +494,7 @@ for line in sys.stdin:
 }
 
 /// A stack on moto whose only output is `ActionRequestsQueueUrl` (created with the venv's
-/// boto3: the tests have no CloudFormation client); returns the queue URL it names.
+/// `boto3`: the tests have no `CloudFormation` client); returns the queue URL it names.
 fn stack_with_requests_queue(moto: &MotoServer, stack: &str) -> String {
     let script = r#"
 import sys, boto3
