@@ -88,7 +88,7 @@ pub struct RunArgs {
     local: bool,
     /// With --local: the org (`acme.okta.com` or a URL); credential from `OKTA_API_TOKEN`,
     /// or `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY_FILE`.
-    #[arg(long, env = "OKTA_HOOKS_DEV_OKTA_DOMAIN", requires = "local")]
+    #[arg(long, env = "OKTA_HOOKS_DEV_OKTA_DOMAIN")]
     okta_domain: Option<String>,
     /// With --local: the rules whose protected users and groups are refused. Default: the
     /// rules built into this binary (the repository's rules/).
