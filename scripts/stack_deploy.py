@@ -202,6 +202,10 @@ def main() -> int:
         elif kind == "AWS::ApiGatewayV2::Api":
             stand_ins[logical_id] = "loopback"
             emulated = f"loopback URL {args.hook_base_url}"
+        elif kind == "AWS::SQS::QueuePolicy":
+            # moto's SQS checks no resource policy: locally, any caller may send to the
+            # queue (the functions' own calls are still checked against their roles).
+            emulated = "not enforced by the emulator: any local sender may send"
         else:
             emulated = "not needed before the functions run"
         skipped.append({"logical_id": logical_id, "type": kind, "emulated": emulated})
@@ -425,7 +429,7 @@ def fold_conditions(template: dict[str, Any], parameters: dict[str, str]) -> dic
 
 def evaluate_conditions(template: dict[str, Any], parameters: dict[str, str]) -> dict[str, bool]:
     """The template's Conditions over the given parameter values (Equals, Not, And, Or,
-    Condition, Select/Split/Sub/Ref as the OtherOrgN conditions use them)."""
+    Condition, Select/Split/Sub/Ref as the OtherOrgN conditions use them, Join)."""
     conditions = template.get("Conditions", {})
     cache: dict[str, bool] = {}
 
@@ -444,6 +448,12 @@ def evaluate_conditions(template: dict[str, Any], parameters: dict[str, str]) ->
             return text
         if fn == "Fn::Split":
             return value(arg[1]).split(arg[0])
+        if fn == "Fn::Join":
+            # A CommaDelimitedList parameter's Ref is its text here: its items are the
+            # text's comma-separated parts (AccountSendsRequests joins ActionRequestPrincipals).
+            items = value(arg[1])
+            items = items.split(",") if isinstance(items, str) else items
+            return arg[0].join(str(i) for i in items)
         if fn == "Fn::Select":
             return value(arg[1])[int(value(arg[0]))]
         if fn == "Fn::Equals":

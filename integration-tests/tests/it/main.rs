@@ -16,6 +16,7 @@ mod no_secret_at_trace;
 mod okta_cli;
 mod rejects_sqs;
 mod replay_redrive;
+mod results_eventbridge;
 mod router_stores;
 mod rules_cli;
 mod run_cli;

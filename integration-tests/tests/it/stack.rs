@@ -78,13 +78,22 @@ fn deploy() -> Deployed {
     }
 }
 
-/// The queues of the stack by logical id: `Events`, `EventsDlq`, `Rejects`, `<Family>`,
-/// `<Family>Dlq` (`Queue` dropped from the work queues' ids).
+/// The queues of the stack by logical id: `Events`, `EventsDlq`, `Rejects`,
+/// `ActionRequests`, `ActionRequestsDlq` (standard queues), `<Family>`, `<Family>Dlq`
+/// (`Queue` dropped from the work queues' ids).
 fn expected_queue_names() -> BTreeMap<String, String> {
     let mut names = BTreeMap::from([
         ("EventsQueue".to_owned(), format!("{STACK}-events.fifo")),
         ("EventsDlq".to_owned(), format!("{STACK}-events-dlq.fifo")),
         ("RejectsQueue".to_owned(), format!("{STACK}-rejects.fifo")),
+        (
+            "ActionRequestsQueue".to_owned(),
+            format!("{STACK}-action-requests"),
+        ),
+        (
+            "ActionRequestsDlq".to_owned(),
+            format!("{STACK}-action-requests-dlq"),
+        ),
     ]);
     for family in Family::ALL {
         let f = family.as_str();
@@ -135,7 +144,8 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
             .unwrap_or_else(|e| panic!("{id}: {url} is a queue of the emulator: {e:?}"));
         let attributes = attributes.attributes().expect("attributes");
         let get = |name: QueueAttributeName| attributes.get(&name).cloned().unwrap_or_default();
-        assert_eq!(get(QueueAttributeName::FifoQueue), "true", "{id}");
+        let fifo = !id.starts_with("ActionRequests");
+        assert_eq!(get(QueueAttributeName::FifoQueue) == "true", fifo, "{id}");
         arns.insert(id.clone(), get(QueueAttributeName::QueueArn));
         let redrive = get(QueueAttributeName::RedrivePolicy);
         let is_work_queue = id == "EventsQueue" || id.ends_with("Queue") && id != "RejectsQueue";
@@ -282,6 +292,26 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
         text(&router["OKTA_HOOKS_EVENTS_DLQ_URL"]),
         queues["EventsDlq"]
     );
+    // The router tells action requests from events by the record's eventSourceARN.
+    assert_eq!(
+        text(&router["OKTA_HOOKS_ACTION_REQUESTS_QUEUE_ARN"]),
+        arns["ActionRequestsQueue"]
+    );
+    assert_eq!(
+        text(&router["OKTA_HOOKS_ACTION_REQUESTS_DLQ_URL"]),
+        queues["ActionRequestsDlq"]
+    );
+    assert_eq!(text(&router["OKTA_HOOKS_REQUEST_CAP_PER_HOUR"]), "20");
+    assert_eq!(text(&router["OKTA_HOOKS_DEFAULT_ORG"]), "default");
+    for id in functions.keys() {
+        let env = env_of(id);
+        assert_eq!(text(&env["OKTA_HOOKS_EVENT_BUS"]), "default", "{id}");
+        assert_eq!(
+            text(&env["OKTA_HOOKS_REPLY_QUEUE_PATTERN"]),
+            "okta-hooks-reply-*",
+            "{id}"
+        );
+    }
     for family in Family::ALL {
         let env = env_of(&family_id(family, "ExecutorFunction"));
         assert_eq!(text(&env["OKTA_HOOKS_FAMILY"]), family.as_str());
@@ -297,7 +327,7 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
 
     // ------------------------------------------------------------ event source mappings
     let mappings = lambda("/2015-03-31/event-source-mappings/");
-    let mut sources = BTreeMap::new();
+    let mut sources = BTreeSet::new();
     for m in mappings["EventSourceMappings"]
         .as_array()
         .expect("mappings")
@@ -323,20 +353,35 @@ async fn stack_up_deploys_the_template_into_moto_with_every_resource_wired_as_wr
             .find(|(_, arn)| **arn == text(&m["EventSourceArn"]))
             .map(|(q, _)| q.clone())
             .unwrap_or_else(|| panic!("{id}: a mapping from no queue of the stack: {m}"));
-        assert!(
-            sources.insert(id, queue).is_none(),
-            "one mapping per function"
-        );
+        assert!(sources.insert((id, queue)), "one mapping per queue");
     }
-    let mut expected_sources =
-        BTreeMap::from([("EventRouterFunction".to_owned(), "EventsQueue".to_owned())]);
+    // The router takes events and action requests; each executor its family's queue.
+    let mut expected_sources = BTreeSet::from([
+        ("EventRouterFunction".to_owned(), "EventsQueue".to_owned()),
+        (
+            "EventRouterFunction".to_owned(),
+            "ActionRequestsQueue".to_owned(),
+        ),
+    ]);
     for family in Family::ALL {
-        expected_sources.insert(
+        expected_sources.insert((
             family_id(family, "ExecutorFunction"),
             family_id(family, "Queue"),
-        );
+        ));
     }
     assert_eq!(sources, expected_sources);
+    // moto's CloudFormation makes no queue policy; `stack up` says so.
+    let skipped: Vec<String> = state["skipped"]
+        .as_array()
+        .expect("skipped")
+        .iter()
+        .filter(|s| s["type"] == "AWS::SQS::QueuePolicy")
+        .map(|s| format!("{} {}", text(&s["logical_id"]), text(&s["emulated"])))
+        .collect();
+    assert_eq!(
+        skipped,
+        ["ActionRequestsQueuePolicy not enforced by the emulator: any local sender may send"]
+    );
 
     // ------------------------------------------------------------ the poller's schedule
     let rules = moto_request(

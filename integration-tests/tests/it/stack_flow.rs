@@ -122,6 +122,58 @@ const UNUSED_HERE: &[(&str, &str)] = &[
         "NotifyExecutorFunction SendNextStepsAndFailures sqs:SendMessage",
         "notify steps are last steps and none fails here",
     ),
+    // Action requests (issue 15): this flow sends none; the router's pump only polls.
+    (
+        "EventRouterFunction ConsumeActionRequests sqs:DeleteMessage",
+        "no action request is sent in this flow",
+    ),
+    (
+        "EventRouterFunction LettersOfRefusedRequests sqs:SendMessage",
+        "only a refused or invalid action request is lettered",
+    ),
+    (
+        "EventRouterFunction ResultEvents events:PutEvents",
+        "the router publishes the result of refused action requests only",
+    ),
+    (
+        "EventRouterFunction Replies sqs:SendMessage",
+        "replies go to an action request's reply_to only",
+    ),
+    (
+        "UsersExecutorFunction Replies sqs:SendMessage",
+        "a rule's plan has no reply_to",
+    ),
+    (
+        "SessionsExecutorFunction Replies sqs:SendMessage",
+        "a rule's plan has no reply_to",
+    ),
+    (
+        "GroupsExecutorFunction Replies sqs:SendMessage",
+        "a rule's plan has no reply_to",
+    ),
+    (
+        "NotifyExecutorFunction Replies sqs:SendMessage",
+        "a rule's plan has no reply_to",
+    ),
+    // TODO(issue 15, lead): drop these once the action-executor function publishes each
+    // finished plan's Action Result (EventBridgeResults); then only executors that finish
+    // no plan in this flow may stay.
+    (
+        "UsersExecutorFunction ResultEvents events:PutEvents",
+        "the executors do not publish results yet",
+    ),
+    (
+        "SessionsExecutorFunction ResultEvents events:PutEvents",
+        "the executors do not publish results yet",
+    ),
+    (
+        "GroupsExecutorFunction ResultEvents events:PutEvents",
+        "the executors do not publish results yet",
+    ),
+    (
+        "NotifyExecutorFunction ResultEvents events:PutEvents",
+        "the executors do not publish results yet",
+    ),
 ];
 
 /// The grants of `functions` no call used, as `Function Sid action` (a statement's

@@ -675,7 +675,7 @@ fn assert_statements_name_actions_and_resources(statements: &[(String, Value)]) 
 }
 
 #[test]
-fn every_work_queue_has_a_fifo_dlq_of_the_template_and_outlasts_its_consumer() {
+fn every_work_queue_has_a_dlq_of_its_kind_of_the_template_and_outlasts_its_consumer() {
     let t = template();
     let queues = of_type(&t, "AWS::SQS::Queue");
     let dlqs: BTreeSet<&str> = queues
@@ -690,16 +690,23 @@ fn every_work_queue_has_a_fifo_dlq_of_the_template_and_outlasts_its_consumer() {
         .collect();
     assert!(queues.contains_key("RejectsQueue"));
     assert_eq!(queues["RejectsQueue"]["Properties"]["FifoQueue"], true);
-    // The events queue and one queue per action family.
-    assert_eq!(work.len(), 1 + Family::ALL.len(), "{work:?}");
+    // The events queue, the action-requests queue and one queue per action family.
+    assert_eq!(work.len(), 2 + Family::ALL.len(), "{work:?}");
     assert_eq!(dlqs.len(), work.len(), "one DLQ each: {dlqs:?}");
     for name in &work {
         let q = &queues[name]["Properties"];
-        assert_eq!(q["FifoQueue"], true, "{name}");
-        assert_eq!(
-            q["ContentBasedDeduplication"], false,
-            "{name}: the producers set dedup ids"
-        );
+        // Action requests come from EventBridge, Step Functions and `aws sqs send-message`,
+        // which need no group id on a standard queue; every other queue is FIFO.
+        let fifo = *name != "ActionRequestsQueue";
+        if fifo {
+            assert_eq!(q["FifoQueue"], true, "{name}");
+            assert_eq!(
+                q["ContentBasedDeduplication"], false,
+                "{name}: the producers set dedup ids"
+            );
+        } else {
+            assert!(q.get("FifoQueue").is_none(), "{name}: a standard queue");
+        }
         let redrive = &q["RedrivePolicy"];
         let dlq = target(&redrive["deadLetterTargetArn"]).expect("a DLQ");
         assert_eq!(
@@ -708,8 +715,11 @@ fn every_work_queue_has_a_fifo_dlq_of_the_template_and_outlasts_its_consumer() {
         );
         assert!(queues.contains_key(dlq) && dlq != *name, "{name} -> {dlq}");
         assert_eq!(
-            queues[dlq]["Properties"]["FifoQueue"], true,
-            "{dlq}: a FIFO DLQ"
+            queues[dlq]["Properties"]
+                .get("FifoQueue")
+                .is_some_and(|f| f == true),
+            fifo,
+            "{dlq}: a DLQ of the same kind as {name} (SQS redrives only so)"
         );
         assert!(!redrive["maxReceiveCount"].is_null(), "{name}");
     }
@@ -806,8 +816,8 @@ fn every_sqs_event_source_reports_batch_item_failures() {
     }
     assert_eq!(
         sources,
-        1 + Family::ALL.len(),
-        "the router and one executor per family"
+        2 + Family::ALL.len(),
+        "the router (events and action requests) and one executor per family"
     );
 }
 
@@ -881,8 +891,16 @@ fn deployed_value(d: &Deployment, name: &str, value: &Value) -> String {
         return evaluated;
     }
     let resource = target(value).unwrap_or_else(|| panic!("{name}: {value}"));
+    // Every queue is FIFO but the (standard) action-requests queue and its DLQ.
+    let suffix = if resource.starts_with("ActionRequests") {
+        ""
+    } else {
+        ".fifo"
+    };
     if name.contains("QUEUE_URL") || name.ends_with("DLQ_URL") {
-        format!("https://sqs.us-east-1.amazonaws.com/123456789012/{resource}.fifo")
+        format!("https://sqs.us-east-1.amazonaws.com/123456789012/{resource}{suffix}")
+    } else if name.ends_with("QUEUE_ARN") {
+        format!("arn:aws:sqs:us-east-1:123456789012:{resource}{suffix}")
     } else if name.ends_with("_TABLE") {
         resource.to_owned()
     } else {
@@ -1035,6 +1053,8 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
         "EventsQueueUrl",
         "EventsDlqUrl",
         "RejectsQueueUrl",
+        "ActionRequestsQueueUrl",
+        "ActionRequestsDlqUrl",
     ] {
         assert!(outputs.contains_key(key), "output {key}");
     }
@@ -1058,6 +1078,142 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
         "{hook_url}"
     );
     assert!(hook_url.ends_with("/hooks/okta/${OrgName}"), "{hook_url}");
+}
+
+// ---------------------------------------------------------------- action requests and results
+
+#[test]
+fn action_requests_may_be_sent_by_the_account_or_the_named_principals_and_event_rules_only() {
+    let t = template();
+    let statements = |set: &[(&str, &str)]| {
+        let d = Deployment::new(&t, set);
+        let policy = d.resource("ActionRequestsQueuePolicy");
+        assert_eq!(
+            policy["Properties"]["Queues"],
+            json!(["<Ref ActionRequestsQueue>"])
+        );
+        let statements: Vec<Value> = as_list(&policy["Properties"]["PolicyDocument"]["Statement"])
+            .into_iter()
+            .cloned()
+            .collect();
+        for s in &statements {
+            assert_eq!(s["Effect"], "Allow", "{s}");
+            assert_eq!(s["Action"], json!(["sqs:SendMessage"]), "{s}");
+            assert_eq!(s["Resource"], "<ActionRequestsQueue.Arn>", "{s}");
+        }
+        statements
+    };
+    let defaults = statements(&[]);
+    assert_eq!(defaults.len(), 1, "no event rule by default: {defaults:?}");
+    assert_eq!(
+        defaults[0]["Principal"],
+        json!({"AWS": format!("arn:{PARTITION}:iam::{ACCOUNT}:root")}),
+        "by default, the account (its principals' own policies decide)"
+    );
+    let named = "arn:aws:iam::111122223333:role/siem,arn:aws:iam::123456789012:role/sfn";
+    let rule = format!("arn:{PARTITION}:events:{REGION}:{ACCOUNT}:rule/guardduty-to-okta");
+    let both = statements(&[
+        ("ActionRequestPrincipals", named),
+        ("ActionRequestEventRules", &rule),
+    ]);
+    assert_eq!(both.len(), 2, "{both:?}");
+    // CloudFormation passes a CommaDelimitedList's Ref as the list; this evaluator keeps
+    // the parameter's text, which names the same principals.
+    assert_eq!(both[0]["Principal"], json!({"AWS": named}));
+    // EventBridge sends to an SQS target as its service principal, for the named rules only.
+    assert_eq!(
+        both[1]["Principal"],
+        json!({"Service": "events.amazonaws.com"})
+    );
+    assert_eq!(
+        both[1]["Condition"],
+        json!({"ArnEquals": {"aws:SourceArn": rule}})
+    );
+}
+
+#[test]
+fn the_router_takes_action_requests_and_every_executor_publishes_results_on_the_default_bus_and_reply_queues()
+ {
+    let t = template();
+    let d = Deployment::new(&t, &[]);
+    let bus = format!("arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/default");
+    let reply = format!("arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:okta-hooks-reply-4f2a");
+    let foreign_reply = format!("arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:payroll-jobs");
+    let other_bus = format!("arn:{PARTITION}:events:{REGION}:{ACCOUNT}:event-bus/payroll");
+    let mut publishers = BTreeSet::new();
+    for f in template_functions(&t) {
+        let binary = f.binary.clone();
+        let publishes = d.may(&f.name, "events:PutEvents", &bus);
+        assert_eq!(
+            publishes,
+            binary == "event-router" || binary == "action-executor",
+            "{}: PutEvents on the default bus",
+            f.name
+        );
+        assert_eq!(
+            d.may(&f.name, "sqs:SendMessage", &reply),
+            publishes,
+            "{}",
+            f.name
+        );
+        assert!(
+            !d.may(&f.name, "events:PutEvents", &other_bus),
+            "{}",
+            f.name
+        );
+        assert!(
+            !d.may(&f.name, "sqs:SendMessage", &foreign_reply),
+            "{}",
+            f.name
+        );
+        if publishes {
+            let env = d.environment(&f.name);
+            assert_eq!(env["OKTA_HOOKS_EVENT_BUS"], "default", "{}", f.name);
+            assert_eq!(env["OKTA_HOOKS_REPLY_QUEUE_PATTERN"], "okta-hooks-reply-*");
+            publishers.insert(binary);
+        }
+    }
+    assert_eq!(publishers.len(), 2, "{publishers:?}");
+
+    // Only the router consumes the requests queue and letters refused requests.
+    for f in template_functions(&t) {
+        let router = f.name == "EventRouterFunction";
+        for action in [
+            "sqs:ReceiveMessage",
+            "sqs:DeleteMessage",
+            "sqs:GetQueueAttributes",
+        ] {
+            assert_eq!(
+                d.may(&f.name, action, "<ActionRequestsQueue.Arn>"),
+                router,
+                "{}: {action}",
+                f.name
+            );
+        }
+        assert_eq!(
+            d.may(&f.name, "sqs:SendMessage", "<ActionRequestsDlq.Arn>"),
+            router,
+            "{}",
+            f.name
+        );
+    }
+    let env = d.environment("EventRouterFunction");
+    assert_eq!(
+        env["OKTA_HOOKS_ACTION_REQUESTS_QUEUE_ARN"],
+        "<ActionRequestsQueue.Arn>"
+    );
+    assert_eq!(
+        env["OKTA_HOOKS_ACTION_REQUESTS_DLQ_URL"],
+        "<Ref ActionRequestsDlq>"
+    );
+    assert_eq!(env["OKTA_HOOKS_REQUEST_CAP_PER_HOUR"], "20");
+    assert_eq!(env["OKTA_HOOKS_DEFAULT_ORG"], "default");
+
+    // A reply pattern of another shape moves the grant with it.
+    let d = Deployment::new(&t, &[("ReplyQueuePattern", "soar-replies-*")]);
+    let soar = format!("arn:{PARTITION}:sqs:{REGION}:{ACCOUNT}:soar-replies-1");
+    assert!(d.may("UsersExecutorFunction", "sqs:SendMessage", &soar));
+    assert!(!d.may("UsersExecutorFunction", "sqs:SendMessage", &reply));
 }
 
 // ---------------------------------------------------------------- who may read which secret
@@ -2054,8 +2210,10 @@ fn every_managed_policy_fits_iams_size_limit_with_the_longest_parameters_allowed
                         .expect("JSON")
                         .replace("<KmsKey.Arn>", &created_key);
                     assert!(!document.contains('<'), "{name}: unevaluated: {document}");
+                    // The secret readers grow with the orgs; the others name none.
                     assert!(
-                        orgs.iter().all(|o| document.contains(o.as_str())),
+                        !name.starts_with("Read")
+                            || orgs.iter().all(|o| document.contains(o.as_str())),
                         "{name} names every served org: {document}"
                     );
                     let size = document.chars().filter(|c| !c.is_whitespace()).count();
@@ -2114,13 +2272,19 @@ fn queue_names(d: &Deployment) -> BTreeMap<String, String> {
 
 fn assert_queue_names_fit(d: &Deployment, prefix: &str) {
     let names = queue_names(d);
-    assert_eq!(names.len(), 19, "events, its DLQ, rejects, 8 families x 2");
+    assert_eq!(
+        names.len(),
+        21,
+        "events, its DLQ, rejects, action requests, its DLQ, 8 families x 2"
+    );
     let distinct: BTreeSet<&String> = names.values().collect();
     assert_eq!(distinct.len(), names.len(), "distinct names: {names:?}");
     for (id, name) in &names {
-        assert!(
+        // The standard action-requests queue and DLQ; SQS refuses .fifo on a standard queue.
+        assert_eq!(
             name.ends_with(".fifo"),
-            "{id}: {name} (moto and SQS need .fifo)"
+            !id.starts_with("ActionRequests"),
+            "{id}: {name} (moto and SQS need .fifo on a FIFO queue only)"
         );
         assert!(
             name.starts_with(&format!("{prefix}-")),
@@ -2147,6 +2311,8 @@ fn queues_are_named_after_the_stack_readably_and_fit_sqs_limit() {
     assert_eq!(names["EventsQueue"], "okta-hooks-events.fifo");
     assert_eq!(names["EventsDlq"], "okta-hooks-events-dlq.fifo");
     assert_eq!(names["RejectsQueue"], "okta-hooks-rejects.fifo");
+    assert_eq!(names["ActionRequestsQueue"], "okta-hooks-action-requests");
+    assert_eq!(names["ActionRequestsDlq"], "okta-hooks-action-requests-dlq");
     for family in Family::ALL {
         let title = {
             let lower = family.as_str();
@@ -2234,8 +2400,8 @@ fn the_slow_timings_are_parameters_whose_defaults_are_the_production_values() {
         }
         assert_eq!(
             consumed,
-            1 + Family::ALL.len(),
-            "the events queue and the families'"
+            2 + Family::ALL.len(),
+            "the events queue, the action-requests queue and the families'"
         );
         let poller = d.resource("LogPollerFunction");
         assert_eq!(

@@ -1322,11 +1322,13 @@ fn end_to_end(headers: &HeaderMap) -> HeaderMap {
 /// The operations moto cannot run concurrently on one queue or table: SQS receives, sends,
 /// visibility changes and deletes (a delete rebuilds the list a send appends to; a receive decides which FIFO
 /// groups are in flight as it starts), `DynamoDB` writes (a condition is checked, then the
-/// item written).
+/// item written). `EventBridge` `PutEvents`, one bus at a time: moto delivers the event to
+/// the bus rules' targets (SQS queues) inside the call.
 fn serialized(operation: &str) -> bool {
     matches!(
         operation,
-        "sqs:ReceiveMessage"
+        "events:PutEvents"
+            | "sqs:ReceiveMessage"
             | "sqs:SendMessage"
             | "sqs:SendMessageBatch"
             | "sqs:DeleteMessage"
@@ -1798,6 +1800,68 @@ mod tests {
                 "arn:aws:sqs:us-east-1:999999999999:q"
             )]
         );
+    }
+
+    #[test]
+    fn a_result_event_is_authorized_on_its_bus_arn_and_its_reply_on_the_reply_queue_arn() {
+        let default_bus = format!("arn:aws:events:{REGION}:{ACCOUNT}:event-bus/default");
+        let entry = |bus: Option<&str>| {
+            let mut e =
+                json!({"Source": "okta-hooks", "DetailType": "Action Result", "Detail": "{}"});
+            if let Some(bus) = bus {
+                e["EventBusName"] = json!(bus);
+            }
+            e
+        };
+        let put = |entries: Vec<Value>| {
+            classify_json(
+                "events",
+                "AWSEvents.PutEvents",
+                &json!({"Entries": entries}),
+            )
+        };
+        let named = put(vec![entry(Some("default"))]);
+        assert_eq!(named.operation, "events:PutEvents");
+        assert_eq!(named.protocol, Protocol::Json);
+        assert_eq!(named.checks, vec![arn("events:PutEvents", &default_bus)]);
+        assert_eq!(
+            put(vec![entry(None)]).checks,
+            named.checks,
+            "no name: default"
+        );
+        let payroll = "arn:aws:events:us-east-1:123456789012:event-bus/payroll";
+        assert_eq!(
+            put(vec![
+                entry(None),
+                entry(Some(payroll)),
+                entry(Some("default"))
+            ])
+            .checks,
+            vec![
+                arn("events:PutEvents", &default_bus),
+                arn("events:PutEvents", payroll)
+            ],
+            "each bus once"
+        );
+        let reply = classify_json(
+            "sqs",
+            "AmazonSQS.SendMessage",
+            &json!({"QueueUrl": "http://127.0.0.1:5000/123456789012/okta-hooks-reply-7", "MessageBody": "{}"}),
+        );
+        let reply_arn = format!("arn:aws:sqs:{REGION}:{ACCOUNT}:okta-hooks-reply-7");
+        assert_eq!(reply.checks, vec![arn("sqs:SendMessage", &reply_arn)]);
+
+        // PublishResults as stack_deploy.py resolves it: the default bus and the pattern.
+        let publish = policy(&json!([
+            {"Sid": "ResultEvents", "Effect": "Allow", "Action": ["events:PutEvents"], "Resource": default_bus},
+            {"Sid": "Replies", "Effect": "Allow", "Action": ["sqs:SendMessage"],
+             "Resource": format!("arn:aws:sqs:{REGION}:{ACCOUNT}:okta-hooks-reply-*")}
+        ]));
+        assert!(allowed(&publish, "events:PutEvents", &default_bus));
+        assert!(!allowed(&publish, "events:PutEvents", payroll));
+        assert!(allowed(&publish, "sqs:SendMessage", &reply_arn));
+        assert!(!allowed(&publish, "sqs:SendMessage", EVENTS));
+        assert!(serialized("events:PutEvents"));
     }
 
     #[test]
