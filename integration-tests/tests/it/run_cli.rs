@@ -255,6 +255,9 @@ fn aws_env(moto: &MotoServer) -> Vec<(&'static str, String)> {
 async fn run_queue_url_sends_the_request_json_of_the_contract() {
     let moto = MotoServer::start();
     let (aws, queue) = requests_queue(&moto).await;
+    // `dev`'s org variable, exported in a developer's shell, is no reason to refuse.
+    let mut env = aws_env(&moto);
+    env.push(("OKTA_HOOKS_DEV_OKTA_DOMAIN", "acme.okta.com".to_owned()));
     let ran = run(
         &[
             "run",
@@ -271,7 +274,7 @@ async fn run_queue_url_sends_the_request_json_of_the_contract() {
             "--queue-url",
             &queue,
         ],
-        &aws_env(&moto),
+        &env,
     )
     .await;
     assert_eq!(ran.code, Some(0), "{}", ran.all());
