@@ -48,10 +48,10 @@ use std::time::Duration;
 use actions::Family;
 use fifo_queue::FifoQueue;
 use org_secrets::{SecretCache, SecretSource};
-use ports::{ActionCounter, Directory, EventLedger};
+use ports::{ActionCounter, Directory, DynResultSink, EventLedger, NoResults};
 use rules::RuleSet;
 
-use crate::Router;
+use crate::{RequestSettings, Requests, Router};
 
 /// How long a routed event is remembered when the builder is not told
 /// ([`RouterBuilder::ledger_ttl`]): 14 days, `OKTA_HOOKS_LEDGER_TTL_DAYS`'s default.
@@ -72,6 +72,8 @@ pub struct RouterBuilder<L, C, D, Q, S> {
     counter: C,
     directory: D,
     ledger_ttl: Duration,
+    results: Option<Arc<dyn DynResultSink>>,
+    requests: Option<Requests<Q>>,
 }
 
 impl<Q, S> Router<Missing, Missing, Missing, Q, S> {
@@ -91,6 +93,8 @@ impl<Q, S> Router<Missing, Missing, Missing, Q, S> {
             counter: Missing,
             directory: Missing,
             ledger_ttl: DEFAULT_LEDGER_TTL,
+            results: None,
+            requests: None,
         }
     }
 }
@@ -106,6 +110,8 @@ impl<L, C, D, Q, S> RouterBuilder<L, C, D, Q, S> {
             counter: self.counter,
             directory: self.directory,
             ledger_ttl: self.ledger_ttl,
+            results: self.results,
+            requests: self.requests,
         }
     }
 
@@ -119,6 +125,8 @@ impl<L, C, D, Q, S> RouterBuilder<L, C, D, Q, S> {
             counter,
             directory: self.directory,
             ledger_ttl: self.ledger_ttl,
+            results: self.results,
+            requests: self.requests,
         }
     }
 
@@ -132,6 +140,8 @@ impl<L, C, D, Q, S> RouterBuilder<L, C, D, Q, S> {
             counter: self.counter,
             directory,
             ledger_ttl: self.ledger_ttl,
+            results: self.results,
+            requests: self.requests,
         }
     }
 
@@ -139,6 +149,19 @@ impl<L, C, D, Q, S> RouterBuilder<L, C, D, Q, S> {
     /// than any replay window in use, or a replay runs the rules again.
     pub fn ledger_ttl(mut self, ttl: Duration) -> Self {
         self.ledger_ttl = ttl;
+        self
+    }
+
+    /// Where refused plans are told (default: nowhere, [`ports::NoResults`]).
+    pub fn results(mut self, results: Arc<dyn DynResultSink>) -> Self {
+        self.results = Some(results);
+        self
+    }
+
+    /// Takes action requests ([`Router::take_request`]), lettering refused ones on
+    /// `dlq`; without this the router takes none.
+    pub fn requests(mut self, dlq: Q, settings: RequestSettings) -> Self {
+        self.requests = Some(Requests { dlq, settings });
         self
     }
 }
@@ -162,6 +185,8 @@ where
             secrets: self.secrets,
             ledger_ttl: self.ledger_ttl,
             unsigned_orgs: Default::default(),
+            results: self.results.unwrap_or_else(|| Arc::new(NoResults)),
+            requests: self.requests,
         }
     }
 }

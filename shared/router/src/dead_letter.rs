@@ -159,7 +159,7 @@ fn letter(message: &Received<'_>, class: LetterClass, error: &RouteError) -> Val
 
 /// Unique per letter: the same event failing again after a redrive must land again, not
 /// be dropped as a duplicate within SQS's 5-minute window.
-fn fresh_dedup_id(body: &str) -> String {
+pub(crate) fn fresh_dedup_id(body: &str) -> String {
     use std::hash::{Hash, Hasher};
     static SEQUENCE: AtomicU64 = AtomicU64::new(0);
     let nanos = SystemTime::now()

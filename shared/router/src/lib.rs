@@ -23,6 +23,7 @@ mod cached;
 mod config;
 mod dead_letter;
 mod error;
+mod request;
 mod route;
 
 pub use builder::{DEFAULT_LEDGER_TTL, Missing, RouterBuilder};
@@ -30,4 +31,5 @@ pub use cached::CachingDirectory;
 pub use config::RouterConfig;
 pub use dead_letter::{DeadLetters, LetterClass, Received, Settled};
 pub use error::RouteError;
-pub use route::{Decision, PlanOutcome, Routed, Router};
+pub use request::{ActionRequest, ReplyQueues, RequestMessage, RequestSettings, Taken};
+pub use route::{Decision, PlanOutcome, Requests, Routed, Router};

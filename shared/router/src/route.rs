@@ -13,9 +13,12 @@ use rules::{EvalInput, Plan, RuleSet, SubjectUser};
 use serde::Deserialize;
 use serde_json::Value;
 
-use ports::{ActionCounter, Directory, DirectoryError, EventLedger};
+use ports::{
+    ActionCounter, ActionResult, Directory, DirectoryError, DynResultSink, EventLedger,
+    ResultStatus,
+};
 
-use crate::RouteError;
+use crate::{RequestSettings, RouteError};
 
 /// The FIFO group of an event without a subject.
 const NO_SUBJECT_GROUP: &str = "no-subject";
@@ -83,6 +86,19 @@ pub struct Router<L, C, D, Q, S> {
     /// The orgs already warned about for having no plan key (one warning per org and
     /// cold start; bounded by the configured orgs, whose secrets alone are found).
     pub(crate) unsigned_orgs: Mutex<BTreeSet<OrgName>>,
+    /// Where refused plans are told (finished ones are told by the executors).
+    pub(crate) results: Arc<dyn DynResultSink>,
+    /// The action-requests intake: its DLQ and settings; `None` takes no requests.
+    pub(crate) requests: Option<Requests<Q>>,
+}
+
+/// The requests DLQ (letters of refused and invalid requests) and how requests are
+/// taken.
+pub struct Requests<Q> {
+    /// The requests DLQ: a standard queue (the requests queue is one).
+    pub dlq: Q,
+    /// Orgs, cap, reply queues, receive count.
+    pub settings: RequestSettings,
 }
 
 impl<L, C, D, Q, S> Router<L, C, D, Q, S> {
@@ -144,8 +160,11 @@ where
         for plan in plans {
             let outcome = match plan {
                 Ok(plan) => {
-                    self.decide(org, &source, &group, plan, &mut outgoing)
-                        .await?
+                    let outcome = self
+                        .decide(org, &source, &group, plan, &mut outgoing)
+                        .await?;
+                    self.tell_refused(org, &source, &outcome).await?;
+                    outcome
                 }
                 Err(error) => {
                     tracing::error!(event = uuid, error = %error, "rule cannot be evaluated on this event");
@@ -250,24 +269,7 @@ where
             failure: None,
             done: Vec::new(),
         };
-        let secret = self.secrets.get(org).await?;
-        let keys = secret
-            .signing
-            .as_ref()
-            .ok_or_else(|| RouteError::NoSigningKey(org.to_string()))?;
-        let body = match (keys.plan_signing(), keys.plan_keys_configured()) {
-            // The plan is signed here, once: executors pass it on, and cannot make one.
-            (Some(plan_keys), true) => seal_plan(&envelope, keys, plan_keys)?,
-            // Required: the executors would refuse an HMAC-only body; wait for the key.
-            (None, true) if keys.plan_signatures_required() => {
-                return Err(RouteError::NoPlanKey(org.to_string()));
-            }
-            // No plan key held or listed yet: HMAC-only, which executors still accept.
-            _ => {
-                self.warn_unsigned(org);
-                seal(&envelope, keys)?
-            }
-        };
+        let body = self.seal_first(org, &envelope).await?;
         let family = first.family;
         let batch = outgoing.entry(family).or_default();
         batch.push(FifoMessage {
@@ -284,6 +286,65 @@ where
             action: first.action.clone(),
         };
         Ok(outcome(decision, Some(plan)))
+    }
+
+    /// The queue body of a plan's first step: the plan signed here, once, with the org's
+    /// plan key (executors pass it on, and cannot make one), or HMAC-only while the org
+    /// has no plan key in use.
+    pub(crate) async fn seal_first(
+        &self,
+        org: &OrgName,
+        envelope: &Envelope<Plan>,
+    ) -> Result<String, RouteError> {
+        let secret = self.secrets.get(org).await?;
+        let keys = secret
+            .signing
+            .as_ref()
+            .ok_or_else(|| RouteError::NoSigningKey(org.to_string()))?;
+        match (keys.plan_signing(), keys.plan_keys_configured()) {
+            (Some(plan_keys), true) => Ok(seal_plan(envelope, keys, plan_keys)?),
+            // Required: the executors would refuse an HMAC-only body; wait for the key.
+            (None, true) if keys.plan_signatures_required() => {
+                Err(RouteError::NoPlanKey(org.to_string()))
+            }
+            // No plan key held or listed yet: HMAC-only, which executors still accept.
+            _ => {
+                self.warn_unsigned(org);
+                Ok(seal(envelope, keys)?)
+            }
+        }
+    }
+
+    /// A rule's plan the rails refused is told as a `refused` result, as the executors
+    /// tell finished ones; the other decisions tell nothing here.
+    async fn tell_refused(
+        &self,
+        org: &OrgName,
+        source: &EventRef,
+        outcome: &PlanOutcome,
+    ) -> Result<(), RouteError> {
+        let error = match &outcome.decision {
+            Decision::Protected(reason) => reason.clone(),
+            Decision::CapReached { cap } => {
+                format!("the rule's hourly cap of {cap} destructive actions is spent")
+            }
+            _ => return Ok(()),
+        };
+        let result = ActionResult {
+            request_id: None,
+            rule: Some(outcome.rule_id.clone()),
+            event: Some(source.uuid.clone()),
+            org: org.to_string(),
+            status: ResultStatus::Refused,
+            dry_run: false,
+            requested_by: None,
+            requester: None,
+            reason: None,
+            error: Some(error),
+            steps: Vec::new(),
+        };
+        self.results.publish_dyn(&result, None).await?;
+        Ok(())
     }
 
     /// Once per org: its plans go out HMAC-only, which any executor could have made.

@@ -2,4 +2,5 @@
 //! the whole tree again for each).
 
 mod plan_keys;
+mod requests;
 mod route;
