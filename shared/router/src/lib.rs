@@ -28,7 +28,9 @@ mod route;
 
 pub use builder::{DEFAULT_LEDGER_TTL, Missing, RouterBuilder};
 pub use cached::CachingDirectory;
-pub use config::RouterConfig;
+pub use config::{
+    DEFAULT_REPLY_QUEUE_PATTERN, DEFAULT_REQUEST_CAP_PER_HOUR, RequestsConfig, RouterConfig,
+};
 pub use dead_letter::{DeadLetters, LetterClass, Received, Settled};
 pub use error::RouteError;
 pub use request::{ActionRequest, ReplyQueues, RequestMessage, RequestSettings, Taken};

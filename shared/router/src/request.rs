@@ -541,6 +541,14 @@ fn read(message: RequestMessage<'_>, settings: &RequestSettings) -> Result<Valid
             Some(json!([step]))
         }
     };
+    // Unknown actions first, in the words `okta-hooks run` uses: the closest name.
+    let unknown = unknown_actions(&parsed, steps.as_ref());
+    let steps = if unknown.is_empty() {
+        steps
+    } else {
+        problems.extend(unknown);
+        None
+    };
     let plan = steps.and_then(|steps| {
         match request_plan(&steps, parsed.on_failure.as_ref(), parsed.dry_run) {
             Ok(plan) => Some(plan),
@@ -577,6 +585,34 @@ fn read(message: RequestMessage<'_>, settings: &RequestSettings) -> Result<Valid
         (Some(org), Some(plan)) => Ok(Valid { org, plan, request }),
         _ => Err(invalid("the request is not valid".into(), &request)),
     }
+}
+
+/// "unknown action `user.suspnd` — did you mean `user.suspend`?" for each step whose
+/// action the catalog does not have (prefixed with its place in `steps`/`on_failure`).
+fn unknown_actions(parsed: &ActionRequest, steps: Option<&Value>) -> Vec<String> {
+    if let Some(action) = &parsed.action {
+        return match actions::find(action) {
+            Some(_) => Vec::new(),
+            None => vec![actions::unknown_action_message(action)],
+        };
+    }
+    let mut found = Vec::new();
+    for (list, value) in [("steps", steps), ("on_failure", parsed.on_failure.as_ref())] {
+        let Some(Value::Array(items)) = value else {
+            continue;
+        };
+        for (i, item) in items.iter().enumerate() {
+            if let Some(action) = item.get("action").and_then(Value::as_str)
+                && actions::find(action).is_none()
+            {
+                found.push(format!(
+                    "{list}[{i}]: {}",
+                    actions::unknown_action_message(action)
+                ));
+            }
+        }
+    }
+    found
 }
 
 /// What can be told of a request before (or without) reading its body: the message id

@@ -224,7 +224,7 @@ async fn an_unknown_action_is_refused_with_the_closest_name() {
         .await;
     let reason = rig.refused(&taken);
     assert!(
-        reason.starts_with("unknown action `user.suspnd` (did you mean `user.suspend`?)"),
+        reason == "unknown action `user.suspnd` — did you mean `user.suspend`?",
         "{reason}"
     );
     assert_eq!(rig.letters()[0]["failure"]["class"], "invalid");
