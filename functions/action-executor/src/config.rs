@@ -61,6 +61,9 @@ pub struct ExecutorConfig {
     /// 30 s timeout, so a claim outlives the run that holds it): how long a run's claim on
     /// a step keeps other runs out; a run that dies holding it is replaced after this.
     pub lease: Duration,
+    /// `OKTA_HOOKS_EVENT_BUS` (default `default`): the EventBridge bus each finished
+    /// plan's `Action Result` goes to.
+    pub event_bus: String,
 }
 
 impl ExecutorConfig {
@@ -117,6 +120,8 @@ impl ExecutorConfig {
             attempts,
             backoff: Backoff::queue_capped(backoff_cap(&lookup)?),
             allow_loopback_http: flag(&lookup, "OKTA_HOOKS_ALLOW_LOOPBACK_HTTP", false)?,
+            event_bus: lookup("OKTA_HOOKS_EVENT_BUS")
+                .unwrap_or_else(|| aws_adapters::DEFAULT_EVENT_BUS.to_owned()),
             lease: Duration::from_secs(
                 number(&lookup, "OKTA_HOOKS_STEP_LEASE_SECS", 31..=900)?.unwrap_or(120),
             ),

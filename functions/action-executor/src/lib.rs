@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use action_calls::{DEFAULT_WEBHOOK_TIMEOUT, WebhookSender};
-use aws_adapters::{DynamoStepRecords, SecretsManagerSource, SqsFifoQueue};
+use aws_adapters::{DynamoStepRecords, EventBridgeResults, SecretsManagerSource, SqsFifoQueue};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use okta_adapters::OktaClients;
 use step_runner::{Retry, Settings, StepRunner};
@@ -104,6 +104,10 @@ pub fn build_with_webhook(
         ))
         .queues(queues, queue(&config.dlq_url))
         .okta(okta)
+        .results(Arc::new(EventBridgeResults::from_config(
+            aws,
+            &config.event_bus,
+        )))
         .settings(Settings {
             dry_run: config.dry_run,
             rate_reserve: config.rate_reserve,

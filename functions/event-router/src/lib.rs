@@ -8,14 +8,21 @@
 //! receive (`OKTA_HOOKS_MAX_RECEIVE_COUNT`) for a transient one — leaves a letter on the
 //! events DLQ (`OKTA_HOOKS_EVENTS_DLQ_URL`) saying why, instead of SQS's redrive moving
 //! it there unexplained.
+//!
+//! The same function takes action requests from a second queue
+//! (`OKTA_HOOKS_ACTION_REQUESTS_QUEUE_ARN`): a batch whose messages come from it goes to
+//! [`Router::take_request`] (see `router::request` for why the router takes them).
 
 use std::sync::Arc;
 
-use aws_adapters::{DynamoCounter, DynamoLedger, SecretsManagerSource, SqsFifoQueue};
+use aws_adapters::{
+    DynamoCounter, DynamoLedger, EventBridgeResults, SecretsManagerSource, SqsFifoQueue,
+};
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use okta_adapters::{OktaClients, OktaDirectory};
 use router::{
-    CachingDirectory, DeadLetters, Decision, Received, RouteError, Routed, Router, Settled,
+    CachingDirectory, DeadLetters, Decision, Received, RequestMessage, RouteError, Routed, Router,
+    Settled, Taken,
 };
 
 pub use router::RouterConfig;
@@ -34,6 +41,9 @@ pub struct AppRouter {
     /// Settles each routing result: a message that will not route is put on the events
     /// DLQ with a letter saying why, or left on the queue for a retry.
     pub dead_letters: DeadLetters<SqsFifoQueue>,
+    /// The requests queue's ARN, when the router takes action requests: its messages
+    /// are requests, every other message an event.
+    pub requests_queue_arn: Option<String>,
 }
 
 /// The composition root: the router from its configuration, with the AWS adapters
@@ -57,18 +67,29 @@ pub fn build(
         secrets.clone(),
         "event-router",
     )));
-    let router = Router::builder(rules, queues, secrets)
+    let mut router = Router::builder(rules, queues, secrets)
         .ledger(DynamoLedger::from_config(aws, &config.ledger_table))
         .counter(DynamoCounter::from_config(aws, &config.counter_table))
         .directory(directory)
         .ledger_ttl(config.ledger_ttl)
-        .build();
+        .results(Arc::new(EventBridgeResults::from_config(
+            aws,
+            &config.event_bus,
+        )));
+    if let Some(requests) = &config.requests {
+        router = router.requests(
+            SqsFifoQueue::from_config(aws, &requests.dlq_url),
+            requests.settings.clone(),
+        );
+    }
+    let router = router.build();
     Ok(AppRouter {
         router,
         dead_letters: DeadLetters {
             queue: SqsFifoQueue::from_config(aws, &config.events_dlq_url),
             max_receive_count: config.max_receive_count,
         },
+        requests_queue_arn: config.requests.as_ref().map(|r| r.queue_arn.clone()),
     })
 }
 
@@ -76,7 +97,39 @@ pub fn build(
 pub async fn handle(app: &AppRouter, event: SqsEvent) -> SqsBatchResponse {
     // Enrichment answers serve one invocation only: a user's groups may change.
     app.router.directory().clear();
+    let from_requests = |m: &SqsMessage| {
+        app.requests_queue_arn.is_some() && m.event_source_arn == app.requests_queue_arn
+    };
+    if event.records.first().is_some_and(from_requests) {
+        // One mapping, one queue: a batch of the requests queue holds only requests.
+        return lambda_support::process_fifo_batch(event, |message| take(app, message)).await;
+    }
     lambda_support::process_fifo_batch(event, |message| route(app, message)).await
+}
+
+/// Takes one action request. `Ok`: done (sent, a duplicate, or refused with a letter and
+/// a result); `Err`: retried.
+async fn take(app: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
+    let attribute = |name: &str| message.attributes.get(name).map(String::as_str);
+    let request = RequestMessage {
+        body: message.body.as_deref().unwrap_or_default(),
+        message_id: message.message_id.as_deref().unwrap_or_default(),
+        sender_id: attribute("SenderId").unwrap_or_default(),
+        receive_count: attribute("ApproximateReceiveCount")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(1),
+    };
+    let metric = match app.router.take_request(request).await? {
+        Taken::Sent { .. } => "RequestsSent",
+        Taken::Duplicate { .. } => "RequestsDeduplicated",
+        Taken::Refused { .. } => "RequestsRefused",
+    };
+    emf::emit(
+        emf::NAMESPACE,
+        &[("function", "event-router")],
+        &[emf::count(metric, 1)],
+    );
+    Ok(())
 }
 
 /// Routes one message. `Ok`: done (routed, or on the DLQ with a letter); `Err`: retried.
