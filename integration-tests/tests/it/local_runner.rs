@@ -515,3 +515,95 @@ fn dev_refuses_a_secret_file_whose_credential_is_for_another_org_than_okta_domai
     );
     assert!(!text.contains("00never-printed"), "{text}");
 }
+
+/// `POST /actions` of `okta-hooks dev`: `body` with the hook's auth header `secret`.
+async fn post_action(
+    dev: &DevServer,
+    secret: Option<&str>,
+    body: &serde_json::Value,
+) -> (u16, serde_json::Value) {
+    let url = dev.url.replace("/hooks/okta", "/actions");
+    let mut request = reqwest::Client::new().post(url).json(body);
+    if let Some(secret) = secret {
+        request = request.header("Authorization", secret);
+    }
+    let response = request.send().await.expect("dev answers");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or_default())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dev_runs_an_action_request_posted_to_actions_and_answers_its_result() {
+    use okta_double::{OktaDouble, User};
+    use serde_json::json;
+    let okta = OktaDouble::start().await;
+    okta.add_user(User::active("00uDEVREQACT", "dev.request@example.com"));
+    okta.add_user(User::locked_out("00uDEVREQLCK", "dev.locked@example.com"));
+    let dev = DevServer::start_with(
+        "s",
+        &["--okta-domain", &okta.org_url()],
+        &[("OKTA_API_TOKEN", OktaDouble::DEFAULT_TOKEN)],
+    );
+    let suspend = json!({"action": "user.suspend", "params": {"user": "00uDEVREQACT"},
+        "request_id": "dev-1", "requested_by": "oncall", "reason": "phishing"});
+
+    // The hook's auth guards it.
+    let (status, _) = post_action(&dev, None, &suspend).await;
+    assert_eq!(status, 401);
+    assert_eq!(okta.status("00uDEVREQACT"), Some("ACTIVE"));
+
+    let (status, result) = post_action(&dev, Some("s"), &suspend).await;
+    assert_eq!(status, 200, "{result}");
+    assert_eq!(result["status"], "done", "{result}");
+    assert_eq!(result["request_id"], "dev-1");
+    assert_eq!(result["requested_by"], "oncall");
+    assert_eq!(result["reason"], "phishing");
+    assert_eq!(result["steps"][0]["action"], "user.suspend");
+    assert_eq!(result["steps"][0]["status"], "done");
+    let change = &okta.changes()[0];
+    // Every Okta request id of the step, the suspend's among them (a protection re-check
+    // reads the user first).
+    let ids = result["steps"][0]["okta_request_ids"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert!(ids.contains(&json!(change.request_id)), "{result}");
+    assert_eq!(okta.status("00uDEVREQACT"), Some("SUSPENDED"));
+
+    // The same request again runs nothing.
+    let (_, again) = post_action(&dev, Some("s"), &suspend).await;
+    assert_eq!(again, json!({"request_id": "dev-1", "status": "duplicate"}));
+    assert_eq!(okta.applied("suspend", "00uDEVREQACT"), 1);
+
+    // A LOCKED_OUT user cannot be suspended: failed, with Okta's reason.
+    let (_, failed) = post_action(
+        &dev,
+        Some("s"),
+        &json!({"action": "user.suspend", "params": {"user": "00uDEVREQLCK"}}),
+    )
+    .await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(
+        failed["steps"][0]["error"]["errorCode"], "E0000038",
+        "{failed}"
+    );
+    assert_eq!(okta.status("00uDEVREQLCK"), Some("LOCKED_OUT"));
+
+    // A bad request is refused, saying what is wrong.
+    let (_, refused) = post_action(
+        &dev,
+        Some("s"),
+        &json!({"action": "user.suspnd", "params": {"user": "00uDEVREQACT"}}),
+    )
+    .await;
+    assert_eq!(refused["status"], "refused");
+    assert_eq!(
+        refused["error"],
+        "unknown action `user.suspnd` — did you mean `user.suspend`?"
+    );
+    assert_eq!(
+        okta.changes().len(),
+        1,
+        "only the first suspend changed the org"
+    );
+}

@@ -43,6 +43,13 @@ impl<S: SecretSource> Authenticator<S> {
         self.secrets.len().await
     }
 
+    /// Accepts a request that must carry `org`'s hook auth header (as a delivery must),
+    /// or says why not: what other endpoints behind the same auth use (`okta-hooks dev`'s
+    /// `POST /actions`).
+    pub async fn authorize(&self, org: &OrgName, headers: &HeaderMap) -> Result<(), HookError> {
+        self.check(org, headers, Requirement::Required).await
+    }
+
     /// Accepts the request, or says why not. On a mismatch the secret is re-read once, so
     /// a value rotated in Secrets Manager is accepted without a redeploy.
     pub(crate) async fn check(

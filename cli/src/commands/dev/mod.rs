@@ -26,7 +26,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, Request, Response, StatusCode, header::CONTENT_TYPE};
-use axum::routing::any;
+use axum::routing::{any, post};
 use fifo_queue::{MemoryQueue, StoredMessage};
 use hook_receiver::{
     Authenticator, HookError, HookRequest, HookResponse, IngestHandler, ReceiverConfig,
@@ -141,6 +141,10 @@ struct Endpoints {
     verify: VerifyHandler<StaticSecrets>,
     ingest: IngestHandler<Arc<MemoryQueue>, StaticSecrets>,
     max_body_bytes: usize,
+    /// `POST /actions`: the hook's auth (the default org's header), then the pipeline.
+    actions: Authenticator<StaticSecrets>,
+    default_org: OrgName,
+    pipeline: tokio::sync::mpsc::UnboundedSender<pipeline::Input>,
 }
 
 /// The credential's JSON as an org secret holds it (in memory only: it becomes the
@@ -417,10 +421,18 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
         }
         _ => None,
     };
-    let router = pipeline::spawn(rules, &secrets, &config.secrets, okta, credentials)?;
+    let pipeline = pipeline::spawn(
+        rules,
+        &secrets,
+        &config.secrets,
+        okta,
+        credentials,
+        config.orgs.clone(),
+    )?;
+    let events = pipeline.clone();
     let queue = Arc::new(MemoryQueue::with_observer(move |stored| {
         print_accepted(stored);
-        let _ = router.send(stored.message.body.clone());
+        let _ = events.send(pipeline::Input::Event(stored.message.body.clone()));
     }));
     let endpoints = Arc::new(Endpoints {
         verify: VerifyHandler::new(
@@ -433,6 +445,9 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
             queue.clone(),
         ),
         max_body_bytes: config.max_body_bytes,
+        actions: Authenticator::for_config(secrets.reading(SecretReads::hook_receiver()), &config),
+        default_org: config.default_org().clone(),
+        pipeline,
     });
     let poll_queue = queue.clone();
     let poll = async move {
@@ -448,6 +463,7 @@ pub async fn run(args: DevArgs) -> Result<(), DevError> {
     let app = Router::new()
         .route("/hooks/okta", any(default_org))
         .route("/hooks/okta/{org}", any(named_org))
+        .route("/actions", post(action_request))
         .with_state(endpoints);
 
     let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, args.port));
@@ -560,6 +576,57 @@ async fn serve(
         );
     }
     to_response(response)
+}
+
+/// `POST /actions`: an action request (the requests queue's JSON), behind the hook's auth
+/// header; answers the plan's result once it has run (`status` `done`, `failed` or
+/// `refused`), as the functions put it on EventBridge.
+async fn action_request(
+    State(endpoints): State<Arc<Endpoints>>,
+    request: Request<Body>,
+) -> Response<Body> {
+    let (parts, body) = request.into_parts();
+    if let Err(error) = endpoints
+        .actions
+        .authorize(&endpoints.default_org, &parts.headers)
+        .await
+    {
+        println!("refused   POST /actions: {error}");
+        return to_response(error.into());
+    }
+    let Ok(body) = axum::body::to_bytes(body, endpoints.max_body_bytes).await else {
+        return json_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &json!({"error": "the request is too large", "code": "payload_too_large"}),
+        );
+    };
+    let body = String::from_utf8_lossy(&body).into_owned();
+    let (answer, told) = tokio::sync::oneshot::channel();
+    if endpoints
+        .pipeline
+        .send(pipeline::Input::Request { body, answer })
+        .is_err()
+    {
+        return json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"error": "the local pipeline stopped", "code": "unavailable"}),
+        );
+    }
+    match told.await {
+        Ok(result) => json_response(StatusCode::OK, &result),
+        Err(_) => json_response(
+            StatusCode::SERVICE_UNAVAILABLE,
+            &json!({"error": "the local pipeline stopped", "code": "unavailable"}),
+        ),
+    }
+}
+
+fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
+    let mut out = Response::new(Body::from(body.to_string()));
+    *out.status_mut() = status;
+    out.headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    out
 }
 
 fn to_response(response: HookResponse) -> Response<Body> {

@@ -5,6 +5,9 @@
 //! Without an org every Okta request is printed, not sent (an offline dry run). With
 //! `--okta-domain` and a credential, reads go to the org and writes too — unless
 //! `--dry-run`, which prints them instead.
+//!
+//! Action requests (`POST /actions`) go through the router's intake as they would from
+//! the requests queue; the answer is the plan's result.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -12,20 +15,22 @@ use std::time::Duration;
 
 use action_calls::WebhookSender;
 use actions::Family;
-use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords};
+use aws_adapters::memory::{MemoryCounter, MemoryLedger, MemoryRecords, MemoryResults};
 use fifo_queue::MemoryQueue;
 use okta_adapters::memory::FixedOkta;
 use okta_adapters::{OktaClients, OktaDirectory};
 use okta_client::{OktaClient, RequestLog};
 use org_secrets::{
-    ExecutorCredentials, OrgName, SecretCache, SecretReads, SecretsConfig, StaticSecrets,
+    ExecutorCredentials, KnownOrgs, OrgName, SecretCache, SecretReads, SecretsConfig, StaticSecrets,
 };
 use ports::{AccessError, Directory, DirectoryError, OktaAccess};
-use router::{CachingDirectory, Decision, Routed, Router};
+use router::{
+    CachingDirectory, Decision, ReplyQueues, RequestMessage, RequestSettings, Routed, Router, Taken,
+};
 use rules::RuleSet;
-use serde_json::Value;
+use serde_json::{Value, json};
 use step_runner::{Ran, Retry, Settings, StepRunner};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 
 /// Longest wait the local runner sits out for a retry (a 429's reset, a backoff).
 const MAX_LOCAL_WAIT: Duration = Duration::from_secs(60);
@@ -88,13 +93,32 @@ type Queue = Arc<MemoryQueue>;
 type LocalRouter = Router<MemoryLedger, MemoryCounter, DevDirectory, Queue, StaticSecrets>;
 type LocalRunner = StepRunner<MemoryRecords, Queue, DevAccess, StaticSecrets>;
 
+/// What the pipeline is given: an events-queue body, or an action request with where
+/// to answer.
+pub enum Input {
+    /// An events-queue message body.
+    Event(String),
+    /// An action request body; the answer is the plan's result (or why it was not
+    /// taken), as JSON.
+    Request {
+        /// The request as `POST /actions` carried it.
+        body: String,
+        /// Where the answer goes.
+        answer: oneshot::Sender<Value>,
+    },
+}
+
 /// Routes and runs events one after the other.
 struct Pipeline {
     router: LocalRouter,
+    /// Every plan's result, as the functions would put it on EventBridge.
+    results: Arc<MemoryResults>,
     runners: HashMap<Family, LocalRunner>,
     queues: HashMap<Family, Queue>,
     /// Messages of each family queue already run to an end.
     consumed: HashMap<Family, usize>,
+    /// Results already printed.
+    told: usize,
 }
 
 /// Why the pipeline could not start.
@@ -110,13 +134,24 @@ pub fn spawn(
     config: &SecretsConfig,
     okta: DevOkta,
     credentials: ExecutorCredentials,
-) -> Result<mpsc::UnboundedSender<String>, PipelineError> {
-    let mut pipeline = build(rules, secrets, config, okta, credentials)?;
-    let (tx, mut rx) = mpsc::unbounded_channel::<String>();
+    orgs: KnownOrgs,
+) -> Result<mpsc::UnboundedSender<Input>, PipelineError> {
+    let mut pipeline = build(rules, secrets, config, okta, credentials, orgs)?;
+    let (tx, mut rx) = mpsc::unbounded_channel::<Input>();
     tokio::spawn(async move {
-        while let Some(body) = rx.recv().await {
-            print_routed(pipeline.router.route(&body).await);
-            pipeline.run_steps().await;
+        while let Some(input) = rx.recv().await {
+            match input {
+                Input::Event(body) => {
+                    print_routed(pipeline.router.route(&body).await);
+                    pipeline.run_steps().await;
+                    pipeline.print_results();
+                }
+                Input::Request { body, answer } => {
+                    let told = pipeline.request(&body).await;
+                    pipeline.print_results();
+                    let _ = answer.send(told);
+                }
+            }
         }
     });
     Ok(tx)
@@ -130,7 +165,9 @@ fn build(
     config: &SecretsConfig,
     okta: DevOkta,
     credentials: ExecutorCredentials,
+    orgs: KnownOrgs,
 ) -> Result<Pipeline, PipelineError> {
+    let results = Arc::new(MemoryResults::default());
     let view = |reads: SecretReads| -> Arc<SecretCache<StaticSecrets>> {
         Arc::new(config.cache(all.reading(reads)))
     };
@@ -189,6 +226,7 @@ fn build(
         .records(MemoryRecords::new())
         .queues(queues.clone(), Arc::new(MemoryQueue::new()))
         .okta(access)
+        .results(results.clone())
         .settings(Settings {
             dry_run,
             ..Settings::default()
@@ -201,16 +239,102 @@ fn build(
         .counter(MemoryCounter::default())
         .directory(directory)
         .ledger_ttl(Duration::from_secs(86_400))
+        .results(results.clone())
+        .requests(
+            Arc::new(MemoryQueue::new()),
+            RequestSettings {
+                orgs,
+                cap_per_hour: router::DEFAULT_REQUEST_CAP_PER_HOUR,
+                // No queue to reply to here: the answer to `POST /actions` is the result.
+                reply_queues: ReplyQueues {
+                    account: None,
+                    pattern: router::DEFAULT_REPLY_QUEUE_PATTERN.to_owned(),
+                },
+                max_receive_count: 1,
+            },
+        )
         .build();
     Ok(Pipeline {
         router,
+        results,
         runners,
         queues,
         consumed: HashMap::new(),
+        told: 0,
     })
 }
 
 impl Pipeline {
+    /// Takes one action request and runs its plan; answers its result, or
+    /// `{"request_id", "status": "duplicate"}` for a request taken before.
+    async fn request(&mut self, body: &str) -> Value {
+        let message_id = uuid::Uuid::new_v4().to_string();
+        let taken = self
+            .router
+            .take_request(RequestMessage {
+                body,
+                message_id: &message_id,
+                sender_id: "okta-hooks-dev",
+                receive_count: 1,
+            })
+            .await;
+        let request_id = match taken {
+            Err(error) => {
+                println!("request   not taken: {error}");
+                return json!({"status": "error", "error": error.to_string()});
+            }
+            Ok(Taken::Duplicate { request_id }) => {
+                println!("request   {request_id}: duplicate, already taken");
+                return json!({"request_id": request_id, "status": "duplicate"});
+            }
+            Ok(Taken::Refused { request_id, reason }) => {
+                println!("request   {request_id}: refused: {reason}");
+                request_id
+            }
+            Ok(Taken::Sent {
+                request_id,
+                family,
+                dry_run,
+                ..
+            }) => {
+                let how = if dry_run { " (dry run)" } else { "" };
+                println!("request   {request_id}: plan sent → {family} queue{how}");
+                self.run_steps().await;
+                request_id
+            }
+        };
+        self.results
+            .published()
+            .into_iter()
+            .rev()
+            .find(|p| p.result.request_id.as_deref() == Some(request_id.as_str()))
+            .and_then(|p| serde_json::to_value(p.result).ok())
+            .unwrap_or_else(|| {
+                json!({"request_id": request_id, "status": "pending",
+                       "error": "the plan has not finished (a step waits for a retry)"})
+            })
+    }
+
+    /// One line per result published since the last call.
+    fn print_results(&mut self) {
+        let published = self.results.published();
+        for told in published.iter().skip(self.told) {
+            let result = &told.result;
+            let who = result
+                .request_id
+                .as_deref()
+                .map(|id| format!("request {id}"))
+                .or_else(|| result.rule.as_deref().map(|r| format!("rule {r}")))
+                .unwrap_or_default();
+            let error = result
+                .error
+                .as_deref()
+                .map_or_else(String::new, |e| format!(": {e}"));
+            println!("  result {who}: {}{error}", result.status.as_str());
+        }
+        self.told = published.len();
+    }
+
     /// Runs every queued step, family queue by family queue, until none is left.
     async fn run_steps(&mut self) {
         if let DevDirectory::Okta(directory) = self.router.directory() {
