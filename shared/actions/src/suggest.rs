@@ -22,16 +22,22 @@ pub fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
-/// The catalog action closest to `name` within an edit distance of 3 (`user.suspnd` →
-/// `user.suspend`), for "unknown action … did you mean …?" messages; `None` when nothing
-/// is that close. Ties go to the name that sorts first, so the hint is stable.
-pub fn closest_action(name: &str) -> Option<&'static str> {
-    CATALOG
-        .iter()
-        .map(|spec| (edit_distance(name, spec.name), spec.name))
+/// The closest of `candidates` to `word` within an edit distance of 3, for "did you
+/// mean" hints anywhere a name is mistyped (actions, parameters, keys, event types);
+/// ties go to the candidate that sorts first, so the hint is stable.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (edit_distance(word, c), c))
         .filter(|(distance, _)| *distance <= 3)
         .min()
         .map(|(_, found)| found)
+}
+
+/// The catalog action closest to `name` (`user.suspnd` → `user.suspend`), for "unknown
+/// action … did you mean …?" messages; `None` when nothing is that close.
+pub fn closest_action(name: &str) -> Option<&'static str> {
+    closest(name, CATALOG.iter().map(|spec| spec.name))
 }
 
 /// "unknown action `user.suspnd` — did you mean `user.suspend`?", or without the hint
