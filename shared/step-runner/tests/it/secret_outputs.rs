@@ -147,6 +147,14 @@ async fn a_temporary_password_reaches_the_webhook_that_reads_it_and_nothing_else
     let logs = captured.contents();
     assert!(logs.contains("\"audit\":true"), "audit lines: {logs}");
     assert_no_temp_password("the logs", &logs);
+
+    // The plan's result names both steps, and the password in no form.
+    let published = rig.results.published();
+    assert_eq!(published.len(), 1, "{published:?}");
+    assert_eq!(published[0].result.steps.len(), 2);
+    let result = serde_json::to_string(&published[0].result).expect("a result serialises");
+    assert_no_temp_password("the plan's result", &result);
+    assert!(!result.contains("$secret"), "nor sealed: {result}");
 }
 
 #[tokio::test]
