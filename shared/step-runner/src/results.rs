@@ -70,12 +70,14 @@ fn public_output(output: &Value) -> Option<Value> {
 }
 
 /// The result of the plan `envelope` belongs to, now that it ended with `done` (every
-/// step's outcome, this one's last), and where to reply.
+/// step's outcome, this one's last), and where to reply. `executor_dry_run`: the
+/// executor that ends it records writes instead of sending them.
 pub(crate) fn plan_result(
     envelope: &Envelope<Plan>,
     done: &[Value],
     status: ResultStatus,
     error: Option<String>,
+    executor_dry_run: bool,
 ) -> (ActionResult, Option<String>) {
     let request = envelope.event.request.as_ref();
     let (rule, event) = match request {
@@ -91,7 +93,8 @@ pub(crate) fn plan_result(
         event,
         org: envelope.org.to_string(),
         status,
-        dry_run: envelope.dry_run || envelope.plan.dry_run,
+        // A dry-run executor (`OKTA_HOOKS_DRY_RUN`) sent nothing either.
+        dry_run: envelope.dry_run || envelope.plan.dry_run || executor_dry_run,
         requested_by: request.and_then(|r| r.requested_by.clone()),
         requester: request.map(|r| r.requester.clone()),
         reason: request.and_then(|r| r.reason.clone()),

@@ -586,7 +586,13 @@ where
         status: ResultStatus,
         error: Option<String>,
     ) -> Result<(), ports::StoreError> {
-        let (result, reply_to) = told::plan_result(envelope, &envelope.done, status, error);
+        let (result, reply_to) = told::plan_result(
+            envelope,
+            &envelope.done,
+            status,
+            error,
+            self.settings.dry_run,
+        );
         self.results
             .publish_dyn(&result, reply_to.as_deref())
             .await?;
