@@ -276,10 +276,19 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
     }
     schedules: dict[str, list[str]] = {}
     for rule in events.list_rules().get("Rules", []):
-        if "ScheduleExpression" not in rule or rule.get("State") != "ENABLED":
+        if "ScheduleExpression" not in rule:
             continue
-        for target in events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", []):
-            schedules.setdefault(target["Arn"], []).append(rule["ScheduleExpression"])
+        targets = events.list_targets_by_rule(Rule=rule["Name"]).get("Targets", [])
+        if rule.get("State") == "ENABLED":
+            for target in targets:
+                schedules.setdefault(target["Arn"], []).append(rule["ScheduleExpression"])
+        # moto matches every PutEvents against every rule of the bus, a schedule rule
+        # included (no pattern matches all), and fails the call on its Lambda target
+        # (NotImplementedError: a 500 to the function publishing an Action Result).
+        # `stack up` runs the schedule itself, so the emulator's rule loses its targets
+        # (the rule is kept, as the disabled event source mappings are).
+        if targets:
+            events.remove_targets(Rule=rule["Name"], Ids=[t["Id"] for t in targets])
 
     functions = []
     for logical_id, resource in sam.get("Resources", {}).items():

@@ -60,6 +60,57 @@ pub fn workspace_binary(name: &str) -> PathBuf {
     path
 }
 
+/// What a run of the binary left: exit code, stdout, stderr.
+pub struct Ran {
+    /// The exit code (`None`: killed by a signal).
+    pub code: Option<i32>,
+    /// What it printed on stdout.
+    pub stdout: String,
+    /// What it printed on stderr.
+    pub stderr: String,
+}
+
+impl Ran {
+    /// Stdout then stderr, for failure messages.
+    pub fn all(&self) -> String {
+        format!("{}{}", self.stdout, self.stderr)
+    }
+}
+
+/// `okta-hooks ARGS` with only `env` added (the caller's `OKTA_*`, `AWS_*` and `USER`
+/// removed), to be run on tokio so that servers of the test keep answering meanwhile;
+/// stdout and stderr piped, killed when dropped.
+pub fn okta_hooks_command(args: &[&str], env: &[(&str, String)]) -> tokio::process::Command {
+    let mut command = tokio::process::Command::new(workspace_binary("okta-hooks"));
+    for (name, _) in std::env::vars() {
+        if name.starts_with("OKTA_") || name.starts_with("AWS_") || name == "USER" {
+            command.env_remove(name);
+        }
+    }
+    command
+        .args(args)
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .current_dir(workspace_root())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    command
+}
+
+/// [`okta_hooks_command`], run to its end.
+pub async fn okta_hooks_async(args: &[&str], env: &[(&str, String)]) -> Ran {
+    let output = okta_hooks_command(args, env)
+        .output()
+        .await
+        .expect("okta-hooks runs");
+    Ran {
+        code: output.status.code(),
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+    }
+}
+
 /// Runs `okta-hooks ARGS` from the workspace root: (success, stdout + stderr).
 pub fn okta_hooks(args: &[&str]) -> (bool, String) {
     okta_hooks_with_env(args, &[])

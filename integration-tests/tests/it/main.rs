@@ -27,5 +27,6 @@ mod stack;
 mod stack_burst;
 mod stack_faults;
 mod stack_flow;
+mod stack_requests;
 mod step_records;
 mod template;

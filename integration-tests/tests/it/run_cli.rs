@@ -7,51 +7,12 @@
 use std::process::Stdio;
 use std::time::Duration;
 
-use integration_tests::{Aws, MotoServer, aws::function_env, workspace_binary, workspace_root};
+use integration_tests::{
+    Aws, MotoServer, aws::function_env, okta_hooks_async as run, okta_hooks_command as command,
+    workspace_root,
+};
 use okta_double::{OktaDouble, User};
 use serde_json::{Value, json};
-
-/// What a run of the binary left: exit code, stdout, stderr.
-struct Ran {
-    code: Option<i32>,
-    stdout: String,
-    stderr: String,
-}
-
-impl Ran {
-    fn all(&self) -> String {
-        format!("{}{}", self.stdout, self.stderr)
-    }
-}
-
-/// `okta-hooks ARGS` with only `env` added (the caller's `OKTA_*`, `AWS_*` and `USER`
-/// removed), awaited on tokio so that servers of the test keep answering meanwhile.
-fn command(args: &[&str], env: &[(&str, String)]) -> tokio::process::Command {
-    let mut command = tokio::process::Command::new(workspace_binary("okta-hooks"));
-    for (name, _) in std::env::vars() {
-        if name.starts_with("OKTA_") || name.starts_with("AWS_") || name == "USER" {
-            command.env_remove(name);
-        }
-    }
-    command
-        .args(args)
-        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
-        .current_dir(workspace_root())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    command
-}
-
-async fn run(args: &[&str], env: &[(&str, String)]) -> Ran {
-    let output = command(args, env).output().await.expect("okta-hooks runs");
-    Ran {
-        code: output.status.code(),
-        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
-    }
-}
 
 fn okta_env() -> Vec<(&'static str, String)> {
     vec![("OKTA_API_TOKEN", OktaDouble::DEFAULT_TOKEN.to_owned())]

@@ -1,0 +1,273 @@
+//! Actions on request through the deployed stack: a request message on the stack's
+//! `ActionRequestsQueue` (sent by `okta-hooks run --queue-url … --wait`, as a person or a
+//! SOAR would) is taken by the router's intake, run by the executor against the stateful
+//! Okta double, and told as an `Action Result` event on the default bus (to a rule's SQS
+//! target) and on the request's reply queue. A bad request leaves a letter that says
+//! exactly what is wrong, and a `refused` result.
+
+use std::time::Duration;
+
+use integration_tests::aws::{function_env, moto_request};
+use integration_tests::okta_hooks_async;
+use integration_tests::stack::{LocalStack, StackOptions};
+use okta_double::{OktaDouble, User};
+use serde_json::{Value, json};
+
+const SETTLES_WITHIN: Duration = Duration::from_secs(90);
+const ACTIVE: &str = "00uREQSTACK1";
+const LOCKED: &str = "00uREQSTACK2";
+
+/// A standard queue `name` on the emulator; its URL.
+async fn standard_queue(stack: &LocalStack, name: &str) -> String {
+    stack
+        .aws
+        .sqs
+        .create_queue()
+        .queue_name(name)
+        .send()
+        .await
+        .expect("create queue")
+        .queue_url()
+        .expect("queue url")
+        .to_owned()
+}
+
+/// Every `Action Result` on the default bus lands on a queue of the test's, as a user's
+/// EventBridge rule would send it to theirs. Returns the queue URL.
+async fn results_target(stack: &LocalStack) -> String {
+    let url = standard_queue(stack, "action-results").await;
+    let endpoint = stack.moto.endpoint();
+    let events = |operation: &str, body: Value| {
+        moto_request(
+            &endpoint,
+            "events",
+            "POST",
+            "/",
+            &[
+                ("X-Amz-Target", &format!("AWSEvents.{operation}")),
+                ("Content-Type", "application/x-amz-json-1.1"),
+            ],
+            &body.to_string(),
+        )
+    };
+    let pattern = json!({"source": ["okta-hooks"], "detail-type": ["Action Result"]});
+    events(
+        "PutRule",
+        json!({"Name": "action-results", "EventPattern": pattern.to_string()}),
+    );
+    events(
+        "PutTargets",
+        json!({"Rule": "action-results", "Targets": [
+            {"Id": "q", "Arn": "arn:aws:sqs:us-east-1:123456789012:action-results"}]}),
+    );
+    url
+}
+
+/// The bodies on `queue` now (received and deleted).
+async fn drain(stack: &LocalStack, queue: &str) -> Vec<Value> {
+    let mut bodies = Vec::new();
+    loop {
+        let received = stack
+            .aws
+            .sqs
+            .receive_message()
+            .queue_url(queue)
+            .max_number_of_messages(10)
+            .send()
+            .await
+            .expect("receive");
+        let messages = received.messages();
+        if messages.is_empty() {
+            return bodies;
+        }
+        for message in messages {
+            bodies.push(
+                serde_json::from_str(message.body().unwrap_or("null")).unwrap_or(Value::Null),
+            );
+            stack
+                .aws
+                .sqs
+                .delete_message()
+                .queue_url(queue)
+                .receipt_handle(message.receipt_handle().unwrap_or_default())
+                .send()
+                .await
+                .expect("delete");
+        }
+    }
+}
+
+/// The `Action Result` details on the target queue so far, added to `seen`.
+async fn results(stack: &LocalStack, target: &str, seen: &mut Vec<Value>) {
+    for event in drain(stack, target).await {
+        assert_eq!(event["source"], "okta-hooks", "{event}");
+        assert_eq!(event["detail-type"], "Action Result", "{event}");
+        seen.push(event["detail"].clone());
+    }
+}
+
+/// Waits for the result of `request_id` on the bus.
+async fn result_of(
+    stack: &LocalStack,
+    target: &str,
+    seen: &mut Vec<Value>,
+    request_id: &str,
+) -> Value {
+    let deadline = std::time::Instant::now() + SETTLES_WITHIN;
+    loop {
+        results(stack, target, seen).await;
+        if let Some(found) = seen.iter().find(|r| r["request_id"] == request_id) {
+            return found.clone();
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no result for {request_id} within {SETTLES_WITHIN:?}; seen {seen:?}\n{}",
+            stack.calls_summary().await
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_on_the_stack_queue_acts_once_and_is_told_and_a_bad_one_is_lettered() {
+    let okta = OktaDouble::start().await;
+    okta.add_user(User::active(ACTIVE, "request.active@example.com"));
+    okta.add_user(User::locked_out(LOCKED, "request.locked@example.com"));
+    let stack = LocalStack::up(StackOptions::new(
+        "it-requests",
+        &okta.org_url(),
+        OktaDouble::DEFAULT_TOKEN,
+        json!({}),
+    ))
+    .await;
+    let target = results_target(&stack).await;
+    let queue = stack.state["outputs"]["ActionRequestsQueueUrl"]
+        .as_str()
+        .expect("the ActionRequestsQueueUrl output")
+        .to_owned();
+    let mut seen = Vec::new();
+
+    // A person, with one command: sent, acted on, told on the reply queue it waited on.
+    let env = function_env(&stack.moto.endpoint());
+    let ran = okta_hooks_async(
+        &[
+            "run",
+            "user.suspend",
+            &format!("user={ACTIVE}"),
+            "--queue-url",
+            &queue,
+            "--request-id",
+            "INC-1",
+            "--reason",
+            "phishing report",
+            "--wait",
+            "--timeout",
+            "90s",
+            "--json",
+        ],
+        &env,
+    )
+    .await;
+    if ran.code != Some(0) {
+        let calls = stack.control_get("/aws/calls").await;
+        let failed: Vec<&Value> = calls
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|c| c["status"].as_u64().unwrap_or(0) >= 400 || c["allowed"] == false)
+            .collect();
+        panic!("run failed: {}\nfailed AWS calls: {failed:?}", ran.all());
+    }
+    let replied: Value = serde_json::from_str(ran.stdout.trim()).expect("the result as JSON");
+    assert_eq!(replied["request_id"], "INC-1");
+    assert_eq!(replied["status"], "done", "{replied}");
+    assert_eq!(okta.status(ACTIVE), Some("SUSPENDED"));
+    assert_eq!(okta.applied("suspend", ACTIVE), 1);
+    let suspend = &okta.changes()[0];
+    let ids = replied["steps"][0]["okta_request_ids"].clone();
+    assert!(
+        ids.as_array()
+            .is_some_and(|ids| ids.contains(&json!(suspend.request_id))),
+        "the result names Okta's request id of the change: {replied}"
+    );
+    // The same body on the bus, and the sender is the IAM principal, not free text.
+    let told = result_of(&stack, &target, &mut seen, "INC-1").await;
+    assert_eq!(told["status"], replied["status"]);
+    assert_eq!(told["steps"], replied["steps"]);
+    assert_eq!(told["reason"], "phishing report");
+    assert!(
+        told["requester"]
+            .as_str()
+            .is_some_and(|r| !r.is_empty() && r != "unknown"),
+        "{told}"
+    );
+
+    // The same request again (a retry of the requester's): nothing changes.
+    let send = |body: Value| {
+        let stack = &stack;
+        let queue = queue.clone();
+        async move {
+            stack
+                .aws
+                .sqs
+                .send_message()
+                .queue_url(queue)
+                .message_body(body.to_string())
+                .send()
+                .await
+                .expect("send the request");
+        }
+    };
+    send(json!({"action": "user.suspend", "params": {"user": ACTIVE}, "request_id": "INC-1"}))
+        .await;
+    // A LOCKED_OUT user cannot be suspended: failed, with Okta's reason, the user as is.
+    send(json!({"action": "user.suspend", "params": {"user": LOCKED}, "request_id": "INC-2"}))
+        .await;
+    let failed = result_of(&stack, &target, &mut seen, "INC-2").await;
+    assert_eq!(failed["status"], "failed", "{failed}");
+    assert_eq!(
+        failed["steps"][0]["error"]["errorCode"], "E0000038",
+        "{failed}"
+    );
+    assert_eq!(okta.status(LOCKED), Some("LOCKED_OUT"));
+
+    // A bad request: a letter that says exactly what is wrong, and a refused result.
+    send(json!({"action": "user.suspnd", "params": {"user": ACTIVE}, "request_id": "INC-3"})).await;
+    let refused = result_of(&stack, &target, &mut seen, "INC-3").await;
+    let why = "unknown action `user.suspnd` — did you mean `user.suspend`?";
+    assert_eq!(refused["status"], "refused");
+    assert_eq!(refused["error"], why);
+    let dlq = stack.state["outputs"]["ActionRequestsDlqUrl"]
+        .as_str()
+        .expect("the ActionRequestsDlqUrl output")
+        .to_owned();
+    let letters = drain(&stack, &dlq).await;
+    assert_eq!(letters.len(), 1, "{letters:?}");
+    assert_eq!(letters[0]["failure"]["error"], why);
+    assert_eq!(letters[0]["requestId"], "INC-3");
+
+    // The repeated INC-1 was taken by then (requests run in order of the router's
+    // receives only per batch, so wait for its line), and ran nothing.
+    stack
+        .wait_until(
+            "the repeated request is seen as one",
+            SETTLES_WITHIN,
+            || async {
+                stack
+                    .log("EventRouterFunction")
+                    .contains("duplicate action request")
+            },
+        )
+        .await;
+    assert_eq!(okta.applied("suspend", ACTIVE), 1);
+    assert_eq!(
+        seen.iter().filter(|r| r["request_id"] == "INC-1").count(),
+        1,
+        "one result per plan: {seen:?}"
+    );
+    assert!(
+        stack.denied().await.is_empty(),
+        "{:?}",
+        stack.denied().await
+    );
+}
