@@ -270,4 +270,34 @@ async fn a_request_on_the_stack_queue_acts_once_and_is_told_and_a_bad_one_is_let
         "{:?}",
         stack.denied().await
     );
+    // The grants of the request path were what these calls used.
+    let grants = stack.control_get("/aws/grants").await;
+    let used = |function: &str, sid: &str, action: &str| {
+        grants.as_array().into_iter().flatten().any(|g| {
+            g["function"] == function
+                && g["sid"] == sid
+                && g["action"] == action
+                && g["used"] == true
+        })
+    };
+    for (function, sid, action) in [
+        (
+            "EventRouterFunction",
+            "ConsumeActionRequests",
+            "sqs:DeleteMessage",
+        ),
+        (
+            "EventRouterFunction",
+            "LettersOfRefusedRequests",
+            "sqs:SendMessage",
+        ),
+        ("EventRouterFunction", "ResultEvents", "events:PutEvents"),
+        ("UsersExecutorFunction", "ResultEvents", "events:PutEvents"),
+        ("UsersExecutorFunction", "Replies", "sqs:SendMessage"),
+    ] {
+        assert!(
+            used(function, sid, action),
+            "{function} {sid} {action} was not used: {grants}"
+        );
+    }
 }
