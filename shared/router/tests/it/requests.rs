@@ -396,3 +396,57 @@ async fn a_short_plan_names_its_org_and_reads_an_earlier_steps_output() {
     assert_eq!(sent[0].plan.on_failure.len(), 1);
     assert_eq!(sent[0].group, "00u1");
 }
+
+#[tokio::test]
+async fn a_rules_plan_refused_by_a_rail_is_told_as_refused_with_its_rule_and_event() {
+    let rules = r#"
+rules:
+  - id: suspend-reporter
+    on: [user.account.report_suspicious_activity_by_enduser]
+    do:
+      - action: user.suspend
+        user: ${ target("User").id }
+protected:
+  users: ["01234"]
+"#;
+    let results = Arc::new(MemoryResults::default());
+    let secret = OrgSecret {
+        signing: Some(SigningKeys::new("k1", &[("k1", KEY)])),
+        ..Default::default()
+    };
+    let queues: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
+        .into_iter()
+        .map(|f| (f, Arc::new(MemoryQueue::new())))
+        .collect();
+    let router = Router::builder(
+        RuleSet::from_sources(&[("rules.yaml", rules)]).unwrap(),
+        queues.clone(),
+        Arc::new(SecretCache::new(
+            StaticSecrets::new().with("default", secret),
+            Duration::from_secs(60),
+            Duration::ZERO,
+        )),
+    )
+    .ledger(MemoryLedger::default())
+    .counter(MemoryCounter::default())
+    .directory(StaticDirectory::default())
+    .results(results.clone())
+    .build();
+    let event: Value = serde_json::from_str(&okta_fixtures::read_event(
+        "user.account.report_suspicious_activity_by_enduser.json",
+    ))
+    .unwrap();
+    let body = json!({"org": "default", "source": "hook", "event": event});
+    router.route(&body.to_string()).await.unwrap();
+    assert!(queues.values().all(|q| q.is_empty()));
+    let published = results.published();
+    assert_eq!(published.len(), 1, "{published:?}");
+    let told = &published[0].result;
+    assert_eq!(told.status, ResultStatus::Refused);
+    assert_eq!(told.rule.as_deref(), Some("suspend-reporter"));
+    assert_eq!(told.event.as_deref(), Some("ABC1234"));
+    assert!(
+        told.error.as_deref().unwrap_or("").contains("01234"),
+        "{told:?}"
+    );
+}
