@@ -539,6 +539,12 @@ mod tests {
         let router = router::RouterConfig::from_lookup(|name| match name {
             "OKTA_HOOKS_LEDGER_TTL_DAYS" => None,
             "OKTA_HOOKS_LEGACY_SINGLE_SECRET" => Some("false".to_owned()),
+            // Optional ones whose plausible value is not a number: left unset.
+            "OKTA_HOOKS_ACTION_REQUESTS_QUEUE_ARN"
+            | "OKTA_HOOKS_REPLY_QUEUE_PATTERN"
+            | "OKTA_HOOKS_EVENT_BUS"
+            | "OKTA_HOOKS_ORGS"
+            | "OKTA_HOOKS_DEFAULT_ORG" => None,
             n if n.contains("URL") => {
                 Some(format!("https://sqs.us-east-1.amazonaws.com/1/{n}.fifo"))
             }
