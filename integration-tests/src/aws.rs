@@ -77,6 +77,19 @@ impl Aws {
             .to_owned()
     }
 
+    /// Creates a standard (not FIFO) queue; its URL.
+    pub async fn standard_queue(&self, name: &str) -> String {
+        self.sqs
+            .create_queue()
+            .queue_name(name)
+            .send()
+            .await
+            .expect("create queue")
+            .queue_url()
+            .expect("queue url")
+            .to_owned()
+    }
+
     /// Creates a table keyed by the string `pk`, as the router's stores expect.
     pub async fn table(&self, name: &str) {
         use aws_sdk_dynamodb::types::{
@@ -179,7 +192,8 @@ impl Aws {
         names
     }
 
-    /// Receives and deletes every message of a FIFO queue: (group id, dedup id, body).
+    /// Receives and deletes every message of a queue: (group id, dedup id, body); the
+    /// ids are empty on a standard queue.
     pub async fn drain(&self, url: &str) -> Vec<(String, String, String)> {
         use aws_sdk_sqs::types::MessageSystemAttributeName as Attr;
         let mut out = Vec::new();
@@ -331,6 +345,25 @@ impl Aws {
             get(QueueAttributeName::ApproximateNumberOfMessagesNotVisible),
         )
     }
+}
+
+/// Calls `EventBridge`'s JSON API on the emulator (`AWSEvents.<operation>`).
+pub fn events_request(
+    endpoint: &str,
+    operation: &str,
+    body: &serde_json::Value,
+) -> serde_json::Value {
+    moto_request(
+        endpoint,
+        "events",
+        "POST",
+        "/",
+        &[
+            ("X-Amz-Target", &format!("AWSEvents.{operation}")),
+            ("Content-Type", "application/x-amz-json-1.1"),
+        ],
+        &body.to_string(),
+    )
 }
 
 /// One unsigned request to the emulator for an API the tests have no SDK client of

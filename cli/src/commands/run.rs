@@ -35,7 +35,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use action_calls::{ExecError, Executor, recheck_protected};
+use action_calls::{ExecError, Executor};
 use actions::{ActionSpec, Family, ParamError, ParamSpec, ParamType};
 use aws_sdk_sqs::error::DisplayErrorContext;
 use okta_client::{DryRun, OktaClient, RequestLog, RetryPolicy};
@@ -565,35 +565,20 @@ async fn local(
             }
         );
     }
-    let ran = async {
-        let mut request_ids = recheck_protected(
-            &client,
-            rules.protection(),
-            spec.name,
-            params,
-            &BTreeMap::new(),
-        )
-        .await?;
-        let mut outcome = Executor::new(&client).execute(spec.name, params).await?;
-        request_ids.append(&mut outcome.request_ids);
-        outcome.request_ids = request_ids;
-        Ok::<_, ExecError>(outcome)
-    }
-    .await;
+    let ran = Executor::new(&client)
+        .execute_unless_protected(rules.protection(), spec.name, params, &BTreeMap::new())
+        .await;
     let requests: Vec<String> = log.take().iter().map(ToString::to_string).collect();
     let meta = RequestMeta::of(args);
     let mut result = ActionResult {
         request_id: meta.request_id,
-        rule: None,
-        event: None,
-        org: args.org.clone().unwrap_or_else(|| domain.to_owned()),
-        status: ResultStatus::Done,
         dry_run: args.dry_run,
         requested_by: meta.requested_by,
-        requester: None,
         reason: meta.reason,
-        error: None,
-        steps: Vec::new(),
+        ..ActionResult::new(
+            args.org.clone().unwrap_or_else(|| domain.to_owned()),
+            ResultStatus::Done,
+        )
     };
     let mut step = StepOutcome {
         step: "0".to_owned(),
@@ -614,7 +599,8 @@ async fn local(
             } else {
                 StepStatus::Done
             };
-            step.output = Some(without_secrets(outcome.output)).filter(|o| o != &json!({}));
+            step.output =
+                Some(actions::without_secret_outputs(outcome.output)).filter(|o| o != &json!({}));
             step.okta_request_ids = outcome.request_ids;
         }
         Err(error) => {
@@ -627,14 +613,7 @@ async fn local(
             result.error = Some(report.message.clone());
             step.status = StepStatus::Failed;
             step.okta_request_ids = report.request_id.clone().into_iter().collect();
-            let mut detail = json!({"message": report.message});
-            if let Some(code) = &report.error_code {
-                detail["errorCode"] = json!(code);
-            }
-            if let Some(summary) = &report.error_summary {
-                detail["errorSummary"] = json!(summary);
-            }
-            step.error = Some(detail);
+            step.error = Some(report.detail());
         }
     }
     result.steps.push(step);
@@ -651,21 +630,6 @@ fn params_text(params: &Map<String, Value>) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-/// An output without its secret fields (temporary passwords, reset links), as a result
-/// carries it.
-fn without_secrets(value: Value) -> Value {
-    match value {
-        Value::Object(map) => Value::Object(
-            map.into_iter()
-                .filter(|(k, _)| !actions::is_secret_output(k))
-                .map(|(k, v)| (k, without_secrets(v)))
-                .collect(),
-        ),
-        Value::Array(items) => Value::Array(items.into_iter().map(without_secrets).collect()),
-        other => other,
-    }
 }
 
 /// Prints each Okta request the client makes as it is answered: method, path, status,
@@ -800,14 +764,13 @@ pub fn summary(result: &ActionResult) -> String {
         }
     );
     for step in &result.steps {
-        let status = serde_json::to_value(step.status)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
         let _ = write!(
             out,
-            "  {}[{}] {}: {status}",
-            step.phase, step.step, step.action
+            "  {}[{}] {}: {}",
+            step.phase,
+            step.step,
+            step.action,
+            step.status.as_str()
         );
         if !step.okta_request_ids.is_empty() {
             let _ = write!(

@@ -135,11 +135,7 @@ pub async fn handle(app: &App, event: SqsEvent) -> SqsBatchResponse {
 }
 
 async fn run(runner: &AppRunner, message: SqsMessage) -> Result<(), Retry> {
-    let receive_count = message
-        .attributes
-        .get("ApproximateReceiveCount")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1);
+    let receive_count = lambda_support::receive_count(&message);
     let body = message.body.unwrap_or_default();
     // Every outcome but a retry is final: the message is deleted.
     runner.run(&body, receive_count).await.map(drop)

@@ -110,14 +110,14 @@ pub async fn handle(app: &AppRouter, event: SqsEvent) -> SqsBatchResponse {
 /// Takes one action request. `Ok`: done (sent, a duplicate, or refused with a letter and
 /// a result); `Err`: retried.
 async fn take(app: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
-    let attribute = |name: &str| message.attributes.get(name).map(String::as_str);
     let request = RequestMessage {
         body: message.body.as_deref().unwrap_or_default(),
         message_id: message.message_id.as_deref().unwrap_or_default(),
-        sender_id: attribute("SenderId").unwrap_or_default(),
-        receive_count: attribute("ApproximateReceiveCount")
-            .and_then(|n| n.parse().ok())
-            .unwrap_or(1),
+        sender_id: message
+            .attributes
+            .get("SenderId")
+            .map_or("", String::as_str),
+        receive_count: lambda_support::receive_count(&message),
     };
     let metric = match app.router.take_request(request).await? {
         Taken::Sent { .. } => "RequestsSent",
@@ -134,11 +134,7 @@ async fn take(app: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
 
 /// Routes one message. `Ok`: done (routed, or on the DLQ with a letter); `Err`: retried.
 async fn route(app: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
-    let receive_count = message
-        .attributes
-        .get("ApproximateReceiveCount")
-        .and_then(|n| n.parse().ok())
-        .unwrap_or(1);
+    let receive_count = lambda_support::receive_count(&message);
     let group_id = message.attributes.get(lambda_support::FIFO_GROUP_ATTRIBUTE);
     let body = message.body.as_deref().unwrap_or_default();
     let received = Received {

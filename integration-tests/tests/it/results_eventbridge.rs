@@ -4,7 +4,7 @@
 
 use aws_adapters::{EventBridgeResults, PutEventsRefused, SqsFifoQueue};
 use fifo_queue::{FifoMessage, FifoQueue};
-use integration_tests::aws::moto_request;
+use integration_tests::aws::events_request;
 use integration_tests::{Aws, MotoServer};
 use ports::{ActionResult, ResultSink, ResultStatus, StepOutcome, StepStatus};
 use serde_json::{Value, json};
@@ -37,49 +37,21 @@ fn result() -> ActionResult {
     }
 }
 
-/// A standard queue named `name`; its URL.
-async fn standard_queue(aws: &Aws, name: &str) -> String {
-    aws.sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url()
-        .expect("queue url")
-        .to_owned()
-}
-
-/// Calls EventBridge's JSON API on the emulator (`AWSEvents.<operation>`).
-fn events(endpoint: &str, operation: &str, body: &Value) -> Value {
-    moto_request(
-        endpoint,
-        "events",
-        "POST",
-        "/",
-        &[
-            ("X-Amz-Target", &format!("AWSEvents.{operation}")),
-            ("Content-Type", "application/x-amz-json-1.1"),
-        ],
-        &body.to_string(),
-    )
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_result_reaches_a_rule_on_the_default_bus_and_the_reply_queue() {
     let moto = MotoServer::start();
     let endpoint = moto.endpoint();
     let aws = Aws::new(&endpoint).await;
-    let target = standard_queue(&aws, "results-target").await;
-    let reply = standard_queue(&aws, "okta-hooks-reply-1").await;
-    let unrelated = standard_queue(&aws, "other-target").await;
+    let target = aws.standard_queue("results-target").await;
+    let reply = aws.standard_queue("okta-hooks-reply-1").await;
+    let unrelated = aws.standard_queue("other-target").await;
     let pattern = json!({"source": ["okta-hooks"], "detail-type": ["Action Result"]});
-    events(
+    events_request(
         &endpoint,
         "PutRule",
         &json!({"Name": "results", "EventPattern": pattern.to_string()}),
     );
-    events(
+    events_request(
         &endpoint,
         "PutTargets",
         &json!({"Rule": "results", "Targets": [
@@ -87,12 +59,12 @@ async fn a_result_reaches_a_rule_on_the_default_bus_and_the_reply_queue() {
         ]}),
     );
     // A rule for someone else's events must not see ours.
-    events(
+    events_request(
         &endpoint,
         "PutRule",
         &json!({"Name": "other", "EventPattern": json!({"source": ["aws.guardduty"]}).to_string()}),
     );
-    events(
+    events_request(
         &endpoint,
         "PutTargets",
         &json!({"Rule": "other", "Targets": [
@@ -129,14 +101,14 @@ async fn a_result_without_reply_to_goes_to_the_bus_alone() {
     let moto = MotoServer::start();
     let endpoint = moto.endpoint();
     let aws = Aws::new(&endpoint).await;
-    let target = standard_queue(&aws, "results-target").await;
-    let reply = standard_queue(&aws, "okta-hooks-reply-1").await;
-    events(
+    let target = aws.standard_queue("results-target").await;
+    let reply = aws.standard_queue("okta-hooks-reply-1").await;
+    events_request(
         &endpoint,
         "PutRule",
         &json!({"Name": "results", "EventPattern": json!({"source": ["okta-hooks"]}).to_string()}),
     );
-    events(
+    events_request(
         &endpoint,
         "PutTargets",
         &json!({"Rule": "results", "Targets": [
@@ -214,7 +186,7 @@ async fn a_bus_that_does_not_exist_is_an_error() {
 async fn a_batch_to_a_standard_queue_goes_without_group_or_deduplication_ids() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    let standard = standard_queue(&aws, "action-requests-dlq").await;
+    let standard = aws.standard_queue("action-requests-dlq").await;
     let fifo = aws.fifo_queue("events.fifo").await;
     let message = FifoMessage {
         entry_id: "0".into(),

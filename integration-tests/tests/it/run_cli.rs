@@ -168,16 +168,7 @@ async fn run_refuses_an_unknown_action_or_a_missing_unknown_or_mistyped_paramete
 /// A standard queue on moto: (aws, queue URL).
 async fn requests_queue(moto: &MotoServer) -> (Aws, String) {
     let aws = Aws::new(&moto.endpoint()).await;
-    let url = aws
-        .sqs
-        .create_queue()
-        .queue_name("okta-hooks-action-requests")
-        .send()
-        .await
-        .unwrap()
-        .queue_url()
-        .unwrap()
-        .to_owned();
+    let url = aws.standard_queue("okta-hooks-action-requests").await;
     (aws, url)
 }
 

@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use integration_tests::aws::{function_env, moto_request};
+use integration_tests::aws::{events_request, function_env};
 use integration_tests::okta_hooks_async;
 use integration_tests::stack::{LocalStack, StackOptions};
 use okta_double::{OktaDouble, User};
@@ -17,84 +17,35 @@ const SETTLES_WITHIN: Duration = Duration::from_secs(90);
 const ACTIVE: &str = "00uREQSTACK1";
 const LOCKED: &str = "00uREQSTACK2";
 
-/// A standard queue `name` on the emulator; its URL.
-async fn standard_queue(stack: &LocalStack, name: &str) -> String {
-    stack
-        .aws
-        .sqs
-        .create_queue()
-        .queue_name(name)
-        .send()
-        .await
-        .expect("create queue")
-        .queue_url()
-        .expect("queue url")
-        .to_owned()
-}
-
 /// Every `Action Result` on the default bus lands on a queue of the test's, as a user's
 /// EventBridge rule would send it to theirs. Returns the queue URL.
 async fn results_target(stack: &LocalStack) -> String {
-    let url = standard_queue(stack, "action-results").await;
+    let url = stack.aws.standard_queue("action-results").await;
     let endpoint = stack.moto.endpoint();
-    let events = |operation: &str, body: Value| {
-        moto_request(
-            &endpoint,
-            "events",
-            "POST",
-            "/",
-            &[
-                ("X-Amz-Target", &format!("AWSEvents.{operation}")),
-                ("Content-Type", "application/x-amz-json-1.1"),
-            ],
-            &body.to_string(),
-        )
-    };
     let pattern = json!({"source": ["okta-hooks"], "detail-type": ["Action Result"]});
-    events(
+    events_request(
+        &endpoint,
         "PutRule",
-        json!({"Name": "action-results", "EventPattern": pattern.to_string()}),
+        &json!({"Name": "action-results", "EventPattern": pattern.to_string()}),
     );
-    events(
+    events_request(
+        &endpoint,
         "PutTargets",
-        json!({"Rule": "action-results", "Targets": [
+        &json!({"Rule": "action-results", "Targets": [
             {"Id": "q", "Arn": "arn:aws:sqs:us-east-1:123456789012:action-results"}]}),
     );
     url
 }
 
-/// The bodies on `queue` now (received and deleted).
+/// The bodies on `queue` now (received and deleted), as JSON.
 async fn drain(stack: &LocalStack, queue: &str) -> Vec<Value> {
-    let mut bodies = Vec::new();
-    loop {
-        let received = stack
-            .aws
-            .sqs
-            .receive_message()
-            .queue_url(queue)
-            .max_number_of_messages(10)
-            .send()
-            .await
-            .expect("receive");
-        let messages = received.messages();
-        if messages.is_empty() {
-            return bodies;
-        }
-        for message in messages {
-            bodies.push(
-                serde_json::from_str(message.body().unwrap_or("null")).unwrap_or(Value::Null),
-            );
-            stack
-                .aws
-                .sqs
-                .delete_message()
-                .queue_url(queue)
-                .receipt_handle(message.receipt_handle().unwrap_or_default())
-                .send()
-                .await
-                .expect("delete");
-        }
-    }
+    stack
+        .aws
+        .drain(queue)
+        .await
+        .into_iter()
+        .map(|(_, _, body)| serde_json::from_str(&body).unwrap_or(Value::Null))
+        .collect()
 }
 
 /// The `Action Result` details on the target queue so far, added to `seen`.

@@ -279,6 +279,22 @@ pub struct FailureReport {
     pub user_status: Option<String>,
 }
 
+impl FailureReport {
+    /// `{"message", "errorCode"?, "errorSummary"?}`: the failure as a step's outcome in a
+    /// plan's result states it (what failed, and Okta's words when Okta answered).
+    pub fn detail(&self) -> serde_json::Value {
+        let mut detail = serde_json::Map::new();
+        detail.insert("message".into(), self.message.clone().into());
+        if let Some(code) = &self.error_code {
+            detail.insert("errorCode".into(), code.clone().into());
+        }
+        if let Some(summary) = &self.error_summary {
+            detail.insert("errorSummary".into(), summary.clone().into());
+        }
+        serde_json::Value::Object(detail)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use std::time::Duration;

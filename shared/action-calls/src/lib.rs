@@ -153,6 +153,30 @@ impl<'a> Executor<'a> {
     }
 }
 
+impl Executor<'_> {
+    /// What the executors run for an Okta action: [`recheck_protected`] with this
+    /// executor's Okta client (the rules' protected users and groups, on the rendered
+    /// parameters, with the ids' logins and names looked up), then [`Executor::execute`].
+    /// The outcome's request ids are the lookups' and then the action's.
+    pub async fn execute_unless_protected(
+        &self,
+        protection: &rules::Protection,
+        action: &str,
+        params: &Map<String, Value>,
+        aliases: &std::collections::BTreeMap<String, String>,
+    ) -> Result<Outcome, ExecError> {
+        let okta = self.okta.ok_or_else(|| ExecError::NotConfigured {
+            action: actions::find(action).map_or("?", |spec| spec.name),
+            what: "an Okta client",
+        })?;
+        let mut request_ids = recheck_protected(okta, protection, action, params, aliases).await?;
+        let mut outcome = self.execute(action, params).await?;
+        request_ids.append(&mut outcome.request_ids);
+        outcome.request_ids = request_ids;
+        Ok(outcome)
+    }
+}
+
 /// Okta refused the action for the user's current status (`E0000038`, `E0000016`): that
 /// is "done" only when the user, read now, is where the action leads (already suspended);
 /// a user in any other status (`LOCKED_OUT` for a suspend) is a permanent failure naming

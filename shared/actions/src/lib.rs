@@ -31,7 +31,7 @@ pub use family::Family;
 pub use page::markdown;
 pub use param::{ParamRole, ParamSpec, ParamType};
 pub use schema::{REQUEST_SCHEMA_ID, param_type_schema, request_schema, request_schema_text};
-pub use status::{StatusRule, is_secret_output};
+pub use status::{StatusRule, is_secret_output, without_secret_outputs};
 pub use suggest::{closest, closest_action, edit_distance, unknown_action_message};
 
 /// One action of the catalog.

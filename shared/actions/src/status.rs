@@ -124,6 +124,25 @@ pub fn is_secret_output(field: &str) -> bool {
     SECRET_OUTPUTS.contains(&field)
 }
 
+/// `output` without its secret fields ([`is_secret_output`]), at any depth, whatever
+/// they hold (a value in clear or a sealed one): what a result or a summary may show.
+pub fn without_secret_outputs(output: serde_json::Value) -> serde_json::Value {
+    use serde_json::Value;
+    match output {
+        Value::Object(fields) => Value::Object(
+            fields
+                .into_iter()
+                .filter(|(field, _)| !is_secret_output(field))
+                .map(|(field, value)| (field, without_secret_outputs(value)))
+                .collect(),
+        ),
+        Value::Array(items) => {
+            Value::Array(items.into_iter().map(without_secret_outputs).collect())
+        }
+        other => other,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use crate::{catalog, find};

@@ -17,6 +17,16 @@ use tracing::Instrument;
 /// The message attribute that names a FIFO message's group.
 pub const FIFO_GROUP_ATTRIBUTE: &str = "MessageGroupId";
 
+/// The message's `ApproximateReceiveCount`: 1 on its first receive (also when SQS did not
+/// say, which only a hand-made test event does).
+pub fn receive_count(message: &SqsMessage) -> u32 {
+    message
+        .attributes
+        .get("ApproximateReceiveCount")
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(1)
+}
+
 /// Runs `handler` on every message; returns the failures for `ReportBatchItemFailures`.
 pub async fn process_fifo_batch<F, Fut, E>(event: SqsEvent, handler: F) -> SqsBatchResponse
 where

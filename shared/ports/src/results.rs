@@ -60,6 +60,19 @@ pub enum StepStatus {
     Failed,
 }
 
+impl StepStatus {
+    /// The status as the body spells it (`done`, `already_in_state`, `dry_run`,
+    /// `failed`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::Done => "done",
+            StepStatus::AlreadyInState => "already_in_state",
+            StepStatus::DryRun => "dry_run",
+            StepStatus::Failed => "failed",
+        }
+    }
+}
+
 /// One step of a finished plan, in the order the steps ran (`steps`, then
 /// `on_failure`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -125,6 +138,26 @@ pub struct ActionResult {
     /// Each step that ran, in order.
     #[serde(default)]
     pub steps: Vec<StepOutcome>,
+}
+
+impl ActionResult {
+    /// A result of `org` with `status` and nothing else: the caller fills in what it
+    /// knows (`ActionResult { rule: …, ..ActionResult::new(org, status) }`).
+    pub fn new(org: impl Into<String>, status: ResultStatus) -> Self {
+        ActionResult {
+            request_id: None,
+            rule: None,
+            event: None,
+            org: org.into(),
+            status,
+            dry_run: false,
+            requested_by: None,
+            requester: None,
+            reason: None,
+            error: None,
+            steps: Vec::new(),
+        }
+    }
 }
 
 /// Where results go. `reply_to` is the requester's SQS queue URL, when the request gave
@@ -221,5 +254,16 @@ mod tests {
             serde_json::to_value(ResultStatus::Refused).unwrap(),
             json!(ResultStatus::Refused.as_str())
         );
+        for status in [
+            StepStatus::Done,
+            StepStatus::AlreadyInState,
+            StepStatus::DryRun,
+            StepStatus::Failed,
+        ] {
+            assert_eq!(
+                serde_json::to_value(status).unwrap(),
+                json!(status.as_str())
+            );
+        }
     }
 }

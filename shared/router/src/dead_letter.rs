@@ -40,6 +40,24 @@ pub enum LetterClass {
 }
 
 impl LetterClass {
+    /// Whether a message that failed with `error` on its `receive_count`-th receive of a
+    /// queue whose redrive `maxReceiveCount` is `max_receive_count` is given up on, and
+    /// why: at once for a permanent error, on the last receive for a transient one (every
+    /// receive is one try: [`Attempts::receives_only`]). `None`: retry it (the wait is
+    /// the queue's visibility timeout).
+    pub fn after(error: &RouteError, receive_count: u32, max_receive_count: u32) -> Option<Self> {
+        let policy = Policy::queue(Attempts::receives_only(max_receive_count));
+        let tries = Tries {
+            failures: 0,
+            receive_count,
+        };
+        match policy.decide(error.failure(), tries) {
+            Decision::GiveUp(GiveUp::Permanent) => Some(LetterClass::Permanent),
+            Decision::GiveUp(GiveUp::Exhausted(_)) => Some(LetterClass::Exhausted),
+            Decision::RetryAfter { .. } => None,
+        }
+    }
+
     /// The class as the letter's `failure.class` spells it, for log fields that must read
     /// the same as the letters an operator searches.
     pub fn as_str(self) -> &'static str {
@@ -73,24 +91,6 @@ pub struct DeadLetters<Q> {
     pub max_receive_count: u32,
 }
 
-impl<Q> DeadLetters<Q> {
-    /// The retry policy of the events queue: every receive is one try, and the last
-    /// receive before SQS's redrive is the last one ([`Attempts::receives_only`]).
-    fn policy(&self) -> Policy {
-        Policy::queue(Attempts::receives_only(self.max_receive_count))
-    }
-}
-
-impl Received<'_> {
-    /// The tries so far, as the retry policy counts them: receives only.
-    fn tries(&self) -> Tries {
-        Tries {
-            failures: 0,
-            receive_count: self.receive_count,
-        }
-    }
-}
-
 impl<Q: FifoQueue> DeadLetters<Q> {
     /// Turns the result of routing `message` into what to do with it. `Ok`: the message
     /// is done (delete it). `Err`: leave it on the queue for the retry — a transient
@@ -104,15 +104,12 @@ impl<Q: FifoQueue> DeadLetters<Q> {
             Ok(routed) => return Ok(Settled::Routed(routed)),
             Err(error) => error,
         };
-        let class = match self.policy().decide(error.failure(), message.tries()) {
-            Decision::GiveUp(GiveUp::Permanent) => LetterClass::Permanent,
-            Decision::GiveUp(GiveUp::Exhausted(_)) => LetterClass::Exhausted,
-            // The wait is the queue's visibility timeout: the router holds nothing back.
-            Decision::RetryAfter { .. } => {
-                tracing::info!(receive = message.receive_count, max = self.max_receive_count,
-                    error = %error, "event not routed: retried");
-                return Err(error);
-            }
+        // Retried: the wait is the queue's visibility timeout, the router holds nothing back.
+        let Some(class) = LetterClass::after(&error, message.receive_count, self.max_receive_count)
+        else {
+            tracing::info!(receive = message.receive_count, max = self.max_receive_count,
+                error = %error, "event not routed: retried");
+            return Err(error);
         };
         let letter = letter(&message, class, &error);
         let (uuid, event_type) = (
@@ -179,49 +176,27 @@ pub(crate) fn fresh_dedup_id(body: &str) -> String {
 mod tests {
     use super::*;
 
-    fn dead_letters(max_receive_count: u32) -> DeadLetters<()> {
-        DeadLetters {
-            queue: (),
-            max_receive_count,
-        }
-    }
-
-    fn received(receive_count: u32) -> Received<'static> {
-        Received {
-            body: "{}",
-            group_id: None,
-            receive_count,
-        }
-    }
-
     #[test]
     fn a_transient_error_is_retried_until_the_queue_s_last_receive() {
-        let letters = dead_letters(5);
         let transient = RouteError::Queue {
             family: actions::Family::Users,
             reason: "throttled".into(),
-        }
-        .failure();
-        assert_eq!(transient, retry::Failure::Retryable);
-        assert!(matches!(
-            letters.policy().decide(transient, received(4).tries()),
-            Decision::RetryAfter { .. }
-        ));
-        assert!(matches!(
-            letters.policy().decide(transient, received(5).tries()),
-            Decision::GiveUp(GiveUp::Exhausted(_))
-        ));
+        };
+        assert_eq!(transient.failure(), retry::Failure::Retryable);
+        assert_eq!(LetterClass::after(&transient, 4, 5), None);
+        assert_eq!(
+            LetterClass::after(&transient, 5, 5),
+            Some(LetterClass::Exhausted)
+        );
     }
 
     #[test]
     fn a_permanent_error_gives_up_on_its_first_receive() {
-        let permanent = RouteError::Malformed("expected value".into()).failure();
-        assert_eq!(permanent, retry::Failure::Permanent);
+        let permanent = RouteError::Malformed("expected value".into());
+        assert_eq!(permanent.failure(), retry::Failure::Permanent);
         assert_eq!(
-            dead_letters(5)
-                .policy()
-                .decide(permanent, received(1).tries()),
-            Decision::GiveUp(GiveUp::Permanent)
+            LetterClass::after(&permanent, 1, 5),
+            Some(LetterClass::Permanent)
         );
     }
 

@@ -25,20 +25,18 @@
 //! Whatever is refused or invalid leaves a letter on the requests DLQ saying why, and a
 //! `refused` result ([`ports::ActionResult`]) on the bus and the `reply_to` queue.
 
-use std::time::{SystemTime, UNIX_EPOCH};
-
 use actions::Family;
 use envelope::{Cursor, Envelope, EventRef, Phase, RequestRef, envelope_id};
 use fifo_queue::{FifoMessage, FifoQueue, ResendPolicy, send_all};
 use org_secrets::{KnownOrgs, OrgName, SecretSource};
 use ports::{ActionCounter, ActionResult, Directory, EventLedger, ResultStatus};
-use retry::{Attempts, Decision, Policy, Tries};
 use rules::{Plan, REQUEST_RULE_ID, request_plan};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
 use crate::dead_letter::fresh_dedup_id;
-use crate::{RouteError, Router};
+use crate::route::current_hour;
+use crate::{LetterClass, RouteError, Router};
 
 /// The `eventType` a requested plan's [`EventRef`] names in place of an Okta event's.
 const EVENT_TYPE: &str = "okta_hooks.action_request";
@@ -239,24 +237,19 @@ where
             Ok(Err(refusal)) => return self.refuse(message, *refusal).await,
             Err(error) => error,
         };
-        let policy = Policy::queue(Attempts::receives_only(intake.settings.max_receive_count));
-        let tries = Tries {
-            failures: 0,
-            receive_count: message.receive_count,
-        };
-        let class = match policy.decide(error.failure(), tries) {
-            Decision::RetryAfter { .. } => {
-                tracing::info!(receive = message.receive_count, error = %error, "action request not taken: retried");
-                return Err(error);
-            }
-            Decision::GiveUp(retry::GiveUp::Permanent) => "permanent",
-            Decision::GiveUp(retry::GiveUp::Exhausted(_)) => "exhausted",
+        let Some(class) = LetterClass::after(
+            &error,
+            message.receive_count,
+            intake.settings.max_receive_count,
+        ) else {
+            tracing::info!(receive = message.receive_count, error = %error, "action request not taken: retried");
+            return Err(error);
         };
         let request = lenient_ref(message);
         self.refuse(
             message,
             Refusal {
-                class,
+                class: class.as_str(),
                 reason: error.to_string(),
                 org: None,
                 request,
@@ -291,14 +284,7 @@ where
                 request: valid.request.clone(),
             })
         };
-        let protection = self.rules.protection();
-        let plan = &valid.plan;
-        if let Some(reason) = plan
-            .steps
-            .iter()
-            .chain(&plan.on_failure)
-            .find_map(|step| protection.refuses_step(step, &plan.aliases))
-        {
+        if let Some(reason) = self.rules.protection().refuses_steps(&valid.plan) {
             return Ok(Err(refusal(reason)));
         }
         let destructive = valid.plan.destructive_steps() as u32;
@@ -412,16 +398,14 @@ where
             "action request refused");
         let result = ActionResult {
             request_id: Some(request.id.clone()),
-            rule: None,
-            event: None,
-            org: org.as_ref().map(ToString::to_string).unwrap_or_default(),
-            status: ResultStatus::Refused,
-            dry_run: false,
             requested_by: request.requested_by.clone(),
             requester: Some(request.requester.clone()),
             reason: request.reason.clone(),
             error: Some(reason.clone()),
-            steps: Vec::new(),
+            ..ActionResult::new(
+                org.as_ref().map_or("", OrgName::as_str),
+                ResultStatus::Refused,
+            )
         };
         self.results
             .publish_dyn(&result, request.reply_to.as_deref())
@@ -629,12 +613,6 @@ fn lenient_ref(message: RequestMessage<'_>) -> RequestRef {
         reason: None,
         reply_to: None,
     }
-}
-
-fn current_hour() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs() / 3600)
 }
 
 fn now_rfc3339() -> String {

@@ -331,17 +331,10 @@ where
             _ => return Ok(()),
         };
         let result = ActionResult {
-            request_id: None,
             rule: Some(outcome.rule_id.clone()),
             event: Some(source.uuid.clone()),
-            org: org.to_string(),
-            status: ResultStatus::Refused,
-            dry_run: false,
-            requested_by: None,
-            requester: None,
-            reason: None,
             error: Some(error),
-            steps: Vec::new(),
+            ..ActionResult::new(org.as_str(), ResultStatus::Refused)
         };
         self.results.publish_dyn(&result, None).await?;
         Ok(())
@@ -379,7 +372,8 @@ where
     }
 }
 
-fn current_hour() -> u64 {
+/// The hour since the Unix epoch: the hourly caps' window.
+pub(crate) fn current_hour() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs() / 3600)

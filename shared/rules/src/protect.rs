@@ -46,13 +46,20 @@ impl Protection {
         }
     }
 
-    /// Why `plan` must not run, naming the protected user or group it touches, or `None`.
+    /// Why `plan` must not run, naming its rule and the protected user or group it
+    /// touches, or `None`.
     pub fn refuses(&self, plan: &Plan) -> Option<String> {
+        self.refuses_steps(plan)
+            .map(|reason| format!("rule {}: {reason}", plan.rule_id))
+    }
+
+    /// [`Protection::refuses`] without the rule's name: for a plan no rule made (an
+    /// action request).
+    pub fn refuses_steps(&self, plan: &Plan) -> Option<String> {
         plan.steps
             .iter()
             .chain(&plan.on_failure)
             .find_map(|step| self.refuses_step(step, &plan.aliases))
-            .map(|reason| format!("rule {}: {reason}", plan.rule_id))
     }
 
     /// Why one step, as planned, must not run.

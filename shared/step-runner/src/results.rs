@@ -9,7 +9,7 @@ use action_calls::FailureReport;
 use envelope::{Envelope, Phase};
 use ports::{ActionResult, ResultStatus, StepOutcome, StepStatus};
 use rules::Plan;
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use crate::next::current_step;
 
@@ -36,36 +36,18 @@ pub(crate) fn step_outcome(envelope: &Envelope<Plan>, outcome: &Outcome<'_>) -> 
         output: outcome.output.and_then(public_output),
         okta_request_ids: outcome.request_ids.to_vec(),
         requests: outcome.requests.to_vec(),
-        error: outcome.failure.map(|report| {
-            let mut error = Map::new();
-            error.insert("message".into(), json!(report.message));
-            if let Some(code) = &report.error_code {
-                error.insert("errorCode".into(), json!(code));
-            }
-            if let Some(summary) = &report.error_summary {
-                error.insert("errorSummary".into(), json!(summary));
-            }
-            Value::Object(error)
-        }),
+        error: outcome.failure.map(FailureReport::detail),
     };
     serde_json::to_value(record).unwrap_or(Value::Null)
 }
 
-/// `output` without secret fields, in clear or sealed; `None` when nothing is left.
+/// `output` without secret fields, in clear or sealed (a sealed value is only ever a
+/// secret field's); `None` when nothing is left.
 fn public_output(output: &Value) -> Option<Value> {
-    match output {
-        Value::Object(fields) => {
-            let kept: Map<String, Value> = fields
-                .iter()
-                .filter(|(field, value)| {
-                    !actions::is_secret_output(field) && !crate::sealed::is_sealed(value)
-                })
-                .map(|(k, v)| (k.clone(), v.clone()))
-                .collect();
-            (!kept.is_empty()).then_some(Value::Object(kept))
-        }
+    match actions::without_secret_outputs(output.clone()) {
         Value::Null => None,
-        other => Some(other.clone()),
+        Value::Object(fields) if fields.is_empty() => None,
+        kept => Some(kept),
     }
 }
 

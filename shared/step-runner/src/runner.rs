@@ -6,7 +6,6 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use action_calls::{
     ExecError, Executor, FailureClass, FailureReport, NamedSecrets, Outcome, WebhookSender,
-    recheck_protected,
 };
 use actions::Family;
 use envelope::{Envelope, Opened, SignedPlan, seal, seal_step};
@@ -218,9 +217,8 @@ where
                         failure: None,
                     },
                 );
-                let progressed = with_done(&envelope, record);
                 let next = self
-                    .pass_on(&progressed, signed.as_ref(), output, receive_count)
+                    .pass_on(&envelope, signed.as_ref(), output, record, receive_count)
                     .await?;
                 return Ok(Ran::Duplicate {
                     envelope_id: id,
@@ -300,9 +298,8 @@ where
             self.records.complete(id, &output, ttl).await
         };
         recorded.map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
-        let progressed = with_done(envelope, record);
         let next = self
-            .pass_on(&progressed, signed, output, receive_count)
+            .pass_on(envelope, signed, output, record, receive_count)
             .await?;
         Ok(Ran::Done {
             envelope_id: id.clone(),
@@ -370,19 +367,22 @@ where
                 failure: Some(&report),
             },
         );
-        let progressed = with_done(envelope, record);
-        let on_failure = match on_failure_start(&progressed, &report) {
-            Some(start) => Some(self.send(&start, signed, receive_count).await?),
+        let on_failure = match on_failure_start(envelope, &report) {
+            Some(mut start) => {
+                start.done.push(record);
+                Some(self.send(&start, signed, receive_count).await?)
+            }
             None => {
                 // The plan ends here. The step is lettered and its claim released, so a
                 // retry would run it again: a result that cannot be published is logged,
                 // not retried (the letter says what happened).
-                let error = match told::finished_status(&progressed) {
+                let error = match told::finished_status(envelope) {
                     (_, Some(first)) => first,
                     (_, None) => report.message.clone(),
                 };
+                let done = with_last(&envelope.done, record);
                 if let Err(e) = self
-                    .publish(&progressed, ResultStatus::Failed, Some(error))
+                    .publish(envelope, &done, ResultStatus::Failed, Some(error))
                     .await
                 {
                     tracing::error!(envelope = %id, error = %e, "the plan's result could not be published");
@@ -526,16 +526,11 @@ where
         params: &Map<String, Value>,
         aliases: &BTreeMap<String, String>,
     ) -> Result<Outcome, ExecError> {
-        let mut request_ids =
-            recheck_protected(client, &self.protection, action, params, aliases).await?;
-        let mut outcome = Executor::new(client)
+        Executor::new(client)
             .with_secrets(org.as_str(), &*self.named)
             .with_webhook(&self.webhook)
-            .execute(action, params)
-            .await?;
-        request_ids.append(&mut outcome.request_ids);
-        outcome.request_ids = request_ids;
-        Ok(outcome)
+            .execute_unless_protected(&self.protection, action, params, aliases)
+            .await
     }
 
     /// Holds the call back when Okta's last answer left no more than the reserve in the
@@ -554,23 +549,29 @@ where
         ))
     }
 
-    /// Sends the plan's next step, if any, with the router's signed plan `signed`;
-    /// returns its envelope id.
+    /// Sends the plan's next step, if any, with the router's signed plan `signed` and
+    /// this step's outcome `record` added to `done`; returns its envelope id. At the end
+    /// of the plan, publishes its result instead.
     async fn pass_on(
         &self,
         envelope: &Envelope<Plan>,
         signed: Option<&SignedPlan>,
         output: Value,
+        record: Value,
         receive_count: u32,
     ) -> Result<Option<String>, Retry> {
         match next_step(envelope, output) {
-            Some(next) => Ok(Some(self.send(&next, signed, receive_count).await?)),
+            Some(mut next) => {
+                next.done.push(record);
+                Ok(Some(self.send(&next, signed, receive_count).await?))
+            }
             None => {
                 tracing::info!(event = %envelope.event.uuid, rule = %envelope.rule_id, phase = envelope.cursor.phase.as_str(), "plan finished");
                 let (status, error) = told::finished_status(envelope);
                 // The step is recorded done: a retry comes back as a duplicate and
                 // publishes again (results are at least once).
-                self.publish(envelope, status, error)
+                let done = with_last(&envelope.done, record);
+                self.publish(envelope, &done, status, error)
                     .await
                     .map_err(|e| Retry::soon(self.settings.backoff, receive_count, e))?;
                 Ok(None)
@@ -578,21 +579,17 @@ where
         }
     }
 
-    /// Publishes the result of the plan that ends with `envelope` (whose `done` holds
-    /// every step's outcome).
+    /// Publishes the result of the plan that ends with `envelope`, whose steps' outcomes
+    /// are `done` (this one's last).
     async fn publish(
         &self,
         envelope: &Envelope<Plan>,
+        done: &[Value],
         status: ResultStatus,
         error: Option<String>,
     ) -> Result<(), ports::StoreError> {
-        let (result, reply_to) = told::plan_result(
-            envelope,
-            &envelope.done,
-            status,
-            error,
-            self.settings.dry_run,
-        );
+        let (result, reply_to) =
+            told::plan_result(envelope, done, status, error, self.settings.dry_run);
         self.results
             .publish_dyn(&result, reply_to.as_deref())
             .await?;
@@ -691,11 +688,11 @@ where
     }
 }
 
-/// `envelope` with one more step outcome in `done`.
-fn with_done(envelope: &Envelope<Plan>, record: Value) -> Envelope<Plan> {
-    let mut progressed = envelope.clone();
-    progressed.done.push(record);
-    progressed
+/// The steps' outcomes so far, and the last one.
+fn with_last(done: &[Value], last: Value) -> Vec<Value> {
+    let mut all = done.to_vec();
+    all.push(last);
+    all
 }
 
 /// The action of the step the envelope runs (empty when its cursor points past its plan).

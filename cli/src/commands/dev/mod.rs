@@ -547,7 +547,8 @@ async fn serve(
 ) -> Response<Body> {
     let (parts, body) = request.into_parts();
     // Read one byte past the limit so the handler still answers an oversized body (413).
-    let Ok(body) = axum::body::to_bytes(body, endpoints.max_body_bytes + 1).await else {
+    // Over the limit: refused as an oversized delivery is (the size is "more than").
+    let Ok(body) = axum::body::to_bytes(body, endpoints.max_body_bytes).await else {
         return to_response(
             HookError::PayloadTooLarge {
                 size: endpoints.max_body_bytes + 1,
@@ -594,39 +595,28 @@ async fn action_request(
         println!("refused   POST /actions: {error}");
         return to_response(error.into());
     }
-    let Ok(body) = axum::body::to_bytes(body, endpoints.max_body_bytes).await else {
-        return json_response(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            &json!({"error": "the request is too large", "code": "payload_too_large"}),
+    let Ok(body) = axum::body::to_bytes(body, endpoints.max_body_bytes + 1).await else {
+        return to_response(
+            HookError::PayloadTooLarge {
+                size: endpoints.max_body_bytes + 1,
+                limit: endpoints.max_body_bytes,
+            }
+            .into(),
         );
     };
     let body = String::from_utf8_lossy(&body).into_owned();
     let (answer, told) = tokio::sync::oneshot::channel();
-    if endpoints
+    let sent = endpoints
         .pipeline
-        .send(pipeline::Input::Request { body, answer })
-        .is_err()
-    {
-        return json_response(
-            StatusCode::SERVICE_UNAVAILABLE,
-            &json!({"error": "the local pipeline stopped", "code": "unavailable"}),
-        );
-    }
-    match told.await {
-        Ok(result) => json_response(StatusCode::OK, &result),
-        Err(_) => json_response(
+        .send(pipeline::Input::Request { body, answer });
+    let response = match (sent, told.await) {
+        (Ok(()), Ok(result)) => HookResponse::json(StatusCode::OK, &result),
+        _ => HookResponse::json(
             StatusCode::SERVICE_UNAVAILABLE,
             &json!({"error": "the local pipeline stopped", "code": "unavailable"}),
         ),
-    }
-}
-
-fn json_response(status: StatusCode, body: &Value) -> Response<Body> {
-    let mut out = Response::new(Body::from(body.to_string()));
-    *out.status_mut() = status;
-    out.headers_mut()
-        .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-    out
+    };
+    to_response(response)
 }
 
 fn to_response(response: HookResponse) -> Response<Body> {

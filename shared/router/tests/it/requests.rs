@@ -37,6 +37,11 @@ struct Rig {
 }
 
 fn rig(cap_per_hour: u32) -> Rig {
+    rig_with(RULES, cap_per_hour)
+}
+
+/// A router over `rules` taking requests, with in-memory stores, queues and results.
+fn rig_with(rules: &str, cap_per_hour: u32) -> Rig {
     let queues: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
         .into_iter()
         .map(|f| (f, Arc::new(MemoryQueue::new())))
@@ -61,7 +66,7 @@ fn rig(cap_per_hour: u32) -> Rig {
         max_receive_count: 3,
     };
     let router = Router::builder(
-        RuleSet::from_sources(&[("rules.yaml", RULES)]).unwrap(),
+        RuleSet::from_sources(&[("rules.yaml", rules)]).unwrap(),
         queues.clone(),
         Arc::new(SecretCache::new(
             secrets,
@@ -409,37 +414,15 @@ rules:
 protected:
   users: ["01234"]
 "#;
-    let results = Arc::new(MemoryResults::default());
-    let secret = OrgSecret {
-        signing: Some(SigningKeys::new("k1", &[("k1", KEY)])),
-        ..Default::default()
-    };
-    let queues: HashMap<Family, Arc<MemoryQueue>> = Family::ALL
-        .into_iter()
-        .map(|f| (f, Arc::new(MemoryQueue::new())))
-        .collect();
-    let router = Router::builder(
-        RuleSet::from_sources(&[("rules.yaml", rules)]).unwrap(),
-        queues.clone(),
-        Arc::new(SecretCache::new(
-            StaticSecrets::new().with("default", secret),
-            Duration::from_secs(60),
-            Duration::ZERO,
-        )),
-    )
-    .ledger(MemoryLedger::default())
-    .counter(MemoryCounter::default())
-    .directory(StaticDirectory::default())
-    .results(results.clone())
-    .build();
+    let rig = rig_with(rules, 10);
     let event: Value = serde_json::from_str(&okta_fixtures::read_event(
         "user.account.report_suspicious_activity_by_enduser.json",
     ))
     .unwrap();
     let body = json!({"org": "default", "source": "hook", "event": event});
-    router.route(&body.to_string()).await.unwrap();
-    assert!(queues.values().all(|q| q.is_empty()));
-    let published = results.published();
+    rig.router.route(&body.to_string()).await.unwrap();
+    assert!(rig.nothing_sent());
+    let published = rig.results.published();
     assert_eq!(published.len(), 1, "{published:?}");
     let told = &published[0].result;
     assert_eq!(told.status, ResultStatus::Refused);
