@@ -21,6 +21,9 @@
 //! - admin role assignments, even listing them ("add, remove and view administrators"),
 //!   and event hooks, even reading them ("only super admins can view and configure
 //!   event hooks"), and a raw request to any path: `SUPER_ADMIN`;
+//! - a user's risk level (Identity Threat Protection): `SUPER_ADMIN`, the one standard
+//!   role with "Manage users' risk" (help.okta.com, "Admin roles for ITP"; a custom role
+//!   with that permission is narrower);
 //! - `notify` calls no Okta API: no role.
 
 use crate::{ActionSpec, AdminRole, Family, ParamRole, ParamSpec, ParamType};
@@ -154,6 +157,13 @@ pub(crate) static CATALOG: &[ActionSpec] = actions![
     "user.unlock", Users, W, "okta.users.manage", HelpDeskAdmin, [USER], NONE, "Unlock a LOCKED_OUT user";
     "user.delete", Users, D, "okta.users.manage", UserAdmin, [USER, SEND_EMAIL], NONE,
         "Delete a user, deactivating first when needed";
+    // Identity Threat Protection. Destructive: a HIGH risk is what Okta's entity risk
+    // policy acts on (Universal Logout, session revocation), so it counts against caps.
+    "user.risk.set", Users, D, "okta.userRisk.manage", SuperAdmin,
+        [USER, req("level", Str).one_of(&["HIGH", "MEDIUM", "LOW"]), opt("reason", Str).text(500, "-,.")],
+        &["riskLevel", "reason"],
+        "Set a user's risk level (Identity Threat Protection): Okta's entity risk policy acts on it \
+         (reason left out: Okta's `override.by.admin`)";
     // ---- passwords and factors
     "user.password.reset", Credentials, D, "okta.users.manage", HelpDeskAdmin,
         [USER, SEND_EMAIL, opt("revoke_sessions", Bool)], &["resetPasswordUrl"],

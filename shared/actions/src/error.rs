@@ -37,6 +37,17 @@ pub enum ParamError {
         /// The kind of JSON value given ([`json_kind`]).
         got: &'static str,
     },
+    /// A value of the right type that Okta would refuse (not one of an enum's values,
+    /// too long, a character its pattern refuses).
+    #[error("parameter `{param}` of {action} {problem}")]
+    NotAllowed {
+        /// The action's catalog name.
+        action: &'static str,
+        /// The parameter's name.
+        param: &'static str,
+        /// What is wrong, as [`crate::ValueCheck::problem`] says it.
+        problem: String,
+    },
 }
 
 /// A JSON value's kind, for messages.

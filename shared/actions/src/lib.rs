@@ -29,7 +29,7 @@ pub use admin_role::AdminRole;
 pub use error::{ParamError, json_kind};
 pub use family::Family;
 pub use page::markdown;
-pub use param::{ParamRole, ParamSpec, ParamType};
+pub use param::{ParamRole, ParamSpec, ParamType, ValueCheck};
 pub use schema::{REQUEST_SCHEMA_ID, param_type_schema, request_schema, request_schema_text};
 pub use status::{StatusRule, is_secret_output, without_secret_outputs};
 pub use suggest::{closest, closest_action, edit_distance, unknown_action_message};
@@ -67,22 +67,29 @@ impl ActionSpec {
         self.params.iter().find(|p| p.name == name)
     }
 
-    /// Checks one parameter value against its spec (its name must be known).
+    /// Checks one parameter value against its spec (its name must be known): its JSON
+    /// type, then its [`ValueCheck`].
     pub fn check_param(&self, name: &str, value: &Value) -> Result<(), ParamError> {
         let spec = self.param(name).ok_or_else(|| ParamError::Unknown {
             action: self.name,
             param: name.to_owned(),
             known: self.param_names(),
         })?;
-        if spec.ty.accepts(value) {
-            Ok(())
-        } else {
-            Err(ParamError::WrongType {
+        if !spec.ty.accepts(value) {
+            return Err(ParamError::WrongType {
                 action: self.name,
                 param: spec.name,
                 expected: spec.ty,
                 got: json_kind(value),
-            })
+            });
+        }
+        match spec.check.problem(value) {
+            None => Ok(()),
+            Some(problem) => Err(ParamError::NotAllowed {
+                action: self.name,
+                param: spec.name,
+                problem,
+            }),
         }
     }
 
@@ -117,16 +124,17 @@ impl ActionSpec {
     pub fn example_step(&self) -> String {
         let mut out = format!("- action: {}\n", self.name);
         for p in self.params.iter().filter(|p| p.required) {
-            let value = match (p.role, p.ty) {
-                (ParamRole::UserRef, _) => "${ target(\"User\").id }",
-                (ParamRole::GroupRef, _) => "00g1example0000000x7",
-                (ParamRole::AppRef, _) => "0oa1example0000000x7",
-                (_, ParamType::String) => "example",
-                (_, ParamType::Bool) => "true",
-                (_, ParamType::Integer) => "10",
-                (_, ParamType::StringList) => "[user.lifecycle.create]",
-                (_, ParamType::Object) => "{ example: value }",
-                (_, ParamType::Any) => "{ text: \"${ event.displayMessage }\" }",
+            let value = match (p.check, p.role, p.ty) {
+                (ValueCheck::OneOf([first, ..]), _, _) => first,
+                (_, ParamRole::UserRef, _) => "${ target(\"User\").id }",
+                (_, ParamRole::GroupRef, _) => "00g1example0000000x7",
+                (_, ParamRole::AppRef, _) => "0oa1example0000000x7",
+                (_, _, ParamType::String) => "example",
+                (_, _, ParamType::Bool) => "true",
+                (_, _, ParamType::Integer) => "10",
+                (_, _, ParamType::StringList) => "[user.lifecycle.create]",
+                (_, _, ParamType::Object) => "{ example: value }",
+                (_, _, ParamType::Any) => "{ text: \"${ event.displayMessage }\" }",
             };
             out.push_str(&format!("  {}: {value}\n", p.name));
         }

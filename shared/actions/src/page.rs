@@ -80,7 +80,13 @@ fn action_section(spec: &ActionSpec) -> String {
     } else {
         out.push_str("| parameter | type | default |\n| --- | --- | --- |\n");
         for p in spec.params {
-            let _ = writeln!(out, "| `{}` | {} | {} |", p.name, p.ty, p.default_text());
+            let _ = writeln!(
+                out,
+                "| `{}` | {} | {} |",
+                p.name,
+                p.type_text(),
+                p.default_text()
+            );
         }
     }
     if !spec.outputs.is_empty() {

@@ -67,6 +67,85 @@ pub enum ParamRole {
     AppRef,
 }
 
+/// What a parameter's value must be beyond its JSON type, when Okta says (checked with
+/// the type: at `rules check` for literal values, when rendered for `${…}` values, and
+/// again by the executor before any request).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueCheck {
+    /// Any value of the type.
+    None,
+    /// A string, exactly one of these (Okta's enum: case matters).
+    OneOf(&'static [&'static str]),
+    /// A string of at most `max_chars` characters, each an ASCII letter or digit,
+    /// whitespace, or one of `extra` — the shape of Okta's
+    /// `^[a-zA-Z0-9\s<extra>]*$` patterns with a `maxLength`.
+    Text {
+        /// At most this many characters.
+        max_chars: usize,
+        /// The characters allowed besides letters, digits and whitespace.
+        extra: &'static str,
+    },
+}
+
+impl ValueCheck {
+    /// Why `value` (already of the right JSON type) does not fit, or `None` when it does.
+    /// The message quotes an offending character or an enum value, never the whole
+    /// value.
+    pub fn problem(self, value: &Value) -> Option<String> {
+        let text = value.as_str()?;
+        match self {
+            ValueCheck::None => None,
+            ValueCheck::OneOf(allowed) => (!allowed.contains(&text)).then(|| {
+                let upper = text.to_ascii_uppercase();
+                let hint = if allowed.contains(&upper.as_str()) {
+                    format!(" (`{upper}`: Okta's values are case-sensitive)")
+                } else {
+                    String::new()
+                };
+                format!("must be one of {}, got `{text}`{hint}", allowed.join(", "))
+            }),
+            ValueCheck::Text { max_chars, extra } => {
+                let chars = text.chars().count();
+                if chars > max_chars {
+                    return Some(format!(
+                        "may hold at most {max_chars} characters, got {chars}"
+                    ));
+                }
+                text.chars()
+                    .find(|c| !(c.is_ascii_alphanumeric() || c.is_whitespace() || extra.contains(*c)))
+                    .map(|c| {
+                        format!(
+                            "may hold only ASCII letters, digits, whitespace and `{extra}`, not {c:?}"
+                        )
+                    })
+            }
+        }
+    }
+
+    /// The JSON Schema keywords it adds to its parameter's type.
+    pub fn schema_keywords(self) -> serde_json::Map<String, Value> {
+        let mut map = serde_json::Map::new();
+        match self {
+            ValueCheck::None => {}
+            ValueCheck::OneOf(allowed) => {
+                map.insert("enum".into(), Value::from(allowed.to_vec()));
+            }
+            ValueCheck::Text { max_chars, extra } => {
+                let mut class = String::from("a-zA-Z0-9\\s");
+                for c in extra.chars() {
+                    if matches!(c, '\\' | ']' | '[' | '^' | '-') {
+                        class.push('\\');
+                    }
+                    class.push(c);
+                }
+                map.insert("maxLength".into(), Value::from(max_chars));
+                map.insert("pattern".into(), Value::String(format!("^[{class}]*$")));
+            }
+        }
+        map
+    }
+}
+
 /// One parameter of an action.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ParamSpec {
@@ -85,6 +164,8 @@ pub struct ParamSpec {
     /// `auth_value_secret`): the executor reads that secret, so its family needs the
     /// `named` secret kind ([`crate::Family::reads_named_secrets`]).
     pub names_secret: bool,
+    /// What its value must be beyond its type ([`ValueCheck::None`] for most).
+    pub check: ValueCheck,
 }
 
 impl ParamSpec {
@@ -97,6 +178,7 @@ impl ParamSpec {
             role: ParamRole::None,
             default: None,
             names_secret: false,
+            check: ValueCheck::None,
         }
     }
 
@@ -109,6 +191,7 @@ impl ParamSpec {
             role: ParamRole::None,
             default: None,
             names_secret: false,
+            check: ValueCheck::None,
         }
     }
 
@@ -123,6 +206,35 @@ impl ParamSpec {
         ParamSpec {
             names_secret: true,
             ..self
+        }
+    }
+
+    /// The same string parameter, taking only one of `allowed` (Okta's enum values).
+    pub const fn one_of(self, allowed: &'static [&'static str]) -> Self {
+        ParamSpec {
+            check: ValueCheck::OneOf(allowed),
+            ..self
+        }
+    }
+
+    /// The same string parameter, limited as [`ValueCheck::Text`] says.
+    pub const fn text(self, max_chars: usize, extra: &'static str) -> Self {
+        ParamSpec {
+            check: ValueCheck::Text { max_chars, extra },
+            ..self
+        }
+    }
+
+    /// Its type as `actions show` and the catalog page print it: `string`, or
+    /// `one of HIGH, MEDIUM, LOW`, or `string (≤ 500: letters, digits, spaces, -,.)`.
+    pub fn type_text(&self) -> String {
+        match self.check {
+            ValueCheck::None => self.ty.to_string(),
+            ValueCheck::OneOf(allowed) => format!("one of {}", allowed.join(", ")),
+            ValueCheck::Text { max_chars, extra } => format!(
+                "{} (at most {max_chars}: letters, digits, spaces, `{extra}`)",
+                self.ty
+            ),
         }
     }
 

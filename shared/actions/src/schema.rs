@@ -54,7 +54,8 @@ fn action_branch(spec: &ActionSpec) -> Value {
     for p in spec.params {
         let mut schema = param_type_schema(p.ty);
         if let Value::Object(map) = &mut schema {
-            let mut description = format!("{} ({})", p.ty, p.default_text());
+            map.extend(p.check.schema_keywords());
+            let mut description = format!("{} ({})", p.type_text(), p.default_text());
             if p.names_secret {
                 description.push_str("; the name of one of the org's named secrets");
             }

@@ -66,6 +66,8 @@ const REQUIRED: &[&str] = &[
     "log.query",
     "okta.request",
     "notify.webhook",
+    // issue 16: Identity Threat Protection
+    "user.risk.set",
 ];
 
 #[test]
@@ -385,6 +387,10 @@ fn the_request_schema_has_one_branch_per_action_typed_from_the_catalog() {
         assert_eq!(params["additionalProperties"], false, "{}", spec.name);
         for p in spec.params {
             let mut expected = param_type_schema(p.ty);
+            expected
+                .as_object_mut()
+                .unwrap()
+                .extend(p.check.schema_keywords());
             expected.as_object_mut().unwrap().insert(
                 "description".into(),
                 params["properties"][p.name]["description"].clone(),
@@ -428,5 +434,99 @@ fn the_committed_request_schema_is_current() {
          `cargo run -p cli -- actions schema > docs/action-request.schema.json` \
          (or `okta-hooks actions schema > docs/action-request.schema.json`) and commit it",
         path.display()
+    );
+}
+
+#[test]
+fn user_risk_set_is_a_destructive_users_action_needing_the_user_risk_scope_and_a_super_admin() {
+    let risk = find("user.risk.set").unwrap();
+    assert_eq!(risk.family, Family::Users);
+    assert!(risk.destructive && !risk.read_only);
+    assert_eq!(risk.oauth_scope(), Some("okta.userRisk.manage"));
+    assert_eq!(risk.admin_role, AdminRole::SuperAdmin);
+    assert_eq!(risk.param_names(), "user, level, reason");
+    assert_eq!(risk.param("user").unwrap().role, ParamRole::UserRef);
+    assert!(risk.param("level").unwrap().required);
+    assert!(!risk.param("reason").unwrap().required);
+    assert_eq!(
+        risk.example_step(),
+        "- action: user.risk.set\n  user: ${ target(\"User\").id }\n  level: HIGH\n"
+    );
+}
+
+#[test]
+fn a_risk_level_outside_oktas_enum_is_refused_naming_the_values() {
+    let risk = find("user.risk.set").unwrap();
+    for level in ["HIGH", "MEDIUM", "LOW"] {
+        assert_eq!(risk.check_param("level", &json!(level)), Ok(()), "{level}");
+    }
+    let err = risk.check_param("level", &json!("CRITICAL")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "parameter `level` of user.risk.set must be one of HIGH, MEDIUM, LOW, got `CRITICAL`"
+    );
+    // NONE is a level Okta reports, not one it takes.
+    assert!(risk.check_param("level", &json!("NONE")).is_err());
+    let lower = risk.check_param("level", &json!("high")).unwrap_err();
+    assert!(
+        lower
+            .to_string()
+            .contains("(`HIGH`: Okta's values are case-sensitive)"),
+        "{lower}"
+    );
+    // The type is still checked first.
+    assert!(matches!(
+        risk.check_param("level", &json!(3)),
+        Err(ParamError::WrongType { .. })
+    ));
+    let missing = json!({"user": "00u1"});
+    assert!(matches!(
+        risk.validate(missing.as_object().unwrap()),
+        Err(ParamError::Missing { param: "level", .. })
+    ));
+}
+
+#[test]
+fn a_risk_reason_must_fit_oktas_pattern_and_length() {
+    let risk = find("user.risk.set").unwrap();
+    let ok = json!({"user": "00u1", "level": "HIGH",
+                    "reason": "Brute force, 5 failures in 10 min. See ticket SEC-42"});
+    assert_eq!(risk.validate(ok.as_object().unwrap()), Ok(()));
+    let colon = risk
+        .check_param("reason", &json!("brute force: 5 failures"))
+        .unwrap_err();
+    assert_eq!(
+        colon.to_string(),
+        "parameter `reason` of user.risk.set may hold only ASCII letters, digits, whitespace \
+         and `-,.`, not ':'"
+    );
+    assert!(risk.check_param("reason", &json!("a".repeat(500))).is_ok());
+    let long = risk
+        .check_param("reason", &json!("a".repeat(501)))
+        .unwrap_err();
+    assert!(
+        long.to_string()
+            .ends_with("at most 500 characters, got 501"),
+        "{long}"
+    );
+}
+
+#[test]
+fn the_request_schema_carries_the_enum_and_the_reason_pattern() {
+    let schema = request_schema();
+    let branch = schema["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["title"] == "user.risk.set")
+        .unwrap();
+    let params = &branch["properties"]["params"]["properties"];
+    assert_eq!(params["level"]["enum"], json!(["HIGH", "MEDIUM", "LOW"]));
+    assert_eq!(params["reason"]["maxLength"], 500);
+    // Okta's own pattern, `^[a-zA-Z0-9\s\-,.]*$`.
+    assert_eq!(params["reason"]["pattern"], "^[a-zA-Z0-9\\s\\-,.]*$");
+    assert_eq!(
+        branch["properties"]["params"]["required"],
+        json!(["user", "level"])
     );
 }
