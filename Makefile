@@ -22,10 +22,11 @@ help:
 run:
 	$(CARGO) run --quiet -p cli -- dev
 
-## test: unit tests, integration tests (moto_server, cargo-lambda), the OpenAPI spec check
+## test: unit tests, integration tests (moto_server, cargo-lambda), the rules' own tests, the OpenAPI spec check
 test: venv
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
+	$(CARGO) run --quiet -p cli -- rules check rules
 	$(MAKE) spec-check
 	$(MAKE) validate
 

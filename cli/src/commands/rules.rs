@@ -1,23 +1,25 @@
-//! `okta-hooks rules check|test`: the rules, checked and tried on an event, offline.
+//! `okta-hooks rules check|test`: the rules checked and their own tests run, or tried on
+//! events, offline.
 
 use std::path::{Path, PathBuf};
 
-use rules::{EvalInput, Plan, RuleSet, SubjectUser};
+use rules::{Admission, EvalInput, Gated, Plan, RuleSet, SubjectUser, Windows};
 use serde_json::Value;
 
 use super::send::delivery_from_file;
 
 #[derive(clap::Subcommand)]
 pub enum RulesCommand {
-    /// Check every rule file: YAML, event types, actions and parameters, expressions.
+    /// Check every rule file (YAML, event types, actions and parameters, expressions) and
+    /// run the tests the rules carry (`tests:`); fails on an error or a failing test.
     Check {
         /// The rules directory.
         #[arg(default_value = "rules")]
         dir: PathBuf,
     },
-    /// Print the plans an event (a System Log event or a delivery) would produce.
+    /// Print the plans events would produce, in order: thresholds count across them.
     Test {
-        /// A System Log event, an array of events, or an event hook delivery.
+        /// A System Log event, an array of events (a sequence), or an event hook delivery.
         event: PathBuf,
         /// The rules directory.
         #[arg(long, default_value = "rules")]
@@ -35,6 +37,8 @@ pub enum RulesCommand {
 pub enum RulesCliError {
     #[error("{0} error(s) in the rules")]
     Invalid(usize),
+    #[error("{failed} of {cases} rule test(s) failed")]
+    TestsFailed { failed: usize, cases: usize },
     #[error(transparent)]
     Event(#[from] super::send::SendError),
     #[error("{path}: {reason}")]
@@ -65,12 +69,23 @@ fn check(dir: &Path) -> Result<(), RulesCliError> {
         return Err(RulesCliError::Invalid(errors));
     }
     let set = load(dir)?;
+    let report = set.run_tests();
+    for failure in &report.failures {
+        println!("{failure}");
+    }
+    if !report.failures.is_empty() {
+        return Err(RulesCliError::TestsFailed {
+            failed: report.failures.len(),
+            cases: report.cases,
+        });
+    }
     println!(
-        "{}: {} rule(s) on {} event type(s), {} warning(s): ok",
+        "{}: {} rule(s) on {} event type(s), {} warning(s), {} test(s) passed: ok",
         dir.display(),
         set.len(),
         set.event_types().len(),
-        diagnostics.len()
+        diagnostics.len(),
+        report.cases
     );
     Ok(())
 }
@@ -99,8 +114,9 @@ fn test(event: &Path, dir: &Path, org: &str, user: Option<&Path>) -> Result<(), 
         .as_array()
         .cloned()
         .unwrap_or_default();
+    let mut windows = Windows::default();
     for event in &events {
-        print_plans(&set, org, event, subject.as_ref())?;
+        print_plans(&set, org, event, subject.as_ref(), &mut windows)?;
     }
     Ok(())
 }
@@ -119,6 +135,7 @@ fn print_plans(
     org: &str,
     event: &Value,
     subject: Option<&SubjectUser>,
+    windows: &mut Windows,
 ) -> Result<(), RulesCliError> {
     let kind = event["eventType"].as_str().unwrap_or("?");
     let uuid = event["uuid"].as_str().unwrap_or("?");
@@ -129,21 +146,41 @@ fn print_plans(
             "  note: a matching rule asks for the subject user (enrich); give it with --user USER.json"
         );
     }
-    let results = set.evaluate_each(&EvalInput {
-        org,
-        event,
-        subject,
-    })?;
+    let results = set.evaluate_gated(
+        &EvalInput {
+            org,
+            event,
+            subject,
+        },
+        windows,
+    )?;
     if results.is_empty() {
         println!("  no rule matches");
     }
     for result in results {
         match result {
-            Ok(plan) => print_plan(set, &plan),
+            Ok(Gated {
+                plan,
+                admission: Admission::Fire,
+            }) => print_plan(set, &plan),
+            Ok(Gated { plan, admission }) => {
+                println!("  rule {} ({})", plan.rule_id, held(admission));
+            }
             Err(error) => println!("  error: {error}"),
         }
     }
     Ok(())
+}
+
+/// Why a matching rule's plan does not act on this event.
+fn held(admission: Admission) -> String {
+    match admission {
+        Admission::Fire => "fires".to_owned(),
+        Admission::Counting { seen, of } => format!("matches; threshold: {seen} of {of}"),
+        Admission::Suppressed => "matches; suppressed after its last firing".to_owned(),
+        Admission::AlreadyCounted => "matches; this event was already counted".to_owned(),
+        Admission::Late => "matches; does not count (at or before the last firing, or a window older than the newest event)".to_owned(),
+    }
 }
 
 /// One plan, as the router would treat it.

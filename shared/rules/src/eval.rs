@@ -7,12 +7,15 @@ use actions::ParamError;
 use cel::{Context, Value as Cel};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::cel_json::{kind, to_cel, to_json};
 use crate::expr::{Expr, env};
 use crate::model::{Rule, StepDef, TValue};
 use crate::plan::{Deferred, DeferredPart, DeferredTemplate, Plan, Step};
 use crate::template::{Part, Template, to_text};
+use crate::window::{Gate, SuppressGate, ThresholdGate};
 
 /// What the router hands to [`crate::RuleSet::evaluate`].
 #[derive(Debug, Clone, Copy)]
@@ -119,6 +122,17 @@ pub enum EvalError {
         /// CEL's error, with a hint for the usual cause.
         message: String,
     },
+    /// The rule's threshold or suppression cannot place the event: no uuid, no
+    /// `published` time, or a `by` key that fails or is null.
+    #[error("rule {rule}: {what}: {message}")]
+    Gate {
+        /// The rule's name.
+        rule: String,
+        /// `threshold`, `suppress`, or the `by` expression concerned.
+        what: String,
+        /// Why.
+        message: String,
+    },
     /// A rendered parameter does not fit the catalog.
     #[error("rule {rule}, step {step}: {error}")]
     Param {
@@ -139,6 +153,7 @@ impl EvalError {
             EvalError::NotAnEvent(_) => None,
             EvalError::Condition { rule, .. }
             | EvalError::Template { rule, .. }
+            | EvalError::Gate { rule, .. }
             | EvalError::Param { rule, .. } => Some(rule),
         }
     }
@@ -164,13 +179,15 @@ pub enum RenderError {
 }
 
 /// The variables of one event, built once and shared by every rule.
-pub(crate) struct Scope {
+pub(crate) struct Scope<'e> {
     ctx: Context<'static, 'static>,
+    /// The event, for the keys of thresholds and suppression.
+    event: &'e Value,
     pub aliases: BTreeMap<String, String>,
 }
 
-impl Scope {
-    pub fn new(input: &EvalInput<'_>) -> Scope {
+impl<'e> Scope<'e> {
+    pub fn new(input: &EvalInput<'e>) -> Scope<'e> {
         let event = input.event;
         let mut ctx = Context::with_env(Arc::clone(env()));
         let object = |v: Option<&Value>| v.filter(|v| v.is_object()).map_or_else(empty_map, to_cel);
@@ -222,6 +239,7 @@ impl Scope {
         });
         Scope {
             ctx,
+            event,
             aliases: aliases(input),
         }
     }
@@ -321,7 +339,76 @@ pub(crate) fn plan(rule: &Rule, scope: &Scope) -> Result<Plan, EvalError> {
         steps: render_steps(rule, &rule.steps, "do", scope)?,
         on_failure: render_steps(rule, &rule.on_failure, "on_failure", scope)?,
         aliases: scope.aliases.clone(),
+        gate: gate(rule, scope)?,
     })
+}
+
+/// The rule's threshold and suppression with this event's keys, uuid and time.
+fn gate(rule: &Rule, scope: &Scope) -> Result<Option<Gate>, EvalError> {
+    if rule.threshold.is_none() && rule.suppress.is_none() {
+        return Ok(None);
+    }
+    let fail = |what: &str, message: String| EvalError::Gate {
+        rule: rule.id.clone(),
+        what: what.to_owned(),
+        message,
+    };
+    let what = if rule.threshold.is_some() {
+        "threshold"
+    } else {
+        "suppress"
+    };
+    let uuid = scope
+        .event
+        .get("uuid")
+        .and_then(Value::as_str)
+        .ok_or_else(|| fail(what, "the event has no `uuid`".into()))?;
+    let published = scope
+        .event
+        .get("published")
+        .and_then(Value::as_str)
+        .ok_or_else(|| fail(what, "the event has no `published` time".into()))?;
+    let published_ms = OffsetDateTime::parse(published, &Rfc3339)
+        .map(|t| i64::try_from(t.unix_timestamp_nanos() / 1_000_000).unwrap_or(i64::MAX))
+        .map_err(|e| {
+            fail(
+                what,
+                format!("`published` {published:?} is not an RFC 3339 time: {e}"),
+            )
+        })?;
+    let key = |by: Option<&Expr>, what: &str| -> Result<String, EvalError> {
+        let Some(expr) = by else {
+            return Ok(rule.id.clone());
+        };
+        let what = format!("{what} `by` `{}`", expr.source());
+        let value = scope.eval(expr, None).map_err(|m| fail(&what, m))?;
+        match to_json(&value) {
+            Some(Value::Null) | None => Err(fail(
+                &what,
+                format!("gave {}: guard the rule's `if` against it", kind(&value)),
+            )),
+            Some(v) => Ok(format!("{}#{}", rule.id, to_text(&v))),
+        }
+    };
+    Ok(Some(Gate {
+        uuid: uuid.to_owned(),
+        published_ms,
+        threshold: match &rule.threshold {
+            Some(t) => Some(ThresholdGate {
+                key: key(t.by.as_ref(), "threshold")?,
+                count: t.count,
+                within_ms: t.within_ms,
+            }),
+            None => None,
+        },
+        suppress: match &rule.suppress {
+            Some(s) => Some(SuppressGate {
+                key: key(s.by.as_ref(), "suppress")?,
+                for_ms: s.for_ms,
+            }),
+            None => None,
+        },
+    }))
 }
 
 fn render_steps(
@@ -417,7 +504,7 @@ fn escape(key: &str) -> String {
 }
 
 struct Renderer<'s, 'd> {
-    scope: &'s Scope,
+    scope: &'s Scope<'s>,
     item: Option<&'s Cel>,
     deferred: &'d mut Vec<Deferred>,
 }

@@ -54,7 +54,9 @@ mod plan;
 mod protect;
 mod request;
 mod template;
+mod testing;
 mod text;
+mod window;
 mod yaml;
 
 use std::collections::{BTreeSet, HashMap};
@@ -69,6 +71,10 @@ pub use model::Enrichment;
 pub use plan::{Deferred, DeferredPart, DeferredTemplate, Plan, Step, Touched, touched_by};
 pub use protect::Protection;
 pub use request::{REQUEST_RULE_ID, request_plan};
+pub use testing::{TestFailure, TestReport};
+pub use window::{
+    Admission, Gate, SuppressGate, SuppressState, ThresholdGate, ThresholdState, Windows,
+};
 
 use eval::Scope;
 use model::Rule;
@@ -239,6 +245,53 @@ impl RuleSet {
         Ok(out)
     }
 
+    /// [`RuleSet::evaluate_each`], with each plan passed through its rule's threshold and
+    /// suppression in `windows`: only plans whose admission [fires](Admission::fires)
+    /// act. The local runner, `rules test` and `rules backtest` keep `windows` across
+    /// events; the router keeps the same state in DynamoDB instead.
+    pub fn evaluate_gated(
+        &self,
+        input: &EvalInput<'_>,
+        windows: &mut Windows,
+    ) -> Result<Vec<Result<Gated, EvalError>>, EvalError> {
+        Ok(self
+            .evaluate_each(input)?
+            .into_iter()
+            .map(|result| {
+                result.map(|plan| Gated {
+                    admission: windows.admit(plan.gate.as_ref()),
+                    plan,
+                })
+            })
+            .collect())
+    }
+
+    /// Runs the tests written in the rule files (`tests:`), each case with fresh
+    /// threshold and suppression state. Event files are read relative to their rule
+    /// file, as it was named to the loader.
+    pub fn run_tests(&self) -> TestReport {
+        testing::run(self.rules.iter())
+    }
+
+    /// Per rule, how many of its test cases expect plans and how many expect none.
+    pub fn test_counts(&self) -> Vec<TestCounts<'_>> {
+        self.rules
+            .iter()
+            .map(|r| {
+                let none = r
+                    .tests
+                    .iter()
+                    .filter(|t| matches!(t.expect, testing::Expect::Nothing))
+                    .count();
+                TestCounts {
+                    rule: &r.id,
+                    expecting_plans: r.tests.len() - none,
+                    expecting_none: none,
+                }
+            })
+            .collect()
+    }
+
     fn candidates<'a>(
         &'a self,
         org: &'a str,
@@ -256,6 +309,26 @@ impl RuleSet {
             .map(|&i| &self.rules[i])
             .filter(move |r| r.applies_to_org(org))
     }
+}
+
+/// A matching rule's plan and whether it acts now.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Gated {
+    /// The plan the rule made for this event.
+    pub plan: Plan,
+    /// What its threshold and suppression said.
+    pub admission: Admission,
+}
+
+/// How many test cases a rule carries, by what they expect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestCounts<'a> {
+    /// The rule's id.
+    pub rule: &'a str,
+    /// Cases that expect plans (the rule matches).
+    pub expecting_plans: usize,
+    /// Cases that expect no plan.
+    pub expecting_none: usize,
 }
 
 fn own<N: AsRef<str>, T: AsRef<str>>(sources: &[(N, T)]) -> Vec<(String, String)> {

@@ -41,6 +41,27 @@ pub(crate) struct Rule {
     pub max_destructive_per_hour: Option<u32>,
     pub steps: Vec<StepDef>,
     pub on_failure: Vec<StepDef>,
+    pub threshold: Option<ThresholdDef>,
+    pub suppress: Option<SuppressDef>,
+    /// The cases of its `tests:`.
+    pub tests: Vec<crate::testing::RuleTest>,
+}
+
+/// `threshold: {count, within, by}`: act once `count` matching events with the same key
+/// fall within `within`.
+#[derive(Debug, Clone)]
+pub(crate) struct ThresholdDef {
+    pub count: u32,
+    pub within_ms: i64,
+    /// The key (CEL); `None`: one count for the whole rule.
+    pub by: Option<Expr>,
+}
+
+/// `suppress: {for, by}`: after firing, stay quiet for the key for `for`.
+#[derive(Debug, Clone)]
+pub(crate) struct SuppressDef {
+    pub for_ms: i64,
+    pub by: Option<Expr>,
 }
 
 impl Rule {

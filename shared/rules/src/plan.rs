@@ -28,6 +28,11 @@ pub struct Plan {
     /// name), so protection matches either spelling.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub aliases: BTreeMap<String, String>,
+    /// The rule's threshold and suppression with this event's keys: whether the plan
+    /// acts is decided by [`Windows`](crate::Windows) or the router's store. Never
+    /// serialised: it concerns routing, not execution.
+    #[serde(skip)]
+    pub gate: Option<crate::Gate>,
 }
 
 /// One step: an action and its rendered parameters.

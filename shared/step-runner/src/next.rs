@@ -149,6 +149,7 @@ mod tests {
             ],
             on_failure: vec![step(None, "notify.webhook", Family::Notify)],
             aliases: Default::default(),
+            gate: None,
         };
         Envelope {
             id: envelope_id("u1", "r", Phase::Steps, 0),

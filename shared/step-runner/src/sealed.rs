@@ -420,6 +420,7 @@ mod tests {
             ],
             on_failure: Vec::new(),
             aliases: Default::default(),
+            gate: None,
         };
         Envelope {
             id: "e1".into(),

@@ -5,6 +5,8 @@
 //! may use where, [`positions`] where inside a string a `${…}` is written, and
 //! [`literals`] whether a value known at load fits its parameter.
 
+mod cases;
+mod gates;
 mod literals;
 mod positions;
 mod scope;
@@ -36,6 +38,9 @@ const RULE_KEYS: &[&str] = &[
     "max_destructive_per_hour",
     "do",
     "on_failure",
+    "threshold",
+    "suppress",
+    "tests",
 ];
 const STEP_KEYS: &[&str] = &["action", "name", "for_each"];
 const PROTECTED_KEYS: &[&str] = &["users", "groups"];
@@ -117,6 +122,15 @@ struct Fields<'a>(&'a [(String, Pos, Node)]);
 impl<'a> Fields<'a> {
     fn get(&self, key: &str) -> Option<&'a Node> {
         self.0.iter().find(|(k, _, _)| k == key).map(|(_, _, v)| v)
+    }
+
+    /// Where `key` is written (the default position when it is not).
+    fn key_pos(&self, key: &str) -> Pos {
+        self.0
+            .iter()
+            .find(|(k, _, _)| k == key)
+            .map(|(_, pos, _)| *pos)
+            .unwrap_or_default()
     }
 }
 
@@ -287,6 +301,12 @@ impl Cx<'_> {
                 None
             }
         });
+        let threshold = fields
+            .get("threshold")
+            .and_then(|n| self.threshold(n, enrich));
+        let suppress = fields
+            .get("suppress")
+            .and_then(|n| self.suppress(n, enrich));
         let mut scope = StepScope::first_do();
         let steps = match fields.get("do") {
             Some(n) => self.steps(n, enrich, &mut scope),
@@ -305,6 +325,10 @@ impl Cx<'_> {
             .get("on_failure")
             .map(|n| self.steps(n, enrich, &mut scope.into_on_failure()))
             .unwrap_or_default();
+        let tests = match (fields.get("tests"), &id) {
+            (Some(n), Some(id)) => self.tests(n, id),
+            _ => Vec::new(),
+        };
         let has_errors = self.diags.list[errors_before..]
             .iter()
             .any(crate::Diagnostic::is_error);
@@ -321,6 +345,9 @@ impl Cx<'_> {
             max_destructive_per_hour,
             steps,
             on_failure,
+            threshold,
+            suppress,
+            tests,
         })
     }
 
