@@ -19,7 +19,8 @@ use okta_client::endpoints::logs::LogQuery;
 use okta_client::endpoints::misc::{ListPoliciesQuery, ListRealmsQuery};
 use okta_client::endpoints::sessions::ClearSessionsQuery;
 use okta_client::endpoints::users::{
-    CreateUserQuery, LifecycleOptions, ListUsersQuery, ResetPasswordQuery, StrictQuery, UserWrite,
+    CreateUserQuery, LifecycleOptions, ListUsersQuery, ResetPasswordQuery, StrictQuery,
+    UserRiskWrite, UserWrite,
 };
 use okta_client::models::{EventHook, Factor, Role};
 use okta_client::{
@@ -225,6 +226,16 @@ async fn main() {
         (
             "unlockUser",
             Box::pin(async { ok(c.unlock_user("00u1").await) }),
+        ),
+        (
+            "upsertUserRisk",
+            Box::pin(async {
+                let risk = UserRiskWrite {
+                    risk_level: "HIGH".into(),
+                    risk_reason: Some("Brute force, 5 failures in 10 minutes".into()),
+                };
+                ok(c.set_user_risk("00u1", &risk).await)
+            }),
         ),
         (
             "deleteUser",

@@ -1,6 +1,7 @@
 //! A stateful test double of an Okta org, served on loopback.
 //!
-//! It keeps users (with Okta's lifecycle rules), groups, memberships and a System Log
+//! It keeps users (with Okta's lifecycle rules and their risk level), groups,
+//! memberships and a System Log
 //! (`GET /api/v1/logs`, polling and bounded queries); answers the
 //! Management API calls the executors make as Okta does (`403 E0000038` from a wrong
 //! status, `E0000016` on activating an active user, `404 E0000007`, `401 E0000011`);
@@ -44,7 +45,7 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use faults::{Fault, FaultKind};
-pub use model::{Group, GroupType, Membership, Seed, Status, User};
+pub use model::{Group, GroupType, Membership, RiskLevel, Seed, Status, User, UserRisk};
 pub use org::{Change, LoggedRequest};
 pub use rate_limit::{BucketName, DEFAULT_LIMIT, DEFAULT_WINDOW};
 pub use system_log::LogEventError;
@@ -60,6 +61,9 @@ pub struct Snapshot {
     pub groups: Vec<Group>,
     /// Memberships, by group then user.
     pub memberships: Vec<Membership>,
+    /// Risk levels set through `PUT …/risk`, by user (users never set: none here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub risks: Vec<UserRisk>,
 }
 
 struct Shared {
@@ -270,6 +274,12 @@ impl OktaDouble {
         self.with_org(|org| org.users.contains_key(id))
     }
 
+    /// A user's risk level as last set through `PUT /api/v1/users/{userId}/risk`, with
+    /// its reason; `None` when never set (Okta reads `NONE`) or no such user.
+    pub fn risk(&self, id: &str) -> Option<UserRisk> {
+        self.with_org(|org| org.users.get(id).and_then(|r| r.risk.clone()))
+    }
+
     /// A group by id.
     pub fn group(&self, id: &str) -> Option<Group> {
         self.with_org(|org| org.groups.get(id).map(|g| g.group.clone()))
@@ -318,6 +328,7 @@ impl OktaDouble {
                     user: u.clone(),
                 })
                 .collect(),
+            risks: org.users.values().filter_map(|r| r.risk.clone()).collect(),
         })
     }
 

@@ -156,6 +156,49 @@ impl User {
     }
 }
 
+/// A risk level Okta takes in `PUT /api/v1/users/{userId}/risk` (Identity Threat
+/// Protection). A user with none set reads as `NONE`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum RiskLevel {
+    /// `HIGH`: what entity risk policies usually act on (Universal Logout).
+    High,
+    /// `MEDIUM`.
+    Medium,
+    /// `LOW`.
+    Low,
+}
+
+impl RiskLevel {
+    /// The name Okta sends.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::High => "HIGH",
+            RiskLevel::Medium => "MEDIUM",
+            RiskLevel::Low => "LOW",
+        }
+    }
+
+    /// Parses Okta's name (exact, upper case, as Okta's enum takes it).
+    pub fn parse(name: &str) -> Option<RiskLevel> {
+        [RiskLevel::High, RiskLevel::Medium, RiskLevel::Low]
+            .into_iter()
+            .find(|l| l.as_str() == name)
+    }
+}
+
+/// A user's risk as the double keeps it: the last level set and its reason
+/// (`override.by.admin` when the call gave none, as Okta records it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRisk {
+    /// The user's id.
+    pub user: String,
+    /// The level.
+    pub level: RiskLevel,
+    /// The reason.
+    pub reason: String,
+}
+
 /// A group's type. Only `OKTA_GROUP` memberships can be written through the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]

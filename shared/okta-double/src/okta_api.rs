@@ -14,7 +14,7 @@ use serde_json::{Map, Value, json};
 
 use crate::filter::Expr;
 use crate::lifecycle::{self, Op};
-use crate::model::{GroupType, Status, User};
+use crate::model::{GroupType, RiskLevel, Status, User, UserRisk};
 use crate::org::{GroupRecord, Org, UserRecord};
 
 /// One call, decoded.
@@ -164,6 +164,9 @@ pub(crate) fn handle(org: &mut Org, req: &ApiRequest<'_>) -> Reply {
         (_, ["users", _, "lifecycle", _]) => method_not_allowed(),
         ("DELETE", ["users", key, "sessions"]) => clear_sessions(org, req, key),
         (_, ["users", _, "sessions"]) => method_not_allowed(),
+        ("PUT", ["users", key, "risk"]) => set_risk(org, req, key),
+        ("GET", ["users", key, "risk"]) => get_risk(org, req, key),
+        (_, ["users", _, "risk"]) => method_not_allowed(),
         ("GET", ["users", key, "groups"]) => user_groups(org, req, key),
         (_, ["users", _, "groups"]) => method_not_allowed(),
         ("GET", ["groups"]) => list_groups(org, req),
@@ -587,6 +590,88 @@ fn clear_sessions(org: &mut Org, req: &ApiRequest<'_>, key: &str) -> Reply {
         req.request_id,
     );
     Reply::empty(204)
+}
+
+/// Okta's reason when an admin sets a risk level without one.
+const ADMIN_OVERRIDE: &str = "override.by.admin";
+
+/// `UserRiskPutResponse` / `UserRiskGetResponse`: the level (`NONE` when unset), the
+/// reason when set, and the `self`/`user` links.
+fn risk_json(id: &str, risk: Option<&UserRisk>, base: &str) -> Value {
+    let user = format!("{base}/api/v1/users/{id}");
+    let mut body = json!({
+        "riskLevel": risk.map_or("NONE", |r| r.level.as_str()),
+        "_links": {
+            "self": {"href": format!("{user}/risk"), "hints": {"allow": ["GET", "PUT"]}},
+            "user": {"href": user, "hints": {"allow": ["GET"]}},
+        },
+    });
+    if let Some(r) = risk {
+        body["reason"] = json!(r.reason);
+    }
+    body
+}
+
+/// Okta's `riskReason`: at most 500 characters, `^[a-zA-Z0-9\s\-,.]*$`.
+fn reason_fits(reason: &str) -> bool {
+    reason.chars().count() <= 500
+        && reason
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c.is_whitespace() || "-,.".contains(c))
+}
+
+/// `PUT /api/v1/users/{userId}/risk`: upserts the risk — `201` the first time, `200`
+/// after — and records a `set_risk` change each time (see [`crate::Change::op`]).
+fn set_risk(org: &mut Org, req: &ApiRequest<'_>, key: &str) -> Reply {
+    let Some(id) = org.resolve_user(key) else {
+        return not_found(key, "User");
+    };
+    let body = match parse_body(req) {
+        Ok(b) => b,
+        Err(reply) => return reply,
+    };
+    let level = match body.get("riskLevel") {
+        None | Some(Value::Null) => {
+            return validation("riskLevel", "The field cannot be left blank");
+        }
+        Some(v) => match v.as_str().and_then(RiskLevel::parse) {
+            Some(level) => level,
+            None => {
+                return validation("riskLevel", "The value must be one of HIGH, MEDIUM, LOW");
+            }
+        },
+    };
+    let reason = match body.get("riskReason") {
+        None | Some(Value::Null) => ADMIN_OVERRIDE.to_owned(),
+        Some(Value::String(r)) if reason_fits(r) => r.clone(),
+        Some(_) => {
+            return validation(
+                "riskReason",
+                "Only alphanumeric characters, spaces, hyphens, commas, and periods are allowed, at most 500",
+            );
+        }
+    };
+    let Some(r) = org.users.get_mut(&id) else {
+        return not_found(key, "User");
+    };
+    let status = if r.risk.is_some() { 200 } else { 201 };
+    let risk = UserRisk {
+        user: id.clone(),
+        level,
+        reason,
+    };
+    let reply = Reply::json(status, risk_json(&id, Some(&risk), req.base_url));
+    r.risk = Some(risk);
+    org.record("set_risk", Some(&id), None, &req.params(), req.request_id);
+    reply
+}
+
+/// `GET /api/v1/users/{userId}/risk`: `NONE` until a level is set.
+fn get_risk(org: &Org, req: &ApiRequest<'_>, key: &str) -> Reply {
+    match org.resolve_user(key).and_then(|id| org.users.get(&id)) {
+        Some(r) => Reply::json(200, risk_json(&r.user.id, r.risk.as_ref(), req.base_url)),
+        None => not_found(key, "User"),
+    }
 }
 
 fn user_groups(org: &Org, req: &ApiRequest<'_>, key: &str) -> Reply {

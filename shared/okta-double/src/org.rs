@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::faults::Fault;
-use crate::model::{Group, Seed, User};
+use crate::model::{Group, Seed, User, UserRisk};
 use crate::rate_limit::Buckets;
 use crate::system_log::LogRecord;
 
@@ -22,10 +22,14 @@ use crate::system_log::LogRecord;
 pub struct Change {
     /// `create`, `update`, `replace`, `activate`, `reactivate`, `deactivate`, `suspend`,
     /// `unsuspend`, `unlock`, `expire_password`, `reset_password`, `delete`,
-    /// `clear_sessions`, `add_to_group`, `remove_from_group`.
+    /// `clear_sessions`, `add_to_group`, `remove_from_group`, `set_risk`.
     ///
     /// `DELETE /api/v1/users/{id}` on a user not yet deprovisioned is recorded as
     /// `deactivate` (that is what it does), a second one as `delete`.
+    ///
+    /// `set_risk` is recorded for every upsert the double accepts, also one that leaves
+    /// level and reason as they were, so a test sees how many were sent (what Okta's
+    /// risk policies make of a repeated level is not modelled).
     pub op: String,
     /// The user's id.
     pub user: Option<String>,
@@ -61,6 +65,8 @@ pub(crate) struct UserRecord {
     pub status_changed: Option<SystemTime>,
     pub last_updated: SystemTime,
     pub password_changed: Option<SystemTime>,
+    /// The risk set through `PUT …/risk`; `None`: never set (reads as `NONE`).
+    pub risk: Option<UserRisk>,
 }
 
 /// A group as stored.
@@ -115,6 +121,7 @@ impl Org {
             status_changed: None,
             last_updated: now,
             password_changed: None,
+            risk: None,
         };
         self.users.insert(record.user.id.clone(), record);
     }

@@ -6,4 +6,5 @@ mod common;
 mod dry_run;
 mod failures;
 mod notify;
+mod outcomes;
 mod safety;

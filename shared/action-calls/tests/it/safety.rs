@@ -47,6 +47,36 @@ async fn raw_requests_refuse_other_hosts_and_paths_outside_api() {
 }
 
 #[tokio::test]
+async fn a_risk_level_or_reason_okta_would_refuse_fails_for_good_before_any_request() {
+    let org = MockServer::builder().start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .expect(0)
+        .mount(&org)
+        .await;
+    let okta = client(&org);
+    for (p, names) in [
+        (
+            json!({"user": "00u1", "level": "CRITICAL"}),
+            "one of HIGH, MEDIUM, LOW",
+        ),
+        (json!({"user": "00u1", "level": "high"}), "case-sensitive"),
+        (
+            json!({"user": "00u1", "level": "HIGH", "reason": "rule: brute-force"}),
+            "not ':'",
+        ),
+    ] {
+        let e = execute(&okta, "user.risk.set", &params(p.clone()))
+            .await
+            .unwrap_err();
+        assert_eq!(e.class(), FailureClass::Permanent, "{p}");
+        assert!(matches!(e, ExecError::InvalidParams(_)), "{p}: {e:?}");
+        assert!(e.to_string().contains(names), "{p}: {e}");
+    }
+    assert!(received(&org).await.is_empty());
+}
+
+#[tokio::test]
 async fn raw_requests_answer_status_headers_and_body_and_are_classified() {
     let server = MockServer::builder().start().await;
     Mock::given(method("DELETE"))

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::{SendEmail, SortOrder};
 use crate::client::{Call, OktaClient, Reply};
 use crate::error::Result;
-use crate::models::{Group, Profile, User};
+use crate::models::{Group, Profile, User, UserRisk};
 use crate::pagination::Paged;
 use crate::request::with_query;
 
@@ -107,6 +107,18 @@ pub struct ResetPasswordQuery {
 struct RevokeSessions {
     #[serde(skip_serializing_if = "Option::is_none")]
     revoke_sessions: Option<bool>,
+}
+
+/// Body of `PUT /api/v1/users/{userId}/risk` (`UserRiskRequest`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UserRiskWrite {
+    /// `HIGH`, `MEDIUM` or `LOW` (Okta refuses anything else with `400 E0000001`).
+    pub risk_level: String,
+    /// Why; Okta allows ASCII letters, digits, whitespace, `-`, `,` and `.`, at most
+    /// 500 characters, and records `override.by.admin` when it is left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk_reason: Option<String>,
 }
 
 /// How a deactivation or deletion runs.
@@ -249,6 +261,15 @@ impl OktaClient {
             options.respond_async,
         ))
         .await
+    }
+
+    /// `PUT /api/v1/users/{userId}/risk`: upserts the user's risk (Identity Threat
+    /// Protection; scope `okta.userRisk.manage`): `201` when Okta creates the user's risk
+    /// object, `200` when it updates it.
+    pub async fn set_user_risk(&self, id: &str, risk: &UserRiskWrite) -> Result<Reply<UserRisk>> {
+        let url = self.url(&["api", "v1", "users", id, "risk"])?;
+        self.call_json(Call::new(Method::PUT, url).json(risk)?)
+            .await
     }
 
     /// `POST …/lifecycle/suspend` (ACTIVE users; keeps assignments).

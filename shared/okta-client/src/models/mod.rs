@@ -40,7 +40,7 @@ pub use factors::Factor;
 pub use groups::Group;
 pub use misc::{Policy, Realm, Role, Session, UserType};
 pub use okta_events::LogEvent;
-pub use users::User;
+pub use users::{User, UserRisk};
 
 /// A profile: an open map of attribute name to value (custom attributes included).
 pub type Profile = serde_json::Map<String, serde_json::Value>;

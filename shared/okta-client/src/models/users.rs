@@ -27,6 +27,20 @@ okta_object! {
     }
 }
 
+okta_object! {
+    /// A user's risk (`GET`/`PUT /api/v1/users/{userId}/risk`, Identity Threat
+    /// Protection).
+    UserRisk {
+        /// `HIGH`, `MEDIUM`, `LOW`, or `NONE` (read only: no risk set), or a newer value.
+        risk_level: String,
+        /// Why: the `riskReason` given, or `override.by.admin` when an admin set the
+        /// level without one.
+        reason: String,
+        #[serde(rename = "_links")]
+        links: Links,
+    }
+}
+
 impl User {
     /// `profile.login`, when present.
     pub fn login(&self) -> Option<&str> {

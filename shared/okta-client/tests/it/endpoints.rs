@@ -13,7 +13,7 @@ use okta_client::endpoints::groups::ListGroupsQuery;
 use okta_client::endpoints::logs::LogQuery;
 use okta_client::endpoints::misc::{ListPoliciesQuery, ListRealmsQuery};
 use okta_client::endpoints::users::{
-    CreateUserQuery, LifecycleOptions, ResetPasswordQuery, StrictQuery, UserWrite,
+    CreateUserQuery, LifecycleOptions, ResetPasswordQuery, StrictQuery, UserRiskWrite, UserWrite,
 };
 use okta_client::models::{EventHook, Factor, Role};
 use okta_client::{OktaClient, SecretString};
@@ -216,6 +216,45 @@ async fn user_lifecycle() {
     c.unsuspend_user("00u1").await.unwrap();
     c.unlock_user("00u1").await.unwrap();
     c.reset_factors("00u1").await.unwrap();
+}
+
+#[tokio::test]
+async fn setting_a_users_risk_puts_the_level_and_reason_and_reads_the_answer() {
+    let (s, c) = setup().await;
+    answer(
+        &s,
+        Mock::given(method("PUT"))
+            .and(path("/api/v1/users/00u1/risk"))
+            .and(body_json(
+                json!({"riskLevel": "HIGH", "riskReason": "Brute force"}),
+            )),
+        201,
+        Some(json!({"riskLevel": "HIGH", "reason": "Brute force",
+                    "_links": {"user": {"href": "https://x/api/v1/users/00u1"}}})),
+    )
+    .await;
+    answer(
+        &s,
+        Mock::given(method("PUT"))
+            .and(path("/api/v1/users/00u2/risk"))
+            .and(body_json(json!({"riskLevel": "LOW"}))),
+        200,
+        Some(json!({"riskLevel": "LOW", "reason": "override.by.admin"})),
+    )
+    .await;
+    let high = UserRiskWrite {
+        risk_level: "HIGH".into(),
+        risk_reason: Some("Brute force".into()),
+    };
+    let r = c.set_user_risk("00u1", &high).await.unwrap();
+    assert_eq!(r.value.risk_level.as_deref(), Some("HIGH"));
+    assert_eq!(r.value.reason.as_deref(), Some("Brute force"));
+    let low = UserRiskWrite {
+        risk_level: "LOW".into(),
+        risk_reason: None,
+    };
+    let r = c.set_user_risk("00u2", &low).await.unwrap();
+    assert_eq!(r.value.reason.as_deref(), Some("override.by.admin"));
 }
 
 #[tokio::test]

@@ -8,4 +8,5 @@ mod helpers;
 mod lifecycle;
 mod logs;
 mod rate_limits;
+mod risk;
 mod users;

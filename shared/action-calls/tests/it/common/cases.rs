@@ -249,6 +249,28 @@ pub fn cases() -> Vec<Case> {
             json!({}),
         ),
         case(
+            "user.risk.set",
+            json!({"user": "00u1", "level": "HIGH", "reason": "Brute force, 5 failures in 10 minutes"}),
+            vec![
+                call("PUT", &format!("{U}/risk"))
+                    .body(json!({"riskLevel": "HIGH",
+                                 "riskReason": "Brute force, 5 failures in 10 minutes"}))
+                    .answer(201, json!({"riskLevel": "HIGH",
+                                        "reason": "Brute force, 5 failures in 10 minutes"})),
+            ],
+            json!({"riskLevel": "HIGH", "reason": "Brute force, 5 failures in 10 minutes"}),
+        ),
+        case(
+            "user.risk.set",
+            json!({"user": "00u1", "level": "LOW"}),
+            vec![
+                call("PUT", &format!("{U}/risk"))
+                    .body(json!({"riskLevel": "LOW"}))
+                    .answer(200, json!({"riskLevel": "LOW", "reason": "override.by.admin"})),
+            ],
+            json!({"riskLevel": "LOW", "reason": "override.by.admin"}),
+        ),
+        case(
             "user.delete",
             json!({"user": "00u1", "send_email": false}),
             vec![
