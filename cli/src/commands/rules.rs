@@ -164,23 +164,12 @@ fn print_plans(
                 admission: Admission::Fire,
             }) => print_plan(set, &plan),
             Ok(Gated { plan, admission }) => {
-                println!("  rule {} ({})", plan.rule_id, held(admission));
+                println!("  rule {} (matches; {admission})", plan.rule_id);
             }
             Err(error) => println!("  error: {error}"),
         }
     }
     Ok(())
-}
-
-/// Why a matching rule's plan does not act on this event.
-fn held(admission: Admission) -> String {
-    match admission {
-        Admission::Fire => "fires".to_owned(),
-        Admission::Counting { seen, of } => format!("matches; threshold: {seen} of {of}"),
-        Admission::Suppressed => "matches; suppressed after its last firing".to_owned(),
-        Admission::AlreadyCounted => "matches; this event was already counted".to_owned(),
-        Admission::Late => "matches; does not count (at or before the last firing, or a window older than the newest event)".to_owned(),
-    }
 }
 
 /// One plan, as the router would treat it.

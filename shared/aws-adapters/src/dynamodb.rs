@@ -1,5 +1,6 @@
 //! The router's stores in DynamoDB. Each table has a string key `pk` and a TTL attribute
-//! `expires_at` (epoch seconds).
+//! `expires_at` (epoch seconds). The counter table holds the hourly caps (`count#…`) and
+//! the rules' threshold and suppression state (`window#…`, `quiet#…`).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -7,7 +8,8 @@ use aws_sdk_dynamodb::error::DisplayErrorContext;
 use aws_sdk_dynamodb::operation::put_item::PutItemError;
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::AttributeValue;
-use ports::{ActionCounter, EventLedger, StoreError};
+use ports::{ActionCounter, EventLedger, StoreError, VersionedState, WindowStore};
+use sha2::{Digest, Sha256};
 
 pub(crate) fn epoch_seconds() -> u64 {
     SystemTime::now()
@@ -185,5 +187,90 @@ impl DynamoCounter {
             .and_then(|i| i.get("events"))
             .and_then(|v| v.as_ss().ok())
             .is_some_and(|events| events.iter().any(|e| e == event_uuid)))
+    }
+}
+
+/// The longest key kept as written: a DynamoDB key may have 2,048 bytes, and a rule's
+/// `by` may give anything; longer keys are stored under their SHA-256.
+const MAX_PLAIN_KEY: usize = 1024;
+
+fn window_key(key: &str) -> AttributeValue {
+    if key.len() <= MAX_PLAIN_KEY {
+        return AttributeValue::S(key.to_owned());
+    }
+    let digest = Sha256::digest(key.as_bytes());
+    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
+    AttributeValue::S(format!("sha256#{hex}"))
+}
+
+impl WindowStore for DynamoCounter {
+    async fn load(&self, key: &str) -> Result<Option<VersionedState>, StoreError> {
+        let item = self
+            .client
+            .get_item()
+            .table_name(&self.table)
+            .key("pk", window_key(key))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("windows", e))?;
+        let Some(item) = item.item() else {
+            return Ok(None);
+        };
+        let number = |name: &str| {
+            item.get(name)
+                .and_then(|v| v.as_n().ok())
+                .and_then(|n| n.parse::<u64>().ok())
+        };
+        let version = number("version").unwrap_or(0);
+        // TTL deletion is lazy: an expired item reads as empty state, but keeps its
+        // version so the next write's condition holds.
+        let live = number("expires_at").is_some_and(|at| at > epoch_seconds());
+        let state = item
+            .get("state")
+            .and_then(|v| v.as_s().ok())
+            .filter(|_| live)
+            .cloned()
+            .unwrap_or_default();
+        Ok(Some(VersionedState { state, version }))
+    }
+
+    async fn save(
+        &self,
+        key: &str,
+        state: &str,
+        version: u64,
+        ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let update = self
+            .client
+            .update_item()
+            .table_name(&self.table)
+            .key("pk", window_key(key))
+            .update_expression("SET #state = :state, version = :next, expires_at = :expires")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":state", AttributeValue::S(state.to_owned()))
+            .expression_attribute_values(":next", AttributeValue::N((version + 1).to_string()))
+            .expression_attribute_values(
+                ":expires",
+                AttributeValue::N((epoch_seconds() + ttl.as_secs()).to_string()),
+            );
+        let update = if version == 0 {
+            update.condition_expression("attribute_not_exists(pk)")
+        } else {
+            update
+                .condition_expression("version = :read")
+                .expression_attribute_values(":read", AttributeValue::N(version.to_string()))
+        };
+        match update.send().await {
+            Ok(_) => Ok(true),
+            Err(e)
+                if e.as_service_error()
+                    .is_some_and(UpdateItemError::is_conditional_check_failed_exception) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(store_error("windows", e)),
+        }
     }
 }

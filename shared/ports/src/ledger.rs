@@ -1,4 +1,5 @@
-//! The router's stores: which events are done, and the hourly caps on destructive actions.
+//! The router's stores: which events are done, the hourly caps on destructive actions, and
+//! the state of the rules' thresholds and suppressions.
 
 use std::future::Future;
 use std::time::Duration;
@@ -36,5 +37,37 @@ pub trait ActionCounter: Send + Sync {
         event_uuid: &str,
         n: u32,
         cap: u32,
+    ) -> impl Future<Output = Result<bool, StoreError>> + Send;
+}
+
+/// One key's state as stored: the text the router wrote and its version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionedState {
+    /// What the router wrote (JSON it owns; the store does not read it).
+    pub state: String,
+    /// Bumped by every write; a write names the version it read.
+    pub version: u64,
+}
+
+/// The state of rules' thresholds and suppressions, one item per rule and key, next to
+/// the counters (the counter table).
+///
+/// Several router invocations may count events of one key at once (a key such as
+/// `actor.id` spans FIFO groups), so a write succeeds only if nobody wrote since the read
+/// (optimistic concurrency): the router reads, changes and writes again until it does.
+pub trait WindowStore: Send + Sync {
+    /// The state under `key`, or `None` (then write version 0).
+    fn load(
+        &self,
+        key: &str,
+    ) -> impl Future<Output = Result<Option<VersionedState>, StoreError>> + Send;
+    /// Stores `state` if the stored version is still `version` (0: nothing stored), and
+    /// keeps it for `ttl`; `Ok(false)` when another write came first (read again).
+    fn save(
+        &self,
+        key: &str,
+        state: &str,
+        version: u64,
+        ttl: Duration,
     ) -> impl Future<Output = Result<bool, StoreError>> + Send;
 }

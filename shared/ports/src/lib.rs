@@ -10,7 +10,7 @@
 //!
 //! | port | used by | adapter |
 //! | --- | --- | --- |
-//! | [`EventLedger`], [`ActionCounter`] | router | `aws_adapters::{DynamoLedger, DynamoCounter}` |
+//! | [`EventLedger`], [`ActionCounter`], [`WindowStore`] | router | `aws_adapters::{DynamoLedger, DynamoCounter}` |
 //! | [`Directory`] | router | `okta_adapters::OktaDirectory` |
 //! | [`StepRecords`] | step-runner | `aws_adapters::DynamoStepRecords` |
 //! | [`OktaAccess`] | step-runner | `okta_adapters::OktaClients` |
@@ -27,7 +27,7 @@ mod store;
 
 pub use cursor::{CursorStore, CursorUpdate, StoredCursor};
 pub use directory::{Directory, DirectoryError};
-pub use ledger::{ActionCounter, EventLedger};
+pub use ledger::{ActionCounter, EventLedger, VersionedState, WindowStore};
 pub use okta_access::{AccessError, OktaAccess};
 pub use results::{
     ActionResult, DynResultSink, NoResults, RESULT_DETAIL_TYPE, RESULT_SOURCE, ResultSink,

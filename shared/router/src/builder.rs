@@ -48,7 +48,7 @@ use std::time::Duration;
 use actions::Family;
 use fifo_queue::FifoQueue;
 use org_secrets::{SecretCache, SecretSource};
-use ports::{ActionCounter, Directory, DynResultSink, EventLedger, NoResults};
+use ports::{ActionCounter, Directory, DynResultSink, EventLedger, NoResults, WindowStore};
 use rules::RuleSet;
 
 use crate::{RequestSettings, Requests, Router};
@@ -115,8 +115,12 @@ impl<L, C, D, Q, S> RouterBuilder<L, C, D, Q, S> {
         }
     }
 
-    /// The per-rule hourly counters of destructive actions (`max_destructive_per_hour`).
-    pub fn counter<C2: ActionCounter>(self, counter: C2) -> RouterBuilder<L, C2, D, Q, S> {
+    /// The counter table: the per-rule hourly counters of destructive actions
+    /// (`max_destructive_per_hour`) and the rules' threshold and suppression windows.
+    pub fn counter<C2: ActionCounter + WindowStore>(
+        self,
+        counter: C2,
+    ) -> RouterBuilder<L, C2, D, Q, S> {
         RouterBuilder {
             rules: self.rules,
             queues: self.queues,
@@ -169,7 +173,7 @@ impl<L, C, D, Q, S> RouterBuilder<L, C, D, Q, S> {
 impl<L, C, D, Q, S> RouterBuilder<L, C, D, Q, S>
 where
     L: EventLedger,
-    C: ActionCounter,
+    C: ActionCounter + WindowStore,
     D: Directory,
     Q: FifoQueue,
     S: SecretSource,

@@ -11,7 +11,8 @@
 //! holds no plan key routes nothing ([`RouteError::NoPlanKey`], retried).
 //!
 //! Ports: [`ports::EventLedger`] (which events are done: DynamoDB), [`ports::ActionCounter`] (the
-//! per-rule hourly cap on destructive actions: DynamoDB), the family queues
+//! per-rule hourly cap on destructive actions: DynamoDB) and [`ports::WindowStore`] (the
+//! rules' thresholds and suppressions, same table), the family queues
 //! ([`fifo_queue::FifoQueue`]), the org secrets (signing keys) and a [`ports::Directory`] for
 //! enrichment (Okta), all given to [`Router::builder`]. [`DeadLetters`] puts an event
 //! that cannot be routed on the events DLQ with a letter that says why. The ports are the `ports` crate's; their in-memory
@@ -23,6 +24,7 @@ mod cached;
 mod config;
 mod dead_letter;
 mod error;
+mod gate;
 mod request;
 mod route;
 

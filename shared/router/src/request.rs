@@ -218,7 +218,7 @@ struct Refusal {
 impl<L, C, D, Q, S> Router<L, C, D, Q, S>
 where
     L: EventLedger,
-    C: ActionCounter,
+    C: ActionCounter + ports::WindowStore,
     D: Directory,
     Q: FifoQueue,
     S: SecretSource,

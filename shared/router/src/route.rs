@@ -9,13 +9,13 @@ use envelope::{Cursor, Envelope, EventRef, Phase, envelope_id, seal, seal_plan};
 use fifo_queue::{FifoMessage, FifoQueue, ResendPolicy, send_all};
 use okta_events::{EventKey, QueuedEvent, parse_queued};
 use org_secrets::{OrgName, SecretCache, SecretSource};
-use rules::{EvalInput, Plan, RuleSet, SubjectUser};
+use rules::{Admission, EvalInput, Plan, RuleSet, SubjectUser};
 use serde::Deserialize;
 use serde_json::Value;
 
 use ports::{
     ActionCounter, ActionResult, Directory, DirectoryError, DynResultSink, EventLedger,
-    ResultStatus,
+    ResultStatus, WindowStore,
 };
 
 use crate::{RequestSettings, RouteError};
@@ -59,6 +59,9 @@ pub enum Decision {
         /// The first step's action.
         action: String,
     },
+    /// The rule's threshold or suppression held the plan back: still counting, quiet
+    /// after a firing, or an event it had already counted.
+    Held(Admission),
     /// `dry_run`: logged, not sent.
     DryRun,
     /// It would touch a protected user or group; the text says which, as logged.
@@ -112,7 +115,7 @@ impl<L, C, D, Q, S> Router<L, C, D, Q, S> {
 impl<L, C, D, Q, S> Router<L, C, D, Q, S>
 where
     L: EventLedger,
-    C: ActionCounter,
+    C: ActionCounter + WindowStore,
     D: Directory,
     Q: FifoQueue,
     S: SecretSource,
@@ -228,6 +231,15 @@ where
             decision,
             plan,
         };
+        // Counting comes first: a threshold counts what matches, whatever becomes of
+        // the plan it fires.
+        if let Some(gate) = &plan.gate {
+            let admission = crate::gate::admit(&self.counter, gate).await?;
+            if !admission.fires() {
+                tracing::info!(event = %source.uuid, rule = %rule_id, admission = ?admission, "plan held back by the rule's threshold or suppression");
+                return Ok(outcome(Decision::Held(admission), Some(plan)));
+            }
+        }
         if let Some(reason) = self.rules.protection().refuses(&plan) {
             tracing::warn!(event = %source.uuid, rule = %rule_id, reason = %reason, "plan refused: it touches a protected user or group");
             return Ok(outcome(Decision::Protected(reason), Some(plan)));

@@ -90,6 +90,21 @@ impl Admission {
     }
 }
 
+/// What a person reads: `threshold: 3 of 5 so far`.
+impl std::fmt::Display for Admission {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Admission::Fire => f.write_str("fires"),
+            Admission::Counting { seen, of } => write!(f, "threshold: {seen} of {of} so far"),
+            Admission::Suppressed => f.write_str("suppressed after its last firing"),
+            Admission::AlreadyCounted => f.write_str("this event was already counted"),
+            Admission::Late => f.write_str(
+                "does not count: at or before the last firing, or a window older than the newest event",
+            ),
+        }
+    }
+}
+
 /// How many firing events a threshold state remembers, so a redelivered one fires again.
 const REMEMBERED_FIRINGS: usize = 16;
 

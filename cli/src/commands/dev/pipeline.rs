@@ -467,6 +467,7 @@ fn print_routed(result: Result<Routed, router::RouteError>) {
                         family.as_str(),
                         short(&envelope_id)
                     ),
+                    Decision::Held(admission) => format!("matches; {admission}"),
                     Decision::DryRun => format!("dry run, {steps} step(s) logged, not sent"),
                     Decision::Protected(reason) => format!("refused: {reason}"),
                     Decision::CapReached { cap } => {

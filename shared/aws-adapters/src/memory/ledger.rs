@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use ports::{ActionCounter, EventLedger, StoreError};
+use ports::{ActionCounter, EventLedger, StoreError, VersionedState, WindowStore};
 
 fn poisoned(store: &'static str) -> StoreError {
     StoreError::new(store, "lock poisoned")
@@ -32,10 +32,41 @@ impl EventLedger for MemoryLedger {
 /// (rule id, hour) → (actions taken, events that took them).
 type Counts = HashMap<(String, u64), (u32, HashSet<String>)>;
 
-/// Hourly counters per rule, with the events that took from each.
+/// Hourly counters per rule, with the events that took from each, and the rules'
+/// threshold and suppression state (no expiry needed locally).
 #[derive(Default)]
 pub struct MemoryCounter {
     counts: Mutex<Counts>,
+    windows: Mutex<HashMap<String, VersionedState>>,
+}
+
+impl WindowStore for MemoryCounter {
+    async fn load(&self, key: &str) -> Result<Option<VersionedState>, StoreError> {
+        let windows = self.windows.lock().map_err(|_| poisoned("windows"))?;
+        Ok(windows.get(key).cloned())
+    }
+
+    async fn save(
+        &self,
+        key: &str,
+        state: &str,
+        version: u64,
+        _ttl: Duration,
+    ) -> Result<bool, StoreError> {
+        let mut windows = self.windows.lock().map_err(|_| poisoned("windows"))?;
+        let stored = windows.get(key).map_or(0, |s| s.version);
+        if stored != version {
+            return Ok(false);
+        }
+        windows.insert(
+            key.to_owned(),
+            VersionedState {
+                state: state.to_owned(),
+                version: version + 1,
+            },
+        );
+        Ok(true)
+    }
 }
 
 impl ActionCounter for MemoryCounter {

@@ -4,3 +4,4 @@
 mod plan_keys;
 mod requests;
 mod route;
+mod thresholds;
