@@ -42,7 +42,7 @@ pub fn run(command: ActionsCommand) -> Result<(), UnknownAction> {
                 println!(
                     "  {:<20} {:<16} {}",
                     param.name,
-                    param.ty.as_str(),
+                    param.type_text(),
                     param.default_text()
                 );
             }
