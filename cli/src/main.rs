@@ -4,6 +4,7 @@
 //! - `okta-hooks send`: posts a delivery (or the verification challenge) as Okta does.
 //! - `okta-hooks okta get-user`: proves an Okta credential against a real org.
 //! - `okta-hooks rules check|test`, `okta-hooks actions list|show`: rules, offline.
+//! - `okta-hooks rules backtest`: the rules over a System Log window, with no writes.
 //! - `okta-hooks scopes`: the Okta scopes and admin roles each function needs for the rules.
 //! - `okta-hooks secrets split`: the single org secret of before the split, one per kind.
 //! - `okta-hooks secrets plan-key`: the router's plan key pair, made or rotated.
@@ -41,7 +42,8 @@ enum Command {
     Dev(dev::DevArgs),
     /// Send an event hook delivery, or the verification challenge, to a hook URL.
     Send(send::SendArgs),
-    /// Check the rules, or try them on an event (no AWS, no Okta).
+    /// Check the rules, or try them on an event (no AWS, no Okta); backtest them on a
+    /// System Log window (log reads only).
     #[command(subcommand)]
     Rules(rules::RulesCommand),
     /// The actions rules can use.
@@ -85,7 +87,7 @@ async fn main() -> ExitCode {
         // Its own exit codes: 2 for an invalid request, 1 for a failed or refused one.
         Command::Run(args) => return run::main(args).await,
         Command::Stack(command) => stack::run(command).await.map_err(|e| e.to_string()),
-        Command::Rules(command) => rules::run(command).map_err(|e| e.to_string()),
+        Command::Rules(command) => rules::run(command).await.map_err(|e| e.to_string()),
         Command::Actions(command) => actions::run(command).map_err(|e| e.to_string()),
         Command::Scopes(args) => scopes::run(&args).map_err(|e| e.to_string()),
     };

@@ -1,8 +1,10 @@
 //! One module per subcommand, named after it: `okta-hooks <name>` is `commands::<name>`.
 
 pub mod actions;
+pub mod backtest;
 pub mod dev;
 pub mod hook;
+pub mod log_window;
 pub mod okta;
 pub mod redrive;
 pub mod replay;

@@ -22,29 +22,25 @@
 //! is set (scope `okta.logs.read`), else the poller's: the org's `okta-read` secret
 //! (Secrets Manager `<prefix><org>/okta-read`), the `okta` section of the single secret of
 //! before the split (`<prefix><org>`, with `--legacy-single-secret`), or `--secret-file`
-//! (either shape).
+//! (either shape). The window, the credential and the paced page reader are
+//! [`super::log_window`]'s, which `rules backtest` shares.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use aws_adapters::{SecretsManagerSource, SqsFifoQueue};
+use aws_adapters::SqsFifoQueue;
 use fifo_queue::{FifoMessage, MAX_BATCH_BYTES, ResendPolicy, send_all};
-use okta_adapters::{CredentialError, okta_config};
-use okta_client::endpoints::logs::{LogQuery, LogSortOrder};
-use okta_client::{OktaClient, Page, RetryPolicy};
 use okta_events::{EventKey, queue_entry};
-use org_secrets::{
-    OktaCredential, OrgName, OrgSecret, SecretError, SecretKind, SecretReads, SecretSource,
-};
+use org_secrets::OrgName;
 use rules::RuleSet;
 use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, UtcOffset};
 
-/// How far back the System Log goes: a longer window cannot be read whole.
-const RETENTION_DAYS: i64 = 90;
-/// Events per System Log page (Okta's maximum).
-const PAGE_LIMIT: i32 = 1000;
+use super::log_window::{
+    LogPages, LogWindowArgs, LogWindowError, Window, okta_client, retention_warning, type_filter,
+    window,
+};
 /// How long the deployed router's ledger remembers a routed event: the router's default for
 /// `OKTA_HOOKS_LEDGER_TTL_DAYS` (`router::RouterConfig`), which `infra/template.yaml`
 /// leaves unset (a test checks both).
@@ -52,16 +48,9 @@ pub const DEFAULT_LEDGER_TTL_DAYS: u16 = 14;
 
 #[derive(clap::Args)]
 pub struct ReplayArgs {
-    /// The org (its credential is the secret <secret-prefix><org>/okta-read; its name goes
-    /// on every message).
-    #[arg(long, default_value = "default")]
-    org: String,
-    /// Start of the window, RFC 3339 (e.g. 2026-11-20T00:00:00Z), inclusive.
-    #[arg(long)]
-    since: String,
-    /// End of the window, RFC 3339, exclusive. At most 90 days after --since.
-    #[arg(long)]
-    until: String,
+    /// The org (its name goes on every message), the window and the credential.
+    #[command(flatten)]
+    window: LogWindowArgs,
     /// An event type to replay (repeat, or separate with commas). Default: every event
     /// type the rules of --rules handle.
     #[arg(long = "type", value_name = "EVENT_TYPE", value_delimiter = ',')]
@@ -93,17 +82,6 @@ pub struct ReplayArgs {
     /// forgotten its older events, so their actions run again.
     #[arg(long)]
     allow_rerun: bool,
-    /// Read the Okta credential from this JSON file instead of Secrets Manager: either
-    /// shape (its `okta-read`, else its `okta`).
-    #[arg(long)]
-    secret_file: Option<PathBuf>,
-    /// Prefix of the org secrets' names in Secrets Manager.
-    #[arg(long, env = "OKTA_HOOKS_SECRET_PREFIX", default_value = "okta-hooks/")]
-    secret_prefix: String,
-    /// Use the org's single secret of before the split, <secret-prefix><org>, as the
-    /// functions do with LegacySingleSecret=true.
-    #[arg(long, env = "OKTA_HOOKS_LEGACY_SINGLE_SECRET")]
-    legacy_single_secret: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -113,9 +91,7 @@ pub enum ReplayError {
     #[error("{0}")]
     Config(String),
     #[error(transparent)]
-    Credential(#[from] CredentialError),
-    #[error("Okta: {0}")]
-    Okta(#[from] okta_client::OktaError),
+    Window(#[from] LogWindowError),
     #[error("{0}")]
     Event(String),
     #[error("{sent} event(s) sent, then the queue failed: {error}")]
@@ -133,51 +109,6 @@ pub enum ReplayError {
         horizon: String,
         ttl_days: u16,
     },
-}
-
-/// The validated window, formatted for Okta (UTC, RFC 3339).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Window {
-    pub since: String,
-    pub until: String,
-    /// `since` as a time.
-    pub start: OffsetDateTime,
-    /// The window starts before the System Log's retention: its oldest events are gone.
-    pub beyond_retention: bool,
-}
-
-/// Parses and checks `since`/`until`: RFC 3339, `until` after `since`, at most 90 days.
-pub fn window(since: &str, until: &str, now: OffsetDateTime) -> Result<Window, ReplayError> {
-    let parse = |flag: &str, value: &str| {
-        OffsetDateTime::parse(value.trim(), &Rfc3339).map_err(|e| {
-            ReplayError::Usage(format!(
-                "--{flag} {value:?} is not an RFC 3339 time such as 2026-11-20T00:00:00Z ({e})"
-            ))
-        })
-    };
-    let start = parse("since", since)?.to_offset(UtcOffset::UTC);
-    let end = parse("until", until)?.to_offset(UtcOffset::UTC);
-    if end <= start {
-        return Err(ReplayError::Usage(format!(
-            "--until ({until}) must be after --since ({since})"
-        )));
-    }
-    if end - start > Duration::days(RETENTION_DAYS) {
-        return Err(ReplayError::Usage(format!(
-            "the window {since} .. {until} is longer than {RETENTION_DAYS} days, the System \
-             Log's retention: replay it in shorter windows"
-        )));
-    }
-    let format = |t: OffsetDateTime| {
-        t.format(&Rfc3339)
-            .map_err(|e| ReplayError::Usage(format!("cannot format {t}: {e}")))
-    };
-    Ok(Window {
-        since: format(start)?,
-        until: format(end)?,
-        start,
-        beyond_retention: start < now - Duration::days(RETENTION_DAYS),
-    })
 }
 
 /// Where the router's memory of routed events ends: `now` minus the ledger's TTL, to the
@@ -221,28 +152,6 @@ pub fn check_horizon(
     }
 }
 
-/// The System Log filter for these event types: `eventType eq "a" or eventType eq "b"`.
-pub fn type_filter(types: &[String]) -> Result<String, ReplayError> {
-    if types.is_empty() {
-        return Err(ReplayError::Usage("no event type to replay".to_owned()));
-    }
-    for t in types {
-        let valid = !t.is_empty()
-            && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"._-".contains(&b));
-        if !valid {
-            return Err(ReplayError::Usage(format!(
-                "--type {t:?} is not an event type (letters, digits, `.`, `_`, `-`)"
-            )));
-        }
-    }
-    Ok(types
-        .iter()
-        .map(|t| format!("eventType eq \"{t}\""))
-        .collect::<Vec<_>>()
-        .join(" or "))
-}
-
 /// The FIFO message of one replayed event: the same entry every producer builds
 /// ([`okta_events::queue_entry`]: dedup id = `uuid`, group = the subject), with
 /// `source: "replay"`. Returns the message and the event type.
@@ -277,9 +186,9 @@ pub fn replay_message(
 }
 
 pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
-    let org = OrgName::parse(&args.org).map_err(|e| ReplayError::Usage(e.to_string()))?;
+    let org = OrgName::parse(&args.window.org).map_err(|e| ReplayError::Usage(e.to_string()))?;
     let now = OffsetDateTime::now_utc();
-    let window = window(&args.since, &args.until, now)?;
+    let window = window(&args.window.since, &args.window.until, now)?;
     // Before any credential or queue is touched: a refused window sends nothing.
     if let Some(warning) = check_horizon(
         &window,
@@ -294,11 +203,8 @@ pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
         };
         eprintln!("warning ({why}): {warning}");
     }
-    if window.beyond_retention {
-        eprintln!(
-            "warning: --since is more than {RETENTION_DAYS} days ago: the System Log no \
-             longer holds the start of the window"
-        );
+    if let Some(warning) = retention_warning(&window) {
+        eprintln!("{warning}");
     }
     let types = event_types(&args)?;
     let filter = type_filter(&types)?;
@@ -314,31 +220,28 @@ pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
             ));
         }
     };
-    let client = okta_client(&args, &org).await?;
+    let client = okta_client(&args.window, &org, "cli-replay").await?;
+    let mut pages = LogPages::new(client, &window, filter)?;
 
-    let query = LogQuery {
-        since: Some(window.since.clone()),
-        until: Some(window.until.clone()),
-        filter: Some(filter),
-        limit: Some(PAGE_LIMIT),
-        sort_order: Some(LogSortOrder::Ascending),
-        ..LogQuery::default()
-    };
     println!(
         "replaying {} .. {} of org {org}: {}",
         window.since,
         window.until,
         types.join(", ")
     );
-    let mut url = client.query_logs(&query)?.url().clone();
     let mut counts: BTreeMap<String, usize> = BTreeMap::new();
     let mut total = 0usize;
-    let mut pages = 0usize;
-    loop {
-        let page: Page<Box<RawValue>> = client.page(url.clone()).await?;
-        pages += 1;
-        let mut messages = Vec::with_capacity(page.items.len());
-        for raw in &page.items {
+    while let Some(items) = pages
+        .next_page(|wait| {
+            eprintln!(
+                "waiting {}s: the log API's rate limit is nearly used up",
+                wait.as_secs()
+            );
+        })
+        .await?
+    {
+        let mut messages = Vec::with_capacity(items.len());
+        for raw in &items {
             let (message, event_type) =
                 replay_message(&org, total + messages.len(), raw).map_err(ReplayError::Event)?;
             if args.dry_run {
@@ -359,13 +262,8 @@ pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
             });
         }
         total += messages.len();
-        // A bounded query ends: no `next`, or (defensively) an empty page or a link that
-        // points back at the page just read.
-        match page.next {
-            Some(next) if !page.items.is_empty() && next != url => url = next,
-            _ => break,
-        }
     }
+    let pages = pages.pages();
 
     for (event_type, count) in &counts {
         println!("  {count:>6}  {event_type}");
@@ -407,69 +305,6 @@ fn event_types(args: &ReplayArgs) -> Result<Vec<String>, ReplayError> {
     Ok(types)
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// The client: `OKTA_*` variables when `OKTA_ORG_URL` is set, else the poller's
-/// credential (`okta-read`).
-async fn okta_client(args: &ReplayArgs, org: &OrgName) -> Result<OktaClient, ReplayError> {
-    let credential: OktaCredential = match env("OKTA_ORG_URL") {
-        Some(org_url) => super::okta::credential(org_url, "okta.logs.read")
-            .map_err(|e| ReplayError::Config(e.to_string()))?,
-        None => {
-            let (secret, at) = org_secret(args, org).await?;
-            secret.okta.ok_or_else(|| {
-                ReplayError::Config(format!(
-                    "no Okta credential in {at}: set OKTA_ORG_URL and OKTA_API_TOKEN, or put \
-                     the org's read-only credential there (`okta-read`, with okta.logs.read)"
-                ))
-            })?
-        }
-    };
-    let mut config = okta_config(&credential, "cli-replay")?;
-    config.retry = RetryPolicy::interactive();
-    Ok(OktaClient::new(config)?)
-}
-
-/// The Okta credential the poller would use, and where it was read (for messages; never
-/// its content): the `okta-read` secret (`<prefix><org>/okta-read`), the single secret of
-/// before the split (`<prefix><org>`, whose `okta` serves) with `--legacy-single-secret`,
-/// or `--secret-file` (either shape).
-async fn org_secret(args: &ReplayArgs, org: &OrgName) -> Result<(OrgSecret, String), ReplayError> {
-    if let Some(file) = &args.secret_file {
-        let at = file.display().to_string();
-        let secret = crate::secret_file::read_secret_file(file)
-            .map_err(|e| e.to_string())
-            .and_then(|stored| SecretReads::poller().resolve(&stored))
-            .map_err(|reason| ReplayError::Config(format!("org secret ({at}): {reason}")))?;
-        return Ok((secret, at));
-    }
-    let config = aws_adapters::load_config().await;
-    let secrets = org_secrets::SecretsConfig {
-        prefix: args.secret_prefix.clone(),
-        legacy_single_secret: args.legacy_single_secret,
-        ..org_secrets::SecretsConfig::default()
-    };
-    let source = SecretsManagerSource::from_config(&config, &secrets, SecretReads::poller());
-    let at = if args.legacy_single_secret {
-        format!("secret {}", source.legacy_secret_id(org))
-    } else {
-        format!("secret {}", source.secret_id(org, &SecretKind::OktaRead))
-    };
-    let secret = source.fetch(org).await.map_err(|e| {
-        let hint = match (&e, args.legacy_single_secret) {
-            (SecretError::NotFound { .. }, false) => {
-                " (`okta-hooks secrets split` makes it from the single secret of before the \
-                 split; or give --legacy-single-secret to use that one)"
-            }
-            _ => "",
-        };
-        ReplayError::Config(format!("org secret ({at}): {e}{hint}"))
-    })?;
-    Ok((secret, at))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,27 +312,6 @@ mod tests {
 
     fn now() -> OffsetDateTime {
         OffsetDateTime::parse("2026-11-25T12:00:00Z", &Rfc3339).unwrap()
-    }
-
-    #[test]
-    fn windows_are_rfc3339_ordered_and_at_most_90_days() {
-        let w = window("2026-11-20T00:00:00Z", "2026-11-21T01:30:00+01:00", now()).unwrap();
-        assert_eq!(w.since, "2026-11-20T00:00:00Z");
-        assert_eq!(w.until, "2026-11-21T00:30:00Z");
-        assert!(!w.beyond_retention);
-
-        let err = window("2026-11-21T00:00:00Z", "2026-11-20T00:00:00Z", now()).unwrap_err();
-        assert!(err.to_string().contains("must be after"), "{err}");
-        let err = window("2026-11-20T00:00:00Z", "2026-11-20T00:00:00Z", now()).unwrap_err();
-        assert!(err.to_string().contains("must be after"), "{err}");
-        let err = window("2026-08-01T00:00:00Z", "2026-11-01T00:00:00Z", now()).unwrap_err();
-        assert!(err.to_string().contains("90 days"), "{err}");
-        assert!(window("2026-08-03T00:00:00Z", "2026-11-01T00:00:00Z", now()).is_ok());
-        let err = window("2026-11-20", "2026-11-21T00:00:00Z", now()).unwrap_err();
-        assert!(err.to_string().contains("RFC 3339"), "{err}");
-
-        let old = window("2026-01-01T00:00:00Z", "2026-01-02T00:00:00Z", now()).unwrap();
-        assert!(old.beyond_retention);
     }
 
     #[test]
@@ -564,16 +378,6 @@ mod tests {
             !template.contains("OKTA_HOOKS_LEDGER_TTL_DAYS"),
             "the template sets OKTA_HOOKS_LEDGER_TTL_DAYS: make DEFAULT_LEDGER_TTL_DAYS its value"
         );
-    }
-
-    #[test]
-    fn filters_name_each_type_and_refuse_quotes() {
-        assert_eq!(
-            type_filter(&["user.lifecycle.create".into(), "user.account.lock".into()]).unwrap(),
-            r#"eventType eq "user.lifecycle.create" or eventType eq "user.account.lock""#
-        );
-        assert!(type_filter(&[r#"x" or eventType ne "y"#.into()]).is_err());
-        assert!(type_filter(&[]).is_err());
     }
 
     #[test]

@@ -31,6 +31,9 @@ pub enum RulesCommand {
         #[arg(long)]
         user: Option<PathBuf>,
     },
+    /// Run the rules over a System Log window (thresholds included, no writes): per rule
+    /// the matches, the plans, the users they would have touched, sample plans.
+    Backtest(super::backtest::BacktestArgs),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -45,9 +48,11 @@ pub enum RulesCliError {
     User { path: PathBuf, reason: String },
     #[error(transparent)]
     Eval(#[from] rules::EvalError),
+    #[error(transparent)]
+    Backtest(#[from] super::backtest::BacktestError),
 }
 
-pub fn run(command: RulesCommand) -> Result<(), RulesCliError> {
+pub async fn run(command: RulesCommand) -> Result<(), RulesCliError> {
     match command {
         RulesCommand::Check { dir } => check(&dir),
         RulesCommand::Test {
@@ -56,6 +61,7 @@ pub fn run(command: RulesCommand) -> Result<(), RulesCliError> {
             org,
             user,
         } => test(&event, &rules, &org, user.as_deref()),
+        RulesCommand::Backtest(args) => Ok(super::backtest::run(args).await?),
     }
 }
 
