@@ -28,5 +28,6 @@ mod stack_burst;
 mod stack_faults;
 mod stack_flow;
 mod stack_requests;
+mod stack_thresholds;
 mod step_records;
 mod template;
