@@ -18,6 +18,7 @@ mod rejects_sqs;
 mod replay_redrive;
 mod results_eventbridge;
 mod router_stores;
+mod rules_backtest;
 mod rules_cli;
 mod run_cli;
 mod scopes_cli;
