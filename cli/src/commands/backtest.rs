@@ -82,6 +82,8 @@ pub struct RuleFacts {
     pub enrich: Vec<String>,
     /// `dry_run: true`.
     pub dry_run: bool,
+    /// `org:` as written: the only orgs the rule applies to; `None` for every org.
+    pub orgs: Option<Vec<String>>,
 }
 
 /// The facts of every rule of the `*.yaml`/`*.yml` files of `dir`, by rule id. A file
@@ -119,23 +121,33 @@ pub fn rule_facts_of(text: &str) -> HashMap<String, RuleFacts> {
         let Some(id) = rule.as_mapping_get("id").and_then(Yaml::as_str) else {
             continue;
         };
-        let enrich = match rule.as_mapping_get("enrich") {
-            Some(node) => match (node.as_str(), node.as_sequence()) {
-                (Some(one), _) => vec![one.to_owned()],
-                (None, Some(list)) => list
-                    .iter()
-                    .filter_map(Yaml::as_str)
-                    .map(str::to_owned)
-                    .collect(),
-                (None, None) => Vec::new(),
-            },
-            None => Vec::new(),
+        // A word or a list of words.
+        let words = |key: &str| {
+            rule.as_mapping_get(key)
+                .map(|node| match (node.as_str(), node.as_sequence()) {
+                    (Some(one), _) => vec![one.to_owned()],
+                    (None, Some(list)) => list
+                        .iter()
+                        .filter_map(Yaml::as_str)
+                        .map(str::to_owned)
+                        .collect(),
+                    (None, None) => Vec::new(),
+                })
         };
+        let enrich = words("enrich").unwrap_or_default();
+        let orgs = words("org");
         let dry_run = rule
             .as_mapping_get("dry_run")
             .and_then(Yaml::as_bool)
             .unwrap_or(false);
-        facts.insert(id.to_owned(), RuleFacts { enrich, dry_run });
+        facts.insert(
+            id.to_owned(),
+            RuleFacts {
+                enrich,
+                dry_run,
+                orgs,
+            },
+        );
     }
     facts
 }
@@ -177,6 +189,9 @@ pub struct RuleReport {
     pub dry_run: bool,
     /// What the rule asks to fetch (`user`, `groups`); a backtest fetches nothing.
     pub enrich: Vec<String>,
+    /// The only orgs the rule applies to (`org:`), when it names some.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub orgs: Option<Vec<String>>,
     /// Events whose condition held (a plan was made, or its steps failed to render).
     pub matched: usize,
     /// Plans the threshold and suppression let through: what the router would have sent.
@@ -266,6 +281,7 @@ impl<'a> Backtest<'a> {
                     rule: id.to_owned(),
                     dry_run: facts.dry_run,
                     enrich: facts.enrich,
+                    orgs: facts.orgs,
                     ..RuleReport::default()
                 }
             })
@@ -372,6 +388,16 @@ impl<'a> Backtest<'a> {
                 rule.rule,
                 rule.enrich.join(", ")
             ));
+        }
+        for rule in &rules {
+            if let Some(orgs) = rule.orgs.as_ref().filter(|o| !o.contains(&self.org)) {
+                notes.push(format!(
+                    "rule {} applies to org(s) {} only: not evaluated for org {} (give --org)",
+                    rule.rule,
+                    orgs.join(", "),
+                    self.org
+                ));
+            }
         }
         let events = self.events;
         if events.duplicates > 0 {
@@ -953,17 +979,50 @@ rules:
     #[test]
     fn rule_facts_read_enrich_as_a_list_or_a_word_and_dry_run() {
         let facts = rule_facts_of(
-            "rules:\n  - id: a\n    enrich: [user, groups]\n    dry_run: true\n  - id: b\n    enrich: user\n  - id: c\n",
+            "rules:\n  - id: a\n    enrich: [user, groups]\n    dry_run: true\n  - id: b\n    enrich: user\n    org: prod\n  - id: c\n",
         );
         assert_eq!(
             facts["a"],
             RuleFacts {
                 enrich: vec!["user".into(), "groups".into()],
-                dry_run: true
+                dry_run: true,
+                orgs: None,
             }
         );
         assert_eq!(facts["b"].enrich, ["user"]);
+        assert_eq!(facts["b"].orgs, Some(vec!["prod".to_owned()]));
         assert_eq!(facts["c"], RuleFacts::default());
         assert!(rule_facts_of(": not yaml [").is_empty());
+    }
+
+    #[test]
+    fn a_rule_scoped_to_another_org_is_listed_with_a_note_naming_its_orgs() {
+        let text = r#"
+rules:
+  - id: prod-only
+    on: [user.account.lock]
+    org: [prod, staging]
+    do:
+      - action: user.sessions.clear
+        user: ${ actor.id }
+"#;
+        let set = RuleSet::from_sources(&[("r.yaml", text)]).unwrap();
+        let facts = rule_facts_of(text);
+        let mut backtest = Backtest::new(&set, "default", &facts, 3);
+        backtest.observe(&lock("l1", "00uONE", 1));
+        let report = backtest.finish(Source::default());
+        assert_eq!(report.rules[0].matched, 0);
+        assert_eq!(
+            report.notes,
+            [
+                "rule prod-only applies to org(s) prod, staging only: not evaluated for org default (give --org)"
+            ]
+        );
+
+        let mut backtest = Backtest::new(&set, "prod", &facts, 3);
+        backtest.observe(&lock("l1", "00uONE", 1));
+        let report = backtest.finish(Source::default());
+        assert_eq!(report.rules[0].matched, 1);
+        assert!(report.notes.is_empty(), "{:?}", report.notes);
     }
 }
