@@ -420,6 +420,21 @@ for line in sys.stdin:
             json!({"steps": [{"action": "user.suspnd", "user": "00u1"}]}),
             "invalid",
         ),
+        (
+            "risk",
+            json!({"action": "user.risk.set", "params": {"user": "00u1", "level": "HIGH", "reason": "Brute force, 5 failures in 10m"}}),
+            "valid",
+        ),
+        (
+            "risk_level_outside_the_enum",
+            json!({"action": "user.risk.set", "params": {"user": "00u1", "level": "CRITICAL"}}),
+            "invalid",
+        ),
+        (
+            "risk_reason_outside_the_pattern",
+            json!({"action": "user.risk.set", "params": {"user": "00u1", "level": "LOW", "reason": "rule: brute force"}}),
+            "invalid",
+        ),
     ];
     let input: String = cases
         .iter()
