@@ -23,7 +23,7 @@
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -72,84 +72,6 @@ pub enum BacktestError {
     Window(#[from] LogWindowError),
     #[error("{0} error(s) in the rules of {1}")]
     Rules(usize, String),
-}
-
-/// What the rule files say about a rule that the loaded [`RuleSet`] does not tell: read
-/// from the YAML only to annotate the report.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct RuleFacts {
-    /// `enrich:` as written (`user`, `groups`); empty when the rule fetches nothing.
-    pub enrich: Vec<String>,
-    /// `dry_run: true`.
-    pub dry_run: bool,
-    /// `org:` as written: the only orgs the rule applies to; `None` for every org.
-    pub orgs: Option<Vec<String>>,
-}
-
-/// The facts of every rule of the `*.yaml`/`*.yml` files of `dir`, by rule id. A file
-/// that does not read gives nothing (the rules loaded already, so it does not happen).
-pub fn rule_facts(dir: &Path) -> HashMap<String, RuleFacts> {
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return HashMap::new();
-    };
-    let mut facts = HashMap::new();
-    for entry in entries.flatten() {
-        let path = entry.path();
-        let yaml = path
-            .extension()
-            .and_then(|e| e.to_str())
-            .is_some_and(|e| e == "yaml" || e == "yml");
-        if let (true, Ok(text)) = (yaml, std::fs::read_to_string(&path)) {
-            facts.extend(rule_facts_of(&text));
-        }
-    }
-    facts
-}
-
-/// [`rule_facts`] of one file's text.
-pub fn rule_facts_of(text: &str) -> HashMap<String, RuleFacts> {
-    use saphyr::{LoadableYamlNode, Yaml};
-    let mut facts = HashMap::new();
-    let Ok(docs) = Yaml::load_from_str(text) else {
-        return facts;
-    };
-    let rules = docs
-        .first()
-        .and_then(|doc| doc.as_mapping_get("rules"))
-        .and_then(Yaml::as_sequence);
-    for rule in rules.into_iter().flatten() {
-        let Some(id) = rule.as_mapping_get("id").and_then(Yaml::as_str) else {
-            continue;
-        };
-        // A word or a list of words.
-        let words = |key: &str| {
-            rule.as_mapping_get(key)
-                .map(|node| match (node.as_str(), node.as_sequence()) {
-                    (Some(one), _) => vec![one.to_owned()],
-                    (None, Some(list)) => list
-                        .iter()
-                        .filter_map(Yaml::as_str)
-                        .map(str::to_owned)
-                        .collect(),
-                    (None, None) => Vec::new(),
-                })
-        };
-        let enrich = words("enrich").unwrap_or_default();
-        let orgs = words("org");
-        let dry_run = rule
-            .as_mapping_get("dry_run")
-            .and_then(Yaml::as_bool)
-            .unwrap_or(false);
-        facts.insert(
-            id.to_owned(),
-            RuleFacts {
-                enrich,
-                dry_run,
-                orgs,
-            },
-        );
-    }
-    facts
 }
 
 /// Where the events came from: printed in the report's first line.
@@ -266,24 +188,15 @@ pub struct Backtest<'a> {
 
 impl<'a> Backtest<'a> {
     /// A backtest of `set` for events of `org`, keeping up to `samples` plans per rule.
-    /// `facts` annotates rules (dry run, enrichment) from their files.
-    pub fn new(
-        set: &'a RuleSet,
-        org: &str,
-        facts: &HashMap<String, RuleFacts>,
-        samples: usize,
-    ) -> Self {
+    pub fn new(set: &'a RuleSet, org: &str, samples: usize) -> Self {
         let rules: Vec<RuleReport> = set
-            .rule_ids()
-            .map(|id| {
-                let facts = facts.get(id).cloned().unwrap_or_default();
-                RuleReport {
-                    rule: id.to_owned(),
-                    dry_run: facts.dry_run,
-                    enrich: facts.enrich,
-                    orgs: facts.orgs,
-                    ..RuleReport::default()
-                }
+            .rules()
+            .map(|rule| RuleReport {
+                rule: rule.id.to_owned(),
+                dry_run: rule.dry_run,
+                enrich: rule.enrich.names().into_iter().map(str::to_owned).collect(),
+                orgs: rule.orgs.map(<[String]>::to_vec),
+                ..RuleReport::default()
             })
             .collect();
         let index = rules
@@ -663,8 +576,7 @@ pub async fn run(args: BacktestArgs) -> Result<(), BacktestError> {
         window.until,
         event_types.len()
     );
-    let facts = rule_facts(&args.rules);
-    let mut backtest = Backtest::new(&set, org.as_str(), &facts, args.samples);
+    let mut backtest = Backtest::new(&set, org.as_str(), args.samples);
     let bar = progress();
     let (mut read, mut done) = (0usize, 0usize);
     loop {
@@ -761,8 +673,7 @@ protected:
 
     fn report(events: &[Value], samples: usize) -> Report {
         let set = set();
-        let facts = rule_facts_of(RULES);
-        let mut backtest = Backtest::new(&set, "default", &facts, samples);
+        let mut backtest = Backtest::new(&set, "default", samples);
         for event in events {
             backtest.observe(event);
         }
@@ -961,8 +872,7 @@ rules:
         user: ${ target("User").id }
 "#;
         let set = RuleSet::from_sources(&[("r.yaml", text)]).unwrap();
-        let facts = rule_facts_of(text);
-        let mut backtest = Backtest::new(&set, "default", &facts, 3);
+        let mut backtest = Backtest::new(&set, "default", 3);
         backtest.observe(&json!({
             "uuid": "d1", "published": "2026-11-02T10:00:00Z",
             "eventType": "user.lifecycle.deactivate",
@@ -977,25 +887,6 @@ rules:
     }
 
     #[test]
-    fn rule_facts_read_enrich_as_a_list_or_a_word_and_dry_run() {
-        let facts = rule_facts_of(
-            "rules:\n  - id: a\n    enrich: [user, groups]\n    dry_run: true\n  - id: b\n    enrich: user\n    org: prod\n  - id: c\n",
-        );
-        assert_eq!(
-            facts["a"],
-            RuleFacts {
-                enrich: vec!["user".into(), "groups".into()],
-                dry_run: true,
-                orgs: None,
-            }
-        );
-        assert_eq!(facts["b"].enrich, ["user"]);
-        assert_eq!(facts["b"].orgs, Some(vec!["prod".to_owned()]));
-        assert_eq!(facts["c"], RuleFacts::default());
-        assert!(rule_facts_of(": not yaml [").is_empty());
-    }
-
-    #[test]
     fn a_rule_scoped_to_another_org_is_listed_with_a_note_naming_its_orgs() {
         let text = r#"
 rules:
@@ -1007,8 +898,7 @@ rules:
         user: ${ actor.id }
 "#;
         let set = RuleSet::from_sources(&[("r.yaml", text)]).unwrap();
-        let facts = rule_facts_of(text);
-        let mut backtest = Backtest::new(&set, "default", &facts, 3);
+        let mut backtest = Backtest::new(&set, "default", 3);
         backtest.observe(&lock("l1", "00uONE", 1));
         let report = backtest.finish(Source::default());
         assert_eq!(report.rules[0].matched, 0);
@@ -1019,7 +909,7 @@ rules:
             ]
         );
 
-        let mut backtest = Backtest::new(&set, "prod", &facts, 3);
+        let mut backtest = Backtest::new(&set, "prod", 3);
         backtest.observe(&lock("l1", "00uONE", 1));
         let report = backtest.finish(Source::default());
         assert_eq!(report.rules[0].matched, 1);

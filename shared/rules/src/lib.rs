@@ -165,6 +165,16 @@ impl RuleSet {
         self.rules.iter().map(|r| r.id.as_str())
     }
 
+    /// What each rule is, in file order: for reports (`rules backtest`).
+    pub fn rules(&self) -> impl Iterator<Item = RuleSummary<'_>> {
+        self.rules.iter().map(|r| RuleSummary {
+            id: &r.id,
+            enrich: r.enrich,
+            dry_run: r.dry_run,
+            orgs: r.orgs.as_deref(),
+        })
+    }
+
     /// Every event type some rule handles (the poller's filter, the hook's subscription).
     pub fn event_types(&self) -> BTreeSet<String> {
         self.by_type.keys().cloned().collect()
@@ -318,6 +328,19 @@ pub struct Gated {
     pub plan: Plan,
     /// What its threshold and suppression said.
     pub admission: Admission,
+}
+
+/// One rule as a report names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RuleSummary<'a> {
+    /// The rule's id.
+    pub id: &'a str,
+    /// What it fetches about the subject before evaluating.
+    pub enrich: Enrichment,
+    /// `dry_run: true`: it logs its plans and acts not.
+    pub dry_run: bool,
+    /// `org:`: the only orgs it applies to; `None` for every org.
+    pub orgs: Option<&'a [String]>,
 }
 
 /// How many test cases a rule carries, by what they expect.

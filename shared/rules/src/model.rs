@@ -21,6 +21,15 @@ impl Enrichment {
         self.user || self.groups
     }
 
+    /// What is asked, as `enrich:` spells it (`user`, `groups`).
+    pub fn names(self) -> Vec<&'static str> {
+        [("user", self.user), ("groups", self.groups)]
+            .into_iter()
+            .filter(|(_, asked)| *asked)
+            .map(|(name, _)| name)
+            .collect()
+    }
+
     pub(crate) fn union(self, other: Enrichment) -> Enrichment {
         Enrichment {
             user: self.user || other.user,
