@@ -121,7 +121,18 @@ fn test(event: &Path, dir: &Path, org: &str, user: Option<&Path>) -> Result<(), 
         .cloned()
         .unwrap_or_default();
     let mut windows = Windows::default();
+    // As the router's ledger does: an event delivered again is not routed again.
+    let mut routed = std::collections::HashSet::new();
     for event in &events {
+        let uuid = event["uuid"].as_str();
+        if uuid.is_some_and(|u| !routed.insert(u.to_owned())) {
+            let kind = event["eventType"].as_str().unwrap_or("?");
+            println!(
+                "event {kind} {}\n  duplicate: already routed",
+                uuid.unwrap_or_default()
+            );
+            continue;
+        }
         print_plans(&set, org, event, subject.as_ref(), &mut windows)?;
     }
     Ok(())

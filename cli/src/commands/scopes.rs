@@ -6,7 +6,8 @@
 //! [`AdminRole::least`]). The router's reads are its enrichment (the subject user, their
 //! groups: the calls of `user.get` and `user.groups.list`), the poller's the System Log
 //! (`log.query`'s); an executor's are the actions of its family that some step of some
-//! rule names, `on_failure` steps included. Then per secret: `okta-read` (router and
+//! live rule names, `on_failure` steps included (a `dry_run` rule's plans reach no
+//! executor: its actions are listed apart, as what going live would add). Then per secret: `okta-read` (router and
 //! poller), `okta-<family>` (read when `ExecutorCredentials` = `PerFamily`, and the only
 //! credential of its family with `PerFamilyOnly`) and `okta` (`Shared`, and with
 //! `PerFamily` the fallback of a family without its own; never read with
@@ -18,7 +19,7 @@
 //! `{"rules_dir", "functions": [{"function", "family", "secret", "fallback_secret",
 //! "calls_okta", "scopes", "admin_roles", "actions", "scope_depends_on_path"}],
 //! "credentials": [{"secret", "used_by", "when", "scopes", "admin_roles",
-//! "scope_depends_on_path"}]}`.
+//! "scope_depends_on_path"}], "dry_run_only": [{"action", "scope", "admin_role"}]}`.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
@@ -147,6 +148,8 @@ struct Credential {
 struct Rights {
     functions: Vec<Need>,
     credentials: Vec<Credential>,
+    /// Actions only `dry_run` rules name: needed once they go live, not now.
+    dry_run_only: Vec<&'static ActionSpec>,
 }
 
 impl Rights {
@@ -240,6 +243,7 @@ impl Rights {
         Rights {
             functions,
             credentials,
+            dry_run_only: set.actions_only_in_dry_run(),
         }
     }
 
@@ -278,10 +282,16 @@ impl Rights {
                 })
             })
             .collect();
+        let dry_run_only: Vec<Value> = self
+            .dry_run_only
+            .iter()
+            .map(|a| json!({"action": a.name, "scope": a.scope, "admin_role": a.admin_role.as_str()}))
+            .collect();
         json!({
             "rules_dir": rules_dir,
             "functions": functions,
             "credentials": credentials,
+            "dry_run_only": dry_run_only,
         })
     }
 
@@ -352,6 +362,21 @@ impl Rights {
                  path's scope by hand ({} shown: the only standard role that can call any path).\n",
                 same_call_as(name).admin_role
             ));
+        }
+        if !self.dry_run_only.is_empty() {
+            out.push_str(
+                "\nNot granted above: actions only dry-run rules name (their plans reach no \
+                 executor). Turning those rules live adds:\n",
+            );
+            for a in &self.dry_run_only {
+                out.push_str(&format!(
+                    "  {} ({}): {}, {}\n",
+                    a.name,
+                    a.family.as_str(),
+                    a.scope,
+                    a.admin_role.as_str()
+                ));
+            }
         }
         out.push_str(
             "\nAn SSWS API token instead carries every right of the admin who created it \

@@ -99,7 +99,7 @@ fn lock_event(uuid: &str, user: &str) -> Value {
 
 fn pages() -> Vec<Vec<Value>> {
     let mut other = lock_event("S1", "00other");
-    other["eventType"] = json!("user.session.start");
+    other["eventType"] = json!("user.session.end");
     vec![
         vec![lock_event("L1", "00u1"), lock_event("L2", "00u2"), other],
         vec![lock_event("L3", "00u3"), lock_event("L4", "00u1")],

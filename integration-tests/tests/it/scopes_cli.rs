@@ -197,6 +197,12 @@ fn the_shipped_rules_need_read_only_reads_and_three_narrow_executor_roles() {
         entry(&json, "credentials", "secret", "okta")["used_by"],
         json!(["executor-users", "executor-sessions", "executor-groups"])
     );
+    // The shipped rules try user.risk.set in dry run: nothing is granted for it, and the
+    // report says what going live would add.
+    assert_eq!(
+        json["dry_run_only"],
+        json!([{"action": "user.risk.set", "scope": "okta.userRisk.manage", "admin_role": "SUPER_ADMIN"}])
+    );
     for f in json["functions"].as_array().unwrap() {
         assert_eq!(f["scope_depends_on_path"], json!([]), "{f}");
     }

@@ -185,12 +185,29 @@ impl RuleSet {
         &self.protection
     }
 
-    /// Every action a step of some rule names, in `do` or `on_failure`, once each and in
-    /// catalog order: what the executors' Okta credentials need (`okta-hooks scopes`).
+    /// Every action a step of some live rule names, in `do` or `on_failure`, once each
+    /// and in catalog order: what the executors' Okta credentials need (`okta-hooks
+    /// scopes`). A `dry_run` rule's plans never reach an executor, so its actions are
+    /// left out ([`RuleSet::actions_only_in_dry_run`] lists them): trying a rule in dry
+    /// run grants nothing.
     pub fn actions_used(&self) -> Vec<&'static actions::ActionSpec> {
+        self.actions_of(|r| !r.dry_run)
+    }
+
+    /// The actions only `dry_run` rules name: what the executors would need once those
+    /// rules go live.
+    pub fn actions_only_in_dry_run(&self) -> Vec<&'static actions::ActionSpec> {
+        let live = self.actions_used();
+        let mut dry = self.actions_of(|r| r.dry_run);
+        dry.retain(|a| !live.iter().any(|l| l.name == a.name));
+        dry
+    }
+
+    fn actions_of(&self, which: impl Fn(&Rule) -> bool) -> Vec<&'static actions::ActionSpec> {
         let used: BTreeSet<&str> = self
             .rules
             .iter()
+            .filter(|r| which(r))
             .flat_map(|r| r.steps.iter().chain(&r.on_failure))
             .map(|s| s.action.name)
             .collect();

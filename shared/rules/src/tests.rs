@@ -49,11 +49,30 @@ fn examples() -> RuleSet {
 #[test]
 fn example_rules_load_and_check_clean() {
     let set = examples();
-    assert_eq!(set.len(), 7);
+    assert_eq!(set.len(), 15);
     let diags = RuleSet::check_dir(&examples_dir());
-    // every type the examples use is hook-eligible: no warning either
-    assert!(diags.is_empty(), "{diags:#?}");
-    assert!(set.warnings().is_empty());
+    // Only MFA fatigue's type is not hook-eligible (the poller delivers it): a warning
+    // on each of its two rules, nothing else.
+    let texts: Vec<String> = diags.iter().map(ToString::to_string).collect();
+    assert_eq!(texts.len(), 2, "{texts:#?}");
+    assert!(
+        texts.iter().all(|d| d.contains("mfa-fatigue.yaml")
+            && d.contains(
+                "warning: event type `user.mfa.okta_verify.deny_push` is not event-hook eligible"
+            )),
+        "{texts:#?}"
+    );
+    assert_eq!(set.warnings().len(), 2);
+    // Every rule carries tests, matching and not, and they pass.
+    for counts in set.test_counts() {
+        assert!(
+            counts.expecting_plans > 0 && counts.expecting_none > 0,
+            "{counts:?}"
+        );
+    }
+    let report = set.run_tests();
+    assert!(report.failures.is_empty(), "{:#?}", report.failures);
+    assert!(report.cases >= 2 * set.len());
     assert!(
         set.protection()
             .users()
@@ -260,7 +279,7 @@ fn admin_privilege_lock_and_mfa_events_notify() {
     assert_eq!(lock.len(), 1);
     assert_eq!(
         body_text(&lock[0].steps[0]),
-        "homer.simpson@duff.com was locked out after repeated failed sign-ins "
+        "homer.simpson@duff.com was locked out after repeated failed sign-ins"
     );
 
     let mfa = eval(&set, &event("user.mfa.factor.suspend.json"), None);
@@ -863,7 +882,7 @@ fn documented_examples_pass_the_checker() {
 }
 
 #[test]
-fn actions_used_lists_do_and_on_failure_steps_once_in_catalog_order() {
+fn actions_used_lists_live_rules_do_and_on_failure_steps_once_in_catalog_order() {
     let set = rules(
         r#"
 rules:
@@ -885,10 +904,29 @@ rules:
     do:
       - action: user.suspend
         user: ${ target("User").id }
+  - id: trying
+    on: [user.session.start]
+    dry_run: true
+    do:
+      - action: user.suspend
+        user: ${ target("User").id }
+      - action: user.risk.set
+        user: ${ target("User").id }
+        level: HIGH
 "#,
     );
     let names: Vec<&str> = set.actions_used().iter().map(|a| a.name).collect();
     assert_eq!(names, ["user.suspend", "group.add_user", "notify.webhook"]);
+    let dry: Vec<&str> = set
+        .actions_only_in_dry_run()
+        .iter()
+        .map(|a| a.name)
+        .collect();
+    assert_eq!(
+        dry,
+        ["user.risk.set"],
+        "a dry-run rule's plans reach no executor"
+    );
     assert_eq!(
         set.enrichment_used(),
         Enrichment {
