@@ -380,13 +380,13 @@ impl Report {
         let s = &self.source;
         let _ = writeln!(
             out,
-            "backtest of org {} from {} to {}: {} event(s) of {} type(s) in {} page(s), {} rule(s)",
+            "backtest of org {} from {} to {}: {} event(s) in {} page(s), of the {} type(s) {} rule(s) handle",
             self.org,
             s.since,
             s.until,
             self.events.evaluated,
-            s.event_types.len(),
             s.pages,
+            s.event_types.len(),
             self.rules.len()
         );
         let headers = ["rule", "matched", "plans", "users", "refused", "errors"];

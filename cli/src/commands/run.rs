@@ -252,26 +252,19 @@ fn string_list(text: &str) -> Option<Value> {
     Some(Value::Array(items))
 }
 
-/// `5m`, `90s`, `1h` or a number of seconds.
+/// `5m`, `90s`, `1h` (as rule files write durations) or a number of seconds.
 fn parse_timeout(text: &str) -> Result<Duration, String> {
     let text = text.trim();
-    let (number, unit) = match text.char_indices().find(|(_, c)| !c.is_ascii_digit()) {
-        Some((at, _)) => text.split_at(at),
-        None => (text, "s"),
+    let duration = if !text.is_empty() && text.chars().all(|c| c.is_ascii_digit()) {
+        text.parse().ok().map(Duration::from_secs)
+    } else {
+        rules::parse_duration(text)
     };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("`{text}` is not a duration (90s, 5m, 1h)"))?;
-    let secs = match unit {
-        "s" => n,
-        "m" => n * 60,
-        "h" => n * 3600,
-        _ => return Err(format!("`{text}` is not a duration (90s, 5m, 1h)")),
-    };
-    if secs == 0 {
-        return Err("the timeout must be at least 1s".to_owned());
+    match duration {
+        None => Err(format!("`{text}` is not a duration (90s, 5m, 1h)")),
+        Some(d) if d < Duration::from_secs(1) => Err("the timeout must be at least 1s".to_owned()),
+        Some(d) => Ok(d),
     }
-    Ok(Duration::from_secs(secs))
 }
 
 /// Who asks, when --requested-by is not given: the local user name.

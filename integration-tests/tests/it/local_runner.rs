@@ -607,3 +607,49 @@ async fn dev_runs_an_action_request_posted_to_actions_and_answers_its_result() {
         "only the first suspend changed the org"
     );
 }
+
+#[test]
+fn dev_counts_the_shipped_brute_force_threshold_across_deliveries_in_memory() {
+    let dev = DevServer::start("local-secret");
+    let failure: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(
+            integration_tests::workspace_root()
+                .join("rules/events/user.session.start.failure.json"),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    let dir = std::env::temp_dir().join(format!("okta-hooks-dev-threshold-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // Five failed sign-ins of one user within ten minutes, one delivery each; the third
+    // is delivered twice.
+    for (n, minute) in [(1, 0), (2, 2), (3, 4), (3, 4), (4, 6), (5, 8)] {
+        let mut event = failure.clone();
+        event["uuid"] = serde_json::json!(format!("dev-bf-{n}"));
+        event["published"] = serde_json::json!(format!("2026-11-30T10:{minute:02}:00.000Z"));
+        let file = dir.join(format!("{n}.json"));
+        std::fs::write(&file, event.to_string()).unwrap();
+        let (ok, out) = send(&[
+            file.to_str().unwrap(),
+            "--url",
+            &dev.url,
+            "--secret",
+            "local-secret",
+        ]);
+        assert!(ok, "{out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    // The third event's second delivery is dropped (the embedded FIFO queue's dedup, as
+    // SQS's): it neither counts nor fires.
+    for seen in 1..=4 {
+        assert_eq!(
+            dev.next_line("  plan brute-force-sign-in:"),
+            format!("  plan brute-force-sign-in: matches; threshold: {seen} of 5 so far")
+        );
+    }
+    let fired = dev.next_line("  plan brute-force-sign-in:");
+    assert!(
+        fired.starts_with("  plan brute-force-sign-in: step 1 of 1: notify.webhook → notify queue"),
+        "{fired}"
+    );
+}

@@ -182,8 +182,8 @@ async fn backtest_reads_the_window_in_paced_pages_fires_the_threshold_once_and_w
     assert_eq!(
         lines[0],
         format!(
-            "backtest of org default from {SINCE} to {UNTIL}: 1014 event(s) of 3 type(s) in 2 \
-             page(s), 3 rule(s)"
+            "backtest of org default from {SINCE} to {UNTIL}: 1014 event(s) in 2 page(s), of \
+             the 3 type(s) 3 rule(s) handle"
         ),
         "{out}"
     );

@@ -338,6 +338,13 @@ impl RuleSet {
     }
 }
 
+/// `30s`, `10m`, `1h`, `2d`: a duration as rule files write it (`within:`, `for:`), for
+/// the command lines that take the same spelling. `None` for anything else.
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let ms = load::parse_duration_ms(text)?;
+    u64::try_from(ms).ok().map(std::time::Duration::from_millis)
+}
+
 /// A matching rule's plan and whether it acts now.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Gated {

@@ -7,6 +7,8 @@
 
 mod cases;
 mod gates;
+
+pub(crate) use gates::parse_duration_ms;
 mod literals;
 mod positions;
 mod scope;
