@@ -55,7 +55,7 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 	$(CARGO) clippy $(addprefix -p ,$(FUNCTIONS)) -- -D warnings
 
-## bench: criterion benchmarks (ingest, rule evaluation, envelope signing, executor and step overhead), the executor burst, binaries
+## bench: criterion benchmarks (ingest, rule evaluation and threshold counting, envelope signing, executor and step overhead), the executor burst, binaries
 bench: venv
 	$(CARGO) bench -p envelope --bench seal
 	$(CARGO) bench -p hook-receiver --bench ingest
