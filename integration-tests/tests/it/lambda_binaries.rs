@@ -40,7 +40,8 @@ async fn hook_ingest_answers_the_api_gateway_events() {
     let mut env = function_env(&moto.endpoint());
     env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
     env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
-    lambda.attach(&workspace_binary("hook-ingest"), &env);
+    let log = std::env::temp_dir().join(format!("hook-ingest-emf-{}.log", std::process::id()));
+    lambda.attach_with_log(&workspace_binary("hook-ingest"), &env, Some(&log));
 
     for file in ["apigw-v2-delivery.json", "apigw-v1-delivery.json"] {
         let (status, body) = status_and_body(&lambda.invoke(&event_file(file)));
@@ -68,6 +69,55 @@ async fn hook_ingest_answers_the_api_gateway_events() {
     // The function keeps serving after refusals.
     let (status, _) = status_and_body(&lambda.invoke(&event_file("apigw-v2-delivery.json")));
     assert_eq!(status, 200);
+    drop(lambda);
+
+    // One EMF line per delivery: three enqueued (three events each), two refused by code.
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let emf: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|l| l.get("_aws").is_some())
+        .collect();
+    let enqueued: Vec<&Value> = emf.iter().filter(|l| l["Deliveries"] == 1).collect();
+    assert_eq!(enqueued.len(), 3, "{text}");
+    for line in &enqueued {
+        assert_eq!(line["function"], "hook-ingest");
+        assert_eq!(line["EventsAccepted"], 3);
+        assert_eq!(line["EventsPerDelivery"], 3);
+        assert!(line["EnqueueLatency"].is_u64(), "{line}");
+    }
+    let refused: Vec<&str> = emf
+        .iter()
+        .filter(|l| l["DeliveriesRefused"] == 1)
+        .filter_map(|l| l["code"].as_str())
+        .collect();
+    assert_eq!(refused, ["unauthorized", "malformed_json"], "{text}");
+    // Neither the secret, nor the wrong value sent, nor any event's content.
+    let metrics = serde_json::to_string(&emf).unwrap();
+    let delivery: Value = serde_json::from_str(
+        serde_json::from_str::<Value>(&event_file("apigw-v2-delivery.json")).unwrap()["body"]
+            .as_str()
+            .unwrap(),
+    )
+    .unwrap();
+    let events = delivery["data"]["events"].as_array().unwrap();
+    let mut forbidden = vec![
+        "okta-hooks-example-secret".to_owned(),
+        "not-the-secret".to_owned(),
+        delivery["eventId"].as_str().unwrap().to_owned(),
+    ];
+    for event in events {
+        forbidden.push(event["uuid"].as_str().unwrap().to_owned());
+        forbidden.push(event["eventType"].as_str().unwrap().to_owned());
+        forbidden.extend(event["actor"]["alternateId"].as_str().map(str::to_owned));
+    }
+    for value in &forbidden {
+        assert!(
+            !metrics.contains(value.as_str()),
+            "{value} in a metric line: {metrics}"
+        );
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

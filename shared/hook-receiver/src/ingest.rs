@@ -32,11 +32,18 @@ pub struct IngestHandler<Q, S, R = LogOnlyRejects> {
 }
 
 /// What became of a delivery's events.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct Ingested {
     accepted: usize,
     rejected: usize,
+    /// Rejected events counted by reason (a fixed set of codes: bounded cardinality).
+    by_reason: BTreeMap<&'static str, u64>,
+    /// Milliseconds the two queues' sends took together.
+    enqueue_ms: u64,
 }
+
+/// The `function` dimension of hook-ingest's per-delivery metrics.
+pub const INGEST_FUNCTION: &str = "hook-ingest";
 
 impl<Q: FifoQueue, S: SecretSource> IngestHandler<Q, S> {
     /// A handler that only logs rejected events; see [`IngestHandler::with_rejects`].
@@ -76,9 +83,16 @@ impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
 
     /// Answers one delivery: `200` with the accepted and rejected counts once every
     /// good event is queued (and every bad one parked), or the [`HookError`]'s status.
+    /// Prints the delivery's EMF lines ([`delivery_metric_lines`]) on stdout first.
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
-        match self.ingest(request).await {
-            Ok(Ingested { accepted, rejected }) => HookResponse::json(
+        let result = self.ingest(request).await;
+        for line in delivery_metric_lines(&result, emf::now_ms()) {
+            println!("{line}");
+        }
+        match result {
+            Ok(Ingested {
+                accepted, rejected, ..
+            }) => HookResponse::json(
                 StatusCode::OK,
                 &json!({ "accepted": accepted, "rejected": rejected }),
             ),
@@ -111,6 +125,7 @@ impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
             .map(|r| r.parked(org.as_str(), &delivery.event_id))
             .collect();
         // Both queues in the same round trip.
+        let started = std::time::Instant::now();
         let (sent, parking) = tokio::join!(
             send_all(&self.queue, &messages, &self.retry),
             send_all(&self.rejects, &parked, &self.retry),
@@ -125,40 +140,74 @@ impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
                 total = error.total, error = %error.last_error, "rejected events not parked");
             return Err(HookError::QueueUnavailable);
         }
-        count_rejected(&rejected);
+        let enqueue_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         tracing::info!(%org, delivery = %delivery.event_id, events = messages.len(),
             rejected = rejected.len(), "delivery enqueued");
         Ok(Ingested {
             accepted: messages.len(),
             rejected: rejected.len(),
+            by_reason: by_reason(&rejected),
+            enqueue_ms,
         })
     }
 }
 
-/// One `EventsRejected` EMF metric line per reason, on stdout where Lambda's log stream
-/// turns it into the metric.
-fn count_rejected(rejected: &[Rejected<'_>]) {
-    for line in rejected_metric_lines(rejected, emf::now_ms()) {
-        println!("{line}");
-    }
-}
-
-fn rejected_metric_lines(rejected: &[Rejected<'_>], timestamp_ms: u64) -> Vec<serde_json::Value> {
+fn by_reason(rejected: &[Rejected<'_>]) -> BTreeMap<&'static str, u64> {
     let mut by_reason: BTreeMap<&'static str, u64> = BTreeMap::new();
     for r in rejected {
         *by_reason.entry(r.reason).or_default() += 1;
     }
     by_reason
-        .into_iter()
-        .map(|(reason, n)| {
-            emf::line(
+}
+
+/// The EMF lines of one delivery (namespace `okta-hooks`), printed on stdout where
+/// Lambda's log stream turns them into metrics. Only counts, a duration and fixed codes:
+/// no org, secret, header or event content.
+///
+/// - Enqueued: dimension `function` = `hook-ingest`: `Deliveries` (1), `EventsAccepted`,
+///   `EventsPerDelivery` (accepted and rejected), `EnqueueLatency` (ms, both queues'
+///   sends); and per rejection reason (`missing_uuid`, `too_large`, …) one line with
+///   dimension `reason`: `EventsRejected`.
+/// - Refused or failed: dimensions `function`, `code` ([`HookError::code`], a fixed set):
+///   `DeliveriesRefused` (1).
+fn delivery_metric_lines(
+    result: &Result<Ingested, HookError>,
+    timestamp_ms: u64,
+) -> Vec<serde_json::Value> {
+    let ingested = match result {
+        Ok(ingested) => ingested,
+        Err(error) => {
+            return vec![emf::line(
                 emf::NAMESPACE,
-                &[("reason", reason)],
-                &[emf::count("EventsRejected", n)],
+                &[("function", INGEST_FUNCTION), ("code", error.code())],
+                &[emf::count("DeliveriesRefused", 1)],
                 timestamp_ms,
-            )
-        })
-        .collect()
+            )];
+        }
+    };
+    let mut lines = vec![emf::line(
+        emf::NAMESPACE,
+        &[("function", INGEST_FUNCTION)],
+        &[
+            emf::count("Deliveries", 1),
+            emf::count("EventsAccepted", ingested.accepted as u64),
+            emf::count(
+                "EventsPerDelivery",
+                (ingested.accepted + ingested.rejected) as u64,
+            ),
+            emf::millis("EnqueueLatency", ingested.enqueue_ms),
+        ],
+        timestamp_ms,
+    )];
+    lines.extend(ingested.by_reason.iter().map(|(reason, n)| {
+        emf::line(
+            emf::NAMESPACE,
+            &[("reason", reason)],
+            &[emf::count("EventsRejected", *n)],
+            timestamp_ms,
+        )
+    }));
+    lines
 }
 
 /// `application/json`, or any `application/*+json`, with optional parameters.
@@ -318,22 +367,39 @@ mod tests {
     }
 
     #[test]
-    fn one_events_rejected_metric_per_reason() {
+    fn an_enqueued_delivery_counts_its_events_latency_and_one_events_rejected_line_per_reason() {
         let rejected = |index, reason| Rejected {
             index,
             reason,
-            detail: String::new(),
-            text: "{}",
+            detail: "data.events[0] has no uuid".to_owned(),
+            text: r#"{"actor": {"alternateId": "someone@example.com"}}"#,
         };
-        let lines = rejected_metric_lines(
-            &[
-                rejected(0, "missing_uuid"),
-                rejected(3, "too_deep"),
-                rejected(5, "missing_uuid"),
-            ],
-            7,
+        let parked = [
+            rejected(0, "missing_uuid"),
+            rejected(3, "too_deep"),
+            rejected(5, "missing_uuid"),
+        ];
+        let ingested = Ingested {
+            accepted: 4,
+            rejected: parked.len(),
+            by_reason: by_reason(&parked),
+            enqueue_ms: 37,
+        };
+        let lines = delivery_metric_lines(&Ok(ingested), 7);
+        let delivery = &lines[0];
+        let meta = &delivery["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(meta["Namespace"], emf::NAMESPACE);
+        assert_eq!(meta["Dimensions"], json!([["function"]]));
+        assert_eq!(delivery["function"], "hook-ingest");
+        assert_eq!(delivery["Deliveries"], 1);
+        assert_eq!(delivery["EventsAccepted"], 4);
+        assert_eq!(delivery["EventsPerDelivery"], 7, "accepted and rejected");
+        assert_eq!(delivery["EnqueueLatency"], 37);
+        assert_eq!(
+            meta["Metrics"][3],
+            json!({"Name": "EnqueueLatency", "Unit": "Milliseconds"})
         );
-        let got: Vec<(&str, u64)> = lines
+        let got: Vec<(&str, u64)> = lines[1..]
             .iter()
             .map(|l| {
                 (
@@ -343,9 +409,29 @@ mod tests {
             })
             .collect();
         assert_eq!(got, [("missing_uuid", 2), ("too_deep", 1)]);
+        // Counts and codes only: neither the rejected events' text nor their detail.
+        let text = serde_json::to_string(&lines).unwrap();
+        assert!(!text.contains("someone@example.com"), "{text}");
+        assert!(!text.contains("has no uuid"), "{text}");
+    }
+
+    #[test]
+    fn a_refused_delivery_is_counted_under_its_error_code_and_nothing_else() {
+        let lines = delivery_metric_lines(&Err(HookError::Unauthorized), 7);
+        assert_eq!(lines.len(), 1);
+        let meta = &lines[0]["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(meta["Dimensions"], json!([["function", "code"]]));
         assert_eq!(
-            lines[0]["_aws"]["CloudWatchMetrics"][0]["Namespace"],
-            emf::NAMESPACE
+            meta["Metrics"],
+            json!([{"Name": "DeliveriesRefused", "Unit": "Count"}])
+        );
+        assert_eq!(lines[0]["code"], "unauthorized");
+        assert_eq!(lines[0]["DeliveriesRefused"], 1);
+        assert!(lines[0].get("EventsAccepted").is_none());
+        let large = HookError::PayloadTooLarge { size: 9, limit: 1 };
+        assert_eq!(
+            delivery_metric_lines(&Err(large), 7)[0]["code"],
+            "payload_too_large"
         );
     }
 
