@@ -9,7 +9,7 @@ FUNCTIONS   := hook-ingest hook-verify event-router action-executor log-poller
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help docs run test test-unit test-integ spec-check lint bench build deploy validate venv clean
-.PHONY: fuzz fuzz-smoke
+.PHONY: fuzz fuzz-smoke cost
 .DEFAULT_GOAL := help
 
 ## help: this list: every target with its `##` line (a bare `make` prints it)
@@ -64,6 +64,12 @@ bench: venv
 	$(CARGO) bench -p step-runner --bench step
 	$(CARGO) bench -p step-runner --bench burst
 	bash scripts/bench-binaries.sh $(FUNCTIONS)
+
+## cost: the monthly AWS bill at 10k, 100k and 400k events a day, from the template's settings
+## (scripts/cost.py; FORMAT=markdown for the README's table, which a test keeps current)
+FORMAT ?= text
+cost:
+	$(PYTHON) scripts/cost.py --format $(FORMAT)
 
 ## fuzz: every cargo-fuzz target (fuzz/) for FUZZ_SECS seconds each (default 60): execs, execs/s, crashes
 FUZZ_SECS ?= 60

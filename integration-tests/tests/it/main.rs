@@ -1,6 +1,7 @@
 //! Cross-crate tests (`moto_server`, cargo-lambda, Prism, the CLI, the template): one test
 //! binary, one module per concern (a binary per file would link the whole tree again for each).
 
+mod cost;
 mod event_router;
 mod executor_binary;
 mod executors;

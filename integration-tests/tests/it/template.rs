@@ -2448,3 +2448,47 @@ fn the_backoff_cap_is_a_parameter_the_executors_read_as_their_longest_retry_wait
         assert_eq!(executors, Family::ALL.len());
     }
 }
+
+/// The retention periods `AWS::Logs::LogGroup` accepts (`RetentionInDays`), as of 2026.
+const LOG_RETENTION_DAYS: &[u32] = &[
+    1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922,
+    3288, 3653,
+];
+
+#[test]
+fn every_function_writes_to_its_own_log_group_kept_for_log_retention_days() {
+    let t = template();
+    assert_eq!(t_parameter("LogRetentionDays", "Default"), "30");
+    let allowed: Vec<u32> = as_list(&t["Parameters"]["LogRetentionDays"]["AllowedValues"])
+        .into_iter()
+        .map(|v| text(v).parse().expect("a number of days"))
+        .collect();
+    assert_eq!(allowed, LOG_RETENTION_DAYS);
+    let groups = of_type(&t, "AWS::Logs::LogGroup");
+    for (set, days) in [(vec![], 30), (vec![("LogRetentionDays", "7")], 7)] {
+        let d = Deployment::new(&t, &set).named("acme-hooks");
+        let mut used = BTreeSet::new();
+        for (name, f) in functions(&t) {
+            let group = target(&f["Properties"]["LoggingConfig"]["LogGroup"])
+                .unwrap_or_else(|| panic!("{name}: no LoggingConfig.LogGroup of the template"));
+            assert!(
+                groups.contains_key(group),
+                "{name}: {group} is no log group"
+            );
+            assert!(used.insert(group), "{name}: {group} is shared");
+            let deployed = d.resource(group);
+            let p = &deployed["Properties"];
+            assert_eq!(text(&p["RetentionInDays"]), days.to_string(), "{group}");
+            let log_group_name = text(&p["LogGroupName"]);
+            assert!(
+                log_group_name.starts_with("/aws/lambda/acme-hooks/"),
+                "{group}: {log_group_name}"
+            );
+        }
+        assert_eq!(
+            used.len(),
+            groups.len(),
+            "a log group no function writes to"
+        );
+    }
+}
