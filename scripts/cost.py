@@ -74,12 +74,16 @@ INGEST_MS = 30
 ROUTER_MS = 30
 STEP_MS = 300
 POLL_MS = 1000  # log-poller: one System Log page per org and minute
-# Log bytes: Lambda's START/END/REPORT lines per invocation; the functions' own lines
-# (an info line and an EMF line per delivery, per event routed, per step run).
+# Log bytes: Lambda's START/END/REPORT lines per invocation (on AWS); the functions' own
+# lines as measured in the local stack's logs (stack_flow, <state>.logs/*.log, 2026-12-01):
+# hook-ingest per delivery "delivery enqueued" 335 B + EMF 399 B; event-router per event
+# EMF 422 B, per plan "plan routed" 562 B; a step "action" 720 B + "step sent" 520 B + EMF
+# 285 B; a poll (per org) its report line and EMF line.
 LOG_BYTES_PER_INVOCATION = 300
-LOG_BYTES_INGEST_PER_DELIVERY = 700
-LOG_BYTES_ROUTER_PER_EVENT = 700
-LOG_BYTES_PER_STEP = 1200
+LOG_BYTES_INGEST_PER_DELIVERY = 335 + 399
+LOG_BYTES_ROUTER_PER_EVENT = 422
+LOG_BYTES_ROUTER_PER_PLAN = 562
+LOG_BYTES_PER_STEP = 720 + 520 + 285
 LOG_BYTES_PER_POLL = 800
 # CloudWatch Logs bills stored bytes compressed; JSON lines compress at least this well.
 LOG_STORED_FRACTION = 0.25
@@ -279,6 +283,7 @@ def rows(m: dict) -> list:
     log_bytes_per_event = (
         deliveries * (LOG_BYTES_PER_INVOCATION + LOG_BYTES_INGEST_PER_DELIVERY)
         + router_calls * LOG_BYTES_PER_INVOCATION + LOG_BYTES_ROUTER_PER_EVENT
+        + PLANS_PER_EVENT * LOG_BYTES_ROUTER_PER_PLAN
         + steps * (LOG_BYTES_PER_INVOCATION + LOG_BYTES_PER_STEP)
     )
     poll_log_bytes = m["polls"] * (LOG_BYTES_PER_INVOCATION + LOG_BYTES_PER_POLL)
@@ -378,8 +383,9 @@ def assumptions(m: dict) -> list:
         f"DynamoDB per event: ledger GetItem + PutItem; {THRESHOLD_EVENT_SHARE:.0%} counted by a"
         f" threshold rule (GetItem + UpdateItem); {DESTRUCTIVE_PLAN_SHARE:.0%} of plans take the"
         " hourly counter; claim + complete per step; the poller's ledger GetItem per event read.",
-        f"Logs: {LOG_BYTES_PER_INVOCATION} B of Lambda lines per invocation, an info and an EMF"
-        f" line per delivery, event routed and step; kept {m['retention']} days"
+        f"Logs: {LOG_BYTES_PER_INVOCATION} B of Lambda lines per invocation; the functions' lines"
+        " as the local stack's logs measure them (per delivery, event, plan and step);"
+        f" kept {m['retention']} days"
         f" (LogRetentionDays), stored at {LOG_STORED_FRACTION:.0%} of their size (compressed).",
         f"Secrets: each warm function re-reads each of its secrets every {m['secret_ttl']} s.",
         f"EMF metrics: the {len(m['metrics'])} names the functions print (hook-receiver ingest.rs,"
