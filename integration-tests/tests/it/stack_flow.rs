@@ -3,9 +3,10 @@
 //! event source mappings, roles), and the shipped rules act on a stateful Okta double.
 //! What is asserted is the org's state, the letters, what the security channel was told,
 //! the audit lines and metrics the functions wrote, and that no function made an AWS call
-//! its role does not allow.
+//! its role does not allow. And the template's dashboard shows only metrics the functions
+//! printed in this run (namespace, name and dimensions as printed): the screenshot-free check.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use actions::Family;
@@ -46,6 +47,129 @@ fn metric_names(stack: &LocalStack, function: &str) -> Vec<String> {
     names.dedup();
     names
 }
+
+/// A metric as CloudWatch names it: namespace, name, and its dimension set (name → value).
+type MetricId = (String, String, BTreeMap<String, String>);
+
+/// Every metric the EMF lines of every function's log declare.
+async fn printed_metrics(stack: &LocalStack) -> BTreeSet<MetricId> {
+    let functions = stack.control_get("/functions").await;
+    let mut printed = BTreeSet::new();
+    for function in functions.as_object().into_iter().flat_map(|f| f.keys()) {
+        for line in stack
+            .log(function)
+            .lines()
+            .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        {
+            let Some(declared) = line["_aws"]["CloudWatchMetrics"].as_array() else {
+                continue;
+            };
+            for set in declared {
+                let namespace = set["Namespace"].as_str().unwrap_or_default();
+                let dimensions: BTreeMap<String, String> = set["Dimensions"][0]
+                    .as_array()
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .map(|d| {
+                        (
+                            d.to_owned(),
+                            line[d].as_str().unwrap_or_default().to_owned(),
+                        )
+                    })
+                    .collect();
+                for metric in set["Metrics"].as_array().into_iter().flatten() {
+                    let name = metric["Name"].as_str().unwrap_or_default();
+                    printed.insert((namespace.to_owned(), name.to_owned(), dimensions.clone()));
+                }
+            }
+        }
+    }
+    printed
+}
+
+/// The dashboard's body as deployed: the template's `Dashboard` `DashboardBody` (a `!Sub`)
+/// with the region and each queue's `QueueName` substituted from the stack.
+fn dashboard_body(stack: &LocalStack) -> Value {
+    use saphyr::{LoadableYamlNode, Yaml};
+    let path = integration_tests::workspace_root().join("infra/template.yaml");
+    let text = std::fs::read_to_string(path).expect("infra/template.yaml");
+    let docs = Yaml::load_from_str(&text).expect("YAML");
+    let body = &docs[0]["Resources"]["Dashboard"]["Properties"]["DashboardBody"];
+    let Yaml::Tagged(tag, inner) = body else {
+        panic!("DashboardBody is a !Sub: {body:?}");
+    };
+    assert_eq!(tag.suffix, "Sub");
+    let mut body = inner.as_str().expect("a !Sub string").to_owned();
+    while let Some(start) = body.find("${") {
+        let end = start + body[start..].find('}').expect("closed ${…}");
+        let variable = &body[start + 2..end];
+        let value = match variable.split_once('.') {
+            _ if variable == "AWS::Region" => "us-east-1".to_owned(),
+            Some((queue, "QueueName")) => {
+                let url = stack.queue(queue);
+                url.rsplit('/').next().unwrap_or_default().to_owned()
+            }
+            _ => panic!("the dashboard substitutes only the region and queue names: {variable}"),
+        };
+        body.replace_range(start..=end, &value);
+    }
+    serde_json::from_str(&body).expect("the dashboard body is JSON")
+}
+
+/// What a dashboard widget's metric row shows: a metric (namespace, name, dimensions), or
+/// a SEARCH expression (namespace, name, the dimension names it groups by).
+#[derive(Debug)]
+enum Shown {
+    Metric(MetricId),
+    Search(String, String, BTreeSet<String>),
+}
+
+fn shown(row: &Value) -> Shown {
+    let row = row.as_array().expect("a metric row is an array");
+    if let Some(expression) = row[0]["expression"].as_str() {
+        let schema = expression
+            .split_once("SEARCH('{")
+            .and_then(|(_, rest)| rest.split_once('}'))
+            .expect("SEARCH('{namespace,dimension…} …')");
+        let mut names = schema.0.split(',').map(str::to_owned);
+        let namespace = names.next().unwrap_or_default();
+        let metric = schema
+            .1
+            .split_once("MetricName=\"")
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .expect("MetricName=\"…\"")
+            .0;
+        return Shown::Search(namespace, metric.to_owned(), names.collect());
+    }
+    let text: Vec<&str> = row.iter().filter_map(Value::as_str).collect();
+    assert!(text.len() >= 2 && text.len().is_multiple_of(2), "{row:?}");
+    let dimensions = text[2..]
+        .chunks(2)
+        .map(|pair| (pair[0].to_owned(), pair[1].to_owned()))
+        .collect();
+    Shown::Metric((text[0].to_owned(), text[1].to_owned(), dimensions))
+}
+
+/// Metrics the dashboard shows that this flow does not print (their paths are not taken
+/// here): each with the source file that prints it (checked to name it) and the path.
+const NOT_PRINTED_HERE: &[(&str, &str, &str)] = &[
+    (
+        "EventsDeadLettered",
+        "functions/event-router/src/lib.rs",
+        "an event no retry can route (event_router tests)",
+    ),
+    (
+        "ActionsRetried",
+        "shared/step-runner/src/audit.rs",
+        "a step held back: a 429, spent rate-limit headroom (stack_faults)",
+    ),
+    (
+        "ActionsDryRun",
+        "shared/step-runner/src/audit.rs",
+        "an executor of a DryRun stack",
+    ),
+];
 
 /// The functions this flow runs (the other executors' roles are the same statements
 /// over their own queue; the poller's are exercised by the fault tests).
@@ -192,8 +316,8 @@ async fn unused_grants(stack: &LocalStack, functions: &[&str]) -> BTreeSet<Strin
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_aws_call_is_granted()
-{
+async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_every_aws_call_is_granted_and_the_dashboard_shows_only_printed_metrics()
+ {
     let okta = OktaDouble::start().await;
     let org = Org::seed(&okta);
     let slack = Slack::start().await;
@@ -305,6 +429,17 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
         "named as unused here but used: drop them from UNUSED_HERE: {stale:#?}"
     );
 
+    // A delivery with a wrong auth value is refused, and counted by its code.
+    let refused = reqwest::Client::new()
+        .post(stack.hook_url())
+        .header("Authorization", "flow-wrong-secret")
+        .header("Content-Type", "application/json")
+        .body(r#"{"eventType": "com.okta.event_hook"}"#)
+        .send()
+        .await
+        .expect("the hook URL answers");
+    assert_eq!(refused.status().as_u16(), 401);
+
     // Okta delivers the same events again: nothing changes, nothing is told twice.
     assert_eq!(stack.deliver(&org.delivery()).await, 200);
     let routed = stack.control_get("/functions").await["EventRouterFunction"]["invocations"]
@@ -323,4 +458,111 @@ async fn the_shipped_rules_run_end_to_end_through_the_deployed_stack_and_every_a
     assert_eq!(changes_of(&okta), want);
     assert_eq!(okta.applied("suspend", &org.active.id), 1);
     assert_eq!(slack.texts().await.len(), 11);
+
+    // The poller runs once (its metrics: missed by hook, 429s, alerts).
+    let (status, body) = stack
+        .control_post("/schedules/LogPollerFunction/run", &json!({}))
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    // The dashboard shows what the functions print: each metric it shows is one a
+    // function printed in this run (namespace, name, dimensions and their values; a
+    // SEARCH: namespace, name and the dimension names), but for those named in
+    // NOT_PRINTED_HERE; and each DLQ's depth, for every DLQ of the stack.
+    let printed = printed_metrics(&stack).await;
+    let ingest_lines: String = stack
+        .log("HookIngestFunction")
+        .lines()
+        .filter(|l| l.contains("\"_aws\""))
+        .collect();
+    assert!(
+        ingest_lines.contains("\"DeliveriesRefused\""),
+        "{ingest_lines}"
+    );
+    for secret in [
+        integration_tests::stack::HOOK_SECRET,
+        "flow-wrong-secret",
+        &org.active.id,
+    ] {
+        assert!(!ingest_lines.contains(secret), "{secret} in a metric line");
+    }
+    let body = dashboard_body(&stack);
+    let mut missing = Vec::new();
+    let mut not_printed_shown = BTreeSet::new();
+    let mut queues_shown = BTreeSet::new();
+    let widgets = body["widgets"].as_array().expect("widgets");
+    for row in widgets.iter().flat_map(|w| {
+        w["properties"]["metrics"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default()
+    }) {
+        let shown = shown(&row);
+        let (namespace, name, found) = match &shown {
+            Shown::Metric((namespace, name, dimensions)) if namespace == "AWS/SQS" => {
+                assert_eq!(name, "ApproximateNumberOfMessagesVisible", "{row}");
+                queues_shown.insert(dimensions["QueueName"].clone());
+                continue;
+            }
+            Shown::Metric(id) => (&id.0, &id.1, printed.contains(id)),
+            Shown::Search(namespace, name, dimensions) => (
+                namespace,
+                name,
+                printed.iter().any(|(ns, n, d)| {
+                    ns == namespace && n == name && d.keys().eq(dimensions.iter())
+                }),
+            ),
+        };
+        assert_eq!(namespace, "okta-hooks", "{row}");
+        if NOT_PRINTED_HERE.iter().any(|(n, _, _)| n == name) {
+            not_printed_shown.insert(name.clone());
+            assert!(
+                !found,
+                "{name} is printed here: drop it from NOT_PRINTED_HERE"
+            );
+        } else if !found {
+            missing.push(shown);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "the dashboard shows metrics no function printed: {missing:#?}\nprinted: {printed:#?}"
+    );
+    let named: BTreeSet<String> = NOT_PRINTED_HERE
+        .iter()
+        .map(|(n, _, _)| (*n).to_owned())
+        .collect();
+    for (name, source, _path) in NOT_PRINTED_HERE {
+        let text = std::fs::read_to_string(integration_tests::workspace_root().join(source))
+            .unwrap_or_default();
+        assert!(
+            text.contains(&format!("\"{name}\"")),
+            "{source} prints {name}"
+        );
+    }
+    assert_eq!(
+        not_printed_shown, named,
+        "NOT_PRINTED_HERE names only what the dashboard shows"
+    );
+    let dlqs: BTreeSet<String> = ["EventsDlq", "ActionRequestsDlq", "RejectsQueue"]
+        .into_iter()
+        .map(str::to_owned)
+        .chain(
+            Family::ALL
+                .into_iter()
+                .map(|f| integration_tests::stack::family_id(f, "Dlq")),
+        )
+        .map(|id| {
+            stack
+                .queue(&id)
+                .rsplit('/')
+                .next()
+                .unwrap_or_default()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        queues_shown, dlqs,
+        "every DLQ's depth, and nothing else of AWS/SQS"
+    );
 }
