@@ -67,7 +67,12 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
     let okta = MockServer::builder().start().await;
     Mock::given(method("POST"))
         .and(path("/api/v1/users/01234/lifecycle/suspend"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({})))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-rate-limit-limit", "600")
+                .insert_header("x-rate-limit-remaining", "599")
+                .set_body_json(json!({})),
+        )
         .expect(1)
         .mount(&okta)
         .await;
@@ -126,8 +131,16 @@ async fn the_users_executor_runs_the_envelope_once_and_refuses_a_tampered_one() 
     assert_eq!(audit.len(), 1, "{lines}");
     assert_eq!(audit[0]["fields"]["outcome"], "done");
     assert_eq!(audit[0]["fields"]["target"], "01234");
-    let metrics: Vec<&Value> = json.iter().filter(|l| l.get("_aws").is_some()).collect();
+    let (metrics, rate): (Vec<&Value>, Vec<&Value>) = json
+        .iter()
+        .filter(|l| l.get("_aws").is_some())
+        .partition(|l| l.get("Okta429s").is_none());
     assert_eq!(metrics.len(), 1, "{lines}");
+    // And one line per Okta answer: no 429, the window's headroom as Okta sent it.
+    assert_eq!(rate.len(), 1, "{lines}");
+    assert_eq!(rate[0]["family"], "users");
+    assert_eq!(rate[0]["Okta429s"], 0);
+    assert_eq!(rate[0]["OktaRateLimitRemaining"], 599, "{lines}");
     assert_eq!(metrics[0]["family"], "users");
     assert_eq!(metrics[0]["ActionsDone"], 1.0);
     assert!(

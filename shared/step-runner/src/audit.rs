@@ -71,6 +71,27 @@ pub(crate) fn metrics(envelope: &Envelope<Plan>, family: &str, verdict: &Verdict
     emf::emit(emf::NAMESPACE, &[("family", family)], &values);
 }
 
+/// Okta's answer to one of the family's calls as one EMF line (namespace `okta-hooks`,
+/// dimension `family`): `Okta429s` (1 when Okta answered `429`, else 0) and, when Okta sent
+/// `X-Rate-Limit-Remaining`, `OktaRateLimitRemaining`: the headroom left in the window
+/// (the executors hold a step back at `OKTA_HOOKS_RATE_RESERVE`).
+pub(crate) fn rate_metrics(family: &str, limit: &okta_client::RateLimit, throttled: bool) {
+    println!("{}", rate_line(family, limit, throttled, emf::now_ms()));
+}
+
+fn rate_line(
+    family: &str,
+    limit: &okta_client::RateLimit,
+    throttled: bool,
+    timestamp_ms: u64,
+) -> Value {
+    let mut values = vec![emf::count("Okta429s", u64::from(throttled))];
+    if let Some(remaining) = limit.remaining {
+        values.push(emf::count("OktaRateLimitRemaining", remaining));
+    }
+    emf::line(emf::NAMESPACE, &[("family", family)], &values, timestamp_ms)
+}
+
 /// Milliseconds from the event's `published` time to now.
 fn since_published(envelope: &Envelope<Plan>) -> Option<u64> {
     use time::format_description::well_known::Rfc3339;
@@ -121,6 +142,29 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+
+    #[test]
+    fn an_okta_answer_counts_a_429_and_the_rate_limit_headroom_per_family() {
+        let limit = okta_client::RateLimit {
+            limit: Some(600),
+            remaining: Some(42),
+            reset_epoch: Some(1_700_000_060),
+            date_epoch: Some(1_700_000_000),
+        };
+        let line = rate_line("users", &limit, true, 7);
+        let meta = &line["_aws"]["CloudWatchMetrics"][0];
+        assert_eq!(meta["Namespace"], "okta-hooks");
+        assert_eq!(meta["Dimensions"], json!([["family"]]));
+        assert_eq!(line["family"], "users");
+        assert_eq!(line["Okta429s"], 1);
+        assert_eq!(line["OktaRateLimitRemaining"], 42);
+        let without = rate_line("users", &okta_client::RateLimit::default(), false, 7);
+        assert_eq!(without["Okta429s"], 0);
+        assert!(
+            without.get("OktaRateLimitRemaining").is_none(),
+            "no header, no headroom metric: {without}"
+        );
+    }
 
     #[test]
     fn target_is_the_referenced_object_never_a_password() {

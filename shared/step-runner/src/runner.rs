@@ -510,6 +510,15 @@ where
                     renewed = true;
                 }
                 other => {
+                    if self.settings.metrics {
+                        let throttled =
+                            other.as_ref().err().and_then(ExecError::status) == Some(429);
+                        audit::rate_metrics(
+                            self.family.as_str(),
+                            &client.last_rate_limit(),
+                            throttled,
+                        );
+                    }
                     let recorded = client.dry_run().map(|d| d.log.take()).unwrap_or_default();
                     let requests = recorded.iter().map(ToString::to_string).collect();
                     return other.map(|o| (o, requests)).map_err(|e| e.report());
