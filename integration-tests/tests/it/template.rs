@@ -2492,3 +2492,54 @@ fn every_function_writes_to_its_own_log_group_kept_for_log_retention_days() {
         );
     }
 }
+
+#[test]
+fn the_saved_audit_queries_read_every_executors_log_group_and_only_audit_lines() {
+    let t = template();
+    // The executors print the audit lines (step-runner): each function with a family.
+    let executor_groups: BTreeSet<String> = functions(&t)
+        .values()
+        .filter(|f| !f["Properties"]["Environment"]["Variables"]["OKTA_HOOKS_FAMILY"].is_null())
+        .map(|f| f["Properties"]["LoggingConfig"]["LogGroup"].to_string())
+        .collect();
+    assert_eq!(
+        executor_groups.len(),
+        Family::ALL.len(),
+        "{executor_groups:?}"
+    );
+    let queries = of_type(&t, "AWS::Logs::QueryDefinition");
+    assert_eq!(
+        queries.keys().copied().collect::<Vec<_>>(),
+        ["AuditActionsOnUserQuery", "AuditFailedStepsQuery"]
+    );
+    for (name, query) in queries {
+        let groups: BTreeSet<String> = query["Properties"]["LogGroupNames"]
+            .as_array()
+            .expect("LogGroupNames")
+            .iter()
+            .map(Value::to_string)
+            .collect();
+        assert_eq!(groups, executor_groups, "{name}");
+        let text = query["Properties"]["QueryString"]
+            .as_str()
+            .expect("QueryString");
+        assert!(
+            text.contains("filter ispresent(fields.audit)"),
+            "{name}: {text}"
+        );
+    }
+    let on_user = &resources(&t)["AuditActionsOnUserQuery"]["Properties"]["QueryString"];
+    assert!(
+        on_user
+            .as_str()
+            .unwrap_or_default()
+            .contains("fields.target like")
+    );
+    let failed = &resources(&t)["AuditFailedStepsQuery"]["Properties"]["QueryString"];
+    assert!(
+        failed
+            .as_str()
+            .unwrap_or_default()
+            .contains(r#"fields.outcome = "failed""#)
+    );
+}
