@@ -3,8 +3,10 @@
 use crate::model::{Enrichment, SuppressDef, ThresholdDef};
 use crate::yaml::{Kind, Node};
 
-use super::Cx;
+use crate::expr::Expr;
+
 use super::scope::Place;
+use super::{Cx, Fields};
 
 const THRESHOLD_KEYS: &[&str] = &["count", "within", "by"];
 const SUPPRESS_KEYS: &[&str] = &["for", "by"];
@@ -39,22 +41,14 @@ impl Cx<'_> {
                 None
             }
         };
-        let within = match fields.get("within") {
-            Some(n) => self.duration(n, "`within`", MAX_WITHIN_MS),
-            None => {
-                self.error(
-                    node.pos,
-                    "a threshold needs `within`: the window the events fall in (e.g. 10m)",
-                );
-                None
-            }
-        };
-        let by = fields
-            .get("by")
-            .and_then(|n| self.expr(n, Place::Condition, enrich));
-        if fields.get("by").is_some() && by.is_none() {
-            return None;
-        }
+        let within = self.required_duration(
+            node,
+            &fields,
+            "within",
+            MAX_WITHIN_MS,
+            "a threshold needs `within`: the window the events fall in (e.g. 10m)",
+        );
+        let by = self.by(&fields, enrich)?;
         Some(ThresholdDef {
             count: count?,
             within_ms: within?,
@@ -64,26 +58,45 @@ impl Cx<'_> {
 
     pub(super) fn suppress(&mut self, node: &Node, enrich: Enrichment) -> Option<SuppressDef> {
         let fields = self.map(node, "`suppress`", SUPPRESS_KEYS)?;
-        let for_ms = match fields.get("for") {
-            Some(n) => self.duration(n, "`for`", MAX_SUPPRESS_MS),
-            None => {
-                self.error(
-                    node.pos,
-                    "`suppress` needs `for`: how long the rule stays quiet (e.g. 1h)",
-                );
-                None
-            }
-        };
-        let by = fields
-            .get("by")
-            .and_then(|n| self.expr(n, Place::Condition, enrich));
-        if fields.get("by").is_some() && by.is_none() {
-            return None;
-        }
+        let for_ms = self.required_duration(
+            node,
+            &fields,
+            "for",
+            MAX_SUPPRESS_MS,
+            "`suppress` needs `for`: how long the rule stays quiet (e.g. 1h)",
+        );
+        let by = self.by(&fields, enrich)?;
         Some(SuppressDef {
             for_ms: for_ms?,
             by,
         })
+    }
+
+    /// The key expression `by:`: `Some(None)` when it is not written (one key for the
+    /// rule), `None` when it is written but does not compile (reported).
+    fn by(&mut self, fields: &Fields<'_>, enrich: Enrichment) -> Option<Option<Expr>> {
+        match fields.get("by") {
+            None => Some(None),
+            Some(n) => self.expr(n, Place::Condition, enrich).map(Some),
+        }
+    }
+
+    /// The duration under `key`, reporting `missing` at `node` when it is not written.
+    fn required_duration(
+        &mut self,
+        node: &Node,
+        fields: &Fields<'_>,
+        key: &str,
+        max_ms: i64,
+        missing: &str,
+    ) -> Option<i64> {
+        match fields.get(key) {
+            Some(n) => self.duration(n, &format!("`{key}`"), max_ms),
+            None => {
+                self.error(node.pos, missing);
+                None
+            }
+        }
     }
 
     fn duration(&mut self, node: &Node, what: &str, max_ms: i64) -> Option<i64> {
