@@ -14,6 +14,11 @@ pub enum HookError {
     /// Not a `POST` (`405`).
     #[error("method not allowed")]
     MethodNotAllowed,
+    /// A path that is no hook endpoint (`404`): what a Lambda Function URL, which routes
+    /// every path to the function, gets for anything but [`crate::HOOK_PATH`] and
+    /// `HOOK_PATH/{org}` (API Gateway answers such paths itself).
+    #[error("no hook endpoint at this path")]
+    NotFound,
     /// The `{org}` of the path is no org name (`400`).
     #[error("the org in the path is not a valid org name")]
     InvalidOrg,
@@ -109,6 +114,7 @@ impl HookError {
     pub fn status(&self) -> StatusCode {
         match self {
             HookError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            HookError::NotFound => StatusCode::NOT_FOUND,
             HookError::Unauthorized => StatusCode::UNAUTHORIZED,
             HookError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             HookError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -126,6 +132,7 @@ impl HookError {
     pub fn code(&self) -> &'static str {
         match self {
             HookError::MethodNotAllowed => "method_not_allowed",
+            HookError::NotFound => "not_found",
             HookError::InvalidOrg => "invalid_org",
             HookError::Unauthorized => "unauthorized",
             HookError::PayloadTooLarge { .. } => "payload_too_large",

@@ -84,7 +84,16 @@ impl<Q: FifoQueue, S: SecretSource, R: FifoQueue> IngestHandler<Q, S, R> {
     /// Answers one delivery: `200` with the accepted and rejected counts once every
     /// good event is queued (and every bad one parked), or the [`HookError`]'s status.
     /// Prints the delivery's EMF lines ([`delivery_metric_lines`]) on stdout first.
+    ///
+    /// A `GET` is Okta's verification challenge, answered exactly as
+    /// [`VerifyHandler`](crate::VerifyHandler) answers it (same code, same authenticator
+    /// and secret cache as the deliveries): behind a Lambda Function URL (template
+    /// `Ingress: FunctionUrl`) this one function takes both. It is no delivery, so it
+    /// prints no delivery metrics. Behind the HTTP API no `GET` route reaches it.
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
+        if request.method == Method::GET {
+            return crate::verify::answer(&self.config, &self.auth, request).await;
+        }
         let result = self.ingest(request).await;
         for line in delivery_metric_lines(&result, emf::now_ms()) {
             println!("{line}");

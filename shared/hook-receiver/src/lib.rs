@@ -22,5 +22,5 @@ pub use config::{ConfigError, IngestConfig, ReceiverConfig};
 pub use error::{EnvelopeError, HookError, JsonError};
 pub use ingest::IngestHandler;
 pub use reject::{LogOnlyRejects, PARKED_EVENT_BYTES};
-pub use request::{HookRequest, HookResponse};
+pub use request::{HOOK_PATH, HookRequest, HookResponse, org_of_path};
 pub use verify::VerifyHandler;

@@ -3,6 +3,8 @@
 use bytes::Bytes;
 use http::{HeaderMap, Method, StatusCode};
 
+use crate::HookError;
+
 /// What a hook handler needs of an HTTP request.
 #[derive(Debug, Clone)]
 pub struct HookRequest {
@@ -45,6 +47,27 @@ impl HookRequest {
     }
 }
 
+/// The path Okta is given for the default org; `HOOK_PATH/{org}` serves each other org.
+pub const HOOK_PATH: &str = "/hooks/okta";
+
+/// The org of a hook path, for transports that do not route by path themselves (a Lambda
+/// Function URL sends every path to the function; API Gateway's routes give the `{org}`
+/// path parameter instead): `/hooks/okta` → `None` (the default org), `/hooks/okta/{org}`
+/// → `Some(org)`, one trailing `/` allowed; any other path is [`HookError::NotFound`].
+/// The org is not checked here: [`ReceiverConfig::org_of`](crate::ReceiverConfig::org_of)
+/// decides, as for a path parameter.
+pub fn org_of_path(path: &str) -> Result<Option<String>, HookError> {
+    let path = path.strip_suffix('/').unwrap_or(path);
+    let rest = path.strip_prefix(HOOK_PATH).ok_or(HookError::NotFound)?;
+    if rest.is_empty() {
+        return Ok(None);
+    }
+    match rest.strip_prefix('/') {
+        Some(org) if !org.is_empty() && !org.contains('/') => Ok(Some(org.to_owned())),
+        _ => Err(HookError::NotFound),
+    }
+}
+
 /// A JSON response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HookResponse {
@@ -60,6 +83,33 @@ impl HookResponse {
         HookResponse {
             status,
             body: body.to_string(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_two_hook_paths_name_the_default_org_or_theirs_and_nothing_else_is_found() {
+        assert_eq!(org_of_path("/hooks/okta"), Ok(None));
+        assert_eq!(org_of_path("/hooks/okta/"), Ok(None));
+        assert_eq!(org_of_path("/hooks/okta/acme"), Ok(Some("acme".to_owned())));
+        assert_eq!(
+            org_of_path("/hooks/okta/acme/"),
+            Ok(Some("acme".to_owned()))
+        );
+        for other in [
+            "/",
+            "",
+            "/hooks",
+            "/hooks/oktaacme",
+            "/hooks/okta/acme/more",
+            "/hooks/okta//",
+            "/other/hooks/okta",
+        ] {
+            assert_eq!(org_of_path(other), Err(HookError::NotFound), "{other}");
         }
     }
 }

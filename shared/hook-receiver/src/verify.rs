@@ -35,26 +35,39 @@ impl<S: SecretSource> VerifyHandler<S> {
 
     /// `200` with `{"verification": <challenge>}`, or the [`HookError`]'s status.
     pub async fn handle(&self, request: &HookRequest) -> HookResponse {
-        match self.verify(request).await {
-            Ok(challenge) => {
-                HookResponse::json(StatusCode::OK, &json!({ "verification": challenge }))
-            }
-            Err(error) => error.into(),
-        }
+        answer(&self.config, &self.auth, request).await
     }
+}
 
-    async fn verify(&self, request: &HookRequest) -> Result<String, HookError> {
-        if request.method != Method::GET {
-            return Err(HookError::MethodNotAllowed);
-        }
-        let org = self.config.org_of(request.org.as_deref())?;
-        self.auth
-            .check(&org, &request.headers, Requirement::IfConfigured)
-            .await?;
-        let challenge = challenge(&request.headers)?;
-        tracing::info!(%org, "answered the verification challenge");
-        Ok(challenge)
+/// The verification answer to `request`, authenticated with `auth` for `config`'s orgs:
+/// the one implementation behind [`VerifyHandler`] and the `GET` of
+/// [`IngestHandler`](crate::IngestHandler) (one function behind a Lambda Function URL
+/// answers both), so the two can never disagree on what a challenge needs.
+pub(crate) async fn answer<S: SecretSource>(
+    config: &ReceiverConfig,
+    auth: &Authenticator<S>,
+    request: &HookRequest,
+) -> HookResponse {
+    match verify(config, auth, request).await {
+        Ok(challenge) => HookResponse::json(StatusCode::OK, &json!({ "verification": challenge })),
+        Err(error) => error.into(),
     }
+}
+
+async fn verify<S: SecretSource>(
+    config: &ReceiverConfig,
+    auth: &Authenticator<S>,
+    request: &HookRequest,
+) -> Result<String, HookError> {
+    if request.method != Method::GET {
+        return Err(HookError::MethodNotAllowed);
+    }
+    let org = config.org_of(request.org.as_deref())?;
+    auth.check(&org, &request.headers, Requirement::IfConfigured)
+        .await?;
+    let challenge = challenge(&request.headers)?;
+    tracing::info!(%org, "answered the verification challenge");
+    Ok(challenge)
 }
 
 /// The challenge value; `HeaderMap` lookups are case-insensitive, as API Gateway's v1

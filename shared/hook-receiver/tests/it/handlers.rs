@@ -427,7 +427,7 @@ async fn non_json_media_type_is_415() {
 #[tokio::test]
 async fn other_methods_are_405() {
     let handler = ingest(MemoryQueue::new());
-    for method in [Method::GET, Method::PUT, Method::DELETE, Method::PATCH] {
+    for method in [Method::PUT, Method::DELETE, Method::PATCH, Method::HEAD] {
         let mut request = post(None, &delivery_text());
         request.method = method;
         assert_error(&handler.handle(&request).await, 405, "method_not_allowed");
@@ -541,6 +541,69 @@ async fn verification_checks_the_auth_header_when_configured() {
     let open = HookRequest::new(Method::GET, Some("nohook"))
         .header("x-okta-verification-challenge", "abc");
     assert_eq!(handler.handle(&open).await.status, 200);
+}
+
+/// Behind a Lambda Function URL one function takes Okta's verification `GET` and its
+/// deliveries: the ingest handler answers every `GET` exactly as the verify handler does.
+#[tokio::test]
+async fn the_ingest_handler_answers_the_verification_get_as_the_verify_handler_does() {
+    let queue = Arc::new(MemoryQueue::new());
+    let ingest = ingest(queue.clone());
+    let verify = verifier(secrets());
+    let get = |org: Option<&str>| HookRequest::new(Method::GET, org);
+    let cases = [
+        (
+            "right auth",
+            challenge(None, "X-Okta-Verification-Challenge", "m3-value"),
+        ),
+        (
+            "the org's own header",
+            get(Some("acme"))
+                .header("x-okta-verification-challenge", "a1")
+                .header("X-Acme-Hook", "acme-old"),
+        ),
+        (
+            "wrong auth",
+            get(None)
+                .header("x-okta-verification-challenge", "abc")
+                .header("authorization", "nope"),
+        ),
+        (
+            "no auth",
+            get(None).header("x-okta-verification-challenge", "abc"),
+        ),
+        ("no challenge", get(None).header("authorization", SECRET)),
+        (
+            "an org not served",
+            get(Some("other")).header("x-okta-verification-challenge", "abc"),
+        ),
+        (
+            "an org without hook auth",
+            get(Some("nohook")).header("x-okta-verification-challenge", "abc"),
+        ),
+    ];
+    for (case, request) in &cases {
+        assert_eq!(
+            ingest.handle(request).await,
+            verify.handle(request).await,
+            "{case}"
+        );
+    }
+    let answered = ingest.handle(&cases[0].1).await;
+    assert_eq!(answered.status, 200, "{}", answered.body);
+    assert_eq!(
+        body(&answered),
+        serde_json::json!({"verification": "m3-value"})
+    );
+    // Wrong auth is refused as a delivery with wrong auth is.
+    let wrong = ingest.handle(&cases[2].1).await;
+    assert_error(&wrong, 401, "unauthorized");
+    let mut bad_post = post(None, &delivery_text());
+    bad_post
+        .headers
+        .insert("authorization", "nope".parse().unwrap());
+    assert_eq!(ingest.handle(&bad_post).await, wrong);
+    assert!(queue.is_empty(), "a verification enqueues nothing");
 }
 
 #[tokio::test]
