@@ -151,21 +151,82 @@ async fn route(app: &AppRouter, message: SqsMessage) -> Result<(), RouteError> {
     Ok(())
 }
 
-/// `EventsRouted` or `EventsDeduplicated`, and what became of the plans.
+/// `EventsRouted` or `EventsDeduplicated`, and what became of the plans: `PlansSent`,
+/// `PlansDryRun`, `PlansRefused`, `PlansFailed`, each only when not zero (most events
+/// make no plan). CloudWatch bills a metric for every hour it receives a value, a zero
+/// too, and a `Sum` over no value is the same zero on the dashboard.
 fn metrics(routed: &Routed) -> Vec<emf::Metric> {
     let Routed::Done(outcomes) = routed else {
         return vec![emf::count("EventsDeduplicated", 1)];
     };
     let count =
         |f: fn(&Decision) -> bool| outcomes.iter().filter(|o| f(&o.decision)).count() as u64;
-    vec![
-        emf::count("EventsRouted", 1),
-        emf::count("PlansSent", count(|d| matches!(d, Decision::Sent { .. }))),
-        emf::count("PlansDryRun", count(|d| matches!(d, Decision::DryRun))),
-        emf::count(
+    let plans = [
+        ("PlansSent", count(|d| matches!(d, Decision::Sent { .. }))),
+        ("PlansDryRun", count(|d| matches!(d, Decision::DryRun))),
+        (
             "PlansRefused",
             count(|d| matches!(d, Decision::Protected(_) | Decision::CapReached { .. })),
         ),
-        emf::count("PlansFailed", count(|d| matches!(d, Decision::Failed(_)))),
-    ]
+        ("PlansFailed", count(|d| matches!(d, Decision::Failed(_)))),
+    ];
+    std::iter::once(emf::count("EventsRouted", 1))
+        .chain(
+            plans
+                .into_iter()
+                .filter(|(_, n)| *n > 0)
+                .map(|(name, n)| emf::count(name, n)),
+        )
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use router::PlanOutcome;
+
+    fn outcome(decision: Decision) -> PlanOutcome {
+        PlanOutcome {
+            rule_id: "r".into(),
+            decision,
+            plan: None,
+        }
+    }
+
+    fn names(metrics: &[emf::Metric]) -> Vec<(&str, f64)> {
+        metrics.iter().map(|m| (m.name, m.value)).collect()
+    }
+
+    #[test]
+    fn an_event_no_rule_acts_on_counts_as_routed_and_nothing_else() {
+        assert_eq!(
+            names(&metrics(&Routed::Done(Vec::new()))),
+            [("EventsRouted", 1.0)]
+        );
+    }
+
+    #[test]
+    fn only_the_plan_outcomes_that_happened_are_counted() {
+        let routed = Routed::Done(vec![
+            outcome(Decision::DryRun),
+            outcome(Decision::DryRun),
+            outcome(Decision::CapReached { cap: 1 }),
+        ]);
+        assert_eq!(
+            names(&metrics(&routed)),
+            [
+                ("EventsRouted", 1.0),
+                ("PlansDryRun", 2.0),
+                ("PlansRefused", 1.0)
+            ]
+        );
+    }
+
+    #[test]
+    fn a_duplicate_counts_as_deduplicated() {
+        assert_eq!(
+            names(&metrics(&Routed::Duplicate)),
+            [("EventsDeduplicated", 1.0)]
+        );
+    }
 }

@@ -479,7 +479,7 @@ async fn the_binary_polls_on_the_schedule_event_and_prints_emf_metrics() {
     assert_eq!(emf["EventsRead"], 6);
     assert_eq!(emf["EventsMissedByHook"], 5);
     assert_eq!(emf["PagesRead"], 4);
-    assert_eq!(emf["Throttled"], 0);
+    assert!(emf.get("Throttled").is_none(), "no 429, no value: {emf}");
     let _ = std::fs::remove_dir_all(&log_dir);
 }
 

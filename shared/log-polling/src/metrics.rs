@@ -94,17 +94,23 @@ impl PollReport {
     }
 
     /// One EMF log line (a JSON object): namespace `okta-hooks`, dimension `org`, metrics
-    /// `EventsRead`, `EventsMissedByHook`, `PagesRead`, `Throttled`, `Alerts` and, when an
-    /// event was read, `NewestEventLagSeconds`.
+    /// `EventsRead`, `EventsMissedByHook`, `Throttled`, `Alerts` (each only when not zero:
+    /// CloudWatch bills a metric for each hour it receives a value, a zero too, and the
+    /// dashboard's and the alarm's `Sum` over no value is zero) and, when an event was
+    /// read, `NewestEventLagSeconds`. `PagesRead` and `outcome` are plain fields of the
+    /// line (Logs Insights reads them; no widget or alarm does, so no metric).
     pub fn emf(&self, timestamp_ms: u64) -> Value {
         let throttled = u64::from(matches!(self.outcome, PollOutcome::Throttled { .. }));
-        let mut values = vec![
-            emf::count("EventsRead", self.events_read),
-            emf::count("EventsMissedByHook", self.events_missed_by_hook),
-            emf::count("PagesRead", self.pages_read),
-            emf::count("Throttled", throttled),
-            emf::count("Alerts", self.alerts),
-        ];
+        let mut values: Vec<emf::Metric> = [
+            ("EventsRead", self.events_read),
+            ("EventsMissedByHook", self.events_missed_by_hook),
+            ("Throttled", throttled),
+            ("Alerts", self.alerts),
+        ]
+        .into_iter()
+        .filter(|(_, n)| *n > 0)
+        .map(|(name, n)| emf::count(name, n))
+        .collect();
         if let Some(lag) = self.newest_event_lag_secs {
             values.push(emf::seconds("NewestEventLagSeconds", lag));
         }
@@ -115,6 +121,7 @@ impl PollReport {
             timestamp_ms,
         );
         if let Value::Object(map) = &mut line {
+            map.insert("PagesRead".into(), json!(self.pages_read));
             map.insert("outcome".into(), json!(self.outcome.as_str()));
         }
         line
@@ -146,13 +153,7 @@ mod tests {
             .collect();
         assert_eq!(
             names,
-            [
-                "EventsRead",
-                "EventsMissedByHook",
-                "PagesRead",
-                "Throttled",
-                "Alerts"
-            ]
+            ["EventsRead", "EventsMissedByHook", "Throttled", "Alerts"]
         );
         for name in names {
             assert!(line[name].is_u64(), "{name} has a value");
@@ -160,14 +161,26 @@ mod tests {
         assert_eq!(line["org"], "acme");
         assert_eq!(line["Throttled"], 1);
         assert_eq!(line["EventsMissedByHook"], 2);
+        assert_eq!(line["PagesRead"], 3, "a field of the line, not a metric");
         report.newest_event_lag_secs = Some(42);
         report.outcome = PollOutcome::CaughtUp;
         let line = report.emf(0);
         assert_eq!(line["NewestEventLagSeconds"], 42);
-        assert_eq!(line["Throttled"], 0);
+        assert!(line.get("Throttled").is_none(), "no 429, no value: {line}");
         assert_eq!(
-            line["_aws"]["CloudWatchMetrics"][0]["Metrics"][5],
+            line["_aws"]["CloudWatchMetrics"][0]["Metrics"][3],
             json!({"Name": "NewestEventLagSeconds", "Unit": "Seconds"})
         );
+    }
+
+    #[test]
+    fn a_quiet_run_declares_no_metric_and_still_says_what_it_did() {
+        let mut report = PollReport::new("acme");
+        report.pages_read = 1;
+        let line = report.emf(0);
+        assert!(line.get("_aws").is_none(), "nothing to count: {line}");
+        assert_eq!(line["org"], "acme");
+        assert_eq!(line["PagesRead"], 1);
+        assert_eq!(line["outcome"], "caught_up");
     }
 }

@@ -72,11 +72,16 @@ pub(crate) fn metrics(envelope: &Envelope<Plan>, family: &str, verdict: &Verdict
 }
 
 /// Okta's answer to one of the family's calls as one EMF line (namespace `okta-hooks`,
-/// dimension `family`): `Okta429s` (1 when Okta answered `429`, else 0) and, when Okta sent
+/// dimension `family`): `Okta429s` (1) when Okta answered `429` and, when Okta sent
 /// `X-Rate-Limit-Remaining`, `OktaRateLimitRemaining`: the headroom left in the window
-/// (the executors hold a step back at `OKTA_HOOKS_RATE_RESERVE`).
+/// (the executors hold a step back at `OKTA_HOOKS_RATE_RESERVE`). No `Okta429s` value
+/// when Okta did not answer `429`: CloudWatch bills a metric for each hour it receives a
+/// value, a zero too, and the dashboard's `Sum` over no value is zero. Nothing is printed
+/// when there is neither.
 pub(crate) fn rate_metrics(family: &str, limit: &okta_client::RateLimit, throttled: bool) {
-    println!("{}", rate_line(family, limit, throttled, emf::now_ms()));
+    if let Some(line) = rate_line(family, limit, throttled, emf::now_ms()) {
+        println!("{line}");
+    }
 }
 
 fn rate_line(
@@ -84,12 +89,16 @@ fn rate_line(
     limit: &okta_client::RateLimit,
     throttled: bool,
     timestamp_ms: u64,
-) -> Value {
-    let mut values = vec![emf::count("Okta429s", u64::from(throttled))];
+) -> Option<Value> {
+    let mut values = Vec::new();
+    if throttled {
+        values.push(emf::count("Okta429s", 1));
+    }
     if let Some(remaining) = limit.remaining {
         values.push(emf::count("OktaRateLimitRemaining", remaining));
     }
-    emf::line(emf::NAMESPACE, &[("family", family)], &values, timestamp_ms)
+    (!values.is_empty())
+        .then(|| emf::line(emf::NAMESPACE, &[("family", family)], &values, timestamp_ms))
 }
 
 /// Milliseconds from the event's `published` time to now.
@@ -151,18 +160,23 @@ mod tests {
             reset_epoch: Some(1_700_000_060),
             date_epoch: Some(1_700_000_000),
         };
-        let line = rate_line("users", &limit, true, 7);
+        let line = rate_line("users", &limit, true, 7).unwrap();
         let meta = &line["_aws"]["CloudWatchMetrics"][0];
         assert_eq!(meta["Namespace"], "okta-hooks");
         assert_eq!(meta["Dimensions"], json!([["family"]]));
         assert_eq!(line["family"], "users");
         assert_eq!(line["Okta429s"], 1);
         assert_eq!(line["OktaRateLimitRemaining"], 42);
-        let without = rate_line("users", &okta_client::RateLimit::default(), false, 7);
-        assert_eq!(without["Okta429s"], 0);
+        let answered = rate_line("users", &limit, false, 7).unwrap();
         assert!(
-            without.get("OktaRateLimitRemaining").is_none(),
-            "no header, no headroom metric: {without}"
+            answered.get("Okta429s").is_none(),
+            "no 429, no value: {answered}"
+        );
+        assert_eq!(answered["OktaRateLimitRemaining"], 42);
+        assert_eq!(
+            rate_line("users", &okta_client::RateLimit::default(), false, 7),
+            None,
+            "no 429 and no header: no line"
         );
     }
 
