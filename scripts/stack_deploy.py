@@ -10,11 +10,18 @@ What `sam package` + `sam deploy` do, offline:
   4. create or emulate what moto's CloudFormation skips (resource types it does not
      implement), so every output resolves: the org secrets (SecretsManager::Secret) are
      created with their template name and placeholder value, the HTTP API (ApiGatewayV2)
-     is a loopback URL given by the caller.
+     and, with `Ingress=FunctionUrl`, the Lambda Function URL (Lambda::Url) are a loopback
+     URL given by the caller (`stack up` serves the routes, or every request to the URL's
+     function, there).
 
 Prints one JSON object on stdout: stack name, region, endpoint, outputs (each resolved,
 placeholders replaced), queues {logical id: url}, tables {logical id: name}, functions
-{logical id: name}, skipped [{logical id, type, emulated}], transformed template path.
+{logical id: name}, function_urls {logical id of the Lambda::Url: its loopback URL, ending
+in /}, skipped [{logical id, type, emulated}], transformed template path.
+
+`--transform-only` prints the transformed template instead (SAM transform, `Fn::If` folded
+for the parameters; each resource keeps its `Condition`), with no emulator: what the
+template tests lint per parameter set.
 Everything else (progress, errors) goes to stderr; exit status 1 on failure.
 
 Credentials and region are fixed dummies: nothing reads ~/.aws, so no real account is reached.
@@ -69,12 +76,18 @@ def placeholder_artifact() -> bytes:
     return buffer.getvalue()
 
 
+ARTIFACT_KEY = "okta-hooks/bootstrap.zip"
+
+
 def package(template: dict[str, Any], s3: Any) -> dict[str, Any]:
     """`sam package`: every function's CodeUri (a local path) -> s3://bucket/key."""
     s3.create_bucket(Bucket=ARTIFACT_BUCKET)
-    key = "okta-hooks/bootstrap.zip"
-    s3.put_object(Bucket=ARTIFACT_BUCKET, Key=key, Body=placeholder_artifact())
-    uri = f"s3://{ARTIFACT_BUCKET}/{key}"
+    s3.put_object(Bucket=ARTIFACT_BUCKET, Key=ARTIFACT_KEY, Body=placeholder_artifact())
+    return with_code_uri(template, f"s3://{ARTIFACT_BUCKET}/{ARTIFACT_KEY}")
+
+
+def with_code_uri(template: dict[str, Any], uri: str) -> dict[str, Any]:
+    """Every function's CodeUri (and Globals') set to `uri`."""
     for resource in template.get("Resources", {}).values():
         if resource.get("Type") == "AWS::Serverless::Function":
             resource.setdefault("Properties", {})["CodeUri"] = uri
@@ -131,13 +144,28 @@ def resolve(value: Any, parameters: dict[str, str], physical: dict[str, str]) ->
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--template", required=True)
-    parser.add_argument("--stack-name", required=True)
-    parser.add_argument("--endpoint", required=True)
-    parser.add_argument("--hook-base-url", required=True,
-                        help="the loopback URL that stands for the HTTP API (no trailing /)")
+    parser.add_argument("--stack-name")
+    parser.add_argument("--endpoint")
+    parser.add_argument("--hook-base-url",
+                        help="the loopback URL that stands for the HTTP API or the Function "
+                             "URL (no trailing /)")
     parser.add_argument("--parameter", action="append", default=[], metavar="KEY=VALUE")
     parser.add_argument("--transformed-out", help="write the transformed template here")
+    parser.add_argument("--transform-only", action="store_true",
+                        help="print the transformed template (no emulator) and exit")
     args = parser.parse_args()
+
+    if args.transform_only:
+        sam = load_template(args.template)
+        parameters = template_parameters(sam, args.parameter)
+        sam = with_code_uri(sam, f"s3://{ARTIFACT_BUCKET}/{ARTIFACT_KEY}")
+        json.dump(fold_conditions(transform(sam, parameters), parameters), sys.stdout, indent=1)
+        print()
+        return 0
+    missing = [f"--{n}" for n in ("stack-name", "endpoint", "hook-base-url")
+               if getattr(args, n.replace("-", "_")) is None]
+    if missing:
+        parser.error(f"required to deploy: {', '.join(missing)}")
 
     import boto3
 
@@ -149,11 +177,7 @@ def main() -> int:
 
     overrides = dict(p.split("=", 1) for p in args.parameter)
     sam = load_template(args.template)
-    parameters = {k: str(v.get("Default", "")) for k, v in sam.get("Parameters", {}).items()}
-    unknown = set(overrides) - set(parameters)
-    if unknown:
-        raise SystemExit(f"unknown template parameters: {', '.join(sorted(unknown))}")
-    parameters.update(overrides)
+    parameters = template_parameters(sam, args.parameter)
 
     sam = package(sam, s3)
     transformed = fold_conditions(transform(sam, parameters), parameters)
@@ -182,6 +206,7 @@ def main() -> int:
     conditions = {c: bool(v) for c, v in evaluate_conditions(transformed, parameters).items()}
     skipped = []
     stand_ins: dict[str, str] = {}
+    function_urls: dict[str, str] = {}
     for logical_id, resource in transformed["Resources"].items():
         if logical_id in created:
             continue
@@ -202,6 +227,18 @@ def main() -> int:
         elif kind == "AWS::ApiGatewayV2::Api":
             stand_ins[logical_id] = "loopback"
             emulated = f"loopback URL {args.hook_base_url}"
+        elif kind.startswith("AWS::ApiGatewayV2::"):
+            # moto's CloudFormation implements no ApiGatewayV2 type; `stack up` serves each
+            # route (runtime.functions[].http_routes) on the loopback URL. The stage's
+            # throttle is not emulated.
+            emulated = f"served by the loopback HTTP API {args.hook_base_url}"
+        elif kind == "AWS::Lambda::Url":
+            # Not implemented by moto's CloudFormation either (Ingress=FunctionUrl): the
+            # loopback URL stands for it, every method and path to its function.
+            function_urls[logical_id] = args.hook_base_url + "/"
+            stand_ins[logical_id] = function_urls[logical_id]
+            emulated = (f"loopback URL {function_urls[logical_id]} (every method and path "
+                        f"to {url_function(resource)})")
         elif kind == "AWS::SQS::QueuePolicy":
             # moto's SQS checks no resource policy: locally, any caller may send to the
             # queue (the functions' own calls are still checked against their roles).
@@ -230,21 +267,87 @@ def main() -> int:
         "queues": of_type("AWS::SQS::Queue"),
         "tables": of_type("AWS::DynamoDB::Table"),
         "functions": of_type("AWS::Lambda::Function"),
+        "function_urls": function_urls,
         "skipped": skipped,
-        "runtime": runtime(session, args.endpoint, sam, transformed, physical),
+        "runtime": runtime(session, args.endpoint, sam, transformed, physical, conditions),
     }
     json.dump(result, sys.stdout, indent=1)
     print()
     return 0
 
 
+def template_parameters(sam: dict[str, Any], given: list[str]) -> dict[str, str]:
+    """The template's parameter defaults with the KEY=VALUE overrides (an unknown key fails)."""
+    overrides = dict(p.split("=", 1) for p in given)
+    parameters = {k: str(v.get("Default", "")) for k, v in sam.get("Parameters", {}).items()}
+    unknown = set(overrides) - set(parameters)
+    if unknown:
+        raise SystemExit(f"unknown template parameters: {', '.join(sorted(unknown))}")
+    parameters.update(overrides)
+    return parameters
+
+
+def referenced(value: Any) -> str | None:
+    """The logical id a `Ref` or `Fn::GetAtt` names (or a `Fn::Sub` of one `${X}`)."""
+    if isinstance(value, dict) and len(value) == 1:
+        (fn, arg), = value.items()
+        if fn == "Ref" and isinstance(arg, str):
+            return arg
+        if fn == "Fn::GetAtt":
+            return arg[0] if isinstance(arg, list) else str(arg).split(".", 1)[0]
+        if fn == "Fn::Sub" and isinstance(arg, str) and "${" in arg:
+            return arg.split("${", 1)[1].split("}", 1)[0].split(".", 1)[0]
+    return None
+
+
+def url_function(url: dict[str, Any]) -> str:
+    """The logical id of the function a Lambda::Url points at."""
+    return referenced(url.get("Properties", {}).get("TargetFunctionArn")) or "?"
+
+
+def http_routes(transformed: dict[str, Any], conditions: dict[str, bool]) -> dict[str, list]:
+    """Per function logical id, the HTTP API routes that invoke it, from each
+    AWS::ApiGatewayV2::Api whose condition holds: the paths of its OpenAPI `Body` (each
+    method's `x-amazon-apigateway-integration` uri names the function's Arn) and its
+    AWS::ApiGatewayV2::Route resources (through the Target integration's IntegrationUri)."""
+    import re
+
+    resources = transformed.get("Resources", {})
+    holds = lambda r: not r.get("Condition") or conditions.get(r["Condition"], True)  # noqa: E731
+    routes: dict[str, list] = {}
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::ApiGatewayV2::Api" or not holds(resource):
+            continue
+        body = resource.get("Properties", {}).get("Body") or {}
+        for path, methods in (body.get("paths") or {}).items():
+            for method, operation in methods.items():
+                uri = (operation or {}).get("x-amazon-apigateway-integration", {}).get("uri")
+                text = uri.get("Fn::Sub") if isinstance(uri, dict) else uri
+                found = re.search(r"\$\{([A-Za-z0-9]+)\.Arn\}", text if isinstance(text, str) else "")
+                if found:
+                    routes.setdefault(found.group(1), []).append(
+                        {"method": method.upper(), "path": path})
+    for resource in resources.values():
+        if resource.get("Type") != "AWS::ApiGatewayV2::Route" or not holds(resource):
+            continue
+        props = resource.get("Properties", {})
+        method, _, path = str(props.get("RouteKey", "")).partition(" ")
+        integration = resources.get(referenced(props.get("Target")) or "", {})
+        function = referenced(integration.get("Properties", {}).get("IntegrationUri"))
+        if function and path:
+            routes.setdefault(function, []).append({"method": method.upper(), "path": path})
+    return routes
+
+
 def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[str, Any],
-            physical: dict[str, str]) -> dict[str, Any]:
+            physical: dict[str, str], conditions: dict[str, bool]) -> dict[str, Any]:
     """What `stack up` needs to run the functions as Lambda would, read back from the
     emulator where it holds it (so what CloudFormation resolved is what runs): per function
     its binary (the SAM Metadata's BuildProperties.Binary), configuration and environment,
-    its role's statements (inline and managed policies, resolved), its HTTP API routes, its
-    schedules and its SQS event source mappings with their queue's settings."""
+    its role's statements (inline and managed policies, resolved), its HTTP API routes
+    (the APIs' OpenAPI bodies and ApiGatewayV2 routes), whether a Function URL
+    invokes it, its schedules and its SQS event source mappings with their queue's
+    settings."""
     import ast
 
     client = lambda service: session.client(service, endpoint_url=endpoint)  # noqa: E731
@@ -295,6 +398,12 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
         if targets:
             events.remove_targets(Rule=rule["Name"], Ids=[t["Id"] for t in targets])
 
+    api_routes = http_routes(transformed, conditions)
+    url_functions = {
+        url_function(r) for r in transformed.get("Resources", {}).values()
+        if r.get("Type") == "AWS::Lambda::Url"
+        and (not r.get("Condition") or conditions.get(r["Condition"], True))
+    }
     functions = []
     for logical_id, resource in sam.get("Resources", {}).items():
         if resource.get("Type") != "AWS::Serverless::Function" or logical_id not in physical:
@@ -303,11 +412,9 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
         got = lam.get_function(FunctionName=name)
         config = got["Configuration"]
         role_name = config["Role"].rsplit("/", 1)[-1]
-        routes = [
-            {"method": e["Properties"]["Method"].upper(), "path": e["Properties"]["Path"]}
-            for e in resource.get("Properties", {}).get("Events", {}).values()
-            if e.get("Type") == "HttpApi"
-        ]
+        # SAM's HttpApi events become paths of their API's OpenAPI body: read there, as the
+        # template's own routes are.
+        routes = api_routes.get(logical_id, [])
         mappings = []
         for m in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
             url = queue_urls.get(m["EventSourceArn"])
@@ -349,6 +456,7 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
             "environment": config.get("Environment", {}).get("Variables", {}),
             "statements": statements(f"{logical_id}Role", role_name),
             "http_routes": routes,
+            "function_url": logical_id in url_functions,
             "schedules": schedules.get(config["FunctionArn"], []),
             "sqs": mappings,
         })
@@ -362,6 +470,7 @@ def as_list(value: Any) -> list[Any]:
 
 
 API_HOST = "https://${HookApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"
+FUNCTION_URL = ".FunctionUrl}"
 
 
 def resolve_outputs(
@@ -386,10 +495,16 @@ def resolve_outputs(
         if condition and not conditions.get(condition, True):
             continue
         value = output["Value"]
-        if isinstance(value, dict) and "Fn::Sub" in value and isinstance(value["Fn::Sub"], str) \
-                and value["Fn::Sub"].startswith(API_HOST):
-            path = value["Fn::Sub"][len(API_HOST):]
+        sub = value.get("Fn::Sub") if isinstance(value, dict) else None
+        if isinstance(sub, str) and sub.startswith(API_HOST):
+            path = sub[len(API_HOST):]
             resolved[key] = hook_base_url + resolve({"Fn::Sub": path}, parameters, physical)
+        elif isinstance(sub, str) and sub.startswith("${") and FUNCTION_URL in sub.split("}")[0] + "}" \
+                and referenced(value) in stand_ins:
+            # `${HookIngestUrl.FunctionUrl}hooks/okta/...`: the URL's stand-in ends with "/".
+            path = sub.split(FUNCTION_URL, 1)[1]
+            resolved[key] = stand_ins[referenced(value)] + resolve(
+                {"Fn::Sub": path}, parameters, physical)
         elif isinstance(value, dict) and value.get("Ref") in stand_ins:
             resolved[key] = stand_ins[value["Ref"]]
         elif key in given and "${" not in given[key]:

@@ -976,37 +976,301 @@ fn the_functions_configuration_loads_from_what_the_template_sets() {
     assert_eq!(families, Family::ALL.into_iter().collect());
 }
 
-#[test]
-fn the_hook_routes_alarms_and_outputs_are_there() {
-    let t = template();
-    // GET (verification) and POST (deliveries) on both paths, on the template's HTTP API.
-    let mut routes = BTreeSet::new();
-    for (_, f) in functions(&t) {
-        for (_, event) in f["Properties"]["Events"].as_object().into_iter().flatten() {
-            if event["Type"] == "HttpApi" {
-                let p = &event["Properties"];
-                assert_eq!(target(&p["ApiId"]), Some("HookApi"));
-                let binary = f["Metadata"]["BuildProperties"]["Binary"]
-                    .as_str()
-                    .unwrap_or("");
-                routes.insert(format!(
-                    "{} {} {binary}",
-                    p["Method"].as_str().unwrap_or(""),
-                    p["Path"].as_str().unwrap_or("")
+/// The ways in of a deployment: `METHOD path binary` of each HTTP API route (through its
+/// integration to the function), and `ANY <Function URL> binary AuthType` of each Function URL.
+fn entrances(t: &Value, d: &Deployment) -> BTreeSet<String> {
+    let binary = |function: &str| -> String {
+        let f = &t["Resources"][function];
+        assert!(d.exists(f), "{function} invoked but not created");
+        f["Metadata"]["BuildProperties"]["Binary"]
+            .as_str()
+            .unwrap_or("")
+            .to_owned()
+    };
+    let unplaceholder = |s: &str| -> String {
+        s.trim_start_matches("<Ref ")
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim_end_matches(".Arn")
+            .to_owned()
+    };
+    let mut found = BTreeSet::new();
+    assert!(
+        of_type(t, "AWS::ApiGatewayV2::Route").is_empty(),
+        "the routes are the API's OpenAPI body"
+    );
+    for (_, api) in d.resources_of("AWS::ApiGatewayV2::Api") {
+        let paths = api["Properties"]["Body"]["paths"]
+            .as_object()
+            .expect("the API's OpenAPI paths");
+        for (path, methods) in paths {
+            for (method, operation) in methods.as_object().expect("methods") {
+                let integration = &operation["x-amazon-apigateway-integration"];
+                assert_eq!(integration["type"], "aws_proxy", "{method} {path}");
+                assert_eq!(
+                    integration["payloadFormatVersion"], "2.0",
+                    "{method} {path}"
+                );
+                let uri = integration["uri"].as_str().expect("an integration uri");
+                let function = uri
+                    .split_once("functions/<")
+                    .and_then(|(_, rest)| rest.split_once(".Arn>/invocations"))
+                    .map(|(function, _)| function)
+                    .unwrap_or_else(|| panic!("a Lambda integration: {uri}"));
+                if path.contains("{org}") {
+                    assert_eq!(
+                        operation["parameters"],
+                        json!([{"name": "org", "in": "path", "required": true}])
+                    );
+                }
+                found.insert(format!(
+                    "{} {path} {}",
+                    method.to_uppercase(),
+                    binary(function)
                 ));
             }
         }
     }
-    let expected: BTreeSet<String> = [
-        "GET /hooks/okta hook-verify",
-        "GET /hooks/okta/{org} hook-verify",
-        "POST /hooks/okta hook-ingest",
-        "POST /hooks/okta/{org} hook-ingest",
-    ]
-    .into_iter()
-    .map(String::from)
-    .collect();
-    assert_eq!(routes, expected);
+    for (name, url) in d.resources_of("AWS::Lambda::Url") {
+        let p = &url["Properties"];
+        let function = unplaceholder(p["TargetFunctionArn"].as_str().unwrap_or(""));
+        found.insert(format!(
+            "ANY <{name}.FunctionUrl> {} {}",
+            binary(&function),
+            p["AuthType"].as_str().unwrap_or("")
+        ));
+    }
+    found
+}
+
+fn strings(items: &[&str]) -> BTreeSet<String> {
+    items.iter().map(|s| (*s).to_owned()).collect()
+}
+
+#[test]
+fn ingress_http_api_routes_get_to_hook_verify_and_post_to_hook_ingest_behind_a_throttle() {
+    let t = template();
+    assert_eq!(t_parameter("Ingress", "Default"), "HttpApi");
+    assert_eq!(
+        t["Parameters"]["Ingress"]["AllowedValues"],
+        json!(["HttpApi", "FunctionUrl"])
+    );
+    let d = Deployment::new(&t, &[("Ingress", "HttpApi")]);
+    assert_eq!(
+        entrances(&t, &d),
+        strings(&[
+            "GET /hooks/okta hook-verify",
+            "GET /hooks/okta/{org} hook-verify",
+            "POST /hooks/okta hook-ingest",
+            "POST /hooks/okta/{org} hook-ingest",
+        ])
+    );
+    // The stage SAM's HttpApi made, under its logical id (an upgraded stack keeps it).
+    let stage = d.resource("HookApiApiGatewayDefaultStage");
+    assert_eq!(stage["Properties"]["StageName"], "$default");
+    assert_eq!(stage["Properties"]["AutoDeploy"], true);
+    assert_eq!(
+        stage["Properties"]["DefaultRouteSettings"],
+        json!({"ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100})
+    );
+    // API Gateway may invoke each function on its own method only.
+    let permissions = d.resources_of("AWS::Lambda::Permission");
+    for (function, method) in [
+        ("HookVerifyFunction", "GET"),
+        ("HookIngestFunction", "POST"),
+    ] {
+        let granted: Vec<&Value> = permissions
+            .values()
+            .map(|p| &p["Properties"])
+            .filter(|p| p["FunctionName"] == format!("<Ref {function}>"))
+            .collect();
+        assert_eq!(granted.len(), 1, "{function}: {granted:?}");
+        assert_eq!(granted[0]["Principal"], "apigateway.amazonaws.com");
+        assert_eq!(granted[0]["Action"], "lambda:InvokeFunction");
+        assert_eq!(
+            granted[0]["SourceArn"],
+            format!(
+                "arn:{PARTITION}:execute-api:{REGION}:{ACCOUNT}:<Ref HookApi>/*/{method}/hooks/okta*"
+            )
+        );
+    }
+    assert!(d.resources_of("AWS::Lambda::Url").is_empty());
+    let hook_url = d.eval(&t["Outputs"]["HookUrl"]["Value"]).expect("HookUrl");
+    assert_eq!(
+        hook_url,
+        format!("https://<Ref HookApi>.execute-api.{REGION}.amazonaws.com/hooks/okta/default")
+    );
+}
+
+#[test]
+fn ingress_function_url_is_one_public_url_to_hook_ingest_and_no_api_gateway_or_hook_verify() {
+    let t = template();
+    let d = Deployment::new(&t, &[("Ingress", "FunctionUrl")]);
+    assert_eq!(
+        entrances(&t, &d),
+        strings(&["ANY <HookIngestUrl.FunctionUrl> hook-ingest NONE"])
+    );
+    for (name, r) in resources(&t) {
+        let kind = r["Type"].as_str().unwrap_or("");
+        if kind.starts_with("AWS::ApiGatewayV2::") || name.starts_with("HookVerify") {
+            assert!(!d.exists(r), "{name} ({kind}) is created under FunctionUrl");
+        }
+    }
+    // Every resource and output that is created refers only to what is created (the
+    // evaluation asserts it), and the functions are the template's less hook-verify.
+    for (name, r) in resources(&t) {
+        if d.exists(r) {
+            d.resource(name);
+        }
+    }
+    for (name, output) in t["Outputs"].as_object().expect("Outputs") {
+        if d.exists(output) {
+            assert!(d.eval(&output["Value"]).is_some(), "{name}");
+        }
+    }
+    let created: BTreeSet<&str> = functions(&t)
+        .into_iter()
+        .filter(|(_, f)| d.exists(f))
+        .map(|(name, _)| name)
+        .collect();
+    let all: BTreeSet<&str> = functions(&t).into_keys().collect();
+    assert_eq!(
+        all.difference(&created).copied().collect::<Vec<_>>(),
+        ["HookVerifyFunction"]
+    );
+    // Public, but only through the URL: lambda:InvokeFunctionUrl for auth type NONE, and
+    // lambda:InvokeFunction only as invoked via the Function URL (no one may call Invoke).
+    let granted: BTreeSet<String> = d
+        .resources_of("AWS::Lambda::Permission")
+        .values()
+        .map(|p| p["Properties"].clone())
+        .inspect(|p| {
+            assert_eq!(p["FunctionName"], "<Ref HookIngestFunction>", "{p}");
+            assert_eq!(p["Principal"], "*", "{p}");
+        })
+        .map(|p| {
+            format!(
+                "{} {} {}",
+                p["Action"].as_str().unwrap_or(""),
+                p["FunctionUrlAuthType"].as_str().unwrap_or("-"),
+                p["InvokedViaFunctionUrl"]
+            )
+        })
+        .collect();
+    assert_eq!(
+        granted,
+        strings(&[
+            "lambda:InvokeFunction - true",
+            "lambda:InvokeFunctionUrl NONE null",
+        ])
+    );
+    // The hook URLs follow the Function URL, whose attribute already ends with "/".
+    let output = |key: &str| d.eval(&t["Outputs"][key]["Value"]).expect(key);
+    assert_eq!(
+        output("HookUrl"),
+        "<HookIngestUrl.FunctionUrl>hooks/okta/default"
+    );
+    assert_eq!(
+        output("HookUrlDefaultOrg"),
+        "<HookIngestUrl.FunctionUrl>hooks/okta"
+    );
+}
+
+/// Each `Ingress` value through SAM's transform (`stack_deploy.py --transform-only`: what
+/// `stack up` and `sam deploy` deploy, `Fn::If` folded for the value) and `cfn-lint`, on the
+/// template with the value and on what the transform made of it (errors only there: the
+/// folding leaves conditions and parameters unused, which cfn-lint warns about).
+#[test]
+fn both_ingress_values_transform_and_pass_cfn_lint() {
+    let root = workspace_root();
+    let scratch = std::env::temp_dir().join(format!("okta-hooks-ingress-{}", std::process::id()));
+    std::fs::create_dir_all(&scratch).unwrap();
+    for ingress in ["HttpApi", "FunctionUrl"] {
+        let lint = |args: &[&str]| {
+            let out = Command::new(integration_tests::venv_bin("cfn-lint"))
+                .args(args)
+                .env("AWS_DEFAULT_REGION", "us-east-1")
+                .current_dir(&root)
+                .output()
+                .expect("cfn-lint runs");
+            assert!(
+                out.status.success(),
+                "cfn-lint {args:?} ({ingress}): {}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        };
+        let parameter = format!("Ingress={ingress}");
+        lint(&["infra/template.yaml", "--parameters", &parameter]);
+        let out = Command::new(integration_tests::venv_bin("python"))
+            .args([
+                "scripts/stack_deploy.py",
+                "--template",
+                "infra/template.yaml",
+            ])
+            .args(["--transform-only", "--parameter", &parameter])
+            .current_dir(&root)
+            .output()
+            .expect("stack_deploy.py runs");
+        assert!(
+            out.status.success(),
+            "transform ({ingress}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let transformed: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let file = scratch.join(format!("{ingress}.json"));
+        std::fs::write(&file, &out.stdout).unwrap();
+        lint(&[file.to_str().unwrap(), "--ignore-checks", "W"]);
+
+        let d = Deployment::new(&transformed, &[("Ingress", ingress)]);
+        let created = |kind: &str| -> BTreeSet<String> {
+            resources(&transformed)
+                .iter()
+                .filter(|(_, r)| r["Type"] == kind && d.exists(r))
+                .map(|(name, _)| name.clone())
+                .collect()
+        };
+        let lambdas = created("AWS::Lambda::Function");
+        let api = created("AWS::ApiGatewayV2::Api");
+        let urls = created("AWS::Lambda::Url");
+        assert!(lambdas.contains("HookIngestFunction"), "{ingress}");
+        if ingress == "FunctionUrl" {
+            assert!(!lambdas.contains("HookVerifyFunction"));
+            assert!(api.is_empty() && created("AWS::ApiGatewayV2::Stage").is_empty());
+            assert_eq!(urls, strings(&["HookIngestUrl"]));
+        } else {
+            assert!(lambdas.contains("HookVerifyFunction"));
+            assert_eq!(api, strings(&["HookApi"]));
+            assert_eq!(
+                created("AWS::ApiGatewayV2::Stage"),
+                strings(&["HookApiApiGatewayDefaultStage"])
+            );
+            assert_eq!(
+                transformed["Resources"]["HookApi"]["Properties"]["Body"]["paths"]
+                    .as_object()
+                    .map(|p| p.keys().cloned().collect::<BTreeSet<_>>()),
+                Some(strings(&["/hooks/okta", "/hooks/okta/{org}"]))
+            );
+            assert!(urls.is_empty());
+        }
+    }
+    let _ = std::fs::remove_dir_all(&scratch);
+}
+
+#[test]
+fn the_hook_routes_alarms_and_outputs_are_there() {
+    let t = template();
+    // GET (verification) and POST (deliveries) on both paths: the HTTP API by default (the
+    // ingress tests above check each Ingress value).
+    assert_eq!(
+        entrances(&t, &Deployment::new(&t, &[])),
+        strings(&[
+            "GET /hooks/okta hook-verify",
+            "GET /hooks/okta/{org} hook-verify",
+            "POST /hooks/okta hook-ingest",
+            "POST /hooks/okta/{org} hook-ingest",
+        ])
+    );
 
     // An alarm on every DLQ's depth and on every function's errors.
     let alarms = of_type(&t, "AWS::CloudWatch::Alarm");
@@ -1070,9 +1334,9 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
     for table in of_type(&t, "AWS::DynamoDB::Table").keys() {
         assert!(outputs.contains_key(&format!("{table}Name")), "{table}Name");
     }
-    let hook_url = outputs["HookUrl"]["Value"]["Fn::Sub"]
+    let hook_url = outputs["HookUrl"]["Value"]["Fn::If"][2]["Fn::Sub"]
         .as_str()
-        .expect("HookUrl is a !Sub");
+        .expect("HookUrl is a !Sub on the HTTP API unless UseFunctionUrl");
     assert!(
         hook_url.starts_with("https://${HookApi}.execute-api."),
         "{hook_url}"
@@ -1313,6 +1577,7 @@ struct Function {
 }
 
 fn template_functions(t: &Value) -> Vec<Function> {
+    let facing = internet_facing(t);
     functions(t)
         .into_iter()
         .map(|(name, f)| Function {
@@ -1324,12 +1589,44 @@ fn template_functions(t: &Value) -> Vec<Function> {
             family: f["Properties"]["Environment"]["Variables"]["OKTA_HOOKS_FAMILY"]
                 .as_str()
                 .map(family_of),
-            // Reached from the internet: an API Gateway route invokes it.
-            internet_facing: f["Properties"]["Events"]
-                .as_object()
-                .is_some_and(|events| events.values().any(|e| e["Type"] == "HttpApi")),
+            internet_facing: facing.contains(name),
         })
         .collect()
+}
+
+/// The functions reached from the internet, whatever the parameters: an HTTP API route's
+/// integration (or a SAM `HttpApi` event) or a Function URL invokes them.
+fn internet_facing(t: &Value) -> BTreeSet<&str> {
+    let mut facing: BTreeSet<&str> = BTreeSet::new();
+    for api in of_type(t, "AWS::ApiGatewayV2::Api").values() {
+        for methods in api["Properties"]["Body"]["paths"]
+            .as_object()
+            .into_iter()
+            .flat_map(|paths| paths.values())
+        {
+            for operation in methods.as_object().into_iter().flat_map(|m| m.values()) {
+                let uri = &operation["x-amazon-apigateway-integration"]["uri"]["Fn::Sub"];
+                let function = uri
+                    .as_str()
+                    .and_then(|u| u.split("functions/${").nth(1))
+                    .and_then(|rest| rest.split_once(".Arn}"))
+                    .map(|(function, _)| function);
+                facing.extend(function);
+            }
+        }
+    }
+    facing.extend(
+        of_type(t, "AWS::Lambda::Url")
+            .values()
+            .filter_map(|u| target(&u["Properties"]["TargetFunctionArn"])),
+    );
+    for (name, f) in functions(t) {
+        let events = f["Properties"]["Events"].as_object();
+        if events.is_some_and(|events| events.values().any(|e| e["Type"] == "HttpApi")) {
+            facing.insert(name);
+        }
+    }
+    facing
 }
 
 /// Who reads what (issue 13): whether `f` needs `kind`, given the credential mode and the
