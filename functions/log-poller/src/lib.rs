@@ -61,7 +61,8 @@ pub fn build(config: &PollerConfig, aws: &aws_config::SdkConfig) -> Result<App, 
         poller: Poller {
             cursors: DynamoCursorStore::from_config(aws, &config.cursor_table),
             queue: SqsFifoQueue::from_config(aws, &config.events_queue_url),
-            ledger: DynamoLedger::from_config(aws, &config.ledger_table),
+            // Read only to count what the hook missed: eventually consistent (half the price).
+            ledger: DynamoLedger::from_config(aws, &config.ledger_table).eventually_consistent(),
             filter,
             settings: PollSettings {
                 lookback: config.lookback,

@@ -25,6 +25,38 @@ async fn the_ledger_marks_an_event_once_and_remembers_it() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_marked_event_is_one_item_of_its_key_and_expiry_only_and_the_poller_reads_it() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    aws.table("ledger").await;
+    let ledger = DynamoLedger::from_config(&aws.config, "ledger");
+    assert!(
+        ledger
+            .mark_done("uuid-1", Duration::from_secs(3600))
+            .await
+            .unwrap()
+    );
+
+    let scan = aws
+        .dynamodb
+        .scan()
+        .table_name("ledger")
+        .send()
+        .await
+        .unwrap();
+    let items = scan.items();
+    assert_eq!(items.len(), 1);
+    let mut attributes: Vec<&str> = items[0].keys().map(String::as_str).collect();
+    attributes.sort_unstable();
+    assert_eq!(attributes, ["expires_at", "pk"], "{items:?}");
+    assert_eq!(items[0]["pk"].as_s().unwrap(), "event#uuid-1");
+    // The poller's eventually consistent reader sees the mark.
+    let poller = DynamoLedger::from_config(&aws.config, "ledger").eventually_consistent();
+    assert!(poller.is_done("uuid-1").await.unwrap());
+    assert!(!poller.is_done("uuid-2").await.unwrap());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_counter_holds_the_hourly_cap() {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;

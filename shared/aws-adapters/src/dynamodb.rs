@@ -41,20 +41,33 @@ pub(crate) fn store_error<E: std::error::Error + Send + Sync + 'static>(
     )
 }
 
-/// Routed events: one item per event uuid.
+/// Routed events: one item per event uuid, holding only what dedup needs: the key `pk`
+/// (`event#<uuid>`) and the TTL `expires_at`. One conditional `PutItem` marks an event
+/// (one write unit); [`EventLedger::is_done`] is one `GetItem`.
 #[derive(Debug, Clone)]
 pub struct DynamoLedger {
     client: aws_sdk_dynamodb::Client,
     table: String,
+    consistent_reads: bool,
 }
 
 impl DynamoLedger {
-    /// A store on `table`, with a client from the shared AWS configuration.
+    /// A store on `table`, with a client from the shared AWS configuration. Its reads are
+    /// strongly consistent (one read unit): the router's dedup check.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoLedger {
             client: aws_sdk_dynamodb::Client::new(config),
             table: table.into(),
+            consistent_reads: true,
         }
+    }
+
+    /// The same store reading eventually consistent (half a read unit): for a reader that
+    /// only counts, such as the log-poller's missed-by-hook metric, where a mark written
+    /// in the last second read as absent costs one miscount and nothing else.
+    pub fn eventually_consistent(mut self) -> Self {
+        self.consistent_reads = false;
+        self
     }
 }
 
@@ -65,7 +78,7 @@ impl EventLedger for DynamoLedger {
             .get_item()
             .table_name(&self.table)
             .key("pk", AttributeValue::S(format!("event#{event_uuid}")))
-            .consistent_read(true)
+            .consistent_read(self.consistent_reads)
             .send()
             .await
             .map_err(|e| store_error("ledger", e))?;

@@ -640,3 +640,65 @@ async fn a_letter_that_cannot_be_sent_leaves_the_event_on_the_queue() {
     assert!(error.is_transient());
     assert!(error.to_string().contains("connection refused"), "{error}");
 }
+
+/// [`MemoryLedger`] counting the calls the router makes on it.
+#[derive(Default, Clone)]
+struct CountingLedger {
+    inner: Arc<MemoryLedger>,
+    reads: Arc<std::sync::atomic::AtomicUsize>,
+    writes: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl CountingLedger {
+    fn calls(&self) -> (usize, usize) {
+        use std::sync::atomic::Ordering::SeqCst;
+        (self.reads.load(SeqCst), self.writes.load(SeqCst))
+    }
+}
+
+impl ports::EventLedger for CountingLedger {
+    async fn is_done(&self, event_uuid: &str) -> Result<bool, ports::StoreError> {
+        self.reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.is_done(event_uuid).await
+    }
+
+    async fn mark_done(&self, event_uuid: &str, ttl: Duration) -> Result<bool, ports::StoreError> {
+        self.writes
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        self.inner.mark_done(event_uuid, ttl).await
+    }
+}
+
+#[tokio::test]
+async fn the_ledger_costs_one_read_and_one_write_per_new_event_and_one_read_per_duplicate() {
+    let ledger = CountingLedger::default();
+    let queues = per_family(|| Arc::new(MemoryQueue::new()));
+    let router = Router::builder(
+        RuleSet::from_sources(&[("rules.yaml", RULES)]).expect("rules load"),
+        queues,
+        Arc::new(SecretCache::new(
+            StaticSecrets::new().with("default", signing_secret()),
+            Duration::from_secs(60),
+            Duration::ZERO,
+        )),
+    )
+    .ledger(ledger.clone())
+    .counter(MemoryCounter::default())
+    .directory(sales_directory())
+    .build();
+    // An event a rule acts on, and one no rule handles: each one read, one write.
+    let acted = queued(
+        "user.account.report_suspicious_activity_by_enduser.json",
+        |_| {},
+    );
+    assert!(matches!(router.route(&acted).await.unwrap(), Routed::Done(p) if p.len() == 1));
+    assert_eq!(ledger.calls(), (1, 1));
+    let ignored = queued("user.session.start.json", |e| {
+        e["uuid"] = json!("ignored-1")
+    });
+    assert_eq!(router.route(&ignored).await.unwrap(), Routed::Done(vec![]));
+    assert_eq!(ledger.calls(), (2, 2));
+    // A duplicate: the read answers, nothing is written.
+    assert_eq!(router.route(&acted).await.unwrap(), Routed::Duplicate);
+    assert_eq!(ledger.calls(), (3, 2));
+}
