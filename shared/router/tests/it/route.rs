@@ -694,7 +694,7 @@ async fn the_ledger_costs_one_read_and_one_write_per_new_event_and_one_read_per_
     assert!(matches!(router.route(&acted).await.unwrap(), Routed::Done(p) if p.len() == 1));
     assert_eq!(ledger.calls(), (1, 1));
     let ignored = queued("user.session.start.json", |e| {
-        e["uuid"] = json!("ignored-1")
+        e["uuid"] = json!("ignored-1");
     });
     assert_eq!(router.route(&ignored).await.unwrap(), Routed::Done(vec![]));
     assert_eq!(ledger.calls(), (2, 2));
