@@ -29,6 +29,7 @@ mod stack;
 mod stack_burst;
 mod stack_faults;
 mod stack_flow;
+mod stack_function_url;
 mod stack_requests;
 mod stack_thresholds;
 mod step_records;

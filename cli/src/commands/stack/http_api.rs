@@ -1,5 +1,7 @@
-//! The template's HTTP API (`HttpApi` events of the SAM functions) on a loopback URL, as
-//! API Gateway HTTP APIs invoke a Lambda integration with payload format 2.0.
+//! The template's HTTP API (the routes of its API's OpenAPI body) on a loopback URL, as
+//! API Gateway HTTP APIs invoke a Lambda integration with payload format 2.0; or, with
+//! `Ingress=FunctionUrl`, the Lambda Function URL there: every method and path invokes its
+//! one function with the same payload (route key `$default`, no path parameters).
 //!
 //! A request whose method and path match a route (`/hooks/okta/{org}`: one `{name}` per
 //! segment) invokes the route's function with the API Gateway v2 event; the function's
@@ -34,8 +36,10 @@ pub struct Route {
     pub method: String,
     /// The route's path segments (`{org}` a parameter).
     pub segments: Vec<String>,
-    /// The route key, e.g. `POST /hooks/okta/{org}`.
+    /// The route key, e.g. `POST /hooks/okta/{org}`; `$default` for a Function URL.
     pub key: String,
+    /// Every method and path (a Function URL), whatever `method` and `segments` say.
+    pub catch_all: bool,
     /// The function it invokes.
     pub function: Arc<Function>,
 }
@@ -47,12 +51,27 @@ impl Route {
             method: method.to_ascii_uppercase(),
             segments: split(path),
             key: format!("{} {path}", method.to_ascii_uppercase()),
+            catch_all: false,
+            function,
+        }
+    }
+
+    /// A Lambda Function URL of `function`: every request goes to it, unrouted.
+    pub fn function_url(function: Arc<Function>) -> Route {
+        Route {
+            method: "*".to_owned(),
+            segments: Vec::new(),
+            key: "$default".to_owned(),
+            catch_all: true,
             function,
         }
     }
 
     /// The path parameters when `path` matches this route's.
     fn matches(&self, method: &str, path: &str) -> Option<BTreeMap<String, String>> {
+        if self.catch_all {
+            return Some(BTreeMap::new());
+        }
         if !self.method.eq_ignore_ascii_case(method) {
             return None;
         }
@@ -85,7 +104,7 @@ fn split(path: &str) -> Vec<String> {
 
 /// What the HTTP API server holds.
 pub struct HttpApi {
-    /// The routes, in template order.
+    /// The routes, in template order (a Function URL's last).
     pub routes: Vec<Route>,
     /// The account id put in the events.
     pub account: String,
@@ -261,6 +280,7 @@ mod tests {
             method: "POST".into(),
             segments: split(path),
             key: format!("POST {path}"),
+            catch_all: false,
             function: Arc::new(dummy()),
         }
     }
@@ -336,6 +356,40 @@ mod tests {
         );
         assert_eq!(parsed.body.as_deref(), Some("{\"a\":1}"));
         assert_eq!(parsed.request_context.http.method, http::Method::POST);
+    }
+
+    #[test]
+    fn a_function_url_takes_every_method_and_path_unrouted_as_lambda_http_reads_it() {
+        let url = Route::function_url(Arc::new(dummy()));
+        for (method, path) in [
+            ("GET", "/hooks/okta"),
+            ("POST", "/hooks/okta/acme"),
+            ("PUT", "/"),
+        ] {
+            assert_eq!(
+                url.matches(method, path),
+                Some(BTreeMap::new()),
+                "{method} {path}"
+            );
+        }
+        let request = http::Request::builder()
+            .method("GET")
+            .uri("/hooks/okta/acme")
+            .header("x-okta-verification-challenge", "c")
+            .body(())
+            .expect("request");
+        let (parts, ()) = request.into_parts();
+        let event = event("123456789012", &url, &BTreeMap::new(), &parts, b"");
+        let parsed: aws_lambda_events::event::apigw::ApiGatewayV2httpRequest =
+            serde_json::from_value(event).expect("an API Gateway v2 event");
+        assert_eq!(parsed.route_key.as_deref(), Some("$default"));
+        assert_eq!(
+            parsed.request_context.route_key.as_deref(),
+            Some("$default")
+        );
+        assert_eq!(parsed.raw_path.as_deref(), Some("/hooks/okta/acme"));
+        assert!(parsed.path_parameters.is_empty());
+        assert_eq!(parsed.request_context.http.method, http::Method::GET);
     }
 
     #[test]

@@ -523,6 +523,7 @@ fn write_state(
         "queues": deployed["queues"],
         "tables": deployed["tables"],
         "functions": deployed["functions"],
+        "function_urls": deployed["function_urls"],
         "skipped": deployed["skipped"],
     });
     if let (Some(state), Some(local)) = (state.as_object_mut(), local.as_object()) {
@@ -548,6 +549,11 @@ fn print_summary(deployed: &Value, state_file: &Path) {
         "hook URL (default org): {}",
         text(&outputs["HookUrlDefaultOrg"])
     );
+    if let Some(urls) = deployed["function_urls"].as_object() {
+        for (logical, url) in urls {
+            println!("function URL {logical}: {}", text(url));
+        }
+    }
     for (title, key) in [
         ("queue", "queues"),
         ("table", "tables"),

@@ -57,13 +57,16 @@ pub struct FunctionSpec {
     pub statements: Vec<Value>,
     /// The HTTP API routes that invoke it.
     pub http_routes: Vec<HttpRoute>,
+    /// A Lambda Function URL invokes it (every method and path; `Ingress=FunctionUrl`).
+    #[serde(default)]
+    pub function_url: bool,
     /// `EventBridge` schedule expressions that invoke it.
     pub schedules: Vec<String>,
     /// Its SQS event source mappings.
     pub sqs: Vec<SqsMapping>,
 }
 
-/// One `HttpApi` event of the SAM template.
+/// One route of the template's HTTP API (a path of its OpenAPI body).
 #[derive(Debug, Clone, Deserialize)]
 pub struct HttpRoute {
     /// `GET`, `POST`, …

@@ -1,5 +1,6 @@
 //! Running the deployed stack: every function behind its Runtime API and its AWS proxy,
-//! the SQS event source mappings pumped, the HTTP API on the hook URL's loopback port, the
+//! the SQS event source mappings pumped, the HTTP API (or the Function URL) on the hook
+//! URL's loopback port, the
 //! schedules, and a control API for the tests.
 //!
 //! Control API (loopback, its URL in the state file as `control_url`):
@@ -92,6 +93,8 @@ pub async fn start(
     let mut proxies = Vec::new();
     let mut tasks = Vec::new();
     let mut routes = Vec::new();
+    // Function URLs take every request: after the routes (one ingress or the other is deployed).
+    let mut function_urls = Vec::new();
     let printer = launch.printer.clone();
     for spec in specs {
         let proxy = AwsProxy::start(
@@ -111,7 +114,7 @@ pub async fn start(
                 .iter()
                 .map(|m| m.max_concurrency.unwrap_or(5))
                 .sum();
-            if spec.http_routes.is_empty() {
+            if spec.http_routes.is_empty() && !spec.function_url {
                 pumped.max(1)
             } else {
                 HTTP_CONCURRENCY.max(pumped)
@@ -129,6 +132,9 @@ pub async fn start(
         }
         for route in &spec.http_routes {
             routes.push(Route::new(&route.method, &route.path, function.clone()));
+        }
+        if spec.function_url {
+            function_urls.push(Route::function_url(function.clone()));
         }
         for expression in &spec.schedules {
             match rate(expression) {
@@ -152,6 +158,7 @@ pub async fn start(
         functions.insert(spec.logical_id.clone(), function);
     }
 
+    routes.extend(function_urls);
     let api = Arc::new(HttpApi {
         routes,
         account: account.to_owned(),
