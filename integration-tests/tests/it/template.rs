@@ -2840,3 +2840,89 @@ fn the_saved_audit_queries_read_every_executors_log_group_and_only_audit_lines()
             .contains(r#"fields.outcome = "failed""#)
     );
 }
+
+/// Every function's resolved environment variable `name` in the deployment `d`.
+fn every_function_env(t: &Value, d: &Deployment, name: &str) -> BTreeMap<String, String> {
+    functions(t)
+        .into_iter()
+        .filter(|(_, f)| d.exists(f))
+        .map(|(id, f)| {
+            let value = environment(t, f)
+                .get(name)
+                .map(|v| deployed_value(d, name, v))
+                .unwrap_or_else(|| panic!("{id} has no {name}"));
+            (id.to_owned(), value)
+        })
+        .collect()
+}
+
+#[test]
+fn metrics_essential_leaves_only_what_an_alarm_reads_and_creates_no_dashboard() {
+    let t = template();
+    let dashboard = &resources(&t)["Dashboard"];
+    let level = |d: &Deployment| {
+        let levels: Vec<emf::Level> = every_function_env(&t, d, "OKTA_HOOKS_METRICS")
+            .values()
+            .map(|v| emf::Level::parse(Some(v)))
+            .collect();
+        assert!(
+            levels.windows(2).all(|w| w[0] == w[1]),
+            "every function prints at one level: {levels:?}"
+        );
+        levels[0]
+    };
+    let full = Deployment::new(&t, &[]);
+    assert_eq!(level(&full), emf::Level::Full);
+    assert!(
+        full.exists(dashboard),
+        "the default stack has its dashboard"
+    );
+
+    let essential = Deployment::new(&t, &[("Metrics", "Essential")]);
+    assert_eq!(level(&essential), emf::Level::Essential);
+    assert!(
+        !essential.exists(dashboard),
+        "no dashboard without its metrics"
+    );
+    // Each alarm on an okta-hooks metric reads one Essential still declares.
+    let mut read = Vec::new();
+    for (name, alarm) in of_type(&t, "AWS::CloudWatch::Alarm") {
+        let props = &alarm["Properties"];
+        if props["Namespace"] == "okta-hooks" {
+            let metric = props["MetricName"].as_str().expect("MetricName");
+            assert!(
+                emf::ESSENTIAL.contains(&metric),
+                "{name} reads {metric}, which Metrics Essential does not declare"
+            );
+            read.push(metric);
+        }
+    }
+    assert!(!read.is_empty(), "an alarm reads an okta-hooks metric");
+
+    let off = Deployment::new(&t, &[("DashboardEnabled", "false")]);
+    assert!(!off.exists(dashboard));
+    assert_eq!(level(&off), emf::Level::Full, "the metrics stay");
+}
+
+#[test]
+fn secret_cache_seconds_is_every_functions_secret_ttl() {
+    let t = template();
+    for (set, want) in [(None, 300), (Some("3600"), 3600)] {
+        let d = Deployment::new(
+            &t,
+            &set.map(|v| vec![("SecretCacheSeconds", v)])
+                .unwrap_or_default(),
+        );
+        for (function, value) in every_function_env(&t, &d, "OKTA_HOOKS_SECRET_TTL_SECS") {
+            let config = org_secrets::SecretsConfig::from_lookup(|k| {
+                (k == "OKTA_HOOKS_SECRET_TTL_SECS").then(|| value.clone())
+            })
+            .unwrap_or_else(|e| panic!("{function}: {e}"));
+            assert_eq!(
+                config.ttl,
+                std::time::Duration::from_secs(want),
+                "{function}"
+            );
+        }
+    }
+}
