@@ -1176,6 +1176,83 @@ fn ingress_function_url_is_one_public_url_to_hook_ingest_and_no_api_gateway_or_h
     );
 }
 
+/// `stack_deploy.py --transform-only` of the template at `path` (SAM's transform, `Fn::If`
+/// folded for the parameters).
+fn sam_transform(path: &std::path::Path, parameters: &[&str]) -> Value {
+    let mut command = Command::new(integration_tests::venv_bin("python"));
+    command
+        .arg("scripts/stack_deploy.py")
+        .arg("--template")
+        .arg(path)
+        .arg("--transform-only");
+    for parameter in parameters {
+        command.args(["--parameter", parameter]);
+    }
+    let out = command
+        .current_dir(workspace_root())
+        .output()
+        .expect("stack_deploy.py runs");
+    assert!(
+        out.status.success(),
+        "transform of {}: {}",
+        path.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("JSON")
+}
+
+/// The HTTP API is written out (SAM events cannot be conditional), yet it must stay the
+/// API SAM's `HttpApi` events made before `Ingress` existed: a changed body or stage id
+/// would replace or break the API of a deployed stack, and with it the URL Okta calls. So
+/// the template is rewritten to that former shape (a SAM `HttpApi` and the four events,
+/// no conditions) and both are transformed: the API and its stage come out the same.
+#[test]
+fn the_http_api_is_the_one_sam_events_made_so_an_upgraded_stack_keeps_its_hook_url() {
+    let t = template();
+    let mut former = t.clone();
+    let r = former["Resources"].as_object_mut().expect("Resources");
+    for gone in [
+        "HookApiApiGatewayDefaultStage",
+        "HookVerifyApiPermission",
+        "HookIngestApiPermission",
+    ] {
+        assert!(r.remove(gone).is_some(), "{gone}");
+    }
+    r.insert(
+        "HookApi".into(),
+        json!({"Type": "AWS::Serverless::HttpApi", "Properties": {
+            "Description": "Okta event hook endpoints (GET = verification, POST = deliveries)",
+            "DefaultRouteSettings": {"ThrottlingBurstLimit": 200, "ThrottlingRateLimit": 100}}}),
+    );
+    let event = |method: &str, path: &str| json!({"Type": "HttpApi", "Properties": {"ApiId": {"Ref": "HookApi"}, "Method": method, "Path": path}});
+    let verify = r["HookVerifyFunction"]
+        .as_object_mut()
+        .expect("hook-verify");
+    verify.remove("Condition");
+    verify["Properties"]["Events"] = json!({
+        "Verify": event("GET", "/hooks/okta"),
+        "VerifyOrg": event("GET", "/hooks/okta/{org}"),
+    });
+    r["HookIngestFunction"]["Properties"]["Events"] = json!({
+        "Deliver": event("POST", "/hooks/okta"),
+        "DeliverOrg": event("POST", "/hooks/okta/{org}"),
+    });
+    let file = std::env::temp_dir().join(format!(
+        "okta-hooks-former-http-api-{}.json",
+        std::process::id()
+    ));
+    std::fs::write(&file, former.to_string()).unwrap();
+    let before = sam_transform(&file, &[]);
+    std::fs::remove_file(&file).ok();
+    let now = sam_transform(&workspace_root().join("infra/template.yaml"), &[]);
+    for id in ["HookApi", "HookApiApiGatewayDefaultStage"] {
+        let mut written = now["Resources"][id].clone();
+        assert_eq!(written["Condition"], "UseHttpApi", "{id}");
+        written.as_object_mut().unwrap().remove("Condition");
+        assert_eq!(written, before["Resources"][id], "{id}");
+    }
+}
+
 /// Each `Ingress` value through SAM's transform (`stack_deploy.py --transform-only`: what
 /// `stack up` and `sam deploy` deploy, `Fn::If` folded for the value) and `cfn-lint`, on the
 /// template with the value and on what the transform made of it (errors only there: the
@@ -1202,24 +1279,9 @@ fn both_ingress_values_transform_and_pass_cfn_lint() {
         };
         let parameter = format!("Ingress={ingress}");
         lint(&["infra/template.yaml", "--parameters", &parameter]);
-        let out = Command::new(integration_tests::venv_bin("python"))
-            .args([
-                "scripts/stack_deploy.py",
-                "--template",
-                "infra/template.yaml",
-            ])
-            .args(["--transform-only", "--parameter", &parameter])
-            .current_dir(&root)
-            .output()
-            .expect("stack_deploy.py runs");
-        assert!(
-            out.status.success(),
-            "transform ({ingress}): {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        let transformed: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+        let transformed = sam_transform(&root.join("infra/template.yaml"), &[&parameter]);
         let file = scratch.join(format!("{ingress}.json"));
-        std::fs::write(&file, &out.stdout).unwrap();
+        std::fs::write(&file, transformed.to_string()).unwrap();
         lint(&[file.to_str().unwrap(), "--ignore-checks", "W"]);
 
         let d = Deployment::new(&transformed, &[("Ingress", ingress)]);
