@@ -521,33 +521,38 @@ NO_VALUE = {"Ref": "AWS::NoValue"}
 
 # Types moto's CloudFormation does not implement whose attributes an output reads: moto
 # fails DescribeStacks on an output with `Fn::GetAtt` (or `${X.Attr}`) of a resource it
-# skipped ("references undefined resource"), so such outputs are left out of the stack it
-# gets, and resolve_outputs resolves them from the stand-ins.
+# skipped ("references undefined resource"). In the stack moto gets, such a reference is a
+# literal (`${!X.Attr}`), so the output reads `${X.Attr}…` there, unresolved as `${HookApi}`
+# is: resolve_outputs resolves it from the stand-in, and `--stack` readers (the CLI's
+# stack_outputs) take an unresolved output from the state file.
 UNIMPLEMENTED_WITH_ATTRIBUTES = {"AWS::Lambda::Url"}
 
 
 def for_moto(template: dict[str, Any]) -> dict[str, Any]:
-    """The template without the outputs that read an attribute of a resource of
-    UNIMPLEMENTED_WITH_ATTRIBUTES."""
+    """The template with every output's reference to an attribute of a resource of
+    UNIMPLEMENTED_WITH_ATTRIBUTES made a literal."""
     skipped = {k for k, r in template.get("Resources", {}).items()
                if r.get("Type") in UNIMPLEMENTED_WITH_ATTRIBUTES}
     if not skipped:
         return template
 
-    def reads_skipped(node: Any) -> bool:
+    def literal(node: Any) -> Any:
         if isinstance(node, list):
-            return any(reads_skipped(n) for n in node)
-        if isinstance(node, dict):
-            if "Fn::GetAtt" in node and referenced(node) in skipped:
-                return True
-            sub = node.get("Fn::Sub")
-            text = sub if isinstance(sub, str) else sub[0] if isinstance(sub, list) else ""
-            if any("${" + k + "." in text for k in skipped):
-                return True
-            return any(reads_skipped(v) for v in node.values())
-        return False
+            return [literal(n) for n in node]
+        if not isinstance(node, dict):
+            return node
+        if "Fn::GetAtt" in node and referenced(node) in skipped:
+            attribute = node["Fn::GetAtt"]
+            name = ".".join(attribute) if isinstance(attribute, list) else str(attribute)
+            return {"Fn::Sub": "${!" + name + "}"}
+        sub = node.get("Fn::Sub")
+        if isinstance(sub, str):
+            for k in skipped:
+                sub = sub.replace("${" + k + ".", "${!" + k + ".")
+            return {**node, "Fn::Sub": sub}
+        return {k: literal(v) for k, v in node.items()}
 
-    outputs = {k: o for k, o in template.get("Outputs", {}).items() if not reads_skipped(o)}
+    outputs = {k: literal(o) for k, o in template.get("Outputs", {}).items()}
     return {**template, "Outputs": outputs}
 
 

@@ -7,11 +7,14 @@
 
 use std::time::Duration;
 
-use integration_tests::aws::moto_request;
+use integration_tests::aws::{function_env, moto_request};
 use integration_tests::slack::Slack;
 use integration_tests::stack::{HOOK_SECRET, LocalStack, StackOptions};
+use integration_tests::{MotoServer, okta_hooks_with_env, workspace_root};
 use okta_double::{OktaDouble, User};
 use serde_json::{Value, json};
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SETTLES_WITHIN: Duration = Duration::from_secs(90);
 /// The user who reports suspicious activity in the shipped rule's reference event.
@@ -184,4 +187,124 @@ async fn through_one_function_url_hook_ingest_verifies_the_hook_and_the_shipped_
         "no call outside a role: {:?}",
         stack.denied().await
     );
+}
+
+/// `okta-hooks hook setup --stack` on a local stack deployed with `Ingress=FunctionUrl`:
+/// the hook is created at the Function URL's hook path. The emulator cannot resolve an
+/// output that reads the (emulated) Function URL, so it keeps it unresolved, and the CLI
+/// takes it from the state file as it does the HTTP API's.
+#[tokio::test(flavor = "multi_thread")]
+async fn hook_setup_with_the_stack_creates_the_hook_at_the_function_urls_hook_path() {
+    let moto = MotoServer::start();
+    let dir = std::env::temp_dir().join(format!(
+        "okta-hooks-it-function-url-setup-{}-{}",
+        std::process::id(),
+        moto.port
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let state_file = dir.join("state.json").display().to_string();
+    let endpoint = moto.endpoint();
+    let workspace = workspace_root().display().to_string();
+    let (ok, output) = okta_hooks_with_env(
+        &[
+            "stack",
+            "up",
+            "--stack-name",
+            "it-function-url-setup",
+            "--endpoint",
+            &endpoint,
+            "--workspace",
+            &workspace,
+            "--parameter",
+            "Ingress=FunctionUrl",
+            "--state-file",
+            &state_file,
+            "--exit-after-deploy",
+        ],
+        &function_env(&endpoint),
+    );
+    assert!(ok, "stack up failed:\n{output}");
+    assert!(
+        output.contains("function URL HookIngestUrl: http://127.0.0.1:"),
+        "{output}"
+    );
+    let state: Value =
+        serde_json::from_str(&std::fs::read_to_string(&state_file).unwrap()).unwrap();
+    let hook_url = state["outputs"]["HookUrl"]
+        .as_str()
+        .expect("HookUrl")
+        .to_owned();
+    assert_eq!(
+        hook_url,
+        format!(
+            "{}hooks/okta/default",
+            state["function_urls"]["HookIngestUrl"].as_str().unwrap()
+        )
+    );
+
+    let okta = MockServer::builder().start().await;
+    let hook = |verification: &str| {
+        json!({"id": "who1", "name": "okta-hooks", "status": "ACTIVE",
+               "verificationStatus": verification,
+               "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": "-"}}})
+    };
+    Mock::given(method("GET"))
+        .and(path("/api/v1/eventHooks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
+        .mount(&okta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/eventHooks"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(hook("UNVERIFIED")))
+        .mount(&okta)
+        .await;
+    Mock::given(method("POST"))
+        .and(path("/api/v1/eventHooks/who1/lifecycle/verify"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(hook("VERIFIED")))
+        .mount(&okta)
+        .await;
+    let secret = dir.join("secret.json");
+    std::fs::write(
+        &secret,
+        json!({
+            "hook": {"header": "Authorization", "current": HOOK_SECRET},
+            "okta": {"org_url": okta.uri(), "api_token": "00TEST-admin"},
+            "okta-read": {"org_url": okta.uri(), "api_token": "00TEST-read"},
+        })
+        .to_string(),
+    )
+    .unwrap();
+    let secret = secret.display().to_string();
+    let (ok, output) = okta_hooks_with_env(
+        &[
+            "hook",
+            "setup",
+            "--stack",
+            "it-function-url-setup",
+            "--stack-state",
+            &state_file,
+            "--org",
+            "default",
+            "--secret-file",
+            &secret,
+        ],
+        &[],
+    );
+    assert!(ok, "{output}");
+    let created: Vec<String> = okta
+        .received_requests()
+        .await
+        .unwrap_or_default()
+        .iter()
+        .filter(|r| r.method.as_str() == "POST" && r.url.path() == "/api/v1/eventHooks")
+        .map(|r| {
+            let body: Value = serde_json::from_slice(&r.body).expect("JSON");
+            body["channel"]["config"]["uri"]
+                .as_str()
+                .unwrap_or("")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(created, vec![hook_url]);
+    std::fs::remove_dir_all(&dir).ok();
 }
