@@ -62,3 +62,71 @@ fn the_cost_table_prices_three_volumes_with_a_total_from_the_templates_retention
         "the template's LogRetentionDays default prices the logs:\n{text}"
     );
 }
+
+/// The dollar amounts of the first line of `text` starting with `label` (then spaces).
+fn amounts(text: &str, label: &str) -> Vec<f64> {
+    let line = text
+        .lines()
+        .find(|l| {
+            l.strip_prefix(label)
+                .is_some_and(|rest| rest.starts_with("  "))
+        })
+        .unwrap_or_else(|| panic!("no {label:?} line in\n{text}"));
+    line.split_whitespace()
+        .filter_map(|c| c.strip_prefix('$'))
+        .map(|c| c.replace(',', "").parse().expect("a dollar amount"))
+        .collect()
+}
+
+#[test]
+fn the_cheapest_options_are_template_parameters_that_cost_less_at_every_volume_and_each_target_gets_a_verdict()
+ {
+    let text = cost(&[]);
+    let template =
+        std::fs::read_to_string(workspace_root().join("infra/template.yaml")).expect("template");
+    let defaults = amounts(&text, "defaults");
+    let cheapest = amounts(&text, "cheapest options");
+    let free = amounts(&text, "cheapest, with the always-free tier");
+    assert_eq!(defaults.len(), 3, "{text}");
+    for i in 0..3 {
+        assert!(cheapest[i] < defaults[i], "{text}");
+        assert!(free[i] <= cheapest[i], "{text}");
+    }
+    // Each option is a parameter of the template and a value it allows.
+    let options: Vec<&str> = text
+        .lines()
+        .skip_while(|l| *l != "Cheapest options:")
+        .skip(2)
+        .take_while(|l| !l.is_empty())
+        .collect();
+    assert!(options.len() >= 5, "{text}");
+    for option in options {
+        let (assignment, gives_up) = option.trim().split_once(": ").expect("NAME=VALUE: why");
+        let (name, value) = assignment.split_once('=').expect("NAME=VALUE");
+        let at = template
+            .find(&format!("\n  {name}:\n    Type: "))
+            .unwrap_or_else(|| panic!("{name} is no template parameter"));
+        // The parameter's lines: the name, then those indented deeper.
+        let block: String = template[at + 1..]
+            .lines()
+            .enumerate()
+            .take_while(|(n, l)| *n == 0 || l.starts_with("    "))
+            .map(|(_, l)| format!("{l}\n"))
+            .collect();
+        assert!(
+            block.contains("Type: Number")
+                || block.contains(&format!("\"{value}\""))
+                || block.contains(&format!(" {value}]"))
+                || block.contains(&format!(" {value},")),
+            "{name} does not allow {value}: {block}"
+        );
+        assert!(gives_up.len() > 20, "{name}: say what it gives up");
+    }
+    for volume in ["10k", "400k"] {
+        assert!(
+            text.lines()
+                .any(|l| l.starts_with(&format!("{volume} events a day: "))),
+            "a verdict on the {volume} target:\n{text}"
+        );
+    }
+}

@@ -2988,3 +2988,64 @@ fn secret_cache_seconds_is_every_functions_secret_ttl() {
         }
     }
 }
+
+#[test]
+fn without_queued_error_alarms_every_queue_fed_function_still_alarms_through_its_dlqs() {
+    let t = template();
+    let all = Deployment::new(&t, &[]);
+    let fewer = Deployment::new(&t, &[("QueuedFunctionErrorAlarms", "false")]);
+    let alarms = of_type(&t, "AWS::CloudWatch::Alarm");
+    let watched = |alarm: &Value| {
+        alarm["Properties"]["Dimensions"][0]["Value"]
+            .as_object()
+            .and_then(|o| o.get("Fn::GetAtt").or_else(|| o.get("Ref")))
+            .map(|v| {
+                v.as_array()
+                    .map_or(v, |a| &a[0])
+                    .as_str()
+                    .unwrap_or("")
+                    .to_owned()
+            })
+            .unwrap_or_default()
+    };
+    let alarmed: BTreeSet<String> = alarms
+        .values()
+        .filter(|a| fewer.exists(a))
+        .map(|a| watched(a))
+        .collect();
+    let mut dropped = Vec::new();
+    for (name, alarm) in &alarms {
+        assert!(all.exists(alarm), "{name}: every alarm exists by default");
+        if fewer.exists(alarm) {
+            continue;
+        }
+        assert_eq!(alarm["Properties"]["MetricName"], "Errors", "{name}");
+        let function = watched(alarm);
+        let sources: Vec<&Value> = resources(&t)[function.as_str()]["Properties"]["Events"]
+            .as_object()
+            .expect("Events")
+            .values()
+            .filter(|e| e["Type"] == "SQS")
+            .collect();
+        assert!(!sources.is_empty(), "{name}: {function} is fed by no queue");
+        for source in sources {
+            let queue = source["Properties"]["Queue"]["Fn::GetAtt"][0]
+                .as_str()
+                .expect("a queue of the template");
+            let dlq = resources(&t)[queue]["Properties"]["RedrivePolicy"]["deadLetterTargetArn"]
+                ["Fn::GetAtt"][0]
+                .as_str()
+                .unwrap_or_else(|| panic!("{queue} has no DLQ"));
+            assert!(
+                alarmed.contains(dlq),
+                "{function}'s {queue} fails into {dlq}, which no alarm watches"
+            );
+        }
+        dropped.push(function);
+    }
+    assert_eq!(
+        dropped.len(),
+        1 + Family::ALL.len(),
+        "the router and every executor: {dropped:?}"
+    );
+}
