@@ -521,3 +521,42 @@ async fn the_router_binary_sends_plan_signed_steps_that_the_executor_binary_runs
     assert!(aws.drain(&queues[&Family::Sessions]).await.is_empty());
     okta.verify().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hook_ingest_with_essential_metrics_prints_its_counts_as_a_plain_line_no_metric() {
+    let moto = MotoServer::start();
+    let aws = Aws::new(&moto.endpoint()).await;
+    let url = aws.fifo_queue("okta-hooks-events.fifo").await;
+    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
+    aws.put_org_secrets(
+        "default",
+        &json!({"hook": {"current": "okta-hooks-example-secret"}}),
+    )
+    .await;
+    let mut lambda = LambdaEmulator::start();
+    let mut env = function_env(&moto.endpoint());
+    env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
+    env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
+    // The template's Metrics parameter, as every function's environment carries it.
+    env.push(("OKTA_HOOKS_METRICS", "Essential".to_owned()));
+    let log =
+        std::env::temp_dir().join(format!("hook-ingest-essential-{}.log", std::process::id()));
+    lambda.attach_with_log(&workspace_binary("hook-ingest"), &env, Some(&log));
+
+    let (status, _) = status_and_body(&lambda.invoke(&event_file("apigw-v2-delivery.json")));
+    assert_eq!(status, 200);
+    drop(lambda);
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_file(&log);
+    let lines: Vec<Value> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .collect();
+    let delivery: Vec<&Value> = lines.iter().filter(|l| l["Deliveries"] == 1).collect();
+    assert_eq!(delivery.len(), 1, "{text}");
+    assert_eq!(delivery[0]["EventsAccepted"], 3, "the count is in the line");
+    assert!(
+        lines.iter().all(|l| l.get("_aws").is_none()),
+        "no metric CloudWatch would bill: {text}"
+    );
+}
