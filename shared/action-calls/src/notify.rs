@@ -4,14 +4,16 @@
 //! A webhook URL is a credential — whoever holds it can post to the channel — so it is
 //! read from the secret store at the last moment, kept in a [`SecretString`], and never
 //! reaches a log line, a `Debug` print or an error: transport errors are reported by
-//! kind only (reqwest's own messages carry the URL).
+//! kind only (transport messages may carry the URL).
 
 use std::time::Duration;
 
 use http::header::{CONTENT_TYPE, RETRY_AFTER};
-use reqwest::Url;
+use http::{HeaderMap, HeaderValue, Method};
+use okta_client::http::{HttpClient, HttpError};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::{Map, Value, json};
+use url::Url;
 
 use crate::dispatch::{Ctx, handlers};
 use crate::error::{ExecError, FailureClass};
@@ -98,10 +100,11 @@ impl WebhookError {
     }
 }
 
-/// Posts JSON to webhooks. Build one per process (the TLS client reads the trust store).
+/// Posts JSON to webhooks, over the Okta client's HTTP client (the AWS SDK's connector,
+/// built on the first post). Build one per process and clone it: clones share the pool.
 #[derive(Clone)]
 pub struct WebhookSender {
-    http: reqwest::Client,
+    http: HttpClient,
     allow_loopback_http: bool,
 }
 
@@ -117,13 +120,12 @@ impl WebhookSender {
     /// A sender with `timeout` per request. Redirects are not followed: a redirect
     /// would take the message somewhere the secret did not name.
     pub fn new(timeout: Duration) -> Result<Self, WebhookError> {
-        let http = reqwest::Client::builder()
-            .timeout(timeout)
-            .connect_timeout(timeout.min(Duration::from_secs(5)))
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("okta-hooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|_| WebhookError::Client)?;
+        let http = HttpClient::new(
+            concat!("okta-hooks/", env!("CARGO_PKG_VERSION")),
+            timeout,
+            timeout.min(Duration::from_secs(5)),
+        )
+        .map_err(|_| WebhookError::Client)?;
         Ok(WebhookSender {
             http,
             allow_loopback_http: false,
@@ -140,25 +142,25 @@ impl WebhookSender {
     /// POSTs `body` as JSON to `url`; answers the status of a 2xx response.
     pub async fn post(&self, url: &SecretString, body: &Value) -> Result<u16, WebhookError> {
         let parsed = self.check(url.expose_secret())?;
+        let payload = serde_json::to_vec(body).map_err(|_| WebhookError::Request)?;
+        let mut headers = HeaderMap::new();
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         let response = self
             .http
-            .post(parsed)
-            .header(CONTENT_TYPE, "application/json")
-            .json(body)
-            .send()
+            .send(Method::POST, &parsed, headers, Some(payload.into()))
             .await
             .map_err(|e| transport(&e))?;
-        let status = response.status().as_u16();
-        if response.status().is_success() {
+        let status = response.status.as_u16();
+        if response.status.is_success() {
             return Ok(status);
         }
         let retry_after = response
-            .headers()
+            .headers
             .get(RETRY_AFTER)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok())
             .map(Duration::from_secs);
-        let text = response.text().await.unwrap_or_default();
+        let text = String::from_utf8_lossy(&response.body);
         Err(WebhookError::Status {
             status,
             retry_after,
@@ -177,14 +179,12 @@ impl WebhookSender {
     }
 }
 
-/// A reqwest error by kind only: its message names the URL.
-fn transport(e: &reqwest::Error) -> WebhookError {
-    if e.is_timeout() {
-        WebhookError::Timeout
-    } else if e.is_connect() {
-        WebhookError::Connection
-    } else {
-        WebhookError::Request
+/// A transport error by kind only: its message may name the URL.
+fn transport(e: &HttpError) -> WebhookError {
+    match e {
+        HttpError::Timeout => WebhookError::Timeout,
+        HttpError::Connection(_) => WebhookError::Connection,
+        HttpError::Request(_) => WebhookError::Request,
     }
 }
 

@@ -7,8 +7,8 @@
 
 use http::Method;
 use okta_client::OktaClient;
-use reqwest::Url;
 use serde_json::{Map, Value};
+use url::Url;
 
 use crate::dispatch::{Ctx, done, handlers};
 use crate::error::ExecError;

@@ -9,7 +9,7 @@
 
 use std::collections::BTreeSet;
 
-use reqwest::Url;
+use url::Url;
 
 use crate::ALERT_TYPES;
 

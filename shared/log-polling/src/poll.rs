@@ -9,11 +9,11 @@ use okta_client::endpoints::logs::LogQuery;
 use okta_client::{LogCursor, OktaClient};
 use okta_events::queue_entry;
 use ports::{CursorStore, CursorUpdate, EventLedger};
-use reqwest::Url;
 use serde_json::Value;
 use serde_json::value::RawValue;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use url::Url;
 
 use crate::{EventFilter, PollError, PollOutcome, PollReport, alert_of};
 

@@ -1,5 +1,5 @@
-//! The client: one `reqwest::Client` (building a TLS client reads the whole trust
-//! store, so build it once per process), the authenticator, a bound on requests in
+//! The client: one [`HttpClient`] (the AWS SDK's connector, built on the first request:
+//! see [`crate::http`]), the authenticator, a bound on requests in
 //! flight, and the request loop that turns Okta's answers into values or typed errors.
 
 use std::sync::{Arc, Mutex as StdMutex, PoisonError};
@@ -8,15 +8,16 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap, HeaderValue};
 use http::{Method, StatusCode};
-use reqwest::Url;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
+use url::Url;
 
 use crate::auth::{RequestAuth, transport_error};
 use crate::config::{AuthConfig, OktaConfig, RetryPolicy};
 use crate::dry_run::{DRY_RUN_HEADER, DryRun, RecordedRequest, RequestLog};
 use crate::error::{ApiError, ErrorBody, OktaError, Result};
+use crate::http::HttpClient;
 use crate::rate_limit::RateLimit;
 use crate::request::{describe, url_for};
 
@@ -138,7 +139,7 @@ pub struct OktaClient {
 }
 
 struct Inner {
-    http: reqwest::Client,
+    http: HttpClient,
     org_url: Url,
     auth: RequestAuth,
     /// Shared with clients made by [`OktaClient::with_auth`]: the bound is per org.
@@ -185,13 +186,8 @@ impl OktaClient {
             Some(s) if !s.trim().is_empty() => format!("{USER_AGENT_PREFIX} {}", s.trim()),
             _ => USER_AGENT_PREFIX.to_owned(),
         };
-        let http = reqwest::Client::builder()
-            .user_agent(user_agent)
-            .timeout(config.timeout)
-            .connect_timeout(config.connect_timeout)
-            // Never follow a redirect: it could carry the credential to another host.
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
+        // Never follows a redirect (one could carry the credential to another host).
+        let http = HttpClient::new(&user_agent, config.timeout, config.connect_timeout)
             .map_err(|e| OktaError::Config(format!("HTTP client: {e}")))?;
         Ok(OktaClient {
             inner: Arc::new(Inner {
@@ -214,10 +210,12 @@ impl OktaClient {
     /// is sent and no connection is opened. For the local runner and rule tests.
     pub fn offline_dry_run(org_url: &str, log: RequestLog) -> Result<Self> {
         let org_url = crate::config::parse_org_url(org_url)?;
-        let http = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .map_err(|e| OktaError::Config(format!("HTTP client: {e}")))?;
+        let http = HttpClient::new(
+            USER_AGENT_PREFIX,
+            Duration::from_secs(30),
+            Duration::from_secs(5),
+        )
+        .map_err(|e| OktaError::Config(format!("HTTP client: {e}")))?;
         Ok(OktaClient {
             inner: Arc::new(Inner {
                 http,
@@ -455,27 +453,41 @@ impl OktaClient {
             Ok(c) => c,
             Err(e) => return (Attempt::Failed(e, None), 0),
         };
-        let mut request = self
-            .inner
-            .http
-            .request(call.method.clone(), call.url.clone())
-            .header(ACCEPT, "application/json")
-            .header(http::header::AUTHORIZATION, creds.authorization);
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(http::header::AUTHORIZATION, creds.authorization);
         if let Some(proof) = creds.dpop_proof {
-            request = request.header("DPoP", proof);
+            headers.insert("DPoP", proof);
         }
-        request = match &call.body {
-            Some(body) => request
-                .header(CONTENT_TYPE, "application/json")
-                .body(body.clone()),
+        let body = match &call.body {
+            Some(body) => {
+                headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+                Some(body.clone())
+            }
             None if call.method == Method::POST || call.method == Method::PUT => {
                 // Okta answers 411 to a body-less POST/PUT without Content-Length.
-                request.header(CONTENT_LENGTH, "0").body(Bytes::new())
+                headers.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+                Some(Bytes::new())
             }
-            None => request,
+            None => None,
         };
-        request = request.headers(extra);
-        let response = match request.send().await {
+        // `extra` adds to what is set above and replaces a header of the same name.
+        let mut last = None;
+        for (name, value) in extra {
+            if let Some(name) = name {
+                headers.remove(&name);
+                last = Some(name);
+            }
+            if let Some(name) = &last {
+                headers.append(name.clone(), value);
+            }
+        }
+        let response = match self
+            .inner
+            .http
+            .send(call.method.clone(), &call.url, headers, body)
+            .await
+        {
             Ok(r) => r,
             Err(e) => {
                 return (
@@ -484,18 +496,9 @@ impl OktaClient {
                 );
             }
         };
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = match response.bytes().await {
-            Ok(b) => b,
-            Err(e) => {
-                return (
-                    Attempt::Failed(transport_error(&what, e), None),
-                    creds.generation,
-                );
-            }
-        };
-        let meta = ResponseMeta::from_headers(status.as_u16(), headers);
+        let status = response.status;
+        let body = response.body;
+        let meta = ResponseMeta::from_headers(status.as_u16(), response.headers);
         // A server may hand out a fresh DPoP nonce on any answer (RFC 9449 §8.2).
         if self.inner.auth.uses_dpop()
             && let Some(nonce) = meta.headers.get("dpop-nonce").and_then(|v| v.to_str().ok())

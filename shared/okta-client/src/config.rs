@@ -5,8 +5,8 @@
 
 use std::time::Duration;
 
-use reqwest::Url;
 use secrecy::SecretString;
+use url::Url;
 
 use crate::dry_run::DryRun;
 use crate::error::{OktaError, Result};

@@ -45,7 +45,7 @@ impl RecordedRequest {
     /// comparisons that do not care about the origin. The whole URL when it does not
     /// parse (it always does: it was built as a URL).
     pub fn path_and_query(&self) -> String {
-        match reqwest::Url::parse(&self.url) {
+        match url::Url::parse(&self.url) {
             Ok(url) => match url.query() {
                 Some(q) => format!("{}?{q}", url.path()),
                 None => url.path().to_owned(),

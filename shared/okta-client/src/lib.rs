@@ -60,6 +60,7 @@ mod config;
 pub mod dry_run;
 pub mod endpoints;
 mod error;
+pub mod http;
 pub mod models;
 mod pagination;
 mod rate_limit;
@@ -72,7 +73,7 @@ mod request;
 #[doc(hidden)]
 pub mod fuzzing {
     use http::{HeaderMap, StatusCode};
-    use reqwest::Url;
+    use url::Url;
 
     use crate::{OktaError, RawResponse, ResponseMeta};
 

@@ -11,8 +11,8 @@ use futures_util::stream::{self, Stream, TryStreamExt};
 use http::HeaderMap;
 use http::Method;
 use okta_events::LogEvent;
-use reqwest::Url;
 use serde::de::DeserializeOwned;
+use url::Url;
 
 use crate::client::{Call, OktaClient, ResponseMeta, parse_answer};
 use crate::error::{OktaError, Result};

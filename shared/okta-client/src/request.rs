@@ -6,9 +6,9 @@
 //! path or a query.
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use reqwest::Url;
 use serde::Serialize;
 use serde_json::Value;
+use url::Url;
 
 use crate::error::{OktaError, Result};
 

@@ -225,7 +225,7 @@ async fn offline_every_action_completes_or_fails_with_a_clear_error() {
         assert!(recorded.iter().all(|r| r.url.starts_with(org)));
         // The first request is the case's first call: same method, path and query.
         let first = &case.calls[0];
-        let url = reqwest::Url::parse(&recorded[0].url).unwrap();
+        let url = url::Url::parse(&recorded[0].url).unwrap();
         let mut query: Vec<(String, String)> = url.query_pairs().into_owned().collect();
         query.sort();
         let mut want: Vec<(String, String)> = first

@@ -60,7 +60,7 @@ impl Respond for LogPages {
         let items = self.pages.get(index).cloned().unwrap_or_default();
         let following = (index + 1).min(self.pages.len());
         let base = self.base.get().cloned().unwrap_or_default();
-        let mut this = reqwest::Url::parse(&format!("{base}{}", request.url.path())).unwrap();
+        let mut this = url::Url::parse(&format!("{base}{}", request.url.path())).unwrap();
         this.set_query(request.url.query());
         let mut next = this.clone();
         let kept: Vec<(String, String)> = request

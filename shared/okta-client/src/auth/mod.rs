@@ -12,8 +12,8 @@ pub(crate) mod ssws;
 use std::sync::{Mutex as StdMutex, PoisonError};
 
 use http::HeaderValue;
-use reqwest::Url;
 use secrecy::SecretString;
+use url::Url;
 
 use crate::config::{AuthConfig, OktaConfig};
 use crate::error::{OktaError, Result};
@@ -67,7 +67,7 @@ impl RequestAuth {
     /// Headers for one attempt of `method url`; may mint a token.
     pub(crate) async fn credentials(
         &self,
-        http: &reqwest::Client,
+        http: &crate::http::HttpClient,
         method: &str,
         url: &Url,
     ) -> Result<Credentials> {
@@ -128,15 +128,14 @@ impl RequestAuth {
 }
 
 /// A transport error as an [`OktaError`], without the URL (which may hold a login).
-pub(crate) fn transport_error(request: &str, error: reqwest::Error) -> OktaError {
-    if error.is_timeout() {
-        OktaError::Timeout {
+pub(crate) fn transport_error(request: &str, error: crate::http::HttpError) -> OktaError {
+    match error {
+        crate::http::HttpError::Timeout => OktaError::Timeout {
             request: request.to_owned(),
-        }
-    } else {
-        OktaError::Connection {
+        },
+        other => OktaError::Connection {
             request: request.to_owned(),
-            message: error.without_url().to_string(),
-        }
+            message: other.to_string(),
+        },
     }
 }

@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use http::{HeaderValue, StatusCode};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use reqwest::Url;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Mutex;
+use url::Url;
 
 use super::dpop::{DpopKey, now_epoch};
 use crate::config::{KeyAlgorithm, OAuthConfig};
@@ -163,7 +163,7 @@ impl OAuth {
 
     /// The cached token, or a freshly minted one when none is cached or it is within the
     /// refresh margin of its expiry.
-    pub(crate) async fn token(&self, http: &reqwest::Client) -> Result<AccessToken> {
+    pub(crate) async fn token(&self, http: &crate::http::HttpClient) -> Result<AccessToken> {
         let mut cache = self.cache.lock().await;
         if let Some(token) = cache.as_ref()
             && token.expires_at > Instant::now() + self.margin
@@ -202,7 +202,7 @@ impl OAuth {
         Ok(Some(slot.0.clone()))
     }
 
-    async fn mint(&self, http: &reqwest::Client) -> Result<AccessToken> {
+    async fn mint(&self, http: &crate::http::HttpClient) -> Result<AccessToken> {
         let dpop_key = self.current_dpop_key()?;
         // One answer to a `use_dpop_nonce` challenge, no more: a second challenge means
         // the server does not accept our nonce, and looping would not help.
@@ -215,22 +215,35 @@ impl OAuth {
                 ("client_assertion_type", CLIENT_ASSERTION_TYPE),
                 ("client_assertion", assertion.expose_secret()),
             ];
-            let mut request = http
-                .post(self.token_url.clone())
-                .header(http::header::ACCEPT, "application/json")
-                .form(&form);
+            let body = url::form_urlencoded::Serializer::new(String::new())
+                .extend_pairs(form)
+                .finish();
+            let mut request_headers = http::HeaderMap::new();
+            request_headers.insert(
+                http::header::ACCEPT,
+                http::HeaderValue::from_static("application/json"),
+            );
+            request_headers.insert(
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+            );
             if let Some(dpop) = &dpop_key {
                 let nonce = self.cached_token_nonce();
                 let proof = dpop.proof("POST", &self.token_url, None, nonce.as_deref())?;
-                request = request.header("DPoP", sensitive(&proof)?);
+                request_headers.insert("DPoP", sensitive(&proof)?);
             }
             let started = Instant::now();
-            let response = request
-                .send()
+            let response = http
+                .send(
+                    http::Method::POST,
+                    &self.token_url,
+                    request_headers,
+                    Some(bytes::Bytes::from(body)),
+                )
                 .await
                 .map_err(|e| super::transport_error("POST /oauth2/v1/token", e))?;
-            let status = response.status();
-            let headers = response.headers().clone();
+            let status = response.status;
+            let headers = response.headers;
             let new_nonce = headers
                 .get("dpop-nonce")
                 .and_then(|v| v.to_str().ok())
@@ -238,10 +251,7 @@ impl OAuth {
             if let Some(n) = &new_nonce {
                 self.set_token_nonce(n.clone());
             }
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| super::transport_error("POST /oauth2/v1/token", e))?;
+            let body = response.body;
             let request_id = headers
                 .get("x-okta-request-id")
                 .and_then(|v| v.to_str().ok())

@@ -3,8 +3,8 @@
 //! bound.
 
 use http::Method;
-use reqwest::Url;
 use serde_json::Value;
+use url::Url;
 
 use crate::client::{Call, OktaClient, RawResponse};
 use crate::error::{OktaError, Result};

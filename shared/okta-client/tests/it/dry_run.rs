@@ -264,7 +264,7 @@ async fn offline_client_needs_no_org_and_opens_no_connection() {
     );
 }
 
-fn cursor_url(cursor: &LogCursor) -> reqwest::Url {
+fn cursor_url(cursor: &LogCursor) -> url::Url {
     match cursor {
         LogCursor::Start(u) | LogCursor::Next(u) => u.clone(),
     }
