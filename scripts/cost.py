@@ -355,7 +355,7 @@ def essential_names() -> list:
 # something goes wrong or is asked: failures, 429s, refusals, dead letters, alerts,
 # action requests; not counted: $0.30 / 720 = $0.0004 per metric-hour it happens).
 METRIC_RATES = {
-    "Deliveries": "delivery", "EventsAccepted": "delivery", "EventsPerDelivery": "delivery",
+    "EventsAccepted": "delivery", "EventsPerDelivery": "delivery",
     "EnqueueLatency": "delivery", "DeliveriesRefused": "rare", "EventsRejected": "rare",
     "EventsRouted": "event", "EventsDeduplicated": "rare", "EventsDeadLettered": "rare",
     "PlansSent": "plan", "PlansDryRun": "rare", "PlansRefused": "rare", "PlansFailed": "rare",

@@ -173,9 +173,10 @@ fn by_reason(rejected: &[Rejected<'_>]) -> BTreeMap<&'static str, u64> {
 /// Lambda's log stream turns them into metrics. Only counts, a duration and fixed codes:
 /// no org, secret, header or event content.
 ///
-/// - Enqueued: dimension `function` = `hook-ingest`: `Deliveries` (1), `EventsAccepted`,
-///   `EventsPerDelivery` (accepted and rejected), `EnqueueLatency` (ms, both queues'
-///   sends); and per rejection reason (`missing_uuid`, `too_large`, …) one line with
+/// - Enqueued: dimension `function` = `hook-ingest`: `EventsAccepted`, `EventsPerDelivery`
+///   (accepted and rejected; its `SampleCount` is the number of deliveries, so no metric
+///   of its own counts them), `EnqueueLatency` (ms, both queues' sends); and per rejection
+///   reason (`missing_uuid`, `too_large`, …) one line with
 ///   dimension `reason`: `EventsRejected`.
 /// - Refused or failed: dimensions `function`, `code` ([`HookError::code`], a fixed set):
 ///   `DeliveriesRefused` (1).
@@ -198,7 +199,6 @@ fn delivery_metric_lines(
         emf::NAMESPACE,
         &[("function", INGEST_FUNCTION)],
         &[
-            emf::count("Deliveries", 1),
             emf::count("EventsAccepted", ingested.accepted as u64),
             emf::count(
                 "EventsPerDelivery",
@@ -400,12 +400,15 @@ mod tests {
         assert_eq!(meta["Namespace"], emf::NAMESPACE);
         assert_eq!(meta["Dimensions"], json!([["function"]]));
         assert_eq!(delivery["function"], "hook-ingest");
-        assert_eq!(delivery["Deliveries"], 1);
+        assert!(
+            delivery.get("Deliveries").is_none(),
+            "EventsPerDelivery's SampleCount counts them"
+        );
         assert_eq!(delivery["EventsAccepted"], 4);
         assert_eq!(delivery["EventsPerDelivery"], 7, "accepted and rejected");
         assert_eq!(delivery["EnqueueLatency"], 37);
         assert_eq!(
-            meta["Metrics"][3],
+            meta["Metrics"][2],
             json!({"Name": "EnqueueLatency", "Unit": "Milliseconds"})
         );
         let got: Vec<(&str, u64)> = lines[1..]
