@@ -127,6 +127,12 @@ CHEAPEST = [
      "only the metrics an alarm reads (Alerts): gives up the dashboard and metric graphs;"
      " every value stays in the JSON log lines for Logs Insights"),
     ("DashboardEnabled", "false", "no dashboard (implied by Metrics Essential)"),
+    ("ExecutorFamilies", None,  # the families the shipped rules act through (rules/*.yaml)
+     "only the families the shipped rules act through are polled: a rule of yours acting"
+     " through another family does not act (its steps wait, alarmed, up to 14 days)"),
+    ("ActionRequests", "false",
+     "the router does not poll the action-requests queue: gives up actions on request"
+     " (okta-hooks run); a request sent anyway waits, alarmed"),
     ("QueuedFunctionErrorAlarms", "false",
      "no Errors alarm for the router and the executors (their DLQ alarms still catch every"
      " message that fails for good): gives up the earlier warning while retries run"),
@@ -284,7 +290,11 @@ class Template:
         for name, block in self.of_type("AWS::Serverless::Function").items():
             arch = re.search(r"Architectures: \[(\w+)\]", block) or re.search(
                 r"Architectures: \[(\w+)\]", self.globals)
-            sources = re.findall(r"Queue: !GetAtt (\w+)\.Arn", block)
+            # Event sources Lambda polls: an `Enabled: !If [Condition, true, false]` under
+            # the queue (ExecutorFamilies) turns one off.
+            sources = [q for q, c in re.findall(
+                r"Queue: !GetAtt (\w+)\.Arn\n(?:\s+Enabled: !If \[(\w+), true, false\]\n)?", block)
+                if not c or self.condition(c)]
             out[name] = {
                 "binary": field(block, "Binary"),
                 "memory_mb": int(self.function_setting(block, "MemorySize")),
@@ -402,7 +412,7 @@ def model(t: Template) -> dict:
         "steps": PLANS_PER_EVENT * STEPS_PER_PLAN, "executor_mb": executors[0]["memory_mb"],
         "arch": by_binary["hook-ingest"][0][1]["arch"],
         "events_fifo": t.is_fifo(router["sources"][0]),
-        "family_fifo": all(t.is_fifo(f["sources"][0]) for f in executors),
+        "family_fifo": all(t.is_fifo(q) for f in executors for q in f["sources"]),
         "sources": [(q, t.is_fifo(q)) for f in fns.values() for q in f["sources"]],
         "polls": SECONDS_PER_MONTH / 60,  # PollSchedule rate(1 minute)
         "metrics": names, "essential": essential_names(),
@@ -613,7 +623,8 @@ def table(m: dict) -> tuple:
 
 
 def cheapest_overrides(t: Template) -> list:
-    return [(p, v, why) for p, v, why in CHEAPEST if t.has(p)]
+    families = ",".join(acting_families())
+    return [(p, families if v is None else v, why) for p, v, why in CHEAPEST if t.has(p)]
 
 
 def summary(default: dict, cheap: dict) -> tuple:
@@ -651,14 +662,8 @@ def what_it_would_take(cheap: dict) -> list:
     """The levers left when a target is not met, priced from the model."""
     per_day = 400_000
     month = per_day * DAYS_PER_MONTH
-    idle = 0.324  # one FIFO source
     batched = batched_bill(cheap, per_day, 10)
     return [
-        f"Idle polling: each executor family's queue costs ~${idle:.2f} a month polled empty;"
-        f" the shipped rules act through {len(cheap['families'])} families"
-        f" ({', '.join(cheap['families'])}) of 8: deploying only those would save"
-        f" ~${(8 - len(cheap['families'])) * idle:.2f} (not a template option yet: every family's"
-        " queue, DLQ, function, alarms, policies and the router's queue URLs would need a condition).",
         f"At 400k the per-event work dominates (SQS ~{month * 3.4 / 1e6:.0f}M requests, the ledger's"
         f" {month / 1e6:.0f}M writes, ~{month * 2.1 / 1e6:.0f}M invocations, logs). If Okta's"
         " deliveries carried 10 events each (one request, invocation and SQS send per"

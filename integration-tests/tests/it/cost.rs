@@ -113,8 +113,20 @@ fn the_cheapest_options_are_template_parameters_that_cost_less_at_every_volume_a
             .take_while(|(n, l)| *n == 0 || l.starts_with("    "))
             .map(|(_, l)| format!("{l}\n"))
             .collect();
+        // A pattern of alternatives (a list of names): each item is one of them.
+        let pattern = block
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("AllowedPattern: "));
+        let in_pattern = pattern.is_some_and(|p| {
+            value.split(',').all(|item| {
+                p.contains(&format!("|{item}|"))
+                    || p.contains(&format!("({item}|"))
+                    || p.contains(&format!("|{item})"))
+            })
+        });
         assert!(
             block.contains("Type: Number")
+                || in_pattern
                 || block.contains(&format!("\"{value}\""))
                 || block.contains(&format!(" {value}]"))
                 || block.contains(&format!(" {value},")),

@@ -1334,11 +1334,13 @@ fn the_hook_routes_alarms_and_outputs_are_there() {
         ])
     );
 
-    // An alarm on every DLQ's depth and on every function's errors.
+    // An alarm on every DLQ's depth and on every function's errors (with the defaults).
     let alarms = of_type(&t, "AWS::CloudWatch::Alarm");
+    let defaults = Deployment::new(&t, &[]);
     let watched = |metric: &str, dimension: &str| -> BTreeSet<String> {
         alarms
             .values()
+            .filter(|a| defaults.exists(a))
             .filter(|a| a["Properties"]["MetricName"] == metric)
             .filter_map(|a| {
                 let d = &a["Properties"]["Dimensions"][0];
@@ -3015,7 +3017,9 @@ fn without_queued_error_alarms_every_queue_fed_function_still_alarms_through_its
         .collect();
     let mut dropped = Vec::new();
     for (name, alarm) in &alarms {
-        assert!(all.exists(alarm), "{name}: every alarm exists by default");
+        if !all.exists(alarm) {
+            continue; // the waiting alarms of paused queues
+        }
         if fewer.exists(alarm) {
             continue;
         }
@@ -3048,4 +3052,77 @@ fn without_queued_error_alarms_every_queue_fed_function_still_alarms_through_its
         1 + Family::ALL.len(),
         "the router and every executor: {dropped:?}"
     );
+}
+
+/// Whether Lambda polls `queue` in the deployment: the SQS event on it is enabled.
+fn polled(t: &Value, d: &Deployment, queue: &str) -> bool {
+    let events: Vec<&Value> = functions(t)
+        .into_values()
+        .filter(|f| d.exists(f))
+        .filter_map(|f| f["Properties"]["Events"].as_object())
+        .flat_map(|e| e.values())
+        .filter(|e| e["Type"] == "SQS" && e["Properties"]["Queue"]["Fn::GetAtt"][0] == queue)
+        .collect();
+    assert_eq!(events.len(), 1, "one event source on {queue}");
+    let enabled = &events[0]["Properties"]["Enabled"];
+    enabled.is_null() || d.eval(enabled) == Some(Value::Bool(true))
+}
+
+/// The queues (by `QueueName` dimension) the deployment's alarms watch.
+fn alarmed_queues(t: &Value, d: &Deployment) -> Vec<String> {
+    of_type(t, "AWS::CloudWatch::Alarm")
+        .into_values()
+        .filter(|a| d.exists(a) && a["Properties"]["Namespace"] == "AWS/SQS")
+        .filter_map(|a| {
+            a["Properties"]["Dimensions"][0]["Value"]["Fn::GetAtt"][0]
+                .as_str()
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+#[test]
+fn a_paused_family_or_request_queue_is_not_polled_and_a_waiting_message_alarms() {
+    let t = template();
+    let queue = |f: Family| integration_tests::stack::family_id(f, "Queue");
+    let dlq = |f: Family| integration_tests::stack::family_id(f, "Dlq");
+
+    let all = Deployment::new(&t, &[]);
+    for f in Family::ALL {
+        assert!(polled(&t, &all, &queue(f)), "{f} is polled by default");
+    }
+    assert!(polled(&t, &all, "ActionRequestsQueue"));
+    assert!(polled(&t, &all, "EventsQueue"));
+
+    let some = Deployment::new(
+        &t,
+        &[
+            ("ExecutorFamilies", "users,notify"),
+            ("ActionRequests", "false"),
+        ],
+    );
+    let alarmed = alarmed_queues(&t, &some);
+    let count = |q: &str| alarmed.iter().filter(|a| *a == q).count();
+    for f in Family::ALL {
+        let on = matches!(f, Family::Users | Family::Notify);
+        assert_eq!(polled(&t, &some, &queue(f)), on, "{f}");
+        // Listed: its DLQ alarms. Paused: nothing fails into its DLQ, a waiting step alarms.
+        assert_eq!(
+            (count(&dlq(f)), count(&queue(f))),
+            if on { (1, 0) } else { (0, 1) },
+            "{f}"
+        );
+        let errors = &resources(&t)[format!(
+            "{}ErrorsAlarm",
+            integration_tests::stack::family_id(f, "Executor")
+        )
+        .as_str()];
+        assert_eq!(some.exists(errors), on, "{f}'s Errors alarm");
+    }
+    assert!(!polled(&t, &some, "ActionRequestsQueue"));
+    assert_eq!(
+        (count("ActionRequestsDlq"), count("ActionRequestsQueue")),
+        (0, 1)
+    );
+    assert!(polled(&t, &some, "EventsQueue"), "events are always routed");
 }
