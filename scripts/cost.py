@@ -379,15 +379,16 @@ METRIC_RATES = {
 
 
 def acting_families() -> list:
-    """The executor families the shipped rules' actions belong to (rules/*.yaml)."""
-    prefixes = [("user.sessions.", "sessions"), ("user.factor", "credentials"),
-                ("user.password", "credentials"), ("user.", "users"), ("group.", "groups"),
-                ("app.", "apps"), ("role.", "roles"), ("notify.", "notify"),
-                ("event_hook.", "admin"), ("network_zone.", "admin")]
+    """The executor families the shipped rules' actions belong to (rules/*.yaml, each
+    action's family as shared/actions/src/catalog.rs declares it)."""
+    catalog = (ROOT / "shared/actions/src/catalog.rs").read_text()
+    family_of = dict(re.findall(
+        r'"([a-z_.]+)",\s*(Users|Credentials|Sessions|Groups|Apps|Roles|Admin|Notify),', catalog))
     found = set()
     for path in sorted((ROOT / "rules").glob("*.yaml")):
         for action in re.findall(r"action: ([a-z_.]+)", path.read_text()):
-            found.add(next((f for p, f in prefixes if action.startswith(p)), "admin"))
+            assert action in family_of, f"cost.py: {path.name} acts through {action}, not in the catalog"
+            found.add(family_of[action].lower())
     return sorted(found)
 
 
