@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, OnceLock};
 
 use cel::common::ast::{EntryExpr, Expr as Ast, IdedExpr};
+use cel::common::types::{CelBool, CelString};
 use cel::{Env, Program};
 
 /// The variables a condition or template may use (see the crate docs for what each holds).
@@ -23,18 +24,40 @@ pub const VARIABLES: &[&str] = &[
 /// Our own functions, added to every evaluation's context.
 pub const FUNCTIONS: &[&str] = &["target", "targets"];
 
-/// The shared environment: CEL's standard library and its `strings` extension
-/// (`lowerAscii`, `split`, `replace`, …). Our own functions, `target` and `targets`,
-/// are added to each evaluation's context because they read the event.
+/// The shared environment: CEL's standard library, its `strings` extension
+/// (`lowerAscii`, `split`, `replace`, …) and `matches` (see [`regex_matches`]). Our own
+/// functions, `target` and `targets`, are added to each evaluation's context because
+/// they read the event.
 pub(crate) fn env() -> &'static Arc<Env> {
     static ENV: OnceLock<Arc<Env>> = OnceLock::new();
     ENV.get_or_init(|| {
         let mut env = Env::stdlib();
-        // Adding a built-in extension to a fresh stdlib cannot conflict; if a future cel
-        // version made it fail we would still have the standard library.
+        // Adding a built-in extension or a name the stdlib leaves free (cel is built
+        // without its `regex` feature) to a fresh stdlib cannot conflict; if a future
+        // cel version made it fail we would still have the standard library.
         let _ = env.add_extension(cel::extensions::strings);
+        let _ = cel::add_overload!(env, fn regex_matches: (CelString, CelString) -> Result<CelBool>,
+            name = "matches", id = "matches");
+        let _ = cel::add_member_overload!(env, fn regex_matches: (CelString, CelString) -> Result<CelBool>,
+            name = "matches");
         Arc::new(env)
     })
+}
+
+/// CEL's `matches` (`s.matches(re)` and `matches(s, re)`), on `regex-lite` instead of
+/// cel's `regex` feature: the same RE2-style syntax without Unicode classes (`\p{…}`),
+/// and `\w`, `\d`, `\s`, `\b` and `(?i)` are ASCII-only. Rules match logins, ids and
+/// event types, which are ASCII; the full `regex` crate with its Unicode tables cost
+/// the functions several hundred kilobytes each. A pattern that does not compile is an
+/// evaluation error naming the pattern, as cel's own `matches` reports it.
+fn regex_matches(this: &CelString<'_>, re: &CelString<'_>) -> Result<CelBool, cel::ExecutionError> {
+    match regex_lite::Regex::new(re.inner()) {
+        Ok(compiled) => Ok(CelBool::from(compiled.is_match(this.inner()))),
+        Err(err) => Err(cel::ExecutionError::function_error(
+            "matches",
+            format!("'{}' not a valid regex:\n{err}", re.inner()),
+        )),
+    }
 }
 
 /// A compiled expression with what it refers to.
@@ -278,6 +301,43 @@ mod tests {
             "'a'.startsWith('b') || 'x'.matches('y') || targets('User').exists(t, has(t.id))",
         );
         assert_eq!(fine.unwrap().unknown_functions(), Vec::<&str>::new());
+    }
+
+    fn run(source: &str) -> Result<cel::Value, cel::ExecutionError> {
+        let expr = Expr::compile(source).unwrap();
+        expr.program()
+            .execute(&cel::Context::with_env(Arc::clone(env())))
+    }
+
+    #[test]
+    fn matches_finds_a_pattern_as_a_method_and_as_a_function() {
+        assert_eq!(
+            run(r"'jane.doe@example.com'.matches('^[a-z.]+@example\\.com$')"),
+            Ok(true.into())
+        );
+        assert_eq!(
+            run("matches('svc-backup', '^svc-[a-z]+$')"),
+            Ok(true.into())
+        );
+        assert_eq!(run("'admin1'.matches('^[a-z]+$')"), Ok(false.into()));
+        // `.` and literals are Unicode; case folding is ASCII only (regex-lite).
+        assert_eq!(run("'Jürgen Ölz'.matches('^J.rgen Ölz$')"), Ok(true.into()));
+        assert_eq!(run("'JANE Ölz'.matches('^(?i)jane ')"), Ok(true.into()));
+        assert_eq!(run("'ÖLZ'.matches('(?i)ölz')"), Ok(false.into()));
+        assert_eq!(
+            run(r"['a1', 'b2'].all(s, s.matches('\\d$'))"),
+            Ok(true.into())
+        );
+    }
+
+    #[test]
+    fn matches_with_a_broken_pattern_is_an_evaluation_error_naming_it() {
+        let err = run("'x'.matches('(foo')").unwrap_err();
+        assert!(
+            matches!(&err, cel::ExecutionError::FunctionError { function, message }
+                if function == "matches" && message.starts_with("'(foo' not a valid regex")),
+            "{err:?}"
+        );
     }
 
     #[test]
