@@ -19,6 +19,7 @@
 mod cursor;
 mod dead_letters;
 mod dynamodb;
+pub mod http_client;
 #[cfg(feature = "memory")]
 pub mod memory;
 mod results;
@@ -35,7 +36,11 @@ pub use sqs::SqsFifoQueue;
 pub use step_records::DynamoStepRecords;
 
 /// Loads the shared AWS configuration (region, credentials, endpoint) from the
-/// environment. No network call happens here: credentials are resolved on first use.
+/// environment. No network call happens here: credentials are resolved on first use, and
+/// the trust store is read on the first request ([`http_client`]), not here.
 pub async fn load_config() -> aws_config::SdkConfig {
-    aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(http_client::certificates_on_first_request())
+        .load()
+        .await
 }
