@@ -1,5 +1,5 @@
 //! `cold-start-floor`: the least a Rust Lambda function can do — start the runtime and
-//! echo each event back. `make bench` (scripts/bench_binaries.py) builds it with the same
+//! echo each event back. `make bench` (`scripts/bench_binaries.py`) builds it with the same
 //! release profile as the functions and measures it beside them in one run, so each
 //! function's cold start is reported as a ratio to this floor rather than as milliseconds
 //! that depend on the machine.

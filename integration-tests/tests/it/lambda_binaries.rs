@@ -79,7 +79,10 @@ async fn hook_ingest_answers_the_api_gateway_events() {
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .filter(|l| l.get("_aws").is_some())
         .collect();
-    let enqueued: Vec<&Value> = emf.iter().filter(|l| l.get("EventsPerDelivery").is_some()).collect();
+    let enqueued: Vec<&Value> = emf
+        .iter()
+        .filter(|l| l.get("EventsPerDelivery").is_some())
+        .collect();
     assert_eq!(enqueued.len(), 3, "{text}");
     for line in &enqueued {
         assert_eq!(line["function"], "hook-ingest");
@@ -552,7 +555,10 @@ async fn hook_ingest_with_essential_metrics_prints_its_counts_as_a_plain_line_no
         .lines()
         .filter_map(|l| serde_json::from_str::<Value>(l).ok())
         .collect();
-    let delivery: Vec<&Value> = lines.iter().filter(|l| l.get("EventsPerDelivery").is_some()).collect();
+    let delivery: Vec<&Value> = lines
+        .iter()
+        .filter(|l| l.get("EventsPerDelivery").is_some())
+        .collect();
     assert_eq!(delivery.len(), 1, "{text}");
     assert_eq!(delivery[0]["EventsAccepted"], 3, "the count is in the line");
     assert!(
