@@ -28,7 +28,9 @@ fn layer_of(package: &str) -> Option<Layer> {
         | "shipped-rules" => Layer::Domain,
         "aws-adapters" | "okta-adapters" | "lambda-support" => Layer::Adapters,
         "hook-verify" | "hook-ingest" | "event-router" | "action-executor" | "log-poller"
-        | "cli" | "integration-tests" | "okta-double" | "okta-fixtures" => Layer::Roots,
+        | "cli" | "integration-tests" | "okta-double" | "okta-fixtures" | "cold-start-floor" => {
+            Layer::Roots
+        }
         _ => return None,
     })
 }

@@ -302,12 +302,28 @@ async fn dev_polls_the_system_log_of_a_real_org_when_asked() {
         accepted.contains("user.account.report_suspicious_activity_by_enduser"),
         "{accepted}"
     );
-    let polled = dev.next_line("polled");
+    // The poll's summary and the pipeline's step lines are printed by concurrent tasks:
+    // either may come first, so both are awaited in any order.
+    let mut polled = None;
+    let mut suspend_step = None;
+    dev.lines.wait_for(
+        "a \"polled\" line and the user.suspend step",
+        Duration::from_secs(30),
+        |line| {
+            if line.starts_with("polled") {
+                polled = Some(line.to_owned());
+            } else if line.starts_with("  step ") && line.contains("user.suspend") {
+                suspend_step = Some(line.to_owned());
+            }
+            (polled.is_some() && suspend_step.is_some()).then_some(())
+        },
+    );
+    let (polled, suspend_step) = (polled.unwrap_or_default(), suspend_step.unwrap_or_default());
     assert!(polled.contains("1 event(s) read, 1 queued"), "{polled}");
     // --dry-run: the plan is printed, the write is not sent.
     assert!(
-        dev.next_line("  step ")
-            .contains("user.suspend [users]: dry run")
+        suspend_step.contains("user.suspend [users]: dry run"),
+        "{suspend_step}"
     );
     let received = okta.received_requests().await.unwrap_or_default();
     assert!(
