@@ -245,13 +245,14 @@ impl<'e> Scope<'e> {
     }
 
     fn eval(&self, expr: &Expr, item: Option<&Cel>) -> Result<Cel, String> {
+        let program = expr.program().map_err(ToString::to_string)?;
         let result = match item {
             Some(item) => {
                 let mut inner = self.ctx.new_inner_scope();
                 inner.add_variable_from_value("item", item.clone());
-                expr.program().execute(&inner)
+                program.execute(&inner)
             }
-            None => expr.program().execute(&self.ctx),
+            None => program.execute(&self.ctx),
         };
         result.map_err(|e| explain(&e))
     }
@@ -616,6 +617,7 @@ impl Step {
                 let expr = Expr::compile(source).map_err(|e| fail(e.to_string()))?;
                 let v = expr
                     .program()
+                    .map_err(|e| fail(e.to_string()))?
                     .execute(&ctx)
                     .map_err(|e| fail(explain(&e)))?;
                 to_json(&v).ok_or_else(|| fail(format!("{} cannot be a parameter value", kind(&v))))

@@ -60,13 +60,35 @@ fn regex_matches(this: &CelString<'_>, re: &CelString<'_>) -> Result<CelBool, ce
     }
 }
 
-/// A compiled expression with what it refers to.
+/// A CEL expression with what it refers to, compiled once.
+///
+/// [`Expr::compile`] compiles at once (the loader, so `rules check` reports every
+/// syntax error with its place). [`Expr::deferred`] keeps the source and compiles on
+/// first use: the shipped rules were checked when the functions were built
+/// (`shipped-rules`' build script), so a cold start compiles only the expressions of the
+/// rules an event actually reaches, not all of them. Clones share the compiled program.
 #[derive(Debug, Clone)]
 pub struct Expr {
     source: Arc<str>,
-    program: Arc<Program>,
-    refs: Arc<Refs>,
+    compiled: Arc<OnceLock<Result<Compiled, CompileError>>>,
 }
+
+#[derive(Debug)]
+struct Compiled {
+    program: Program,
+    refs: Refs,
+}
+
+/// What an expression that does not compile refers to: nothing (its use then fails
+/// with the compile error, see [`Expr::program`]).
+static NO_REFS: Refs = Refs {
+    variables: BTreeSet::new(),
+    steps: BTreeSet::new(),
+    step_fields: BTreeSet::new(),
+    global_calls: BTreeSet::new(),
+    opaque_steps: false,
+    whole_steps: BTreeSet::new(),
+};
 
 /// Free variables of an expression, and the `steps.<name>` it reads.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -94,23 +116,23 @@ pub struct CompileError {
 }
 
 impl Expr {
-    /// Compiles `source` (without the `${ }`).
+    /// Compiles `source` (without the `${ }`) now.
     pub fn compile(source: &str) -> Result<Expr, CompileError> {
-        let program = env().compile(source).map_err(|errors| {
-            let first = errors.errors.first();
-            CompileError {
-                line: first.map_or(1, |e| e.pos.0.max(1) as usize),
-                column: first.map_or(1, |e| e.pos.1.max(1) as usize),
-                message: first.map_or_else(|| errors.to_string(), |e| e.msg.clone()),
-            }
-        })?;
-        let mut refs = Refs::default();
-        walk(program.expression(), &mut Vec::new(), &mut refs);
+        let compiled = compile_now(source)?;
         Ok(Expr {
             source: source.into(),
-            program: Arc::new(program),
-            refs: Arc::new(refs),
+            compiled: Arc::new(OnceLock::from(Ok(compiled))),
         })
+    }
+
+    /// `source`, compiled on first use. For expressions already checked by
+    /// [`Expr::compile`] (a prepared rule set): one that does not compile fails each
+    /// use with its [`CompileError`] instead.
+    pub fn deferred(source: &str) -> Expr {
+        Expr {
+            source: source.into(),
+            compiled: Arc::new(OnceLock::new()),
+        }
     }
 
     /// The expression as written.
@@ -118,19 +140,34 @@ impl Expr {
         &self.source
     }
 
-    pub(crate) fn program(&self) -> &Program {
-        &self.program
+    fn compiled(&self) -> Result<&Compiled, &CompileError> {
+        self.compiled
+            .get_or_init(|| compile_now(&self.source))
+            .as_ref()
     }
 
+    /// The program, compiling it first if it was [deferred](Expr::deferred).
+    pub(crate) fn program(&self) -> Result<&Program, &CompileError> {
+        self.compiled().map(|c| &c.program)
+    }
+
+    /// What it refers to; nothing if it does not compile.
     pub(crate) fn refs(&self) -> &Refs {
-        &self.refs
+        self.compiled().map_or(&NO_REFS, |c| &c.refs)
+    }
+
+    /// Whether it has been compiled (always, unless [deferred](Expr::deferred) and
+    /// not used yet).
+    #[cfg(test)]
+    pub(crate) fn is_compiled(&self) -> bool {
+        self.compiled.get().is_some()
     }
 
     /// Global functions it calls that neither CEL's library nor ours defines. CEL only
     /// finds out when it runs; a probe call (no arguments) tells an unknown name
     /// (undeclared) from a known one (wrong arguments) at load.
     pub fn unknown_functions(&self) -> Vec<&str> {
-        self.refs
+        self.refs()
             .global_calls
             .iter()
             .map(String::as_str)
@@ -146,7 +183,36 @@ impl Expr {
 
     /// Whether it reads an earlier step's outputs (and so can only run at execution).
     pub fn uses_steps(&self) -> bool {
-        self.refs.variables.contains("steps")
+        self.refs().variables.contains("steps")
+    }
+}
+
+fn compile_now(source: &str) -> Result<Compiled, CompileError> {
+    let program = env().compile(source).map_err(|errors| {
+        let first = errors.errors.first();
+        CompileError {
+            line: first.map_or(1, |e| e.pos.0.max(1) as usize),
+            column: first.map_or(1, |e| e.pos.1.max(1) as usize),
+            message: first.map_or_else(|| errors.to_string(), |e| e.msg.clone()),
+        }
+    })?;
+    let mut refs = Refs::default();
+    walk(program.expression(), &mut Vec::new(), &mut refs);
+    Ok(Compiled { program, refs })
+}
+
+/// A prepared rule set stores an expression as its source.
+impl serde::Serialize for Expr {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.source)
+    }
+}
+
+/// An expression read back from a prepared rule set compiles on first use.
+impl<'de> serde::Deserialize<'de> for Expr {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let source = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Ok(Expr::deferred(&source))
     }
 }
 
@@ -306,6 +372,7 @@ mod tests {
     fn run(source: &str) -> Result<cel::Value, cel::ExecutionError> {
         let expr = Expr::compile(source).unwrap();
         expr.program()
+            .unwrap()
             .execute(&cel::Context::with_env(Arc::clone(env())))
     }
 

@@ -128,8 +128,49 @@ impl RuleSet {
         if diags.iter().any(Diagnostic::is_error) {
             return Err(diags);
         }
+        Ok(RuleSet::assemble(loaded.rules, loaded.protection, diags))
+    }
+
+    /// The rule set of `(file name, text)` pairs, checked, in the form
+    /// [`RuleSet::from_prepared`] reads: what evaluation needs, without the YAML, the
+    /// checks or the `tests:`. `shipped-rules` runs this when the functions are built, so
+    /// their cold start neither parses YAML nor compiles CEL (each expression compiles on
+    /// first use). Fails with every diagnostic, as [`RuleSet::from_sources`] does.
+    pub fn prepare<N: AsRef<str>, T: AsRef<str>>(
+        sources: &[(N, T)],
+    ) -> Result<String, Vec<Diagnostic>> {
+        let set = RuleSet::from_sources(sources)?;
+        let prepared = Prepared {
+            rules: set.rules,
+            protection: set.protection,
+            warnings: set.warnings,
+        };
+        serde_json::to_string(&prepared).map_err(|e| {
+            vec![Diagnostic {
+                file: String::new(),
+                line: 0,
+                column: 0,
+                severity: Severity::Error,
+                message: format!("the checked rules do not serialize: {e}"),
+            }]
+        })
+    }
+
+    /// A rule set from [`RuleSet::prepare`]'s output, built by the same version of this
+    /// crate. Nothing is checked again and no expression is compiled until it is
+    /// evaluated; the prepared set has no test cases ([`RuleSet::run_tests`] runs none).
+    pub fn from_prepared(prepared: &str) -> Result<RuleSet, PreparedError> {
+        let prepared: Prepared = serde_json::from_str(prepared)?;
+        Ok(RuleSet::assemble(
+            prepared.rules,
+            prepared.protection,
+            prepared.warnings,
+        ))
+    }
+
+    fn assemble(rules: Vec<Rule>, protection: Protection, warnings: Vec<Diagnostic>) -> RuleSet {
         let mut by_type: HashMap<String, Vec<usize>> = HashMap::new();
-        for (i, rule) in loaded.rules.iter().enumerate() {
+        for (i, rule) in rules.iter().enumerate() {
             for t in &rule.on {
                 let list = by_type.entry(t.clone()).or_default();
                 if !list.contains(&i) {
@@ -137,12 +178,12 @@ impl RuleSet {
                 }
             }
         }
-        Ok(RuleSet {
-            rules: loaded.rules,
+        RuleSet {
+            rules,
             by_type,
-            protection: loaded.protection,
-            warnings: diags,
-        })
+            protection,
+            warnings,
+        }
     }
 
     /// Warnings found while loading (e.g. event types hooks cannot deliver).
@@ -344,6 +385,20 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     let ms = load::parse_duration_ms(text)?;
     u64::try_from(ms).ok().map(std::time::Duration::from_millis)
 }
+
+/// What [`RuleSet::prepare`] writes and [`RuleSet::from_prepared`] reads.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Prepared {
+    rules: Vec<Rule>,
+    protection: Protection,
+    warnings: Vec<Diagnostic>,
+}
+
+/// A prepared rule set that does not read back: not [`RuleSet::prepare`]'s output, or
+/// that of another version of this crate.
+#[derive(Debug, thiserror::Error)]
+#[error("the prepared rules do not read: {0}")]
+pub struct PreparedError(#[from] serde_json::Error);
 
 /// A matching rule's plan and whether it acts now.
 #[derive(Debug, Clone, PartialEq)]

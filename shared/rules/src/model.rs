@@ -1,13 +1,14 @@
 //! Rules as loaded and checked: what evaluation runs.
 
 use actions::ActionSpec;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::expr::Expr;
 use crate::template::Template;
 
 /// What a rule asks to know about the subject user before its condition runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enrichment {
     /// The user's current status and profile (`GET /api/v1/users/{id}`).
     pub user: bool,
@@ -38,8 +39,10 @@ impl Enrichment {
     }
 }
 
-/// One checked rule.
-#[derive(Debug, Clone)]
+/// One checked rule. It serializes to what evaluation needs (a prepared rule set, see
+/// [`crate::RuleSet::prepare`]): expressions as their source, actions by name, and
+/// without its test cases.
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct Rule {
     pub id: String,
     pub on: Vec<String>,
@@ -52,13 +55,14 @@ pub(crate) struct Rule {
     pub on_failure: Vec<StepDef>,
     pub threshold: Option<ThresholdDef>,
     pub suppress: Option<SuppressDef>,
-    /// The cases of its `tests:`.
+    /// The cases of its `tests:` (not in a prepared rule set).
+    #[serde(skip)]
     pub tests: Vec<crate::testing::RuleTest>,
 }
 
 /// `threshold: {count, within, by}`: act once `count` matching events with the same key
 /// fall within `within`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct ThresholdDef {
     pub count: u32,
     pub within_ms: i64,
@@ -67,7 +71,7 @@ pub(crate) struct ThresholdDef {
 }
 
 /// `suppress: {for, by}`: after firing, stay quiet for the key for `for`.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct SuppressDef {
     pub for_ms: i64,
     pub by: Option<Expr>,
@@ -82,8 +86,9 @@ impl Rule {
 }
 
 /// One step as written: an action and parameter templates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) struct StepDef {
+    #[serde(with = "action_by_name")]
     pub action: &'static ActionSpec,
     pub name: Option<String>,
     pub for_each: Option<Expr>,
@@ -91,10 +96,26 @@ pub(crate) struct StepDef {
 }
 
 /// A parameter value: literal JSON, or containing templates.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub(crate) enum TValue {
     Lit(Value),
     Str(Template),
     List(Vec<TValue>),
     Map(Vec<(String, TValue)>),
+}
+
+/// A step's action, stored by its catalog name.
+mod action_by_name {
+    use actions::ActionSpec;
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(action: &&'static ActionSpec, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(action.name)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<&'static ActionSpec, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+        actions::find(&name)
+            .ok_or_else(|| D::Error::custom(format!("no action `{name}` in the catalog")))
+    }
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use crate::expr::{CompileError, Expr};
 
 /// A parsed string parameter.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Template {
     /// No `${`: the text as is.
     Text(String),
@@ -19,7 +19,7 @@ pub(crate) enum Template {
     Parts(Vec<Part>),
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub(crate) enum Part {
     Text(String),
     Expr(Expr),

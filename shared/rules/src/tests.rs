@@ -936,3 +936,126 @@ rules:
     );
     assert!(!rules("rules: []\n").enrichment_used().any());
 }
+
+// ---------- prepared rule sets (what the functions' cold start reads)
+
+fn compiled_conditions(set: &RuleSet) -> Vec<(&str, bool)> {
+    set.rules
+        .iter()
+        .filter_map(|r| Some((r.id.as_str(), r.condition.as_ref()?.is_compiled())))
+        .collect()
+}
+
+#[test]
+fn a_prepared_rule_set_compiles_a_rule_only_when_an_event_of_its_type_arrives() {
+    let yaml = r#"
+rules:
+  - id: locked
+    on: [user.account.lock]
+    if: outcome.result == "SUCCESS"
+    do:
+      - action: user.suspend
+        user: ${ target("User").id }
+  - id: reported
+    on: [user.account.report_suspicious_activity_by_enduser]
+    if: actor.id != ""
+    do:
+      - action: user.suspend
+        user: ${ actor.id }
+"#;
+    let prepared = RuleSet::prepare(&[("t.yaml", yaml)]).unwrap();
+    let set = RuleSet::from_prepared(&prepared).unwrap();
+    assert_eq!(
+        compiled_conditions(&set),
+        [("locked", false), ("reported", false)]
+    );
+    let plans = eval(
+        &set,
+        &event("user.account.report_suspicious_activity_by_enduser.json"),
+        None,
+    );
+    assert_eq!(plans.len(), 1);
+    assert_eq!(plans[0].rule_id, "reported");
+    assert_eq!(
+        compiled_conditions(&set),
+        [("locked", false), ("reported", true)]
+    );
+    // The same plan as the rule file makes, with the user rendered from the event.
+    let parsed = rules(yaml);
+    let from_file = eval(
+        &parsed,
+        &event("user.account.report_suspicious_activity_by_enduser.json"),
+        None,
+    );
+    assert_eq!(plans, from_file);
+}
+
+#[test]
+fn a_prepared_rule_set_keeps_protection_warnings_and_gates_but_not_tests() {
+    let yaml = r#"
+rules:
+  - id: brute
+    on: [user.session.start]
+    threshold: {count: 2, within: 10m, by: actor.id}
+    do:
+      - action: user.suspend
+        user: ${ actor.id }
+    tests:
+      - name: one is not enough
+        events: [user.session.start]
+        expect: none
+protected:
+  users: [admin@example.com]
+  groups: [Okta Administrators]
+"#;
+    let parsed = RuleSet::from_sources(&[("t.yaml", yaml)]).unwrap();
+    let set = RuleSet::from_prepared(&RuleSet::prepare(&[("t.yaml", yaml)]).unwrap()).unwrap();
+    assert_eq!(set.protection(), parsed.protection());
+    assert_eq!(set.protection().users(), ["admin@example.com"]);
+    assert_eq!(set.warnings(), parsed.warnings());
+    assert_eq!(parsed.test_counts()[0].expecting_none, 1);
+    assert_eq!(set.test_counts()[0].expecting_none, 0);
+    let event = event("user.session.start.json");
+    let gated = |set: &RuleSet| {
+        let mut windows = Windows::default();
+        ["bf-1", "bf-2"]
+            .into_iter()
+            .map(|uuid| {
+                let mut event = event.clone();
+                event["uuid"] = json!(uuid);
+                set.evaluate_gated(
+                    &EvalInput {
+                        org: "prod",
+                        event: &event,
+                        subject: None,
+                    },
+                    &mut windows,
+                )
+                .unwrap()
+                .into_iter()
+                .map(|g| g.unwrap().admission.fires())
+                .collect::<Vec<_>>()
+            })
+            .collect::<Vec<_>>()
+    };
+    // The second failure reaches the count of two, in both.
+    assert_eq!(gated(&set), [[false], [true]]);
+    assert_eq!(gated(&parsed), [[false], [true]]);
+}
+
+#[test]
+fn a_prepared_rule_set_that_is_not_one_is_a_clear_error() {
+    let err = RuleSet::from_prepared("{\"rules\": 1}").unwrap_err();
+    assert!(
+        err.to_string()
+            .starts_with("the prepared rules do not read"),
+        "{err}"
+    );
+    let unknown = r#"{"rules":[{"id":"x","on":["a"],"condition":null,"orgs":null,
+        "enrich":{"user":false,"groups":false},"dry_run":false,"max_destructive_per_hour":null,
+        "steps":[{"action":"user.vanish","name":null,"for_each":null,"params":[]}],
+        "on_failure":[],"threshold":null,"suppress":null}],
+        "protection":{"users":[],"groups":[]},"warnings":[]}"#;
+    let err = RuleSet::from_prepared(unknown).unwrap_err();
+    assert!(err.to_string().contains("no action `user.vanish`"), "{err}");
+}

@@ -24,10 +24,15 @@ impl std::fmt::Debug for RulesError {
 
 /// Rules from `dir` when given (`OKTA_HOOKS_RULES_DIR`), else the built-in ones.
 /// Warnings are logged; any error fails the cold start with its file and line.
+///
+/// The built-in rules were checked when this crate was built, and are read in their
+/// prepared form: no YAML parsed, no CEL compiled before an event needs it (the router's
+/// cold start spent nine tenths of its time doing both). A directory is loaded and
+/// checked in full, as `okta-hooks rules check` does.
 pub fn load(dir: Option<&Path>) -> Result<RuleSet, RulesError> {
     let rules = match dir {
         Some(dir) => RuleSet::load_dir(dir),
-        None => RuleSet::from_sources(EMBEDDED_RULES),
+        None => built_in(),
     }
     .map_err(RulesError)?;
     for warning in rules.warnings() {
@@ -41,9 +46,115 @@ pub fn load(dir: Option<&Path>) -> Result<RuleSet, RulesError> {
     Ok(rules)
 }
 
+/// The built-in rules: prepared at build time, or, when they did not check then, loaded
+/// from their text (which fails with the same diagnostics).
+fn built_in() -> Result<RuleSet, Vec<Diagnostic>> {
+    match PREPARED_RULES.map(RuleSet::from_prepared) {
+        Some(Ok(rules)) => Ok(rules),
+        Some(Err(e)) => {
+            // Cannot happen with one build of this crate; the text still serves.
+            tracing::warn!(error = %e, "the prepared rules do not read: loading them from their text");
+            RuleSet::from_sources(EMBEDDED_RULES)
+        }
+        None => RuleSet::from_sources(EMBEDDED_RULES),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use std::path::PathBuf;
+
+    fn events_dir() -> PathBuf {
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../rules/events")
+    }
+
+    /// Every event of `rules/events/`, as `(file name, event)`; a file may hold one event
+    /// or a list of them.
+    fn shipped_events() -> Vec<(String, serde_json::Value)> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(events_dir())
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.extension().is_some_and(|x| x == "json"))
+            .collect();
+        files.sort();
+        let mut events = Vec::new();
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            let name = file.display().to_string();
+            match serde_json::from_str(&text).unwrap() {
+                serde_json::Value::Array(list) => {
+                    events.extend(list.into_iter().map(|e| (name.clone(), e)));
+                }
+                one => events.push((name, one)),
+            }
+        }
+        events
+    }
+
+    #[test]
+    fn the_built_in_rules_are_prepared_when_they_check() {
+        assert!(
+            PREPARED_RULES.is_some(),
+            "rules/ did not check at build time: see the build's warnings"
+        );
+        let prepared = built_in().unwrap();
+        let parsed = RuleSet::from_sources(EMBEDDED_RULES).unwrap();
+        assert_eq!(
+            prepared.rule_ids().collect::<Vec<_>>(),
+            parsed.rule_ids().collect::<Vec<_>>()
+        );
+        assert_eq!(prepared.event_types(), parsed.event_types());
+        assert_eq!(prepared.protection(), parsed.protection());
+        assert_eq!(prepared.warnings(), parsed.warnings());
+        assert_eq!(
+            prepared
+                .actions_used()
+                .iter()
+                .map(|a| a.name)
+                .collect::<Vec<_>>(),
+            parsed
+                .actions_used()
+                .iter()
+                .map(|a| a.name)
+                .collect::<Vec<_>>()
+        );
+        assert_eq!(prepared.enrichment_used(), parsed.enrichment_used());
+    }
+
+    #[test]
+    fn the_prepared_rules_plan_every_shipped_event_as_the_rule_files_do() {
+        let prepared = built_in().unwrap();
+        let parsed = RuleSet::from_sources(EMBEDDED_RULES).unwrap();
+        let events = shipped_events();
+        assert!(
+            events.len() >= 10,
+            "{} events in rules/events",
+            events.len()
+        );
+        let subject = rules::SubjectUser {
+            id: "00u1subject".into(),
+            ..Default::default()
+        };
+        let mut planned = 0;
+        for (org, subject) in [("prod", None), ("staging", Some(&subject))] {
+            for (file, event) in &events {
+                let input = rules::EvalInput {
+                    org,
+                    event,
+                    subject,
+                };
+                let a = prepared.evaluate_each(&input).map(|r| format!("{r:?}"));
+                let b = parsed.evaluate_each(&input).map(|r| format!("{r:?}"));
+                assert_eq!(a.as_ref().ok(), b.as_ref().ok(), "{file} in {org}");
+                assert_eq!(a.is_err(), b.is_err(), "{file} in {org}");
+                planned += prepared.evaluate_each(&input).map_or(0, |r| r.len());
+            }
+        }
+        assert!(planned > 0, "no shipped event made a plan");
+    }
 
     #[test]
     fn every_yaml_file_of_rules_is_built_in() {
