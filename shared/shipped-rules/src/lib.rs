@@ -1,6 +1,7 @@
 //! The rules of the repository's `rules/`, built in: rules are code, reviewed in git and
 //! shipped with the functions that need them (the router evaluates them, the executors
-//! re-check their protected users and groups), and checked at cold start by [`load`].
+//! re-check their protected users and groups, the poller filters by their event types).
+//! The build script checks them and prepares the set [`load`] reads at cold start.
 
 use std::path::Path;
 
