@@ -89,7 +89,9 @@ fn secret_file(dir: &TempDir, okta: &MockServer) -> String {
 }
 
 /// Okta with no event hook yet: setup lists, creates (`who1`, unverified), verifies.
-async fn okta_without_hooks() -> MockServer {
+/// Shared with the other `hook setup` tests (the Function URL stack's) so every one
+/// drives the same org.
+pub(crate) async fn okta_without_hooks() -> MockServer {
     let okta = MockServer::builder().start().await;
     let hook = |verification: &str| {
         json!({"id": "who1", "name": "okta-hooks", "status": "ACTIVE",

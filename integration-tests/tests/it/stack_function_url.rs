@@ -13,8 +13,8 @@ use integration_tests::stack::{HOOK_SECRET, LocalStack, StackOptions};
 use integration_tests::{MotoServer, okta_hooks_with_env, workspace_root};
 use okta_double::{OktaDouble, User};
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+
+use crate::hook_setup_stack::okta_without_hooks;
 
 const SETTLES_WITHIN: Duration = Duration::from_secs(90);
 /// The user who reports suspicious activity in the shipped rule's reference event.
@@ -242,27 +242,7 @@ async fn hook_setup_with_the_stack_creates_the_hook_at_the_function_urls_hook_pa
         )
     );
 
-    let okta = MockServer::builder().start().await;
-    let hook = |verification: &str| {
-        json!({"id": "who1", "name": "okta-hooks", "status": "ACTIVE",
-               "verificationStatus": verification,
-               "channel": {"type": "HTTP", "version": "1.0.0", "config": {"uri": "-"}}})
-    };
-    Mock::given(method("GET"))
-        .and(path("/api/v1/eventHooks"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!([])))
-        .mount(&okta)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/eventHooks"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(hook("UNVERIFIED")))
-        .mount(&okta)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/api/v1/eventHooks/who1/lifecycle/verify"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(hook("VERIFIED")))
-        .mount(&okta)
-        .await;
+    let okta = okta_without_hooks().await;
     let secret = dir.join("secret.json");
     std::fs::write(
         &secret,
