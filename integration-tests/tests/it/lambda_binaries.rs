@@ -24,22 +24,52 @@ fn status_and_body(response: &Value) -> (u64, Value) {
     (status, body)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hook_ingest_answers_the_api_gateway_events() {
+/// What a hook-ingest test runs against: moto with the events and rejects queues, the
+/// org's secret with nothing but its hook value (`okta-hooks-example-secret`, the one
+/// `events/` files carry) and the Runtime API emulator, not yet attached.
+struct HookIngestSetup {
+    // Kept alive for the test's length: dropping it stops moto.
+    _moto: MotoServer,
+    aws: Aws,
+    /// The events queue hook-ingest sends accepted events to.
+    events: String,
+    lambda: LambdaEmulator,
+    /// The function's environment: moto's endpoint and both queue URLs; a test adds its own.
+    env: Vec<(&'static str, String)>,
+}
+
+async fn hook_ingest_setup() -> HookIngestSetup {
     let moto = MotoServer::start();
     let aws = Aws::new(&moto.endpoint()).await;
-    let url = aws.fifo_queue("okta-hooks-events.fifo").await;
+    let events = aws.fifo_queue("okta-hooks-events.fifo").await;
+    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
     aws.put_org_secrets(
         "default",
         &json!({"hook": {"current": "okta-hooks-example-secret"}}),
     )
     .await;
-
-    let mut lambda = LambdaEmulator::start();
-    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
+    let lambda = LambdaEmulator::start();
     let mut env = function_env(&moto.endpoint());
-    env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
+    env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", events.clone()));
     env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
+    HookIngestSetup {
+        _moto: moto,
+        aws,
+        events,
+        lambda,
+        env,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hook_ingest_answers_the_api_gateway_events() {
+    let HookIngestSetup {
+        _moto,
+        aws,
+        events: url,
+        mut lambda,
+        env,
+    } = hook_ingest_setup().await;
     let log = std::env::temp_dir().join(format!("hook-ingest-emf-{}.log", std::process::id()));
     lambda.attach_with_log(&workspace_binary("hook-ingest"), &env, Some(&log));
 
@@ -164,22 +194,16 @@ fn a_function_with_bad_configuration_fails_at_cold_start_naming_the_variable() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hook_ingest_serves_deliveries_when_the_org_has_only_its_hook_secret() {
-    let moto = MotoServer::start();
-    let aws = Aws::new(&moto.endpoint()).await;
-    let url = aws.fifo_queue("okta-hooks-events.fifo").await;
-    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
-    aws.put_org_secrets(
-        "default",
-        &json!({"hook": {"current": "okta-hooks-example-secret"}}),
-    )
-    .await;
+    let HookIngestSetup {
+        _moto,
+        aws,
+        events: url,
+        mut lambda,
+        env,
+    } = hook_ingest_setup().await;
     // No Okta credential, no signing key, no single secret: nothing but the hook values.
     assert_eq!(aws.secret_names().await, ["okta-hooks/default/hook"]);
 
-    let mut lambda = LambdaEmulator::start();
-    let mut env = function_env(&moto.endpoint());
-    env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
-    env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
     lambda.attach(&workspace_binary("hook-ingest"), &env);
     let (status, body) = status_and_body(&lambda.invoke(&event_file("apigw-v2-delivery.json")));
     assert_eq!((status, &body["accepted"]), (200, &json!(3)), "{body}");
@@ -527,19 +551,12 @@ async fn the_router_binary_sends_plan_signed_steps_that_the_executor_binary_runs
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn hook_ingest_with_essential_metrics_prints_its_counts_as_a_plain_line_no_metric() {
-    let moto = MotoServer::start();
-    let aws = Aws::new(&moto.endpoint()).await;
-    let url = aws.fifo_queue("okta-hooks-events.fifo").await;
-    let rejects = aws.fifo_queue("okta-hooks-rejects.fifo").await;
-    aws.put_org_secrets(
-        "default",
-        &json!({"hook": {"current": "okta-hooks-example-secret"}}),
-    )
-    .await;
-    let mut lambda = LambdaEmulator::start();
-    let mut env = function_env(&moto.endpoint());
-    env.push(("OKTA_HOOKS_EVENTS_QUEUE_URL", url.clone()));
-    env.push(("OKTA_HOOKS_REJECTS_QUEUE_URL", rejects));
+    let HookIngestSetup {
+        _moto,
+        mut lambda,
+        mut env,
+        ..
+    } = hook_ingest_setup().await;
     // The template's Metrics parameter, as every function's environment carries it.
     env.push(("OKTA_HOOKS_METRICS", "Essential".to_owned()));
     let log =
