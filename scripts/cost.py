@@ -13,6 +13,7 @@ at two spaces of indentation, its conditions one line each), not with a YAML par
 """
 
 import argparse
+import json
 import math
 import re
 import sys
@@ -79,8 +80,9 @@ EVENTS_PER_DELIVERY = 1.0
 # Share of events a rule acts on, and steps per plan.
 PLANS_PER_EVENT = 0.05
 STEPS_PER_PLAN = 2.0
-# Messages per router invocation: BatchSize (template) is the most; at these rates a
-# FIFO message group rarely has more than one waiting.
+# Messages per router invocation with a hook: BatchSize (template) is the most; at these
+# rates (400k a day is 4.6 events a second) an event is on the queue alone and a long poll
+# returns as soon as one is there. With Ingress PollOnly see poll_only_batch.
 ROUTER_MESSAGES_PER_BATCH = 1.0
 # Share of events a threshold rule counts (shared/router/src/gate.rs: GetItem + UpdateItem
 # of the window), and of plans that are destructive (route.rs: one UpdateItem of the
@@ -93,7 +95,9 @@ INGEST_MS = 30
 ROUTER_MS = 30
 STEP_MS = 300
 POLL_MS = 1000  # log-poller: one System Log page per org and minute
-# Log bytes: Lambda's START/END/REPORT lines per invocation (on AWS); the functions' own
+# Log bytes: Lambda's START/END/REPORT lines per invocation (on AWS; none with SystemLogs
+# WarningsOnly: Lambda's JSON log format at system log level WARN sends none of them, "Log-level
+# filtering", Lambda developer guide, monitoring-cloudwatchlogs-log-level.html); the functions' own
 # lines as measured in the local stack's logs (stack_flow, <state>.logs/*.log, 2026-12-01):
 # hook-ingest per delivery "delivery enqueued" 335 B + EMF 399 B; event-router per event
 # EMF 422 B, per plan "plan routed" 562 B; a step "action" 720 B + "step sent" 520 B + EMF
@@ -103,6 +107,16 @@ LOG_BYTES_INGEST_PER_DELIVERY = 335 + 399
 LOG_BYTES_ROUTER_PER_EVENT = 422
 LOG_BYTES_ROUTER_PER_PLAN = 562
 LOG_BYTES_PER_STEP = 720 + 520 + 285
+# Those EMF lines were measured at Metrics Full. At Essential a line none of whose metrics
+# an alarm reads has no `_aws` member (shared/emf line_at: a plain JSON line of its values):
+# it is shorter by that member, computed by aws_member_bytes from each line's dimension
+# names and metrics (integration-tests/tests/it/cost.rs checks it against the emf crate).
+EMF_LINES = {
+    "delivery": (["function"], [("EventsAccepted", "Count"), ("EventsPerDelivery", "Count"),
+                                ("EnqueueLatency", "Milliseconds")]),
+    "event": (["function"], [("EventsRouted", "Count")]),
+    "step": (["family"], [("ActionsDone", "Count"), ("EventToActionLatency", "Milliseconds")]),
+}
 LOG_BYTES_PER_POLL = 800
 # CloudWatch Logs bills stored bytes compressed; JSON lines compress at least this well.
 LOG_STORED_FRACTION = 0.25
@@ -111,8 +125,9 @@ LOG_STORED_FRACTION = 0.25
 LEDGER_ITEM_BYTES = 150
 # Lambda's SQS pollers: idle long polls (20 s) of each event source, 5 pollers.
 IDLE_RECEIVES_PER_MINUTE_PER_SOURCE = 15
-# The log-poller reads every event the hook delivers (same types) and looks each up in the
-# ledger; its copy of an event is dropped by the FIFO queue's 5-minute deduplication.
+# The log-poller reads every event the hook delivers (same types: the rules' event types)
+# and looks each up in the ledger; its copy of an event is dropped by the FIFO queue's
+# 5-minute deduplication, or is the only copy with Ingress PollOnly.
 POLLED_EVENTS_PER_EVENT = 1.0
 SQS_BATCH = 10  # SendMessageBatch entries (shared/fifo-queue send_all)
 SECONDS_PER_MONTH = DAYS_PER_MONTH * 86_400
@@ -120,9 +135,18 @@ SECONDS_PER_MONTH = DAYS_PER_MONTH * 86_400
 # The cheapest options: template parameter values, each with what it gives up. Only
 # parameters the template has are applied (and listed).
 CHEAPEST = [
-    ("Ingress", "FunctionUrl",
-     "no API Gateway (no per-request charge, no hook-verify function or its alarm): gives up"
-     " the HTTP API's throttle before any function runs, its access logs, custom domains"),
+    ("Ingress", "PollOnly",
+     "no hook endpoint (no API Gateway, Function URL, hook-verify or hook-ingest, nor their"
+     " alarms): log-poller's minute's events, on the queue at once, reach the router in"
+     " batches; gives up latency: an event is acted on at the next poll after the System Log"
+     " shows it (up to a minute plus the System Log's delay) instead of within seconds."
+     " Keeping the hook, Ingress FunctionUrl is the cheapest (its own summary row): it gives up"
+     " the HTTP API's throttle before any function runs, its access logs and custom domains"),
+    ("SystemLogs", "WarningsOnly",
+     "no START/END/REPORT lines from Lambda (JSON log format, system log level WARN): gives"
+     " up each invocation's duration, memory used, init duration and the platform's timeout"
+     " line in the logs; Lambda's Duration, Errors and Throttles metrics and the Errors"
+     " alarms stay"),
     ("Metrics", "Essential",
      "only the metrics an alarm reads (Alerts): gives up the dashboard and metric graphs;"
      " every value stays in the JSON log lines for Logs Insights"),
@@ -138,7 +162,7 @@ CHEAPEST = [
      " message that fails for good): gives up the earlier warning while retries run"),
     ("LegacySingleSecret", "true",
      "one secret <prefix><org> that every function may read: gives up least privilege"
-     " (a hook-ingest bug could read the Okta token); the functions warn at cold start"),
+     " (a bug in any function could read the Okta token); the functions warn at cold start"),
     ("CreateOrgSecrets", "false",
      "with LegacySingleSecret: you create that one secret yourself (the stack would create"
      " the six split ones as well)"),
@@ -221,6 +245,7 @@ def parse(toks: list, i: int = 0):
 
 class Template:
     def __init__(self, path: Path, overrides: dict = None):
+        self.path, self.overrides = path, dict(overrides or {})
         text = path.read_text()
         self.parameters = blocks(text, "Parameters")
         self.resources = blocks(text, "Resources")
@@ -400,6 +425,7 @@ def model(t: Template) -> dict:
         by_binary.setdefault(f["binary"], []).append((name, f))
     executors = [f for _, f in by_binary["action-executor"]]
     router = by_binary["event-router"][0][1]
+    ingest = by_binary["hook-ingest"][0][1] if "hook-ingest" in by_binary else None
     assert t.value("PollSchedule") == "rate(1 minute)", "the model assumes a poll a minute"
     names = emf_names()
     unknown = sorted(set(names) - set(METRIC_RATES))
@@ -408,10 +434,10 @@ def model(t: Template) -> dict:
     ingress = t.value("Ingress") if t.has("Ingress") else "HttpApi"
     return {
         "t": t, "functions": fns, "retention": int(t.value("LogRetentionDays")),
-        "ingest": by_binary["hook-ingest"][0][1], "router": router,
+        "ingest": ingest, "router": router,
         "poller": by_binary["log-poller"][0][1], "executors": executors,
         "steps": PLANS_PER_EVENT * STEPS_PER_PLAN, "executor_mb": executors[0]["memory_mb"],
-        "arch": by_binary["hook-ingest"][0][1]["arch"],
+        "arch": router["arch"],
         "events_fifo": t.is_fifo(router["sources"][0]),
         "family_fifo": all(t.is_fifo(q) for f in executors for q in f["sources"]),
         "sources": [(q, t.is_fifo(q)) for f in fns.values() for q in f["sources"]],
@@ -427,8 +453,47 @@ def model(t: Template) -> dict:
         "secret_ttl": int(t.value("SecretCacheSeconds")) if t.has("SecretCacheSeconds") else secret_ttl(),
         "api_gateway": ingress == "HttpApi",
         "ingress": ingress,
+        "system_lines": LOG_BYTES_PER_INVOCATION if (
+            not t.has("SystemLogs") or t.value("SystemLogs") == "Full") else 0,
+        "router_batch_size": router_batch_size(t),
+        "router_concurrency": int(t.value("RouterMaxConcurrency")),
         "poller_read_units": 0.5 if ".eventually_consistent()" in poller_reads else 1.0,
     }
+
+
+def aws_member_bytes(dimension_names: list, metrics: list) -> int:
+    """Bytes of an EMF line's `_aws` member and its comma, as serde_json prints it (compact):
+    what Metrics Essential leaves out of a line it declares no metric of."""
+    member = {"Timestamp": 1_764_547_200_000, "CloudWatchMetrics": [{
+        "Namespace": "okta-hooks", "Dimensions": [dimension_names],
+        "Metrics": [{"Name": n, "Unit": u} for n, u in metrics]}]}
+    return len('"_aws":' + json.dumps(member, separators=(",", ":")) + ",")
+
+
+def emf_cut(m: dict) -> dict:
+    """Bytes each measured EMF line loses at the template's Metrics level."""
+    essential = m["metrics_level"] == "Essential"
+    return {kind: aws_member_bytes(*EMF_LINES[kind])
+            if essential and not any(n in m["essential"] for n, _ in EMF_LINES[kind][1]) else 0
+            for kind in EMF_LINES}
+
+
+def router_batch_size(t: Template) -> int:
+    """BatchSize of the router's events queue source."""
+    block = t.resources["EventRouterFunction"]
+    m = re.search(r"Queue: !GetAtt EventsQueue\.Arn\n\s+BatchSize: (\d+)", block)
+    return int(m.group(1))
+
+
+def poll_only_batch(m: dict, per_day: float) -> float:
+    """Messages per router invocation with Ingress PollOnly: every poll puts a minute's
+    events on the events queue at once (SendMessageBatch, 10 a request), and Lambda's FIFO
+    pollers, at most RouterMaxConcurrency at a time, each receive up to BatchSize of them
+    (a FIFO receive is filled from other message groups when one group has fewer waiting:
+    AWS Knowledge Center "sqs-fifo-messages-not-returned"). Modelled as the minute's events
+    shared evenly by that many receives: at least 1, at most BatchSize."""
+    per_poll = per_day / (24 * 60)
+    return max(1.0, min(float(m["router_batch_size"]), per_poll / m["router_concurrency"]))
 
 
 def secret_ttl() -> int:
@@ -454,8 +519,9 @@ def metric_months(m: dict, per_day: float) -> float:
     families = m["families"]
     steps_per_family = per_hour * m["steps"] / max(len(families), 1)
     okta_families = [f for f in families if f != "notify"]
+    hook = m["ingest"] is not None
     rates = {
-        "delivery": (1, per_hour / EVENTS_PER_DELIVERY),
+        "delivery": (1 if hook else 0, per_hour / EVENTS_PER_DELIVERY if hook else 0.0),
         "event": (1, per_hour),
         "plan": (1, per_hour * PLANS_PER_EVENT),
         "step": (len(families), steps_per_family),
@@ -467,7 +533,10 @@ def metric_months(m: dict, per_day: float) -> float:
     for name in m["metrics"]:
         if m["metrics_level"] == "Essential" and name not in m["essential"]:
             continue
-        series, rate = rates[METRIC_RATES[name]]
+        kind = METRIC_RATES[name]
+        if name == "EventsMissedByHook" and not hook:
+            kind = "poll with events"  # Ingress PollOnly: every event the poller reads
+        series, rate = rates[kind]
         total += series * active_share(rate)
     return total
 
@@ -477,19 +546,32 @@ def rows(m: dict) -> list:
     pool) for every line of the bill: cost = quantity × unit price."""
     assert m["events_fifo"] and m["family_fifo"], "the model prices the work queues as FIFO"
     steps = m["steps"]
-    deliveries = 1 / EVENTS_PER_DELIVERY
-    router_calls = 1 / ROUTER_MESSAGES_PER_BATCH
+    hook = m["ingest"] is not None  # Ingress PollOnly: no hook-ingest, no deliveries
+    deliveries = 1 / EVENTS_PER_DELIVERY if hook else 0.0
+    system = m["system_lines"]  # Lambda's START/END/REPORT bytes per invocation
+
+    def router_calls(per_day: float) -> float:
+        return 1 / (ROUTER_MESSAGES_PER_BATCH if hook else poll_only_batch(m, per_day))
+
     gb = lambda mb: mb / 1024  # noqa: E731
+    # The router's time is counted per message: a batch's message groups run concurrently,
+    # so a batch takes at most as long as its messages one after another.
     gbs_per_event = (
-        deliveries * gb(m["ingest"]["memory_mb"]) * INGEST_MS / 1000
-        + router_calls * gb(m["router"]["memory_mb"]) * ROUTER_MS / 1000
+        (deliveries * gb(m["ingest"]["memory_mb"]) * INGEST_MS / 1000 if hook else 0.0)
+        + gb(m["router"]["memory_mb"]) * ROUTER_MS / 1000
         + steps * gb(m["executor_mb"]) * STEP_MS / 1000
     )
     poll_gbs = m["polls"] * gb(m["poller"]["memory_mb"]) * POLL_MS / 1000
-    invocations_per_event = deliveries + router_calls + steps
+
+    def invocations_per_event(per_day: float) -> float:
+        return deliveries + router_calls(per_day) + steps
+
     # ingest: one SendMessageBatch per delivery; router: Lambda's receive + delete per batch;
     # a step: send (router or previous step) + receive + delete; poller: its copy, batched.
-    sqs_per_event = deliveries + 2 * router_calls + 3 * steps + POLLED_EVENTS_PER_EVENT / SQS_BATCH
+    def sqs_per_event(per_day: float) -> float:
+        return (deliveries + 2 * router_calls(per_day) + 3 * steps
+                + POLLED_EVENTS_PER_EVENT / SQS_BATCH)
+
     idle_month = IDLE_RECEIVES_PER_MINUTE_PER_SOURCE * 60 * 24 * DAYS_PER_MONTH
     idle_fifo = sum(idle_month for _, fifo in m["sources"] if fifo)
     idle_standard = sum(idle_month for _, fifo in m["sources"] if not fifo)
@@ -501,13 +583,17 @@ def rows(m: dict) -> list:
     writes = 1 + THRESHOLD_EVENT_SHARE + PLANS_PER_EVENT * DESTRUCTIVE_PLAN_SHARE + 2 * steps
     reads = 1 + THRESHOLD_EVENT_SHARE + POLLED_EVENTS_PER_EVENT * m["poller_read_units"]
     ledger_days = 14  # OKTA_HOOKS_LEDGER_TTL_DAYS default (shared/router/src/config.rs)
-    log_bytes_per_event = (
-        deliveries * (LOG_BYTES_PER_INVOCATION + LOG_BYTES_INGEST_PER_DELIVERY)
-        + router_calls * LOG_BYTES_PER_INVOCATION + LOG_BYTES_ROUTER_PER_EVENT
-        + PLANS_PER_EVENT * LOG_BYTES_ROUTER_PER_PLAN
-        + steps * (LOG_BYTES_PER_INVOCATION + LOG_BYTES_PER_STEP)
-    )
-    poll_log_bytes = m["polls"] * (LOG_BYTES_PER_INVOCATION + LOG_BYTES_PER_POLL)
+    cut = emf_cut(m)
+
+    def log_bytes_per_event(per_day: float) -> float:
+        return (
+            deliveries * (system + LOG_BYTES_INGEST_PER_DELIVERY - cut["delivery"])
+            + router_calls(per_day) * system + LOG_BYTES_ROUTER_PER_EVENT - cut["event"]
+            + PLANS_PER_EVENT * LOG_BYTES_ROUTER_PER_PLAN
+            + steps * (system + LOG_BYTES_PER_STEP - cut["step"])
+        )
+
+    poll_log_bytes = m["polls"] * (system + LOG_BYTES_PER_POLL)
     retention = m["retention"]
     warm_reads = SECONDS_PER_MONTH / m["secret_ttl"]  # per secret, per warm instance
     fns = m["functions"]
@@ -520,7 +606,7 @@ def rows(m: dict) -> list:
             if b == "hook-ingest":
                 inv = month * deliveries
             elif b == "event-router":
-                inv = month * router_calls
+                inv = month * router_calls(per_day)
             elif b == "log-poller":
                 inv = m["polls"]
             elif b == "action-executor":
@@ -534,7 +620,13 @@ def rows(m: dict) -> list:
         return per_day * DAYS_PER_MONTH
 
     def log_gb_day(per_day):
-        return (per_day * log_bytes_per_event + poll_log_bytes / DAYS_PER_MONTH) / 1e9
+        return (per_day * log_bytes_per_event(per_day) + poll_log_bytes / DAYS_PER_MONTH) / 1e9
+
+    def span(per_event, fmt="{:.3g}") -> str:
+        """A per-event figure, or its range over the volumes when it depends on them."""
+        values = sorted({per_event(v) for v in VOLUMES})
+        return (fmt.format(values[0]) if len(values) == 1
+                else f"{fmt.format(values[0])}–{fmt.format(values[-1])}")
 
     secrets, who = m["secrets"]
     level = m["metrics_level"]
@@ -544,15 +636,15 @@ def rows(m: dict) -> list:
         out.append(("API Gateway HTTP API", per_million(HTTP_API_PER_REQUEST), f"{deliveries:g} request",
                     lambda d: month(d) * deliveries, HTTP_API_PER_REQUEST, None))
     else:
-        out.append(("API Gateway: none (Ingress FunctionUrl)", "-", "-", lambda d: 0, 0, None))
+        out.append((f"API Gateway: none (Ingress {m['ingress']})", "-", "-", lambda d: 0, 0, None))
     out += [
-        ("Lambda requests", per_million(LAMBDA_PER_REQUEST), f"{invocations_per_event:g} + a poll a minute",
-         lambda d: month(d) * invocations_per_event + m["polls"], LAMBDA_PER_REQUEST, "lambda_requests"),
+        ("Lambda requests", per_million(LAMBDA_PER_REQUEST), f"{span(invocations_per_event)} + a poll a minute",
+         lambda d: month(d) * invocations_per_event(d) + m["polls"], LAMBDA_PER_REQUEST, "lambda_requests"),
         (f"Lambda {m['arch']} compute", f"${LAMBDA_PER_GB_S[m['arch']]:.10f} / GB-s",
          f"{gbs_per_event:.5f} GB-s",
          lambda d: month(d) * gbs_per_event + poll_gbs, LAMBDA_PER_GB_S[m["arch"]], "lambda_gbs"),
-        ("SQS FIFO requests", per_million(SQS_FIFO_PER_REQUEST), f"{sqs_per_event:g}",
-         lambda d: month(d) * sqs_per_event, SQS_FIFO_PER_REQUEST, "sqs_requests"),
+        ("SQS FIFO requests", per_million(SQS_FIFO_PER_REQUEST), span(sqs_per_event),
+         lambda d: month(d) * sqs_per_event(d), SQS_FIFO_PER_REQUEST, "sqs_requests"),
         (f"SQS idle long polling ({len(m['sources'])} sources)",
          f"{per_million(SQS_FIFO_PER_REQUEST)} (standard {per_million(SQS_STANDARD_PER_REQUEST)})",
          "-", lambda d: idle_fifo + idle_standard, idle_price, "sqs_requests"),
@@ -569,7 +661,8 @@ def rows(m: dict) -> list:
          secret_calls, SECRETS_PER_API_CALL, None),
         ("EventBridge results", per_million(EVENTBRIDGE_PER_EVENT), f"{PLANS_PER_EVENT:g}",
          lambda d: month(d) * PLANS_PER_EVENT, EVENTBRIDGE_PER_EVENT, None),
-        ("CloudWatch Logs ingestion", f"${LOGS_INGESTION_PER_GB:.2f} / GB", f"{log_bytes_per_event:,.0f} B",
+        ("CloudWatch Logs ingestion", f"${LOGS_INGESTION_PER_GB:.2f} / GB",
+         span(log_bytes_per_event, "{:,.0f}") + " B",
          lambda d: log_gb_day(d) * DAYS_PER_MONTH, LOGS_INGESTION_PER_GB, "logs_gb"),
         (f"CloudWatch Logs storage ({retention} days)", f"${LOGS_STORAGE_PER_GB_MONTH:.2f} / GB-month", "-",
          lambda d: log_gb_day(d) * retention * LOG_STORED_FRACTION, LOGS_STORAGE_PER_GB_MONTH, "logs_gb"),
@@ -637,9 +730,41 @@ def summary(default: dict, cheap: dict) -> tuple:
         ["defaults"] + [money(x[0]) for x in d],
         ["cheapest options"] + [money(x[0]) for x in c],
         ["cheapest, with the always-free tier"] + [money(x[1]) for x in c],
+    ]
+    if cheap["ingress"] == "PollOnly":
+        # What the hook's seconds-level latency costs: the same options, Ingress FunctionUrl.
+        hook = model(Template(cheap["t"].path, {**cheap["t"].overrides, "Ingress": "FunctionUrl"}))
+        body.append(["cheapest keeping the hook (Ingress FunctionUrl)"]
+                    + [money(bill(hook, v)[0]) for v in VOLUMES])
+        # The PollOnly batches are a model (poll_only_batch): at half of them.
+        half = [halved_batch_bill(cheap, v) for v in VOLUMES]
+        body.append(["cheapest, router batches half as large"] + [money(x) for x in half])
+    body += [
         ["target (cheapest)"] + [f"≤ {money(TARGETS[v])}" if v in TARGETS else "-" for v in VOLUMES],
     ]
     return head, body, c
+
+
+def halved_batch_bill(m: dict, per_day: int) -> float:
+    """`bill` at list prices with Ingress PollOnly's router batches half as large as
+    poll_only_batch models them (at least 1)."""
+    global poll_only_batch
+    modelled = poll_only_batch
+    poll_only_batch = lambda m_, d: max(1.0, modelled(m_, d) / 2)  # noqa: E731
+    try:
+        return bill(m, per_day)[0]
+    finally:
+        poll_only_batch = modelled
+
+
+def batch_note(cheap: dict) -> list:
+    """With Ingress PollOnly among the cheapest options: what its modelled batches carry."""
+    if cheap["ingress"] != "PollOnly":
+        return []
+    v = max(TARGETS)
+    return [f"Ingress PollOnly's saving rests on the router's batches (modelled, not measured;"
+            f" see the assumptions): at half those batches {v // 1000}k events a day cost"
+            f" {money(halved_batch_bill(cheap, v))}."]
 
 
 def verdicts(cheap_bills: list) -> list:
@@ -697,19 +822,35 @@ def assumptions(m: dict) -> list:
         f" every function {m['arch']}, {'/'.join(map(str, mem))} MB (template).",
         f"{EVENTS_PER_DELIVERY:g} event per Okta delivery; {PLANS_PER_EVENT:.0%} of events"
         f" match a rule, {STEPS_PER_PLAN:g} steps per plan ({m['steps']:g} step per event);"
-        f" {ROUTER_MESSAGES_PER_BATCH:g} message per router batch.",
-        f"Run time: ingest {INGEST_MS} ms, router {ROUTER_MS} ms, a step {STEP_MS} ms,"
+        f" with a hook, {ROUTER_MESSAGES_PER_BATCH:g} message per router batch (an event arrives"
+        " alone, and a long poll returns as soon as one is there).",
+        "Ingress PollOnly: no deliveries; each poll puts a minute's events on the events queue at"
+        f" once and Lambda's FIFO pollers (at most RouterMaxConcurrency, {m['router_concurrency']})"
+        f" each receive up to BatchSize ({m['router_batch_size']}) of them, since SQS fills a FIFO"
+        " receive from other message groups (AWS Knowledge Center"
+        " \"sqs-fifo-messages-not-returned\"): modelled as the minute's events shared evenly by"
+        " that many receives, "
+        + " / ".join(f"{poll_only_batch(m, v):.3g}" for v in VOLUMES)
+        + f" messages per router batch at {' / '.join(f'{v // 1000}k' for v in VOLUMES)}"
+        " (not measured; the summary shows the bill at half those batches).",
+        f"Run time: ingest {INGEST_MS} ms, router {ROUTER_MS} ms a message, a step {STEP_MS} ms,"
         f" a poll {POLL_MS} ms (every minute).",
-        "SQS per event: the delivery's SendMessageBatch, the router's receive and delete,"
-        " send + receive + delete per step, the poller's batched copy (dropped by FIFO dedup);"
+        "SQS per event: the delivery's SendMessageBatch, the router's receive and delete per"
+        " batch, send + receive + delete per step, the poller's batched copy (dropped by FIFO"
+        " dedup; with Ingress PollOnly the only copy);"
         f" idle: {IDLE_RECEIVES_PER_MINUTE_PER_SOURCE} empty long polls a minute per event source.",
         "DynamoDB per event: the router's ledger GetItem (strongly consistent) + one conditional"
         f" PutItem of key and TTL; {THRESHOLD_EVENT_SHARE:.0%} counted by a"
         f" threshold rule (GetItem + UpdateItem); {DESTRUCTIVE_PLAN_SHARE:.0%} of plans take the"
         " hourly counter; claim + complete per step; the poller's ledger GetItem per event read"
         f" ({'eventually consistent, half a unit' if m['poller_read_units'] < 1 else 'one unit'}).",
-        f"Logs: {LOG_BYTES_PER_INVOCATION} B of Lambda lines per invocation; the functions' lines"
-        " as the local stack's logs measure them (per delivery, event, plan and step);"
+        f"Logs: {LOG_BYTES_PER_INVOCATION} B of Lambda lines per invocation (none with SystemLogs"
+        " WarningsOnly: at system log level WARN Lambda sends no START, END or REPORT line,"
+        " Lambda developer guide \"Log-level filtering\"); the functions' lines"
+        " as the local stack's logs measure them (per delivery, event, plan and step); with"
+        " Metrics Essential their EMF lines carry no _aws member (shared/emf line_at): "
+        + ", ".join(f"{aws_member_bytes(*EMF_LINES[k])} B less per {k}" for k in EMF_LINES)
+        + ";"
         f" kept {m['retention']} days"
         f" (LogRetentionDays), stored at {LOG_STORED_FRACTION:.0%} of their size (compressed).",
         "Secrets: each warm function re-reads each of its secrets when its cache expires"
@@ -769,7 +910,7 @@ def render_text(path: Path) -> str:
     head, body, c = summary(default, cheap)
     out += ["", "Per month:", ""]
     out += render_table_text(head, body)
-    out += [""] + verdicts(c)
+    out += [""] + verdicts(c) + batch_note(cheap)
     if any(t > TARGETS[v] for v, (t, _) in zip(VOLUMES, c) if v in TARGETS):
         out += ["", "What it would take:"] + [f"  {line}" for line in what_it_would_take(cheap)]
     return "\n".join(out) + "\n"
@@ -797,7 +938,7 @@ def render_markdown(path: Path) -> str:
         "",
     ]
     out += md_table(head, body)
-    out += [""] + [f"- {v}" for v in verdicts(c)]
+    out += [""] + [f"- {v}" for v in verdicts(c) + batch_note(cheap)]
     if any(t > TARGETS[v] for v, (t, _) in zip(VOLUMES, c) if v in TARGETS):
         out += ["", "What it would take:", ""] + [f"- {line}" for line in what_it_would_take(cheap)]
     out += ["", "The cheapest options (template parameters) and what each gives up:", ""]

@@ -142,3 +142,74 @@ fn the_cheapest_options_are_template_parameters_that_cost_less_at_every_volume_a
         );
     }
 }
+
+/// With Metrics Essential the functions' EMF lines lose their `_aws` member, and the model
+/// takes that many bytes off each line it measured at Metrics Full: the figures it prints
+/// are what the emf crate's lines lose (the metric names and dimension names of each line).
+#[test]
+fn the_bytes_the_model_takes_off_each_emf_line_at_metrics_essential_are_what_emf_leaves_out() {
+    let text = cost(&[]);
+    let length = |level, dimension: (&str, &str), metrics: &[emf::Metric]| {
+        let line = emf::line_at(
+            level,
+            emf::NAMESPACE,
+            &[dimension],
+            metrics,
+            1_764_547_200_000,
+        );
+        serde_json::to_string(&line).expect("JSON").len()
+    };
+    let lines = [
+        (
+            "delivery",
+            ("function", "hook-ingest"),
+            vec![
+                emf::count("EventsAccepted", 1),
+                emf::count("EventsPerDelivery", 1),
+                emf::millis("EnqueueLatency", 42),
+            ],
+        ),
+        (
+            "event",
+            ("function", "event-router"),
+            vec![emf::count("EventsRouted", 1)],
+        ),
+        (
+            "step",
+            ("family", "users"),
+            vec![
+                emf::count("ActionsDone", 1),
+                emf::millis("EventToActionLatency", 1500),
+            ],
+        ),
+    ];
+    for (per, dimension, metrics) in lines {
+        let cut = length(emf::Level::Full, dimension, &metrics)
+            - length(emf::Level::Essential, dimension, &metrics);
+        let said = format!("{cut} B less per {per}");
+        assert!(
+            text.contains(&said),
+            "the model should say {said:?} (emf's lines differ by {cut} B):\n{text}"
+        );
+    }
+}
+
+/// `Ingress` `PollOnly` is among the cheapest options, and what meets the 400k target is its
+/// modelled router batches: the summary shows the bill with the hook kept and at half
+/// those batches, so the price of the latency and of the model are both in view.
+#[test]
+fn the_summary_prices_the_hook_kept_and_poll_only_at_half_its_modelled_batches() {
+    let text = cost(&[]);
+    let cheapest = amounts(&text, "cheapest options");
+    let hook = amounts(&text, "cheapest keeping the hook (Ingress FunctionUrl)");
+    let half = amounts(&text, "cheapest, router batches half as large");
+    assert!(text.contains("  Ingress=PollOnly: "), "{text}");
+    for i in 0..3 {
+        assert!(cheapest[i] < hook[i], "polling only is the cheaper: {text}");
+        assert!(cheapest[i] <= half[i], "smaller batches cost more: {text}");
+    }
+    assert!(
+        text.contains("messages per router batch at 10k / 100k / 400k"),
+        "the assumptions say how large the batches are modelled: {text}"
+    );
+}

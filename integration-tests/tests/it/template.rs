@@ -1053,7 +1053,7 @@ fn ingress_http_api_routes_get_to_hook_verify_and_post_to_hook_ingest_behind_a_t
     assert_eq!(t_parameter("Ingress", "Default"), "HttpApi");
     assert_eq!(
         t["Parameters"]["Ingress"]["AllowedValues"],
-        json!(["HttpApi", "FunctionUrl"])
+        json!(["HttpApi", "FunctionUrl", "PollOnly"])
     );
     let d = Deployment::new(&t, &[("Ingress", "HttpApi")]);
     assert_eq!(
@@ -1176,6 +1176,75 @@ fn ingress_function_url_is_one_public_url_to_hook_ingest_and_no_api_gateway_or_h
     );
 }
 
+/// `Ingress` `PollOnly`: no way in at all (no API, no Function URL, no permission for anyone to
+/// invoke anything, no hook-verify or hook-ingest, no hook URL outputs), and the log-poller,
+/// on its schedule, is what still sends events to the events queue the router reads.
+#[test]
+fn ingress_poll_only_has_no_way_in_and_the_log_poller_alone_feeds_the_events_queue() {
+    let t = template();
+    let d = Deployment::new(&t, &[("Ingress", "PollOnly")]);
+    assert!(entrances(&t, &d).is_empty(), "{:?}", entrances(&t, &d));
+    assert!(d.resources_of("AWS::Lambda::Permission").is_empty());
+    for (name, r) in resources(&t) {
+        let kind = r["Type"].as_str().unwrap_or("");
+        if kind.starts_with("AWS::ApiGatewayV2::")
+            || kind == "AWS::Lambda::Url"
+            || name.starts_with("HookVerify")
+            || name.starts_with("HookIngest")
+        {
+            assert!(!d.exists(r), "{name} ({kind}) is created under PollOnly");
+        }
+    }
+    // What is created refers only to what is created (the evaluation asserts it).
+    for (name, r) in resources(&t) {
+        if d.exists(r) {
+            d.resource(name);
+        }
+    }
+    let outputs = t["Outputs"].as_object().expect("Outputs");
+    for (name, output) in outputs {
+        if d.exists(output) {
+            assert!(d.eval(&output["Value"]).is_some(), "{name}");
+        }
+    }
+    for gone in ["HookUrl", "HookUrlDefaultOrg"] {
+        assert!(!d.exists(&outputs[gone]), "{gone} output under PollOnly");
+    }
+    let created: BTreeSet<&str> = functions(&t)
+        .into_iter()
+        .filter(|(_, f)| d.exists(f))
+        .map(|(name, _)| name)
+        .collect();
+    let all: BTreeSet<&str> = functions(&t).into_keys().collect();
+    assert_eq!(
+        all.difference(&created).copied().collect::<Vec<_>>(),
+        ["HookIngestFunction", "HookVerifyFunction"]
+    );
+    // The source left: the poller, scheduled, sending to the queue the router polls.
+    let poller = &t["Resources"]["LogPollerFunction"]["Properties"];
+    assert_eq!(poller["Events"]["Schedule"]["Type"], "Schedule");
+    assert!(d.may("LogPollerFunction", "sqs:SendMessage", "<EventsQueue.Arn>"));
+    assert_eq!(
+        environment(&t, &t["Resources"]["LogPollerFunction"])["OKTA_HOOKS_EVENTS_QUEUE_URL"],
+        json!({"Ref": "EventsQueue"})
+    );
+    let router = &t["Resources"]["EventRouterFunction"]["Properties"]["Events"]["Events"];
+    assert_eq!(
+        router["Properties"]["Queue"],
+        json!({"Fn::GetAtt": ["EventsQueue", "Arn"]})
+    );
+    // Every function that is created still has its Errors alarm (QueuedFunctionErrorAlarms
+    // defaults to "true"), and none is left on a function that is not.
+    let alarmed: BTreeSet<String> = d
+        .resources_of("AWS::CloudWatch::Alarm")
+        .values()
+        .filter(|a| a["Properties"]["MetricName"] == "Errors")
+        .map(|a| text(&a["Properties"]["Dimensions"][0]["Value"]))
+        .collect();
+    let expected: BTreeSet<String> = created.iter().map(|f| format!("<Ref {f}>")).collect();
+    assert_eq!(alarmed, expected);
+}
+
 /// `stack_deploy.py --transform-only` of the template at `path` (SAM's transform, `Fn::If`
 /// folded for the parameters).
 fn sam_transform(path: &std::path::Path, parameters: &[&str]) -> Value {
@@ -1253,16 +1322,17 @@ fn the_http_api_is_the_one_sam_events_made_so_an_upgraded_stack_keeps_its_hook_u
     }
 }
 
-/// Each `Ingress` value through SAM's transform (`stack_deploy.py --transform-only`: what
-/// `stack up` and `sam deploy` deploy, `Fn::If` folded for the value) and `cfn-lint`, on the
-/// template with the value and on what the transform made of it (errors only there: the
-/// folding leaves conditions and parameters unused, which cfn-lint warns about).
+/// Each `Ingress` value (`PollOnly` with `SystemLogs` `WarningsOnly`) through SAM's transform
+/// (`stack_deploy.py --transform-only`: what `stack up` and `sam deploy` deploy, `Fn::If`
+/// folded for the value) and `cfn-lint`, on the template with the value and on what the
+/// transform made of it (errors only there: the folding leaves conditions and parameters
+/// unused, which cfn-lint warns about).
 #[test]
-fn both_ingress_values_transform_and_pass_cfn_lint() {
+fn every_ingress_value_transforms_and_passes_cfn_lint() {
     let root = workspace_root();
     let scratch = std::env::temp_dir().join(format!("okta-hooks-ingress-{}", std::process::id()));
     std::fs::create_dir_all(&scratch).unwrap();
-    for ingress in ["HttpApi", "FunctionUrl"] {
+    for ingress in ["HttpApi", "FunctionUrl", "PollOnly"] {
         let lint = |args: &[&str]| {
             let out = Command::new(integration_tests::venv_bin("cfn-lint"))
                 .args(args)
@@ -1278,8 +1348,14 @@ fn both_ingress_values_transform_and_pass_cfn_lint() {
             );
         };
         let parameter = format!("Ingress={ingress}");
-        lint(&["infra/template.yaml", "--parameters", &parameter]);
-        let transformed = sam_transform(&root.join("infra/template.yaml"), &[&parameter]);
+        let mut parameters = vec![parameter.as_str()];
+        if ingress == "PollOnly" {
+            parameters.push("SystemLogs=WarningsOnly");
+        }
+        let mut args = vec!["infra/template.yaml", "--parameters"];
+        args.extend(&parameters);
+        lint(&args);
+        let transformed = sam_transform(&root.join("infra/template.yaml"), &parameters);
         let file = scratch.join(format!("{ingress}.json"));
         std::fs::write(&file, transformed.to_string()).unwrap();
         lint(&[file.to_str().unwrap(), "--ignore-checks", "W"]);
@@ -1295,8 +1371,16 @@ fn both_ingress_values_transform_and_pass_cfn_lint() {
         let lambdas = created("AWS::Lambda::Function");
         let api = created("AWS::ApiGatewayV2::Api");
         let urls = created("AWS::Lambda::Url");
-        assert!(lambdas.contains("HookIngestFunction"), "{ingress}");
-        if ingress == "FunctionUrl" {
+        assert!(lambdas.contains("LogPollerFunction"), "{ingress}");
+        assert_eq!(
+            lambdas.contains("HookIngestFunction"),
+            ingress != "PollOnly",
+            "{ingress}"
+        );
+        if ingress == "PollOnly" {
+            assert!(!lambdas.contains("HookVerifyFunction"));
+            assert!(api.is_empty() && urls.is_empty());
+        } else if ingress == "FunctionUrl" {
             assert!(!lambdas.contains("HookVerifyFunction"));
             assert!(api.is_empty() && created("AWS::ApiGatewayV2::Stage").is_empty());
             assert_eq!(urls, strings(&["HookIngestUrl"]));
@@ -2851,6 +2935,57 @@ fn every_function_writes_to_its_own_log_group_kept_for_log_retention_days() {
             groups.len(),
             "a log group no function writes to"
         );
+    }
+}
+
+/// `SystemLogs`: `Full` keeps Lambda's plain-text START/END/REPORT lines (no change to a
+/// stack deployed before it); `WarningsOnly` is Lambda's JSON log format at system log level
+/// WARN (none of those lines) with the application log level at TRACE, so that Lambda
+/// filters none of the functions' own lines: an EMF metric line has no "level", which
+/// Lambda reads as INFO, so any level above INFO would drop the metrics (and the Alerts
+/// alarm with them), and its default INFO would drop `LogLevel` debug and trace. After SAM's
+/// merge of `Globals` every function keeps its own log group.
+#[test]
+fn system_logs_warnings_only_drops_lambdas_own_lines_and_filters_none_of_the_functions_lines() {
+    let t = template();
+    assert_eq!(t_parameter("SystemLogs", "Default"), "Full");
+    assert_eq!(
+        t["Parameters"]["SystemLogs"]["AllowedValues"],
+        json!(["Full", "WarningsOnly"])
+    );
+    let metric_line = emf::line_at(
+        emf::Level::Full,
+        emf::NAMESPACE,
+        &[("function", "event-router")],
+        &[emf::count("EventsRouted", 1)],
+        0,
+    );
+    assert!(metric_line.get("level").is_none(), "{metric_line}");
+    let root = workspace_root();
+    for (value, expected) in [
+        ("Full", json!({"LogFormat": "Text"})),
+        (
+            "WarningsOnly",
+            json!({"LogFormat": "JSON", "SystemLogLevel": "WARN", "ApplicationLogLevel": "TRACE"}),
+        ),
+    ] {
+        let parameter = format!("SystemLogs={value}");
+        let transformed = sam_transform(&root.join("infra/template.yaml"), &[&parameter]);
+        let lambdas = of_type(&transformed, "AWS::Lambda::Function");
+        assert_eq!(lambdas.len(), functions(&t).len(), "{value}");
+        for (name, f) in lambdas {
+            let mut config = f["Properties"]["LoggingConfig"].clone();
+            let group = config
+                .as_object_mut()
+                .and_then(|c| c.remove("LogGroup"))
+                .unwrap_or_else(|| panic!("{name}: no LogGroup ({value})"));
+            assert_eq!(
+                target(&group),
+                target(&t["Resources"][name]["Properties"]["LoggingConfig"]["LogGroup"]),
+                "{name} ({value})"
+            );
+            assert_eq!(config, expected, "{name} ({value})");
+        }
     }
 }
 
