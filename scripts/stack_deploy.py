@@ -346,8 +346,9 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
     its binary (the SAM Metadata's BuildProperties.Binary), configuration and environment,
     its role's statements (inline and managed policies, resolved), its HTTP API routes
     (the APIs' OpenAPI bodies and ApiGatewayV2 routes), whether a Function URL
-    invokes it, its schedules and its SQS event source mappings with their queue's
-    settings."""
+    invokes it, its schedules, its SQS event source mappings with their queue's settings
+    (`sqs`: the ones `stack up` pumps) and the queues of the mappings the template deploys
+    paused (`paused_sqs`: not pumped, as Lambda does not poll them)."""
     import ast
 
     client = lambda service: session.client(service, endpoint_url=endpoint)  # noqa: E731
@@ -404,6 +405,15 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
         if r.get("Type") == "AWS::Lambda::Url"
         and (not r.get("Condition") or conditions.get(r["Condition"], True))
     }
+    # The mappings the template deploys paused: `Enabled` false once its conditions are
+    # resolved (a family ExecutorFamilies leaves out, ActionRequests=false). Lambda does
+    # not poll their queues, so `stack up` must not pump them either: a message waits there.
+    paused_mappings = {
+        physical[logical_id]
+        for logical_id, r in transformed.get("Resources", {}).items()
+        if r.get("Type") == "AWS::Lambda::EventSourceMapping" and logical_id in physical
+        and not enabled(r.get("Properties", {}).get("Enabled", True))
+    }
     functions = []
     for logical_id, resource in sam.get("Resources", {}).items():
         if resource.get("Type") != "AWS::Serverless::Function" or logical_id not in physical:
@@ -416,9 +426,13 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
         # template's own routes are.
         routes = api_routes.get(logical_id, [])
         mappings = []
+        paused = []
         for m in lam.list_event_source_mappings(FunctionName=name).get("EventSourceMappings", []):
             url = queue_urls.get(m["EventSourceArn"])
             if url is None:
+                continue
+            if m["UUID"] in paused_mappings:
+                paused.append(url)
                 continue
             # moto runs an enabled SQS mapping itself: on every message sent it receives the
             # message (counting a receive) and tries to invoke the function in Docker, which
@@ -459,8 +473,15 @@ def runtime(session: Any, endpoint: str, sam: dict[str, Any], transformed: dict[
             "function_url": logical_id in url_functions,
             "schedules": schedules.get(config["FunctionArn"], []),
             "sqs": mappings,
+            # Deployed paused (not pumped): their queues' URLs, for the state file's reader.
+            "paused_sqs": paused,
         })
     return {"account": "123456789012", "functions": functions}
+
+
+def enabled(value: Any) -> bool:
+    """A resolved `Enabled` property: CloudFormation takes the boolean or its text."""
+    return str(value).lower() != "false"
 
 
 def as_list(value: Any) -> list[Any]:

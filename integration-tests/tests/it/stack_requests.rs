@@ -252,3 +252,102 @@ async fn a_request_on_the_stack_queue_acts_once_and_is_told_and_a_bad_one_is_let
         );
     }
 }
+
+/// The reporter of the shipped lock-down rule's reference event, and a second one.
+const REPORTER: &str = "01234";
+const SECOND_REPORTER: &str = "00uPAUSED2";
+
+/// The shipped rule's reference event (`user.account.report_suspicious_activity_by_enduser`)
+/// about `user`, as its own event (uuid).
+fn report_of(user: &str, uuid: &str) -> Value {
+    let text = std::fs::read_to_string(
+        integration_tests::workspace_root()
+            .join("rules/events/user.account.report_suspicious_activity_by_enduser.json"),
+    )
+    .expect("the shipped rule's reference event");
+    let mut report: Value = serde_json::from_str(&text).expect("JSON");
+    report["uuid"] = json!(uuid);
+    report["target"][0]["id"] = json!(user);
+    report
+}
+
+/// `ActionRequests=false` and `ExecutorFamilies=users`: the template deploys the requests
+/// queue's mapping and every other family's disabled, and `stack up` pumps none of them, as
+/// Lambda polls none. A request waits on its queue and the lock-down's second step
+/// (`user.sessions.clear`, family sessions) on the sessions queue, unreceived, while the
+/// listed users family still suspends.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_requests_and_a_family_paused_their_messages_stay_on_the_queue_while_a_listed_family_acts()
+ {
+    let okta = OktaDouble::start().await;
+    okta.add_user(User::active(ACTIVE, "request.active@example.com"));
+    okta.add_user(User::active(REPORTER, "homer.simpson@duff.com"));
+    okta.add_user(User::active(SECOND_REPORTER, "marge.simpson@duff.com"));
+    let stack = LocalStack::up(
+        StackOptions::new(
+            "it-paused",
+            &okta.org_url(),
+            OktaDouble::DEFAULT_TOKEN,
+            // Never called: the notify step comes after the paused sessions step.
+            json!({"slack_webhook": "http://127.0.0.1:9/never-called"}),
+        )
+        .parameter("ExecutorFamilies", "users")
+        .parameter("ActionRequests", "false")
+        // The poller's schedule stays out of this flow.
+        .parameter("PollSchedule", "rate(1 day)"),
+    )
+    .await;
+    let requests = stack.queue("ActionRequestsQueue");
+    stack
+        .aws
+        .sqs
+        .send_message()
+        .queue_url(&requests)
+        .message_body(
+            json!({"action": "user.suspend", "params": {"user": ACTIVE}, "request_id": "INC-P"})
+                .to_string(),
+        )
+        .send()
+        .await
+        .expect("send the request");
+
+    // Two reports, one after the other: the first's sessions step has waited a whole
+    // delivery (router and users executor) by the time the second's suspension is done,
+    // and the request longer, which a pumped queue would not have kept.
+    for (user, uuid, waiting) in [
+        (REPORTER, "paused-report-1", 1),
+        (SECOND_REPORTER, "paused-report-2", 2),
+    ] {
+        assert_eq!(stack.deliver(&[report_of(user, uuid)]).await, 200);
+        stack
+            .wait_until(
+                &format!("{user} suspended and {waiting} step(s) on the sessions queue"),
+                SETTLES_WITHIN,
+                || async {
+                    okta.status(user) == Some("SUSPENDED")
+                        && stack.depth("SessionsQueue").await == (waiting, 0)
+                },
+            )
+            .await;
+    }
+    assert_eq!(stack.depth("ActionRequestsQueue").await, (1, 0));
+    // No one received them before this test: a first receive.
+    for queue in ["SessionsQueue", "ActionRequestsQueue"] {
+        let received = stack.aws.receive_batch(&stack.queue(queue)).await;
+        let counts: Vec<Option<&str>> = received
+            .iter()
+            .map(|m| {
+                m.attributes
+                    .get("ApproximateReceiveCount")
+                    .map(String::as_str)
+            })
+            .collect();
+        assert!(
+            !counts.is_empty() && counts.iter().all(|c| *c == Some("1")),
+            "{queue}: {counts:?}"
+        );
+    }
+    assert_eq!(okta.status(ACTIVE), Some("ACTIVE"), "the request waits");
+    assert_eq!(okta.applied_total("clear_sessions"), 0);
+    assert_eq!(okta.applied_total("suspend"), 2);
+}
