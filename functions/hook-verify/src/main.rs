@@ -8,7 +8,7 @@ use lambda_http::{Error, run, service_fn};
 async fn main() -> Result<(), Error> {
     lambda_support::init_json_logging();
     let config = ReceiverConfig::from_env()?;
-    let aws = aws_adapters::load_config().await;
+    let aws = aws_adapters::lambda_config();
     let handler = build(config, &aws);
     run(service_fn(|request| async {
         Ok::<_, Error>(handle(&handler, request).await)

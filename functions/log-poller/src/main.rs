@@ -8,7 +8,7 @@ use serde_json::Value;
 async fn main() -> Result<(), Error> {
     lambda_support::init_json_logging();
     let config = PollerConfig::from_env()?;
-    let aws = aws_adapters::load_config().await;
+    let aws = aws_adapters::lambda_config();
     let app = build(&config, &aws)?;
     run(service_fn(|event: LambdaEvent<Value>| async {
         handle(&app, event.payload).await.map_err(Error::from)

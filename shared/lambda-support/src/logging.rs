@@ -10,9 +10,14 @@
 //! (`RUST_LOG`, else `AWS_LAMBDA_LOG_LEVEL`, the template's `LogLevel`), not a directive
 //! appended to it, so no `RUST_LOG` — not even a more specific one such as
 //! `lambda_runtime::layers::api_response=trace` — can lift it.
+//!
+//! The level spec is read as a list of [`Targets`] directives (`level`, `target=level`,
+//! comma-separated): the `RUST_LOG` syntax without `EnvFilter`'s span and field-value
+//! filters, which would link a regex engine into every function for a syntax no one
+//! sets on a Lambda.
 
 use tracing::{Level, Metadata, Subscriber};
-use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+use tracing_subscriber::filter::{FilterExt, Targets, filter_fn};
 use tracing_subscriber::fmt::MakeWriter;
 use tracing_subscriber::layer::{Filter, Layer, SubscriberExt};
 use tracing_subscriber::registry::LookupSpan;
@@ -48,15 +53,33 @@ pub fn is_capped(target: &str) -> bool {
     CAPPED_CRATES.contains(&krate) || CAPPED_PREFIXES.iter().any(|p| krate.starts_with(p))
 }
 
-/// Keeps what `spec` (an `EnvFilter` spec: `trace`, `info,step_runner=debug`, …) keeps,
+/// Keeps what `spec` (`trace`, `info,step_runner=debug`, …: see [`level_filter`]) keeps,
 /// except anything below `INFO` from a capped crate (see the module docs).
 pub fn secret_safe_filter<S>(spec: &str) -> impl Filter<S> + Send + Sync + 'static
 where
     S: Subscriber + for<'a> LookupSpan<'a>,
 {
-    EnvFilter::new(spec).and(filter_fn(|meta: &Metadata<'_>| {
+    level_filter(spec).and(filter_fn(|meta: &Metadata<'_>| {
         *meta.level() <= Level::INFO || !is_capped(meta.target())
     }))
+}
+
+/// The level filter of `spec`: comma-separated directives, each a level (`info`, the
+/// default for every target) or `target=level` (`step_runner=debug`: that target and its
+/// modules; the longest matching target wins); a bare name that is not a level enables
+/// that target at every level. A directive that does not parse (`a=b=c`, `x=loud`) is
+/// skipped, the others still apply, as `EnvFilter::new` does; with no directive left,
+/// nothing is logged.
+pub fn level_filter(spec: &str) -> Targets {
+    let valid: Vec<&str> = spec
+        .split(',')
+        .filter(|directive| !directive.is_empty() && directive.parse::<Targets>().is_ok())
+        .collect();
+    if valid.is_empty() {
+        // `"".parse::<Targets>()` would read an empty target name: every target, TRACE.
+        return Targets::new();
+    }
+    valid.join(",").parse().unwrap_or_default()
 }
 
 /// The JSON log layer writing to `writer`, filtered by [`secret_safe_filter`]`(spec)`.
@@ -166,6 +189,25 @@ mod tests {
         let logs = logged("warn");
         assert!(!logs.contains("runtime kept at info"), "{logs}");
         assert!(!logs.contains("our own trace kept"), "{logs}");
+    }
+
+    #[test]
+    fn a_target_directive_applies_to_its_modules_and_the_default_to_the_rest() {
+        let logs = logged("warn,step_runner=trace");
+        assert!(logs.contains("our own trace kept"), "{logs}");
+        assert!(!logs.contains("our aws adapters kept"), "{logs}");
+        assert!(!logs.contains("runtime kept at info"), "{logs}");
+    }
+
+    #[test]
+    fn a_directive_that_does_not_parse_is_skipped_and_the_others_apply() {
+        let logs = logged("x=loud,a=b=c,info");
+        assert!(logs.contains("runtime kept at info"), "{logs}");
+        assert!(!logs.contains("our own trace kept"), "{logs}");
+        for spec in ["x=loud", ""] {
+            let nothing = logged(spec);
+            assert!(nothing.is_empty(), "{spec:?}: {nothing}");
+        }
     }
 
     #[test]
