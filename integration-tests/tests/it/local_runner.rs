@@ -1,5 +1,6 @@
 //! `okta-hooks dev` and `okta-hooks send`, as a newcomer runs them.
 
+use std::cell::RefCell;
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
@@ -12,14 +13,21 @@ fn send(args: &[&str]) -> (bool, String) {
     okta_hooks(&[&["send"], args].concat())
 }
 
+/// How long a test waits for a line of `okta-hooks dev`.
+const WAIT: Duration = Duration::from_secs(30);
+
 /// `okta-hooks dev --port 0`: the server binds a port of its own choosing and names it in
 /// its first line, so no other process can be on that port.
 struct DevServer {
     url: String,
     /// The `okta-hooks dev: listening on …` line.
     banner: String,
+    /// Its stdout: the runner's report, one `println!` a line from whichever task prints
+    /// (the poller's summary, the pipeline's steps), and its log lines (`RUST_LOG`).
     lines: ChildLines,
-    _child: Guarded,
+    /// Its stderr (a panic, the error it exits with): read to explain a failed wait.
+    stderr: ChildLines,
+    child: RefCell<Guarded>,
 }
 
 impl DevServer {
@@ -31,29 +39,35 @@ impl DevServer {
         Self::start_args(&[&["--secret", secret], args].concat(), env)
     }
 
-    /// `okta-hooks dev --port 0 ARGS`, with `env` added.
+    /// `okta-hooks dev --port 0 ARGS`, with `env` added to an environment without the test
+    /// run's `OKTA_*`, `AWS_*` and `RUST_LOG` (a developer's settings must not change what
+    /// it serves or prints).
     fn start_args(args: &[&str], env: &[(&str, &str)]) -> Self {
-        let mut child = Command::new(workspace_binary("okta-hooks"))
+        let mut command = Command::new(workspace_binary("okta-hooks"));
+        for (name, _) in std::env::vars() {
+            if name.starts_with("OKTA_") || name.starts_with("AWS_") || name == "RUST_LOG" {
+                command.env_remove(name);
+            }
+        }
+        let mut child = command
             .args(["dev", "--port", "0"])
             .args(args)
             .envs(env.iter().copied())
             .current_dir(integration_tests::workspace_root())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("okta-hooks dev starts");
         let lines = ChildLines::read(child.stdout.take().expect("stdout"));
+        let stderr = ChildLines::read(child.stderr.take().expect("stderr"));
         let mut child = Guarded(child);
-        let (banner, port) = lines.wait_for(
-            "\"listening on\" line from okta-hooks dev",
-            Duration::from_secs(30),
-            |line| {
+        let (banner, port) =
+            lines.wait_for("\"listening on\" line from okta-hooks dev", WAIT, |line| {
                 let port = port_after(line, "okta-hooks dev: listening on http://127.0.0.1:")?;
                 Some((line.to_owned(), port))
-            },
-        );
+            });
         // Unauthenticated: refused, but answered by the server that printed the port.
-        let status = wait_until_answers(port, "/hooks/okta", Duration::from_secs(30), &mut child.0);
+        let status = wait_until_answers(port, "/hooks/okta", WAIT, &mut child.0);
         assert_eq!(
             status, 401,
             "okta-hooks dev on port {port} answered {status}"
@@ -62,16 +76,51 @@ impl DevServer {
             url: format!("http://127.0.0.1:{port}/hooks/okta"),
             banner,
             lines,
-            _child: child,
+            stderr,
+            child: RefCell::new(child),
         }
     }
 
     /// The next line starting with `prefix`, skipping others.
     fn next_line(&self, prefix: &str) -> String {
+        self.wait_for(&format!("line starting {prefix:?}"), |line| {
+            line.starts_with(prefix).then(|| line.to_owned())
+        })
+    }
+
+    /// The first stdout line `pick` maps to a value, skipping others. When none comes, the
+    /// panic says whether `okta-hooks dev` had exited (its stdout closed: the wait ends at
+    /// once and nothing more can come) or was still running, with its stderr, then its
+    /// last stdout lines: a wait that fails is told apart from a process that died.
+    fn wait_for<T>(&self, what: &str, mut pick: impl FnMut(&str) -> Option<T>) -> T {
+        let started = std::time::Instant::now();
+        if let Some(found) = self.lines.next_match(WAIT, &mut pick) {
+            return found;
+        }
+        let waited = started.elapsed();
+        let state = match self.child.borrow_mut().0.try_wait() {
+            Ok(Some(status)) => format!("okta-hooks dev had exited: {status}"),
+            Ok(None) => "okta-hooks dev still running".to_owned(),
+            Err(error) => format!("okta-hooks dev: no status ({error})"),
+        };
+        let mut stderr = Vec::new();
+        while stderr.len() < 40 {
+            match self
+                .stderr
+                .next_match(Duration::from_millis(200), |l| Some(l.to_owned()))
+            {
+                Some(line) => stderr.push(line),
+                None => break,
+            }
+        }
+        // Panics with the stdout lines seen (or returns a line that came just now).
         self.lines.wait_for(
-            &format!("line starting {prefix:?}"),
-            Duration::from_secs(30),
-            |line| line.starts_with(prefix).then(|| line.to_owned()),
+            &format!(
+                "{what} after {waited:.1?} of a {WAIT:?} wait ({state}; its stderr: \
+                 {stderr:?}), nor in a last look"
+            ),
+            Duration::ZERO,
+            pick,
         )
     }
 }
@@ -264,17 +313,25 @@ async fn dev_polls_the_system_log_of_a_real_org_when_asked() {
     )
     .unwrap();
     let next = format!("{}/api/v1/logs?after=page2", okta.uri());
+    // As Okta's System Log answers a polling query: the last page is empty and links on
+    // to itself (the poll is caught up; with no next link the poller takes the query for
+    // one that is not polling, and fails).
+    let link = format!("<{next}>; rel=\"next\"");
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))
         .and(query_param("after", "page2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", link.as_str())
+                .set_body_json(serde_json::json!([])),
+        )
         .mount(&okta)
         .await;
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))
         .respond_with(
             ResponseTemplate::new(200)
-                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str())
+                .insert_header("link", link.as_str())
                 .set_body_json(serde_json::json!([event])),
         )
         .mount(&okta)
@@ -306,20 +363,17 @@ async fn dev_polls_the_system_log_of_a_real_org_when_asked() {
     // either may come first, so both are awaited in any order.
     let mut polled = None;
     let mut suspend_step = None;
-    dev.lines.wait_for(
-        "a \"polled\" line and the user.suspend step",
-        Duration::from_secs(30),
-        |line| {
-            if line.starts_with("polled") {
-                polled = Some(line.to_owned());
-            } else if line.starts_with("  step ") && line.contains("user.suspend") {
-                suspend_step = Some(line.to_owned());
-            }
-            (polled.is_some() && suspend_step.is_some()).then_some(())
-        },
-    );
+    dev.wait_for("a \"polled\" line and the user.suspend step", |line| {
+        if line.starts_with("polled") {
+            polled = Some(line.to_owned());
+        } else if line.starts_with("  step ") && line.contains("user.suspend") {
+            suspend_step = Some(line.to_owned());
+        }
+        (polled.is_some() && suspend_step.is_some()).then_some(())
+    });
     let (polled, suspend_step) = (polled.unwrap_or_default(), suspend_step.unwrap_or_default());
     assert!(polled.contains("1 event(s) read, 1 queued"), "{polled}");
+    assert!(!polled.contains("failed"), "{polled}");
     // --dry-run: the plan is printed, the write is not sent.
     assert!(
         suspend_step.contains("user.suspend [users]: dry run"),
@@ -352,12 +406,17 @@ async fn dev_with_a_split_secret_file_gives_each_part_its_own_credential() {
         .unwrap(),
     )
     .unwrap();
-    let next = format!("{}/api/v1/logs?after=page2", okta.uri());
+    // The last page links on to itself, as a polling query's does.
+    let link = format!("<{}/api/v1/logs?after=page2>; rel=\"next\"", okta.uri());
     Mock::given(method("GET"))
         .and(path("/api/v1/logs"))
         .and(header("authorization", "SSWS read-token"))
         .and(query_param("after", "page2"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(serde_json::json!([])))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("link", link.as_str())
+                .set_body_json(serde_json::json!([])),
+        )
         .mount(&okta)
         .await;
     Mock::given(method("GET"))
@@ -365,7 +424,7 @@ async fn dev_with_a_split_secret_file_gives_each_part_its_own_credential() {
         .and(header("authorization", "SSWS read-token"))
         .respond_with(
             ResponseTemplate::new(200)
-                .insert_header("link", format!("<{next}>; rel=\"next\"").as_str())
+                .insert_header("link", link.as_str())
                 .set_body_json(serde_json::json!([event])),
         )
         .mount(&okta)
