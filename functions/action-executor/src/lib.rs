@@ -81,7 +81,9 @@ pub fn build_with_webhook(
         &config.secrets,
         config.secret_reads(),
     ));
-    let queue = |url: &str| SqsFifoQueue::from_config(aws, url);
+    // One SQS client for every queue, built when the first message is sent or held.
+    let sqs = SqsFifoQueue::client(aws);
+    let queue = |url: &str| SqsFifoQueue::shared(&sqs, url);
     let family = config.family;
     let queues = config
         .queue_urls

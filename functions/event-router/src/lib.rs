@@ -58,10 +58,12 @@ pub fn build(
         &config.secrets,
         org_secrets::SecretReads::router(),
     ));
+    // One SQS client for every queue, built when the first plan is sent.
+    let sqs = SqsFifoQueue::client(aws);
     let queues = config
         .queue_urls
         .iter()
-        .map(|(family, url)| (*family, SqsFifoQueue::from_config(aws, url)))
+        .map(|(family, url)| (*family, SqsFifoQueue::shared(&sqs, url)))
         .collect();
     let directory = CachingDirectory::new(OktaDirectory::new(OktaClients::new(
         secrets.clone(),
@@ -78,7 +80,7 @@ pub fn build(
         )));
     if let Some(requests) = &config.requests {
         router = router.requests(
-            SqsFifoQueue::from_config(aws, &requests.dlq_url),
+            SqsFifoQueue::shared(&sqs, &requests.dlq_url),
             requests.settings.clone(),
         );
     }
@@ -86,7 +88,7 @@ pub fn build(
     Ok(AppRouter {
         router,
         dead_letters: DeadLetters {
-            queue: SqsFifoQueue::from_config(aws, &config.events_dlq_url),
+            queue: SqsFifoQueue::shared(&sqs, &config.events_dlq_url),
             max_receive_count: config.max_receive_count,
         },
         requests_queue_arn: config.requests.as_ref().map(|r| r.queue_arn.clone()),

@@ -34,9 +34,11 @@ pub fn build(config: IngestConfig, aws: &aws_config::SdkConfig) -> Result<Handle
             .to_owned(),
     })?;
     let secrets = SecretsManagerSource::for_hook_receiver(aws, &config.receiver.secrets);
-    let queue = SqsFifoQueue::from_config(aws, &config.events_queue_url);
+    // One SQS client for both queues, built by the first delivery.
+    let sqs = SqsFifoQueue::client(aws);
+    let queue = SqsFifoQueue::shared(&sqs, &config.events_queue_url);
     let auth = Authenticator::for_config(secrets, &config.receiver);
-    let rejects = SqsFifoQueue::from_config(aws, &rejects_url);
+    let rejects = SqsFifoQueue::shared(&sqs, &rejects_url);
     Ok(IngestHandler::new(config.receiver, auth, queue).with_rejects(rejects))
 }
 

@@ -12,7 +12,7 @@ use crate::dynamodb::{epoch_seconds, store_error};
 /// it was read at (a conditional put), so two pollers never both advance it.
 #[derive(Debug, Clone)]
 pub struct DynamoCursorStore {
-    client: aws_sdk_dynamodb::Client,
+    client: crate::LazyClient<aws_sdk_dynamodb::Client>,
     table: String,
 }
 
@@ -20,7 +20,7 @@ impl DynamoCursorStore {
     /// A store on `table`, with a client from the shared AWS configuration.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoCursorStore {
-            client: aws_sdk_dynamodb::Client::new(config),
+            client: crate::LazyClient::from_config(config, aws_sdk_dynamodb::Client::new),
             table: table.into(),
         }
     }

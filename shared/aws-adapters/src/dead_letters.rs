@@ -32,7 +32,7 @@ pub struct FifoIds {
 /// (`DisplayErrorContext`).
 #[derive(Debug, Clone)]
 pub struct DeadLetterQueue {
-    client: aws_sdk_sqs::Client,
+    client: crate::LazyClient<aws_sdk_sqs::Client>,
     url: String,
 }
 
@@ -44,14 +44,17 @@ impl DeadLetterQueue {
     /// The queue at `url`, reached through `client`.
     pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
         DeadLetterQueue {
-            client,
+            client: crate::LazyClient::ready(client),
             url: url.into(),
         }
     }
 
-    /// A queue client built from the shared AWS configuration.
+    /// A queue client built from the shared AWS configuration on first use.
     pub fn from_config(config: &aws_config::SdkConfig, url: impl Into<String>) -> Self {
-        Self::new(aws_sdk_sqs::Client::new(config), url)
+        DeadLetterQueue {
+            client: crate::SqsFifoQueue::client(config),
+            url: url.into(),
+        }
     }
 
     /// The queue's URL.

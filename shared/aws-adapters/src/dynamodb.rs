@@ -46,7 +46,7 @@ pub(crate) fn store_error<E: std::error::Error + Send + Sync + 'static>(
 /// (one write unit); [`EventLedger::is_done`] is one `GetItem`.
 #[derive(Debug, Clone)]
 pub struct DynamoLedger {
-    client: aws_sdk_dynamodb::Client,
+    client: crate::LazyClient<aws_sdk_dynamodb::Client>,
     table: String,
     consistent_reads: bool,
 }
@@ -56,7 +56,7 @@ impl DynamoLedger {
     /// strongly consistent (one read unit): the router's dedup check.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoLedger {
-            client: aws_sdk_dynamodb::Client::new(config),
+            client: crate::LazyClient::from_config(config, aws_sdk_dynamodb::Client::new),
             table: table.into(),
             consistent_reads: true,
         }
@@ -120,7 +120,7 @@ impl EventLedger for DynamoLedger {
 /// Destructive actions per rule and hour: one counter item per (rule, hour).
 #[derive(Debug, Clone)]
 pub struct DynamoCounter {
-    client: aws_sdk_dynamodb::Client,
+    client: crate::LazyClient<aws_sdk_dynamodb::Client>,
     table: String,
 }
 
@@ -128,7 +128,7 @@ impl DynamoCounter {
     /// A store on `table`, with a client from the shared AWS configuration.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoCounter {
-            client: aws_sdk_dynamodb::Client::new(config),
+            client: crate::LazyClient::from_config(config, aws_sdk_dynamodb::Client::new),
             table: table.into(),
         }
     }

@@ -20,6 +20,7 @@ mod cursor;
 mod dead_letters;
 mod dynamodb;
 pub mod http_client;
+mod lazy_client;
 #[cfg(feature = "memory")]
 pub mod memory;
 mod results;
@@ -30,9 +31,10 @@ mod step_records;
 pub use cursor::DynamoCursorStore;
 pub use dead_letters::{DeadLetterQueue, FifoIds, ReceivedMessage};
 pub use dynamodb::{DynamoCounter, DynamoLedger};
+pub use lazy_client::LazyClient;
 pub use results::{DEFAULT_EVENT_BUS, EventBridgeResults, PutEventsRefused};
 pub use secrets_manager::{SecretsManagerSource, Written};
-pub use sqs::SqsFifoQueue;
+pub use sqs::{SqsClient, SqsFifoQueue};
 pub use step_records::DynamoStepRecords;
 
 /// Loads the shared AWS configuration (region, credentials, endpoint) with `aws_config`'s

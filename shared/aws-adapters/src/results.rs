@@ -25,8 +25,8 @@ const STORE: &str = "results";
 /// `request_id` (or `rule` + `event`), as [`ResultSink`] says.
 #[derive(Debug, Clone)]
 pub struct EventBridgeResults {
-    events: aws_sdk_eventbridge::Client,
-    sqs: aws_sdk_sqs::Client,
+    events: crate::LazyClient<aws_sdk_eventbridge::Client>,
+    sqs: crate::SqsClient,
     bus: String,
 }
 
@@ -39,19 +39,19 @@ impl EventBridgeResults {
         bus: impl Into<String>,
     ) -> Self {
         EventBridgeResults {
-            events,
-            sqs,
+            events: crate::LazyClient::ready(events),
+            sqs: crate::LazyClient::ready(sqs),
             bus: bus.into(),
         }
     }
 
-    /// Clients built from the shared AWS configuration.
+    /// Clients built from the shared AWS configuration on first use.
     pub fn from_config(config: &aws_config::SdkConfig, bus: impl Into<String>) -> Self {
-        Self::new(
-            aws_sdk_eventbridge::Client::new(config),
-            aws_sdk_sqs::Client::new(config),
-            bus,
-        )
+        EventBridgeResults {
+            events: crate::LazyClient::from_config(config, aws_sdk_eventbridge::Client::new),
+            sqs: crate::SqsFifoQueue::client(config),
+            bus: bus.into(),
+        }
     }
 
     /// The bus results go to.

@@ -16,7 +16,7 @@ use org_secrets::{
 /// `legacy_single_secret` it reads `<prefix>acme` whole and keeps the same kinds.
 #[derive(Debug, Clone)]
 pub struct SecretsManagerSource {
-    client: aws_sdk_secretsmanager::Client,
+    client: crate::LazyClient<aws_sdk_secretsmanager::Client>,
     prefix: String,
     reads: SecretReads,
     /// `reads.kinds()`, listed once at construction rather than on every fetch.
@@ -33,6 +33,14 @@ impl SecretsManagerSource {
         config: &SecretsConfig,
         reads: SecretReads,
     ) -> Self {
+        Self::with_client(crate::LazyClient::ready(client), config, reads)
+    }
+
+    fn with_client(
+        client: crate::LazyClient<aws_sdk_secretsmanager::Client>,
+        config: &SecretsConfig,
+        reads: SecretReads,
+    ) -> Self {
         let kinds = reads.kinds();
         if config.legacy_single_secret {
             warn_legacy(&kinds);
@@ -46,13 +54,14 @@ impl SecretsManagerSource {
         }
     }
 
-    /// A source with a client built from the shared AWS configuration.
+    /// A source with a client built from the shared AWS configuration on first use.
     pub fn from_config(
         aws: &aws_config::SdkConfig,
         config: &SecretsConfig,
         reads: SecretReads,
     ) -> Self {
-        Self::new(aws_sdk_secretsmanager::Client::new(aws), config, reads)
+        let client = crate::LazyClient::from_config(aws, aws_sdk_secretsmanager::Client::new);
+        Self::with_client(client, config, reads)
     }
 
     /// The source of hook-verify and hook-ingest, the functions the internet reaches: the

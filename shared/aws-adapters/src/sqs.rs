@@ -4,6 +4,11 @@ use aws_sdk_sqs::error::DisplayErrorContext;
 use aws_sdk_sqs::types::SendMessageBatchRequestEntry;
 use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, QueueError};
 
+use crate::LazyClient;
+
+/// An SQS client built on first use, which several queues may share.
+pub type SqsClient = LazyClient<aws_sdk_sqs::Client>;
+
 /// One SQS queue, by URL.
 ///
 /// Made for FIFO queues (each message's group and deduplication id go with it), it also
@@ -14,22 +19,33 @@ use fifo_queue::{FailedEntry, FifoMessage, FifoQueue, QueueError};
 /// would give are not promised.
 #[derive(Debug, Clone)]
 pub struct SqsFifoQueue {
-    client: aws_sdk_sqs::Client,
+    client: SqsClient,
     url: String,
 }
 
 impl SqsFifoQueue {
     /// The queue at `url`, reached through `client`.
     pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>) -> Self {
-        SqsFifoQueue {
-            client,
-            url: url.into(),
-        }
+        Self::shared(&LazyClient::ready(client), url)
     }
 
-    /// A queue client built from the shared AWS configuration.
+    /// A queue with its own client, built from the shared AWS configuration on first use.
     pub fn from_config(config: &aws_config::SdkConfig, url: impl Into<String>) -> Self {
-        Self::new(aws_sdk_sqs::Client::new(config), url)
+        Self::shared(&Self::client(config), url)
+    }
+
+    /// An SQS client for [`SqsFifoQueue::shared`], built on first use: a function that
+    /// reaches several queues builds one client, and only if it sends.
+    pub fn client(config: &aws_config::SdkConfig) -> SqsClient {
+        LazyClient::from_config(config, aws_sdk_sqs::Client::new)
+    }
+
+    /// The queue at `url`, reached through `client` (shared with other queues).
+    pub fn shared(client: &SqsClient, url: impl Into<String>) -> Self {
+        SqsFifoQueue {
+            client: client.clone(),
+            url: url.into(),
+        }
     }
 
     /// The queue's URL.

@@ -19,7 +19,7 @@ const STORE: &str = "idempotency";
 /// and completed with conditional writes.
 #[derive(Debug, Clone)]
 pub struct DynamoStepRecords {
-    client: aws_sdk_dynamodb::Client,
+    client: crate::LazyClient<aws_sdk_dynamodb::Client>,
     table: String,
 }
 
@@ -27,7 +27,7 @@ impl DynamoStepRecords {
     /// Records on `table`, with a client from the shared AWS configuration.
     pub fn from_config(config: &aws_config::SdkConfig, table: impl Into<String>) -> Self {
         DynamoStepRecords {
-            client: aws_sdk_dynamodb::Client::new(config),
+            client: crate::LazyClient::from_config(config, aws_sdk_dynamodb::Client::new),
             table: table.into(),
         }
     }
