@@ -146,6 +146,18 @@ pub enum StackOutputError {
         /// The orgs it serves, comma-separated.
         served: String,
     },
+    /// The stack was deployed with `Ingress=PollOnly`: there is no hook to point Okta at.
+    #[error(
+        "stack {stack} in {at} has no event hook endpoint: it was deployed with \
+         Ingress=PollOnly, so the log-poller reads the System Log instead and no hook is \
+         needed (redeploy with Ingress=HttpApi or FunctionUrl for one)"
+    )]
+    PollOnly {
+        /// The stack.
+        stack: String,
+        /// Where it was found (a [`Location`], described).
+        at: String,
+    },
 }
 
 /// One stack's outputs and parameters as `DescribeStacks` gave them (local placeholders
@@ -315,8 +327,15 @@ impl StackOutputs {
     /// could not verify a hook the functions would answer 404 to.
     ///
     /// # Errors
-    /// No `HookUrl` output, or an org the stack does not serve.
+    /// No `HookUrl` output (none at all with `Ingress=PollOnly`), or an org the stack
+    /// does not serve.
     pub fn hook_url(&self, org: &str) -> Result<String, StackOutputError> {
+        if self.parameters.get("Ingress").map(String::as_str) == Some("PollOnly") {
+            return Err(StackOutputError::PollOnly {
+                stack: self.stack.clone(),
+                at: self.at.to_string(),
+            });
+        }
         let hook_url = self.output("HookUrl")?;
         let org_name = self.parameters.get("OrgName").map_or("", String::as_str);
         if org == org_name {
@@ -445,6 +464,20 @@ mod tests {
         assert!(error.contains("does not serve org other"), "{error}");
         assert!(error.contains("acme, beta"), "{error}");
         assert!(error.contains("AWS CloudFormation in eu-west-1"), "{error}");
+    }
+
+    #[test]
+    fn a_poll_only_stack_has_no_hook_url_and_says_why() {
+        let mut stack = outputs("https://a.example/hooks/okta/acme", "acme", "");
+        stack.outputs.clear();
+        stack
+            .parameters
+            .insert("Ingress".to_owned(), "PollOnly".to_owned());
+        let error = stack.hook_url("acme").unwrap_err().to_string();
+        assert!(
+            error.contains("has no event hook endpoint") && error.contains("Ingress=PollOnly"),
+            "{error}"
+        );
     }
 
     #[test]

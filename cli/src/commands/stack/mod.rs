@@ -544,11 +544,15 @@ fn print_summary(deployed: &Value, state_file: &Path) {
         text(&deployed["stack_name"]),
         text(&deployed["endpoint"])
     );
-    println!("hook URL: {}", text(&outputs["HookUrl"]));
-    println!(
-        "hook URL (default org): {}",
-        text(&outputs["HookUrlDefaultOrg"])
-    );
+    if outputs.get("HookUrl").is_some() {
+        println!("hook URL: {}", text(&outputs["HookUrl"]));
+        println!(
+            "hook URL (default org): {}",
+            text(&outputs["HookUrlDefaultOrg"])
+        );
+    } else {
+        println!("hook URL: none (Ingress=PollOnly: the log-poller reads the System Log)");
+    }
     if let Some(urls) = deployed["function_urls"].as_object() {
         for (logical, url) in urls {
             println!("function URL {logical}: {}", text(url));
