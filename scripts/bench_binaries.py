@@ -20,6 +20,11 @@ that a slow moment of the machine hits them all alike:
 - first invocation: the first event given → its response, so work moved out of init into
   the first event is still counted;
 - peak RSS: VmHWM after that invocation.
+- init instructions (when valgrind is installed): each binary once under callgrind, stopped
+  at its first `/next`: the instructions its init ran, all threads. Unlike the times above
+  this count does not depend on what else the machine is doing (the same binary, input and
+  environment give the same count), so its ratio to the floor is the steady measure of
+  init work; the times say what that work costs in wall and CPU.
 The floor is `cold-start-floor` (bench/cold-start-floor): a `lambda_runtime` echo built
 with the same release profile. Each invocation is real work on fresh input: hook-verify
 answers a verification challenge; hook-ingest takes a delivery of 3 events with new uuids
@@ -34,6 +39,8 @@ not changed (budgets are read, not enforced, on a noisy machine).
 import json
 import os
 import re
+import shutil
+import signal
 import statistics
 import subprocess
 import sys
@@ -324,6 +331,38 @@ def one_start(binary, env, payload):
         runtime.server_close()
 
 
+def init_instructions(binary, env):
+    """The instructions `binary` runs before its first `/next`, counted by callgrind (all
+    threads): the process is stopped with SIGTERM when that request arrives, and callgrind
+    prints its total as it exits."""
+    runtime = start_runtime()
+    env = dict(env, AWS_LAMBDA_RUNTIME_API=runtime.url())
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.Popen(["valgrind", "--tool=callgrind", f"--callgrind-out-file={tmp}/cg.%p",
+                                 binary], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        runtime.on_first_next = lambda: os.kill(proc.pid, signal.SIGTERM)
+        try:
+            _, err = proc.communicate(timeout=120)
+        finally:
+            proc.kill()
+            runtime.shutdown()
+            runtime.server_close()
+    if runtime.first_next is None:
+        raise SystemExit(f"{binary} under callgrind never asked for an event: {err[-2000:]!r}")
+    found = re.search(rb"Collected : (\d+)", err)
+    if not found:
+        raise SystemExit(f"callgrind printed no total for {binary}: {err[-2000:]!r}")
+    return int(found.group(1))
+
+
+def report_instructions(counts):
+    floor = counts["floor"]
+    print("init instructions to the first /next (callgrind, all threads; the same for the same binary"
+          " and environment, whatever the machine is doing)")
+    for name, count in counts.items():
+        print(f"  {name:<24} {count / 1e6:8.2f} M {count / floor:7.2f}×")
+
+
 # ---- the report -----------------------------------------------------------------------
 
 def median(values):
@@ -457,6 +496,16 @@ def main():
             samples["log-poller"].append(one_start(*fn("LogPollerFunction")[:2], schedule))
         samples = {k: v for k, v in samples.items() if v}
         report(samples, runs)
+        print()
+        if shutil.which("valgrind"):
+            starts = {"floor": floor[:2], "hook-verify": fn("HookVerifyFunction")[:2]
+                      if "HookVerifyFunction" in functions else None,
+                      "hook-ingest": fn("HookIngestFunction")[:2], "event-router": router[:2],
+                      "action-executor": executors[0][:2], "log-poller": fn("LogPollerFunction")[:2]}
+            report_instructions({name: init_instructions(*start)
+                                 for name, start in starts.items() if start})
+        else:
+            print("init instructions: not counted (valgrind is not installed)")
         print()
         wall_of_100_event_deliveries(lambda_dir, kw, endpoint, functions["HookIngestFunction"])
     finally:
