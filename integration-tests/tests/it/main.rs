@@ -30,6 +30,7 @@ mod stack_burst;
 mod stack_faults;
 mod stack_flow;
 mod stack_function_url;
+mod stack_poll_only;
 mod stack_requests;
 mod stack_thresholds;
 mod step_records;

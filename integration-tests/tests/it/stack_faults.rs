@@ -21,14 +21,14 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, ResponseTemplate};
 
 /// How long the stack may take to settle without a dead instance's lease to wait for.
-const SETTLES_WITHIN: Duration = Duration::from_secs(90);
+pub(crate) const SETTLES_WITHIN: Duration = Duration::from_secs(90);
 /// The same when a step's claim must first end with its lease (31 s) after its instance
 /// died, and the message come back after its visibility timeout.
 const SETTLES_AFTER_A_LEASE: Duration = Duration::from_secs(150);
-const SUSPICIOUS: &str = "user.account.report_suspicious_activity_by_enduser";
+pub(crate) const SUSPICIOUS: &str = "user.account.report_suspicious_activity_by_enduser";
 
 /// How many of the webhook's messages contain `needle`.
-async fn told(slack: &Slack, needle: &str) -> usize {
+pub(crate) async fn told(slack: &Slack, needle: &str) -> usize {
     slack
         .texts()
         .await
@@ -38,7 +38,7 @@ async fn told(slack: &Slack, needle: &str) -> usize {
 }
 
 /// The stack with the test timings, acting on `okta`, `slack_webhook` pointing at `slack`.
-async fn stack_on(
+pub(crate) async fn stack_on(
     name: &str,
     okta: &Running,
     slack: &Slack,
@@ -57,7 +57,7 @@ async fn stack_on(
 }
 
 /// Asserts that every AWS call of every function was granted by its role.
-async fn all_granted(stack: &LocalStack) {
+pub(crate) async fn all_granted(stack: &LocalStack) {
     let denied = stack.denied().await;
     assert!(
         denied.is_empty(),
@@ -111,7 +111,7 @@ async fn kill(stack: &LocalStack, function: &str) -> u64 {
 }
 
 /// An ACTIVE user of these tests, added to `okta`.
-fn active(okta: &OktaDouble, id: &str) -> User {
+pub(crate) fn active(okta: &OktaDouble, id: &str) -> User {
     let user = User::active(id, login(id));
     okta.add_user(user.clone());
     user
@@ -122,13 +122,13 @@ fn suspend_path(user: &User) -> String {
 }
 
 /// What the lock-down rule tells the channel once it is done with `user`.
-fn lock_down_text(user: &User) -> String {
+pub(crate) fn lock_down_text(user: &User) -> String {
     format!("Suspended {} and ended their sessions", login(&user.id))
 }
 
 /// Asserts the lock-down of `user` happened, each change once: SUSPENDED, one suspend,
 /// one sign-out.
-fn locked_down_once(okta: &OktaDouble, user: &User) {
+pub(crate) fn locked_down_once(okta: &OktaDouble, user: &User) {
     assert_eq!(okta.status(&user.id), Some("SUSPENDED"), "{}", user.id);
     assert_eq!(okta.applied("suspend", &user.id), 1, "{}", user.id);
     assert_eq!(okta.applied("clear_sessions", &user.id), 1, "{}", user.id);
@@ -546,7 +546,7 @@ async fn okta_429s_5xx_timeouts_and_500_after_apply_each_end_with_the_change_app
 
 /// The poller's report lines so far (one per run and org, EMF when it counted anything):
 /// each run's `EventsMissedByHook`, absent when zero.
-fn missed_by_hook(stack: &LocalStack) -> Vec<u64> {
+pub(crate) fn missed_by_hook(stack: &LocalStack) -> Vec<u64> {
     stack
         .log("LogPollerFunction")
         .lines()
