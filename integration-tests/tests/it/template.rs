@@ -89,6 +89,38 @@ fn of_type<'a>(t: &'a Value, kind: &str) -> BTreeMap<&'a str, &'a Value> {
         .collect()
 }
 
+/// Evaluates every resource and output `d` creates: the evaluation asserts that what is
+/// created refers only to what is created.
+fn evaluate_created(t: &Value, d: &Deployment<'_>) {
+    for (name, r) in resources(t) {
+        if d.exists(r) {
+            d.resource(name);
+        }
+    }
+    for (name, output) in t["Outputs"].as_object().expect("Outputs") {
+        if d.exists(output) {
+            assert!(d.eval(&output["Value"]).is_some(), "{name}");
+        }
+    }
+}
+
+/// The template's functions `d` creates (`created`) or does not, by name, sorted.
+fn functions_where<'t>(t: &'t Value, d: &Deployment<'_>, created: bool) -> Vec<&'t str> {
+    functions(t)
+        .into_iter()
+        .filter(|(_, f)| d.exists(f) == created)
+        .map(|(name, _)| name)
+        .collect()
+}
+
+fn functions_created<'t>(t: &'t Value, d: &Deployment<'_>) -> Vec<&'t str> {
+    functions_where(t, d, true)
+}
+
+fn functions_not_created<'t>(t: &'t Value, d: &Deployment<'_>) -> Vec<&'t str> {
+    functions_where(t, d, false)
+}
+
 fn functions(t: &Value) -> BTreeMap<&str, &Value> {
     of_type(t, "AWS::Serverless::Function")
 }
@@ -1118,26 +1150,8 @@ fn ingress_function_url_is_one_public_url_to_hook_ingest_and_no_api_gateway_or_h
     }
     // Every resource and output that is created refers only to what is created (the
     // evaluation asserts it), and the functions are the template's less hook-verify.
-    for (name, r) in resources(&t) {
-        if d.exists(r) {
-            d.resource(name);
-        }
-    }
-    for (name, output) in t["Outputs"].as_object().expect("Outputs") {
-        if d.exists(output) {
-            assert!(d.eval(&output["Value"]).is_some(), "{name}");
-        }
-    }
-    let created: BTreeSet<&str> = functions(&t)
-        .into_iter()
-        .filter(|(_, f)| d.exists(f))
-        .map(|(name, _)| name)
-        .collect();
-    let all: BTreeSet<&str> = functions(&t).into_keys().collect();
-    assert_eq!(
-        all.difference(&created).copied().collect::<Vec<_>>(),
-        ["HookVerifyFunction"]
-    );
+    evaluate_created(&t, &d);
+    assert_eq!(functions_not_created(&t, &d), ["HookVerifyFunction"]);
     // Public, but only through the URL: lambda:InvokeFunctionUrl for auth type NONE, and
     // lambda:InvokeFunction only as invoked via the Function URL (no one may call Invoke).
     let granted: BTreeSet<String> = d
@@ -1196,28 +1210,15 @@ fn ingress_poll_only_has_no_way_in_and_the_log_poller_alone_feeds_the_events_que
         }
     }
     // What is created refers only to what is created (the evaluation asserts it).
-    for (name, r) in resources(&t) {
-        if d.exists(r) {
-            d.resource(name);
-        }
-    }
-    let outputs = t["Outputs"].as_object().expect("Outputs");
-    for (name, output) in outputs {
-        if d.exists(output) {
-            assert!(d.eval(&output["Value"]).is_some(), "{name}");
-        }
-    }
+    evaluate_created(&t, &d);
     for gone in ["HookUrl", "HookUrlDefaultOrg"] {
-        assert!(!d.exists(&outputs[gone]), "{gone} output under PollOnly");
+        assert!(
+            !d.exists(&t["Outputs"][gone]),
+            "{gone} output under PollOnly"
+        );
     }
-    let created: BTreeSet<&str> = functions(&t)
-        .into_iter()
-        .filter(|(_, f)| d.exists(f))
-        .map(|(name, _)| name)
-        .collect();
-    let all: BTreeSet<&str> = functions(&t).into_keys().collect();
     assert_eq!(
-        all.difference(&created).copied().collect::<Vec<_>>(),
+        functions_not_created(&t, &d),
         ["HookIngestFunction", "HookVerifyFunction"]
     );
     // The source left: the poller, scheduled, sending to the queue the router polls.
@@ -1241,7 +1242,10 @@ fn ingress_poll_only_has_no_way_in_and_the_log_poller_alone_feeds_the_events_que
         .filter(|a| a["Properties"]["MetricName"] == "Errors")
         .map(|a| text(&a["Properties"]["Dimensions"][0]["Value"]))
         .collect();
-    let expected: BTreeSet<String> = created.iter().map(|f| format!("<Ref {f}>")).collect();
+    let expected: BTreeSet<String> = functions_created(&t, &d)
+        .iter()
+        .map(|f| format!("<Ref {f}>"))
+        .collect();
     assert_eq!(alarmed, expected);
 }
 

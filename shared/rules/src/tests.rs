@@ -19,6 +19,12 @@ fn rules(yaml: &str) -> RuleSet {
     RuleSet::from_sources(&[("t.yaml", yaml)]).unwrap_or_else(|d| panic!("{d:#?}"))
 }
 
+/// `yaml` as the functions read it: prepared, then read back.
+fn prepared(yaml: &str) -> RuleSet {
+    let prepared = RuleSet::prepare(&[("t.yaml", yaml)]).unwrap_or_else(|d| panic!("{d:#?}"));
+    RuleSet::from_prepared(&prepared).unwrap()
+}
+
 fn errors(yaml: &str) -> Vec<String> {
     RuleSet::check_sources(&[("t.yaml", yaml)])
         .iter()
@@ -963,8 +969,7 @@ rules:
       - action: user.suspend
         user: ${ actor.id }
 "#;
-    let prepared = RuleSet::prepare(&[("t.yaml", yaml)]).unwrap();
-    let set = RuleSet::from_prepared(&prepared).unwrap();
+    let set = prepared(yaml);
     assert_eq!(
         compiled_conditions(&set),
         [("locked", false), ("reported", false)]
@@ -1009,7 +1014,7 @@ protected:
   groups: [Okta Administrators]
 "#;
     let parsed = RuleSet::from_sources(&[("t.yaml", yaml)]).unwrap();
-    let set = RuleSet::from_prepared(&RuleSet::prepare(&[("t.yaml", yaml)]).unwrap()).unwrap();
+    let set = prepared(yaml);
     assert_eq!(set.protection(), parsed.protection());
     assert_eq!(set.protection().users(), ["admin@example.com"]);
     assert_eq!(set.warnings(), parsed.warnings());
