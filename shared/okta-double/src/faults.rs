@@ -41,6 +41,16 @@ pub enum FaultKind {
     /// retry must not apply it twice.
     #[serde(rename = "after_apply_500")]
     AfterApply500,
+    /// An Okta error of the test's choosing — e.g. `403 E0000006` on `/api/v1/logs` for
+    /// a credential without System Log access. Nothing is applied.
+    Okta {
+        /// The HTTP status.
+        status: u16,
+        /// `errorCode`, e.g. `E0000006`.
+        code: String,
+        /// `errorSummary`.
+        summary: String,
+    },
 }
 
 /// A scripted fault: which calls, what they get, how many times.
@@ -120,6 +130,26 @@ impl Fault {
         Fault::new(method, path, FaultKind::AfterApply500)
     }
 
+    /// This Okta error (`403`, `E0000006`, "You do not have permission to perform the
+    /// requested action"), nothing applied.
+    pub fn okta_error(
+        method: impl Into<String>,
+        path: impl Into<String>,
+        status: u16,
+        code: impl Into<String>,
+        summary: impl Into<String>,
+    ) -> Fault {
+        Fault::new(
+            method,
+            path,
+            FaultKind::Okta {
+                status,
+                code: code.into(),
+                summary: summary.into(),
+            },
+        )
+    }
+
     /// For the next `n` matching calls instead of one.
     pub fn times(mut self, n: u32) -> Fault {
         self.times = n;
@@ -191,5 +221,18 @@ mod tests {
         .unwrap();
         assert_eq!(fault.times, 1);
         assert_eq!(fault.kind, FaultKind::AfterApply500);
+    }
+
+    #[test]
+    fn an_okta_error_fault_reads_from_json_with_its_status_code_and_summary() {
+        let fault: Fault = serde_json::from_str(
+            r#"{"method":"GET","path":"/api/v1/logs","times":3,
+                "kind":{"type":"okta","status":403,"code":"E0000006","summary":"no"}}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            fault,
+            Fault::okta_error("GET", "/api/v1/logs", 403, "E0000006", "no").times(3)
+        );
     }
 }

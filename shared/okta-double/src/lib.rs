@@ -1,7 +1,7 @@
 //! A stateful test double of an Okta org, served on loopback.
 //!
 //! It keeps users (with Okta's lifecycle rules and their risk level), groups,
-//! memberships and a System Log
+//! memberships, apps and their users, factors, event hooks and a System Log
 //! (`GET /api/v1/logs`, polling and bounded queries); answers the
 //! Management API calls the executors make as Okta does (`403 E0000038` from a wrong
 //! status, `E0000016` on activating an active user, `404 E0000007`, `401 E0000011`);
@@ -25,10 +25,12 @@
 //! The same state is controllable over HTTP under `/__double/…` (see the README), and
 //! the `okta-double` binary serves it for tests in another process.
 
+mod apps;
 mod faults;
 mod filter;
 pub mod lifecycle;
 mod model;
+mod oauth;
 mod okta_api;
 mod org;
 mod rate_limit;
@@ -45,15 +47,21 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
 pub use faults::{Fault, FaultKind};
-pub use model::{Group, GroupType, Membership, RiskLevel, Seed, Status, User, UserRisk};
+pub use model::{
+    App, AppUser, EventHook, Factor, Group, GroupType, Membership, RiskLevel, Seed, Status, User,
+    UserRisk,
+};
+pub use oauth::OAuthClient;
 pub use org::{Change, LoggedRequest};
 pub use rate_limit::{BucketName, DEFAULT_LIMIT, DEFAULT_WINDOW};
 pub use system_log::LogEventError;
 
 use org::Org;
 
-/// The org's content at one moment: what `GET /__double/state` answers.
+/// The org's content at one moment: what `GET /__double/state` answers. Its seedable
+/// lists have the seed's shape, so a snapshot's JSON seeds an equal org.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Snapshot {
     /// Users, by id.
     pub users: Vec<User>,
@@ -64,6 +72,21 @@ pub struct Snapshot {
     /// Risk levels set through `PUT …/risk`, by user (users never set: none here).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub risks: Vec<UserRisk>,
+    /// Apps, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<App>,
+    /// Assignments, by app then user.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_users: Vec<AppUser>,
+    /// Factors, by id (ids made up for those seeded without one).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<Factor>,
+    /// Event hooks, by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_hooks: Vec<EventHook>,
+    /// OAuth clients, by client id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oauth_clients: Vec<OAuthClient>,
 }
 
 struct Shared {
@@ -217,7 +240,48 @@ impl OktaDouble {
         self
     }
 
-    /// Adds users, groups and memberships at once.
+    /// Adds (or replaces, by id) an app.
+    pub fn add_app(&self, app: App) -> &Self {
+        self.seed(Seed {
+            apps: vec![app],
+            ..Seed::default()
+        })
+    }
+
+    /// Assigns a user to an app (or changes the assignment's scope).
+    pub fn assign(&self, assignment: AppUser) -> &Self {
+        self.seed(Seed {
+            app_users: vec![assignment],
+            ..Seed::default()
+        })
+    }
+
+    /// Enrols a factor for its user.
+    pub fn add_factor(&self, factor: Factor) -> &Self {
+        self.seed(Seed {
+            factors: vec![factor],
+            ..Seed::default()
+        })
+    }
+
+    /// Adds (or replaces, by id) an event hook.
+    pub fn add_event_hook(&self, hook: EventHook) -> &Self {
+        self.seed(Seed {
+            event_hooks: vec![hook],
+            ..Seed::default()
+        })
+    }
+
+    /// Adds (or replaces, by client id) an OAuth client of the org authorization server.
+    pub fn add_oauth_client(&self, client: OAuthClient) -> &Self {
+        self.seed(Seed {
+            oauth_clients: vec![client],
+            ..Seed::default()
+        })
+    }
+
+    /// Adds everything a seed holds at once (users, groups, memberships, apps,
+    /// assignments, factors, event hooks, OAuth clients).
     pub fn seed(&self, seed: Seed) -> &Self {
         self.with_org(|org| org.seed(seed));
         self
@@ -329,6 +393,19 @@ impl OktaDouble {
                 })
                 .collect(),
             risks: org.users.values().filter_map(|r| r.risk.clone()).collect(),
+            apps: org.apps.values().map(|a| a.app.clone()).collect(),
+            app_users: org
+                .app_users
+                .iter()
+                .map(|((app, user), a)| AppUser {
+                    app: app.clone(),
+                    user: user.clone(),
+                    scope: a.scope.clone(),
+                })
+                .collect(),
+            factors: org.factors.values().map(|f| f.factor.clone()).collect(),
+            event_hooks: org.event_hooks.values().map(|h| h.hook.clone()).collect(),
+            oauth_clients: org.oauth.clients.values().cloned().collect(),
         })
     }
 

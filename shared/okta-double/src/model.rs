@@ -1,11 +1,16 @@
 //! The org's objects as the double keeps them: users (status, profile, whether a password
-//! is set), groups (name, type) and the seed format shared by the Rust API, the
+//! is set, when created and last signed in), groups (name, type), apps and their
+//! assigned users, factors, event hooks, and the seed format shared by the Rust API, the
 //! `--seed` file and `POST /__double/seed`.
 
 use std::fmt;
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::{Map, Value};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::oauth::OAuthClient;
 
 /// A user's status, as Okta names it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -86,10 +91,52 @@ pub struct User {
     /// Profile attributes (`login`, `email`, `firstName`, …).
     #[serde(default)]
     pub profile: Map<String, Value>,
+    /// `created` as Okta reports it (RFC 3339), when seeded; unset: the time the double
+    /// added the user. A report counts users created in its window from it.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "rfc3339_opt"
+    )]
+    pub created: Option<String>,
+    /// `lastLogin` (RFC 3339), when seeded; unset: `null`, as Okta reports a user who
+    /// never signed in.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "rfc3339_opt"
+    )]
+    pub last_login: Option<String>,
 }
 
 fn yes() -> bool {
     true
+}
+
+/// Whether `text` is an RFC 3339 timestamp, as Okta's `created`/`lastLogin` are.
+pub(crate) fn is_rfc3339(text: &str) -> bool {
+    OffsetDateTime::parse(text, &Rfc3339).is_ok()
+}
+
+/// An optional RFC 3339 timestamp: a seed with a malformed one is refused (`400` from
+/// `POST /__double/seed`) rather than served to the code under test.
+fn rfc3339_opt<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    let text = Option::<String>::deserialize(d)?;
+    match text {
+        Some(t) if !is_rfc3339(&t) => Err(serde::de::Error::custom(format!(
+            "not an RFC 3339 timestamp: {t:?}"
+        ))),
+        other => Ok(other),
+    }
+}
+
+/// `text` if it is RFC 3339; a test's own mistake otherwise.
+fn checked_time(field: &str, text: &str) -> String {
+    assert!(
+        is_rfc3339(text),
+        "okta-double: {field} is not an RFC 3339 timestamp: {text:?}"
+    );
+    text.to_owned()
 }
 
 impl User {
@@ -104,6 +151,8 @@ impl User {
             status,
             has_password: true,
             profile,
+            created: None,
+            last_login: None,
         }
     }
 
@@ -147,6 +196,24 @@ impl User {
     /// The same user with one more profile attribute (replaces `login`/`email` too).
     pub fn attr(mut self, name: impl Into<String>, value: impl Into<Value>) -> User {
         self.profile.insert(name.into(), value.into());
+        self
+    }
+
+    /// The same user with this `created` (RFC 3339, e.g. `2026-11-01T09:00:00.000Z`).
+    ///
+    /// # Panics
+    /// When `at` is not RFC 3339: a test's own mistake.
+    pub fn created_at(mut self, at: &str) -> User {
+        self.created = Some(checked_time("created", at));
+        self
+    }
+
+    /// The same user with this `lastLogin` (RFC 3339).
+    ///
+    /// # Panics
+    /// When `at` is not RFC 3339: a test's own mistake.
+    pub fn last_login_at(mut self, at: &str) -> User {
+        self.last_login = Some(checked_time("lastLogin", at));
         self
     }
 
@@ -271,15 +338,207 @@ pub struct Membership {
     pub user: String,
 }
 
+/// An app (`GET /api/v1/apps`) to seed, and the double's view of one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct App {
+    /// `0oa…`.
+    pub id: String,
+    /// The name admins see (`Salesforce`).
+    pub label: String,
+    /// `ACTIVE` (default) or `INACTIVE`.
+    #[serde(default = "active")]
+    pub status: String,
+    /// `SAML_2_0` (default), `OPENID_CONNECT`, `BOOKMARK`, `AUTO_LOGIN`, …: kept as
+    /// given, Okta adds values.
+    #[serde(default = "saml")]
+    pub sign_on_mode: String,
+}
+
+fn active() -> String {
+    "ACTIVE".to_owned()
+}
+
+fn saml() -> String {
+    "SAML_2_0".to_owned()
+}
+
+impl App {
+    /// An `ACTIVE` `SAML_2_0` app.
+    pub fn new(id: impl Into<String>, label: impl Into<String>) -> App {
+        App {
+            id: id.into(),
+            label: label.into(),
+            status: active(),
+            sign_on_mode: saml(),
+        }
+    }
+
+    /// The same app with another status (`INACTIVE`).
+    pub fn status(mut self, status: impl Into<String>) -> App {
+        self.status = status.into();
+        self
+    }
+
+    /// The same app with another sign-on mode (`OPENID_CONNECT`, `BOOKMARK`, …).
+    pub fn sign_on_mode(mut self, mode: impl Into<String>) -> App {
+        self.sign_on_mode = mode.into();
+        self
+    }
+}
+
+/// A user assigned to an app: `GET /api/v1/apps/{app}/users` lists it with `id` = the
+/// user's id (Okta's `AppUser.id` is the user id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AppUser {
+    /// App id.
+    pub app: String,
+    /// User id.
+    pub user: String,
+    /// `USER` (assigned directly, default) or `GROUP` (through a group).
+    #[serde(default = "user_scope")]
+    pub scope: String,
+}
+
+fn user_scope() -> String {
+    "USER".to_owned()
+}
+
+impl AppUser {
+    /// `user` assigned to `app` directly (`scope` `USER`).
+    pub fn new(app: impl Into<String>, user: impl Into<String>) -> AppUser {
+        AppUser {
+            app: app.into(),
+            user: user.into(),
+            scope: user_scope(),
+        }
+    }
+
+    /// The same assignment through a group (`scope` `GROUP`).
+    pub fn through_group(mut self) -> AppUser {
+        self.scope = "GROUP".to_owned();
+        self
+    }
+}
+
+/// A factor a user enrolled (`GET /api/v1/users/{id}/factors`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Factor {
+    /// The user's id.
+    pub user: String,
+    /// `push`, `token:software:totp`, `sms`, `webauthn`, … (kept as given).
+    pub factor_type: String,
+    /// `OKTA` (default), `GOOGLE`, `FIDO`, …
+    #[serde(default = "okta_provider")]
+    pub provider: String,
+    /// `ACTIVE` (default), `PENDING_ACTIVATION`, `NOT_SETUP`, `INACTIVE`, …
+    #[serde(default = "active")]
+    pub status: String,
+    /// The factor's id; one is made up when seeded without (`mfa…`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<String>,
+}
+
+fn okta_provider() -> String {
+    "OKTA".to_owned()
+}
+
+impl Factor {
+    /// An `ACTIVE` factor of `factor_type` from provider `OKTA`.
+    pub fn active(user: impl Into<String>, factor_type: impl Into<String>) -> Factor {
+        Factor {
+            user: user.into(),
+            factor_type: factor_type.into(),
+            provider: okta_provider(),
+            status: active(),
+            id: None,
+        }
+    }
+
+    /// The same factor with another status (`PENDING_ACTIVATION`).
+    pub fn status(mut self, status: impl Into<String>) -> Factor {
+        self.status = status.into();
+        self
+    }
+
+    /// The same factor from another provider (`GOOGLE`).
+    pub fn provider(mut self, provider: impl Into<String>) -> Factor {
+        self.provider = provider.into();
+        self
+    }
+}
+
+/// An event hook (`GET /api/v1/eventHooks`), flattened for seeding: the double answers
+/// it in Okta's shape (`events.items`, `channel.config.uri`, …).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventHook {
+    /// `who…`.
+    pub id: String,
+    /// The hook's name.
+    pub name: String,
+    /// `ACTIVE` (default) or `INACTIVE`.
+    #[serde(default = "active")]
+    pub status: String,
+    /// `VERIFIED` (default) or `UNVERIFIED`.
+    #[serde(default = "verified")]
+    pub verification_status: String,
+    /// `channel.config.uri`: where Okta delivers.
+    pub uri: String,
+    /// `events.items`: the event types it subscribes to.
+    #[serde(default)]
+    pub events: Vec<String>,
+}
+
+fn verified() -> String {
+    "VERIFIED".to_owned()
+}
+
+impl EventHook {
+    /// An `ACTIVE`, `VERIFIED` hook delivering to `uri`, subscribed to nothing yet.
+    pub fn new(
+        id: impl Into<String>,
+        name: impl Into<String>,
+        uri: impl Into<String>,
+    ) -> EventHook {
+        EventHook {
+            id: id.into(),
+            name: name.into(),
+            status: active(),
+            verification_status: verified(),
+            uri: uri.into(),
+            events: Vec::new(),
+        }
+    }
+
+    /// The same hook subscribed to one more event type.
+    pub fn event(mut self, event_type: impl Into<String>) -> EventHook {
+        self.events.push(event_type.into());
+        self
+    }
+}
+
 /// An org's initial content: the `--seed` file and the body of `POST /__double/seed`.
+/// Every list is optional; the README has the full example.
 ///
 /// ```json
 /// {"users": [{"id": "00u1", "status": "LOCKED_OUT", "hasPassword": true,
+///             "created": "2026-10-01T09:00:00.000Z", "lastLogin": "2026-11-20T08:00:00.000Z",
 ///             "profile": {"login": "a@example.com", "email": "a@example.com"}}],
 ///  "groups": [{"id": "00g1", "name": "Engineering", "type": "OKTA_GROUP"}],
-///  "memberships": [{"group": "00g1", "user": "00u1"}]}
+///  "memberships": [{"group": "00g1", "user": "00u1"}],
+///  "apps": [{"id": "0oa1", "label": "Salesforce", "status": "ACTIVE", "signOnMode": "SAML_2_0"}],
+///  "appUsers": [{"app": "0oa1", "user": "00u1", "scope": "USER"}],
+///  "factors": [{"user": "00u1", "factorType": "push", "provider": "OKTA", "status": "ACTIVE"}],
+///  "eventHooks": [{"id": "who1", "name": "okta-hooks acme", "uri": "https://h.example/okta",
+///                  "events": ["user.account.lock"]}],
+///  "oauthClients": [{"clientId": "0oacli", "scopes": ["okta.users.read"],
+///                    "rotateRefreshTokens": true, "interval": 0, "expiresIn": 600,
+///                    "approveAfterPolls": 2}]}
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Seed {
     /// Users, added or replaced by id.
     #[serde(default)]
@@ -290,4 +549,20 @@ pub struct Seed {
     /// Memberships, added (seeding is not an applied change).
     #[serde(default)]
     pub memberships: Vec<Membership>,
+    /// Apps, added or replaced by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub apps: Vec<App>,
+    /// App assignments, added or replaced by (app, user).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub app_users: Vec<AppUser>,
+    /// Enrolled factors, added (replaced by id when one is given).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub factors: Vec<Factor>,
+    /// Event hooks, added or replaced by id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub event_hooks: Vec<EventHook>,
+    /// OAuth clients of the org authorization server (device flow, refresh), added or
+    /// replaced by client id.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub oauth_clients: Vec<OAuthClient>,
 }

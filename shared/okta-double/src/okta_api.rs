@@ -1,5 +1,5 @@
 //! The Okta Management API surface: users, lifecycle, sessions, groups, memberships
-//! (the System Log is in `system_log.rs`).
+//! (the System Log is in `system_log.rs`; apps, factors and event hooks in `apps.rs`).
 //!
 //! Each handler works on the locked [`Org`] and returns a [`Reply`]; authentication,
 //! rate limits, faults, logging and headers are the server's job (`server.rs`). Paths,
@@ -12,6 +12,7 @@ use std::time::SystemTime;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
+use crate::apps;
 use crate::filter::Expr;
 use crate::lifecycle::{self, Op};
 use crate::model::{GroupType, RiskLevel, Status, User, UserRisk};
@@ -183,6 +184,12 @@ pub(crate) fn handle(org: &mut Org, req: &ApiRequest<'_>) -> Reply {
         (_, ["groups", _, "users", _]) => method_not_allowed(),
         ("GET", ["logs"]) => crate::system_log::list(org, req),
         (_, ["logs"]) => method_not_allowed(),
+        ("GET", ["users", key, "factors"]) => apps::list_factors(org, req, key),
+        ("GET", ["apps"]) => apps::list_apps(org, req),
+        ("GET", ["apps", id]) => apps::get_app(org, req, id),
+        ("GET", ["apps", id, "users"]) => apps::list_app_users(org, req, id),
+        ("GET", ["eventHooks"]) => apps::list_event_hooks(org, req),
+        ("GET", ["eventHooks", id]) => apps::get_event_hook(org, req, id),
         _ => error(
             404,
             "E0000007",
@@ -219,10 +226,10 @@ pub(crate) fn user_json(r: &UserRecord, base: &str) -> Value {
     json!({
         "id": r.user.id,
         "status": r.user.status.as_str(),
-        "created": timestamp(r.created),
+        "created": r.user.created.clone().map_or_else(|| timestamp(r.created), Value::String),
         "activated": opt_timestamp(r.activated),
         "statusChanged": opt_timestamp(r.status_changed),
-        "lastLogin": Value::Null,
+        "lastLogin": r.user.last_login.clone().map_or(Value::Null, Value::String),
         "lastUpdated": timestamp(r.last_updated),
         "passwordChanged": opt_timestamp(r.password_changed),
         "type": {"id": "oty00000000000000000"},
@@ -286,11 +293,22 @@ pub(crate) fn page_url(req: &ApiRequest<'_>, pairs: &[(String, String)]) -> Stri
 /// One page of `items` (already sorted by id, filtered) after the cursor `after`, and
 /// the `self`/`next` links Okta would send.
 fn page(req: &ApiRequest<'_>, items: Vec<(String, Value)>, default_limit: usize) -> Reply {
+    page_limited(req, items, default_limit, usize::MAX)
+}
+
+/// [`page`] where a `limit` above `max_limit` is served as `max_limit`, as Okta does.
+pub(crate) fn page_limited(
+    req: &ApiRequest<'_>,
+    items: Vec<(String, Value)>,
+    default_limit: usize,
+    max_limit: usize,
+) -> Reply {
     let limit = req
         .param("limit")
         .and_then(|l| l.parse::<usize>().ok())
         .filter(|l| *l > 0)
-        .unwrap_or(default_limit);
+        .unwrap_or(default_limit)
+        .min(max_limit);
     let after = req.param("after");
     let mut rest = items
         .into_iter()
@@ -439,6 +457,8 @@ fn create_user(org: &mut Org, req: &ApiRequest<'_>) -> Reply {
         status,
         has_password,
         profile,
+        created: None,
+        last_login: None,
     };
     org.put_user(user);
     let now = org.now();

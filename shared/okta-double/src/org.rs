@@ -1,6 +1,7 @@
-//! The org's state behind the double: users, groups, memberships, and what happened to
-//! them — applied changes, the request log, the System Log, pending faults, rate-limit
-//! buckets, clock.
+//! The org's state behind the double: users, groups, memberships, apps and their
+//! assignments, factors, event hooks, OAuth clients and the tokens issued to them, and
+//! what happened — applied changes, the request log, the System Log, pending faults,
+//! rate-limit buckets, clock.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, SystemTime};
@@ -8,7 +9,8 @@ use std::time::{Duration, SystemTime};
 use serde::{Deserialize, Serialize};
 
 use crate::faults::Fault;
-use crate::model::{Group, Seed, User, UserRisk};
+use crate::model::{App, EventHook, Factor, Group, Seed, User, UserRisk};
+use crate::oauth::OAuthState;
 use crate::rate_limit::Buckets;
 use crate::system_log::LogRecord;
 
@@ -78,6 +80,34 @@ pub(crate) struct GroupRecord {
     pub last_membership_updated: SystemTime,
 }
 
+/// An app as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct AppRecord {
+    pub app: App,
+    pub created: SystemTime,
+}
+
+/// An assignment as stored: its scope and when it was made.
+#[derive(Debug, Clone)]
+pub(crate) struct AppUserRecord {
+    pub scope: String,
+    pub created: SystemTime,
+}
+
+/// A factor as stored (its `id` always set).
+#[derive(Debug, Clone)]
+pub(crate) struct FactorRecord {
+    pub factor: Factor,
+    pub created: SystemTime,
+}
+
+/// An event hook as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct EventHookRecord {
+    pub hook: EventHook,
+    pub created: SystemTime,
+}
+
 /// Everything the double knows.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Org {
@@ -85,6 +115,14 @@ pub(crate) struct Org {
     pub groups: BTreeMap<String, GroupRecord>,
     /// `(group id, user id)`.
     pub memberships: BTreeSet<(String, String)>,
+    pub apps: BTreeMap<String, AppRecord>,
+    /// `(app id, user id)` → the assignment.
+    pub app_users: BTreeMap<(String, String), AppUserRecord>,
+    /// Factors by id.
+    pub factors: BTreeMap<String, FactorRecord>,
+    pub event_hooks: BTreeMap<String, EventHookRecord>,
+    /// OAuth clients, device grants and issued tokens.
+    pub oauth: OAuthState,
     pub changes: Vec<Change>,
     pub requests: Vec<LoggedRequest>,
     pub faults: Vec<Fault>,
@@ -148,6 +186,41 @@ impl Org {
         }
         for m in seed.memberships {
             self.memberships.insert((m.group, m.user));
+        }
+        let now = self.now();
+        for app in seed.apps {
+            self.apps
+                .insert(app.id.clone(), AppRecord { app, created: now });
+        }
+        for a in seed.app_users {
+            self.app_users.insert(
+                (a.app, a.user),
+                AppUserRecord {
+                    scope: a.scope,
+                    created: now,
+                },
+            );
+        }
+        for mut factor in seed.factors {
+            let id = match &factor.id {
+                Some(id) => id.clone(),
+                None => self.new_id("mfa"),
+            };
+            factor.id = Some(id.clone());
+            self.factors.insert(
+                id,
+                FactorRecord {
+                    factor,
+                    created: now,
+                },
+            );
+        }
+        for hook in seed.event_hooks {
+            self.event_hooks
+                .insert(hook.id.clone(), EventHookRecord { hook, created: now });
+        }
+        for client in seed.oauth_clients {
+            self.oauth.put_client(client);
         }
     }
 

@@ -24,18 +24,21 @@ pub enum BucketName {
     Sessions,
     /// `/api/v1/logs` (the System Log): a bucket of its own at Okta.
     Logs,
+    /// `/api/v1/apps…`: apps and their users (Okta's `/api/v1/apps` family).
+    Apps,
     /// Any other `/api/v1` path.
     Other,
 }
 
 impl BucketName {
     /// Every bucket.
-    pub const ALL: [BucketName; 6] = [
+    pub const ALL: [BucketName; 7] = [
         BucketName::UsersRead,
         BucketName::UsersWrite,
         BucketName::Groups,
         BucketName::Sessions,
         BucketName::Logs,
+        BucketName::Apps,
         BucketName::Other,
     ];
 
@@ -45,6 +48,7 @@ impl BucketName {
             ["users", _, "sessions", ..] | ["sessions", ..] => BucketName::Sessions,
             ["groups", ..] => BucketName::Groups,
             ["logs", ..] => BucketName::Logs,
+            ["apps", ..] => BucketName::Apps,
             ["users", ..] if method == "GET" => BucketName::UsersRead,
             ["users", ..] => BucketName::UsersWrite,
             _ => BucketName::Other,
@@ -59,6 +63,7 @@ impl BucketName {
             BucketName::Groups => "groups",
             BucketName::Sessions => "sessions",
             BucketName::Logs => "logs",
+            BucketName::Apps => "apps",
             BucketName::Other => "other",
         }
     }
@@ -204,7 +209,15 @@ mod tests {
             BucketName::Groups
         );
         assert_eq!(BucketName::of("GET", &["logs"]), BucketName::Logs);
-        assert_eq!(BucketName::of("GET", &["apps"]), BucketName::Other);
+        assert_eq!(
+            BucketName::of("GET", &["apps", "0oa1", "users"]),
+            BucketName::Apps
+        );
+        assert_eq!(
+            BucketName::of("GET", &["users", "00u1", "factors"]),
+            BucketName::UsersRead
+        );
+        assert_eq!(BucketName::of("GET", &["eventHooks"]), BucketName::Other);
     }
 
     #[test]

@@ -157,6 +157,11 @@ fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>)
             },
         ),
         FaultKind::Status { status } => outcome(okta_api::internal_error(status), rate),
+        FaultKind::Okta {
+            status,
+            code,
+            summary,
+        } => outcome(okta_api::error(status, &code, &summary, &[]), rate),
         FaultKind::Hang { millis } => Answer {
             hold: Some(Duration::from_millis(millis)),
             ..outcome(okta_api::internal_error(503), rate)

@@ -1,5 +1,6 @@
 //! Integration tests of the Okta double: one test binary, one module per concern.
 
+mod apps;
 mod binary;
 mod client;
 mod faults;
