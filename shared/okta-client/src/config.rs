@@ -3,7 +3,8 @@
 //! Credentials are [`SecretString`]s: their `Debug` prints `[REDACTED]`, they are not
 //! `Display`, and they are zeroised on drop, so a configuration can be logged whole.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
 use secrecy::SecretString;
 use url::Url;
@@ -38,6 +39,62 @@ pub struct OAuthConfig {
     pub dpop: bool,
 }
 
+/// What a refresh produced, handed to [`LoginConfig::on_refresh`] so the caller can store
+/// it before the new access token is used (Okta may rotate the refresh token: the old
+/// one stops working once the new one is issued).
+#[derive(Debug, Clone)]
+pub struct RefreshedLogin {
+    /// The new access token.
+    pub access_token: SecretString,
+    /// The refresh token to use next time: the rotated one when Okta sent one, else the
+    /// one just used.
+    pub refresh_token: SecretString,
+    /// True when Okta sent a new refresh token.
+    pub rotated: bool,
+    /// When the new access token expires (from `expires_in`, on this host's clock).
+    pub access_expires_at: SystemTime,
+    /// The scopes Okta granted (`scope` of the answer; the asked ones when absent).
+    pub scopes: Vec<String>,
+}
+
+/// Called after every refresh, before the new access token is used.
+pub type OnRefresh = Arc<dyn Fn(&RefreshedLogin) + Send + Sync>;
+
+/// A person's login (`okta-hooks login`: the device authorization grant of an OIDC
+/// native app, a public client): an access token used as `Bearer` and the refresh token
+/// that renews it at the org authorization server (`/oauth2/v1/token`,
+/// `grant_type=refresh_token`). The access token is renewed a margin before it expires
+/// and once when Okta answers 401 to it.
+#[derive(Clone)]
+pub struct LoginConfig {
+    /// The native app's client id (public client: no secret).
+    pub client_id: String,
+    /// The refresh token (`offline_access`).
+    pub refresh_token: SecretString,
+    /// The access token saved with the login, used while it is valid.
+    pub access_token: Option<SecretString>,
+    /// When that access token expires; unknown counts as expired.
+    pub access_expires_at: Option<SystemTime>,
+    /// Scopes sent with a refresh (a subset of the granted ones); empty sends none, so
+    /// Okta grants the original ones.
+    pub scopes: Vec<String>,
+    /// Told of each refresh, to save the (possibly rotated) refresh token.
+    pub on_refresh: Option<OnRefresh>,
+}
+
+impl std::fmt::Debug for LoginConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LoginConfig")
+            .field("client_id", &self.client_id)
+            .field("refresh_token", &self.refresh_token)
+            .field("access_token", &self.access_token)
+            .field("access_expires_at", &self.access_expires_at)
+            .field("scopes", &self.scopes)
+            .field("on_refresh", &self.on_refresh.is_some())
+            .finish()
+    }
+}
+
 /// How the client authenticates.
 #[derive(Debug, Clone)]
 pub enum AuthConfig {
@@ -45,6 +102,8 @@ pub enum AuthConfig {
     ApiToken(SecretString),
     /// OAuth 2.0 client credentials with a signed client assertion, optionally DPoP.
     OAuth(OAuthConfig),
+    /// A person's login: a refreshable `Bearer` access token (`okta-hooks login`).
+    Login(LoginConfig),
 }
 
 /// An optional waiting retry policy, for interactive use (the CLI). Executors in Lambda

@@ -5,7 +5,9 @@
 //!
 //! - **Auth**: an `SSWS` API token, or OAuth 2.0 client credentials with a
 //!   `private_key_jwt` assertion (RS256/ES256), optionally DPoP-bound (RFC 9449). Tokens
-//!   are cached and re-minted before expiry and once after a `401`.
+//!   are cached and re-minted before expiry and once after a `401`. Or a person's login
+//!   ([`login`]: the device authorization grant of a native app), a `Bearer` token
+//!   renewed with its refresh token the same way ([`AuthConfig::Login`]).
 //! - **Rate limits**: every response's `X-Rate-Limit-*` headers are parsed; a `429`
 //!   becomes [`ErrorClass::Throttled`] with a retry-after computed from Okta's clock,
 //!   and [`OktaClient::headroom_wait`] says how long to hold a call back near the limit
@@ -61,6 +63,8 @@ pub mod dry_run;
 pub mod endpoints;
 mod error;
 pub mod http;
+/// The device authorization grant (RFC 8628) that makes a login, its refresh and revoke.
+pub use auth::device as login;
 pub mod models;
 mod pagination;
 mod rate_limit;
@@ -97,7 +101,10 @@ pub use client::{
     OktaClient, REQUEST_ID_HEADER, RETRY_COUNT_HEADER, RETRY_FOR_HEADER, RawResponse, Reply,
     ResponseMeta, USER_AGENT_PREFIX,
 };
-pub use config::{AuthConfig, KeyAlgorithm, OAuthConfig, OktaConfig, RetryPolicy};
+pub use config::{
+    AuthConfig, KeyAlgorithm, LoginConfig, OAuthConfig, OktaConfig, OnRefresh, RefreshedLogin,
+    RetryPolicy,
+};
 pub use dry_run::{DRY_RUN_HEADER, DryRun, RecordedRequest, RequestLog};
 pub use error::{
     ApiError, E_ALREADY_ACTIVE, E_INVALID_TOKEN, E_NOT_ALLOWED_IN_CURRENT_STATUS, E_RATE_LIMIT,

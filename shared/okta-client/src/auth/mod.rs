@@ -4,9 +4,13 @@
 //! - [`ssws`]: a static API token.
 //! - [`oauth`]: a client-credentials token minted with a signed assertion, cached.
 //! - [`dpop`]: proofs of possession layered on an OAuth token.
+//! - [`refresh`]: a person's login, a `Bearer` token renewed with its refresh token.
+//! - [`device`]: the device authorization grant that makes such a login.
 
+pub mod device;
 pub(crate) mod dpop;
 pub(crate) mod oauth;
+pub(crate) mod refresh;
 pub(crate) mod ssws;
 
 use std::sync::{Mutex as StdMutex, PoisonError};
@@ -18,6 +22,7 @@ use url::Url;
 use crate::config::{AuthConfig, OktaConfig};
 use crate::error::{OktaError, Result};
 use oauth::{OAuth, sensitive};
+use refresh::RefreshAuth;
 
 /// The headers that authenticate one request attempt.
 pub(crate) struct Credentials {
@@ -36,6 +41,8 @@ pub(crate) enum RequestAuth {
         /// The resource server's last `DPoP-Nonce` (distinct from the token endpoint's).
         resource_nonce: StdMutex<Option<String>>,
     },
+    /// A person's login: `Bearer`, renewed with the refresh token.
+    Login(Box<RefreshAuth>),
     /// No credential: an offline dry-run client, which never sends a request.
     None,
 }
@@ -51,12 +58,17 @@ impl RequestAuth {
                 oauth: Box::new(OAuth::new(o, &config.org_url, config.token_refresh_margin)?),
                 resource_nonce: StdMutex::new(None),
             },
+            AuthConfig::Login(l) => RequestAuth::Login(Box::new(RefreshAuth::new(
+                l,
+                &config.org_url,
+                config.token_refresh_margin,
+            )?)),
         })
     }
 
     /// True when a 401 may be cured by minting a new token.
     pub(crate) fn can_remint(&self) -> bool {
-        matches!(self, RequestAuth::OAuth { .. })
+        matches!(self, RequestAuth::OAuth { .. } | RequestAuth::Login(_))
     }
 
     /// True when requests carry DPoP proofs.
@@ -104,6 +116,18 @@ impl RequestAuth {
                     generation: token.generation,
                 })
             }
+            RequestAuth::Login(login) => {
+                let token = login.token(http).await?;
+                let authorization = sensitive(&format!(
+                    "Bearer {}",
+                    secrecy::ExposeSecret::expose_secret(&token.secret)
+                ))?;
+                Ok(Credentials {
+                    authorization,
+                    dpop_proof: None,
+                    generation: token.generation,
+                })
+            }
             RequestAuth::None => Err(OktaError::Config(
                 "this offline dry-run client has no credential and sends no request".into(),
             )),
@@ -112,8 +136,10 @@ impl RequestAuth {
 
     /// Okta said the token is invalid: drop it so the next attempt mints another.
     pub(crate) async fn invalidate(&self, generation: u64) {
-        if let RequestAuth::OAuth { oauth, .. } = self {
-            oauth.invalidate(generation).await;
+        match self {
+            RequestAuth::OAuth { oauth, .. } => oauth.invalidate(generation).await,
+            RequestAuth::Login(login) => login.invalidate(generation).await,
+            RequestAuth::ApiToken(_) | RequestAuth::None => {}
         }
     }
 

@@ -38,19 +38,106 @@ pub(crate) struct AssertionClaims {
     pub jti: String,
 }
 
+/// A token endpoint's success body (OAS `TokenResponse`): every grant's fields, those a
+/// grant does not return are absent.
 #[derive(Deserialize)]
-struct TokenResponse {
-    access_token: SecretString,
+pub(crate) struct TokenResponse {
+    pub access_token: SecretString,
     #[serde(default)]
-    token_type: String,
+    pub token_type: String,
     #[serde(default)]
-    expires_in: Option<u64>,
+    pub expires_in: Option<u64>,
+    /// Only with `offline_access` (device code and refresh grants); a refresh may rotate it.
+    #[serde(default)]
+    pub refresh_token: Option<SecretString>,
+    /// The granted scopes, space-separated.
+    #[serde(default)]
+    pub scope: Option<String>,
 }
 
 #[derive(Deserialize, Default)]
 struct OAuthErrorBody {
     error: Option<String>,
     error_description: Option<String>,
+}
+
+/// One answer of an org authorization server endpoint, whatever its status.
+pub(crate) struct FormAnswer {
+    pub status: StatusCode,
+    pub headers: http::HeaderMap,
+    pub body: bytes::Bytes,
+    pub request_id: Option<String>,
+    /// `POST <path>`, for errors.
+    pub request: String,
+}
+
+impl FormAnswer {
+    /// The OAuth error of a failed answer (`{"error", "error_description"}`, OAS
+    /// `OAuthError`); fields absent when the body is not one.
+    pub(crate) fn token_error(&self) -> TokenError {
+        let err: OAuthErrorBody = serde_json::from_slice(&self.body).unwrap_or_default();
+        TokenError {
+            status: self.status.as_u16(),
+            error: err.error,
+            error_description: err.error_description,
+            request_id: self.request_id.clone(),
+            rate_limit: RateLimit::from_headers(&self.headers),
+        }
+    }
+
+    /// The body parsed as `T`, or a decode error naming the request.
+    pub(crate) fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_slice(&self.body).map_err(|e| OktaError::Decode {
+            request: self.request.clone(),
+            message: e.to_string(),
+        })
+    }
+}
+
+/// POSTs `form` url-encoded to an endpoint of the org authorization server (`token`,
+/// `device/authorize`, `revoke`) with `Accept: application/json` and `extra` headers
+/// (a DPoP proof). Every grant goes through here, so none logs or reports a form value:
+/// errors name the method and path only.
+pub(crate) async fn post_token_form(
+    http: &crate::http::HttpClient,
+    url: &Url,
+    form: &[(&str, &str)],
+    extra: http::HeaderMap,
+) -> Result<FormAnswer> {
+    let request = format!("POST {}", url.path());
+    let body = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(form)
+        .finish();
+    let mut headers = extra;
+    headers.insert(
+        http::header::ACCEPT,
+        http::HeaderValue::from_static("application/json"),
+    );
+    headers.insert(
+        http::header::CONTENT_TYPE,
+        http::HeaderValue::from_static("application/x-www-form-urlencoded"),
+    );
+    let response = http
+        .send(
+            http::Method::POST,
+            url,
+            headers,
+            Some(bytes::Bytes::from(body)),
+        )
+        .await
+        .map_err(|e| super::transport_error(&request, e))?;
+    let request_id = response
+        .headers
+        .get("x-okta-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    Ok(FormAnswer {
+        status: response.status,
+        headers: response.headers,
+        body: response.body,
+        request_id,
+        request,
+    })
 }
 
 /// A minted access token.
@@ -215,53 +302,26 @@ impl OAuth {
                 ("client_assertion_type", CLIENT_ASSERTION_TYPE),
                 ("client_assertion", assertion.expose_secret()),
             ];
-            let body = url::form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(form)
-                .finish();
             let mut request_headers = http::HeaderMap::new();
-            request_headers.insert(
-                http::header::ACCEPT,
-                http::HeaderValue::from_static("application/json"),
-            );
-            request_headers.insert(
-                http::header::CONTENT_TYPE,
-                http::HeaderValue::from_static("application/x-www-form-urlencoded"),
-            );
             if let Some(dpop) = &dpop_key {
                 let nonce = self.cached_token_nonce();
                 let proof = dpop.proof("POST", &self.token_url, None, nonce.as_deref())?;
                 request_headers.insert("DPoP", sensitive(&proof)?);
             }
             let started = Instant::now();
-            let response = http
-                .send(
-                    http::Method::POST,
-                    &self.token_url,
-                    request_headers,
-                    Some(bytes::Bytes::from(body)),
-                )
-                .await
-                .map_err(|e| super::transport_error("POST /oauth2/v1/token", e))?;
-            let status = response.status;
-            let headers = response.headers;
-            let new_nonce = headers
+            let answer = post_token_form(http, &self.token_url, &form, request_headers).await?;
+            let new_nonce = answer
+                .headers
                 .get("dpop-nonce")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_owned);
             if let Some(n) = &new_nonce {
                 self.set_token_nonce(n.clone());
             }
-            let body = response.body;
-            let request_id = headers
-                .get("x-okta-request-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_owned);
+            let status = answer.status;
+            let request_id = answer.request_id.clone();
             if status.is_success() {
-                let parsed: TokenResponse =
-                    serde_json::from_slice(&body).map_err(|e| OktaError::Decode {
-                        request: "POST /oauth2/v1/token".into(),
-                        message: e.to_string(),
-                    })?;
+                let parsed: TokenResponse = answer.json()?;
                 let dpop_bound = parsed.token_type.eq_ignore_ascii_case("DPoP");
                 if dpop_key.is_some() && !dpop_bound {
                     tracing::warn!(token_type = %parsed.token_type, "asked for a DPoP-bound token, got another type");
@@ -290,7 +350,7 @@ impl OAuth {
                     generation,
                 });
             }
-            let err: OAuthErrorBody = serde_json::from_slice(&body).unwrap_or_default();
+            let err = answer.token_error();
             if status == StatusCode::BAD_REQUEST
                 && err.error.as_deref() == Some("use_dpop_nonce")
                 && new_nonce.is_some()
@@ -300,13 +360,7 @@ impl OAuth {
                 tracing::debug!("token endpoint asked for a DPoP nonce; retrying once with it");
                 continue;
             }
-            return Err(OktaError::Token(Box::new(TokenError {
-                status: status.as_u16(),
-                error: err.error,
-                error_description: err.error_description,
-                request_id,
-                rate_limit: RateLimit::from_headers(&headers),
-            })));
+            return Err(OktaError::Token(Box::new(err)));
         }
     }
 

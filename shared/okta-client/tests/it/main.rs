@@ -7,6 +7,7 @@ mod dry_run;
 mod dry_run_log;
 mod endpoints;
 mod failures;
+mod login;
 mod pagination;
 mod redaction;
 mod requests;
