@@ -9,6 +9,7 @@
 //! - `okta-hooks secrets split`: the single org secret of before the split, one per kind.
 //! - `okta-hooks secrets plan-key`: the router's plan key pair, made or rotated.
 //! - `okta-hooks replay`: a System Log window fed through the events queue.
+//! - `okta-hooks report`: users, app usage, MFA and risky activity over a window.
 //! - `okta-hooks redrive`: a DLQ's messages moved back to their source queue.
 //! - `okta-hooks run`: one catalog action on request (to the stack's requests queue, or here).
 //! - `okta-hooks stack up`: the template deployed into a local AWS emulator.
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use commands::{
-    actions, dev, hook, okta, redrive, replay, rules, run, scopes, secrets, send, stack,
+    actions, dev, hook, okta, redrive, replay, report, rules, run, scopes, secrets, send, stack,
 };
 
 #[derive(Parser)]
@@ -63,6 +64,9 @@ enum Command {
     Secrets(secrets::SecretsCommand),
     /// Feed a bounded System Log window through the events queue (dedup: no action twice).
     Replay(replay::ReplayArgs),
+    /// Users by status and sign-in, app usage, MFA and risky activity over a window
+    /// (users, apps and System Log reads only): table, json, csv or one HTML page.
+    Report(report::ReportArgs),
     /// Move a DLQ's messages back to their source queue (--dry-run lists them).
     Redrive(redrive::RedriveArgs),
     /// Run one catalog action on request: sent to the stack's requests queue (--stack,
@@ -83,6 +87,8 @@ async fn main() -> ExitCode {
         Command::Hook(command) => hook::run(command).await.map_err(|e| e.to_string()),
         Command::Secrets(command) => secrets::run(command).await.map_err(|e| e.to_string()),
         Command::Replay(args) => replay::run(args).await.map_err(|e| e.to_string()),
+        // Its own exit codes: 2 for bad arguments, 130 when interrupted.
+        Command::Report(args) => return report::main(args).await,
         Command::Redrive(args) => redrive::run(args).await.map_err(|e| e.to_string()),
         // Its own exit codes: 2 for an invalid request, 1 for a failed or refused one.
         Command::Run(args) => return run::main(args).await,

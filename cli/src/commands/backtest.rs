@@ -22,11 +22,8 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 use std::fmt::Write as _;
-use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::time::Duration;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use org_secrets::OrgName;
 use rules::{EvalError, EvalInput, Gated, Plan, RuleSet, Windows};
 use serde::Serialize;
@@ -35,7 +32,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::log_window::{
-    LogPages, LogWindowArgs, LogWindowError, okta_client, retention_warning, type_filter, window,
+    LogPages, LogWindowArgs, LogWindowError, okta_client, progress_bar, retention_warning,
+    type_filter, window,
 };
 
 #[derive(clap::Args, Debug)]
@@ -518,7 +516,7 @@ impl Report {
 }
 
 /// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
-fn csv_field(text: &str) -> String {
+pub(crate) fn csv_field(text: &str) -> String {
     if text.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", text.replace('"', "\"\""))
     } else {
@@ -526,22 +524,9 @@ fn csv_field(text: &str) -> String {
     }
 }
 
-/// Events read and pages, on stderr while the window is read — drawn only when stderr is
-/// a terminal, so a redirected run prints nothing of it.
-fn progress() -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
-    }
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
-        bar.set_style(style);
-    }
-    bar.enable_steady_tick(Duration::from_millis(120));
-    bar
-}
-
 pub async fn run(args: BacktestArgs) -> Result<(), BacktestError> {
-    let org = OrgName::parse(&args.window.org).map_err(|e| BacktestError::Usage(e.to_string()))?;
+    let org = OrgName::parse(&args.window.credential.org)
+        .map_err(|e| BacktestError::Usage(e.to_string()))?;
     let window = window(
         &args.window.since,
         &args.window.until,
@@ -567,8 +552,14 @@ pub async fn run(args: BacktestArgs) -> Result<(), BacktestError> {
     }
     let event_types: Vec<String> = set.event_types().into_iter().collect();
     let filter = type_filter(&event_types)?;
-    let client = okta_client(&args.window, &org, "cli-backtest").await?;
-    let mut pages = LogPages::new(client, &window, filter)?;
+    let client = okta_client(
+        &args.window.credential,
+        &org,
+        "cli-backtest",
+        &["okta.logs.read"],
+    )
+    .await?;
+    let mut pages = LogPages::log_window(client, &window, filter)?;
 
     eprintln!(
         "reading the System Log of org {org} from {} to {}: {} event type(s)",
@@ -577,7 +568,7 @@ pub async fn run(args: BacktestArgs) -> Result<(), BacktestError> {
         event_types.len()
     );
     let mut backtest = Backtest::new(&set, org.as_str(), args.samples);
-    let bar = progress();
+    let bar = progress_bar();
     let (mut read, mut done) = (0usize, 0usize);
     loop {
         let page = pages

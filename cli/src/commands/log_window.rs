@@ -9,16 +9,19 @@
 //!   Manager `<prefix><org>/okta-read`), the `okta` section of the single secret of before
 //!   the split (`<prefix><org>`, with `--legacy-single-secret`), or `--secret-file` (either
 //!   shape): [`okta_client`].
-//! - [`LogPages`] reads the window oldest first, following every `next` link until a page
+//! - [`LogPages`] (a [`Paced`] list) reads the window oldest first, following every `next` link until a page
 //!   comes without one, and holds each call back while Okta's last answer left no more
 //!   than a tenth of the log API's rate-limit bucket, so the poller (which reads the same
 //!   bucket with the same credential) keeps its share; a `429` is waited out by the
 //!   client's [`RetryPolicy::interactive`].
 
+use std::io::IsTerminal;
+use std::marker::PhantomData;
 use std::path::PathBuf;
 use std::time::Duration;
 
 use aws_adapters::SecretsManagerSource;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use okta_adapters::{CredentialError, okta_config};
 use okta_client::endpoints::logs::{LogQuery, LogSortOrder};
 use okta_client::{OktaClient, Page, RetryPolicy};
@@ -26,6 +29,7 @@ use org_secrets::{
     OktaCredential, OrgName, OrgSecret, SecretError, SecretKind, SecretReads, SecretSource,
 };
 use reqwest::Url;
+use serde::de::DeserializeOwned;
 use serde_json::value::RawValue;
 use time::format_description::well_known::Rfc3339;
 use time::{Duration as TimeDuration, OffsetDateTime, UtcOffset};
@@ -38,19 +42,13 @@ pub const PAGE_LIMIT: i32 = 1000;
 /// held back while Okta's last answer left no more than `limit / RESERVE_DIVISOR` calls.
 const RESERVE_DIVISOR: u64 = 10;
 
-/// The window and the credential that reads it: the arguments `replay` and `rules
-/// backtest` both take.
+/// The org and where its credential is read: what `replay`, `rules backtest` and
+/// `report` take.
 #[derive(clap::Args, Debug, Clone)]
-pub struct LogWindowArgs {
+pub struct CredentialArgs {
     /// The org (its credential is the secret <secret-prefix><org>/okta-read).
     #[arg(long, default_value = "default")]
     pub org: String,
-    /// Start of the window, RFC 3339 (e.g. 2026-11-20T00:00:00Z), inclusive.
-    #[arg(long)]
-    pub since: String,
-    /// End of the window, RFC 3339, exclusive. At most 90 days after --since.
-    #[arg(long)]
-    pub until: String,
     /// Read the Okta credential from this JSON file instead of Secrets Manager: either
     /// shape (its `okta-read`, else its `okta`).
     #[arg(long)]
@@ -62,6 +60,21 @@ pub struct LogWindowArgs {
     /// functions do with LegacySingleSecret=true.
     #[arg(long, env = "OKTA_HOOKS_LEGACY_SINGLE_SECRET")]
     pub legacy_single_secret: bool,
+}
+
+/// The window and the credential that reads it: the arguments `replay` and `rules
+/// backtest` both take.
+#[derive(clap::Args, Debug, Clone)]
+pub struct LogWindowArgs {
+    /// The org and its credential.
+    #[command(flatten)]
+    pub credential: CredentialArgs,
+    /// Start of the window, RFC 3339 (e.g. 2026-11-20T00:00:00Z), inclusive.
+    #[arg(long)]
+    pub since: String,
+    /// End of the window, RFC 3339, exclusive. At most 90 days after --since.
+    #[arg(long)]
+    pub until: String,
 }
 
 /// Why a window cannot be read.
@@ -158,17 +171,27 @@ pub fn type_filter(types: &[String]) -> Result<String, LogWindowError> {
         .join(" or "))
 }
 
-/// The pages of a bounded window, oldest first, one at a time.
-pub struct LogPages {
+/// A list read one page at a time, following each `next` link verbatim, each call held
+/// back while Okta's last answer left no more than a tenth of the bucket ([`pace`]).
+///
+/// The cursor (the next page's URL) only moves once a page has been read: a call that
+/// fails, or a future dropped mid-call (Ctrl-C), leaves it on the page not yet read, so
+/// a caller that stores [`Paced::cursor`] after handling each page resumes without
+/// reading a page twice or skipping one.
+pub struct Paced<T> {
     client: OktaClient,
     next: Option<Url>,
     pages: usize,
+    _item: PhantomData<fn() -> T>,
 }
 
-impl LogPages {
+/// The pages of a bounded System Log window, oldest first, as raw events.
+pub type LogPages = Paced<Box<RawValue>>;
+
+impl Paced<Box<RawValue>> {
     /// The window's events of the types `filter` names, ascending by `published`. Makes
     /// no call yet.
-    pub fn new(
+    pub fn log_window(
         client: OktaClient,
         window: &Window,
         filter: String,
@@ -182,11 +205,24 @@ impl LogPages {
             ..LogQuery::default()
         };
         let first = client.query_logs(&query)?.url().clone();
-        Ok(LogPages {
+        Ok(Paced::new(client, first))
+    }
+}
+
+impl<T: DeserializeOwned> Paced<T> {
+    /// The list whose first page is `first` (e.g. a `Paged::url()`). Makes no call yet.
+    pub fn new(client: OktaClient, first: Url) -> Self {
+        Paced::resume(client, Some(first), 0)
+    }
+
+    /// A list read before up to `next` (`None`: it had ended), `pages` pages in.
+    pub fn resume(client: OktaClient, next: Option<Url>, pages: usize) -> Self {
+        Paced {
             client,
-            next: Some(first),
-            pages: 0,
-        })
+            next,
+            pages,
+            _item: PhantomData,
+        }
     }
 
     /// Pages read so far.
@@ -194,28 +230,25 @@ impl LogPages {
         self.pages
     }
 
-    /// The next page's events, `None` after the last page. Before the call, waits while
+    /// The URL of the next page to read; `None` once the list has ended.
+    pub fn cursor(&self) -> Option<&Url> {
+        self.next.as_ref()
+    }
+
+    /// The next page's items, `None` after the last page. Before the call, waits while
     /// Okta's last answer left no more than a tenth of the bucket (`on_wait` is told how
     /// long, for a progress line).
     pub async fn next_page(
         &mut self,
-        mut on_wait: impl FnMut(Duration),
-    ) -> Result<Option<Vec<Box<RawValue>>>, LogWindowError> {
-        let Some(url) = self.next.take() else {
+        on_wait: impl FnMut(Duration),
+    ) -> Result<Option<Vec<T>>, LogWindowError> {
+        let Some(url) = self.next.clone() else {
             return Ok(None);
         };
-        let reserve = self
-            .client
-            .last_rate_limit()
-            .limit
-            .map_or(0, |limit| limit / RESERVE_DIVISOR);
-        if let Some(wait) = self.client.headroom_wait(reserve) {
-            on_wait(wait);
-            tokio::time::sleep(wait).await;
-        }
-        let page: Page<Box<RawValue>> = self.client.page(url.clone()).await?;
+        pace(&self.client, on_wait).await;
+        let page: Page<T> = self.client.page(url.clone()).await?;
         self.pages += 1;
-        // A bounded query ends: no `next`, or (defensively) an empty page or a link that
+        // A bounded list ends: no `next`, or (defensively) an empty page or a link that
         // points back at the page just read.
         self.next = match page.next {
             Some(next) if !page.items.is_empty() && next != url => Some(next),
@@ -225,19 +258,50 @@ impl LogPages {
     }
 }
 
+/// Waits, before a call, while Okta's last answer (of whatever bucket) left no more
+/// than a tenth of its limit, so others reading with the same credential keep their
+/// share; `on_wait` is told how long first. Right only when one bucket is read at a
+/// time (`last_rate_limit` is the last response's).
+pub async fn pace(client: &OktaClient, mut on_wait: impl FnMut(Duration)) {
+    let reserve = client
+        .last_rate_limit()
+        .limit
+        .map_or(0, |limit| limit / RESERVE_DIVISOR);
+    if let Some(wait) = client.headroom_wait(reserve) {
+        on_wait(wait);
+        tokio::time::sleep(wait).await;
+    }
+}
+
+/// A spinner with a message, on stderr while a long read runs — drawn only when stderr
+/// is a terminal, so a redirected run prints nothing of it.
+pub fn progress_bar() -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::with_draw_target(None, ProgressDrawTarget::hidden());
+    }
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if let Ok(style) = ProgressStyle::with_template("{spinner} {msg} ({elapsed})") {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(120));
+    bar
+}
+
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
-/// The client: `OKTA_*` variables when `OKTA_ORG_URL` is set, else the poller's
-/// credential (`okta-read`). `user_agent` names the command (`cli-replay`).
+/// The client: `OKTA_*` variables when `OKTA_ORG_URL` is set (an OAuth credential asks
+/// for `scopes` unless `OKTA_SCOPES` says otherwise), else the poller's credential
+/// (`okta-read`). `user_agent` names the command (`cli-replay`).
 pub async fn okta_client(
-    args: &LogWindowArgs,
+    args: &CredentialArgs,
     org: &OrgName,
     user_agent: &str,
+    scopes: &[&str],
 ) -> Result<OktaClient, LogWindowError> {
     let credential: OktaCredential = match env("OKTA_ORG_URL") {
-        Some(org_url) => super::okta::credential(org_url, "okta.logs.read")
+        Some(org_url) => super::okta::credential(org_url, &scopes.join(" "))
             .map_err(|e| LogWindowError::Config(e.to_string()))?,
         None => {
             let (secret, at) = org_secret(args, org).await?;
@@ -259,7 +323,7 @@ pub async fn okta_client(
 /// before the split (`<prefix><org>`, whose `okta` serves) with `--legacy-single-secret`,
 /// or `--secret-file` (either shape).
 async fn org_secret(
-    args: &LogWindowArgs,
+    args: &CredentialArgs,
     org: &OrgName,
 ) -> Result<(OrgSecret, String), LogWindowError> {
     if let Some(file) = &args.secret_file {

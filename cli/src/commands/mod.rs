@@ -8,6 +8,7 @@ pub mod log_window;
 pub mod okta;
 pub mod redrive;
 pub mod replay;
+pub mod report;
 pub mod rules;
 pub mod run;
 pub mod scopes;

@@ -186,7 +186,8 @@ pub fn replay_message(
 }
 
 pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
-    let org = OrgName::parse(&args.window.org).map_err(|e| ReplayError::Usage(e.to_string()))?;
+    let org = OrgName::parse(&args.window.credential.org)
+        .map_err(|e| ReplayError::Usage(e.to_string()))?;
     let now = OffsetDateTime::now_utc();
     let window = window(&args.window.since, &args.window.until, now)?;
     // Before any credential or queue is touched: a refused window sends nothing.
@@ -220,8 +221,14 @@ pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
             ));
         }
     };
-    let client = okta_client(&args.window, &org, "cli-replay").await?;
-    let mut pages = LogPages::new(client, &window, filter)?;
+    let client = okta_client(
+        &args.window.credential,
+        &org,
+        "cli-replay",
+        &["okta.logs.read"],
+    )
+    .await?;
+    let mut pages = LogPages::log_window(client, &window, filter)?;
 
     println!(
         "replaying {} .. {} of org {org}: {}",
