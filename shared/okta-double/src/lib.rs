@@ -2,7 +2,9 @@
 //!
 //! It keeps users (with Okta's lifecycle rules and their risk level), groups,
 //! memberships, apps and their users, factors, event hooks and a System Log
-//! (`GET /api/v1/logs`, polling and bounded queries); answers the
+//! (`GET /api/v1/logs`, polling and bounded queries); serves the org authorization
+//! server's device flow, refresh and revocation (`/oauth2/v1/…`) and accepts the access
+//! tokens it issued within their scopes; answers the
 //! Management API calls the executors make as Okta does (`403 E0000038` from a wrong
 //! status, `E0000016` on activating an active user, `404 E0000007`, `401 E0000011`);
 //! keeps rate-limit buckets with `X-Rate-Limit-*` and `Date` headers; and injects
@@ -51,7 +53,7 @@ pub use model::{
     App, AppUser, EventHook, Factor, Group, GroupType, Membership, RiskLevel, Seed, Status, User,
     UserRisk,
 };
-pub use oauth::OAuthClient;
+pub use oauth::{DeviceGrantView, DeviceStatus, OAuthClient};
 pub use org::{Change, LoggedRequest};
 pub use rate_limit::{BucketName, DEFAULT_LIMIT, DEFAULT_WINDOW};
 pub use system_log::LogEventError;
@@ -462,6 +464,25 @@ impl OktaDouble {
                 })
                 .count()
         })
+    }
+
+    // ------------------------------------------------------------ OAuth
+
+    /// Approves the pending device grant with this user code, as the user would at
+    /// `/activate`; `false` when no pending grant has it.
+    pub fn approve_device(&self, user_code: &str) -> bool {
+        self.with_org(|org| org.oauth.decide(user_code, true))
+    }
+
+    /// Denies the pending device grant with this user code; `false` when no pending
+    /// grant has it.
+    pub fn deny_device(&self, user_code: &str) -> bool {
+        self.with_org(|org| org.oauth.decide(user_code, false))
+    }
+
+    /// Every device grant so far, with its user code, scopes, status and poll count.
+    pub fn device_grants(&self) -> Vec<DeviceGrantView> {
+        self.with_org(|org| org.oauth.device_grants())
     }
 
     // ------------------------------------------------------------ faults, limits, clock

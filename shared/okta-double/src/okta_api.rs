@@ -53,28 +53,38 @@ impl ApiRequest<'_> {
     }
 }
 
-/// An answer before headers: status, JSON body (none: empty), `Link` values.
+/// An answer before the common headers: status, JSON body (none: empty), `Link`
+/// values, other headers (`WWW-Authenticate`, `Cache-Control`).
 #[derive(Debug, Clone)]
 pub(crate) struct Reply {
     pub status: u16,
     pub body: Option<Value>,
     pub links: Vec<String>,
+    pub headers: Vec<(&'static str, String)>,
 }
 
 impl Reply {
+    /// The same answer with one more header.
+    pub(crate) fn with_header(mut self, name: &'static str, value: impl Into<String>) -> Reply {
+        self.headers.push((name, value.into()));
+        self
+    }
+
     pub(crate) fn json(status: u16, body: Value) -> Reply {
         Reply {
             status,
             body: Some(body),
             links: Vec::new(),
+            headers: Vec::new(),
         }
     }
 
-    fn empty(status: u16) -> Reply {
+    pub(crate) fn empty(status: u16) -> Reply {
         Reply {
             status,
             body: None,
             links: Vec::new(),
+            headers: Vec::new(),
         }
     }
 }
@@ -345,6 +355,7 @@ pub(crate) fn page_limited(
         status: 200,
         body: Some(Value::Array(values)),
         links,
+        headers: Vec::new(),
     }
 }
 

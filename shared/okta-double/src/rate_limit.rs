@@ -26,23 +26,28 @@ pub enum BucketName {
     Logs,
     /// `/api/v1/apps…`: apps and their users (Okta's `/api/v1/apps` family).
     Apps,
+    /// `/oauth2/v1/…`: the org authorization server (device authorize, token, revoke).
+    #[serde(rename = "oauth")]
+    OAuth,
     /// Any other `/api/v1` path.
     Other,
 }
 
 impl BucketName {
     /// Every bucket.
-    pub const ALL: [BucketName; 7] = [
+    pub const ALL: [BucketName; 8] = [
         BucketName::UsersRead,
         BucketName::UsersWrite,
         BucketName::Groups,
         BucketName::Sessions,
         BucketName::Logs,
         BucketName::Apps,
+        BucketName::OAuth,
         BucketName::Other,
     ];
 
-    /// The bucket of a call, by method and path segments after `/api/v1/`.
+    /// The bucket of a Management API call, by method and path segments after
+    /// `/api/v1/` (`/oauth2/v1/…` calls take [`BucketName::OAuth`]).
     pub fn of(method: &str, segments: &[&str]) -> BucketName {
         match segments {
             ["users", _, "sessions", ..] | ["sessions", ..] => BucketName::Sessions,
@@ -64,6 +69,7 @@ impl BucketName {
             BucketName::Sessions => "sessions",
             BucketName::Logs => "logs",
             BucketName::Apps => "apps",
+            BucketName::OAuth => "oauth",
             BucketName::Other => "other",
         }
     }

@@ -1,7 +1,9 @@
 //! HTTP glue: one handler for every path. `/__double/…` is the control API; everything
 //! else is the Okta surface, where each call goes through, in order: the `411` check,
-//! authentication, its rate-limit bucket, the scripted faults, the handler; then it is
-//! logged and answered with Okta's headers.
+//! authentication and the token's scopes (Management API only: `/oauth2/v1/…` clients
+//! identify in the form), its rate-limit bucket, the scripted faults, the handler; then
+//! it is logged (method, path, query, status: never a body, so no secret) and answered
+//! with Okta's headers.
 
 use std::time::Duration;
 
@@ -16,6 +18,7 @@ use serde_json::{Value, json};
 use crate::OktaDouble;
 use crate::faults::{self, Fault, FaultKind};
 use crate::model::Seed;
+use crate::oauth::{self, BearerCheck, OAuthCall};
 use crate::okta_api::{self, ApiRequest, Reply};
 use crate::org::{LoggedRequest, Org};
 use crate::rate_limit::{BucketName, RateHeaders, epoch_ceil};
@@ -59,6 +62,15 @@ struct Answer {
     date: std::time::SystemTime,
 }
 
+/// Which surface a call is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    /// `/api/v1/…`: needs `SSWS <token>` or a Bearer token issued here.
+    Management,
+    /// `/oauth2/v1/…`: the org authorization server; clients identify in the form.
+    OAuth,
+}
+
 async fn api(double: OktaDouble, req: Request) -> Response {
     let request_id = format!("dbl{}", &uuid::Uuid::new_v4().simple().to_string()[..20]);
     let (parts, body) = req.into_parts();
@@ -68,8 +80,11 @@ async fn api(double: OktaDouble, req: Request) -> Response {
     let method = parts.method.as_str().to_owned();
     let raw_path = parts.uri.path().to_owned();
     let query_string = parts.uri.query().map(str::to_owned);
-    let segments: Vec<String> = raw_path
-        .strip_prefix("/api/v1/")
+    let (surface, rest) = match raw_path.strip_prefix("/oauth2/v1/") {
+        Some(rest) => (Surface::OAuth, Some(rest)),
+        None => (Surface::Management, raw_path.strip_prefix("/api/v1/")),
+    };
+    let segments: Vec<String> = rest
         .map(|rest| {
             rest.split('/')
                 .filter(|s| !s.is_empty())
@@ -88,7 +103,7 @@ async fn api(double: OktaDouble, req: Request) -> Response {
         raw_path: &raw_path,
     };
     let outcome = double.with_org(|org| {
-        let outcome = decide(org, double.token(), &parts.headers, &request);
+        let outcome = decide(org, double.token(), &parts.headers, &request, surface);
         org.requests.push(LoggedRequest {
             method: method.clone(),
             path: raw_path.clone(),
@@ -104,10 +119,69 @@ async fn api(double: OktaDouble, req: Request) -> Response {
     respond(&outcome, &request_id)
 }
 
-fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>) -> Answer {
+/// Who is calling the Management API: the API token, a live Bearer token issued here
+/// (with its scopes), or nobody.
+enum Caller {
+    ApiToken,
+    Bearer(Vec<String>),
+    Refused,
+}
+
+fn caller(org: &Org, token: &str, headers: &HeaderMap, now: std::time::SystemTime) -> Caller {
+    let Some(value) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return Caller::Refused;
+    };
+    if value.strip_prefix("SSWS ") == Some(token) {
+        return Caller::ApiToken;
+    }
+    match value.strip_prefix("Bearer ") {
+        Some(bearer) => match org.oauth.check_bearer(bearer, now) {
+            BearerCheck::Valid(scopes) => Caller::Bearer(scopes),
+            BearerCheck::Invalid => Caller::Refused,
+        },
+        None => Caller::Refused,
+    }
+}
+
+/// The call's handler, by surface.
+fn handler(org: &mut Org, req: &ApiRequest<'_>, headers: &HeaderMap, surface: Surface) -> Reply {
+    match surface {
+        Surface::Management => okta_api::handle(org, req),
+        Surface::OAuth => {
+            let form_encoded = headers
+                .get(header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| {
+                    v.to_ascii_lowercase()
+                        .starts_with("application/x-www-form-urlencoded")
+                });
+            let call = OAuthCall {
+                form: parse_query(std::str::from_utf8(req.body).ok()),
+                form_encoded,
+                request: req,
+            };
+            let now = org.now();
+            oauth::handle(&mut org.oauth, now, &call)
+        }
+    }
+}
+
+fn decide(
+    org: &mut Org,
+    token: &str,
+    headers: &HeaderMap,
+    req: &ApiRequest<'_>,
+    surface: Surface,
+) -> Answer {
     let now = org.now();
     let segs: Vec<&str> = req.segments.iter().map(String::as_str).collect();
-    let bucket = BucketName::of(req.method, &segs);
+    let bucket = match surface {
+        Surface::Management => BucketName::of(req.method, &segs),
+        Surface::OAuth => BucketName::OAuth,
+    };
     let outcome = |reply, rate| Answer {
         reply,
         rate,
@@ -129,23 +203,52 @@ fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>)
             org.buckets.peek(bucket, now),
         );
     }
-    let expected = format!("SSWS {token}");
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == expected);
-    if !authorized {
-        return outcome(
-            okta_api::error(401, "E0000011", "Invalid token provided", &[]),
-            org.buckets.peek(bucket, now),
-        );
+    if surface == Surface::Management {
+        match caller(org, token, headers, now) {
+            Caller::ApiToken => {}
+            Caller::Bearer(scopes) => {
+                if let Some(needed) = oauth::required_scope(req.method, &segs)
+                    && !oauth::covers(&scopes, needed)
+                {
+                    let reply = okta_api::error(
+                        403,
+                        "E0000006",
+                        "You do not have permission to perform the requested action",
+                        &[],
+                    )
+                    .with_header(
+                        "www-authenticate",
+                        format!(
+                            "Bearer error=\"insufficient_scope\", error_description=\"The access token provided does not contain the required scopes.\", scope=\"{needed}\""
+                        ),
+                    );
+                    return outcome(reply, org.buckets.peek(bucket, now));
+                }
+            }
+            Caller::Refused => {
+                let reply = okta_api::error(401, "E0000011", "Invalid token provided", &[]);
+                let reply = if headers
+                    .get(header::AUTHORIZATION)
+                    .and_then(|v| v.to_str().ok())
+                    .is_some_and(|v| v.starts_with("Bearer "))
+                {
+                    reply.with_header(
+                        "www-authenticate",
+                        "Bearer error=\"invalid_token\", error_description=\"The access token is invalid or has expired.\"",
+                    )
+                } else {
+                    reply
+                };
+                return outcome(reply, org.buckets.peek(bucket, now));
+            }
+        }
     }
     let rate = match org.buckets.take(bucket, now) {
         Ok(rate) => rate,
         Err(rate) => return outcome(too_many_requests(), rate),
     };
     let Some(fault) = faults::take(&mut org.faults, req.method, req.raw_path) else {
-        return outcome(okta_api::handle(org, req), rate);
+        return outcome(handler(org, req, headers, surface), rate);
     };
     match fault {
         FaultKind::RateLimited { reset_in_secs } => outcome(
@@ -168,10 +271,10 @@ fn decide(org: &mut Org, token: &str, headers: &HeaderMap, req: &ApiRequest<'_>)
         },
         FaultKind::Delay { millis } => Answer {
             hold: Some(Duration::from_millis(millis)),
-            ..outcome(okta_api::handle(org, req), rate)
+            ..outcome(handler(org, req, headers, surface), rate)
         },
         FaultKind::AfterApply500 => {
-            let _applied = okta_api::handle(org, req);
+            let _applied = handler(org, req, headers, surface);
             outcome(okta_api::internal_error(500), rate)
         }
     }
@@ -214,6 +317,9 @@ fn respond(outcome: &Answer, request_id: &str) -> Response {
     put("x-rate-limit-reset", outcome.rate.reset_epoch.to_string());
     for link in &outcome.reply.links {
         put("link", link.clone());
+    }
+    for (name, value) in &outcome.reply.headers {
+        put(name, value.clone());
     }
     response
 }
@@ -262,6 +368,13 @@ struct Advance {
     millis: u64,
 }
 
+/// Body of `POST /__double/device/approve|deny`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct UserCode {
+    user_code: String,
+}
+
 /// One System Log event or a list of them.
 #[derive(Deserialize)]
 #[serde(untagged)]
@@ -279,7 +392,7 @@ enum Faults {
 }
 
 /// The control API (see the README): seed, read state, applied counts, request log,
-/// System Log events, faults, buckets, clock, reset. Not authenticated: the double listens on loopback only.
+/// System Log events, faults, buckets, clock, device grants, reset. Not authenticated: the double listens on loopback only.
 async fn control(double: OktaDouble, req: Request, rest: &str) -> Response {
     let method = req.method().as_str().to_owned();
     let query = parse_query(req.uri().query());
@@ -373,6 +486,24 @@ async fn control(double: OktaDouble, req: Request, rest: &str) -> Response {
                 Err(e) => bad_request(e),
             }
         }
+        ("POST", ["device", verdict @ ("approve" | "deny")]) => {
+            match serde_json::from_slice::<UserCode>(&body) {
+                Ok(UserCode { user_code }) => {
+                    let approve = *verdict == "approve";
+                    let decided = double.with_org(|org| org.oauth.decide(&user_code, approve));
+                    if decided {
+                        plain(StatusCode::NO_CONTENT)
+                    } else {
+                        json_response(
+                            StatusCode::NOT_FOUND,
+                            &json!({"error": format!("no pending device grant with user code {user_code}")}),
+                        )
+                    }
+                }
+                Err(e) => bad_request(e),
+            }
+        }
+        ("GET", ["device"]) => json_response(StatusCode::OK, &json!(double.device_grants())),
         ("POST", ["clock", "advance"]) => match serde_json::from_slice::<Advance>(&body) {
             Ok(a) => {
                 double.advance_clock(Duration::from_secs(a.secs) + Duration::from_millis(a.millis));

@@ -8,6 +8,7 @@ mod groups;
 mod helpers;
 mod lifecycle;
 mod logs;
+mod oauth;
 mod rate_limits;
 mod risk;
 mod users;
