@@ -7,6 +7,7 @@ mod faults;
 mod groups;
 mod helpers;
 mod lifecycle;
+mod login;
 mod logs;
 mod oauth;
 mod rate_limits;
