@@ -9,7 +9,7 @@ FUNCTIONS   := hook-ingest hook-verify event-router action-executor log-poller
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: help docs run test test-unit test-integ spec-check lint bench build deploy validate venv clean
-.PHONY: fuzz fuzz-smoke cost
+.PHONY: fuzz fuzz-smoke cost browser
 .DEFAULT_GOAL := help
 
 ## help: this list: every target with its `##` line (a bare `make` prints it)
@@ -23,7 +23,7 @@ run:
 	$(CARGO) run --quiet -p cli -- dev
 
 ## test: unit tests, integration tests (moto_server, cargo-lambda), the rules' own tests, the OpenAPI spec check
-test: venv
+test: venv browser
 	$(CARGO) build --workspace --bins
 	$(CARGO) test --workspace
 	$(CARGO) run --quiet -p cli -- rules check rules
@@ -40,7 +40,7 @@ test-unit:
 	$(CARGO) test --workspace --exclude integration-tests
 
 ## test-integ: moto_server and cargo-lambda integration tests
-test-integ: venv
+test-integ: venv browser
 	$(CARGO) build --workspace --bins
 	$(CARGO) test -p integration-tests
 
@@ -120,6 +120,16 @@ stack-burst: venv
 	$(CARGO) build --workspace --bins
 	OKTA_HOOKS_BURST_EVENTS=$(BURST_EVENTS) OKTA_HOOKS_BURST_USERS=$(BURST_USERS) \
 	  $(CARGO) test -p integration-tests --test it -- stack_burst --nocapture
+
+## browser: Debian's chromium, which the HTML report test renders with (apt-get when missing: root or sudo)
+browser:
+	@if [ -n "$${OKTA_HOOKS_CHROMIUM:-}" ]; then "$$OKTA_HOOKS_CHROMIUM" --version; exit 0; fi; \
+	if ! command -v chromium >/dev/null; then \
+	  sudo=; [ "$$(id -u)" -eq 0 ] || sudo=sudo; \
+	  $$sudo apt-get update -qq && \
+	  $$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium; \
+	fi; \
+	chromium --version 2>/dev/null
 
 ## venv: the Python tools of requirements-dev.txt, in .venv
 venv: $(VENV)/.installed

@@ -17,6 +17,8 @@ mod no_secret_at_trace;
 mod okta_cli;
 mod rejects_sqs;
 mod replay_redrive;
+mod report_cli;
+mod report_html;
 mod results_eventbridge;
 mod router_stores;
 mod rules_backtest;
