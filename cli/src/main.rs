@@ -3,6 +3,8 @@
 //! - `okta-hooks dev`: the event hook endpoints on 127.0.0.1, with an embedded queue.
 //! - `okta-hooks send`: posts a delivery (or the verification challenge) as Okta does.
 //! - `okta-hooks okta get-user`: proves an Okta credential against a real org.
+//! - `okta-hooks login` / `logout`: a person's Okta login (device authorization grant)
+//!   that the commands use for `OKTA_ORG_URL` when no `OKTA_*` credential is set.
 //! - `okta-hooks rules check|test`, `okta-hooks actions list|show`: rules, offline.
 //! - `okta-hooks rules backtest`: the rules over a System Log window, with no writes.
 //! - `okta-hooks scopes`: the Okta scopes and admin roles each function needs for the rules.
@@ -22,6 +24,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use commands::login::{self, LoginArgs, LogoutArgs};
 use commands::{
     actions, dev, hook, okta, redrive, replay, report, rules, run, scopes, secrets, send, stack,
 };
@@ -55,6 +58,11 @@ enum Command {
     /// Call a real Okta org (credentials from OKTA_* environment variables).
     #[command(subcommand)]
     Okta(okta::OktaCommand),
+    /// Sign in to an Okta org as yourself (device authorization grant: prints a URL and
+    /// a code, no browser needed here); commands then use it for `OKTA_ORG_URL`.
+    Login(LoginArgs),
+    /// Revoke and forget the login of an org.
+    Logout(LogoutArgs),
     /// The org's event hook in Okta: setup, status, list, deactivate, delete, rotate-secret.
     #[command(subcommand)]
     Hook(hook::HookCommand),
@@ -84,6 +92,8 @@ async fn main() -> ExitCode {
         Command::Dev(args) => dev::run(args).await.map_err(|e| e.to_string()),
         Command::Send(args) => send::run(args).await.map_err(|e| e.to_string()),
         Command::Okta(command) => okta::run(command).await.map_err(|e| e.to_string()),
+        Command::Login(args) => login::login(args).await.map_err(|e| e.to_string()),
+        Command::Logout(args) => login::logout(args).await.map_err(|e| e.to_string()),
         Command::Hook(command) => hook::run(command).await.map_err(|e| e.to_string()),
         Command::Secrets(command) => secrets::run(command).await.map_err(|e| e.to_string()),
         Command::Replay(args) => replay::run(args).await.map_err(|e| e.to_string()),

@@ -2,9 +2,11 @@
 
 pub mod actions;
 pub mod backtest;
+pub mod credentials;
 pub mod dev;
 pub mod hook;
 pub mod log_window;
+pub mod login;
 pub mod okta;
 pub mod redrive;
 pub mod replay;

@@ -5,11 +5,13 @@
 //! OKTA_ORG_URL=https://example.okta.com OKTA_API_TOKEN=00abc… okta-hooks okta get-user jane@example.com
 //! OKTA_ORG_URL=… OKTA_CLIENT_ID=0oa… OKTA_PRIVATE_KEY_FILE=key.pem [OKTA_KEY_ALG=ES256]
 //!   [OKTA_KEY_ID=kid] [OKTA_SCOPES="okta.users.read"] [OKTA_DPOP=true] okta-hooks okta get-user jane@example.com
+//! OKTA_ORG_URL=https://example.okta.com okta-hooks okta get-user jane@example.com   # after okta-hooks login
 //! ```
 
-use okta_adapters::okta_config;
-use okta_client::{OktaClient, OktaConfig, RetryPolicy, SecretString};
+use okta_client::{OktaClient, OktaConfig};
 use org_secrets::OktaCredential;
+
+use super::credentials;
 
 #[derive(clap::Subcommand)]
 pub enum OktaCommand {
@@ -33,7 +35,8 @@ pub enum OktaCliError {
 }
 
 pub async fn run(command: OktaCommand) -> Result<(), OktaCliError> {
-    let client = OktaClient::new(config()?).map_err(|e| OktaCliError::Config(e.to_string()))?;
+    let client =
+        OktaClient::new(config().await?).map_err(|e| OktaCliError::Config(e.to_string()))?;
     match command {
         OktaCommand::GetUser { user } => {
             let reply = client
@@ -55,54 +58,32 @@ pub async fn run(command: OktaCommand) -> Result<(), OktaCliError> {
     }
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// The same credential an org secret's `okta` section holds, read from `OKTA_*` variables,
-/// and turned into a client configuration the way the functions do it.
-fn config() -> Result<OktaConfig, OktaCliError> {
-    let missing = |what: &str| OktaCliError::Config(format!("set {what}"));
-    let org_url = env("OKTA_ORG_URL").ok_or_else(|| missing("OKTA_ORG_URL"))?;
-    let credential = credential(org_url, "okta.users.read")?;
-    let mut config = okta_config(&credential, "cli").map_err(|reason| {
-        OktaCliError::Config(format!(
-            "{reason} (set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE)"
-        ))
-    })?;
-    config.retry = RetryPolicy::interactive();
-    Ok(config)
+/// The client configuration: `OKTA_*` variables, or the login saved for `OKTA_ORG_URL`
+/// (see [`super::credentials`]), turned into a client configuration the way the
+/// functions do it.
+async fn config() -> Result<OktaConfig, OktaCliError> {
+    credentials::config_from_environment(super::login::scopes::GET_USER, "cli")
+        .await
+        .map_err(|e| OktaCliError::Config(e.to_string()))?
+        .ok_or_else(|| {
+            OktaCliError::Config(
+                "set OKTA_ORG_URL, with OKTA_API_TOKEN (or OKTA_CLIENT_ID and \
+                 OKTA_PRIVATE_KEY_FILE) or after `okta-hooks login`"
+                    .into(),
+            )
+        })
 }
 
 /// The org's credential from `OKTA_API_TOKEN`, or `OKTA_CLIENT_ID` and
 /// `OKTA_PRIVATE_KEY_FILE` (with `OKTA_KEY_ALG`, `OKTA_KEY_ID`, `OKTA_SCOPES` — default
-/// `default_scopes` — and `OKTA_DPOP`).
+/// `default_scopes` — and `OKTA_DPOP`); an error when neither is set.
 pub fn credential(org_url: String, default_scopes: &str) -> Result<OktaCredential, OktaCliError> {
-    let private_key = match env("OKTA_PRIVATE_KEY_FILE") {
-        Some(file) => Some(
-            std::fs::read_to_string(&file)
-                .map_err(|e| OktaCliError::Config(format!("OKTA_PRIVATE_KEY_FILE {file}: {e}")))?,
-        ),
-        None => None,
-    };
-    let credential = OktaCredential {
-        org_url,
-        api_token: env("OKTA_API_TOKEN").map(SecretString::from),
-        client_id: env("OKTA_CLIENT_ID"),
-        private_key: private_key.map(SecretString::from),
-        key_alg: env("OKTA_KEY_ALG"),
-        key_id: env("OKTA_KEY_ID"),
-        scopes: env("OKTA_SCOPES")
-            .unwrap_or_else(|| default_scopes.into())
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        dpop: env("OKTA_DPOP").is_some_and(|v| v == "true" || v == "1"),
-    };
-    if credential.api_token.is_none() && credential.private_key.is_none() {
-        return Err(OktaCliError::Config(
-            "set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE".into(),
-        ));
-    }
-    Ok(credential)
+    let scopes: Vec<&str> = default_scopes.split_whitespace().collect();
+    credentials::env_credential(org_url, &scopes)
+        .map_err(|e| OktaCliError::Config(e.to_string()))?
+        .ok_or_else(|| {
+            OktaCliError::Config(
+                "set OKTA_API_TOKEN, or OKTA_CLIENT_ID and OKTA_PRIVATE_KEY_FILE".into(),
+            )
+        })
 }

@@ -22,7 +22,7 @@
 //! - `--local`: the action runs here, with the executors' code (`action_calls::Executor`,
 //!   after the protected-users re-check the executors make, with the rules of `--rules` or
 //!   the shipped ones), against `--okta-domain` with `OKTA_API_TOKEN` (or `OKTA_CLIENT_ID` +
-//!   `OKTA_PRIVATE_KEY_FILE`); each Okta request is printed (method, path, status,
+//!   `OKTA_PRIVATE_KEY_FILE`, else the org's `okta-hooks login --with-actions`); each Okta request is printed (method, path, status,
 //!   `X-Okta-Request-Id`) as it is answered.
 //!
 //! The result is printed as a summary (`--json`: the `Action Result` body). Exit codes: 0
@@ -87,7 +87,7 @@ pub struct RunArgs {
     #[arg(long, requires = "okta_domain")]
     local: bool,
     /// With --local: the org (`acme.okta.com` or a URL); credential from `OKTA_API_TOKEN`,
-    /// or `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY_FILE`.
+    /// or `OKTA_CLIENT_ID` + `OKTA_PRIVATE_KEY_FILE`, else the org's `okta-hooks login`.
     #[arg(long, env = "OKTA_HOOKS_DEV_OKTA_DOMAIN")]
     okta_domain: Option<String>,
     /// With --local: the rules whose protected users and groups are refused. Default: the
@@ -525,9 +525,11 @@ async fn local(
     let scopes = spec
         .oauth_scope()
         .unwrap_or("okta.users.read okta.users.manage okta.groups.manage");
-    let credential = super::okta::credential(org_url.clone(), scopes)
+    let scopes: Vec<&str> = scopes.split_whitespace().collect();
+    let source = super::credentials::for_org(&org_url, &scopes)
+        .await
         .map_err(|e| RunError::Failed(e.to_string()))?;
-    let mut config = okta_adapters::okta_config(&credential, "okta-hooks-run")
+    let mut config = super::credentials::okta_config(&source, "okta-hooks-run", &scopes)
         .map_err(|e| RunError::Failed(format!("--okta-domain {domain}: {e}")))?;
     config.retry = RetryPolicy::interactive();
     let log = RequestLog::new();

@@ -406,7 +406,7 @@ fn rights_roles(calls: &[&'static ActionSpec]) -> String {
 }
 
 /// Rows as columns padded to their widest cell (the last column unpadded).
-fn aligned(rows: &[Vec<String>]) -> String {
+pub(crate) fn aligned(rows: &[Vec<String>]) -> String {
     let mut widths = vec![0; rows.first().map_or(0, Vec::len)];
     for row in rows {
         for (w, cell) in widths.iter_mut().zip(row) {

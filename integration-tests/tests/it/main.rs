@@ -13,6 +13,7 @@ mod lambda_binaries;
 mod layers;
 mod local_runner;
 mod log_poller;
+mod login_cli;
 mod no_secret_at_trace;
 mod okta_cli;
 mod rejects_sqs;

@@ -17,8 +17,8 @@
 //! of before the split (`<prefix><org>`) with `--legacy-single-secret`, or the `hook`
 //! section of `--secret-file` (either shape). The Okta credential is an admin's from
 //! `OKTA_*` variables when `OKTA_ORG_URL` is set (as `okta-hooks okta get-user` reads
-//! them; scopes default to `okta.eventHooks.manage okta.eventHooks.read`), else the org's
-//! `okta` secret (`<prefix><org>/okta`, or the `okta` section of the single secret or
+//! them; scopes default to `okta.eventHooks.read okta.eventHooks.manage`), or the login
+//! `okta-hooks login` saved for `OKTA_ORG_URL`, else the org's `okta` secret (`<prefix><org>/okta`, or the `okta` section of the single secret or
 //! file). No secret value is ever printed.
 
 mod store;
@@ -26,14 +26,16 @@ mod store;
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use okta_adapters::{CredentialError, okta_config};
+use okta_adapters::CredentialError;
 use okta_client::models::EventHook;
-use okta_client::{ExposeSecret, OktaClient, OktaError, RetryPolicy, SecretString};
-use org_secrets::{HookAuth, OktaCredential, OrgName, OrgSecret};
+use okta_client::{ExposeSecret, OktaClient, OktaError};
+use org_secrets::{HookAuth, OrgName, OrgSecret};
 use rules::RuleSet;
 use serde_json::{Value, json};
 
 use store::SecretStore;
+
+use super::credentials::{self, CredentialsError, OktaSource};
 
 use crate::stack_outputs::{StackOutputError, StackOutputs};
 
@@ -118,6 +120,8 @@ pub enum HookCliError {
     Config(String),
     #[error(transparent)]
     Credential(#[from] CredentialError),
+    #[error(transparent)]
+    Credentials(#[from] CredentialsError),
     #[error("{0} error(s) in the rules")]
     Rules(usize),
     #[error("Okta: {0}")]
@@ -186,13 +190,16 @@ pub async fn run(command: HookCommand) -> Result<(), HookCliError> {
     }
 }
 
-/// The Okta client and, when it had to be read, the store and secret of the org.
+/// The Okta client and, when it had to be read, the store and secret of the org. The
+/// credential: `OKTA_*` or the login of `OKTA_ORG_URL` ([`super::credentials`]), else the
+/// org secret's `okta`.
 async fn connect(
     args: &OrgArgs,
     need_secret: bool,
 ) -> Result<(OktaClient, Option<(SecretStore, OrgSecret)>), HookCliError> {
     let org = OrgName::parse(&args.org).map_err(|e| HookCliError::Usage(e.to_string()))?;
-    let from_env = env_credential()?;
+    let scopes = super::login::scopes::HOOK;
+    let from_env = credentials::from_environment(scopes).await?;
     let loaded = if need_secret || from_env.is_none() {
         let store = SecretStore::open(
             args.secret_file.clone(),
@@ -206,57 +213,28 @@ async fn connect(
     } else {
         None
     };
-    let credential = match (from_env, &loaded) {
-        (Some(credential), _) => credential,
-        (None, Some((store, secret))) => secret.okta.clone().ok_or_else(|| {
-            HookCliError::Config(format!(
-                "no Okta credential: set OKTA_ORG_URL and OKTA_API_TOKEN (an admin's, or an \
-                 app with okta.eventHooks.manage), or put {}",
-                store.describe_credential()
-            ))
-        })?,
+    let source = match (from_env, &loaded) {
+        (Some(source), _) => source,
+        (None, Some((store, secret))) => {
+            OktaSource::Credential(secret.okta.clone().ok_or_else(|| {
+                HookCliError::Config(format!(
+                    "no Okta credential: set OKTA_ORG_URL and OKTA_API_TOKEN (an admin's, or an \
+                     app with okta.eventHooks.manage), or run `okta-hooks login` and set \
+                     OKTA_ORG_URL, or put {}",
+                    store.describe_credential()
+                ))
+            })?)
+        }
         (None, None) => {
             return Err(HookCliError::Config(
-                "no Okta credential: set OKTA_ORG_URL and OKTA_API_TOKEN".to_owned(),
+                "no Okta credential: set OKTA_ORG_URL and OKTA_API_TOKEN, or run `okta-hooks login`"
+                    .to_owned(),
             ));
         }
     };
-    let mut config = okta_config(&credential, "cli-hook")?;
-    config.retry = RetryPolicy::interactive();
+    let config = credentials::okta_config(&source, "cli-hook", scopes)?;
     let client = OktaClient::new(config)?;
     Ok((client, loaded))
-}
-
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-/// An admin credential from `OKTA_*` variables, when `OKTA_ORG_URL` is set.
-fn env_credential() -> Result<Option<OktaCredential>, HookCliError> {
-    let Some(org_url) = env("OKTA_ORG_URL") else {
-        return Ok(None);
-    };
-    let private_key = match env("OKTA_PRIVATE_KEY_FILE") {
-        Some(file) => Some(
-            std::fs::read_to_string(&file)
-                .map_err(|e| HookCliError::Config(format!("OKTA_PRIVATE_KEY_FILE {file}: {e}")))?,
-        ),
-        None => None,
-    };
-    Ok(Some(OktaCredential {
-        org_url,
-        api_token: env("OKTA_API_TOKEN").map(SecretString::from),
-        client_id: env("OKTA_CLIENT_ID"),
-        private_key: private_key.map(SecretString::from),
-        key_alg: env("OKTA_KEY_ALG"),
-        key_id: env("OKTA_KEY_ID"),
-        scopes: env("OKTA_SCOPES")
-            .unwrap_or_else(|| "okta.eventHooks.manage okta.eventHooks.read".into())
-            .split_whitespace()
-            .map(str::to_owned)
-            .collect(),
-        dpop: env("OKTA_DPOP").is_some_and(|v| v == "true" || v == "1"),
-    }))
 }
 
 async fn setup(args: SetupArgs) -> Result<(), HookCliError> {

@@ -123,7 +123,20 @@ impl RefreshAuth {
         }
         let answer = post_token_form(http, &self.token_url, &form, http::HeaderMap::new()).await?;
         if !answer.status.is_success() {
-            return Err(OktaError::Token(Box::new(answer.token_error())));
+            let mut error = answer.token_error();
+            if error.error.as_deref() == Some("invalid_grant") {
+                // Say what it means for a person's login; keep Okta's words after it.
+                error.error_description = Some(format!(
+                    "the login's refresh token was refused (revoked, expired or already \
+                     rotated): log in again{}",
+                    error
+                        .error_description
+                        .as_deref()
+                        .map(|d| format!("; Okta: {d}"))
+                        .unwrap_or_default()
+                ));
+            }
+            return Err(OktaError::Token(Box::new(error)));
         }
         let parsed: TokenResponse = answer.json()?;
         let lifetime = parsed

@@ -414,6 +414,12 @@ async fn a_revoked_refresh_token_is_an_invalid_grant_token_error_without_any_tok
     let (client, seen) = login_client(&server.uri(), None);
     let err = client.list_event_hooks().await.unwrap_err();
     assert!(login::is_invalid_grant(&err), "{err:?}");
+    let text = err.to_string();
+    assert!(
+        text.contains("invalid_grant") && text.contains("log in again"),
+        "{text}"
+    );
+    assert!(text.contains("Okta: invalid_grant here"), "{text}");
     assert!(seen.lock().unwrap().is_empty());
     for text in [err.to_string(), format!("{err:?}"), format!("{client:?}")] {
         for secret in [REFRESH_1, ACCESS_NEW, ACCESS_OLD] {
