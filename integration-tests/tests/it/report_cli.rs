@@ -6,8 +6,11 @@
 
 use std::path::PathBuf;
 
-use integration_tests::{Ran, okta_hooks_async};
-use okta_double::{App, AppUser, Factor, Fault, OktaDouble, Running, Status, User};
+use integration_tests::{Ran, okta_hooks_async, okta_hooks_command};
+use okta_double::{
+    App, AppUser, BucketName, DEFAULT_LIMIT, DEFAULT_WINDOW, Factor, Fault, OktaDouble, Running,
+    Status, User,
+};
 use serde_json::{Value, json};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime, Time};
@@ -487,4 +490,59 @@ async fn a_run_stopped_by_okta_errors_resumes_where_it_stopped_with_the_same_num
             .is_none(),
         "checkpoint left behind"
     );
+}
+
+#[tokio::test]
+async fn ctrl_c_keeps_what_was_counted_and_the_same_command_resumes_after_it() {
+    let okta = OktaDouble::start().await;
+    let days = Days::new();
+    seed(&okta, &days);
+    let state = TempDir::new("sigint");
+    let args = ["report", "--since", days.since.as_str(), "--format", "json"];
+    // One apps call a minute: after the app list the report waits for the bucket to
+    // reset before the first app's users — it is there when the signal comes.
+    okta.set_rate_limit(BucketName::Apps, 1, std::time::Duration::from_secs(60));
+    let child = okta_hooks_command(&args, &env(&okta, &state))
+        .spawn()
+        .expect("okta-hooks starts");
+    let app_lists = || {
+        okta.requests()
+            .iter()
+            .filter(|q| q.path == "/api/v1/apps")
+            .count()
+    };
+    // Waits for the app list to be read (a condition, not a duration; bounded so a
+    // broken build fails instead of hanging).
+    for _ in 0..600 {
+        if app_lists() == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(app_lists(), 1, "the report never read the app list");
+    let pid = child.id().expect("running").to_string();
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &pid])
+        .status()
+        .expect("kill runs");
+    assert!(killed.success());
+    let output = child.wait_with_output().await.expect("okta-hooks ends");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(130), "{stderr}");
+    assert!(output.stdout.is_empty());
+    assert!(
+        stderr.contains("interrupted: run the same command to resume")
+            && stderr.contains("stopped in phase 4/6 (app_users)"),
+        "{stderr}"
+    );
+
+    okta.set_rate_limit(BucketName::Apps, DEFAULT_LIMIT, DEFAULT_WINDOW);
+    let ran = report(&args[1..], &env(&okta, &state)).await;
+    assert_eq!(ran.code, Some(0), "{}", ran.all());
+    assert!(ran.stderr.contains("app 1 of 3"), "{}", ran.stderr);
+    assert_eq!(app_lists(), 1, "the app list is not read again");
+    let r: Value = serde_json::from_str(&ran.stdout).unwrap();
+    assert_eq!(r["apps"][1]["id"], "0oaSF");
+    assert_eq!(r["apps"][1]["assigned"], 4);
+    assert_eq!(r["users"]["total"], 8);
 }

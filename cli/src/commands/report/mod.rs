@@ -140,7 +140,9 @@ pub async fn main(args: ReportArgs) -> ExitCode {
     }
 }
 
+/// `now` to the second, RFC 3339.
 fn now_text(now: OffsetDateTime) -> String {
+    let now = now - time::Duration::nanoseconds(now.nanosecond().into());
     now.format(&Rfc3339).unwrap_or_default()
 }
 
