@@ -421,6 +421,24 @@ async fn a_credential_without_log_access_fails_naming_the_scope_before_reading_u
     );
     assert_eq!(okta.request_count("GET", "/api/v1/users"), 0);
     assert_eq!(okta.request_count("GET", "/api/v1/logs"), 1);
+
+    // A credential that reads users and logs but not apps: refused at the app list,
+    // naming okta.apps.read.
+    okta.clear_faults();
+    okta.fault(Fault::okta_error(
+        "GET",
+        "/api/v1/apps",
+        403,
+        "E0000006",
+        "You do not have permission to perform the requested action",
+    ));
+    let ran = report(&["--since", &days.since], &env(&okta, &state)).await;
+    assert_eq!(ran.code, Some(1), "{}", ran.all());
+    assert!(
+        ran.stderr.contains("cannot read the apps") && ran.stderr.contains("okta.apps.read"),
+        "{}",
+        ran.stderr
+    );
 }
 
 #[tokio::test]

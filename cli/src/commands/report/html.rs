@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use super::model::Report;
+use super::model::{Report, statuses_in_order};
 use super::svg::{Bar, columns, esc, rows};
 use super::text::mfa_line;
 
@@ -90,10 +90,9 @@ pub fn html(report: &Report) -> String {
 
     let u = &report.users;
     let _ = write!(out, "<h2>Users</h2><p>{} users in all.</p>", u.total);
-    let statuses: Vec<Bar> = u
-        .by_status
-        .iter()
-        .map(|(status, n)| Bar::new(status.clone(), *n))
+    let statuses: Vec<Bar> = statuses_in_order(&u.by_status)
+        .into_iter()
+        .map(|(status, n)| Bar::new(status, n))
         .collect();
     out.push_str(&rows(
         "users-by-status",
@@ -102,10 +101,9 @@ pub fn html(report: &Report) -> String {
         &statuses,
         "no users",
     ));
-    let mut body: Vec<Vec<String>> = u
-        .by_status
-        .iter()
-        .map(|(status, n)| pair(status, *n))
+    let mut body: Vec<Vec<String>> = statuses_in_order(&u.by_status)
+        .into_iter()
+        .map(|(status, n)| pair(status, n))
         .collect();
     body.push(pair("created in the window", u.created_in_window));
     body.push(pair("signed in in the window", u.signed_in_in_window));

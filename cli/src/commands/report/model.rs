@@ -20,6 +20,19 @@ pub const STATUSES: [&str; 8] = [
     "DEPROVISIONED",
 ];
 
+/// `by_status` in the order of [`STATUSES`] (the lifecycle's), then any other status
+/// alphabetically: the order a table or chart shows them in.
+pub fn statuses_in_order(by_status: &BTreeMap<String, u64>) -> Vec<(&str, u64)> {
+    let known = STATUSES
+        .iter()
+        .map(|s| (*s, by_status.get(*s).copied().unwrap_or(0)));
+    let other = by_status
+        .iter()
+        .filter(|(s, _)| !STATUSES.contains(&s.as_str()))
+        .map(|(s, n)| (s.as_str(), *n));
+    known.chain(other).collect()
+}
+
 /// At most this many logins of unused users are listed per app.
 pub const UNUSED_USERS_LISTED: usize = 50;
 /// At most this many sample events are kept per risky event type.
@@ -204,4 +217,23 @@ pub struct Source {
     pub events: u64,
     /// Seconds spent waiting for rate limits.
     pub waited_s: u64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statuses_show_in_lifecycle_order_then_unknown_ones() {
+        let by_status: BTreeMap<String, u64> = [("SUSPENDED", 2), ("ACTIVE", 5), ("NEW_ONE", 1)]
+            .into_iter()
+            .map(|(s, n)| (s.to_owned(), n))
+            .collect();
+        let order = statuses_in_order(&by_status);
+        assert_eq!(order.len(), 9);
+        assert_eq!(order[0], ("ACTIVE", 5));
+        assert_eq!(order[1], ("STAGED", 0));
+        assert_eq!(order[6], ("SUSPENDED", 2));
+        assert_eq!(order[8], ("NEW_ONE", 1));
+    }
 }

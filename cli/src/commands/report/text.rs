@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 
 use crate::commands::backtest::csv_field;
 
-use super::model::{FactorsMode, Report};
+use super::model::{FactorsMode, Report, statuses_in_order};
 
 /// Rows as columns padded to their widest cell (the last column unpadded).
 fn aligned(rows: &[Vec<String>]) -> String {
@@ -79,10 +79,9 @@ pub fn table(report: &Report) -> String {
         report.org_url, report.since, report.until
     );
     let _ = writeln!(out, "Users: {} in all", u.total);
-    let mut rows: Vec<Vec<String>> = u
-        .by_status
-        .iter()
-        .map(|(status, n)| vec![status.clone(), n.to_string()])
+    let mut rows: Vec<Vec<String>> = statuses_in_order(&u.by_status)
+        .into_iter()
+        .map(|(status, n)| vec![status.to_owned(), n.to_string()])
         .collect();
     rows.push(row(&[
         "created in the window",
