@@ -95,7 +95,6 @@ pub struct Tally {
     factors_enrolled: u64,
     by_factor_type: BTreeMap<String, u64>,
     events: u64,
-    signins_to_unlisted_apps: u64,
 }
 
 fn parse_time(text: Option<&str>) -> Option<OffsetDateTime> {
@@ -150,7 +149,6 @@ impl Tally {
             factors_enrolled: 0,
             by_factor_type: BTreeMap::new(),
             events: 0,
-            signins_to_unlisted_apps: 0,
         }
     }
 
@@ -303,15 +301,14 @@ impl Tally {
                             .find(|t| str_at(t, "/type") == Some("AppInstance"))
                     })
                     .and_then(|t| str_at(t, "/id"));
-                match app {
-                    Some(app) if self.apps.iter().any(|a| a.row.id == app) => {
-                        let entry = self.signins.entry(app.to_owned()).or_default();
-                        entry.count += 1;
-                        if !actor.is_empty() {
-                            entry.users.insert(actor);
-                        }
-                    }
-                    _ => self.signins_to_unlisted_apps += 1,
+                // Per app id, listed or not (the app list is checked once, in finish).
+                let entry = self
+                    .signins
+                    .entry(app.unwrap_or_default().to_owned())
+                    .or_default();
+                entry.count += 1;
+                if !actor.is_empty() {
+                    entry.users.insert(actor);
                 }
                 return;
             }
@@ -424,11 +421,17 @@ impl Tally {
         let mut risk = self.risk.clone();
         risk.locked_users = self.locked.len() as u64;
         let mut notes = Vec::new();
-        if self.signins_to_unlisted_apps > 0 {
+        let listed: BTreeSet<&str> = self.apps.iter().map(|a| a.row.id.as_str()).collect();
+        let unlisted: u64 = self
+            .signins
+            .iter()
+            .filter(|(id, _)| !listed.contains(id.as_str()))
+            .map(|(_, s)| s.count)
+            .sum();
+        if unlisted > 0 {
             notes.push(format!(
-                "{} sign-in(s) to apps not in the app list (deleted since?) are in the daily \
-                 counts only",
-                self.signins_to_unlisted_apps
+                "{unlisted} sign-in(s) to apps not in the app list (deleted since?) are in the \
+                 daily counts only"
             ));
         }
         notes.push(
