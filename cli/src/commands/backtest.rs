@@ -556,7 +556,7 @@ pub async fn run(args: BacktestArgs) -> Result<(), BacktestError> {
         &args.window.credential,
         &org,
         "cli-backtest",
-        &["okta.logs.read"],
+        super::login::scopes::LOGS,
     )
     .await?;
     let mut pages = LogPages::log_window(client, &window, filter)?;

@@ -287,10 +287,6 @@ pub fn progress_bar() -> ProgressBar {
     bar
 }
 
-fn env(name: &str) -> Option<String> {
-    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
 /// The client: `OKTA_*` variables when `OKTA_ORG_URL` is set (an OAuth credential asks
 /// for `scopes` unless `OKTA_SCOPES` says otherwise), else the poller's credential
 /// (`okta-read`). `user_agent` names the command (`cli-replay`).
@@ -300,19 +296,21 @@ pub async fn okta_client(
     user_agent: &str,
     scopes: &[&str],
 ) -> Result<OktaClient, LogWindowError> {
-    let credential: OktaCredential = match env("OKTA_ORG_URL") {
-        Some(org_url) => super::okta::credential(org_url, &scopes.join(" "))
-            .map_err(|e| LogWindowError::Config(e.to_string()))?,
-        None => {
-            let (secret, at) = org_secret(args, org).await?;
-            secret.okta.ok_or_else(|| {
-                LogWindowError::Config(format!(
-                    "no Okta credential in {at}: set OKTA_ORG_URL and OKTA_API_TOKEN, or put \
-                     the org's read-only credential there (`okta-read`, with okta.logs.read)"
-                ))
-            })?
-        }
-    };
+    // `OKTA_*`, else the login saved for `OKTA_ORG_URL` (credentials.rs); without
+    // `OKTA_ORG_URL`, the org secret.
+    if let Some(config) = super::credentials::config_from_environment(scopes, user_agent)
+        .await
+        .map_err(|e| LogWindowError::Config(e.to_string()))?
+    {
+        return Ok(OktaClient::new(config)?);
+    }
+    let (secret, at) = org_secret(args, org).await?;
+    let credential: OktaCredential = secret.okta.ok_or_else(|| {
+        LogWindowError::Config(format!(
+            "no Okta credential in {at}: set OKTA_ORG_URL and OKTA_API_TOKEN, run `okta-hooks \
+             login`, or put the org's read-only credential there (`okta-read`, with okta.logs.read)"
+        ))
+    })?;
     let mut config = okta_config(&credential, user_agent)?;
     config.retry = RetryPolicy::interactive();
     Ok(OktaClient::new(config)?)

@@ -225,7 +225,7 @@ pub async fn run(args: ReplayArgs) -> Result<(), ReplayError> {
         &args.window.credential,
         &org,
         "cli-replay",
-        &["okta.logs.read"],
+        super::login::scopes::LOGS,
     )
     .await?;
     let mut pages = LogPages::log_window(client, &window, filter)?;

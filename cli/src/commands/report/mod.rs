@@ -44,9 +44,6 @@ use super::log_window::{
     CredentialArgs, LogWindowError, okta_client, progress_bar, retention_warning, window,
 };
 
-/// The scopes the report's reads need.
-pub const SCOPES: [&str; 3] = ["okta.users.read", "okta.apps.read", "okta.logs.read"];
-
 #[derive(clap::Args, Debug)]
 pub struct ReportArgs {
     /// The org and its credential, as `replay` takes them.
@@ -165,7 +162,7 @@ pub async fn run(args: ReportArgs) -> Result<(), ReportError> {
         ));
     }
 
-    let client = okta_client(&args.credential, &org, "cli-report", &SCOPES).await?;
+    let client = okta_client(&args.credential, &org, "cli-report", super::login::scopes::REPORT).await?;
     let org_url = client.org_url().as_str().trim_end_matches('/').to_owned();
     let key = checkpoint::key(&[
         &org_url,

@@ -6,26 +6,13 @@ use crate::commands::backtest::csv_field;
 
 use super::model::{FactorsMode, Report, statuses_in_order};
 
-/// Rows as columns padded to their widest cell (the last column unpadded).
+/// [`crate::commands::scopes::aligned`] rows, each indented by two spaces (a section's
+/// lines under its heading).
 fn aligned(rows: &[Vec<String>]) -> String {
-    let mut widths = vec![0; rows.first().map_or(0, Vec::len)];
-    for row in rows {
-        for (w, cell) in widths.iter_mut().zip(row) {
-            *w = (*w).max(cell.chars().count());
-        }
-    }
-    let mut out = String::new();
-    for row in rows {
-        let line: Vec<String> = row
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str("  ");
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
+    crate::commands::scopes::aligned(rows)
+        .lines()
+        .map(|line| format!("  {line}\n"))
+        .collect()
 }
 
 fn row(cells: &[&str]) -> Vec<String> {
