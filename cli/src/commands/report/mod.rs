@@ -162,7 +162,13 @@ pub async fn run(args: ReportArgs) -> Result<(), ReportError> {
         ));
     }
 
-    let client = okta_client(&args.credential, &org, "cli-report", super::login::scopes::REPORT).await?;
+    let client = okta_client(
+        &args.credential,
+        &org,
+        "cli-report",
+        super::login::scopes::REPORT,
+    )
+    .await?;
     let org_url = client.org_url().as_str().trim_end_matches('/').to_owned();
     let key = checkpoint::key(&[
         &org_url,
