@@ -61,6 +61,7 @@ pub mod dry_run;
 pub mod endpoints;
 mod error;
 pub mod http;
+mod jwt_crypto;
 pub mod models;
 mod pagination;
 mod rate_limit;
