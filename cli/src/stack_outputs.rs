@@ -202,9 +202,7 @@ impl StackOutputs {
                 (aws_sdk_cloudformation::Client::new(&config), at)
             }
             None => {
-                let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
-                    .load()
-                    .await;
+                let config = aws_adapters::load_config().await;
                 let Some(region) = config.region() else {
                     return Err(StackOutputError::NoRegion {
                         stack: stack.to_owned(),

@@ -34,6 +34,7 @@ impl Aws {
     /// real account can never be reached by a test.
     pub async fn new(endpoint: &str) -> Self {
         let config = aws_config::defaults(aws_config::BehaviorVersion::latest())
+            .http_client(aws_adapters::http_client::certificates_on_first_request())
             .endpoint_url(endpoint)
             .region(Region::new("us-east-1"))
             .credentials_provider(Credentials::new("testing", "testing", None, None, "tests"))

@@ -1,5 +1,5 @@
-//! The AWS SDK's HTTP client, as the SDK makes it by default (hyper 1 over rustls on
-//! aws-lc, `HTTP(S)_PROXY` honoured), except *when* it reads the OS trust store.
+//! The AWS SDK's HTTP client, as the SDK makes it by default (hyper 1 over rustls,
+//! `HTTP(S)_PROXY` honoured), on ring rather than aws-lc, and reading the OS trust store later.
 //!
 //! The SDK's client loads the native certificates when a client is *validated*, which
 //! happens as each SDK client is built — and `aws_config`'s credential chain builds an STS
@@ -11,6 +11,12 @@
 //! invocation, where `make bench` reports it ("1st call"). The store is the same one the
 //! SDK would read (`SSL_CERT_FILE`/`SSL_CERT_DIR` honoured), and the Okta client shares the
 //! SDK's cached copy.
+//!
+//! Ring, not the SDK's aws-lc: the SDK crates are built without `default-https-client`,
+//! so every `SdkConfig` must carry this client ([`crate::load_config`] and
+//! [`crate::lambda_config`] do; a test's own config adds [`certificates_on_first_request`]).
+//! With one crypto library for TLS, JWT signing, plan signatures and sealed outputs, the
+//! functions do not link aws-lc's C library beside it (≈ 0.7 MB each).
 
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -25,7 +31,7 @@ use aws_smithy_runtime_api::shared::IntoShared;
 pub fn certificates_on_first_request() -> SharedHttpClient {
     let client = Builder::new().build_with_connector_fn(|settings, components| {
         let mut builder =
-            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::Ring));
         builder.set_connector_settings(settings.cloned());
         if let Some(components) = components {
             builder.set_sleep_impl(components.sleep_impl());

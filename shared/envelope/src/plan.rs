@@ -27,10 +27,10 @@
 //! signatures (`{"kid", "sig", "payload"}`, the whole envelope in `payload`) still open;
 //! once it lists some, only plan-signed bodies do.
 
-use aws_lc_rs::signature::{ED25519, UnparsedPublicKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use org_secrets::{OrgName, PlanSigningKeys, SigningKeys};
+use ring::signature::{ED25519, UnparsedPublicKey};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};

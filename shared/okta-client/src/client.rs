@@ -180,7 +180,7 @@ impl OktaClient {
     /// Builds the client. Parses the key and generates the DPoP key now, so a bad
     /// configuration fails at cold start; makes no network call.
     pub fn new(config: OktaConfig) -> Result<Self> {
-        install_jwt_crypto_provider();
+        crate::jwt_crypto::install();
         let auth = RequestAuth::new(&config)?;
         let user_agent = match &config.user_agent_suffix {
             Some(s) if !s.trim().is_empty() => format!("{USER_AGENT_PREFIX} {}", s.trim()),
@@ -632,13 +632,4 @@ pub(crate) fn parse_body<T: DeserializeOwned>(what: &str, body: &[u8]) -> Result
         request: what.to_owned(),
         message: e.to_string(),
     })
-}
-
-/// jsonwebtoken picks its crypto backend from crate features and panics when a build
-/// enables both backends (feature unification across a workspace can do that). Name
-/// ours explicitly; a provider installed earlier by the process wins.
-fn install_jwt_crypto_provider() {
-    let _ = jsonwebtoken::crypto::CryptoProvider::install_default(
-        &jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER,
-    );
 }

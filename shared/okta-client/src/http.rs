@@ -1,6 +1,6 @@
 //! The HTTP client of the Okta client and of webhook posts: the AWS SDK's own connector
 //! (`aws-smithy-http-client`: hyper-util's pooled client over hyper-rustls, rustls on
-//! aws-lc), so a function links one HTTP and TLS stack for AWS and Okta, not two.
+//! ring), so a function links one HTTP and TLS stack for AWS and Okta, not two.
 //!
 //! Trust store: the connector trusts the OS store (`rustls-native-certs`, which honours
 //! `SSL_CERT_FILE` and `SSL_CERT_DIR`, so a corporate CA needs no rebuild). The SDK reads
@@ -112,7 +112,7 @@ impl HttpClient {
                 )
                 .sleep_impl(TokioSleep::new())
                 .proxy_config(ProxyConfig::from_env())
-                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                .tls_provider(tls::Provider::Rustls(CryptoMode::Ring))
                 .build()
         })
     }

@@ -63,6 +63,7 @@ pub mod dry_run;
 pub mod endpoints;
 mod error;
 pub mod http;
+mod jwt_crypto;
 /// The device authorization grant (RFC 8628) that makes a login, its refresh and revoke.
 pub use auth::device as login;
 pub mod models;

@@ -15,10 +15,10 @@
 
 use std::collections::BTreeMap;
 
-use aws_lc_rs::signature::{Ed25519KeyPair, KeyPair};
 use base64::Engine;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use base64::engine::{DecodePaddingMode, general_purpose};
+use ring::signature::{Ed25519KeyPair, KeyPair};
 use secrecy::{ExposeSecret, SecretSlice, SecretString};
 use serde::Deserialize;
 
@@ -120,8 +120,11 @@ pub struct PlanKeyPair {
 /// Makes a plan key pair from the system's random source (for `okta-hooks` and tests).
 pub fn generate_plan_key() -> Result<PlanKeyPair, PlanKeyError> {
     let mut seed: SecretSlice<u8> = vec![0u8; PLAN_KEY_LEN].into();
-    aws_lc_rs::rand::fill(secrecy::ExposeSecretMut::expose_secret_mut(&mut seed))
-        .map_err(|_| PlanKeyError::Random)?;
+    ring::rand::SecureRandom::fill(
+        &ring::rand::SystemRandom::new(),
+        secrecy::ExposeSecretMut::expose_secret_mut(&mut seed),
+    )
+    .map_err(|_| PlanKeyError::Random)?;
     let pair = Ed25519KeyPair::from_seed_unchecked(seed.expose_secret())
         .map_err(|_| PlanKeyError::Random)?;
     Ok(PlanKeyPair {
@@ -152,7 +155,7 @@ mod tests {
         assert_eq!(kid, "p1");
         let public = decode_public_key(&pair.public_key).unwrap();
         let verify = |msg: &[u8]| {
-            aws_lc_rs::signature::UnparsedPublicKey::new(&aws_lc_rs::signature::ED25519, &public)
+            ring::signature::UnparsedPublicKey::new(&ring::signature::ED25519, &public)
                 .verify(msg, &sig)
                 .is_ok()
         };

@@ -22,12 +22,13 @@
 use std::collections::BTreeMap;
 
 use action_calls::{FailureClass, FailureReport};
-use aws_lc_rs::aead::{AES_256_GCM, Aad, NONCE_LEN, Nonce, RandomizedNonceKey};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use envelope::Envelope;
 use hmac::{Hmac, KeyInit, Mac};
 use org_secrets::{SecretCache, SecretError, SecretSource, SigningKeys};
+use ring::aead::{AES_256_GCM, Aad, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
+use ring::rand::{SecureRandom, SystemRandom};
 use rules::Plan;
 use secrecy::ExposeSecret;
 use serde_json::{Map, Value};
@@ -131,12 +132,15 @@ fn place<'a>(envelope: &'a Envelope<Plan>, step: &'a str, field: &'a str) -> Pla
     }
 }
 
-/// The AES-256-GCM key derived from a signing key.
-fn cipher(signing_key: &str) -> Option<RandomizedNonceKey> {
+/// The AES-256-GCM key derived from a signing key. Each seal draws a fresh random
+/// 96-bit nonce (`seal_value`), stored before the ciphertext.
+fn cipher(signing_key: &str) -> Option<LessSafeKey> {
     let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(signing_key.as_bytes()).ok()?;
     mac.update(KEY_LABEL);
     let key = mac.finalize().into_bytes();
-    RandomizedNonceKey::new(&AES_256_GCM, &key).ok()
+    UnboundKey::new(&AES_256_GCM, &key)
+        .ok()
+        .map(LessSafeKey::new)
 }
 
 /// Whether the output of the envelope's current step has a secret field that must be
@@ -325,10 +329,18 @@ fn seal_value(keys: &SigningKeys, place: &Place<'_>, value: &Value) -> Result<Va
         .ok_or_else(|| SealedError::NoActiveKey(keys.active.clone()))?;
     let cipher = cipher(key.expose_secret()).ok_or_else(|| place.seal_error())?;
     let mut data = serde_json::to_vec(value).map_err(|_| place.seal_error())?;
-    let nonce = cipher
-        .seal_in_place_append_tag(Aad::from(place.aad()), &mut data)
+    let mut nonce = [0u8; NONCE_LEN];
+    SystemRandom::new()
+        .fill(&mut nonce)
         .map_err(|_| place.seal_error())?;
-    let mut bytes = nonce.as_ref().to_vec();
+    cipher
+        .seal_in_place_append_tag(
+            Nonce::assume_unique_for_key(nonce),
+            Aad::from(place.aad()),
+            &mut data,
+        )
+        .map_err(|_| place.seal_error())?;
+    let mut bytes = nonce.to_vec();
     bytes.extend_from_slice(&data);
     let text = format!("{}:{}", keys.active, STANDARD_NO_PAD.encode(bytes));
     let mut sealed = Map::new();
@@ -455,6 +467,20 @@ mod tests {
         envelope.outputs.insert("temp".into(), output);
         envelope.cursor.index = 1;
         envelope
+    }
+
+    #[test]
+    fn the_same_secret_sealed_twice_reads_differently_and_both_open() {
+        // Each seal draws its own nonce: equal ciphertexts would mean a reused nonce,
+        // which breaks AES-GCM.
+        let made = envelope(true);
+        let first = protect(&made, output(), Some(&keys())).expect("sealed");
+        let second = protect(&made, output(), Some(&keys())).expect("sealed");
+        assert_ne!(first["tempPassword"], second["tempPassword"]);
+        for sealed in [first, second] {
+            let opened = open_outputs(&carrying(made.clone(), sealed), Some(&keys()));
+            assert_eq!(opened.expect("opens")["temp"]["tempPassword"], PASSWORD);
+        }
     }
 
     #[test]

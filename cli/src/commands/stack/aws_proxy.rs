@@ -2094,6 +2094,7 @@ mod tests {
     fn sqs_client(endpoint: &str) -> aws_sdk_sqs::Client {
         let config = aws_sdk_sqs::Config::builder()
             .behavior_version(aws_sdk_sqs::config::BehaviorVersion::latest())
+            .http_client(aws_adapters::http_client::certificates_on_first_request())
             .region(aws_sdk_sqs::config::Region::new(REGION))
             .endpoint_url(endpoint)
             .credentials_provider(aws_sdk_sqs::config::Credentials::new(

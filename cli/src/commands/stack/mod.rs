@@ -358,6 +358,7 @@ async fn up(args: UpArgs) -> Result<(), StackError> {
 /// dummy credentials (nothing reads `~/.aws`, so no real account is reached).
 pub async fn emulator_aws(endpoint: &str, region: &str) -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .http_client(aws_adapters::http_client::certificates_on_first_request())
         .endpoint_url(endpoint)
         .region(aws_config::Region::new(region.to_owned()))
         .credentials_provider(aws_sdk_sqs::config::Credentials::new(

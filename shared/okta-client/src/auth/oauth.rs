@@ -185,6 +185,7 @@ impl std::fmt::Debug for OAuth {
 
 impl OAuth {
     pub(crate) fn new(config: &OAuthConfig, org_url: &Url, margin: Duration) -> Result<Self> {
+        crate::jwt_crypto::install();
         let pem = config.private_key_pem.expose_secret().as_bytes();
         let (key, algorithm) = match config.algorithm {
             KeyAlgorithm::Rs256 => (EncodingKey::from_rsa_pem(pem), Algorithm::RS256),
