@@ -152,6 +152,49 @@ pub(crate) struct AccessToken {
     pub generation: u64,
 }
 
+/// The cached access token of an OAuth grant, renewed when none is cached or it is
+/// within `margin` of its expiry, and forgotten when Okta rejects it. One place for the
+/// client-credentials app ([`OAuth`]) and a person's login ([`super::refresh`]).
+pub(crate) struct TokenCache {
+    margin: Duration,
+    token: Mutex<Option<AccessToken>>,
+}
+
+impl TokenCache {
+    /// A cache holding `saved` (a token still valid from before, or none).
+    pub(crate) fn new(margin: Duration, saved: Option<AccessToken>) -> Self {
+        TokenCache {
+            margin,
+            token: Mutex::new(saved),
+        }
+    }
+
+    /// The cached token, or the one `renew` gets when none is cached or it is within the
+    /// margin of its expiry (the lock is held meanwhile: one renewal at a time).
+    pub(crate) async fn get_or_renew<F>(&self, renew: F) -> Result<AccessToken>
+    where
+        F: std::future::Future<Output = Result<AccessToken>>,
+    {
+        let mut cache = self.token.lock().await;
+        if let Some(token) = cache.as_ref()
+            && token.expires_at > Instant::now() + self.margin
+        {
+            return Ok(token.clone());
+        }
+        let token = renew.await?;
+        *cache = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Forgets the token of `generation` after Okta rejected it; a newer one is kept.
+    pub(crate) async fn invalidate(&self, generation: u64) {
+        let mut cache = self.token.lock().await;
+        if cache.as_ref().is_some_and(|t| t.generation == generation) {
+            *cache = None;
+        }
+    }
+}
+
 /// The OAuth side of the authenticator.
 pub(crate) struct OAuth {
     client_id: String,
@@ -163,8 +206,7 @@ pub(crate) struct OAuth {
     /// The current DPoP key and when it was generated; `None` without DPoP.
     dpop: Option<StdMutex<(Arc<DpopKey>, Instant)>>,
     dpop_key_lifetime: Duration,
-    margin: Duration,
-    cache: Mutex<Option<AccessToken>>,
+    cache: TokenCache,
     generation: StdMutex<u64>,
     /// The authorization server's last `DPoP-Nonce`.
     token_nonce: StdMutex<Option<String>>,
@@ -224,8 +266,7 @@ impl OAuth {
             key_id: config.key_id.clone(),
             dpop,
             dpop_key_lifetime: DPOP_KEY_LIFETIME,
-            margin,
-            cache: Mutex::new(None),
+            cache: TokenCache::new(margin, None),
             generation: StdMutex::new(0),
             token_nonce: StdMutex::new(None),
         })
@@ -252,23 +293,12 @@ impl OAuth {
     /// The cached token, or a freshly minted one when none is cached or it is within the
     /// refresh margin of its expiry.
     pub(crate) async fn token(&self, http: &crate::http::HttpClient) -> Result<AccessToken> {
-        let mut cache = self.cache.lock().await;
-        if let Some(token) = cache.as_ref()
-            && token.expires_at > Instant::now() + self.margin
-        {
-            return Ok(token.clone());
-        }
-        let token = self.mint(http).await?;
-        *cache = Some(token.clone());
-        Ok(token)
+        self.cache.get_or_renew(self.mint(http)).await
     }
 
     /// Forgets the token of `generation` after Okta rejected it; a newer one is kept.
     pub(crate) async fn invalidate(&self, generation: u64) {
-        let mut cache = self.cache.lock().await;
-        if cache.as_ref().is_some_and(|t| t.generation == generation) {
-            *cache = None;
-        }
+        self.cache.invalidate(generation).await;
     }
 
     /// True when tokens are requested DPoP-bound.

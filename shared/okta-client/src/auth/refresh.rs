@@ -11,10 +11,10 @@ use std::sync::{Mutex as StdMutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::Mutex;
+
 use url::Url;
 
-use super::oauth::{AccessToken, TokenResponse, post_token_form};
+use super::oauth::{AccessToken, TokenCache, TokenResponse, post_token_form};
 use crate::config::{LoginConfig, OnRefresh, RefreshedLogin};
 use crate::error::{OktaError, Result};
 
@@ -28,8 +28,7 @@ pub(crate) struct RefreshAuth {
     /// Space-joined scopes sent with a refresh; empty: none sent.
     scope: String,
     refresh_token: StdMutex<SecretString>,
-    margin: Duration,
-    cache: Mutex<Option<AccessToken>>,
+    cache: TokenCache,
     generation: StdMutex<u64>,
     on_refresh: Option<OnRefresh>,
 }
@@ -76,8 +75,7 @@ impl RefreshAuth {
             token_url,
             scope: config.scopes.join(" "),
             refresh_token: StdMutex::new(config.refresh_token.clone()),
-            margin,
-            cache: Mutex::new(saved),
+            cache: TokenCache::new(margin, saved),
             generation: StdMutex::new(generation),
             on_refresh: config.on_refresh.clone(),
         })
@@ -86,23 +84,12 @@ impl RefreshAuth {
     /// The cached token, or a refreshed one when none is cached or it is within the
     /// margin of its expiry.
     pub(crate) async fn token(&self, http: &crate::http::HttpClient) -> Result<AccessToken> {
-        let mut cache = self.cache.lock().await;
-        if let Some(token) = cache.as_ref()
-            && token.expires_at > Instant::now() + self.margin
-        {
-            return Ok(token.clone());
-        }
-        let token = self.refresh(http).await?;
-        *cache = Some(token.clone());
-        Ok(token)
+        self.cache.get_or_renew(self.refresh(http)).await
     }
 
     /// Forgets the token of `generation` after Okta rejected it; a newer one is kept.
     pub(crate) async fn invalidate(&self, generation: u64) {
-        let mut cache = self.cache.lock().await;
-        if cache.as_ref().is_some_and(|t| t.generation == generation) {
-            *cache = None;
-        }
+        self.cache.invalidate(generation).await;
     }
 
     async fn refresh(&self, http: &crate::http::HttpClient) -> Result<AccessToken> {

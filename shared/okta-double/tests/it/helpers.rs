@@ -14,6 +14,23 @@ pub struct Answer {
 }
 
 impl Answer {
+    /// `response` read whole: its status, headers, and body as JSON (`null` when empty).
+    pub async fn read(response: reqwest::Response) -> Answer {
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response.bytes().await.unwrap();
+        let body = if bytes.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&bytes).unwrap()
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
     pub fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
@@ -60,20 +77,7 @@ impl Api {
             Some(b) => request.json(&b),
             None => request.header("content-length", "0").body(""),
         };
-        let response = request.send().await.unwrap();
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
-        let bytes = response.bytes().await.unwrap();
-        let body = if bytes.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&bytes).unwrap()
-        };
-        Answer {
-            status,
-            headers,
-            body,
-        }
+        Answer::read(request.send().await.unwrap()).await
     }
 
     pub async fn get(&self, path: &str) -> Answer {

@@ -33,23 +33,7 @@ async fn form(okta: &Running, path: &str, fields: &[(&str, &str)]) -> Answer {
         .send()
         .await
         .unwrap();
-    read(response).await
-}
-
-async fn read(response: reqwest::Response) -> Answer {
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let bytes = response.bytes().await.unwrap();
-    let body = if bytes.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_slice(&bytes).unwrap()
-    };
-    Answer {
-        status,
-        headers,
-        body,
-    }
+    Answer::read(response).await
 }
 
 /// A Management API GET with `Authorization: Bearer <token>`.
@@ -60,7 +44,7 @@ async fn bearer_get(okta: &Running, token: &str, path: &str) -> Answer {
         .send()
         .await
         .unwrap();
-    read(response).await
+    Answer::read(response).await
 }
 
 async fn authorize(okta: &Running, client: &str, scope: &str) -> Answer {
